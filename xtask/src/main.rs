@@ -1,17 +1,59 @@
-//! `cargo xtask <verb>`: the workspace's jobs, in plain Rust.
+//! `cargo xtask <verb>`: the workspace's jobs, in plain Rust (no shell scripts).
 
+mod bench;
+mod gen;
+mod spec;
+mod test;
+mod validate;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <verb>
+
+verbs:
+  gen [--check]   generate the client, server and types crates from spec/ (--check: fail if stale)
+  bundle          print the bundled OpenAPI document (YAML) on standard output
+  lint            check the spec: references, operation ids, docs, examples against schemas
+  validate        run the third-party validators on the bundle (installs them pinned)
+  test            run everything CI runs
+  bench           measure generation time, generated code size and client build time";
+
+/// A job's failure: the message is printed and the exit code is non-zero.
+pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some(verb) => {
-            eprintln!("xtask: unknown verb `{verb}`");
-            ExitCode::FAILURE
+    let Some((verb, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let result = match verb.as_str() {
+        "gen" => gen::run(rest),
+        "bundle" => spec::bundle(rest),
+        "lint" => spec::lint(rest),
+        "validate" => validate::run(rest),
+        "test" => test::run(rest),
+        "bench" => bench::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
         }
-        None => {
-            eprintln!("usage: cargo xtask <gen [--check] | bundle | lint | bench>");
+        other => Err(format!("unknown verb `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
