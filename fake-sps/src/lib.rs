@@ -1,0 +1,1 @@
+//! A fake SPS appliance (work in progress).
