@@ -1,5 +1,127 @@
-//! `cargo xtask test`: everything CI runs.
+//! `cargo xtask test`: everything CI runs, in the order that fails fastest.
+//!
+//! The cargo test run comes last so that its summary lines close the output.
 
-pub fn run(_args: &[String]) -> crate::Result {
-    Err("test: not implemented yet".into())
+use std::process::Command;
+use std::time::Instant;
+
+/// One step of the test run.
+struct Step {
+    name: &'static str,
+    run: fn() -> crate::Result,
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        name: "format (cargo fmt --check)",
+        run: fmt,
+    },
+    Step {
+        name: "generated code is current (cargo xtask gen --check)",
+        run: gen_check,
+    },
+    Step {
+        name: "spec lint (cargo xtask lint)",
+        run: lint,
+    },
+    Step {
+        name: "third-party spec validators (cargo xtask validate)",
+        run: validate,
+    },
+    Step {
+        name: "clippy, warnings denied",
+        run: clippy,
+    },
+    Step {
+        name: "rustdoc, warnings denied",
+        run: doc,
+    },
+    Step {
+        name: "cargo test --workspace",
+        run: cargo_test,
+    },
+];
+
+pub fn run(args: &[String]) -> crate::Result {
+    if let Some(arg) = args.first() {
+        return Err(format!("test: unexpected argument `{arg}`"));
+    }
+    let mut failed = Vec::new();
+    for step in STEPS {
+        eprintln!("\n==> {}", step.name);
+        let started = Instant::now();
+        match (step.run)() {
+            Ok(()) => eprintln!("<== ok: {} ({:.1?})", step.name, started.elapsed()),
+            Err(message) => {
+                eprintln!("<== FAILED: {}: {message}", step.name);
+                failed.push(step.name);
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} step(s) failed: {}",
+            failed.len(),
+            failed.join("; ")
+        ))
+    }
+}
+
+fn fmt() -> crate::Result {
+    cargo(&["fmt", "--all", "--check"], &[])
+}
+
+fn gen_check() -> crate::Result {
+    crate::gen::run(&["--check".to_string()])
+}
+
+fn lint() -> crate::Result {
+    crate::spec::lint(&[])
+}
+
+fn validate() -> crate::Result {
+    crate::validate::run(&[])
+}
+
+fn clippy() -> crate::Result {
+    cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )
+}
+
+fn doc() -> crate::Result {
+    cargo(
+        &["doc", "--workspace", "--no-deps"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )
+}
+
+fn cargo_test() -> crate::Result {
+    cargo(&["test", "--workspace"], &[])
+}
+
+/// Runs cargo (the one running this xtask) in the workspace root.
+fn cargo(args: &[&str], env: &[(&str, &str)]) -> crate::Result {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(&cargo)
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(crate::workspace_root())
+        .status()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
 }
