@@ -1,0 +1,368 @@
+//! The intermediate model: the spec lowered into what the emitters need, with every Rust name
+//! decided once (by [`crate::naming`]).
+//!
+//! The emitters ([`crate::types`], [`crate::client`], [`crate::server`]) read only this model,
+//! never the OpenAPI document, so naming and schema interpretation live in one place.
+
+mod lower;
+
+pub use lower::lower;
+
+/// The whole API, ready for emitting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// `info` of the document.
+    pub info: Info,
+    /// Every named type of the types crate, sorted by Rust name.
+    pub types: Vec<TypeDef>,
+    /// Every operation, in spec order: paths in document order, methods in [`Method::ALL`] order.
+    pub operations: Vec<Operation>,
+    /// Cookie name of the apiKey-in-cookie security scheme (`session_id`), if there is one.
+    pub session_cookie: Option<String>,
+    /// The operations the transaction helper calls (root `x-sps-transaction-operations`).
+    pub transaction_ops: Option<TransactionOps>,
+}
+
+impl Model {
+    /// The type definition with this Rust name.
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types
+            .binary_search_by(|t| t.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.types[i])
+    }
+
+    /// The operation with this `operationId`.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+}
+
+/// `info` of the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Info {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+}
+
+/// Operation ids named by the root `x-sps-transaction-operations` extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionOps {
+    /// Reads the transaction state.
+    pub status: String,
+    /// Opens a transaction.
+    pub open: String,
+    /// Commits the open transaction.
+    pub commit: String,
+    /// Rolls the open transaction back.
+    pub rollback: String,
+    /// Lists the pending changes, if the spec names such an operation.
+    pub changes: Option<String>,
+}
+
+/// How a value's type is named. [`crate::types::type_tokens`] turns it into Rust tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TypeRef {
+    /// A [`TypeDef`] of the types crate, by its Rust name.
+    Named(String),
+    /// `String` (also for `format: date-time` and the like: no extra crates).
+    String,
+    /// `i32` (`format: int32`).
+    I32,
+    /// `i64` (`format: int64` or no format).
+    I64,
+    /// `f64` (`type: number`).
+    F64,
+    /// `bool`.
+    Bool,
+    /// `Vec<T>`.
+    Array(Box<TypeRef>),
+    /// `indexmap::IndexMap<String, T>` (an object with only `additionalProperties`).
+    Map(Box<TypeRef>),
+    /// `serde_json::Value` (`{}`, no type).
+    Value,
+}
+
+/// A named type of the types crate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// Rust name (PascalCase, unique).
+    pub name: String,
+    /// The `components/schemas` key this type comes from; `None` for a hoisted inline schema.
+    pub schema_name: Option<String>,
+    /// JSON pointer of the schema in the bundled document.
+    pub pointer: String,
+    /// `description` (or `title`) of the schema.
+    pub description: Option<String>,
+    /// `example` / `examples` of the schema, for rustdoc and round-trip tests.
+    pub examples: Vec<serde_json::Value>,
+    /// What the type is.
+    pub kind: TypeKind,
+}
+
+/// The shape of a [`TypeDef`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// An object with named properties.
+    Struct(Struct),
+    /// A string enum; unknown values are kept in an `Unknown(String)` variant.
+    StringEnum(Vec<EnumValue>),
+    /// A `oneOf` with a discriminator: tagged by a property, unknown tags kept.
+    Tagged(Tagged),
+    /// A `oneOf` without a discriminator: tried in order (serde `untagged`).
+    Untagged(Vec<UntaggedVariant>),
+    /// A named scalar, array, map or free-form schema: `pub type Name = T;`.
+    Alias(TypeRef),
+}
+
+/// An object type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    /// Properties in document order (allOf members merged in order).
+    pub fields: Vec<Field>,
+    /// What happens to properties not listed in `fields`.
+    pub extra: Extra,
+}
+
+/// Where properties that are not declared go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Extra {
+    /// Kept in a flattened `extra: serde_json::Map<String, Value>` (the default).
+    Keep,
+    /// Kept in a flattened `extra: IndexMap<String, T>` (typed `additionalProperties`).
+    Typed(TypeRef),
+    /// `additionalProperties: false`: rejected / not represented.
+    Deny,
+}
+
+/// A property of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Name on the wire.
+    pub wire_name: String,
+    /// Rust field name (snake_case, keyword-safe, unique within the struct).
+    pub rust_name: String,
+    /// Type of a present, non-null value.
+    pub type_ref: TypeRef,
+    /// Listed in `required`.
+    pub required: bool,
+    /// `nullable: true`.
+    pub nullable: bool,
+    pub description: Option<String>,
+}
+
+/// A value of a string enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    /// The string on the wire.
+    pub wire: String,
+    /// Rust variant name (PascalCase, unique, never `Unknown`).
+    pub rust_name: String,
+}
+
+/// A discriminated `oneOf`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tagged {
+    /// The discriminating property, on the wire.
+    pub tag: String,
+    /// One variant per mapping entry, in mapping order.
+    pub variants: Vec<TaggedVariant>,
+    /// Rust name of the catch-all variant (`Unknown` unless a tag value already took it).
+    pub unknown_name: String,
+}
+
+/// One mapping entry of a discriminated `oneOf`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggedVariant {
+    /// Tag value on the wire.
+    pub tag_value: String,
+    /// Rust variant name.
+    pub rust_name: String,
+    /// The variant's struct, without the tag property (`None`: the variant has no other fields).
+    pub type_ref: Option<TypeRef>,
+    /// Whether the variant is boxed (large payloads, to keep the enum small).
+    pub boxed: bool,
+}
+
+/// One member of a `oneOf` without a discriminator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UntaggedVariant {
+    /// Rust variant name.
+    pub rust_name: String,
+    pub type_ref: TypeRef,
+}
+
+/// HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    /// The fixed order of methods within a path item.
+    pub const ALL: [Method; 8] = [
+        Method::Get,
+        Method::Put,
+        Method::Post,
+        Method::Delete,
+        Method::Options,
+        Method::Head,
+        Method::Patch,
+        Method::Trace,
+    ];
+
+    /// Upper-case name, as on the wire (`"GET"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+}
+
+/// One operation (method + path).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// `operationId`.
+    pub id: String,
+    /// snake_case Rust identifier for functions/methods (keyword-safe).
+    pub rust_name: String,
+    /// PascalCase prefix for the operation's own types (`<TypeName>Request`, `...Response`).
+    pub type_name: String,
+    pub method: Method,
+    /// Path template, `{name}` placeholders.
+    pub path: String,
+    /// Path parameters, in template order.
+    pub path_params: Vec<Param>,
+    /// Query parameters, in document order (path-item parameters first).
+    pub query_params: Vec<Param>,
+    /// Header parameters, in document order.
+    pub header_params: Vec<Param>,
+    pub request_body: Option<Body>,
+    /// Responses, sorted: numeric statuses ascending, then ranges, then `default`.
+    pub responses: Vec<Response>,
+    /// The one body type every non-2xx response shares; `None` means `serde_json::Value`.
+    pub error_type: Option<TypeRef>,
+    /// The one body type every 2xx response with a body shares; `None` when they differ or none.
+    pub success_type: Option<TypeRef>,
+    pub security: Security,
+    /// `x-sps-resource` of the path item.
+    pub resource: Option<String>,
+    /// `x-sps-transaction: required`.
+    pub transaction_required: bool,
+    /// `x-sps-versions`.
+    pub versions: Vec<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+}
+
+impl Operation {
+    /// The documented numeric statuses, ascending (ranges and `default` left out).
+    pub fn statuses(&self) -> Vec<u16> {
+        self.responses
+            .iter()
+            .filter_map(|r| match r.status {
+                Status::Code(code) => Some(code),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A path, query or header parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Name on the wire.
+    pub name: String,
+    /// snake_case Rust field name, unique among the operation's parameters.
+    pub rust_name: String,
+    pub type_ref: TypeRef,
+    pub required: bool,
+    pub description: Option<String>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    pub type_ref: TypeRef,
+    pub required: bool,
+    /// Media type (`application/json` when the spec offers it).
+    pub content_type: String,
+}
+
+/// A response status key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// `200`, `404`, ...
+    Code(u16),
+    /// `2XX` is `Range(2)`.
+    Range(u8),
+    /// `default`.
+    Default,
+}
+
+impl Status {
+    /// Whether the status is a success (2xx).
+    pub fn is_success(self) -> bool {
+        match self {
+            Status::Code(code) => (200..300).contains(&code),
+            Status::Range(class) => class == 2,
+            Status::Default => false,
+        }
+    }
+}
+
+/// One documented response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: Status,
+    /// PascalCase variant name: the `components/responses` name when `$ref`'d, else the status
+    /// reason phrase (`Ok`, `Created`, `NoContent`, `Status4xx`, `Default`), unique per operation.
+    pub variant: String,
+    pub description: String,
+    /// JSON body type, if the response has one.
+    pub body: Option<TypeRef>,
+    pub headers: Vec<Header>,
+}
+
+/// A documented response header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    /// Name on the wire, as written in the spec.
+    pub name: String,
+    /// snake_case Rust name.
+    pub rust_name: String,
+    pub type_ref: TypeRef,
+    pub required: bool,
+    pub description: Option<String>,
+}
+
+/// Which credentials an operation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Security {
+    /// No security requirement.
+    None,
+    /// The session cookie is required.
+    Session,
+    /// The session cookie is accepted but not required (`{}` among the alternatives).
+    SessionOptional,
+    /// HTTP basic auth (the login operation).
+    Basic,
+}
