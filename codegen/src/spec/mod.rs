@@ -2,9 +2,23 @@
 //!
 //! Every problem is reported as a [`Diagnostic`] naming the file, the JSON pointer into the
 //! bundled document and, where known, the line: a broken spec is never a panic.
+//!
+//! - [`load_dir`] reads `spec/openapi.yaml` and `spec/paths/*.yaml` and bundles them;
+//!   [`load_file`] reads a single-file document.
+//! - [`bundle_yaml`] prints the bundle.
+//! - [`lint`] checks references, operations, vendor extensions and examples
+//!   (examples are checked with [`validate`]).
+
+mod bundle;
+mod load;
+mod location;
+pub mod pointer;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+pub use bundle::bundle_yaml;
+pub use load::{load_dir, load_file};
 
 /// A loaded (and, for a directory, bundled) OpenAPI document.
 #[derive(Debug, Clone)]
@@ -15,15 +29,44 @@ pub struct Spec {
     pub document: serde_yaml::Value,
     /// The file the document (or its root) came from.
     pub root_file: PathBuf,
+    /// Which file defined which part of the bundle, and the files' text for line numbers.
+    sources: location::SourceMap,
+}
+
+impl Spec {
+    /// The file that defined the value at `pointer` in the bundle: the fragment for a path or
+    /// component it contributed, the root file for everything else.
+    pub fn source_of(&self, pointer: &str) -> &Path {
+        self.sources.file_of(pointer)
+    }
+
+    /// The 1-based line of `pointer` in [`Spec::source_of`] (best effort: block-style YAML is
+    /// scanned for the key path; the deepest ancestor found is used).
+    pub fn line_of(&self, pointer: &str) -> Option<usize> {
+        self.sources.line_of(pointer)
+    }
+
+    /// A diagnostic about the value at `pointer`, with its file and line filled in.
+    pub fn diagnostic(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            file: self.source_of(pointer).to_path_buf(),
+            pointer: pointer.to_owned(),
+            line: self.line_of(pointer),
+            message: message.into(),
+        }
+    }
 }
 
 /// One problem found in a spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The file that defined the offending value.
     pub file: PathBuf,
     /// JSON pointer into the bundled document (RFC 6901), `""` for the whole document.
     pub pointer: String,
+    /// 1-based line in `file`, when it could be found.
     pub line: Option<usize>,
+    /// What is wrong, in one sentence.
     pub message: String,
 }
 
@@ -33,20 +76,11 @@ impl fmt::Display for Diagnostic {
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
-        let pointer = if self.pointer.is_empty() { "#" } else { &self.pointer };
+        let pointer = if self.pointer.is_empty() {
+            "#"
+        } else {
+            &self.pointer
+        };
         write!(f, ": {pointer}: {}", self.message)
     }
-}
-
-/// Loads a single-file spec (used for the fixtures).
-pub fn load_file(path: &Path) -> Result<Spec, Vec<Diagnostic>> {
-    let diag = |line: Option<usize>, message: String| {
-        vec![Diagnostic { file: path.to_path_buf(), pointer: String::new(), line, message }]
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| diag(None, format!("cannot read: {e}")))?;
-    let document: serde_yaml::Value = serde_yaml::from_str(&text)
-        .map_err(|e| diag(e.location().map(|l| l.line()), format!("invalid YAML: {e}")))?;
-    let openapi: openapiv3::OpenAPI = serde_yaml::from_value(document.clone())
-        .map_err(|e| diag(None, format!("not an OpenAPI 3.0 document: {e}")))?;
-    Ok(Spec { openapi, document, root_file: path.to_path_buf() })
 }
