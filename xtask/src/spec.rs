@@ -1,9 +1,40 @@
 //! `cargo xtask bundle` and `cargo xtask lint`.
 
-pub fn bundle(_args: &[String]) -> crate::Result {
-    Err("bundle: not implemented yet".into())
+use std::path::Path;
+
+use codegen::spec::{self, Diagnostic, Spec};
+
+/// Loads `<workspace>/spec`, turning load errors into the job's failure.
+pub fn load() -> crate::Result<Spec> {
+    let root = crate::workspace_root();
+    spec::load_dir(&root.join("spec")).map_err(|diagnostics| report(&root, &diagnostics))
 }
 
+/// Prints each diagnostic as `file:line: pointer: message` (files relative to the workspace)
+/// on standard error and returns the summary line.
+pub fn report(root: &Path, diagnostics: &[Diagnostic]) -> String {
+    for diagnostic in diagnostics {
+        let mut shown = diagnostic.clone();
+        if let Ok(relative) = shown.file.strip_prefix(root) {
+            shown.file = relative.to_path_buf();
+        }
+        eprintln!("{shown}");
+    }
+    let s = if diagnostics.len() == 1 { "" } else { "s" };
+    format!("{} problem{s} in spec/", diagnostics.len())
+}
+
+/// `cargo xtask bundle`: prints the bundled document.
+pub fn bundle(args: &[String]) -> crate::Result {
+    if let Some(extra) = args.first() {
+        return Err(format!("bundle takes no arguments (got `{extra}`)"));
+    }
+    let spec = load()?;
+    print!("{}", spec::bundle_yaml(&spec));
+    Ok(())
+}
+
+/// `cargo xtask lint`: fails if the spec has any diagnostic.
 pub fn lint(_args: &[String]) -> crate::Result {
     Err("lint: not implemented yet".into())
 }
