@@ -1,0 +1,783 @@
+//! Request extraction and response building shared by every generated route: the API's own
+//! error bodies, the generic [`RawApi`] interface and its [`RawRequest`] / [`RawResponse`].
+//!
+//! This file is fixed code copied verbatim by the generator; it is the same for every spec.
+//!
+//! Malformed requests are answered here, before any handler runs, with the API's error body
+//! `{"error": {"type", "message", "details"}, "meta": {"href", "parent"}}`:
+//!
+//! | problem | status | `error.type` |
+//! |---|---|---|
+//! | path parameter not valid UTF-8 or of the wrong type | 404 | `NotFound` |
+//! | session cookie missing where the operation requires it | 401 | `Unauthenticated` |
+//! | basic credentials missing or malformed on the login operation | 401 | `AuthenticationFailure` |
+//! | query parameter missing, unknown value or wrong type | 400 | `InvalidQuery` |
+//! | body missing, not JSON (`Content-Type` other than `application/json` or `*+json`), too large, or of the wrong shape | 400 | `InvalidRequestBody` |
+//! | no such path | 404 | `NotFound` |
+//! | path exists, method does not | 405 | `MethodNotAllowed` |
+//!
+//! A wrong content type is reported as 400 `InvalidRequestBody` rather than 415 so that
+//! clients only ever see the error types the SPS API itself uses.
+
+use std::fmt;
+use std::future::Future;
+use std::str::FromStr;
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, COOKIE};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// Largest request body read, in bytes; bigger bodies get 400 `InvalidRequestBody`.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// What the spec says about one operation; see the generated `OPERATIONS` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationInfo {
+    /// The spec's `operationId`, e.g. `get_backup_policy`.
+    pub operation_id: &'static str,
+    /// The HTTP method in upper case: `"GET"`, `"POST"`, ...
+    pub method: &'static str,
+    /// The path template, e.g. `/api/configuration/aaa/local_database/users/{key}`.
+    pub path: &'static str,
+    /// The path item's `x-sps-resource`: `index`, `collection`, `item`, `singleton`, `action`
+    /// or `service`.
+    pub resource: Option<&'static str>,
+    /// `x-sps-transaction: required`: the call changes configuration.
+    pub transaction_required: bool,
+    /// The session cookie is required (not optional) for this operation.
+    pub session_required: bool,
+    /// Documented response statuses, ascending.
+    pub statuses: &'static [u16],
+}
+
+/// A validated request handed to a [`RawApi`] handler.
+#[derive(Clone)]
+pub struct RawRequest {
+    /// The operation the request matched.
+    pub operation: &'static OperationInfo,
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// Path parameters in template order, percent-decoded.
+    pub path_params: Vec<(String, String)>,
+    /// The typed query, serialised back to JSON (absent optional parameters are left out).
+    pub query: Map<String, Value>,
+    /// The typed body serialised back to JSON (unknown fields kept), if the operation has one
+    /// and it was sent.
+    pub body: Option<Value>,
+    /// The session cookie, if sent.
+    pub session_id: Option<String>,
+    /// `(user, password)` where the basic authentication scheme applies.
+    pub basic_auth: Option<(String, String)>,
+}
+
+impl RawRequest {
+    /// The value of path parameter `name`, if the template has it.
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.path_params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for RawRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawRequest")
+            .field("operation", &self.operation.operation_id)
+            .field("href", &self.href)
+            .field("path_params", &self.path_params)
+            .field("query", &self.query)
+            .field("body", &self.body)
+            .field(
+                "session_id",
+                &self.session_id.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "basic_auth",
+                &self
+                    .basic_auth
+                    .as_ref()
+                    .map(|(user, _)| (user, "<redacted>")),
+            )
+            .finish()
+    }
+}
+
+/// A reply from a [`RawApi`] handler, sent as is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// JSON body; `None` sends an empty body.
+    pub body: Option<Value>,
+    /// Extra headers, e.g. `("set-cookie", "session_id=...; Path=/; HttpOnly")`.
+    pub headers: Vec<(String, String)>,
+}
+
+impl RawResponse {
+    /// A reply with a JSON body and no extra headers.
+    pub fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+        }
+    }
+
+    /// An API error reply for the request at `href`; see [`error_body`].
+    pub fn error(status: u16, kind: &str, message: &str, href: &str) -> Self {
+        Self::json(status, error_body(kind, message, Value::Null, href))
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+impl IntoResponse for RawResponse {
+    fn into_response(self) -> Response {
+        let Ok(status) = StatusCode::from_u16(self.status) else {
+            return internal_error(&format!("handler returned invalid status {}", self.status));
+        };
+        let mut response = match &self.body {
+            Some(body) => json_response(status.as_u16(), body, Vec::new()),
+            None => status.into_response(),
+        };
+        for (name, value) in self.headers {
+            let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value),
+            ) else {
+                return internal_error(&format!("handler returned invalid header {name:?}"));
+            };
+            response.headers_mut().append(name, value);
+        }
+        response
+    }
+}
+
+/// A handler serving every operation through one generic mechanism (driven by
+/// [`OperationInfo`]), as an alternative to the typed `Api` trait.
+pub trait RawApi: Send + Sync + 'static {
+    /// Answers one validated request.
+    fn handle(&self, request: RawRequest) -> impl Future<Output = RawResponse> + Send;
+}
+
+/// The parent of an href: the href without its last segment (`None` for the root).
+pub fn parent_href(href: &str) -> Option<String> {
+    let trimmed = href.trim_end_matches('/');
+    let (parent, _) = trimmed.rsplit_once('/')?;
+    if parent.is_empty() {
+        if trimmed.is_empty() {
+            None
+        } else {
+            Some("/".to_owned())
+        }
+    } else {
+        Some(parent.to_owned())
+    }
+}
+
+/// The API's error body: `{"error": {"type", "message", "details"}, "meta": {"href", "parent"}}`.
+pub fn error_body(kind: &str, message: &str, details: Value, href: &str) -> Value {
+    json!({
+        "error": {"type": kind, "message": message, "details": details},
+        "meta": {"href": href, "parent": parent_href(href)},
+    })
+}
+
+/// An API error reply; its `IntoResponse` sends [`error_body`] with the status.
+///
+/// Boxed inside so that `Result<_, ApiError>` stays small on the happy path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError(Box<ApiErrorParts>);
+
+#[derive(Debug, Clone, PartialEq)]
+struct ApiErrorParts {
+    status: u16,
+    kind: String,
+    message: String,
+    details: Value,
+    href: String,
+}
+
+impl ApiError {
+    /// An error of any status and `error.type`, for the request at `href`.
+    pub fn new(status: u16, kind: &str, message: impl Into<String>, href: &str) -> Self {
+        Self(Box::new(ApiErrorParts {
+            status,
+            kind: kind.to_owned(),
+            message: message.into(),
+            details: Value::Null,
+            href: href.to_owned(),
+        }))
+    }
+
+    /// Sets `error.details`.
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.0.details = details;
+        self
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.0.status
+    }
+
+    /// `error.type`, e.g. `NotFound`.
+    pub fn kind(&self) -> &str {
+        &self.0.kind
+    }
+
+    /// `error.message`, for humans.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// `error.details` (`null` if none).
+    pub fn details(&self) -> &Value {
+        &self.0.details
+    }
+
+    /// `meta.href`: the request path.
+    pub fn href(&self) -> &str {
+        &self.0.href
+    }
+
+    /// 400 `InvalidRequestBody`.
+    pub fn invalid_request_body(message: impl Into<String>, href: &str) -> Self {
+        Self::new(400, "InvalidRequestBody", message, href)
+    }
+
+    /// 400 `InvalidQuery`.
+    pub fn invalid_query(message: impl Into<String>, href: &str) -> Self {
+        Self::new(400, "InvalidQuery", message, href)
+    }
+
+    /// 401 `Unauthenticated`: no (valid) session.
+    pub fn unauthenticated(href: &str) -> Self {
+        Self::new(
+            401,
+            "Unauthenticated",
+            "this call needs a session: log in first and send the session cookie",
+            href,
+        )
+    }
+
+    /// 401 `AuthenticationFailure`: missing or wrong credentials.
+    pub fn authentication_failure(message: impl Into<String>, href: &str) -> Self {
+        Self::new(401, "AuthenticationFailure", message, href)
+    }
+
+    /// 404 `NotFound`.
+    pub fn not_found(href: &str) -> Self {
+        Self::new(404, "NotFound", "no such endpoint or object", href)
+    }
+
+    /// 405 `MethodNotAllowed`.
+    pub fn method_not_allowed(method: &str, href: &str) -> Self {
+        Self::new(
+            405,
+            "MethodNotAllowed",
+            format!("{method} is not supported here"),
+            href,
+        )
+    }
+
+    /// The JSON error body.
+    pub fn body(&self) -> Value {
+        error_body(
+            &self.0.kind,
+            &self.0.message,
+            self.0.details.clone(),
+            &self.0.href,
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.0.status, self.0.kind, self.0.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        json_response(self.0.status, &self.body(), Vec::new())
+    }
+}
+
+impl From<ApiError> for RawResponse {
+    fn from(e: ApiError) -> Self {
+        RawResponse::json(e.status(), e.body())
+    }
+}
+
+/// A JSON reply with extra headers. Serialisation failures (never caused by the request) become
+/// a 500 error body instead of a panic.
+pub fn json_response<T: Serialize + ?Sized>(
+    status: u16,
+    body: &T,
+    headers: Vec<(&'static str, String)>,
+) -> Response {
+    let bytes = match serde_json::to_vec(body) {
+        Ok(bytes) => bytes,
+        Err(e) => return internal_error(&format!("cannot serialise the reply: {e}")),
+    };
+    let mut response = (
+        status_code(status),
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        bytes,
+    )
+        .into_response();
+    add_headers(&mut response, headers);
+    response
+}
+
+/// A reply without a body.
+pub fn empty_response(status: u16, headers: Vec<(&'static str, String)>) -> Response {
+    let mut response = status_code(status).into_response();
+    add_headers(&mut response, headers);
+    response
+}
+
+fn add_headers(response: &mut Response, headers: Vec<(&'static str, String)>) {
+    for (name, value) in headers {
+        // Header values come from handler code; one that cannot be sent is dropped, not a panic.
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response
+                .headers_mut()
+                .append(HeaderName::from_static(name), value);
+        }
+    }
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn internal_error(message: &str) -> Response {
+    let body = error_body("InternalError", message, Value::Null, "");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Fallback for paths no operation matches: 404 `NotFound`.
+pub async fn not_found(uri: Uri) -> ApiError {
+    ApiError::not_found(uri.path())
+}
+
+/// Fallback for a known path with an undocumented method: 405 `MethodNotAllowed`.
+pub async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
+    ApiError::method_not_allowed(method.as_str(), uri.path())
+}
+
+/// The request path without the query string, for `meta.href`.
+#[doc(hidden)]
+pub fn href(parts: &Parts) -> String {
+    parts.uri.path().to_owned()
+}
+
+/// Path parameters in template order, percent-decoded.
+#[doc(hidden)]
+pub async fn path_params(parts: &mut Parts, href: &str) -> Result<Vec<(String, String)>, ApiError> {
+    match RawPathParams::from_request_parts(parts, &()).await {
+        Ok(params) => Ok(params
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()),
+        // Invalid UTF-8 after decoding cannot name an object.
+        Err(_) => Err(ApiError::not_found(href)),
+    }
+}
+
+/// One path parameter parsed as `T`; a value that does not parse names no object (404).
+#[doc(hidden)]
+pub fn path_param<T: FromStr>(
+    params: &[(String, String)],
+    name: &str,
+    href: &str,
+) -> Result<T, ApiError> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| ApiError::not_found(href))
+}
+
+/// The typed query string; unknown parameters are ignored (newer clients may send more).
+#[doc(hidden)]
+pub fn query<Q: DeserializeOwned>(parts: &Parts, href: &str) -> Result<Q, ApiError> {
+    let raw = parts.uri.query().unwrap_or("");
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let parameter = e.path().to_string();
+        let reason = e.inner().to_string();
+        let message = if parameter == "." {
+            format!("invalid query: {reason}")
+        } else {
+            format!("invalid query parameter `{parameter}`: {reason}")
+        };
+        ApiError::invalid_query(message, href)
+            .with_details(json!({"parameter": parameter, "reason": reason}))
+    })
+}
+
+/// The session cookie value, if one was sent.
+#[doc(hidden)]
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == crate::SESSION_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.trim_matches('"').to_owned())
+}
+
+/// The session cookie where the operation requires it: 401 `Unauthenticated` if missing.
+#[doc(hidden)]
+pub fn require_session_cookie(headers: &HeaderMap, href: &str) -> Result<String, ApiError> {
+    session_cookie(headers).ok_or_else(|| ApiError::unauthenticated(href))
+}
+
+/// HTTP basic credentials: 401 `AuthenticationFailure` if missing or malformed.
+#[doc(hidden)]
+pub fn basic_auth(headers: &HeaderMap, href: &str) -> Result<(String, String), ApiError> {
+    use base64::Engine as _;
+    let fail = |why: &str| ApiError::authentication_failure(why.to_owned(), href);
+    let value = headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| fail("HTTP basic authentication is required"))?
+        .to_str()
+        .map_err(|_| fail("malformed Authorization header"))?;
+    let (scheme, encoded) = value
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| fail("malformed Authorization header"))?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(fail("HTTP basic authentication is required"));
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| fail("malformed basic credentials"))?;
+    let text = String::from_utf8(decoded).map_err(|_| fail("malformed basic credentials"))?;
+    let (user, password) = text
+        .split_once(':')
+        .ok_or_else(|| fail("malformed basic credentials"))?;
+    Ok((user.to_owned(), password.to_owned()))
+}
+
+/// Reads the body; `None` when it is empty.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    href: &str,
+) -> Result<Option<axum::body::Bytes>, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::invalid_request_body(
+                format!("the body is unreadable or larger than {MAX_BODY_BYTES} bytes"),
+                href,
+            )
+        })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let is_json = content_type.is_some_and(|ct| {
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        essence == "application/json" || essence.ends_with("+json")
+    });
+    if !is_json {
+        return Err(ApiError::invalid_request_body(
+            format!(
+                "the body must be JSON with Content-Type application/json, not {}",
+                content_type.unwrap_or("no content type")
+            ),
+            href,
+        ));
+    }
+    Ok(Some(bytes))
+}
+
+fn decode_json<T: DeserializeOwned>(bytes: &[u8], href: &str) -> Result<T, ApiError> {
+    let fail = |path: String, reason: String| {
+        let message = if path == "." {
+            format!("invalid request body: {reason}")
+        } else {
+            format!("invalid request body at `{path}`: {reason}")
+        };
+        ApiError::invalid_request_body(message, href)
+            .with_details(json!({"path": path, "reason": reason}))
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| fail(e.path().to_string(), e.inner().to_string()))?;
+    // Trailing garbage after a valid document.
+    deserializer
+        .end()
+        .map_err(|e| fail(".".to_owned(), e.to_string()))?;
+    Ok(value)
+}
+
+/// A required JSON body: 400 `InvalidRequestBody` if missing, not JSON or of the wrong shape.
+#[doc(hidden)]
+pub async fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    href: &str,
+) -> Result<T, ApiError> {
+    match read_body(headers, body, href).await? {
+        Some(bytes) => decode_json(&bytes, href),
+        None => Err(ApiError::invalid_request_body(
+            "a JSON body is required",
+            href,
+        )),
+    }
+}
+
+/// An optional JSON body: `None` when empty.
+#[doc(hidden)]
+pub async fn optional_json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    href: &str,
+) -> Result<Option<T>, ApiError> {
+    match read_body(headers, body, href).await? {
+        Some(bytes) => decode_json(&bytes, href).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Serialises a typed query back to a JSON object for [`RawRequest::query`].
+#[doc(hidden)]
+pub fn to_object<T: Serialize>(value: &T) -> Map<String, Value> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Serialises a typed body back to JSON for [`RawRequest::body`].
+#[doc(hidden)]
+pub fn to_json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+
+    fn parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut builder = Request::builder().uri(uri);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        match builder.body(()) {
+            Ok(request) => request.into_parts().0,
+            Err(e) => panic!("test request: {e}"),
+        }
+    }
+
+    #[test]
+    fn parents_drop_the_last_segment() {
+        assert_eq!(
+            parent_href("/api/configuration/aaa").as_deref(),
+            Some("/api/configuration")
+        );
+        assert_eq!(parent_href("/api/configuration/").as_deref(), Some("/api"));
+        assert_eq!(parent_href("/api").as_deref(), Some("/"));
+        assert_eq!(parent_href("/"), None);
+        assert_eq!(parent_href(""), None);
+    }
+
+    #[test]
+    fn error_bodies_have_the_api_shape() {
+        let body = ApiError::not_found("/api/nope/x").body();
+        assert_eq!(body["error"]["type"], "NotFound");
+        assert_eq!(body["meta"]["href"], "/api/nope/x");
+        assert_eq!(body["meta"]["parent"], "/api/nope");
+        assert!(body["error"]["details"].is_null());
+    }
+
+    #[test]
+    fn session_cookie_is_found_among_others() {
+        let name = crate::SESSION_COOKIE;
+        let h = parts("/", &[("cookie", &format!("a=1; {name}=abc; b=2"))]).headers;
+        assert_eq!(session_cookie(&h).as_deref(), Some("abc"));
+        let h = parts("/", &[("cookie", "a=1")]).headers;
+        assert_eq!(session_cookie(&h), None);
+        let e = require_session_cookie(&h, "/api/x").err();
+        assert_eq!(
+            e.map(|e| (e.status(), e.kind().to_owned())),
+            Some((401, "Unauthenticated".to_owned()))
+        );
+        let h = parts("/", &[("cookie", &format!("{name}="))]).headers;
+        assert_eq!(session_cookie(&h), None);
+    }
+
+    #[test]
+    fn basic_auth_decodes_or_fails_with_authentication_failure() {
+        // "admin:pa:ss" - the password may itself contain a colon.
+        let h = parts("/", &[("authorization", "Basic YWRtaW46cGE6c3M=")]).headers;
+        assert_eq!(
+            basic_auth(&h, "/api/authentication").ok(),
+            Some(("admin".to_owned(), "pa:ss".to_owned()))
+        );
+        for bad in ["Bearer xyz", "Basic !!!", "Basic", "Basic YWRtaW4="] {
+            let h = parts("/", &[("authorization", bad)]).headers;
+            let e = basic_auth(&h, "/api/authentication").err();
+            assert_eq!(
+                e.map(|e| (e.status(), e.kind().to_owned())),
+                Some((401, "AuthenticationFailure".to_owned())),
+                "{bad}"
+            );
+        }
+        let e = basic_auth(&HeaderMap::new(), "/api/authentication").err();
+        assert_eq!(e.map(|e| e.status()), Some(401));
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Q {
+        limit: Option<u32>,
+        q: Option<String>,
+    }
+
+    #[test]
+    fn queries_decode_or_fail_with_invalid_query() {
+        let p = parts("/api/x?limit=5&q=a%20b&extra=1", &[]);
+        assert_eq!(
+            query::<Q>(&p, "/api/x").ok(),
+            Some(Q {
+                limit: Some(5),
+                q: Some("a b".to_owned())
+            })
+        );
+        let p = parts("/api/x?limit=lots", &[]);
+        match query::<Q>(&p, "/api/x") {
+            Err(e) => {
+                assert_eq!((e.status(), e.kind()), (400, "InvalidQuery"));
+                assert_eq!(e.details()["parameter"], "limit");
+            }
+            Ok(q) => panic!("accepted {q:?}"),
+        }
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct B {
+        name: String,
+        inner: Inner,
+    }
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Inner {
+        port: u16,
+    }
+
+    #[tokio::test]
+    async fn bodies_decode_or_fail_with_invalid_request_body() {
+        let json = parts("/", &[("content-type", "application/json")]).headers;
+        let ok: Result<B, _> = json_body(
+            &json,
+            Body::from(r#"{"name":"n","inner":{"port":22}}"#),
+            "/a",
+        )
+        .await;
+        assert_eq!(
+            ok.ok(),
+            Some(B {
+                name: "n".into(),
+                inner: Inner { port: 22 }
+            })
+        );
+
+        let bad: Result<B, _> = json_body(
+            &json,
+            Body::from(r#"{"name":"n","inner":{"port":"x"}}"#),
+            "/a",
+        )
+        .await;
+        match bad {
+            Err(e) => {
+                assert_eq!((e.status(), e.kind()), (400, "InvalidRequestBody"));
+                assert_eq!(e.details()["path"], "inner.port");
+            }
+            Ok(b) => panic!("accepted {b:?}"),
+        }
+
+        let trailing: Result<B, _> = json_body(
+            &json,
+            Body::from(r#"{"name":"n","inner":{"port":1}} x"#),
+            "/a",
+        )
+        .await;
+        assert_eq!(trailing.err().map(|e| e.status()), Some(400));
+
+        let empty: Result<B, _> = json_body(&json, Body::empty(), "/a").await;
+        assert_eq!(
+            empty.err().map(|e| e.kind().to_owned()),
+            Some("InvalidRequestBody".to_owned())
+        );
+        let none: Result<Option<B>, _> = optional_json_body(&json, Body::empty(), "/a").await;
+        assert_eq!(none.ok(), Some(None));
+
+        let text = parts("/", &[("content-type", "text/plain")]).headers;
+        let wrong: Result<B, _> = json_body(&text, Body::from("{}"), "/a").await;
+        assert_eq!(wrong.err().map(|e| e.status()), Some(400));
+    }
+
+    #[test]
+    fn raw_responses_are_sent_as_is_and_bad_ones_do_not_panic() {
+        let r = RawResponse::json(201, json!({"key": "k"}))
+            .with_header("set-cookie", "session_id=x; Path=/")
+            .into_response();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        assert_eq!(
+            r.headers().get("set-cookie").and_then(|v| v.to_str().ok()),
+            Some("session_id=x; Path=/")
+        );
+        let bad = RawResponse::json(1000, Value::Null).into_response();
+        assert_eq!(bad.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bad = RawResponse::json(200, Value::Null)
+            .with_header("bad header", "x")
+            .into_response();
+        assert_eq!(bad.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn path_params_parse_or_are_not_found() {
+        let params = vec![("key".to_owned(), "12".to_owned())];
+        assert_eq!(path_param::<u32>(&params, "key", "/a/12").ok(), Some(12));
+        let e = path_param::<u32>(&params, "id", "/a/12").err();
+        assert_eq!(e.map(|e| e.status()), Some(404));
+        let params = vec![("key".to_owned(), "x".to_owned())];
+        assert_eq!(
+            path_param::<u32>(&params, "key", "/a/x")
+                .err()
+                .map(|e| e.status()),
+            Some(404)
+        );
+    }
+}
