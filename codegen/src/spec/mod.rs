@@ -13,6 +13,7 @@ mod bundle;
 mod load;
 mod location;
 pub mod pointer;
+pub mod validate;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
