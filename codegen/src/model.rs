@@ -21,6 +21,18 @@ pub struct Model {
     pub session_cookie: Option<String>,
     /// The operations the transaction helper calls (root `x-sps-transaction-operations`).
     pub transaction_ops: Option<TransactionOps>,
+    /// Every example value of the spec with the type it must decode into (round-trip tests).
+    pub examples: Vec<Example>,
+}
+
+/// An example value found in the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// JSON pointer of the example.
+    pub pointer: String,
+    /// The type the value should decode into.
+    pub type_ref: TypeRef,
+    pub value: serde_json::Value,
 }
 
 impl Model {
@@ -149,6 +161,8 @@ pub struct Field {
     pub required: bool,
     /// `nullable: true`.
     pub nullable: bool,
+    /// Whether the value is boxed (a type that contains itself).
+    pub boxed: bool,
     pub description: Option<String>,
 }
 
@@ -179,10 +193,24 @@ pub struct TaggedVariant {
     pub tag_value: String,
     /// Rust variant name.
     pub rust_name: String,
-    /// The variant's struct, without the tag property (`None`: the variant has no other fields).
-    pub type_ref: Option<TypeRef>,
-    /// Whether the variant is boxed (large payloads, to keep the enum small).
-    pub boxed: bool,
+    /// What the variant holds besides the tag.
+    pub payload: Payload,
+}
+
+/// The content of a [`TaggedVariant`].
+///
+/// `{selection, value}`-shaped unions read naturally: a variant whose schema has no property
+/// besides the tag is a unit variant, one whose only other property is a required `value` holds
+/// that value directly. An object with any other property goes to the catch-all variant, so
+/// nothing is lost.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// Nothing besides the tag.
+    Unit,
+    /// Only the required property `field` (wire name) besides the tag.
+    Value { field: String, type_ref: TypeRef },
+    /// The variant's struct; its own tag property (if declared) is left out of it.
+    Struct { type_ref: TypeRef, boxed: bool },
 }
 
 /// One member of a `oneOf` without a discriminator.
@@ -191,6 +219,8 @@ pub struct UntaggedVariant {
     /// Rust variant name.
     pub rust_name: String,
     pub type_ref: TypeRef,
+    /// Whether the value is boxed (large payloads, to keep the enum small).
+    pub boxed: bool,
 }
 
 /// HTTP method of an operation.
@@ -337,8 +367,10 @@ pub struct Response {
     /// reason phrase (`Ok`, `Created`, `NoContent`, `Status4xx`, `Default`), unique per operation.
     pub variant: String,
     pub description: String,
-    /// JSON body type, if the response has one.
+    /// Body type, if the response has one.
     pub body: Option<TypeRef>,
+    /// Media type of the body (`application/json` when the spec offers it).
+    pub content_type: Option<String>,
     pub headers: Vec<Header>,
 }
 

@@ -105,7 +105,9 @@ impl Scope {
 
     /// A scope in which `names` are already taken.
     pub fn with_reserved<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
-        Scope { taken: names.into_iter().map(|n| unraw(n).to_string()).collect() }
+        Scope {
+            taken: names.into_iter().map(|n| unraw(n).to_string()).collect(),
+        }
     }
 
     /// Whether `name` is taken.
@@ -121,7 +123,13 @@ impl Scope {
         let base = unraw(name);
         let snake = base.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
         (2u32..)
-            .map(|n| if snake { format!("{base}_{n}") } else { format!("{base}{n}") })
+            .map(|n| {
+                if snake {
+                    format!("{base}_{n}")
+                } else {
+                    format!("{base}{n}")
+                }
+            })
             .find(|candidate| self.taken.insert(candidate.clone()))
             .unwrap_or_else(|| base.to_string())
     }

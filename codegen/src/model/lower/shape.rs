@@ -1,0 +1,378 @@
+//! One view over `openapiv3`'s schema variants, the shape classification, and the size and
+//! containment checks that decide where to box.
+
+use std::collections::{BTreeSet, HashMap};
+
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, Discriminator, IntegerFormat, ReferenceOr, Schema, SchemaKind, Type,
+    VariantOrUnknownOrEmpty,
+};
+
+use crate::model::{Extra, Payload, TypeDef, TypeKind, TypeRef};
+
+/// A schema or a `$ref` to one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SchemaRef<'a> {
+    Ref(&'a str),
+    Item(&'a Schema),
+}
+
+impl<'a> SchemaRef<'a> {
+    pub(crate) fn from_ref_or(r: &'a ReferenceOr<Schema>) -> Self {
+        match r {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Item(schema),
+        }
+    }
+
+    pub(crate) fn from_box(r: &'a ReferenceOr<Box<Schema>>) -> Self {
+        match r {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Item(schema),
+        }
+    }
+}
+
+/// What a schema is, as far as Rust types go.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Shape {
+    String,
+    Integer {
+        int32: bool,
+    },
+    Number,
+    Bool,
+    Array,
+    /// An object with no properties: `IndexMap<String, T>`.
+    Map,
+    /// An object with properties, or an `allOf`.
+    Object,
+    StringEnum(Vec<String>),
+    OneOf,
+    AnyOf,
+    /// `{}`: any value.
+    Any,
+    Unsupported(String),
+}
+
+/// The parts of a schema the generator reads, whichever `openapiv3` variant holds them.
+pub(crate) struct View<'a> {
+    schema: &'a Schema,
+}
+
+impl<'a> View<'a> {
+    pub(crate) fn of(schema: &'a Schema) -> Self {
+        View { schema }
+    }
+
+    /// `description`, else `title`, trimmed.
+    pub(crate) fn description(&self) -> Option<String> {
+        let data = &self.schema.schema_data;
+        data.description
+            .as_deref()
+            .or(data.title.as_deref())
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+    }
+
+    pub(crate) fn discriminator(&self) -> Option<&'a Discriminator> {
+        self.schema.schema_data.discriminator.as_ref()
+    }
+
+    pub(crate) fn properties(&self) -> Option<&'a IndexMap<String, ReferenceOr<Box<Schema>>>> {
+        match &self.schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => Some(&o.properties),
+            SchemaKind::Any(a) => Some(&a.properties),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn required(&self) -> &'a [String] {
+        match &self.schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => &o.required,
+            SchemaKind::Any(a) => &a.required,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn additional(&self) -> Option<&'a AdditionalProperties> {
+        match &self.schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => o.additional_properties.as_ref(),
+            SchemaKind::Any(a) => a.additional_properties.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn items(&self) -> Option<SchemaRef<'a>> {
+        match &self.schema.schema_kind {
+            SchemaKind::Type(Type::Array(a)) => a.items.as_ref().map(SchemaRef::from_box),
+            SchemaKind::Any(a) => a.items.as_ref().map(SchemaRef::from_box),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn one_of(&self) -> &'a [ReferenceOr<Schema>] {
+        match &self.schema.schema_kind {
+            SchemaKind::OneOf { one_of } => one_of,
+            SchemaKind::Any(a) => &a.one_of,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn any_of(&self) -> &'a [ReferenceOr<Schema>] {
+        match &self.schema.schema_kind {
+            SchemaKind::AnyOf { any_of } => any_of,
+            SchemaKind::Any(a) => &a.any_of,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn all_of(&self) -> &'a [ReferenceOr<Schema>] {
+        match &self.schema.schema_kind {
+            SchemaKind::AllOf { all_of } => all_of,
+            SchemaKind::Any(a) => &a.all_of,
+            _ => &[],
+        }
+    }
+
+    /// `allOf: [{$ref}]` with nothing else that shapes the value.
+    pub(crate) fn single_all_of_ref(&self) -> Option<&'a str> {
+        match self.all_of() {
+            [ReferenceOr::Reference { reference }]
+                if self.properties().is_none_or(IndexMap::is_empty)
+                    && self.additional().is_none()
+                    && self.one_of().is_empty()
+                    && self.any_of().is_empty() =>
+            {
+                Some(reference)
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn shape(&self) -> Shape {
+        let any = match &self.schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                let values: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
+                return if values.is_empty() {
+                    Shape::String
+                } else {
+                    Shape::StringEnum(values)
+                };
+            }
+            SchemaKind::Type(Type::Integer(i)) => {
+                let int32 = matches!(
+                    i.format,
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32)
+                );
+                return Shape::Integer { int32 };
+            }
+            SchemaKind::Type(Type::Number(_)) => return Shape::Number,
+            SchemaKind::Type(Type::Boolean(_)) => return Shape::Bool,
+            SchemaKind::Type(Type::Array(_)) => return Shape::Array,
+            SchemaKind::Type(Type::Object(o)) => {
+                return if o.properties.is_empty() {
+                    Shape::Map
+                } else {
+                    Shape::Object
+                };
+            }
+            SchemaKind::OneOf { .. } => return Shape::OneOf,
+            SchemaKind::AnyOf { .. } => return Shape::AnyOf,
+            SchemaKind::AllOf { .. } => return Shape::Object,
+            SchemaKind::Not { .. } => {
+                return Shape::Unsupported("unsupported schema construct `not`".to_string())
+            }
+            SchemaKind::Any(any) => any,
+        };
+        if any.not.is_some() {
+            return Shape::Unsupported("unsupported schema construct `not`".to_string());
+        }
+        if !any.one_of.is_empty() {
+            if !any.properties.is_empty() || !any.all_of.is_empty() {
+                return Shape::Unsupported(
+                    "unsupported: `oneOf` combined with `properties` or `allOf`".to_string(),
+                );
+            }
+            return Shape::OneOf;
+        }
+        if !any.any_of.is_empty() {
+            if !any.properties.is_empty() || !any.all_of.is_empty() {
+                return Shape::Unsupported(
+                    "unsupported: `anyOf` combined with `properties` or `allOf`".to_string(),
+                );
+            }
+            return Shape::AnyOf;
+        }
+        if !any.all_of.is_empty() || !any.properties.is_empty() {
+            return Shape::Object;
+        }
+        if !any.enumeration.is_empty()
+            && any.enumeration.iter().all(|v| v.is_string() || v.is_null())
+        {
+            let values = any
+                .enumeration
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            return Shape::StringEnum(values);
+        }
+        match any.typ.as_deref() {
+            Some("string") => Shape::String,
+            Some("integer") => Shape::Integer {
+                int32: any.format.as_deref() == Some("int32"),
+            },
+            Some("number") => Shape::Number,
+            Some("boolean") => Shape::Bool,
+            Some("array") => Shape::Array,
+            Some("object") => Shape::Map,
+            Some(other) => Shape::Unsupported(format!("unsupported schema type `{other}`")),
+            None if any.items.is_some() => Shape::Array,
+            None if any.additional_properties.is_some() => Shape::Map,
+            None => Shape::Any,
+        }
+    }
+}
+
+/// Enum payloads estimated above this many bytes are boxed (`clippy::large_enum_variant` fires
+/// at a 200-byte difference; estimates are rough, so stay well below).
+pub(crate) const BOX_ABOVE: usize = 128;
+
+/// Rough size of a generated type in bytes (64-bit), good enough to decide on boxing.
+pub(crate) struct SizeEstimator<'a> {
+    types: HashMap<&'a str, &'a TypeDef>,
+}
+
+impl<'a> SizeEstimator<'a> {
+    pub(crate) fn new(types: &'a [TypeDef]) -> Self {
+        SizeEstimator {
+            types: types.iter().map(|t| (t.name.as_str(), t)).collect(),
+        }
+    }
+
+    /// Estimated size of the named type.
+    pub(crate) fn estimate(&self, name: &str) -> usize {
+        self.named(name, &mut BTreeSet::new())
+    }
+
+    fn named(&self, name: &str, visiting: &mut BTreeSet<String>) -> usize {
+        // A type met again on the way down will be boxed: pointer size.
+        if !visiting.insert(name.to_string()) {
+            return 8;
+        }
+        let size = match self.types.get(name).map(|t| &t.kind) {
+            None => 8,
+            Some(TypeKind::Struct(s)) => {
+                let fields: usize = s
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        if f.boxed {
+                            8
+                        } else {
+                            self.of(&f.type_ref, visiting) + 8
+                        }
+                    })
+                    .sum();
+                fields + if s.extra == Extra::Deny { 0 } else { MAP }
+            }
+            Some(TypeKind::StringEnum(_)) => 24,
+            Some(TypeKind::Tagged(t)) => {
+                let largest = t
+                    .variants
+                    .iter()
+                    .map(|v| match &v.payload {
+                        Payload::Unit => 0,
+                        Payload::Value { type_ref, .. } => self.of(type_ref, visiting),
+                        Payload::Struct { boxed: true, .. } => 8,
+                        Payload::Struct { type_ref, .. } => self.of(type_ref, visiting),
+                    })
+                    .max()
+                    .unwrap_or(0);
+                largest.max(MAP) + 8
+            }
+            Some(TypeKind::Untagged(variants)) => {
+                variants
+                    .iter()
+                    .map(|v| {
+                        if v.boxed {
+                            8
+                        } else {
+                            self.of(&v.type_ref, visiting)
+                        }
+                    })
+                    .max()
+                    .unwrap_or(0)
+                    + 8
+            }
+            Some(TypeKind::Alias(inner)) => self.of(inner, visiting),
+        };
+        visiting.remove(name);
+        size
+    }
+
+    fn of(&self, type_ref: &TypeRef, visiting: &mut BTreeSet<String>) -> usize {
+        match type_ref {
+            TypeRef::Named(name) => self.named(name, visiting),
+            TypeRef::String | TypeRef::Array(_) => 24,
+            TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool => 8,
+            TypeRef::Map(_) => MAP,
+            TypeRef::Value => MAP + 8,
+        }
+    }
+}
+
+/// `IndexMap` / `serde_json::Map` with `preserve_order`.
+const MAP: usize = 72;
+
+/// Whether a value of type `from` holds a value of type `to` inline (not behind a `Vec`, map or
+/// box), so that `to` containing `from` would have infinite size.
+pub(crate) fn directly_contains(
+    types: &[TypeDef],
+    index: &HashMap<String, usize>,
+    from: &str,
+    to: &str,
+) -> bool {
+    let mut stack = vec![from.to_string()];
+    let mut seen = BTreeSet::new();
+    while let Some(name) = stack.pop() {
+        if name == to {
+            return true;
+        }
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(def) = index.get(&name).map(|&i| &types[i]) else {
+            continue;
+        };
+        let mut push = |t: &TypeRef| {
+            if let TypeRef::Named(n) = t {
+                stack.push(n.clone());
+            }
+        };
+        match &def.kind {
+            TypeKind::Struct(s) => s
+                .fields
+                .iter()
+                .filter(|f| !f.boxed)
+                .for_each(|f| push(&f.type_ref)),
+            TypeKind::Tagged(t) => t.variants.iter().for_each(|v| match &v.payload {
+                Payload::Value { type_ref, .. }
+                | Payload::Struct {
+                    type_ref,
+                    boxed: false,
+                } => push(type_ref),
+                _ => {}
+            }),
+            TypeKind::Untagged(variants) => variants
+                .iter()
+                .filter(|v| !v.boxed)
+                .for_each(|v| push(&v.type_ref)),
+            TypeKind::Alias(t) => push(t),
+            TypeKind::StringEnum(_) => {}
+        }
+    }
+    false
+}
