@@ -120,6 +120,19 @@ fn read_yaml(path: &Path) -> Result<(String, Value), Vec<Diagnostic>> {
 
 /// Builds the typed view of a (bundled) document.
 fn finish(document: Value, root_file: &Path, sources: SourceMap) -> Result<Spec, Vec<Diagnostic>> {
+    // YAML-only constructs (tags, complex keys) would fail the typed parse with an obscure
+    // message: name them first.
+    let mut problems = Vec::new();
+    pointer::to_json(&document, "", &mut problems);
+    if !problems.is_empty() {
+        let diagnostics = problems.into_iter().map(|(at, message)| Diagnostic {
+            file: sources.file_of(&at).to_path_buf(),
+            line: sources.line_of(&at),
+            message: format!("unsupported: {message}"),
+            pointer: at,
+        });
+        return Err(diagnostics.collect());
+    }
     let openapi = match typed::<openapiv3::OpenAPI>(&document, "") {
         Ok(openapi) => openapi,
         Err((at, message)) => {
@@ -374,6 +387,16 @@ components:
             found[0],
             "paths/a.yaml:4: /paths/~1api~1x/get/responses: not an OpenAPI 3.0 document: \
              invalid type: sequence, expected a string"
+        );
+    }
+
+    #[test]
+    fn yaml_tags_are_unsupported() {
+        let a = "paths:\n  /api/x:\n    get:\n      summary: !shout Hello\n      responses: {}\n";
+        let dir = spec_dir(&[("openapi.yaml", ROOT), ("paths/a.yaml", a)]);
+        assert_eq!(
+            errors(&dir),
+            ["paths/a.yaml:4: /paths/~1api~1x/get/summary: unsupported: the YAML tag !shout is not supported"]
         );
     }
 

@@ -10,6 +10,7 @@
 //!   (examples are checked with [`validate`]).
 
 mod bundle;
+mod lint;
 mod load;
 mod location;
 pub mod pointer;
@@ -19,6 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use bundle::bundle_yaml;
+pub use lint::{examples, lint, Example};
 pub use load::{load_dir, load_file};
 
 /// A loaded (and, for a directory, bundled) OpenAPI document.

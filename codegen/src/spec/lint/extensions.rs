@@ -1,0 +1,186 @@
+//! The `x-sps-*` vendor extensions (ARCHITECTURE.md): known names, in their place, with
+//! well-formed values; `x-sps-transaction-operations` names existing operations.
+
+use serde_json::{Map, Value as Json};
+
+use super::{walk, Findings};
+use crate::spec::pointer;
+
+const RESOURCES: &[&str] = &[
+    "index",
+    "collection",
+    "item",
+    "singleton",
+    "action",
+    "service",
+];
+const TRANSACTION_ROLES: &[&str] = &["status", "open", "commit", "rollback", "changes"];
+const DECISION_KEYS: &[&str] = &["defect", "decision", "why"];
+
+/// Where an object sits, as far as the extensions care.
+#[derive(PartialEq)]
+enum Place {
+    Root,
+    PathItem,
+    Operation,
+    Other,
+}
+
+fn place(at: &str) -> Place {
+    let tokens = pointer::tokens(at);
+    match tokens.as_slice() {
+        [] => Place::Root,
+        [paths, _] if paths == "paths" => Place::PathItem,
+        [paths, _, method] if paths == "paths" && walk::METHODS.contains(&method.as_str()) => {
+            Place::Operation
+        }
+        _ => Place::Other,
+    }
+}
+
+pub fn check(document: &Json, findings: &mut Findings) {
+    let operation_ids: Vec<&str> = walk::operations(document)
+        .into_iter()
+        .filter_map(|(_, _, _, operation)| operation.get("operationId").and_then(Json::as_str))
+        .collect();
+    walk::objects(document, &mut |at, object, _| {
+        for (key, value) in object.iter().filter(|(key, _)| key.starts_with("x-sps-")) {
+            let key_at = pointer::join(at, key);
+            let here = place(at);
+            let wrong_place = |findings: &mut Findings, place: &str| {
+                findings.push((key_at.clone(), format!("`{key}` belongs on {place}")));
+            };
+            match key.as_str() {
+                "x-sps-resource" if here != Place::PathItem => wrong_place(findings, "a path item"),
+                "x-sps-resource" => {
+                    if !value.as_str().is_some_and(|v| RESOURCES.contains(&v)) {
+                        findings.push((
+                            key_at,
+                            format!(
+                                "`{key}` must be one of {}, not {value}",
+                                RESOURCES.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                "x-sps-transaction" if here != Place::Operation => {
+                    wrong_place(findings, "an operation")
+                }
+                "x-sps-transaction" => {
+                    if value.as_str() != Some("required") {
+                        findings.push((key_at, format!("`{key}` must be `required`, not {value}")));
+                    }
+                }
+                "x-sps-versions" if here != Place::Operation => {
+                    wrong_place(findings, "an operation")
+                }
+                "x-sps-versions" => versions(&key_at, value, findings),
+                "x-sps-doc-decisions" => decisions(&key_at, value, findings),
+                "x-sps-transaction-operations" if here != Place::Root => {
+                    wrong_place(findings, "the root")
+                }
+                "x-sps-transaction-operations" => {
+                    transaction_operations(&key_at, value, &operation_ids, findings)
+                }
+                _ => findings.push((key_at, format!("unknown vendor extension `{key}`"))),
+            }
+        }
+    });
+}
+
+/// A non-empty list of versions like `6.x`, `7.4` or `8.0`.
+fn versions(at: &str, value: &Json, findings: &mut Findings) {
+    let Some(list) = value.as_array().filter(|list| !list.is_empty()) else {
+        return findings.push((
+            at.to_owned(),
+            "`x-sps-versions` must be a non-empty list like [\"7.x\", \"8.0\"]".into(),
+        ));
+    };
+    for (index, version) in list.iter().enumerate() {
+        let well_formed = version
+            .as_str()
+            .and_then(|v| v.split_once('.'))
+            .is_some_and(|(major, minor)| {
+                !major.is_empty()
+                    && major.chars().all(|c| c.is_ascii_digit())
+                    && (minor == "x"
+                        || (!minor.is_empty() && minor.chars().all(|c| c.is_ascii_digit())))
+            });
+        if !well_formed {
+            findings.push((
+                format!("{at}/{index}"),
+                format!("{version} is not a version like \"7.x\" or \"8.0\""),
+            ));
+        }
+    }
+}
+
+/// A list of `{defect, decision, why}` with non-empty strings.
+fn decisions(at: &str, value: &Json, findings: &mut Findings) {
+    let Some(list) = value.as_array() else {
+        return findings.push((
+            at.to_owned(),
+            "`x-sps-doc-decisions` must be a list of {defect, decision, why}".into(),
+        ));
+    };
+    for (index, entry) in list.iter().enumerate() {
+        let entry_at = format!("{at}/{index}");
+        let Some(entry) = entry.as_object() else {
+            findings.push((
+                entry_at,
+                "a doc decision must be a mapping {defect, decision, why}".into(),
+            ));
+            continue;
+        };
+        for key in DECISION_KEYS {
+            let text = entry.get(*key).and_then(Json::as_str).unwrap_or_default();
+            if text.trim().is_empty() {
+                findings.push((
+                    entry_at.clone(),
+                    format!("a doc decision needs a non-empty `{key}`"),
+                ));
+            }
+        }
+        unexpected_keys(&entry_at, entry, DECISION_KEYS, findings);
+    }
+}
+
+/// `{status, open, commit, rollback, changes}`, each an existing operationId.
+fn transaction_operations(at: &str, value: &Json, ids: &[&str], findings: &mut Findings) {
+    let Some(roles) = value.as_object() else {
+        return findings.push((
+            at.to_owned(),
+            "`x-sps-transaction-operations` must be a mapping".into(),
+        ));
+    };
+    for role in TRANSACTION_ROLES {
+        match roles.get(*role) {
+            None => findings.push((
+                at.to_owned(),
+                format!("`x-sps-transaction-operations` lacks `{role}`"),
+            )),
+            Some(id) => match id.as_str() {
+                Some(id) if ids.contains(&id) => {}
+                _ => findings.push((
+                    pointer::join(at, role),
+                    format!("{id} is not the operationId of an operation"),
+                )),
+            },
+        }
+    }
+    unexpected_keys(at, roles, TRANSACTION_ROLES, findings);
+}
+
+fn unexpected_keys(
+    at: &str,
+    object: &Map<String, Json>,
+    allowed: &[&str],
+    findings: &mut Findings,
+) {
+    for key in object.keys().filter(|k| !allowed.contains(&k.as_str())) {
+        findings.push((
+            pointer::join(at, key),
+            format!("unexpected key `{key}` (allowed: {})", allowed.join(", ")),
+        ));
+    }
+}

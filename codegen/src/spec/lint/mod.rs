@@ -1,0 +1,48 @@
+//! `lint`: the checks the spec must pass before anything is generated from it.
+//!
+//! Each check lives in its own module and reports `(pointer, message)` pairs; [`lint`] turns
+//! them into [`Diagnostic`]s with the defining file and line.
+
+mod examples;
+mod extensions;
+mod operations;
+mod refs;
+mod walk;
+
+use serde_json::Value as Json;
+
+pub use examples::{examples, Example};
+
+use super::{pointer, Diagnostic, Spec};
+
+/// Problems found by one check: `(pointer, message)`.
+type Findings = Vec<(String, String)>;
+
+/// Runs every check on the bundle. An empty list means the spec is clean.
+pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
+    let mut findings = Findings::new();
+    let document = to_json(spec, &mut findings);
+    refs::check(&document, &mut findings);
+    operations::check(&document, &mut findings);
+    extensions::check(&document, &mut findings);
+    examples::check(&document, &mut findings);
+    findings
+        .into_iter()
+        .map(|(at, message)| spec.diagnostic(&at, message))
+        .collect()
+}
+
+/// The bundle as JSON; what JSON cannot hold is reported as unsupported.
+fn to_json(spec: &Spec, findings: &mut Findings) -> Json {
+    let mut problems = Vec::new();
+    let document = pointer::to_json(&spec.document, "", &mut problems);
+    findings.extend(
+        problems
+            .into_iter()
+            .map(|(at, message)| (at, format!("unsupported: {message}"))),
+    );
+    document
+}
+
+#[cfg(test)]
+mod tests;

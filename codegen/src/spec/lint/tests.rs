@@ -1,0 +1,381 @@
+//! Broken specs in, exact diagnostics (file, line, pointer, message) out.
+
+use crate::spec::{examples, lint, load_dir};
+
+const ROOT: &str = "\
+openapi: 3.0.3
+info: {title: t, version: '1'}
+tags:
+  - name: things
+paths: {}
+components:
+  responses:
+    Error:
+      description: failure
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/ErrorResponse'}
+          example: {error: nope}
+  schemas:
+    ErrorResponse:
+      type: object
+      required: [error]
+      properties:
+        error: {type: string}
+";
+
+/// A clean fragment; the tests break it one way at a time.
+const THINGS: &str = "\
+paths:
+  /api/things/{key}:
+    x-sps-resource: item
+    get:
+      operationId: get_thing
+      tags: [things]
+      summary: Read a thing
+      x-sps-versions: ['7.x', '8.0']
+      parameters:
+        - name: key
+          in: path
+          required: true
+          schema: {type: string}
+          example: abc
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+              example: {name: a, size: 1}
+        '404': {$ref: '#/components/responses/Error'}
+    put:
+      operationId: replace_thing
+      tags: [things]
+      summary: Replace a thing
+      x-sps-transaction: required
+      parameters:
+        - {name: key, in: path, required: true, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Thing'}
+            examples:
+              big: {$ref: '#/components/examples/Big'}
+              small:
+                value: {name: s}
+      responses:
+        '200': {description: ok}
+        '4XX': {$ref: '#/components/responses/Error'}
+components:
+  schemas:
+    Thing:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string, example: a}
+        size: {type: integer, minimum: 0}
+  examples:
+    Big:
+      value: {name: big, size: 100}
+";
+
+/// Lints the root plus `things` as `paths/things.yaml`; diagnostics relative to the spec dir.
+fn lint_with(root: &str, things: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("paths")).expect("mkdir");
+    std::fs::write(dir.path().join("openapi.yaml"), root).expect("write");
+    std::fs::write(dir.path().join("paths/things.yaml"), things).expect("write");
+    let prefix = format!("{}/", dir.path().display());
+    match load_dir(dir.path()) {
+        Ok(spec) => lint(&spec)
+            .iter()
+            .map(|d| d.to_string().replace(&prefix, ""))
+            .collect(),
+        Err(errors) => panic!("the fixture does not load: {errors:?}"),
+    }
+}
+
+fn lint_things(things: &str) -> Vec<String> {
+    lint_with(ROOT, things)
+}
+
+/// `THINGS` with `from` replaced by `to` (which must occur).
+fn edit(from: &str, to: &str) -> String {
+    assert!(THINGS.contains(from), "the fixture has no `{from}`");
+    THINGS.replacen(from, to, 1)
+}
+
+#[test]
+fn the_clean_fixture_is_clean_and_its_examples_are_found() {
+    assert_eq!(lint_things(THINGS), Vec::<String>::new());
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("paths")).expect("mkdir");
+    std::fs::write(dir.path().join("openapi.yaml"), ROOT).expect("write");
+    std::fs::write(dir.path().join("paths/things.yaml"), THINGS).expect("write");
+    let spec = load_dir(dir.path()).expect("loads");
+    let found: Vec<(String, String)> = examples(&spec)
+        .into_iter()
+        .map(|e| (e.pointer, e.schema))
+        .collect();
+    let get = "/paths/~1api~1things~1{key}/get";
+    let put = "/paths/~1api~1things~1{key}/put";
+    let own = |s: &str| s.to_owned();
+    assert_eq!(
+        found,
+        [
+            (
+                format!("{get}/parameters/0/example"),
+                format!("{get}/parameters/0/schema")
+            ),
+            (
+                format!("{get}/responses/200/content/application~1json/example"),
+                format!("{get}/responses/200/content/application~1json/schema")
+            ),
+            (
+                format!("{put}/requestBody/content/application~1json/examples/big"),
+                format!("{put}/requestBody/content/application~1json/schema")
+            ),
+            (
+                format!("{put}/requestBody/content/application~1json/examples/small/value"),
+                format!("{put}/requestBody/content/application~1json/schema")
+            ),
+            (
+                own("/components/responses/Error/content/application~1json/example"),
+                own("/components/responses/Error/content/application~1json/schema")
+            ),
+            (
+                own("/components/schemas/Thing/properties/name/example"),
+                own("/components/schemas/Thing/properties/name")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn unresolved_references_anywhere() {
+    let things = edit(
+        "size: {type: integer, minimum: 0}",
+        "size: {$ref: '#/components/schemas/Size'}",
+    );
+    let things = things.replacen(
+        "'#/components/responses/Error'}\n    put",
+        "'#/components/responses/Eror'}\n    put",
+        1,
+    );
+    assert_eq!(
+        lint_things(&things),
+        [
+            "paths/things.yaml:22: /paths/~1api~1things~1{key}/get/responses/404/$ref: \
+             unresolved reference `#/components/responses/Eror`",
+            "paths/things.yaml:48: /components/schemas/Thing/properties/size/$ref: \
+             unresolved reference `#/components/schemas/Size`",
+        ]
+    );
+}
+
+#[test]
+fn operation_ids_must_exist_be_unique_and_snake_case() {
+    let things = edit("operationId: replace_thing", "operationId: get_thing");
+    assert_eq!(
+        lint_things(&things),
+        [
+            "paths/things.yaml:24: /paths/~1api~1things~1{key}/put/operationId: \
+          the operationId `get_thing` is also used by /paths/~1api~1things~1{key}/get"
+        ]
+    );
+    let things = edit("      operationId: replace_thing\n", "");
+    assert_eq!(lint_things(&things), ["paths/things.yaml:23: /paths/~1api~1things~1{key}/put: the operation has no operationId"]);
+    let things = edit("operationId: get_thing", "operationId: getThing");
+    assert_eq!(
+        lint_things(&things),
+        ["paths/things.yaml:5: /paths/~1api~1things~1{key}/get/operationId: the operationId `getThing` is not snake_case"]
+    );
+}
+
+#[test]
+fn operations_need_a_tag_and_a_summary() {
+    let things = edit(
+        "      tags: [things]\n      summary: Read a thing\n",
+        "      summary: ''\n",
+    );
+    assert_eq!(
+        lint_things(&things),
+        [
+            "paths/things.yaml:4: /paths/~1api~1things~1{key}/get: the operation has no tag",
+            "paths/things.yaml:4: /paths/~1api~1things~1{key}/get: the operation has no summary",
+        ]
+    );
+    let things = edit("tags: [things]", "tags: [stuff]");
+    assert_eq!(
+        lint_things(&things),
+        ["paths/things.yaml:6: /paths/~1api~1things~1{key}/get/tags/0: the tag `stuff` is not declared in the root `tags`"]
+    );
+}
+
+#[test]
+fn operations_need_an_error_response() {
+    let things = edit(
+        "        '4XX': {$ref: '#/components/responses/Error'}\n",
+        "",
+    );
+    assert_eq!(
+        lint_things(&things),
+        [
+            "paths/things.yaml:38: /paths/~1api~1things~1{key}/put/responses: \
+          the operation documents no error response (4xx or 5xx)"
+        ]
+    );
+}
+
+#[test]
+fn path_parameters_match_the_template() {
+    let things = edit(
+        "        - {name: key, in: path, required: true, schema: {type: string}}\n",
+        "        - {name: id, in: path, schema: {type: string}}\n",
+    );
+    assert_eq!(
+        lint_things(&things),
+        [
+            "paths/things.yaml:29: /paths/~1api~1things~1{key}/put/parameters/0: \
+             the path parameter `id` is not in the path template",
+            "paths/things.yaml:23: /paths/~1api~1things~1{key}/put: the path parameter `key` is not declared",
+        ]
+    );
+}
+
+#[test]
+fn examples_must_match_their_schemas() {
+    let things = edit("example: abc", "example: 12")
+        .replacen("example: {name: a, size: 1}", "example: {size: -1}", 1)
+        .replacen("value: {name: s}", "value: {name: 5}", 1)
+        .replacen(
+            "value: {name: big, size: 100}",
+            "value: {name: big, size: '100'}",
+            1,
+        )
+        .replacen(
+            "{type: string, example: a}",
+            "{type: string, example: [a]}",
+            1,
+        );
+    let get = "/paths/~1api~1things~1{key}/get";
+    let body = "/paths/~1api~1things~1{key}/put/requestBody/content/application~1json";
+    assert_eq!(
+        lint_things(&things),
+        [
+            format!(
+                "paths/things.yaml:14: {get}/parameters/0/example: the example does not match its schema: \
+                 example: expected string, got integer (schema {get}/parameters/0/schema/type)"
+            ),
+            format!(
+                "paths/things.yaml:21: {get}/responses/200/content/application~1json/example: the example does not \
+                 match its schema: example: the required property `name` is missing (schema /components/schemas/Thing/required)"
+            ),
+            format!(
+                "paths/things.yaml:21: {get}/responses/200/content/application~1json/example: the example does not \
+                 match its schema: example/size: -1 is below the minimum 0 (schema /components/schemas/Thing/properties/size/minimum)"
+            ),
+            format!(
+                "paths/things.yaml:35: {body}/examples/big: the example does not match its schema: \
+                 example/size: expected integer, got string (schema /components/schemas/Thing/properties/size/type)"
+            ),
+            format!(
+                "paths/things.yaml:37: {body}/examples/small/value: the example does not match its schema: \
+                 example/name: expected string, got integer (schema /components/schemas/Thing/properties/name/type)"
+            ),
+            "paths/things.yaml:47: /components/schemas/Thing/properties/name/example: the example does not match \
+             its schema: example: expected string, got array (schema /components/schemas/Thing/properties/name/type)"
+                .to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn unsupported_constructs_are_reported_not_fatal() {
+    let things = edit(
+        "schema: {$ref: '#/components/schemas/Thing'}\n              example",
+        "schema: {$ref: 'other.yaml#/Thing'}\n              example",
+    )
+    .replacen(
+        "size: {type: integer, minimum: 0}",
+        "size: {$ref: '#/components/schemas/ErrorResponse', description: ignored}",
+        1,
+    )
+    .replacen(
+        "      value: {name: big, size: 100}",
+        "      externalValue: https://example.com/big.json",
+        1,
+    )
+    .replacen(
+        "    Thing:\n",
+        "    Thing:\n      <<: {description: merged}\n",
+        1,
+    );
+    let get = "/paths/~1api~1things~1{key}/get";
+    let body = "/paths/~1api~1things~1{key}/put/requestBody/content/application~1json";
+    assert_eq!(
+        lint_things(&things),
+        [
+            format!(
+                "paths/things.yaml:20: {get}/responses/200/content/application~1json/schema/$ref: \
+                 unsupported: external reference `other.yaml#/Thing` (only `#/...` references are allowed)"
+            ),
+            "paths/things.yaml:44: /components/schemas/Thing/<<: unsupported: YAML merge keys (`<<`) are not applied"
+                .to_owned(),
+            "paths/things.yaml:49: /components/schemas/Thing/properties/size: \
+             unsupported: keys next to `$ref` are ignored in OpenAPI 3.0: `description`"
+                .to_owned(),
+            format!("paths/things.yaml:35: {body}/examples/big: unsupported: `externalValue` examples cannot be checked"),
+        ]
+    );
+}
+
+#[test]
+fn vendor_extensions_are_checked() {
+    let things = edit("x-sps-resource: item", "x-sps-resource: thing")
+        .replacen("x-sps-versions: ['7.x', '8.0']", "x-sps-versions: ['7.x', 'eight']\n      x-sps-resource: item", 1)
+        .replacen("x-sps-transaction: required", "x-sps-transaction: yes-please\n      x-sps-doc-decisions: [{defect: d, why: w, extra: 1}]", 1)
+        .replacen("    Thing:\n", "    Thing:\n      x-sps-flavour: sweet\n", 1);
+    let get = "/paths/~1api~1things~1{key}/get";
+    let put = "/paths/~1api~1things~1{key}/put";
+    assert_eq!(
+        lint_things(&things),
+        [
+            "paths/things.yaml:3: /paths/~1api~1things~1{key}/x-sps-resource: `x-sps-resource` must be one of \
+             index, collection, item, singleton, action, service, not \"thing\""
+                .to_owned(),
+            format!("paths/things.yaml:8: {get}/x-sps-versions/1: \"eight\" is not a version like \"7.x\" or \"8.0\""),
+            format!("paths/things.yaml:9: {get}/x-sps-resource: `x-sps-resource` belongs on a path item"),
+            format!("paths/things.yaml:28: {put}/x-sps-transaction: `x-sps-transaction` must be `required`, not \"yes-please\""),
+            format!("paths/things.yaml:29: {put}/x-sps-doc-decisions/0: a doc decision needs a non-empty `decision`"),
+            format!("paths/things.yaml:29: {put}/x-sps-doc-decisions/0/extra: unexpected key `extra` (allowed: defect, decision, why)"),
+            "paths/things.yaml:46: /components/schemas/Thing/x-sps-flavour: unknown vendor extension `x-sps-flavour`".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn transaction_operations_name_existing_operations() {
+    let root = ROOT.replacen(
+        "paths: {}\n",
+        "paths: {}\nx-sps-transaction-operations:\n  status: get_thing\n  open: open_transaction\n  commit: get_thing\n  \
+         rollback: get_thing\n  changes: 7\n  undo: get_thing\n",
+        1,
+    );
+    assert_eq!(
+        lint_with(&root, THINGS),
+        [
+            "openapi.yaml:8: /x-sps-transaction-operations/open: \"open_transaction\" is not the operationId of an operation",
+            "openapi.yaml:11: /x-sps-transaction-operations/changes: 7 is not the operationId of an operation",
+            "openapi.yaml:12: /x-sps-transaction-operations/undo: unexpected key `undo` (allowed: status, open, commit, rollback, changes)",
+        ]
+    );
+    let root = ROOT.replacen(
+        "paths: {}\n",
+        "paths: {}\nx-sps-transaction-operations: {status: get_thing}\n",
+        1,
+    );
+    let found = lint_with(&root, THINGS);
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert_eq!(found[0], "openapi.yaml:6: /x-sps-transaction-operations: `x-sps-transaction-operations` lacks `open`");
+}
