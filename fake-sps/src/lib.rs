@@ -1,1 +1,20 @@
-//! A fake SPS appliance (work in progress).
+//! A fake One Identity Safeguard for Privileged Sessions (SPS) appliance.
+//!
+//! The [`engine::Engine`] serves every operation of the spec through one generic mechanism
+//! driven by the spec's resource metadata (`x-sps-resource`, `x-sps-transaction`): sessions,
+//! transactions with a configuration lock, collections, items, singletons and indexes with
+//! SPS-style `meta` links, write-once passwords, and replayed examples for the other endpoints.
+//! It does not depend on any HTTP framework; the server layer converts requests and responses.
+
+pub mod engine;
+pub mod errors;
+pub mod meta;
+pub mod persist;
+pub mod raw;
+pub mod seed;
+pub mod session;
+pub mod store;
+pub mod transaction;
+pub mod tree;
+
+pub use engine::{Engine, EngineConfig};

@@ -1,0 +1,696 @@
+//! The request engine: `handle(RawRequest) -> RawResponse`, driven by the resource metadata.
+//!
+//! Independent of any HTTP framework: the server layer only converts requests and responses.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use crate::errors::ApiError;
+use crate::meta::{self, last_segment, object_meta, parent_of, reference, TRANSACTION_HREF};
+use crate::persist::{self, PersistError};
+use crate::raw::{OperationInfo, RawRequest, RawResponse};
+use crate::seed::{self, Seed};
+use crate::session::{self, Clock, Sessions, SystemClock, User, DEFAULT_IDLE_TIMEOUT};
+use crate::store::{Store, PASSWORDS_HREF};
+use crate::transaction::{Change, Transaction, Transactions, TxError, TxStatus};
+use crate::tree::{ResourceKind, ResourceTable};
+
+/// Login endpoint (basic auth in, session cookie out).
+pub const AUTHENTICATION_HREF: &str = "/api/authentication";
+/// Appliance information; answers without a session, with fewer fields.
+pub const INFO_HREF: &str = "/api/info";
+/// The transaction change log.
+pub const CHANGES_HREF: &str = "/api/transaction/changes";
+/// Closes recorded sessions (`DELETE ?id=`).
+pub const ACTIVE_SESSIONS_HREF: &str = "/api/active-sessions";
+/// Firmware slots collection.
+pub const FIRMWARE_SLOTS_HREF: &str = "/api/firmware/slots";
+/// The sample recorded-session id from the active-sessions documentation.
+pub const SAMPLE_ACTIVE_SESSION: &str = "svc/rpokH8fD9kx6CaxNLznKx2/test:12";
+
+/// Fields of `/api/info` that SPS only shows to an authenticated caller.
+const INFO_AUTHENTICATED_FIELDS: [&str; 6] = [
+    "analytics_enabled",
+    "build_date",
+    "config_hash",
+    "firmware_version",
+    "roles",
+    "version",
+];
+
+/// How the engine behaves.
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// Who may log in.
+    pub users: Vec<User>,
+    /// Idle time after which a session (and its transaction) ends.
+    pub idle_timeout: Duration,
+    /// Let the first configuration write open a transaction (some SPS pages say it does);
+    /// when off, such a write answers 409 NoTransaction.
+    pub implicit_transactions: bool,
+    /// Where committed configuration is kept across restarts.
+    pub state_file: Option<PathBuf>,
+    /// Ids of recorded sessions that `DELETE /api/active-sessions?id=` can close.
+    pub active_sessions: Vec<String>,
+    /// Time source (a manual clock in tests).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field(
+                "users",
+                &self.users.iter().map(|u| &u.name).collect::<Vec<_>>(),
+            )
+            .field("idle_timeout", &self.idle_timeout)
+            .field("implicit_transactions", &self.implicit_transactions)
+            .field("state_file", &self.state_file)
+            .field("active_sessions", &self.active_sessions)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            users: Vec::new(),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            implicit_transactions: false,
+            state_file: None,
+            active_sessions: vec![SAMPLE_ACTIVE_SESSION.to_owned()],
+            clock: Arc::new(SystemClock::default()),
+        }
+    }
+}
+
+struct State {
+    sessions: Sessions,
+    txs: Transactions,
+    active_sessions: BTreeSet<String>,
+}
+
+/// The fake appliance's request handler.
+pub struct Engine {
+    table: ResourceTable,
+    responses: BTreeMap<(String, String), (u16, Value)>,
+    implicit_transactions: bool,
+    state_file: Option<PathBuf>,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("implicit_transactions", &self.implicit_transactions)
+            .field("state_file", &self.state_file)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The logged-in caller of a request.
+struct Caller {
+    session: String,
+    user: String,
+}
+
+type Reply = Result<RawResponse, ApiError>;
+
+fn json_reply(status: u16, body: Value) -> RawResponse {
+    RawResponse {
+        status,
+        body: Some(body),
+        headers: Vec::new(),
+    }
+}
+
+/// The status to answer a successful call with: `preferred` if the spec documents it, else the
+/// first documented 2xx (the spec is the contract the client checks against).
+fn success_status(op: &OperationInfo, preferred: u16) -> u16 {
+    if op.statuses.contains(&preferred) {
+        return preferred;
+    }
+    op.statuses
+        .iter()
+        .copied()
+        .find(|s| (200..300).contains(s))
+        .unwrap_or(preferred)
+}
+
+fn tx_error(error: TxError) -> ApiError {
+    match error {
+        TxError::NoTransaction => ApiError::no_transaction(),
+        TxError::Locked(user) => ApiError::locked(&user),
+    }
+}
+
+fn persist_error(error: PersistError) -> ApiError {
+    ApiError::internal(format!("cannot save the configuration: {error}"))
+}
+
+/// Checks that every password `body` references is referenced only once, by `href`.
+fn check_password_refs(store: &Store, href: &str, body: &Value) -> Result<(), ApiError> {
+    let refs = store.password_refs(body);
+    let mut seen = BTreeSet::new();
+    for key in refs {
+        if !seen.insert(key.clone()) {
+            return Err(ApiError::semantic(
+                "A password object may be referenced only once",
+                json!({ "password": key, "referenced_by": [href] }),
+            ));
+        }
+        let others = store.password_referrers(&key, href);
+        if !others.is_empty() {
+            return Err(ApiError::semantic(
+                "A password object may be referenced only once",
+                json!({ "password": key, "referenced_by": others }),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// Builds the engine for `operations`, seeded from the examples of the bundled `spec`; the
+    /// state file, if configured and present, replaces the seeded configuration.
+    pub fn new(
+        operations: &'static [OperationInfo],
+        spec: &Value,
+        config: EngineConfig,
+    ) -> Result<Self, PersistError> {
+        let table = ResourceTable::new(operations);
+        let Seed { store, responses } = seed::from_spec(spec, &table);
+        let committed = match &config.state_file {
+            Some(path) => persist::load(path)?.unwrap_or(store),
+            None => store,
+        };
+        Ok(Self {
+            table,
+            responses,
+            implicit_transactions: config.implicit_transactions,
+            state_file: config.state_file,
+            state: Mutex::new(State {
+                sessions: Sessions::new(config.users, config.idle_timeout, config.clock),
+                txs: Transactions::new(committed),
+                active_sessions: config.active_sessions.into_iter().collect(),
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock must not turn every later request into a panic; the
+        // state itself is only changed through operations that keep it consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The committed configuration (for tests and diagnostics).
+    pub fn committed(&self) -> Store {
+        self.lock().txs.committed().clone()
+    }
+
+    /// Handles one request.
+    pub fn handle(&self, request: RawRequest) -> RawResponse {
+        let mut state = self.lock();
+        for expired in state.sessions.expire() {
+            state.txs.release(&expired);
+        }
+        let href = request.href.clone();
+        self.dispatch(&mut state, &request)
+            .unwrap_or_else(|error| error.into_response(&href))
+    }
+
+    fn dispatch(&self, state: &mut State, req: &RawRequest) -> Reply {
+        let op = req.operation;
+        if op.path == AUTHENTICATION_HREF && op.method == "GET" {
+            return self.login(state, req);
+        }
+        let caller = req.session_id.as_deref().and_then(|id| {
+            let session = state.sessions.touch(id)?;
+            Some(Caller {
+                session: id.to_owned(),
+                user: session.user.clone(),
+            })
+        });
+        if op.path == INFO_HREF && op.method == "GET" {
+            return Ok(self.info(op, &req.href, caller.is_some()));
+        }
+        let Some(caller) = caller else {
+            return Err(ApiError::unauthenticated(&req.href));
+        };
+        match (op.method, op.path) {
+            ("DELETE", AUTHENTICATION_HREF) => {
+                state.sessions.logout(&caller.session);
+                state.txs.release(&caller.session);
+                return Ok(json_reply(
+                    success_status(op, 200),
+                    json!({ "meta": object_meta(&req.href, None) }),
+                ));
+            }
+            (_, TRANSACTION_HREF) => return self.transaction(state, req, &caller),
+            ("GET", CHANGES_HREF) => return Ok(self.changes(state, op, &caller)),
+            ("POST", PASSWORDS_HREF) => return self.create_password(state, req, &caller),
+            ("DELETE", ACTIVE_SESSIONS_HREF) => return self.close_active_session(state, req),
+            ("POST", "/api/firmware/test" | "/api/firmware/upgrade") => {
+                return self.firmware_action(state, req, &caller)
+            }
+            _ => {}
+        }
+        let kind = op.resource.and_then(ResourceKind::parse);
+        let configuration = meta::is_configuration(&req.href);
+        match (kind, op.method) {
+            (Some(ResourceKind::Index), "GET") if configuration || !self.has_example(op) => {
+                Ok(self.list_index(state, req, &caller))
+            }
+            (Some(ResourceKind::Collection), "GET") => {
+                Ok(self.list_collection(state, req, &caller))
+            }
+            (Some(ResourceKind::Collection), "POST") => self.create(state, req, &caller),
+            (Some(ResourceKind::Item | ResourceKind::Singleton), "GET") => {
+                self.get_object(state, req, &caller)
+            }
+            (Some(ResourceKind::Item | ResourceKind::Singleton), "PUT") => {
+                self.replace(state, req, &caller)
+            }
+            (Some(ResourceKind::Item), "DELETE") => self.delete(state, req, &caller),
+            _ => Ok(self.replay(op, &req.href)),
+        }
+    }
+
+    fn has_example(&self, op: &OperationInfo) -> bool {
+        self.responses
+            .contains_key(&(op.path.to_owned(), op.method.to_owned()))
+    }
+
+    fn login(&self, state: &mut State, req: &RawRequest) -> Reply {
+        let Some((user, password)) = &req.basic_auth else {
+            return Err(ApiError::authentication_failure());
+        };
+        let id = match state.sessions.login(user, password) {
+            Ok(id) => id,
+            Err(session::SessionError::BadCredentials) => {
+                return Err(ApiError::authentication_failure())
+            }
+            Err(session::SessionError::Random(e)) => return Err(ApiError::internal(e)),
+        };
+        let mut response = json_reply(
+            success_status(req.operation, 200),
+            json!({ "meta": object_meta(&req.href, None) }),
+        );
+        response.headers.push((
+            "set-cookie".to_owned(),
+            format!("session_id={id}; Path=/; HttpOnly"),
+        ));
+        Ok(response)
+    }
+
+    fn info(&self, op: &OperationInfo, href: &str, authenticated: bool) -> RawResponse {
+        let mut response = self.replay(op, href);
+        if response.body.as_ref().and_then(|b| b.get("body")).is_none() {
+            response.body = Some(json!({
+                "key": "about_info",
+                "body": {
+                    "hostname": "fake-sps",
+                    "domainname": "example.invalid",
+                    "nickname": null,
+                    "firmware_version": "8.0.0",
+                    "version": "8.0.0",
+                },
+                "meta": object_meta(href, None),
+            }));
+        }
+        if !authenticated {
+            if let Some(Value::Object(body)) =
+                response.body.as_mut().and_then(|b| b.get_mut("body"))
+            {
+                for field in INFO_AUTHENTICATED_FIELDS {
+                    body.remove(field);
+                }
+            }
+        }
+        response
+    }
+
+    /// Replays the spec's example for the operation, with `meta.href`/`parent` set to the
+    /// request's own; without an example, a bare `{meta}`.
+    fn replay(&self, op: &OperationInfo, href: &str) -> RawResponse {
+        let key = (op.path.to_owned(), op.method.to_owned());
+        match self.responses.get(&key) {
+            Some((status, example)) => {
+                let mut body = example.clone();
+                if let Some(Value::Object(meta)) = body.get_mut("meta") {
+                    if meta.contains_key("href") {
+                        meta.insert("href".into(), json!(href));
+                    }
+                    if meta.contains_key("parent") {
+                        meta.insert("parent".into(), json!(parent_of(href)));
+                    }
+                }
+                let status = if op.statuses.contains(status) {
+                    *status
+                } else {
+                    success_status(op, 200)
+                };
+                json_reply(status, body)
+            }
+            None => json_reply(
+                success_status(op, 200),
+                json!({ "meta": object_meta(href, None) }),
+            ),
+        }
+    }
+
+    /// The hrefs of `href`'s siblings (its parent's children, in order), if the parent is a
+    /// collection or an index.
+    fn siblings(&self, view: &Store, href: &str) -> Option<Vec<String>> {
+        let parent = parent_of(href);
+        let node = self.table.match_href(parent)?;
+        match node.kind? {
+            ResourceKind::Collection => Some(
+                view.children(parent)
+                    .into_iter()
+                    .map(|(_, h, _)| h.to_owned())
+                    .collect(),
+            ),
+            ResourceKind::Index => Some(self.index_children(node.template, parent)),
+            _ => None,
+        }
+    }
+
+    fn index_children(&self, template: &str, href: &str) -> Vec<String> {
+        self.table
+            .children(template)
+            .iter()
+            .map(|child| format!("{href}/{}", last_segment(child.template)))
+            .collect()
+    }
+
+    fn meta(&self, view: &Store, href: &str) -> Map<String, Value> {
+        object_meta(href, self.siblings(view, href).as_deref())
+    }
+
+    fn list_index(&self, state: &State, req: &RawRequest, caller: &Caller) -> RawResponse {
+        let href = req.href.trim_end_matches('/');
+        let view = state.txs.view(&caller.session);
+        let items: Vec<Value> = self
+            .index_children(req.operation.path, href)
+            .iter()
+            .map(|child| reference(last_segment(child), child))
+            .collect();
+        json_reply(
+            success_status(req.operation, 200),
+            json!({ "items": items, "meta": self.meta(view, href) }),
+        )
+    }
+
+    /// Whether the spec's list example embeds bodies in its items (newer SPS lists do).
+    fn list_embeds_bodies(&self, op: &OperationInfo) -> bool {
+        let key = (op.path.to_owned(), op.method.to_owned());
+        self.responses
+            .get(&key)
+            .and_then(|(_, example)| example.pointer("/items/0/body"))
+            .is_some()
+    }
+
+    fn list_collection(&self, state: &State, req: &RawRequest, caller: &Caller) -> RawResponse {
+        let href = req.href.trim_end_matches('/');
+        let view = state.txs.view(&caller.session);
+        let with_bodies = self.list_embeds_bodies(req.operation);
+        let items: Vec<Value> = view
+            .children(href)
+            .into_iter()
+            .map(|(key, child, body)| {
+                let mut item = reference(key, child);
+                if let (true, Value::Object(map)) = (with_bodies, &mut item) {
+                    map.insert("body".into(), body.clone());
+                }
+                item
+            })
+            .collect();
+        json_reply(
+            success_status(req.operation, 200),
+            json!({ "items": items, "meta": self.meta(view, href) }),
+        )
+    }
+
+    fn get_object(&self, state: &State, req: &RawRequest, caller: &Caller) -> Reply {
+        let href = req.href.trim_end_matches('/');
+        let view = state.txs.view(&caller.session);
+        let body = view.get(href).ok_or_else(|| ApiError::not_found(href))?;
+        Ok(json_reply(
+            success_status(req.operation, 200),
+            json!({ "key": last_segment(href), "body": body, "meta": self.meta(view, href) }),
+        ))
+    }
+
+    /// Runs `write` in the caller's transaction (opening one implicitly if so configured), or
+    /// directly on the committed configuration for an operation that needs no transaction.
+    fn write(
+        &self,
+        state: &mut State,
+        op: &OperationInfo,
+        caller: &Caller,
+        mut write: impl FnMut(&mut Transaction) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        if !op.transaction_required {
+            state.txs.apply_direct(&mut write)?;
+            if let Some(path) = &self.state_file {
+                persist::save(path, state.txs.committed()).map_err(persist_error)?;
+            }
+            return Ok(());
+        }
+        if self.implicit_transactions && state.txs.status(&caller.session) == TxStatus::Closed {
+            state
+                .txs
+                .open(&caller.session, &caller.user)
+                .map_err(tx_error)?;
+        }
+        let tx = state.txs.for_write(&caller.session).map_err(tx_error)?;
+        write(tx)
+    }
+
+    fn written(op: &OperationInfo, preferred: u16, key: &str, href: &str) -> RawResponse {
+        json_reply(
+            success_status(op, preferred),
+            json!({ "key": key, "meta": object_meta(href, None) }),
+        )
+    }
+
+    fn request_body(req: &RawRequest) -> Result<Value, ApiError> {
+        req.body
+            .clone()
+            .ok_or_else(|| ApiError::invalid_body("A JSON request body is required"))
+    }
+
+    fn create(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
+        let collection = req.href.trim_end_matches('/');
+        let body = Self::request_body(req)?;
+        // 11 random bytes: the 22 hex chars of SPS object keys.
+        let key = session::random_hex(11).map_err(|e| ApiError::internal(e.to_string()))?;
+        let href = format!("{collection}/{key}");
+        self.write(state, req.operation, caller, |tx| {
+            check_password_refs(&tx.working, &href, &body)?;
+            let mut body = body.clone();
+            tx.working.normalize_password_refs(&mut body);
+            tx.create(&href, body);
+            Ok(())
+        })?;
+        Ok(Self::written(req.operation, 201, &key, &href))
+    }
+
+    fn replace(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
+        let href = req.href.trim_end_matches('/');
+        let body = Self::request_body(req)?;
+        let is_item = req.operation.resource == Some("item");
+        self.write(state, req.operation, caller, |tx| {
+            if is_item && !tx.working.contains(href) {
+                return Err(ApiError::not_found(href));
+            }
+            check_password_refs(&tx.working, href, &body)?;
+            let mut body = body.clone();
+            tx.working.normalize_password_refs(&mut body);
+            tx.replace(href, body);
+            Ok(())
+        })?;
+        Ok(Self::written(req.operation, 200, last_segment(href), href))
+    }
+
+    fn delete(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
+        let href = req.href.trim_end_matches('/');
+        self.write(state, req.operation, caller, |tx| {
+            tx.delete(href)
+                .map(|_| ())
+                .ok_or_else(|| ApiError::not_found(href))
+        })?;
+        let meta = json!({ "href": href, "parent": parent_of(href) });
+        Ok(json_reply(
+            success_status(req.operation, 200),
+            json!({ "meta": meta }),
+        ))
+    }
+
+    fn create_password(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
+        let body = Self::request_body(req)?;
+        if !body.get("plain").is_some_and(Value::is_string) {
+            return Err(ApiError::incomplete_body(&["plain"]));
+        }
+        let key = session::random_uuid().map_err(|e| ApiError::internal(e.to_string()))?;
+        let href = format!("{PASSWORDS_HREF}/{key}");
+        self.write(state, req.operation, caller, |tx| {
+            tx.create_password(&href, &key);
+            Ok(())
+        })?;
+        Ok(Self::written(req.operation, 201, &key, &href))
+    }
+
+    fn transaction_status(&self, state: &State, caller: &Caller) -> Value {
+        let status = match state.txs.status(&caller.session) {
+            TxStatus::Open => "open",
+            TxStatus::Closed => "closed",
+        };
+        let mut meta = object_meta(TRANSACTION_HREF, None);
+        meta.insert("changes".into(), json!(CHANGES_HREF));
+        if let Some(left) = state.sessions.remaining(&caller.session) {
+            meta.insert("remaining_seconds".into(), json!(left.as_secs()));
+        }
+        json!({
+            "key": "transaction",
+            "body": { "status": status, "commit_message": "optional" },
+            "meta": meta,
+        })
+    }
+
+    fn transaction(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
+        let op = req.operation;
+        match op.method {
+            "GET" => {}
+            "POST" => state
+                .txs
+                .open(&caller.session, &caller.user)
+                .map_err(tx_error)?,
+            "PUT" => {
+                let status = req
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.get("status"))
+                    .and_then(Value::as_str);
+                match status {
+                    Some("commit") => {
+                        let state_file = self.state_file.as_deref();
+                        state
+                            .txs
+                            .commit(&caller.session, |store| match state_file {
+                                Some(path) => persist::save(path, store),
+                                None => Ok(()),
+                            })
+                            .map_err(tx_error)?
+                            .map_err(persist_error)?;
+                    }
+                    Some("rollback") => state.txs.rollback(&caller.session).map_err(tx_error)?,
+                    Some(other) => {
+                        return Err(ApiError::invalid_body(format!(
+                            "status must be \"commit\", not {other:?}"
+                        )))
+                    }
+                    None => return Err(ApiError::incomplete_body(&["status"])),
+                }
+            }
+            "DELETE" => state.txs.rollback(&caller.session).map_err(tx_error)?,
+            method => return Err(ApiError::method_not_allowed(method)),
+        }
+        Ok(json_reply(
+            success_status(op, 200),
+            self.transaction_status(state, caller),
+        ))
+    }
+
+    fn changes(&self, state: &State, op: &OperationInfo, caller: &Caller) -> RawResponse {
+        let changes: Vec<Value> = state
+            .txs
+            .get(&caller.session)
+            .map(|tx| tx.changes.iter().map(Change::to_json).collect())
+            .unwrap_or_default();
+        let mut meta = object_meta(CHANGES_HREF, None);
+        meta.insert("transaction".into(), json!(TRANSACTION_HREF));
+        json_reply(
+            success_status(op, 200),
+            json!({ "changes": changes, "meta": meta }),
+        )
+    }
+
+    fn close_active_session(&self, state: &mut State, req: &RawRequest) -> Reply {
+        let id = req
+            .query
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty());
+        let Some(id) = id else {
+            return Err(ApiError::new(
+                400,
+                "SessionIdMissing",
+                "The id query parameter naming the session to close is missing",
+            ));
+        };
+        if !state.active_sessions.remove(id) {
+            return Err(ApiError::new(
+                404,
+                "SessionCouldNotBeFound",
+                "No active session has the given id",
+            )
+            .with_details(json!({ "id": id })));
+        }
+        Ok(json_reply(
+            success_status(req.operation, 200),
+            json!({ "meta": object_meta(&req.href, None) }),
+        ))
+    }
+
+    fn firmware_action(&self, state: &State, req: &RawRequest, caller: &Caller) -> Reply {
+        let slot = req
+            .body
+            .as_ref()
+            .and_then(|b| b.get("slot_id"))
+            .and_then(|s| match s {
+                Value::String(s) if !s.is_empty() => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            });
+        let Some(slot) = slot else {
+            return Err(ApiError::incomplete_body(&["slot_id"]));
+        };
+        let slot_href = format!("{FIRMWARE_SLOTS_HREF}/{slot}");
+        let view = state.txs.view(&caller.session);
+        if slot_is_empty(view.get(&slot_href)) {
+            return Err(
+                ApiError::new(404, "ResourceNotFound", "The firmware slot is empty")
+                    .with_details(json!({ "slot_id": slot })),
+            );
+        }
+        let mut response = self.replay(req.operation, &req.href);
+        if let Some(Value::Object(body)) = response.body.as_mut() {
+            if body.contains_key("key") {
+                body.insert("key".into(), json!(slot));
+            }
+            if let Some(Value::Object(meta)) = body.get_mut("meta") {
+                if meta.contains_key("slot") {
+                    meta.insert("slot".into(), json!(slot_href));
+                }
+            }
+        }
+        Ok(response)
+    }
+}
+
+/// A missing slot and a slot object without firmware are both empty.
+fn slot_is_empty(slot: Option<&Value>) -> bool {
+    match slot {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(map)) => map.is_empty(),
+        Some(_) => false,
+    }
+}

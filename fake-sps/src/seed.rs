@@ -1,0 +1,442 @@
+//! Initial data from the spec's examples, so a fresh fake shows the documented sample objects.
+//!
+//! Every success-response example of the form `{key, body, meta: {href}}` (or a list whose items
+//! carry bodies) puts its body at its href, when that href is an item or singleton of the path the
+//! example documents (published samples sometimes carry hrefs copied from another page; those are
+//! skipped). The examples of non-configuration endpoints are kept whole, to be replayed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::meta::parent_of;
+use crate::store::{Store, PASSWORDS_HREF};
+use crate::tree::{ResourceKind, ResourceTable};
+
+/// A spec that cannot be read.
+#[derive(Debug)]
+pub struct SpecError {
+    /// The file involved.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+/// Parses a YAML (or JSON) OpenAPI document into a JSON value.
+pub fn parse_spec(path: &Path, text: &str) -> Result<Value, SpecError> {
+    serde_yaml::from_str(text).map_err(|e| SpecError {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads one bundled spec file.
+pub fn load_spec(path: &Path) -> Result<Value, SpecError> {
+    let text = fs::read_to_string(path).map_err(|e| SpecError {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    parse_spec(path, &text)
+}
+
+/// Bundles `spec/` the way ARCHITECTURE.md describes (root, then `paths/*.yaml` in file-name
+/// order, `paths` and each `components` section merged key by key; a key defined twice is an
+/// error). Only needed until the generator publishes the bundle.
+pub fn bundle_dir(dir: &Path) -> Result<Value, SpecError> {
+    let root_path = dir.join("openapi.yaml");
+    let mut root = load_spec(&root_path)?;
+    let mut origin: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let fragments_dir = dir.join("paths");
+    let mut fragments: Vec<PathBuf> = match fs::read_dir(&fragments_dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    fragments.sort();
+    for path in fragments {
+        let fragment = load_spec(&path)?;
+        let sections: [(&str, Option<&Value>); 2] = [
+            ("paths", fragment.get("paths")),
+            ("components", fragment.get("components")),
+        ];
+        for (section, value) in sections {
+            let Some(Value::Object(entries)) = value else {
+                continue;
+            };
+            if section == "paths" {
+                merge(
+                    &mut root,
+                    &["paths"],
+                    entries,
+                    &path,
+                    &root_path,
+                    &mut origin,
+                )?;
+            } else {
+                for (kind, inner) in entries {
+                    if let Value::Object(inner) = inner {
+                        merge(
+                            &mut root,
+                            &["components", kind],
+                            inner,
+                            &path,
+                            &root_path,
+                            &mut origin,
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(root)
+}
+
+fn merge(
+    root: &mut Value,
+    at: &[&str],
+    entries: &Map<String, Value>,
+    file: &Path,
+    root_file: &Path,
+    origin: &mut BTreeMap<String, PathBuf>,
+) -> Result<(), SpecError> {
+    let mut target = &mut *root;
+    for step in at {
+        let Value::Object(map) = target else {
+            return Err(SpecError {
+                path: root_file.to_owned(),
+                message: format!("/{} is not a mapping", at.join("/")),
+            });
+        };
+        target = map
+            .entry((*step).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    let Value::Object(target) = target else {
+        return Err(SpecError {
+            path: root_file.to_owned(),
+            message: format!("/{} is not a mapping", at.join("/")),
+        });
+    };
+    for (key, value) in entries {
+        let pointer = format!(
+            "/{}/{}",
+            at.join("/"),
+            key.replace('~', "~0").replace('/', "~1")
+        );
+        if target.contains_key(key) {
+            let first = origin.get(&pointer).map_or(root_file, |p| p.as_path());
+            return Err(SpecError {
+                path: file.to_owned(),
+                message: format!("{pointer} is already defined in {}", first.display()),
+            });
+        }
+        origin.insert(pointer, file.to_owned());
+        target.insert(key.clone(), value.clone());
+    }
+    Ok(())
+}
+
+/// What the spec's examples provide.
+#[derive(Debug, Clone, Default)]
+pub struct Seed {
+    /// Sample configuration objects at their hrefs.
+    pub store: Store,
+    /// First success example per `(path template, METHOD)`, with its status.
+    pub responses: BTreeMap<(String, String), (u16, Value)>,
+}
+
+/// Follows local `$ref`s (a bounded number, so a cycle cannot hang the fake).
+fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(reference) => match reference.strip_prefix('#').and_then(|p| doc.pointer(p)) {
+                Some(target) => value = target,
+                None => return value,
+            },
+            None => return value,
+        }
+    }
+    value
+}
+
+/// The JSON examples of one response, in document order.
+fn response_examples<'a>(doc: &'a Value, response: &'a Value) -> Vec<&'a Value> {
+    let response = resolve(doc, response);
+    let Some(media) = response.pointer("/content/application~1json") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(example) = media.get("example") {
+        out.push(example);
+    }
+    if let Some(Value::Object(examples)) = media.get("examples") {
+        for example in examples.values() {
+            if let Some(value) = resolve(doc, example).get("value") {
+                out.push(value);
+            }
+        }
+    }
+    out
+}
+
+const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// Collects the seed data from a bundled spec.
+pub fn from_spec(doc: &Value, table: &ResourceTable) -> Seed {
+    let mut seed = Seed::default();
+    let Some(Value::Object(paths)) = doc.get("paths") else {
+        return seed;
+    };
+    for (template, item) in paths {
+        let item = resolve(doc, item);
+        for method in METHODS {
+            let Some(Value::Object(responses)) =
+                item.get(method).and_then(|op| op.get("responses"))
+            else {
+                continue;
+            };
+            let mut success: Vec<(u16, &Value)> = responses
+                .iter()
+                .filter_map(|(code, r)| code.parse::<u16>().ok().map(|c| (c, r)))
+                .filter(|(code, _)| (200..300).contains(code))
+                .collect();
+            success.sort_by_key(|(code, _)| *code);
+            for (code, response) in success {
+                for example in response_examples(doc, response) {
+                    seed.responses
+                        .entry((template.clone(), method.to_uppercase()))
+                        .or_insert_with(|| (code, example.clone()));
+                    collect_objects(example, template, table, &mut seed.store);
+                }
+            }
+        }
+    }
+    let mut passwords = Vec::new();
+    for (_, body) in seed.store.objects() {
+        collect_password_keys(body, &mut passwords);
+    }
+    for key in passwords {
+        seed.store.add_password(&key);
+    }
+    seed
+}
+
+fn collect_objects(example: &Value, template: &str, table: &ResourceTable, store: &mut Store) {
+    let mut candidates: Vec<&Value> = vec![example];
+    if let Some(Value::Array(items)) = example.get("items") {
+        candidates.extend(items);
+    }
+    for candidate in candidates {
+        let (Some(body), Some(href)) = (
+            candidate.get("body"),
+            candidate.pointer("/meta/href").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let Some(node) = table.match_href(href) else {
+            continue;
+        };
+        let documented_here = node.template == template || parent_of(node.template) == template;
+        let is_object = matches!(
+            node.kind,
+            Some(ResourceKind::Item | ResourceKind::Singleton)
+        );
+        if documented_here && is_object && !store.contains(href) {
+            store.put(href, body.clone());
+        }
+    }
+}
+
+/// Keys of passwords referenced as `{key, meta: {href: "/api/configuration/passwords/<key>"}}`.
+fn collect_password_keys(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            let prefix = format!("{PASSWORDS_HREF}/");
+            if let (Some(Value::String(key)), Some(href)) = (
+                map.get("key"),
+                map.get("meta")
+                    .and_then(|m| m.get("href"))
+                    .and_then(Value::as_str),
+            ) {
+                if href.strip_prefix(&prefix) == Some(key.as_str()) {
+                    out.push(key.clone());
+                }
+            }
+            map.values().for_each(|v| collect_password_keys(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_password_keys(v, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::OperationInfo;
+    use serde_json::json;
+
+    const fn op(method: &'static str, path: &'static str, resource: &'static str) -> OperationInfo {
+        OperationInfo {
+            operation_id: "x",
+            method,
+            path,
+            resource: Some(resource),
+            transaction_required: false,
+            session_required: true,
+            statuses: &[200],
+        }
+    }
+
+    static OPS: &[OperationInfo] = &[
+        op(
+            "GET",
+            "/api/configuration/aaa/local_database/users",
+            "collection",
+        ),
+        op(
+            "GET",
+            "/api/configuration/aaa/local_database/users/{key}",
+            "item",
+        ),
+        op("GET", "/api/configuration/management/email", "singleton"),
+        op("GET", "/api/health_status", "service"),
+    ];
+
+    const SPEC: &str = r##"
+openapi: 3.0.3
+paths:
+  /api/configuration/aaa/local_database/users/{key}:
+    get:
+      responses:
+        '200':
+          $ref: '#/components/responses/User'
+  /api/configuration/aaa/local_database/users:
+    get:
+      responses:
+        '200':
+          content:
+            application/json:
+              example:
+                items:
+                  - key: "103640099357f3b14f0529a"
+                    body: {name: admin}
+                    meta: {href: /api/configuration/aaa/local_database/users/103640099357f3b14f0529a}
+  /api/configuration/management/email:
+    get:
+      responses:
+        '200':
+          content:
+            application/json:
+              example:
+                key: email
+                body: {admin_address: a@example.com}
+                # copied from another page: must not land at the wrong href
+                meta: {href: /api/configuration/aaa/local_database/users/zzz}
+  /api/health_status:
+    get:
+      responses:
+        '401':
+          content:
+            application/json:
+              example: {error: {type: Unauthenticated}}
+        '200':
+          content:
+            application/json:
+              example: {health_status: {load1: 0.1}}
+components:
+  responses:
+    User:
+      content:
+        application/json:
+          examples:
+            one:
+              $ref: '#/components/examples/User'
+  examples:
+    User:
+      value:
+        key: "46785097158061f46c63d0"
+        body:
+          name: testuser
+          password:
+            key: 8f84d7d1-9de1-429a-a7a7-c33a61cc7419
+            meta: {href: /api/configuration/passwords/8f84d7d1-9de1-429a-a7a7-c33a61cc7419}
+        meta: {href: /api/configuration/aaa/local_database/users/46785097158061f46c63d0}
+"##;
+
+    #[test]
+    fn examples_become_objects_and_replies() {
+        let doc = parse_spec(Path::new("spec.yaml"), SPEC).expect("yaml");
+        let table = ResourceTable::new(OPS);
+        let seed = from_spec(&doc, &table);
+        let users: Vec<&str> = seed
+            .store
+            .children("/api/configuration/aaa/local_database/users")
+            .iter()
+            .map(|c| c.0)
+            .collect();
+        assert_eq!(users, ["103640099357f3b14f0529a", "46785097158061f46c63d0"]);
+        assert!(seed
+            .store
+            .has_password("8f84d7d1-9de1-429a-a7a7-c33a61cc7419"));
+        assert!(!seed
+            .store
+            .contains("/api/configuration/aaa/local_database/users/zzz"));
+        assert!(!seed.store.contains("/api/configuration/management/email"));
+        assert_eq!(
+            seed.responses
+                .get(&("/api/health_status".to_owned(), "GET".to_owned())),
+            Some(&(200, json!({"health_status": {"load1": 0.1}})))
+        );
+    }
+
+    #[test]
+    fn bundling_merges_fragments_and_rejects_duplicates() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::create_dir(dir.path().join("paths")).expect("mkdir");
+        fs::write(
+            dir.path().join("openapi.yaml"),
+            "openapi: 3.0.3\npaths: {}\ncomponents:\n  schemas:\n    Meta: {type: object}\n",
+        )
+        .expect("write");
+        fs::write(
+            dir.path().join("paths/a.yaml"),
+            "paths:\n  /api/a:\n    get: {}\ncomponents:\n  schemas:\n    A: {type: object}\n",
+        )
+        .expect("write");
+        let doc = bundle_dir(dir.path()).expect("bundle");
+        assert!(doc.pointer("/paths/~1api~1a/get").is_some());
+        assert!(doc.pointer("/components/schemas/A").is_some());
+        assert!(doc.pointer("/components/schemas/Meta").is_some());
+        fs::write(
+            dir.path().join("paths/b.yaml"),
+            "components:\n  schemas:\n    Meta: {type: string}\n",
+        )
+        .expect("write");
+        let err = bundle_dir(dir.path()).expect_err("duplicate").to_string();
+        assert!(
+            err.contains("b.yaml")
+                && err.contains("openapi.yaml")
+                && err.contains("/components/schemas/Meta"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_yaml_names_the_file() {
+        let err = parse_spec(Path::new("spec/x.yaml"), "paths: [unclosed").expect_err("bad");
+        assert!(err.to_string().starts_with("spec/x.yaml:"), "{err}");
+    }
+}
