@@ -1,5 +1,212 @@
 //! `cargo xtask validate`: third-party validators on the bundle.
+//!
+//! Writes the bundle to `target/spec/openapi.yaml`, installs the pinned validators under
+//! `target/tools/` when they are missing (a stamp file records what was installed), and runs
+//! them: `openapi-spec-validator` (Python, in a venv) and `redocly lint` (npm). Fails if either
+//! reports a problem. If redocly cannot be installed (no npm registry here), that is said
+//! loudly and the job goes on with the Python validator alone.
 
-pub fn run(_args: &[String]) -> crate::Result {
-    Err("validate: not implemented yet".into())
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Where the bundle is written, relative to the workspace (the validators run there, so that
+/// their messages name this path).
+const BUNDLE: &str = "target/spec/openapi.yaml";
+const SPEC_VALIDATOR: &str = "openapi-spec-validator==0.9.0";
+const REDOCLY: &str = "@redocly/cli@2.77.0";
+/// Validator output beyond this is cut: an unresolved `$ref` makes openapi-spec-validator
+/// print the whole document.
+const MAX_LINES: usize = 60;
+const MAX_LINE_CHARS: usize = 300;
+
+pub fn run(args: &[String]) -> crate::Result {
+    if let Some(extra) = args.first() {
+        return Err(format!("validate takes no arguments (got `{extra}`)"));
+    }
+    let root = crate::workspace_root();
+    let spec = crate::spec::load()?;
+    let bundle = root.join(BUNDLE);
+    write(&bundle, &codegen::spec::bundle_yaml(&spec))?;
+    println!("bundle written to {BUNDLE}");
+
+    let tools = root.join("target/tools");
+    let mut ran = Vec::new();
+    let mut failed = Vec::new();
+
+    let validator = install_spec_validator(&tools.join("venv"))?;
+    let mut command = Command::new(validator);
+    command
+        .args(["--validation-errors", "all", BUNDLE])
+        .current_dir(&root);
+    check(SPEC_VALIDATOR, &mut command, &mut ran, &mut failed)?;
+
+    match install_redocly(&tools.join("node")) {
+        Ok(redocly) => {
+            let mut command = Command::new(redocly);
+            // Its built-in `recommended` rules: only errors fail, warnings are shown.
+            command
+                .args(["lint", "--format", "stylish", BUNDLE])
+                .current_dir(&root)
+                .env("REDOCLY_TELEMETRY", "off")
+                .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true");
+            check(REDOCLY, &mut command, &mut ran, &mut failed)?;
+        }
+        Err(why) => {
+            println!("SKIPPED {REDOCLY}: it could not be installed, so it did not run.\n{why}");
+        }
+    }
+
+    println!("validators that ran: {}", ran.join(", "));
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the bundle failed: {}", failed.join(", ")))
+    }
+}
+
+/// Runs one validator, printing its (cut) output; records whether it passed.
+fn check(
+    name: &str,
+    command: &mut Command,
+    ran: &mut Vec<String>,
+    failed: &mut Vec<String>,
+) -> crate::Result {
+    println!("running {name}");
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {name}: {e}"))?;
+    print!("{}", cut(&String::from_utf8_lossy(&output.stdout)));
+    print!("{}", cut(&String::from_utf8_lossy(&output.stderr)));
+    ran.push(name.to_owned());
+    if output.status.success() {
+        println!("{name}: ok");
+    } else {
+        println!("{name}: FAILED ({})", output.status);
+        failed.push(name.to_owned());
+    }
+    Ok(())
+}
+
+/// The venv's `openapi-spec-validator`, installed pinned if needed.
+fn install_spec_validator(venv: &Path) -> crate::Result<PathBuf> {
+    let program = venv.join("bin/openapi-spec-validator");
+    if is_installed(venv, &program, SPEC_VALIDATOR) {
+        return Ok(program);
+    }
+    println!("installing {SPEC_VALIDATOR} into {}", venv.display());
+    let mut create = Command::new("python3");
+    create.args(["-m", "venv"]).arg(venv);
+    succeed("python3 -m venv", &mut create)?;
+    let mut pip = Command::new(venv.join("bin/pip"));
+    pip.args([
+        "install",
+        "--disable-pip-version-check",
+        "--quiet",
+        SPEC_VALIDATOR,
+    ]);
+    succeed("pip install", &mut pip)?;
+    stamp(venv, &program, SPEC_VALIDATOR)
+}
+
+/// The local `redocly`, installed pinned (no install scripts) if needed.
+fn install_redocly(prefix: &Path) -> crate::Result<PathBuf> {
+    let program = prefix.join("node_modules/.bin/redocly");
+    if is_installed(prefix, &program, REDOCLY) {
+        return Ok(program);
+    }
+    println!("installing {REDOCLY} into {}", prefix.display());
+    std::fs::create_dir_all(prefix)
+        .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+    let mut npm = Command::new("npm");
+    npm.arg("install").arg("--prefix").arg(prefix).args([
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--loglevel=error",
+        REDOCLY,
+    ]);
+    succeed("npm install", &mut npm)?;
+    stamp(prefix, &program, REDOCLY)
+}
+
+/// Whether `program` exists and the stamp says it is the pinned version.
+fn is_installed(dir: &Path, program: &Path, pin: &str) -> bool {
+    program.exists()
+        && std::fs::read_to_string(dir.join(".sps-pinned")).is_ok_and(|s| s.trim() == pin)
+}
+
+fn stamp(dir: &Path, program: &Path, pin: &str) -> crate::Result<PathBuf> {
+    if !program.exists() {
+        return Err(format!(
+            "{pin} was installed but {} is missing",
+            program.display()
+        ));
+    }
+    write(&dir.join(".sps-pinned"), pin)?;
+    Ok(program.to_path_buf())
+}
+
+/// Runs an install step; its output is shown only if it fails.
+fn succeed(what: &str, command: &mut Command) -> crate::Result<Output> {
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if output.status.success() {
+        return Ok(output);
+    }
+    Err(format!(
+        "{what} failed ({}):\n{}{}",
+        output.status,
+        cut(&String::from_utf8_lossy(&output.stdout)),
+        cut(&String::from_utf8_lossy(&output.stderr))
+    ))
+}
+
+/// At most [`MAX_LINES`] lines of at most [`MAX_LINE_CHARS`] characters, saying what was cut.
+fn cut(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::new();
+    for line in lines.iter().take(MAX_LINES) {
+        let mut chars = line.chars();
+        let head: String = chars.by_ref().take(MAX_LINE_CHARS).collect();
+        out.push_str(&head);
+        if chars.next().is_some() {
+            out.push_str(" [...]");
+        }
+        out.push('\n');
+    }
+    if lines.len() > MAX_LINES {
+        out.push_str(&format!(
+            "[... {} more lines cut]\n",
+            lines.len() - MAX_LINES
+        ));
+    }
+    out
+}
+
+fn write(path: &Path, text: &str) -> crate::Result {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn cut_keeps_short_output_and_bounds_long_output() {
+        assert_eq!(cut("a\nb\n"), "a\nb\n");
+        let long: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let shown = cut(&long);
+        assert_eq!(shown.lines().count(), super::MAX_LINES + 1);
+        assert!(shown.ends_with("[... 40 more lines cut]\n"), "{shown}");
+        let wide = "x".repeat(1000);
+        assert_eq!(
+            cut(&wide),
+            format!("{} [...]\n", "x".repeat(super::MAX_LINE_CHARS))
+        );
+    }
 }
