@@ -1,5 +1,6 @@
 //! `cargo xtask bundle` and `cargo xtask lint`.
 
+use std::io::Write;
 use std::path::Path;
 
 use codegen::spec::{self, Diagnostic, Spec};
@@ -30,8 +31,17 @@ pub fn bundle(args: &[String]) -> crate::Result {
         return Err(format!("bundle takes no arguments (got `{extra}`)"));
     }
     let spec = load()?;
-    print!("{}", spec::bundle_yaml(&spec));
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(spec::bundle_yaml(&spec).as_bytes())
+        .and_then(|()| out.flush())
+    {
+        // `cargo xtask bundle | head` closing the pipe early is not a failure.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot print the bundle: {e}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `cargo xtask lint`: prints every diagnostic and fails if there is any.
