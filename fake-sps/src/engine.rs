@@ -97,7 +97,7 @@ struct State {
 /// The fake appliance's request handler.
 pub struct Engine {
     table: ResourceTable,
-    responses: BTreeMap<(String, String), (u16, Value)>,
+    responses: BTreeMap<(String, String), Vec<(u16, Value)>>,
     implicit_transactions: bool,
     state_file: Option<PathBuf>,
     state: Mutex<State>,
@@ -141,10 +141,11 @@ fn success_status(op: &OperationInfo, preferred: u16) -> u16 {
         .unwrap_or(preferred)
 }
 
-fn tx_error(error: TxError) -> ApiError {
-    match error {
-        TxError::NoTransaction => ApiError::no_transaction(),
-        TxError::Locked(user) => ApiError::locked(&user),
+/// Maps a transaction refusal for a request to `href` to its API error.
+fn tx_error(href: &str) -> impl FnOnce(TxError) -> ApiError + '_ {
+    move |error| match error {
+        TxError::NoTransaction => ApiError::no_transaction(href),
+        TxError::Locked(user) => ApiError::locked(href, &user),
     }
 }
 
@@ -310,7 +311,16 @@ impl Engine {
     }
 
     fn info(&self, op: &OperationInfo, href: &str, authenticated: bool) -> RawResponse {
-        let mut response = self.replay(op, href);
+        // The richest example is the authenticated answer; the anonymous one is derived from it.
+        let field_count = |example: &Value| {
+            example
+                .get("body")
+                .and_then(Value::as_object)
+                .map_or(0, |body| body.len())
+        };
+        let mut response = self.replay_with(op, href, |examples| {
+            examples.iter().max_by_key(|(_, e)| field_count(e))
+        });
         if response.body.as_ref().and_then(|b| b.get("body")).is_none() {
             response.body = Some(json!({
                 "key": "about_info",
@@ -339,8 +349,22 @@ impl Engine {
     /// Replays the spec's example for the operation, with `meta.href`/`parent` set to the
     /// request's own; without an example, a bare `{meta}`.
     fn replay(&self, op: &OperationInfo, href: &str) -> RawResponse {
+        self.replay_with(op, href, |examples| examples.first())
+    }
+
+    /// Like [`Self::replay`], with `choose` picking among the operation's examples.
+    fn replay_with(
+        &self,
+        op: &OperationInfo,
+        href: &str,
+        choose: impl FnOnce(&[(u16, Value)]) -> Option<&(u16, Value)>,
+    ) -> RawResponse {
         let key = (op.path.to_owned(), op.method.to_owned());
-        match self.responses.get(&key) {
+        match self
+            .responses
+            .get(&key)
+            .and_then(|examples| choose(examples))
+        {
             Some((status, example)) => {
                 let mut body = example.clone();
                 if let Some(Value::Object(meta)) = body.get_mut("meta") {
@@ -413,6 +437,7 @@ impl Engine {
         let key = (op.path.to_owned(), op.method.to_owned());
         self.responses
             .get(&key)
+            .and_then(|examples| examples.first())
             .and_then(|(_, example)| example.pointer("/items/0/body"))
             .is_some()
     }
@@ -441,6 +466,16 @@ impl Engine {
     fn get_object(&self, state: &State, req: &RawRequest, caller: &Caller) -> Reply {
         let href = req.href.trim_end_matches('/');
         let view = state.txs.view(&caller.session);
+        if parent_of(href) == PASSWORDS_HREF {
+            // The secret never reads back: the object only confirms that it exists.
+            if !view.has_password(last_segment(href)) {
+                return Err(ApiError::not_found(href));
+            }
+            return Ok(json_reply(
+                success_status(req.operation, 200),
+                json!({ "key": last_segment(href), "body": {}, "meta": object_meta(href, None) }),
+            ));
+        }
         let body = view.get(href).ok_or_else(|| ApiError::not_found(href))?;
         Ok(json_reply(
             success_status(req.operation, 200),
@@ -453,11 +488,11 @@ impl Engine {
     fn write(
         &self,
         state: &mut State,
-        op: &OperationInfo,
+        req: &RawRequest,
         caller: &Caller,
         mut write: impl FnMut(&mut Transaction) -> Result<(), ApiError>,
     ) -> Result<(), ApiError> {
-        if !op.transaction_required {
+        if !req.operation.transaction_required {
             state.txs.apply_direct(&mut write)?;
             if let Some(path) = &self.state_file {
                 persist::save(path, state.txs.committed()).map_err(persist_error)?;
@@ -468,9 +503,12 @@ impl Engine {
             state
                 .txs
                 .open(&caller.session, &caller.user)
-                .map_err(tx_error)?;
+                .map_err(tx_error(&req.href))?;
         }
-        let tx = state.txs.for_write(&caller.session).map_err(tx_error)?;
+        let tx = state
+            .txs
+            .for_write(&caller.session)
+            .map_err(tx_error(&req.href))?;
         write(tx)
     }
 
@@ -493,7 +531,7 @@ impl Engine {
         // 11 random bytes: the 22 hex chars of SPS object keys.
         let key = session::random_hex(11).map_err(|e| ApiError::internal(e.to_string()))?;
         let href = format!("{collection}/{key}");
-        self.write(state, req.operation, caller, |tx| {
+        self.write(state, req, caller, |tx| {
             check_password_refs(&tx.working, &href, &body)?;
             let mut body = body.clone();
             tx.working.normalize_password_refs(&mut body);
@@ -507,7 +545,7 @@ impl Engine {
         let href = req.href.trim_end_matches('/');
         let body = Self::request_body(req)?;
         let is_item = req.operation.resource == Some("item");
-        self.write(state, req.operation, caller, |tx| {
+        self.write(state, req, caller, |tx| {
             if is_item && !tx.working.contains(href) {
                 return Err(ApiError::not_found(href));
             }
@@ -522,7 +560,7 @@ impl Engine {
 
     fn delete(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
         let href = req.href.trim_end_matches('/');
-        self.write(state, req.operation, caller, |tx| {
+        self.write(state, req, caller, |tx| {
             tx.delete(href)
                 .map(|_| ())
                 .ok_or_else(|| ApiError::not_found(href))
@@ -541,7 +579,7 @@ impl Engine {
         }
         let key = session::random_uuid().map_err(|e| ApiError::internal(e.to_string()))?;
         let href = format!("{PASSWORDS_HREF}/{key}");
-        self.write(state, req.operation, caller, |tx| {
+        self.write(state, req, caller, |tx| {
             tx.create_password(&href, &key);
             Ok(())
         })?;
@@ -572,7 +610,7 @@ impl Engine {
             "POST" => state
                 .txs
                 .open(&caller.session, &caller.user)
-                .map_err(tx_error)?,
+                .map_err(tx_error(&req.href))?,
             "PUT" => {
                 let status = req
                     .body
@@ -588,10 +626,13 @@ impl Engine {
                                 Some(path) => persist::save(path, store),
                                 None => Ok(()),
                             })
-                            .map_err(tx_error)?
+                            .map_err(tx_error(&req.href))?
                             .map_err(persist_error)?;
                     }
-                    Some("rollback") => state.txs.rollback(&caller.session).map_err(tx_error)?,
+                    Some("rollback") => state
+                        .txs
+                        .rollback(&caller.session)
+                        .map_err(tx_error(&req.href))?,
                     Some(other) => {
                         return Err(ApiError::invalid_body(format!(
                             "status must be \"commit\", not {other:?}"
@@ -600,7 +641,10 @@ impl Engine {
                     None => return Err(ApiError::incomplete_body(&["status"])),
                 }
             }
-            "DELETE" => state.txs.rollback(&caller.session).map_err(tx_error)?,
+            "DELETE" => state
+                .txs
+                .rollback(&caller.session)
+                .map_err(tx_error(&req.href))?,
             method => return Err(ApiError::method_not_allowed(method)),
         }
         Ok(json_reply(
@@ -694,3 +738,6 @@ fn slot_is_empty(slot: Option<&Value>) -> bool {
         Some(_) => false,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -61,12 +61,13 @@ impl ApiError {
     }
 
     /// 409 NoTransaction: a configuration write without an open transaction.
-    pub fn no_transaction() -> Self {
+    pub fn no_transaction(href: &str) -> Self {
         Self::new(
             409,
             "NoTransaction",
-            "No open transaction; open one with POST /api/transaction first",
+            "There is no open transaction; open one with POST /api/transaction first",
         )
+        .with_details(json!({ "path": href }))
     }
 
     /// A second session tries to open a transaction or write while another session holds the
@@ -76,13 +77,13 @@ impl ApiError {
     /// dedicated error type for it. From the second session's point of view it has no
     /// transaction and cannot get one, so it gets the documented 409 `NoTransaction`, with
     /// `details.locked_by` naming the holder so a client can tell the two cases apart.
-    pub fn locked(holder: &str) -> Self {
+    pub fn locked(href: &str, holder: &str) -> Self {
         Self::new(
             409,
             "NoTransaction",
             "The configuration is locked by another session's open transaction",
         )
-        .with_details(json!({ "locked_by": holder }))
+        .with_details(json!({ "path": href, "locked_by": holder }))
     }
 
     /// 400 SemanticError: the request is well-formed but inconsistent with the configuration.

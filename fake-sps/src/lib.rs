@@ -13,6 +13,7 @@ pub mod persist;
 pub mod raw;
 pub mod seed;
 pub mod session;
+pub mod spec_ops;
 pub mod store;
 pub mod transaction;
 pub mod tree;

@@ -154,8 +154,9 @@ fn merge(
 pub struct Seed {
     /// Sample configuration objects at their hrefs.
     pub store: Store,
-    /// First success example per `(path template, METHOD)`, with its status.
-    pub responses: BTreeMap<(String, String), (u16, Value)>,
+    /// Success examples per `(path template, METHOD)` with their status, lowest status first,
+    /// then in document order.
+    pub responses: BTreeMap<(String, String), Vec<(u16, Value)>>,
 }
 
 /// Follows local `$ref`s (a bounded number, so a cycle cannot hang the fake).
@@ -218,7 +219,8 @@ pub fn from_spec(doc: &Value, table: &ResourceTable) -> Seed {
                 for example in response_examples(doc, response) {
                     seed.responses
                         .entry((template.clone(), method.to_uppercase()))
-                        .or_insert_with(|| (code, example.clone()));
+                        .or_default()
+                        .push((code, example.clone()));
                     collect_objects(example, template, table, &mut seed.store);
                 }
             }
@@ -254,7 +256,16 @@ fn collect_objects(example: &Value, template: &str, table: &ResourceTable, store
             node.kind,
             Some(ResourceKind::Item | ResourceKind::Singleton)
         );
-        if documented_here && is_object && !store.contains(href) {
+        if !(documented_here && is_object) {
+            continue;
+        }
+        // Password objects are keys only: their (empty) sample body is not configuration.
+        if let Some(key) = href
+            .strip_prefix(PASSWORDS_HREF)
+            .and_then(|k| k.strip_prefix('/'))
+        {
+            store.add_password(key);
+        } else if !store.contains(href) {
             store.put(href, body.clone());
         }
     }
@@ -398,7 +409,7 @@ components:
         assert_eq!(
             seed.responses
                 .get(&("/api/health_status".to_owned(), "GET".to_owned())),
-            Some(&(200, json!({"health_status": {"load1": 0.1}})))
+            Some(&vec![(200, json!({"health_status": {"load1": 0.1}}))])
         );
     }
 
