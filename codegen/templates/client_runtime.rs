@@ -381,6 +381,21 @@ impl Client {
         }
     }
 
+    /// Sends a prepared call for an operation without a documented reply body: any 2xx is
+    /// `Ok(())` whatever the body; other statuses decode as `E`.
+    #[doc(hidden)]
+    pub async fn send_empty<E: DeserializeOwned>(&self, call: Call) -> Result<(), Error<E>> {
+        let response = self.execute(call).await?;
+        let status = response.status().as_u16();
+        let content_type = content_type_of(&response);
+        let bytes = response.bytes().await?;
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(decode_error(status, content_type, &bytes))
+        }
+    }
+
     async fn execute<E>(&self, call: Call) -> Result<reqwest::Response, Error<E>> {
         if let Some(message) = call.error {
             return Err(Error::InvalidRequest(message));
@@ -401,6 +416,9 @@ impl Client {
             request = request.basic_auth(credentials.username, Some(credentials.password));
         }
         request = request.header(reqwest::header::ACCEPT, "application/json");
+        for (name, value) in call.headers {
+            request = request.header(name, value);
+        }
         if let Some(body) = call.body {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -590,6 +608,17 @@ pub fn encode_segment(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
 }
 
+/// A path, query or header value as text: strings as they are, anything else as its JSON
+/// form (`true`, `5`).
+#[doc(hidden)]
+pub fn to_text<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
 /// One request being prepared by a generated method; errors are kept until it is sent.
 #[doc(hidden)]
 #[derive(Debug)]
@@ -600,6 +629,7 @@ pub struct Call {
     body: Option<Vec<u8>>,
     empty_body: bool,
     basic_auth: Option<Credentials>,
+    headers: Vec<(&'static str, String)>,
     error: Option<String>,
 }
 
@@ -614,6 +644,7 @@ impl Call {
             body: None,
             empty_body,
             basic_auth: None,
+            headers: Vec::new(),
             error: None,
         }
     }
@@ -645,6 +676,15 @@ impl Call {
     /// Sends HTTP basic credentials (the login operation).
     pub fn basic_auth(mut self, credentials: Credentials) -> Self {
         self.basic_auth = Some(credentials);
+        self
+    }
+
+    /// Sends a header parameter.
+    pub fn header(mut self, name: &'static str, value: String) -> Self {
+        if reqwest::header::HeaderValue::from_str(&value).is_err() {
+            self.fail(format!("header {name} cannot carry {value:?}"));
+        }
+        self.headers.push((name, value));
         self
     }
 

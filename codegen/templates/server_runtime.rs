@@ -109,6 +109,30 @@ impl fmt::Debug for RawRequest {
     }
 }
 
+/// HTTP basic credentials sent to the login operation; the password is redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BasicCredentials {
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+impl fmt::Debug for BasicCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BasicCredentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// HTTP basic credentials as a typed value: 401 `AuthenticationFailure` if missing or malformed.
+#[doc(hidden)]
+pub fn basic_credentials(headers: &HeaderMap, href: &str) -> Result<BasicCredentials, ApiError> {
+    basic_auth(headers, href).map(|(username, password)| BasicCredentials { username, password })
+}
+
 /// A reply from a [`RawApi`] handler, sent as is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawResponse {
@@ -292,6 +316,16 @@ impl ApiError {
         )
     }
 
+    /// 501 `NotImplemented`: what `Api` methods answer unless implemented.
+    pub fn not_implemented(href: &str) -> Self {
+        Self::new(
+            501,
+            "NotImplemented",
+            "this operation is not implemented by this server",
+            href,
+        )
+    }
+
     /// The JSON error body.
     pub fn body(&self) -> Value {
         error_body(
@@ -354,10 +388,11 @@ pub fn empty_response(status: u16, headers: Vec<(&'static str, String)>) -> Resp
 fn add_headers(response: &mut Response, headers: Vec<(&'static str, String)>) {
     for (name, value) in headers {
         // Header values come from handler code; one that cannot be sent is dropped, not a panic.
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response
-                .headers_mut()
-                .append(HeaderName::from_static(name), value);
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().append(name, value);
         }
     }
 }
@@ -417,6 +452,57 @@ pub fn path_param<T: FromStr>(
         .find(|(n, _)| n == name)
         .and_then(|(_, v)| v.parse().ok())
         .ok_or_else(|| ApiError::not_found(href))
+}
+
+/// One path parameter decoded as JSON text (for enumerations and other non-scalar types).
+#[doc(hidden)]
+pub fn path_param_json<T: DeserializeOwned>(
+    params: &[(String, String)],
+    name: &str,
+    href: &str,
+) -> Result<T, ApiError> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .and_then(|(_, v)| serde_json::from_value(Value::String(v.clone())).ok())
+        .ok_or_else(|| ApiError::not_found(href))
+}
+
+/// A value as text: strings as they are, anything else as its JSON form (`true`, `5`).
+#[doc(hidden)]
+pub fn to_text<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// A header parameter: `None` if absent; 400 `InvalidQuery` if not visible ASCII.
+#[doc(hidden)]
+pub fn header_param(
+    headers: &HeaderMap,
+    name: &str,
+    href: &str,
+) -> Result<Option<String>, ApiError> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .map(|v| Some(v.to_owned()))
+            .map_err(|_| ApiError::invalid_query(format!("header {name} is not valid text"), href)),
+    }
+}
+
+/// A required header parameter: 400 `InvalidQuery` if missing.
+#[doc(hidden)]
+pub fn require_header_param(
+    headers: &HeaderMap,
+    name: &str,
+    href: &str,
+) -> Result<String, ApiError> {
+    header_param(headers, name, href)?
+        .ok_or_else(|| ApiError::invalid_query(format!("header {name} is required"), href))
 }
 
 /// The typed query string; unknown parameters are ignored (newer clients may send more).
