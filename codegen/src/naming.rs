@@ -58,8 +58,10 @@ pub fn pascal(s: &str, fallback: &str) -> String {
 /// PascalCase of a name that is already made of Rust-ish words (schema names, operation ids):
 /// like [`pascal`] but keeps an existing PascalCase name as it is (`ErrorResponse`).
 pub fn type_name(s: &str) -> String {
+    // An all-capitals name (`DNS`) is an acronym, not PascalCase (clippy::upper_case_acronyms).
     let is_pascal = s.starts_with(|c: char| c.is_ascii_uppercase())
-        && s.chars().all(|c| c.is_ascii_alphanumeric());
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
+        && (s.len() == 1 || s.chars().any(|c| c.is_ascii_lowercase()));
     if is_pascal && !NON_RAW_KEYWORDS.contains(&s) {
         s.to_string()
     } else {
@@ -212,6 +214,7 @@ mod tests {
         assert_eq!(pascal("Self", "Value"), "Self_");
         assert_eq!(type_name("ErrorResponse"), "ErrorResponse");
         assert_eq!(type_name("list_users"), "ListUsers");
+        assert_eq!(type_name("DNS"), "Dns");
     }
 
     #[test]

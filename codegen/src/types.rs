@@ -1,13 +1,22 @@
 //! The generated `sps-types` crate: one Rust type per schema.
+//!
+//! Objects keep unknown fields, string enums keep unknown values, discriminated unions keep
+//! unknown tags: whatever a newer appliance sends survives a decode / encode round trip.
+
+mod traits;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::GeneratedFile;
-use crate::model::{Model, TypeRef};
-use crate::naming;
+use crate::emit::{doc_attrs, GeneratedFile};
+use crate::model::{
+    Extra, Field, Model, Payload, Struct, Tagged, TypeDef, TypeKind, TypeRef, UntaggedVariant,
+};
+use crate::naming::{ident, unraw};
 use crate::spec::Diagnostic;
 use crate::Config;
+
+use traits::Traits;
 
 /// How code outside the types crate names a type: `types::Cluster`, `Vec<types::X>`,
 /// `serde_json::Value`, `indexmap::IndexMap<String, types::X>`.
@@ -19,14 +28,14 @@ pub fn type_tokens(type_ref: &TypeRef) -> TokenStream {
 }
 
 /// How the types crate itself names a type (no prefix).
-pub(crate) fn local_type_tokens(type_ref: &TypeRef) -> TokenStream {
+fn local_type_tokens(type_ref: &TypeRef) -> TokenStream {
     tokens_with_prefix(type_ref, &TokenStream::new())
 }
 
 fn tokens_with_prefix(type_ref: &TypeRef, prefix: &TokenStream) -> TokenStream {
     match type_ref {
         TypeRef::Named(name) => {
-            let ident = naming::ident(name);
+            let ident = ident(name);
             quote!(#prefix #ident)
         }
         TypeRef::String => quote!(String),
@@ -48,6 +57,487 @@ fn tokens_with_prefix(type_ref: &TypeRef, prefix: &TokenStream) -> TokenStream {
 
 /// Every file of the generated types crate.
 pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
-    let _ = (model, config);
-    Ok(vec![])
+    let dir = &config.types.dir;
+    let fail = |message: String| {
+        vec![Diagnostic {
+            file: dir.clone(),
+            pointer: String::new(),
+            line: None,
+            message,
+        }]
+    };
+    let lib = GeneratedFile::rust(dir.join("src/lib.rs"), lib_tokens(model)).map_err(fail)?;
+    Ok(vec![
+        GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(model, config)),
+        GeneratedFile::markdown(dir.join("README.md"), &readme(model, config)),
+        lib,
+    ])
+}
+
+fn cargo_toml(model: &Model, config: &Config) -> String {
+    let krate = &config.types;
+    let description = format!("Serde types for the {}", model.info.title);
+    format!(
+        r#"[package]
+name = "{name}"
+version = "{version}"
+edition = "2021"
+rust-version = "1.80"
+license = "MIT OR Apache-2.0"
+description = {description:?}
+readme = "README.md"
+keywords = ["sps", "safeguard", "openapi", "serde"]
+categories = ["api-bindings"]
+
+[dependencies]
+indexmap = {{ version = "2", features = ["serde"] }}
+serde = {{ version = "1", features = ["derive"] }}
+serde_json = {{ version = "1", features = ["preserve_order"] }}
+"#,
+        name = krate.package,
+        version = krate.version,
+    )
+}
+
+fn readme(model: &Model, config: &Config) -> String {
+    let krate = &config.types;
+    let example = model
+        .types
+        .iter()
+        .find(|t| matches!(t.kind, TypeKind::Struct(_)) && t.schema_name.is_some())
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| "SomeType".to_string());
+    format!(
+        "# {package}\n\n\
+         Serde types for every schema of the {title} (API description version {version}),\n\
+         generated from the OpenAPI description. No HTTP dependencies: use them with any client.\n\n\
+         Forward compatible by construction:\n\n\
+         - objects keep fields they do not know in a flattened `extra` map and write them back;\n\
+         - string enums keep values they do not know in an `Unknown(String)` variant;\n\
+         - unions tagged by a property keep unknown tags (the whole object) in a catch-all variant.\n\n\
+         ```rust,ignore\n\
+         let value: {lib}::{example} = serde_json::from_str(text)?;\n\
+         let text = serde_json::to_string(&value)?; // unknown fields included\n\
+         ```\n\n\
+         Optional fields are `Option<T>`; fields that may be absent or `null` are `Option<Option<T>>`\n\
+         (`None`: absent, `Some(None)`: explicit `null`).\n",
+        package = krate.package,
+        lib = krate.lib_name(),
+        title = model.info.title,
+        version = model.info.version,
+    )
+}
+
+fn lib_tokens(model: &Model) -> TokenStream {
+    let title = format!(
+        " Serde types for the {} (API description version {}).",
+        model.info.title, model.info.version
+    );
+    let traits = Traits::new(&model.types);
+    let defs = model.types.iter().map(|def| type_def(def, &traits));
+    let roundtrip = roundtrip_fn(model);
+    quote! {
+        #![doc = #title]
+        //!
+        //! One type per schema of the API description. Objects keep unknown fields in `extra`,
+        //! string enums keep unknown values, tagged unions keep unknown tags.
+        // Variant names come from wire values, which may share a prefix with the enum's name.
+        #![allow(clippy::enum_variant_names)]
+
+        /// Serde helper for optional nullable fields: `None` absent, `Some(None)` explicit `null`.
+        #[doc(hidden)]
+        pub mod double_option {
+            use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+            /// Writes the inner option (`null` or the value); absent fields are skipped by
+            /// `skip_serializing_if`.
+            pub fn serialize<T: Serialize, S: Serializer>(
+                value: &Option<Option<T>>,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                match value {
+                    Some(inner) => inner.serialize(serializer),
+                    None => serializer.serialize_none(),
+                }
+            }
+
+            /// A present field (even `null`) is `Some`; `#[serde(default)]` makes absent `None`.
+            pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Option<Option<T>>, D::Error> {
+                Option::<T>::deserialize(deserializer).map(Some)
+            }
+        }
+
+        #(#defs)*
+
+        #roundtrip
+    }
+}
+
+fn type_doc(def: &TypeDef) -> TokenStream {
+    let mut text = def.description.clone().unwrap_or_default();
+    if text.is_empty() {
+        text = match &def.schema_name {
+            Some(name) => format!("The `{name}` schema."),
+            None => format!("Inline schema at `{}`.", def.pointer),
+        };
+    }
+    let mut docs = doc_attrs(&text);
+    if let Some(example) = def.examples.first() {
+        if let Ok(pretty) = serde_json::to_string_pretty(example) {
+            let block = format!("Example:\n\n```json\n{pretty}\n```");
+            let lines: Vec<String> = std::iter::once(String::new())
+                .chain(block.lines().map(|l| format!(" {l}")))
+                .collect();
+            docs.extend(quote! { #( #[doc = #lines] )* });
+        }
+    }
+    docs
+}
+
+fn type_def(def: &TypeDef, traits: &Traits) -> TokenStream {
+    let docs = type_doc(def);
+    let name = ident(&def.name);
+    match &def.kind {
+        TypeKind::Struct(s) => struct_def(def, s, traits, docs),
+        TypeKind::StringEnum(values) => string_enum(&name, values, docs),
+        TypeKind::Tagged(t) => tagged_enum(def, t, traits, docs),
+        TypeKind::Untagged(variants) => untagged_enum(def, variants, traits, docs),
+        TypeKind::Alias(target) => {
+            let target = local_type_tokens(target);
+            quote! {
+                #docs
+                pub type #name = #target;
+            }
+        }
+    }
+}
+
+fn derives(eq: bool, default: bool) -> TokenStream {
+    let eq = eq.then(|| quote!(Eq,));
+    let default = default.then(|| quote!(Default,));
+    quote!(#[derive(Debug, Clone, PartialEq, #eq #default serde::Serialize, serde::Deserialize)])
+}
+
+fn field_tokens(field: &Field) -> TokenStream {
+    let name = ident(&field.rust_name);
+    let mut ty = local_type_tokens(&field.type_ref);
+    if field.boxed {
+        ty = quote!(Box<#ty>);
+    }
+    let rename = (unraw(&field.rust_name) != field.wire_name).then(|| {
+        let wire = &field.wire_name;
+        quote!(rename = #wire,)
+    });
+    let (ty, serde) = match (field.required, field.nullable) {
+        (true, false) => (ty, rename.map(|r| quote!(#[serde(#r)]))),
+        (true, true) => (quote!(Option<#ty>), rename.map(|r| quote!(#[serde(#r)]))),
+        (false, false) => (
+            quote!(Option<#ty>),
+            Some(quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")])),
+        ),
+        (false, true) => (
+            quote!(Option<Option<#ty>>),
+            Some(
+                quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none", with = "double_option")]),
+            ),
+        ),
+    };
+    let docs = field.description.as_deref().map(doc_attrs);
+    quote! {
+        #docs
+        #serde
+        pub #name: #ty,
+    }
+}
+
+fn struct_def(def: &TypeDef, s: &Struct, traits: &Traits, docs: TokenStream) -> TokenStream {
+    let name = ident(&def.name);
+    let fields = s.fields.iter().map(field_tokens);
+    let extra = match &s.extra {
+        Extra::Keep => Some(quote! {
+            /// Properties this version of the types does not know, kept so they are written back.
+            #[serde(flatten)]
+            pub extra: serde_json::Map<String, serde_json::Value>,
+        }),
+        Extra::Typed(value) => {
+            let value = local_type_tokens(value);
+            Some(quote! {
+                /// Further properties (`additionalProperties`).
+                #[serde(flatten)]
+                pub extra: indexmap::IndexMap<String, #value>,
+            })
+        }
+        Extra::Deny => None,
+    };
+    let derive = derives(traits.eq(&def.name), traits.default(&def.name));
+    quote! {
+        #docs
+        #derive
+        pub struct #name {
+            #(#fields)*
+            #extra
+        }
+    }
+}
+
+fn string_enum(
+    name: &proc_macro2::Ident,
+    values: &[crate::model::EnumValue],
+    docs: TokenStream,
+) -> TokenStream {
+    let variants: Vec<_> = values.iter().map(|v| ident(&v.rust_name)).collect();
+    let wires: Vec<_> = values.iter().map(|v| v.wire.as_str()).collect();
+    let variant_docs: Vec<String> = values
+        .iter()
+        .map(|v| format!(" `{}`", v.wire.replace('`', "'")))
+        .collect();
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #( #[doc = #variant_docs] #variants, )*
+            /// A value this version of the types does not know, kept as sent.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #wires, )*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #wires => Self::#variants, )*
+                    other => Self::Unknown(other.to_string()),
+                }
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = String::deserialize(deserializer)?;
+                Ok(Self::from(value.as_str()))
+            }
+        }
+    }
+}
+
+fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) -> TokenStream {
+    let name = ident(&def.name);
+    let tag = &t.tag;
+    let unknown = ident(&t.unknown_name);
+    let mut variants = Vec::new();
+    let mut ser_arms = Vec::new();
+    let mut de_arms = Vec::new();
+    let mut tag_arms = Vec::new();
+    for v in &t.variants {
+        let variant = ident(&v.rust_name);
+        let tag_value = &v.tag_value;
+        let doc = format!(" `{tag}: {tag_value}`");
+        tag_arms.push(match &v.payload {
+            Payload::Unit => quote!(Self::#variant => Some(#tag_value),),
+            _ => quote!(Self::#variant(_) => Some(#tag_value),),
+        });
+        match &v.payload {
+            Payload::Unit => {
+                variants.push(quote!(#[doc = #doc] #variant,));
+                ser_arms.push(quote!(Self::#variant => {}));
+                de_arms.push(quote! {
+                    Some(#tag_value) if map.len() == 1 => Ok(Self::#variant),
+                });
+            }
+            Payload::Value { field, type_ref } => {
+                let ty = local_type_tokens(type_ref);
+                variants.push(quote!(#[doc = #doc] #variant(#ty),));
+                ser_arms.push(quote! {
+                    Self::#variant(value) => {
+                        map.insert(#field.to_string(), serde_json::to_value(value).map_err(serde::ser::Error::custom)?);
+                    }
+                });
+                de_arms.push(quote! {
+                    Some(#tag_value) if map.len() == 2 && map.contains_key(#field) => {
+                        let value = map.get(#field).cloned().unwrap_or_default();
+                        serde_json::from_value(value).map(Self::#variant).map_err(serde::de::Error::custom)
+                    }
+                });
+            }
+            Payload::Struct { type_ref, boxed } => {
+                let mut ty = local_type_tokens(type_ref);
+                if *boxed {
+                    ty = quote!(Box<#ty>);
+                }
+                variants.push(quote!(#[doc = #doc] #variant(#ty),));
+                ser_arms.push(quote! {
+                    Self::#variant(value) => match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
+                        serde_json::Value::Object(fields) => map.extend(fields),
+                        _ => return Err(serde::ser::Error::custom(concat!("variant `", #tag_value, "` is not an object"))),
+                    },
+                });
+                de_arms.push(quote! {
+                    Some(#tag_value) => {
+                        let mut fields = map;
+                        fields.remove(#tag);
+                        serde_json::from_value(serde_json::Value::Object(fields))
+                            .map(Self::#variant)
+                            .map_err(serde::de::Error::custom)
+                    }
+                });
+            }
+        }
+    }
+    let eq = traits.eq(&def.name).then(|| quote!(Eq,));
+    let unknown_doc = format!(" An object whose `{tag}` this version of the types does not know (or whose shape does not fit it), kept whole.");
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #eq)]
+        pub enum #name {
+            #(#variants)*
+            #[doc = #unknown_doc]
+            #unknown(serde_json::Map<String, serde_json::Value>),
+        }
+
+        impl #name {
+            /// The value of the tag property, if the variant is a known one.
+            pub fn tag(&self) -> Option<&'static str> {
+                match self {
+                    #(#tag_arms)*
+                    Self::#unknown(_) => None,
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serde_json::Map::new();
+                if let Some(tag) = self.tag() {
+                    map.insert(#tag.to_string(), serde_json::Value::String(tag.to_string()));
+                }
+                match self {
+                    #(#ser_arms)*
+                    Self::#unknown(fields) => return fields.serialize(serializer),
+                }
+                map.serialize(serializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+                let tag = map.get(#tag).and_then(serde_json::Value::as_str).map(str::to_owned);
+                match tag.as_deref() {
+                    #(#de_arms)*
+                    _ => Ok(Self::#unknown(map)),
+                }
+            }
+        }
+    }
+}
+
+fn untagged_enum(
+    def: &TypeDef,
+    variants: &[UntaggedVariant],
+    traits: &Traits,
+    docs: TokenStream,
+) -> TokenStream {
+    let name = ident(&def.name);
+    let mut members = Vec::new();
+    let mut froms = Vec::new();
+    for v in variants {
+        let variant = ident(&v.rust_name);
+        let ty = local_type_tokens(&v.type_ref);
+        let unique = variants.iter().filter(|o| o.type_ref == v.type_ref).count() == 1;
+        if v.boxed {
+            members.push(quote!(#variant(Box<#ty>),));
+        } else {
+            members.push(quote!(#variant(#ty),));
+        }
+        if unique {
+            let wrap = if v.boxed {
+                quote!(Box::new(value))
+            } else {
+                quote!(value)
+            };
+            froms.push(quote! {
+                impl From<#ty> for #name {
+                    fn from(value: #ty) -> Self {
+                        Self::#variant(#wrap)
+                    }
+                }
+            });
+            if v.type_ref == TypeRef::String {
+                froms.push(quote! {
+                    impl From<&str> for #name {
+                        fn from(value: &str) -> Self {
+                            Self::#variant(value.to_string())
+                        }
+                    }
+                });
+            }
+        }
+    }
+    let derive = derives(traits.eq(&def.name), false);
+    quote! {
+        #docs
+        #derive
+        #[serde(untagged)]
+        pub enum #name {
+            #(#members)*
+        }
+
+        #(#froms)*
+    }
+}
+
+fn roundtrip_fn(model: &Model) -> TokenStream {
+    let names: Vec<&str> = model.types.iter().map(|t| t.name.as_str()).collect();
+    let idents = names.iter().map(|n| ident(n));
+    let wire_names: Vec<String> = names.iter().map(|n| unraw(n).to_string()).collect();
+    quote! {
+        /// Decodes `value` as the type named `type_name` and encodes it again (used by the
+        /// round-trip tests of the spec's examples). `None` if there is no such type.
+        #[doc(hidden)]
+        pub fn __roundtrip(
+            type_name: &str,
+            value: serde_json::Value,
+        ) -> Option<Result<serde_json::Value, String>> {
+            fn roundtrip<T: serde::Serialize + serde::de::DeserializeOwned>(
+                value: serde_json::Value,
+            ) -> Result<serde_json::Value, String> {
+                let decoded: T = serde_json::from_value(value).map_err(|e| format!("decode: {e}"))?;
+                serde_json::to_value(&decoded).map_err(|e| format!("encode: {e}"))
+            }
+            Some(match type_name {
+                #( #wire_names => roundtrip::<#idents>(value), )*
+                _ => return None,
+            })
+        }
+    }
 }

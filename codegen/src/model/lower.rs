@@ -25,6 +25,7 @@ pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
     lowerer.lower_components();
     let operations = lowerer.lower_operations();
     lowerer.finish_tagged_unions();
+    lowerer.prune_hoisted(&operations);
     lowerer.box_recursive_fields();
     let session_cookie = lowerer.session_cookie();
     let transaction_ops = lowerer.transaction_ops(&operations);
@@ -612,11 +613,55 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Drops hoisted types nothing refers to any more (the inline schemas of tag properties,
+    /// which moved into their unions), with their examples.
+    fn prune_hoisted(&mut self, operations: &[Operation]) {
+        let index: HashMap<&str, &TypeDef> =
+            self.types.iter().map(|t| (t.name.as_str(), t)).collect();
+        let mut stack: Vec<&str> = self
+            .types
+            .iter()
+            .filter(|t| t.schema_name.is_some())
+            .map(|t| t.name.as_str())
+            .collect();
+        let mut refs = Vec::new();
+        for op in operations {
+            refs.extend(
+                op.path_params
+                    .iter()
+                    .chain(&op.query_params)
+                    .chain(&op.header_params)
+                    .map(|p| &p.type_ref),
+            );
+            refs.extend(op.request_body.iter().map(|b| &b.type_ref));
+            for response in &op.responses {
+                refs.extend(response.body.iter());
+                refs.extend(response.headers.iter().map(|h| &h.type_ref));
+            }
+        }
+        for type_ref in refs {
+            shape::named_in(type_ref, &mut stack);
+        }
+        let mut reached: BTreeSet<String> = BTreeSet::new();
+        while let Some(name) = stack.pop() {
+            if !reached.insert(name.to_string()) {
+                continue;
+            }
+            if let Some(def) = index.get(name) {
+                shape::references(def, &mut stack);
+            }
+        }
+        self.types.retain(|t| reached.contains(&t.name));
+        self.examples
+            .retain(|e| !matches!(&e.type_ref, TypeRef::Named(n) if !reached.contains(n)));
+    }
+
     /// Boxes fields and variants that would make a type contain itself, and enum payloads large
     /// enough for `clippy::large_enum_variant`.
     fn box_recursive_fields(&mut self) {
         let snapshot = self.types.clone();
-        let sizes = shape::SizeEstimator::new(&snapshot);
+        let estimator = shape::SizeEstimator::new(&snapshot);
+        let sizes_of = |type_ref: &TypeRef| estimator.estimate(type_ref);
         let index: HashMap<String, usize> = snapshot
             .iter()
             .enumerate()
@@ -636,23 +681,38 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 TypeKind::Tagged(t) => {
-                    for variant in &mut t.variants {
-                        if let Payload::Struct {
-                            type_ref: TypeRef::Named(inner),
-                            boxed,
-                        } = &mut variant.payload
-                        {
-                            *boxed = contains(inner, &own, &snapshot)
-                                || sizes.estimate(inner) > shape::BOX_ABOVE;
+                    // The catch-all variant holds a map.
+                    let mut sizes =
+                        vec![(sizes_of(&TypeRef::Map(Box::new(TypeRef::Value))), false)];
+                    for variant in &t.variants {
+                        sizes.push(match &variant.payload {
+                            Payload::Unit => (0, false),
+                            Payload::Value { type_ref, .. } => (sizes_of(type_ref), false),
+                            Payload::Struct { type_ref, .. } => (sizes_of(type_ref), true),
+                        });
+                    }
+                    let large = shape::variants_to_box(&sizes);
+                    for (variant, large) in t.variants.iter_mut().zip(large.into_iter().skip(1)) {
+                        if let Payload::Struct { type_ref, boxed } = &mut variant.payload {
+                            let recursive = matches!(type_ref, TypeRef::Named(inner) if contains(inner, &own, &snapshot));
+                            *boxed = large || recursive;
                         }
                     }
                 }
                 TypeKind::Untagged(variants) => {
-                    for variant in variants {
-                        if let TypeRef::Named(inner) = &variant.type_ref {
-                            variant.boxed = contains(inner, &own, &snapshot)
-                                || sizes.estimate(inner) > shape::BOX_ABOVE;
-                        }
+                    let sizes: Vec<(usize, bool)> = variants
+                        .iter()
+                        .map(|v| {
+                            (
+                                sizes_of(&v.type_ref),
+                                matches!(v.type_ref, TypeRef::Named(_)),
+                            )
+                        })
+                        .collect();
+                    let large = shape::variants_to_box(&sizes);
+                    for (variant, large) in variants.iter_mut().zip(large) {
+                        let recursive = matches!(&variant.type_ref, TypeRef::Named(inner) if contains(inner, &own, &snapshot));
+                        variant.boxed = large || recursive;
                     }
                 }
                 TypeKind::StringEnum(_) | TypeKind::Alias(_) => {}

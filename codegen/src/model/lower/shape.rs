@@ -141,7 +141,7 @@ impl<'a> View<'a> {
     pub(crate) fn single_all_of_ref(&self) -> Option<&'a str> {
         match self.all_of() {
             [ReferenceOr::Reference { reference }]
-                if self.properties().is_none_or(IndexMap::is_empty)
+                if self.properties().map_or(true, IndexMap::is_empty)
                     && self.additional().is_none()
                     && self.one_of().is_empty()
                     && self.any_of().is_empty() =>
@@ -236,9 +236,34 @@ impl<'a> View<'a> {
     }
 }
 
-/// Enum payloads estimated above this many bytes are boxed (`clippy::large_enum_variant` fires
-/// at a 200-byte difference; estimates are rough, so stay well below).
-pub(crate) const BOX_ABOVE: usize = 128;
+/// An enum variant is boxed while it is estimated this many bytes larger than the next largest
+/// (`clippy::large_enum_variant` fires at 200; estimates are rough, so stay below).
+pub(crate) const LARGE_DIFFERENCE: usize = 150;
+
+/// Which of the variants (given their estimated sizes; `None`: cannot be boxed) to box so that no
+/// variant stays [`LARGE_DIFFERENCE`] larger than the next one.
+pub(crate) fn variants_to_box(sizes: &[(usize, bool)]) -> Vec<bool> {
+    let mut boxed = vec![false; sizes.len()];
+    loop {
+        let current: Vec<usize> = sizes
+            .iter()
+            .zip(&boxed)
+            .map(|(&(size, _), &b)| if b { 8 } else { size })
+            .collect();
+        let mut order: Vec<usize> = (0..sizes.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(current[i]));
+        let (Some(&largest), second) = (
+            order.first(),
+            order.get(1).map(|&i| current[i]).unwrap_or(0),
+        ) else {
+            return boxed;
+        };
+        if current[largest] < second + LARGE_DIFFERENCE || !sizes[largest].1 || boxed[largest] {
+            return boxed;
+        }
+        boxed[largest] = true;
+    }
+}
 
 /// Rough size of a generated type in bytes (64-bit), good enough to decide on boxing.
 pub(crate) struct SizeEstimator<'a> {
@@ -252,9 +277,9 @@ impl<'a> SizeEstimator<'a> {
         }
     }
 
-    /// Estimated size of the named type.
-    pub(crate) fn estimate(&self, name: &str) -> usize {
-        self.named(name, &mut BTreeSet::new())
+    /// Estimated size of a value of this type.
+    pub(crate) fn estimate(&self, type_ref: &TypeRef) -> usize {
+        self.of(type_ref, &mut BTreeSet::new())
     }
 
     fn named(&self, name: &str, visiting: &mut BTreeSet<String>) -> usize {
@@ -375,4 +400,34 @@ pub(crate) fn directly_contains(
         }
     }
     false
+}
+
+/// Pushes the named types inside `type_ref`.
+pub(crate) fn named_in<'a>(type_ref: &'a TypeRef, out: &mut Vec<&'a str>) {
+    match type_ref {
+        TypeRef::Named(name) => out.push(name),
+        TypeRef::Array(inner) | TypeRef::Map(inner) => named_in(inner, out),
+        _ => {}
+    }
+}
+
+/// Pushes the named types a type definition refers to.
+pub(crate) fn references<'a>(def: &'a TypeDef, out: &mut Vec<&'a str>) {
+    match &def.kind {
+        TypeKind::Struct(s) => {
+            s.fields.iter().for_each(|f| named_in(&f.type_ref, out));
+            if let Extra::Typed(t) = &s.extra {
+                named_in(t, out);
+            }
+        }
+        TypeKind::Tagged(t) => t.variants.iter().for_each(|v| match &v.payload {
+            Payload::Unit => {}
+            Payload::Value { type_ref, .. } | Payload::Struct { type_ref, .. } => {
+                named_in(type_ref, out)
+            }
+        }),
+        TypeKind::Untagged(variants) => variants.iter().for_each(|v| named_in(&v.type_ref, out)),
+        TypeKind::Alias(t) => named_in(t, out),
+        TypeKind::StringEnum(_) => {}
+    }
 }
