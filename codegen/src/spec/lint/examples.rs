@@ -23,24 +23,33 @@ pub struct Example {
 pub fn examples(spec: &Spec) -> Vec<Example> {
     let mut ignored = Vec::new();
     let document = pointer::to_json(&spec.document, "", &mut ignored);
-    Collector {
+    let mut findings = Vec::new();
+    let mut collector = Collector {
         document: &document,
         found: Vec::new(),
-        findings: &mut Vec::new(),
-    }
-    .run()
+        defaults: Vec::new(),
+        findings: &mut findings,
+    };
+    collector.run();
+    collector.found
 }
 
 pub fn check(document: &Json, findings: &mut Findings) {
-    let found = Collector {
+    let mut collector = Collector {
         document,
         found: Vec::new(),
+        defaults: Vec::new(),
         findings,
-    }
-    .run();
+    };
+    collector.run();
+    let (found, defaults) = (collector.found, collector.defaults);
     let validator = Validator::new(document);
-    for example in found {
-        for error in validator.validate(&example.schema, &example.value, "example") {
+    let checks = found
+        .iter()
+        .map(|e| (e, "example"))
+        .chain(defaults.iter().map(|d| (d, "default")));
+    for (example, what) in checks {
+        for error in validator.validate(&example.schema, &example.value, what) {
             // A missing schema or one that is itself a reference means a broken `$ref`,
             // already reported by `refs`.
             let rejecting = pointer::resolve(document, &error.schema_pointer);
@@ -49,7 +58,7 @@ pub fn check(document: &Json, findings: &mut Findings) {
             }
             findings.push((
                 example.pointer.clone(),
-                format!("the example does not match its schema: {error}"),
+                format!("the {what} does not match its schema: {error}"),
             ));
         }
     }
@@ -58,11 +67,13 @@ pub fn check(document: &Json, findings: &mut Findings) {
 struct Collector<'a> {
     document: &'a Json,
     found: Vec<Example>,
+    /// Schema `default` values, checked like examples but not counted as such.
+    defaults: Vec<Example>,
     findings: &'a mut Findings,
 }
 
 impl Collector<'_> {
-    fn run(mut self) -> Vec<Example> {
+    fn run(&mut self) {
         let document = self.document;
         if let Some(paths) = document.get("paths").and_then(Json::as_object) {
             for (path, item) in paths {
@@ -102,7 +113,6 @@ impl Collector<'_> {
         for (name, value) in section("schemas") {
             self.schema(&at("schemas", name), value);
         }
-        self.found
     }
 
     fn parameters(&mut self, at: &str, owner: &Json) {
@@ -206,6 +216,14 @@ impl Collector<'_> {
         };
         if let Some(value) = object.get("example") {
             self.push(pointer::join(at, "example"), at, value);
+        }
+        if let Some(value) = object.get("default") {
+            let default = Example {
+                pointer: pointer::join(at, "default"),
+                schema: at.to_owned(),
+                value: value.clone(),
+            };
+            self.defaults.push(default);
         }
         if let Some(kind) = object.get("type") {
             const TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];

@@ -257,6 +257,11 @@ fn examples_must_match_their_schemas() {
             "{type: string, example: a}",
             "{type: string, example: [a]}",
             1,
+        )
+        .replacen(
+            "{type: integer, minimum: 0}",
+            "{type: integer, minimum: 0, default: -5}",
+            1,
         );
     let get = "/paths/~1api~1things~1{key}/get";
     let body = "/paths/~1api~1things~1{key}/put/requestBody/content/application~1json";
@@ -285,6 +290,9 @@ fn examples_must_match_their_schemas() {
             ),
             "paths/things.yaml:47: /components/schemas/Thing/properties/name/example: the example does not match \
              its schema: example: expected string, got array (schema /components/schemas/Thing/properties/name/type)"
+                .to_owned(),
+            "paths/things.yaml:48: /components/schemas/Thing/properties/size/default: the default does not match \
+             its schema: default: -5 is below the minimum 0 (schema /components/schemas/Thing/properties/size/minimum)"
                 .to_owned(),
         ]
     );
