@@ -560,10 +560,20 @@ impl Engine {
 
     fn delete(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
         let href = req.href.trim_end_matches('/');
+        let firmware_slot = parent_of(href) == FIRMWARE_SLOTS_HREF;
         self.write(state, req, caller, |tx| {
-            tx.delete(href)
-                .map(|_| ())
-                .ok_or_else(|| ApiError::not_found(href))
+            let body = tx
+                .working
+                .get(href)
+                .ok_or_else(|| ApiError::not_found(href))?;
+            if firmware_slot && in_use(body) {
+                return Err(ApiError::semantic(
+                    "The running firmware and the one selected for the next boot cannot be deleted",
+                    json!({ "path": href }),
+                ));
+            }
+            tx.delete(href);
+            Ok(())
         })?;
         let meta = json!({ "href": href, "parent": parent_of(href) });
         Ok(json_reply(
@@ -710,9 +720,11 @@ impl Engine {
         let slot_href = format!("{FIRMWARE_SLOTS_HREF}/{slot}");
         let view = state.txs.view(&caller.session);
         if slot_is_empty(view.get(&slot_href)) {
+            // SPS names the mount point without the `/api` prefix.
+            let mount_point = req.href.strip_prefix("/api").unwrap_or(&req.href);
             return Err(
-                ApiError::new(404, "ResourceNotFound", "The firmware slot is empty")
-                    .with_details(json!({ "slot_id": slot })),
+                ApiError::new(404, "ResourceNotFound", "Resource was not found")
+                    .with_details(json!({ "mount_point": mount_point, "resource": slot })),
             );
         }
         let mut response = self.replay(req.operation, &req.href);
@@ -728,6 +740,13 @@ impl Engine {
         }
         Ok(response)
     }
+}
+
+/// Whether a firmware slot runs now or is selected for the next boot.
+fn in_use(slot: &Value) -> bool {
+    ["current", "after_reboot"]
+        .iter()
+        .any(|flag| slot.get(flag) == Some(&Value::Bool(true)))
 }
 
 /// A missing slot and a slot object without firmware are both empty.

@@ -157,7 +157,11 @@ paths:
           description: ok
           content:
             application/json:
-              example: {key: '1', body: {version: 6.9.3, current: true}, meta: {href: /api/firmware/slots/1}}
+              examples:
+                running:
+                  value: {key: '1', body: {version: 6.9.3, current: true}, meta: {href: /api/firmware/slots/1}}
+                spare:
+                  value: {key: '3', body: {version: 7.0.1, current: false, after_reboot: false}, meta: {href: /api/firmware/slots/3}}
     delete: {operationId: delete_firmware_slot, responses: {'200': {description: ok}}}
   /api/firmware/test:
     x-sps-resource: action
@@ -789,6 +793,10 @@ fn firmware_test_checks_its_slot() {
         (empty.status, error_type(&empty)),
         (404, "ResourceNotFound")
     );
+    assert_eq!(
+        empty.body.as_ref().map(|b| &b["error"]["details"]),
+        Some(&json!({"mount_point": "/firmware/test", "resource": "2"}))
+    );
     let ok = f.ok(
         200,
         "POST",
@@ -805,13 +813,17 @@ fn firmware_test_checks_its_slot() {
 fn non_transactional_writes_apply_directly() {
     let f = Fixture::new();
     let s = f.login("admin", "secret");
-    f.ok(200, "DELETE", "/api/firmware/slots/1", &s, None);
+    f.ok(200, "DELETE", "/api/firmware/slots/3", &s, None);
+    let gone = f.call("GET", "/api/firmware/slots/3", Some(&s), None);
+    assert_eq!(gone.status, 404);
+    assert!(!f.engine.committed().contains("/api/firmware/slots/3"));
+    // The running firmware stays.
+    let refused = f.call("DELETE", "/api/firmware/slots/1", Some(&s), None);
     assert_eq!(
-        f.call("GET", "/api/firmware/slots/1", Some(&s), None)
-            .status,
-        404
+        (refused.status, error_type(&refused)),
+        (400, "SemanticError")
     );
-    assert!(!f.engine.committed().contains("/api/firmware/slots/1"));
+    assert!(f.engine.committed().contains("/api/firmware/slots/1"));
 }
 
 #[test]
