@@ -3,6 +3,7 @@
 //! Each check lives in its own module and reports `(pointer, message)` pairs; [`lint`] turns
 //! them into [`Diagnostic`]s with the defining file and line.
 
+mod discriminators;
 mod examples;
 mod extensions;
 mod operations;
@@ -25,11 +26,15 @@ pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
     refs::check(&document, &mut findings);
     operations::check(&document, &mut findings);
     extensions::check(&document, &mut findings);
+    discriminators::check(&document, &mut findings);
     examples::check(&document, &mut findings);
-    findings
+    let mut diagnostics: Vec<Diagnostic> = findings
         .into_iter()
         .map(|(at, message)| spec.diagnostic(&at, message))
-        .collect()
+        .collect();
+    // Reading order, file by file; problems found on one line keep the order of the checks.
+    diagnostics.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    diagnostics
 }
 
 /// The bundle as JSON; what JSON cannot hold is reported as unsupported.

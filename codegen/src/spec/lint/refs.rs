@@ -36,6 +36,15 @@ pub fn check(document: &Json, findings: &mut Findings) {
             Some(reference) => {
                 if let Some(message) = resolve_problem(document, reference) {
                     findings.push((at_ref, message));
+                } else if let Some(section) = expected_section(at) {
+                    let prefix = format!("#/components/{section}/");
+                    if !reference.starts_with(&prefix) {
+                        let message = format!(
+                            "`{reference}` is used where {} belongs: it must point into `{prefix}`",
+                            kind(section)
+                        );
+                        findings.push((at_ref, message));
+                    }
                 }
             }
         }
@@ -54,6 +63,40 @@ pub fn check(document: &Json, findings: &mut Findings) {
             ));
         }
     });
+}
+
+/// What a `components` section holds, for messages.
+fn kind(section: &str) -> &'static str {
+    match section {
+        "schemas" => "a schema",
+        "responses" => "a response",
+        "parameters" => "a parameter",
+        "requestBodies" => "a request body",
+        "examples" => "an example",
+        "headers" => "a header",
+        _ => "something else",
+    }
+}
+
+/// The `components` section a reference at `at` must point into, judged from where it sits;
+/// `None` where any target is fine or the place is not recognised.
+fn expected_section(at: &str) -> Option<&'static str> {
+    let tokens = pointer::tokens(at);
+    let [.., parent, last] = tokens.as_slice() else {
+        return None;
+    };
+    let is_index = !last.is_empty() && last.chars().all(|c| c.is_ascii_digit());
+    Some(match (parent.as_str(), last.as_str()) {
+        ("properties" | "schemas", _) => "schemas",
+        (_, "schema" | "items" | "additionalProperties" | "not") => "schemas",
+        ("allOf" | "anyOf" | "oneOf", _) if is_index => "schemas",
+        ("responses", _) => "responses",
+        ("parameters", _) => "parameters",
+        (_, "requestBody") | ("requestBodies", _) => "requestBodies",
+        ("examples", _) => "examples",
+        ("headers", _) => "headers",
+        _ => return None,
+    })
 }
 
 /// Why `reference` does not lead anywhere, if it does not.

@@ -236,9 +236,9 @@ fn path_parameters_match_the_template() {
     assert_eq!(
         lint_things(&things),
         [
+            "paths/things.yaml:23: /paths/~1api~1things~1{key}/put: the path parameter `key` is not declared",
             "paths/things.yaml:29: /paths/~1api~1things~1{key}/put/parameters/0: \
              the path parameter `id` is not in the path template",
-            "paths/things.yaml:23: /paths/~1api~1things~1{key}/put: the path parameter `key` is not declared",
         ]
     );
 }
@@ -328,12 +328,12 @@ fn unsupported_constructs_are_reported_not_fatal() {
                 "paths/things.yaml:20: {get}/responses/200/content/application~1json/schema/$ref: \
                  unsupported: external reference `other.yaml#/Thing` (only `#/...` references are allowed)"
             ),
+            format!("paths/things.yaml:35: {body}/examples/big: unsupported: `externalValue` examples cannot be checked"),
             "paths/things.yaml:44: /components/schemas/Thing/<<: unsupported: YAML merge keys (`<<`) are not applied"
                 .to_owned(),
             "paths/things.yaml:49: /components/schemas/Thing/properties/size: \
              unsupported: keys next to `$ref` are ignored in OpenAPI 3.0: `description`"
                 .to_owned(),
-            format!("paths/things.yaml:35: {body}/examples/big: unsupported: `externalValue` examples cannot be checked"),
         ]
     );
 }
@@ -386,4 +386,60 @@ fn transaction_operations_name_existing_operations() {
     let found = lint_with(&root, THINGS);
     assert_eq!(found.len(), 4, "{found:?}");
     assert_eq!(found[0], "openapi.yaml:6: /x-sps-transaction-operations: `x-sps-transaction-operations` lacks `open`");
+}
+
+#[test]
+fn references_point_into_the_right_section() {
+    let things = edit(
+        "size: {type: integer, minimum: 0}",
+        "size: {$ref: '#/components/responses/Error'}",
+    )
+    .replacen(
+        "        '4XX': {$ref: '#/components/responses/Error'}",
+        "        '4XX': {$ref: '#/components/schemas/ErrorResponse'}",
+        1,
+    );
+    assert_eq!(
+        lint_things(&things),
+        [
+            "paths/things.yaml:40: /paths/~1api~1things~1{key}/put/responses/4XX/$ref: \
+             `#/components/schemas/ErrorResponse` is used where a response belongs: \
+             it must point into `#/components/responses/`",
+            "paths/things.yaml:48: /components/schemas/Thing/properties/size/$ref: \
+             `#/components/responses/Error` is used where a schema belongs: \
+             it must point into `#/components/schemas/`",
+        ]
+    );
+}
+
+#[test]
+fn discriminated_one_of_members_are_references_with_the_tag() {
+    let union = "    Target:
+      oneOf:
+        - $ref: '#/components/schemas/Thing'
+        - $ref: '#/components/schemas/ErrorResponse'
+        - {type: object}
+      discriminator:
+        propertyName: name
+        mapping:
+          thing: '#/components/schemas/Thing'
+          other: Other
+";
+    let things = edit(
+        "  examples:\n    Big:",
+        &format!("{union}  examples:\n    Big:"),
+    );
+    assert_eq!(
+        lint_things(&things),
+        [
+            "paths/things.yaml:52: /components/schemas/Target/oneOf/1: \
+             `#/components/schemas/ErrorResponse` has no tag property `name`",
+            "paths/things.yaml:53: /components/schemas/Target/oneOf/2: \
+             a member of a discriminated oneOf must be a `$ref`",
+            "paths/things.yaml:58: /components/schemas/Target/discriminator/mapping/other: \
+             the mapping names no schema `Other`",
+            "paths/things.yaml:58: /components/schemas/Target/discriminator/mapping/other: \
+             the tag `other` maps to `Other`, which is not a member of the oneOf",
+        ]
+    );
 }
