@@ -194,7 +194,42 @@ fn write(path: &Path, text: &str) -> crate::Result {
 
 #[cfg(test)]
 mod tests {
-    use super::cut;
+    use super::{check, cut, succeed};
+    use std::process::Command;
+
+    #[test]
+    fn a_failing_validator_fails_the_job_and_a_passing_one_does_not() {
+        let (mut ran, mut failed) = (Vec::new(), Vec::new());
+        check("yes", &mut Command::new("true"), &mut ran, &mut failed).expect("runs");
+        check("no", &mut Command::new("false"), &mut ran, &mut failed).expect("runs");
+        assert_eq!(ran, ["yes", "no"]);
+        assert_eq!(failed, ["no"]);
+        let missing = check(
+            "gone",
+            &mut Command::new("/nonexistent/tool"),
+            &mut ran,
+            &mut failed,
+        );
+        assert!(missing
+            .expect_err("cannot run")
+            .starts_with("cannot run gone: "));
+        assert_eq!(ran.len(), 2);
+    }
+
+    #[test]
+    fn a_failing_install_step_shows_its_output() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo resolving; echo 'E404 not found' >&2; exit 3"]);
+        let error = succeed("npm install", &mut command).expect_err("fails");
+        assert!(
+            error.starts_with("npm install failed (exit status: 3):\n"),
+            "{error}"
+        );
+        assert!(
+            error.contains("resolving\n") && error.contains("E404 not found\n"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn cut_keeps_short_output_and_bounds_long_output() {
