@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use super::location::SourceMap;
+use super::location::{self, SourceMap};
 use super::{pointer, Diagnostic, Spec};
 
 /// The `components` sections a fragment may contribute to.
@@ -88,21 +88,18 @@ struct Merger<'a> {
 }
 
 impl Merger<'_> {
+    /// Reports a problem in `file` (whose own pointers equal the bundle's).
     fn error(&mut self, file: &Path, at: &str, message: String) {
-        let mut probe = SourceMap::new(file);
-        if let Some(text) = self.sources_text(file) {
-            probe.add_text(file, text);
-        }
+        let line = self
+            .sources
+            .text(file)
+            .and_then(|text| location::line_of(text, &pointer::tokens(at)));
         self.errors.push(Diagnostic {
             file: file.to_path_buf(),
             pointer: at.to_owned(),
-            line: probe.line_of(at),
+            line,
             message,
         });
-    }
-
-    fn sources_text(&self, file: &Path) -> Option<String> {
-        self.sources.text(file).map(str::to_owned)
     }
 
     /// Records (and, with `into`, copies into the bundle) the `paths` and `components` entries of
