@@ -19,6 +19,8 @@ pub fn report(root: &Path, diagnostics: &[Diagnostic]) -> String {
         if let Ok(relative) = shown.file.strip_prefix(root) {
             shown.file = relative.to_path_buf();
         }
+        // Messages may name other files too ("defined in both ... and ...").
+        shown.message = shown.message.replace(&format!("{}/", root.display()), "");
         eprintln!("{shown}");
     }
     let s = if diagnostics.len() == 1 { "" } else { "s" };
