@@ -13,6 +13,7 @@ pub mod meta;
 pub mod persist;
 pub mod raw;
 pub mod seed;
+pub mod server;
 pub mod session;
 pub mod spec_ops;
 pub mod store;
