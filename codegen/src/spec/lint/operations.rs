@@ -1,5 +1,6 @@
 //! Operations: an operationId (unique, snake_case), a declared tag, a summary, at least one
-//! documented error response, and path parameters that match the path template.
+//! documented error response, path parameters that match the path template, and declared
+//! security schemes.
 
 use std::collections::BTreeMap;
 
@@ -75,6 +76,40 @@ pub fn check(document: &Json, findings: &mut Findings) {
             ));
         }
         path_parameters(document, &at, path, operation, findings);
+        if let Some(security) = operation.get("security") {
+            security_schemes(
+                document,
+                &pointer::join(&at, "security"),
+                security,
+                findings,
+            );
+        }
+    }
+    if let Some(security) = document.get("security") {
+        security_schemes(document, "/security", security, findings);
+    }
+}
+
+/// Every scheme named in a security requirement is declared in `components/securitySchemes`.
+fn security_schemes(document: &Json, at: &str, requirements: &Json, findings: &mut Findings) {
+    let declared = document
+        .pointer("/components/securitySchemes")
+        .and_then(Json::as_object);
+    let Some(requirements) = requirements.as_array() else {
+        return;
+    };
+    for (index, requirement) in requirements.iter().enumerate() {
+        let Some(requirement) = requirement.as_object() else {
+            continue;
+        };
+        for name in requirement.keys() {
+            if !declared.is_some_and(|d| d.contains_key(name)) {
+                findings.push((
+                    pointer::join(&format!("{at}/{index}"), name),
+                    format!("the security scheme `{name}` is not declared in `components/securitySchemes`"),
+                ));
+            }
+        }
     }
 }
 

@@ -443,3 +443,28 @@ fn discriminated_one_of_members_are_references_with_the_tag() {
         ]
     );
 }
+
+#[test]
+fn security_requirements_name_declared_schemes() {
+    let root = ROOT.replacen(
+        "components:\n",
+        "security:\n  - sessionCookie: []\ncomponents:\n  securitySchemes:\n    \
+         sessionCookie: {type: apiKey, in: cookie, name: session_id}\n",
+        1,
+    );
+    assert_eq!(lint_with(&root, THINGS), Vec::<String>::new());
+    let things = edit(
+        "      summary: Read a thing\n",
+        "      summary: Read a thing\n      security: [{basicAuth: []}, {}]\n",
+    );
+    let root = root.replacen("  - sessionCookie: []", "  - sesionCookie: []", 1);
+    assert_eq!(
+        lint_with(&root, &things),
+        [
+            "openapi.yaml:7: /security/0/sesionCookie: the security scheme `sesionCookie` is not declared \
+             in `components/securitySchemes`",
+            "paths/things.yaml:8: /paths/~1api~1things~1{key}/get/security/0/basicAuth: the security scheme \
+             `basicAuth` is not declared in `components/securitySchemes`",
+        ]
+    );
+}
