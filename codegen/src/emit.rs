@@ -71,10 +71,25 @@ fn space_items(code: &str) -> String {
             let ends_item = prev_trim == "}"
                 || (indent(prev) == 0 && prev_trim.ends_with(';') && !prev_trim.starts_with("//"))
                 || prev_trim.starts_with("#![");
-            let starts_item = !cur_trim.is_empty()
-                && !cur_trim.starts_with(['}', ')', ']'])
-                && !cur_trim.starts_with("else")
-                && !cur_trim.starts_with("//!");
+            const ITEM_STARTS: &[&str] = &[
+                "///",
+                "#[",
+                "pub ",
+                "pub(",
+                "fn ",
+                "async fn ",
+                "impl",
+                "type ",
+                "const ",
+                "static ",
+                "mod ",
+                "use ",
+                "struct ",
+                "enum ",
+                "trait ",
+                "macro_rules!",
+            ];
+            let starts_item = ITEM_STARTS.iter().any(|start| cur_trim.starts_with(start));
             if ends_item && starts_item && indent(prev) == indent(line) {
                 out.push('\n');
             }

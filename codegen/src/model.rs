@@ -363,8 +363,9 @@ impl Status {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     pub status: Status,
-    /// PascalCase variant name: the `components/responses` name when `$ref`'d, else the status
-    /// reason phrase (`Ok`, `Created`, `NoContent`, `Status4xx`, `Default`), unique per operation.
+    /// PascalCase variant name, unique per operation: the `components/responses` name when
+    /// `$ref`'d (and that response is used for only one status of the operation), else the status
+    /// reason phrase (`Ok`, `Created`, `NoContent`, `Conflict`, `Status4xx`, `Default`).
     pub variant: String,
     pub description: String,
     /// Body type, if the response has one.

@@ -414,13 +414,16 @@ fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) ->
         }
     }
     let eq = traits.eq(&def.name).then(|| quote!(Eq,));
-    let unknown_doc = format!(" An object whose `{tag}` this version of the types does not know (or whose shape does not fit it), kept whole.");
+    let unknown_doc = doc_attrs(&format!(
+        "An object whose `{tag}` this version of the types does not know (or whose shape does not \
+         fit its variant), kept whole."
+    ));
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #eq)]
         pub enum #name {
             #(#variants)*
-            #[doc = #unknown_doc]
+            #unknown_doc
             #unknown(serde_json::Map<String, serde_json::Value>),
         }
 

@@ -188,7 +188,8 @@ pub enum ArchiveTarget {
     Nfs(NfsTarget),
     /// `type: none`
     None,
-    /// An object whose `type` this version of the types does not know (or whose shape does not fit it), kept whole.
+    /// An object whose `type` this version of the types does not know (or whose shape does not fit its
+    /// variant), kept whole.
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
@@ -210,7 +211,6 @@ impl serde::Serialize for ArchiveTarget {
         if let Some(tag) = self.tag() {
             map.insert("type".to_string(), serde_json::Value::String(tag.to_string()));
         }
-
         match self {
             Self::Smb(value) => {
                 match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
@@ -224,7 +224,6 @@ impl serde::Serialize for ArchiveTarget {
                     }
                 }
             }
-
             Self::Nfs(value) => {
                 match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
                     serde_json::Value::Object(fields) => map.extend(fields),
@@ -237,11 +236,9 @@ impl serde::Serialize for ArchiveTarget {
                     }
                 }
             }
-
             Self::None => {}
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
-
         map.serialize(serializer)
     }
 }
@@ -263,7 +260,6 @@ impl<'de> serde::Deserialize<'de> for ArchiveTarget {
                     .map(Self::Smb)
                     .map_err(serde::de::Error::custom)
             }
-
             Some("nfs") => {
                 let mut fields = map;
                 fields.remove("type");
@@ -271,7 +267,6 @@ impl<'de> serde::Deserialize<'de> for ArchiveTarget {
                     .map(Self::Nfs)
                     .map_err(serde::de::Error::custom)
             }
-
             Some("none") if map.len() == 1 => Ok(Self::None),
             _ => Ok(Self::Unknown(map)),
         }
@@ -462,7 +457,8 @@ pub enum BackupTarget {
     Smb(SmbTarget),
     /// `type: nfs`
     Nfs(NfsTarget),
-    /// An object whose `type` this version of the types does not know (or whose shape does not fit it), kept whole.
+    /// An object whose `type` this version of the types does not know (or whose shape does not fit its
+    /// variant), kept whole.
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
@@ -484,7 +480,6 @@ impl serde::Serialize for BackupTarget {
         if let Some(tag) = self.tag() {
             map.insert("type".to_string(), serde_json::Value::String(tag.to_string()));
         }
-
         match self {
             Self::Rsync(value) => {
                 match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
@@ -498,7 +493,6 @@ impl serde::Serialize for BackupTarget {
                     }
                 }
             }
-
             Self::Smb(value) => {
                 match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
                     serde_json::Value::Object(fields) => map.extend(fields),
@@ -511,7 +505,6 @@ impl serde::Serialize for BackupTarget {
                     }
                 }
             }
-
             Self::Nfs(value) => {
                 match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
                     serde_json::Value::Object(fields) => map.extend(fields),
@@ -524,10 +517,8 @@ impl serde::Serialize for BackupTarget {
                     }
                 }
             }
-
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
-
         map.serialize(serializer)
     }
 }
@@ -549,7 +540,6 @@ impl<'de> serde::Deserialize<'de> for BackupTarget {
                     .map(Self::Rsync)
                     .map_err(serde::de::Error::custom)
             }
-
             Some("smb") => {
                 let mut fields = map;
                 fields.remove("type");
@@ -557,7 +547,6 @@ impl<'de> serde::Deserialize<'de> for BackupTarget {
                     .map(Self::Smb)
                     .map_err(serde::de::Error::custom)
             }
-
             Some("nfs") => {
                 let mut fields = map;
                 fields.remove("type");
@@ -565,7 +554,6 @@ impl<'de> serde::Deserialize<'de> for BackupTarget {
                     .map(Self::Nfs)
                     .map_err(serde::de::Error::custom)
             }
-
             _ => Ok(Self::Unknown(map)),
         }
     }
@@ -956,7 +944,6 @@ impl ErrorType {
             Self::SessionTerminationServiceUnavailable => {
                 "SessionTerminationServiceUnavailable"
             }
-
             Self::MinionUnavailable => "MinionUnavailable",
             Self::FirmwareTestFailed => "FirmwareTestFailed",
             Self::Unknown(value) => value,
@@ -987,7 +974,6 @@ impl From<&str> for ErrorType {
             "SessionTerminationServiceUnavailable" => {
                 Self::SessionTerminationServiceUnavailable
             }
-
             "MinionUnavailable" => Self::MinionUnavailable,
             "FirmwareTestFailed" => Self::FirmwareTestFailed,
             other => Self::Unknown(other.to_string()),
@@ -1451,7 +1437,8 @@ pub enum HostKeyValue {
     Dsa(String),
     /// `selection: dss`
     Dss(String),
-    /// An object whose `selection` this version of the types does not know (or whose shape does not fit it), kept whole.
+    /// An object whose `selection` this version of the types does not know (or whose shape does not fit
+    /// its variant), kept whole.
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
@@ -1476,7 +1463,6 @@ impl serde::Serialize for HostKeyValue {
                 serde_json::Value::String(tag.to_string()),
             );
         }
-
         match self {
             Self::Rsa(value) => {
                 map.insert(
@@ -1484,24 +1470,20 @@ impl serde::Serialize for HostKeyValue {
                     serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
                 );
             }
-
             Self::Dsa(value) => {
                 map.insert(
                     "value".to_string(),
                     serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
                 );
             }
-
             Self::Dss(value) => {
                 map.insert(
                     "value".to_string(),
                     serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
                 );
             }
-
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
-
         map.serialize(serializer)
     }
 }
@@ -1525,21 +1507,18 @@ impl<'de> serde::Deserialize<'de> for HostKeyValue {
                     .map(Self::Rsa)
                     .map_err(serde::de::Error::custom)
             }
-
             Some("dsa") if map.len() == 2 && map.contains_key("value") => {
                 let value = map.get("value").cloned().unwrap_or_default();
                 serde_json::from_value(value)
                     .map(Self::Dsa)
                     .map_err(serde::de::Error::custom)
             }
-
             Some("dss") if map.len() == 2 && map.contains_key("value") => {
                 let value = map.get("value").cloned().unwrap_or_default();
                 serde_json::from_value(value)
                     .map(Self::Dss)
                     .map_err(serde::de::Error::custom)
             }
-
             _ => Ok(Self::Unknown(map)),
         }
     }
@@ -2124,17 +2103,6 @@ impl<'de> serde::Deserialize<'de> for NotificationEventType {
     }
 }
 
-/// A collection listing: the keys and paths of the objects in the collection, without their bodies.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ObjectList {
-    /// The objects of the collection.
-    pub items: Vec<ListItem>,
-    pub meta: Meta,
-    /// Properties this version of the types does not know, kept so they are written back.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 /// What the appliance tells about a stored password; never the secret.
 pub type Password = indexmap::IndexMap<String, serde_json::Value>;
 
@@ -2469,7 +2437,8 @@ pub enum ServerAddress {
     Ip(String),
     /// `selection: fqdn`
     Fqdn(String),
-    /// An object whose `selection` this version of the types does not know (or whose shape does not fit it), kept whole.
+    /// An object whose `selection` this version of the types does not know (or whose shape does not fit
+    /// its variant), kept whole.
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
@@ -2493,7 +2462,6 @@ impl serde::Serialize for ServerAddress {
                 serde_json::Value::String(tag.to_string()),
             );
         }
-
         match self {
             Self::Ip(value) => {
                 map.insert(
@@ -2501,17 +2469,14 @@ impl serde::Serialize for ServerAddress {
                     serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
                 );
             }
-
             Self::Fqdn(value) => {
                 map.insert(
                     "value".to_string(),
                     serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
                 );
             }
-
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
-
         map.serialize(serializer)
     }
 }
@@ -2535,14 +2500,12 @@ impl<'de> serde::Deserialize<'de> for ServerAddress {
                     .map(Self::Ip)
                     .map_err(serde::de::Error::custom)
             }
-
             Some("fqdn") if map.len() == 2 && map.contains_key("value") => {
                 let value = map.get("value").cloned().unwrap_or_default();
                 serde_json::from_value(value)
                     .map(Self::Fqdn)
                     .map_err(serde::de::Error::custom)
             }
-
             _ => Ok(Self::Unknown(map)),
         }
     }
@@ -2614,7 +2577,8 @@ pub enum SmbAuthentication {
     Password(Box<SmbAuthenticationPassword>),
     /// `selection: anonymous`
     Anonymous,
-    /// An object whose `selection` this version of the types does not know (or whose shape does not fit it), kept whole.
+    /// An object whose `selection` this version of the types does not know (or whose shape does not fit
+    /// its variant), kept whole.
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
@@ -2638,7 +2602,6 @@ impl serde::Serialize for SmbAuthentication {
                 serde_json::Value::String(tag.to_string()),
             );
         }
-
         match self {
             Self::Password(value) => {
                 match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
@@ -2652,11 +2615,9 @@ impl serde::Serialize for SmbAuthentication {
                     }
                 }
             }
-
             Self::Anonymous => {}
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
-
         map.serialize(serializer)
     }
 }
@@ -2681,7 +2642,6 @@ impl<'de> serde::Deserialize<'de> for SmbAuthentication {
                     .map(Self::Password)
                     .map_err(serde::de::Error::custom)
             }
-
             Some("anonymous") if map.len() == 1 => Ok(Self::Anonymous),
             _ => Ok(Self::Unknown(map)),
         }
@@ -2796,7 +2756,8 @@ pub enum TimestampingServer {
     Local,
     /// `selection: remote`
     Remote(Box<TimestampingServerRemote>),
-    /// An object whose `selection` this version of the types does not know (or whose shape does not fit it), kept whole.
+    /// An object whose `selection` this version of the types does not know (or whose shape does not fit
+    /// its variant), kept whole.
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
@@ -2820,7 +2781,6 @@ impl serde::Serialize for TimestampingServer {
                 serde_json::Value::String(tag.to_string()),
             );
         }
-
         match self {
             Self::Local => {}
             Self::Remote(value) => {
@@ -2835,10 +2795,8 @@ impl serde::Serialize for TimestampingServer {
                     }
                 }
             }
-
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
-
         map.serialize(serializer)
     }
 }
@@ -2864,7 +2822,6 @@ impl<'de> serde::Deserialize<'de> for TimestampingServer {
                     .map(Self::Remote)
                     .map_err(serde::de::Error::custom)
             }
-
             _ => Ok(Self::Unknown(map)),
         }
     }
@@ -3285,7 +3242,6 @@ pub fn __roundtrip(
             .map_err(|e| format!("decode: {e}"))?;
         serde_json::to_value(&decoded).map_err(|e| format!("encode: {e}"))
     }
-
     Some(
         match type_name {
             "Acl" => roundtrip::<Acl>(value),
@@ -3296,11 +3252,9 @@ pub fn __roundtrip(
             "ArchiveCleanupPolicyListItem" => {
                 roundtrip::<ArchiveCleanupPolicyListItem>(value)
             }
-
             "ArchiveCleanupPolicyObject" => {
                 roundtrip::<ArchiveCleanupPolicyObject>(value)
             }
-
             "ArchiveTarget" => roundtrip::<ArchiveTarget>(value),
             "AuditEncryption" => roundtrip::<AuditEncryption>(value),
             "AuditPolicy" => roundtrip::<AuditPolicy>(value),
@@ -3336,11 +3290,9 @@ pub fn __roundtrip(
             "ExportedConfigurationEncryption" => {
                 roundtrip::<ExportedConfigurationEncryption>(value)
             }
-
             "ExportedConfigurationEncryptionObject" => {
                 roundtrip::<ExportedConfigurationEncryptionObject>(value)
             }
-
             "FirmwareHealth" => roundtrip::<FirmwareHealth>(value),
             "FirmwareIndex" => roundtrip::<FirmwareIndex>(value),
             "FirmwareIndexMeta" => roundtrip::<FirmwareIndexMeta>(value),
@@ -3391,7 +3343,6 @@ pub fn __roundtrip(
             "NoTarget" => roundtrip::<NoTarget>(value),
             "NotificationEvent" => roundtrip::<NotificationEvent>(value),
             "NotificationEventType" => roundtrip::<NotificationEventType>(value),
-            "ObjectList" => roundtrip::<ObjectList>(value),
             "Password" => roundtrip::<Password>(value),
             "PasswordCreate" => roundtrip::<PasswordCreate>(value),
             "PasswordObject" => roundtrip::<PasswordObject>(value),
@@ -3416,7 +3367,6 @@ pub fn __roundtrip(
             "SmbAuthenticationAnonymous" => {
                 roundtrip::<SmbAuthenticationAnonymous>(value)
             }
-
             "SmbAuthenticationPassword" => roundtrip::<SmbAuthenticationPassword>(value),
             "SmbTarget" => roundtrip::<SmbTarget>(value),
             "StartTimes" => roundtrip::<StartTimes>(value),

@@ -409,11 +409,24 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             };
+            // A shared response used for one status is named after itself; used for several
+            // statuses of this operation, each is named after its status instead.
+            let shared_once = component.as_ref().is_some_and(|name| {
+                let reference = format!("#/components/responses/{}", escape(name));
+                operation
+                    .responses
+                    .responses
+                    .values()
+                    .chain(operation.responses.default.iter())
+                    .filter(|r| matches!(r, ReferenceOr::Reference { reference: other } if *other == reference))
+                    .count()
+                    == 1
+            });
             let variant = match (&component, status) {
-                (Some(name), _) => naming::type_name(name),
-                (None, Status::Code(code)) => naming::status_variant(code),
-                (None, Status::Range(class)) => format!("Status{class}xx"),
-                (None, Status::Default) => "Default".to_string(),
+                (Some(name), _) if shared_once => naming::type_name(name),
+                (_, Status::Code(code)) => naming::status_variant(code),
+                (_, Status::Range(class)) => format!("Status{class}xx"),
+                (_, Status::Default) => "Default".to_string(),
             };
             let variant = scope.claim(&variant);
             let hint = match &component {
