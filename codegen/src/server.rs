@@ -637,6 +637,17 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
             }
         });
     }
+    // Without operations nothing would use these (an unused import is a warning).
+    let uses = if model.operations.is_empty() {
+        quote!(use std::sync::Arc;)
+    } else {
+        quote! {
+            use std::future::Future;
+            use std::sync::Arc;
+
+            use axum::response::IntoResponse;
+        }
+    };
     // One route per path, methods chained in spec order.
     let mut paths: Vec<(&str, Vec<&Operation>)> = Vec::new();
     for op in &model.operations {
@@ -668,10 +679,7 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
 
         pub use runtime::{ApiError, BasicCredentials, OperationInfo, RawApi, RawRequest, RawResponse};
 
-        use std::future::Future;
-        use std::sync::Arc;
-
-        use axum::response::IntoResponse;
+        #uses
 
         /// Name of the session cookie set at login and sent with every call.
         pub const SESSION_COOKIE: &str = #cookie;
