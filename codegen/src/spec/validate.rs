@@ -3,8 +3,9 @@
 //! Works on the bundle as a JSON tree, so that every error names the schema pointer that
 //! rejected the value. Supported: local `$ref`, `type`, `nullable`, `enum`, `required`,
 //! `properties`, `additionalProperties`, `items`, `allOf`, `anyOf`, `oneOf` (with
-//! `discriminator`), `not`, and the length/size/range limits. `format` and `pattern` are not
-//! checked (no example has needed them so far).
+//! `discriminator`), `not`, `pattern` (with `regex-lite`: a pattern it cannot compile is
+//! skipped here and reported by lint), and the length/size/range limits. `format` is not
+//! checked.
 
 use serde_json::Value as Json;
 
@@ -126,6 +127,15 @@ impl<'a> Validator<'a> {
                 }
                 if let Some(max) = number(schema, "maxLength").filter(|max| length > *max) {
                     error(&key("maxLength"), format!("longer than {max} characters"));
+                }
+                let pattern = schema.get("pattern").and_then(Json::as_str);
+                if let Some((pattern, regex)) = pattern.and_then(|p| Some((p, compile(p).ok()?))) {
+                    if !regex.is_match(s) {
+                        error(
+                            &key("pattern"),
+                            format!("{instance} does not match `{pattern}`"),
+                        );
+                    }
                 }
             }
             Json::Number(n) => {
@@ -436,6 +446,11 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// Compiles a schema `pattern` (unanchored, as in JSON Schema).
+pub fn compile(pattern: &str) -> Result<regex_lite::Regex, regex_lite::Error> {
+    regex_lite::Regex::new(pattern)
+}
+
 /// JSON equality, except that numbers compare by value (`1` equals `1.0`).
 fn same(a: &Json, b: &Json) -> bool {
     match (a, b) {
@@ -492,6 +507,9 @@ mod tests {
     fn document() -> Json {
         json!({"components": {"schemas": {
             "Name": {"type": "string", "minLength": 1, "maxLength": 3},
+            "Time": {"type": "string", "pattern": "^[0-9]{1,2}:[0-9]{2}$"},
+            "Word": {"type": "string", "pattern": "\\S"},
+            "Odd": {"type": "string", "pattern": "(?<=a)b"},
             "Count": {"type": "integer", "minimum": 0, "maximum": 10, "exclusiveMaximum": true},
             "Ratio": {"type": "number", "nullable": true},
             "Flag": {"type": "boolean"},
@@ -618,6 +636,23 @@ mod tests {
             check("Map", json!({"a": 1, "b": 2, "c": 3})),
             ["body @ Map/maxProperties: more than 2 properties"]
         );
+    }
+
+    #[test]
+    fn patterns_are_unanchored_and_uncompilable_ones_skipped() {
+        assert!(check("Time", json!("7:05")).is_empty());
+        assert_eq!(
+            check("Time", json!("7:5")),
+            [r#"body @ Time/pattern: "7:5" does not match `^[0-9]{1,2}:[0-9]{2}$`"#]
+        );
+        assert!(check("Word", json!("  x ")).is_empty());
+        assert_eq!(
+            check("Word", json!("   ")),
+            [r#"body @ Word/pattern: "   " does not match `\S`"#]
+        );
+        // Look-behind is ECMA syntax regex-lite lacks: lint reports the pattern instead.
+        assert!(compile("(?<=a)b").is_err());
+        assert!(check("Odd", json!("zzz")).is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde_json::{Map, Value as Json};
 
 use super::{walk, Findings};
 use crate::spec::pointer;
-use crate::spec::validate::Validator;
+use crate::spec::validate::{self, Validator};
 use crate::spec::Spec;
 
 /// One example value of the spec and the schema it must match.
@@ -232,6 +232,17 @@ impl Collector<'_> {
                     pointer::join(at, "type"),
                     format!("unsupported: the type {kind}"),
                 ));
+            }
+        }
+        if let Some(pattern) = object.get("pattern") {
+            let problem = match pattern.as_str() {
+                Some(text) => validate::compile(text)
+                    .err()
+                    .map(|e| format!("unsupported: the pattern cannot be checked: {e}")),
+                None => Some("the pattern must be a string".to_owned()),
+            };
+            if let Some(message) = problem {
+                self.findings.push((pointer::join(at, "pattern"), message));
             }
         }
         for (name, property) in entries(object.get("properties")) {

@@ -468,3 +468,31 @@ fn security_requirements_name_declared_schemes() {
         ]
     );
 }
+
+#[test]
+fn patterns_are_checked_or_reported_as_unsupported() {
+    let things = edit("example: abc", "example: ABC")
+        .replacen(
+            "          schema: {type: string}\n          example",
+            "          schema: {type: string, pattern: '^[a-z]+$'}\n          example",
+            1,
+        )
+        .replacen(
+            "{type: string, example: a}",
+            "{type: string, example: a, pattern: '(?<=x)a'}",
+            1,
+        );
+    let get = "/paths/~1api~1things~1{key}/get";
+    assert_eq!(
+        lint_things(&things),
+        [
+            format!(
+                "paths/things.yaml:14: {get}/parameters/0/example: the example does not match its schema: \
+                 example: \"ABC\" does not match `^[a-z]+$` (schema {get}/parameters/0/schema/pattern)"
+            ),
+            "paths/things.yaml:47: /components/schemas/Thing/properties/name/pattern: unsupported: \
+             the pattern cannot be checked: look-around is not supported"
+                .to_owned(),
+        ]
+    );
+}
