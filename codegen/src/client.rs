@@ -574,9 +574,9 @@ fn paging_method(op: &Operation, model: &Model) -> Option<TokenStream> {
     let err = error_type(op);
     let list_t = type_tokens(&TypeRef::Named(list.clone()));
     let doc = raw_doc(&format!(
-        "Every item of [`Client::{}`], page by page: starts at `params.offset` (default 0) and \
-         asks for pages of `params.limit` items (default: the appliance's) until a page comes \
-         back short or empty.\n\n`{} {}`",
+        "Every item of [`Client::{}`], page by page.\n\nStarts at `params.offset` (default 0) \
+         and asks for pages of `params.limit` items\n(default: the appliance's) until a page \
+         comes back short or empty.\n\n`{} {}`",
         naming::unraw(&op.rust_name),
         op.method.as_str(),
         op.path
@@ -621,9 +621,9 @@ fn login_alias(model: &Model) -> Option<TokenStream> {
     let ok = success_type(op);
     let err = error_type(op);
     let doc = raw_doc(&format!(
-        "Logs in with a user name and password (HTTP basic authentication) through \
-         [`Client::{}`]; the session cookie of the reply is kept and sent with every later call \
-         (see [`Client::session_id`]).",
+        "Logs in with a user name and password (HTTP basic authentication).\n\nCalls \
+         [`Client::{}`]; the session cookie of the reply is kept and sent with every\nlater \
+         call (see [`Client::session_id`]).",
         naming::unraw(&op.rust_name)
     ));
     Some(quote! {
@@ -849,4 +849,107 @@ fn lib_tokens(model: &Model, config: &Config) -> Result<TokenStream, Vec<Diagnos
 
         #transaction
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The emitter fixture of this module, lowered.
+    fn fixture_model() -> Model {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/g2_routes.yaml");
+        let spec = crate::spec::load_file(&path).expect("fixture loads");
+        crate::model::lower(&spec).expect("fixture lowers")
+    }
+
+    fn lib_text(model: &Model) -> String {
+        let files = files(model, &Config::default()).expect("client generates");
+        let lib = files
+            .iter()
+            .find(|f| f.path.ends_with("src/lib.rs"))
+            .expect("lib.rs");
+        lib.contents.clone()
+    }
+
+    #[test]
+    fn emits_every_file_of_the_crate_with_the_header() {
+        let files = files(&fixture_model(), &Config::default()).expect("client generates");
+        let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "generated-client/Cargo.toml",
+                "generated-client/README.md",
+                "generated-client/src/lib.rs",
+                "generated-client/src/runtime.rs",
+            ]
+        );
+        for file in &files {
+            assert!(file.contents.contains(GENERATED), "{}", file.path.display());
+        }
+        let runtime = &files[3].contents;
+        assert!(runtime.ends_with(RUNTIME), "runtime copied verbatim");
+    }
+
+    #[test]
+    fn paged_operations_get_a_params_struct_and_an_all_method() {
+        let lib = lib_text(&fixture_model());
+        assert!(lib.contains("pub struct SearchSessionsParams"), "{lib}");
+        assert!(lib.contains("pub async fn search_sessions_all("), "{lib}");
+        assert!(lib.contains("Result<Vec<types::SessionItem>, Error<types::ErrorResponse>>"));
+        // Array query parameters travel as one comma-separated string.
+        assert!(lib.contains("pub fields: Option<String>"), "{lib}");
+    }
+
+    #[test]
+    fn login_alias_and_no_transaction_helper_without_transaction_ops() {
+        let lib = lib_text(&fixture_model());
+        assert!(lib.contains("pub async fn login("));
+        assert!(lib.contains("self.authenticate(username, password).await"));
+        assert!(!lib.contains("pub struct Transaction"));
+        assert!(!lib.contains("in_transaction"));
+    }
+
+    #[test]
+    fn typed_path_parameters_are_encoded_as_text_segments() {
+        let lib = lib_text(&fixture_model());
+        assert!(lib.contains("slot: i32"), "{lib}");
+        assert!(lib.contains("format: &types::Format"), "{lib}");
+        assert!(lib.contains("runtime::encode_segment"), "{lib}");
+        // No-body replies decode as `()`, optional bodies are `Option<&T>`.
+        assert!(lib.contains("body: Option<&types::Empty>"), "{lib}");
+        assert!(
+            lib.contains("Result<(), Error<types::ErrorResponse>>"),
+            "{lib}"
+        );
+    }
+
+    #[test]
+    fn transaction_operations_must_exist() {
+        let mut model = fixture_model();
+        model.transaction_ops = Some(crate::model::TransactionOps {
+            status: "authenticate".to_owned(),
+            open: "no_such_operation".to_owned(),
+            commit: "authenticate".to_owned(),
+            rollback: "authenticate".to_owned(),
+            changes: None,
+        });
+        let problems = files(&model, &Config::default()).expect_err("unknown operation");
+        assert!(
+            problems[0].message.contains("no_such_operation"),
+            "{:?}",
+            problems
+        );
+        // `get_slot` needs a path parameter, so it cannot be the status call either.
+        model.transaction_ops = Some(crate::model::TransactionOps {
+            status: "get_slot".to_owned(),
+            open: "authenticate".to_owned(),
+            commit: "authenticate".to_owned(),
+            rollback: "authenticate".to_owned(),
+            changes: None,
+        });
+        let problems = files(&model, &Config::default()).expect_err("parameters");
+        assert!(problems[0].message.contains("get_slot"), "{:?}", problems);
+    }
 }

@@ -639,7 +639,9 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     }
     // Without operations nothing would use these (an unused import is a warning).
     let uses = if model.operations.is_empty() {
-        quote!(use std::sync::Arc;)
+        quote!(
+            use std::sync::Arc;
+        )
     } else {
         quote! {
             use std::future::Future;
@@ -746,5 +748,89 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
         pub fn raw_router<H: RawApi>(handler: Arc<H>) -> axum::Router {
             routes(Raw(handler))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture_model() -> Model {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/g2_routes.yaml");
+        let spec = crate::spec::load_file(&path).expect("fixture loads");
+        crate::model::lower(&spec).expect("fixture lowers")
+    }
+
+    fn lib_text(model: &Model) -> String {
+        let files = files(model, &Config::default()).expect("server generates");
+        files
+            .iter()
+            .find(|f| f.path.ends_with("src/lib.rs"))
+            .map(|f| f.contents.clone())
+            .expect("lib.rs")
+    }
+
+    #[test]
+    fn operations_table_follows_the_model() {
+        let lib = lib_text(&fixture_model());
+        assert!(lib.contains("operation_id: \"search_sessions\""), "{lib}");
+        assert!(lib.contains("resource: Some(\"item\")"), "{lib}");
+        assert!(lib.contains("transaction_required: true"), "{lib}");
+        // `authenticate` uses basic auth, so its session is not required.
+        let auth = lib
+            .split("OperationInfo {")
+            .find(|s| s.contains("\"authenticate\""))
+            .expect("authenticate entry");
+        assert!(auth.contains("session_required: false"), "{auth}");
+        assert!(auth.contains("statuses: &[200, 401]"), "{auth}");
+    }
+
+    #[test]
+    fn replies_keep_headers_ranges_and_a_free_error_variant() {
+        let lib = lib_text(&fixture_model());
+        // A response component named `Error` pushes the catch-all variant to `Error2`.
+        assert!(lib.contains("Error2(ApiError)"), "{lib}");
+        assert!(lib.contains("set_cookie: String"), "{lib}");
+        assert!(lib.contains("x_expires_in: Option<i64>"), "{lib}");
+        assert!(
+            lib.contains("headers.push((\"set-cookie\", value))"),
+            "{lib}"
+        );
+        // `4XX` and `default` carry their status.
+        assert!(lib.contains("status: u16"), "{lib}");
+    }
+
+    #[test]
+    fn both_routers_share_one_route_table() {
+        let lib = lib_text(&fixture_model());
+        assert_eq!(lib.matches(".route(").count(), 4, "{lib}");
+        assert!(lib.contains("routes(Typed(api))"));
+        assert!(lib.contains("routes(Raw(handler))"));
+        assert!(lib.contains(".method_not_allowed_fallback(runtime::method_not_allowed)"));
+    }
+
+    #[test]
+    fn unroutable_templates_are_diagnostics_not_panics() {
+        let mut model = fixture_model();
+        let slot = model
+            .operations
+            .iter()
+            .position(|o| o.id == "get_slot")
+            .expect("get_slot");
+        let mut clash = model.operations[slot].clone();
+        clash.id = "get_slot_again".to_owned();
+        clash.path = "/api/firmware/slots/{number}".to_owned();
+        model.operations.push(clash);
+        let mut partial = model.operations[slot].clone();
+        partial.id = "partial".to_owned();
+        partial.path = "/api/files/{name}.json".to_owned();
+        model.operations.push(partial);
+        let problems = files(&model, &Config::default()).expect_err("unroutable");
+        let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("clashes with `/api/firmware/slots/{slot}`"));
+        assert!(messages[1].contains("whole segment"));
+        assert_eq!(problems[1].pointer, "/paths/~1api~1files~1{name}.json");
     }
 }
