@@ -6,6 +6,7 @@
 //! SPS-style `meta` links, write-once passwords, and replayed examples for the other endpoints.
 //! It does not depend on any HTTP framework; the server layer converts requests and responses.
 
+pub mod app;
 pub mod config;
 pub mod engine;
 pub mod errors;

@@ -1,0 +1,107 @@
+//! The fake appliance on the generated server stub: the engine behind `sps_server::raw_router`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use sps_server::{RawApi, RawRequest, RawResponse, OPERATIONS};
+
+use crate::engine::{Engine, EngineConfig};
+use crate::meta::TRANSACTION_HREF;
+use crate::seed::{self, SpecError};
+use crate::server::{serve_router, ServeError, ServerHandle, TlsFiles};
+
+/// The bundled spec the generated crates were made from (published with the client).
+const BUNDLED_SPEC: &str = include_str!("../../generated-client/openapi.yaml");
+
+/// Parses the bundled spec, whose examples seed the fake's data.
+pub fn bundled_spec() -> Result<Value, SpecError> {
+    seed::parse_spec(Path::new("generated-client/openapi.yaml"), BUNDLED_SPEC)
+}
+
+/// The engine as a [`RawApi`] handler.
+#[derive(Debug)]
+pub struct FakeSps {
+    engine: Engine,
+}
+
+impl FakeSps {
+    /// Builds the handler for the generated operation table, seeded from `spec`.
+    pub fn new(spec: &Value, config: EngineConfig) -> Result<Self, ServeError> {
+        let engine =
+            Engine::new(OPERATIONS, spec, config).map_err(|e| ServeError::Other(e.to_string()))?;
+        Ok(Self { engine })
+    }
+
+    /// The engine, for inspection in tests.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl RawApi for FakeSps {
+    fn handle(&self, request: RawRequest) -> impl Future<Output = RawResponse> + Send {
+        // The engine is synchronous and quick (an in-memory map behind a mutex); only a commit
+        // with a state file touches the disk.
+        std::future::ready(self.engine.handle(request))
+    }
+}
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// HTTPS certificate and key; plain HTTP without.
+    pub tls: Option<TlsFiles>,
+    /// Users, transactions, state file, clock.
+    pub engine: EngineConfig,
+    /// Spec to seed from; `None` uses the bundled one.
+    pub spec: Option<Value>,
+}
+
+impl ServeConfig {
+    /// Plain HTTP on a free loopback port with the given users; for tests.
+    pub fn loopback(users: Vec<crate::session::User>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+            engine: EngineConfig {
+                users,
+                ..EngineConfig::default()
+            },
+            spec: None,
+        }
+    }
+}
+
+/// SPS answers `POST /api/transaction` without `Content-Length` with a bare 411, before the API
+/// runs; hyper would accept such a request, so the fake checks it itself.
+async fn require_content_length(request: Request, next: Next) -> Response {
+    let is_open = request.method() == Method::POST && request.uri().path() == TRANSACTION_HREF;
+    let has_length = request.headers().contains_key(header::CONTENT_LENGTH)
+        || request.headers().contains_key(header::TRANSFER_ENCODING);
+    if is_open && !has_length {
+        return StatusCode::LENGTH_REQUIRED.into_response();
+    }
+    next.run(request).await
+}
+
+/// Starts the fake appliance; returns once it listens.
+pub async fn serve(config: ServeConfig) -> Result<(ServerHandle, Arc<FakeSps>), ServeError> {
+    let spec = match config.spec {
+        Some(spec) => spec,
+        None => bundled_spec().map_err(|e| ServeError::Other(e.to_string()))?,
+    };
+    let fake = Arc::new(FakeSps::new(&spec, config.engine)?);
+    let router = sps_server::raw_router(fake.clone())
+        .layer(axum::middleware::from_fn(require_content_length));
+    let handle = serve_router(config.listen, config.tls.as_ref(), router).await?;
+    Ok((handle, fake))
+}

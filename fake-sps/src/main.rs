@@ -1,0 +1,133 @@
+//! `fake-sps`: run a fake SPS appliance.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use fake_sps::app::{serve, ServeConfig};
+use fake_sps::config::{self, FileConfig};
+use fake_sps::engine::EngineConfig;
+use fake_sps::server::TlsFiles;
+
+/// A fake One Identity Safeguard for Privileged Sessions appliance: serves the REST API of the
+/// workspace's spec with sessions, transactions and the documented sample data.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// Address to listen on, e.g. 127.0.0.1:8443 (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+
+    /// A user who may log in, as NAME:PASSWORD; repeat for more users. Without any user, a
+    /// loopback listener accepts admin/admin and any other address refuses to start.
+    #[arg(long = "user", value_name = "NAME:PASSWORD")]
+    users: Vec<String>,
+
+    /// YAML file adding users, groups and options (see the crate documentation).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Keep committed configuration in this file across restarts.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Let the first configuration write open a transaction instead of answering 409
+    /// NoTransaction.
+    #[arg(long)]
+    implicit_transactions: bool,
+}
+
+fn configure(cli: Cli) -> Result<ServeConfig, String> {
+    let file = match &cli.config {
+        Some(path) => Some((
+            path.clone(),
+            FileConfig::load(path).map_err(|e| e.to_string())?,
+        )),
+        None => None,
+    };
+    let cli_users = cli
+        .users
+        .iter()
+        .map(|arg| config::parse_user_arg(arg))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let users = config::resolve_users(
+        cli.listen,
+        cli_users,
+        file.as_ref().map(|(path, config)| (path.as_path(), config)),
+    )
+    .map_err(|e| e.to_string())?;
+    let file = file.map(|(_, config)| config).unwrap_or_default();
+    let mut engine = EngineConfig {
+        users,
+        implicit_transactions: cli.implicit_transactions
+            || file.implicit_transactions.unwrap_or(false),
+        state_file: cli.state.as_deref().map(config::absolute_state_path),
+        ..EngineConfig::default()
+    };
+    if let Some(seconds) = file.idle_timeout_seconds {
+        engine.idle_timeout = Duration::from_secs(seconds);
+    }
+    if let Some(ids) = file.active_sessions {
+        engine.active_sessions = ids;
+    }
+    let tls = match (cli.tls_cert, cli.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        _ => None,
+    };
+    Ok(ServeConfig {
+        listen: cli.listen,
+        tls,
+        engine,
+        spec: None,
+    })
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = configure(cli)?;
+    let users: Vec<String> = config.engine.users.iter().map(|u| u.name.clone()).collect();
+    let (server, _) = serve(config).await.map_err(|e| e.to_string())?;
+    println!(
+        "fake SPS listening on {} (users: {})",
+        server.url(),
+        users.join(", ")
+    );
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => server.shutdown().await,
+        // No signal handling available: run until killed.
+        Err(_) => server.wait().await,
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("fake-sps: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("fake-sps: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
