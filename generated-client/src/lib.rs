@@ -33,7 +33,10 @@ pub use runtime::{Client, ClientBuilder, Credentials, Error};
 pub const SESSION_COOKIE: &str = "session_id";
 
 impl Client {
-    /// Logs in with a user name and password (HTTP basic authentication) through [`Client::authenticate`]; the session cookie of the reply is kept and sent with every later call (see [`Client::session_id`]).
+    /// Logs in with a user name and password (HTTP basic authentication).
+    ///
+    /// Calls [`Client::authenticate`]; the session cookie of the reply is kept and sent with every
+    /// later call (see [`Client::session_id`]).
     pub async fn login(
         &self,
         username: &str,
