@@ -45,7 +45,13 @@ pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
         operations,
         session_cookie,
         transaction_ops,
-        examples: lowerer.examples,
+        examples: {
+            // A shared parameter or response is met once per operation using it.
+            let mut seen = BTreeSet::new();
+            let mut examples = lowerer.examples;
+            examples.retain(|e| seen.insert(e.pointer.clone()));
+            examples
+        },
     })
 }
 

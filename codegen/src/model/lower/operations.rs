@@ -88,6 +88,12 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
             };
+            self.value_examples(
+                data.example.as_ref(),
+                &data.examples,
+                param_pointer,
+                &type_ref,
+            );
             let param = Param {
                 name: data.name.clone(),
                 rust_name: param_scope.claim(&naming::snake(&data.name, "param")),
@@ -515,6 +521,12 @@ impl<'a> Lowerer<'a> {
                 ),
                 ParameterSchemaOrContent::Content(_) => TypeRef::String,
             };
+            self.value_examples(
+                header.example.as_ref(),
+                &header.examples,
+                &header_pointer,
+                &type_ref,
+            );
             out.push(Header {
                 name: name.clone(),
                 rust_name: scope.claim(&naming::snake(name, "header")),
@@ -533,14 +545,25 @@ impl<'a> Lowerer<'a> {
         pointer: &str,
         type_ref: &TypeRef,
     ) {
-        if let Some(value) = &media.example {
+        self.value_examples(media.example.as_ref(), &media.examples, pointer, type_ref);
+    }
+
+    /// Records an `example` and the `examples` map of a media type, parameter or header.
+    fn value_examples(
+        &mut self,
+        example: Option<&'a serde_json::Value>,
+        examples: &'a indexmap::IndexMap<String, ReferenceOr<openapiv3::Example>>,
+        pointer: &str,
+        type_ref: &TypeRef,
+    ) {
+        if let Some(value) = example {
             self.examples.push(Example {
                 pointer: format!("{pointer}/example"),
                 type_ref: type_ref.clone(),
                 value: value.clone(),
             });
         }
-        for (name, example) in &media.examples {
+        for (name, example) in examples {
             let example_pointer = format!("{pointer}/examples/{}", escape(name));
             let (value, example_pointer) = match example {
                 ReferenceOr::Item(e) => (e.value.as_ref(), example_pointer),
