@@ -90,7 +90,9 @@ fn space_items(code: &str) -> String {
                 "macro_rules!",
             ];
             let starts_item = ITEM_STARTS.iter().any(|start| cur_trim.starts_with(start));
-            if ends_item && starts_item && indent(prev) == indent(line) {
+            // Consecutive `use` lines stay together.
+            let imports = prev_trim.starts_with("use ") && cur_trim.starts_with("use ");
+            if ends_item && starts_item && !imports && indent(prev) == indent(line) {
                 out.push('\n');
             }
         }
@@ -362,8 +364,8 @@ mod tests {
 
     #[test]
     fn items_are_spaced() {
-        let code = "pub struct A;\nimpl A {\n    fn a() {}\n    fn b() {}\n}\n/// B\npub struct B {\n    x: u8,\n}\n";
-        assert_eq!(space_items(code), "pub struct A;\n\nimpl A {\n    fn a() {}\n    fn b() {}\n}\n\n/// B\npub struct B {\n    x: u8,\n}\n");
+        let code = "use a;\nuse b;\npub struct A;\nimpl A {\n    fn a() {}\n    fn b() {}\n}\n/// B\npub struct B {\n    x: u8,\n}\n";
+        assert_eq!(space_items(code), "use a;\nuse b;\n\npub struct A;\n\nimpl A {\n    fn a() {}\n    fn b() {}\n}\n\n/// B\npub struct B {\n    x: u8,\n}\n");
     }
 
     #[test]

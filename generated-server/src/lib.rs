@@ -17,9 +17,7 @@ pub use runtime::{
 };
 
 use std::future::Future;
-
 use std::sync::Arc;
-
 use axum::response::IntoResponse;
 
 /// Name of the session cookie set at login and sent with every call.
