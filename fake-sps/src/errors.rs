@@ -19,13 +19,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// Builds an error with empty details.
+    /// Builds an error with empty details (`{}`).
     pub fn new(status: u16, kind: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             kind,
             message: message.into(),
-            details: Value::Null,
+            // The spec types `details` as an object, so "nothing to add" is `{}`, not null.
+            details: Value::Object(serde_json::Map::new()),
         }
     }
 

@@ -71,11 +71,12 @@ pub fn tls_acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServeError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
         .map_err(|e| tls_error(&files.cert, e))?
         .collect::<Result<_, _>>()
-        .map_err(|e| tls_error(&files.cert, e))?;
+        .map_err(|e| tls_error(&files.cert, format!("unreadable PEM certificate: {e}")))?;
     if chain.is_empty() {
         return Err(tls_error(&files.cert, "no certificate found in the file"));
     }
-    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| tls_error(&files.key, e))?;
+    let key = PrivateKeyDer::from_pem_file(&files.key)
+        .map_err(|e| tls_error(&files.key, format!("no usable PEM private key: {e}")))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -174,6 +174,24 @@ async fn login_cookie_and_a_transaction_over_http() {
         (200, Some("ops"))
     );
 
+    // Closing a recorded session: the documented errors, after the session check.
+    let unauthenticated = send(addr, "DELETE", "/api/active-sessions", "", "").await;
+    assert_eq!(unauthenticated.status, 401);
+    let no_id = send(addr, "DELETE", "/api/active-sessions", &session, "").await;
+    assert_eq!(
+        (no_id.status, no_id.body["error"]["type"].as_str()),
+        (400, Some("SessionIdMissing"))
+    );
+    assert_eq!(no_id.body["error"]["details"], serde_json::json!({}));
+    let unknown = send(addr, "DELETE", "/api/active-sessions?id=nope", &session, "").await;
+    assert_eq!(
+        (unknown.status, unknown.body["error"]["type"].as_str()),
+        (404, Some("SessionCouldNotBeFound"))
+    );
+    let sample = "/api/active-sessions?id=svc%2FrpokH8fD9kx6CaxNLznKx2%2Ftest%3A12";
+    let closed = send(addr, "DELETE", sample, &session, "").await;
+    assert_eq!(closed.status, 200, "{:?}", closed.body);
+
     // Malformed input is answered by the generated router with the API's error body.
     let broken = send(
         addr,
