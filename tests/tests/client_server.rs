@@ -669,3 +669,58 @@ fn operations_table_matches_the_spec_order_and_is_complete() {
     ids.dedup();
     assert_eq!(ids.len(), ops.len(), "operation ids are unique");
 }
+
+#[tokio::test]
+async fn requests_carry_content_length_user_agent_and_cookie() {
+    use axum::http::{header, HeaderMap, StatusCode};
+    // Answers like the appliance only when the headers it insists on are there.
+    let strict = axum::Router::new().route(
+        "/api/transaction",
+        axum::routing::post(|headers: HeaderMap| async move {
+            let header = |name: &str| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            if header("content-length") != "0" {
+                return (
+                    StatusCode::LENGTH_REQUIRED,
+                    [(header::CONTENT_TYPE, "text/plain")],
+                    String::new(),
+                );
+            }
+            let body = json!({
+                "key": "transaction",
+                "body": {"status": "open"},
+                "meta": {"href": "/api/transaction"},
+                "seen": {
+                    "user_agent": header("user-agent"),
+                    "cookie": header("cookie"),
+                    "accept": header("accept"),
+                },
+            });
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                body.to_string(),
+            )
+        }),
+    );
+    let base = serve(strict).await;
+    let client = Client::builder(&base)
+        .session_id("abc")
+        .build()
+        .expect("client");
+    let opened = client
+        .transaction()
+        .open()
+        .await
+        .expect("open with Content-Length: 0");
+    let seen = &opened.extra["seen"];
+    let user_agent = seen["user_agent"].as_str().unwrap_or("");
+    assert!(user_agent.starts_with("sps-client/"), "{user_agent}");
+    assert_eq!(seen["cookie"], "session_id=abc");
+    assert_eq!(seen["accept"], "application/json");
+}
