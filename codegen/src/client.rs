@@ -21,6 +21,7 @@ const MAX_POSITIONAL_QUERY: usize = 2;
 
 /// Every file of the generated client crate.
 pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
+    check_method_names(model)?;
     let dir = &config.client.dir;
     let lib = lib_tokens(model, config)?;
     Ok(vec![
@@ -29,6 +30,79 @@ pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<D
         rust_file(dir.join("src/lib.rs"), lib)?,
         runtime_file(dir.join("src/runtime.rs"), RUNTIME),
     ])
+}
+
+/// Methods of `Client` that are not operations (runtime and helpers).
+const RESERVED_METHODS: &[&str] = &[
+    "builder",
+    "new",
+    "base_url",
+    "session_id",
+    "set_session_id",
+    "lock_session",
+    "follow",
+    "follow_as",
+    "send",
+    "send_bytes",
+    "send_empty",
+    "execute",
+    "capture_session",
+    "transaction",
+    "in_transaction",
+];
+
+/// An operation named like a helper method, or like another operation's paging method, would
+/// make the generated crate fail to compile: report it against the spec instead.
+fn check_method_names(model: &Model) -> Result<(), Vec<Diagnostic>> {
+    let mut taken: std::collections::BTreeMap<String, &str> = RESERVED_METHODS
+        .iter()
+        .map(|name| (name.to_string(), "the client runtime"))
+        .collect();
+    let mut problems = Vec::new();
+    let mut claim = |name: String, op: &Operation, what: &str| {
+        if let Some(owner) = taken.get(&name) {
+            problems.push(Diagnostic {
+                file: std::path::PathBuf::from("spec/openapi.yaml"),
+                pointer: format!("/paths/{}", op.path.replace('~', "~0").replace('/', "~1")),
+                line: None,
+                message: format!(
+                    "operation `{}` would generate the client method `{name}` ({what}), which \
+                     {owner} already has; rename the operationId",
+                    op.id
+                ),
+            });
+        } else {
+            taken.insert(name, "another operation");
+        }
+    };
+    for op in &model.operations {
+        claim(
+            naming::unraw(&op.rust_name).to_owned(),
+            op,
+            "its own method",
+        );
+    }
+    if login_alias(model).is_some() {
+        if let Some(op) = login_op(model) {
+            claim("login".to_owned(), op, "the login shortcut");
+        }
+    }
+    for op in model
+        .operations
+        .iter()
+        .filter(|op| paging_method(op, model).is_some())
+    {
+        claim(
+            format!("{}_all", naming::unraw(&op.rust_name)),
+            op,
+            "its paging method",
+        );
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// A formatted Rust file; tokens that do not parse are a generator bug, reported as such.
@@ -923,6 +997,27 @@ mod tests {
             lib.contains("Result<(), Error<types::ErrorResponse>>"),
             "{lib}"
         );
+    }
+
+    #[test]
+    fn operations_named_like_helpers_are_diagnostics() {
+        let mut model = fixture_model();
+        let slot = model
+            .operations
+            .iter()
+            .position(|o| o.id == "get_slot")
+            .expect("get_slot");
+        model.operations[slot].rust_name = "follow".to_owned();
+        let mut paged = model.operations[slot].clone();
+        paged.id = "search_sessions_all".to_owned();
+        paged.rust_name = "search_sessions_all".to_owned();
+        model.operations.push(paged);
+        let problems = files(&model, &Config::default()).expect_err("clashes");
+        let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("`follow`") && messages[0].contains("runtime"));
+        assert!(messages[1].contains("`search_sessions_all` (its paging method)"));
+        assert_eq!(problems[0].pointer, "/paths/~1api~1firmware~1slots~1{slot}");
     }
 
     #[test]

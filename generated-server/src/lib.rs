@@ -5635,9 +5635,13 @@ impl From<ApiError> for ListTransactionChangesResponse {
     }
 }
 
-/// The API as typed handlers: one method per operation. Every method has a default
-/// that answers 501 `NotImplemented`, so an implementation only needs the operations
-/// it serves.
+/// The API as typed handlers: one method per operation, a validated request in, a reply
+/// with one variant per documented status out.
+///
+/// Every method has a default that answers 501 `NotImplemented`, so an implementation
+/// only needs the operations it serves. Any reply can also be an [`ApiError`]
+/// (`ApiError::not_found(&request.href).into()`), for errors the documented variants do
+/// not cover.
 pub trait Api: Send + Sync + 'static {
     /// Read the access control lists
     ///

@@ -14,6 +14,7 @@
 //! | session cookie missing where the operation requires it | 401 | `Unauthenticated` |
 //! | basic credentials missing or malformed on the login operation | 401 | `AuthenticationFailure` |
 //! | query parameter missing, unknown value or wrong type | 400 | `InvalidQuery` |
+//! | header parameter missing where required, or not text | 400 | `InvalidQuery` |
 //! | body missing, not JSON (`Content-Type` other than `application/json` or `*+json`), too large, or of the wrong shape | 400 | `InvalidRequestBody` |
 //! | no such path | 404 | `NotFound` |
 //! | path exists, method does not | 405 | `MethodNotAllowed` |
