@@ -169,6 +169,64 @@ fn lib_tokens(model: &Model) -> TokenStream {
             }
         }
 
+        /// Serde helpers of the enums tagged by a property.
+        #[doc(hidden)]
+        pub mod tagged {
+            use serde::de::{DeserializeOwned, Deserializer, Error as _};
+            use serde::ser::{Error as _, Serialize, Serializer};
+
+            /// A JSON object.
+            pub type Object = serde_json::Map<String, serde_json::Value>;
+
+            /// The tag's value, if it is a string.
+            pub fn tag(object: &Object, tag: &str) -> Option<String> {
+                object.get(tag).and_then(serde_json::Value::as_str).map(str::to_owned)
+            }
+
+            /// Adds the fields of `value`, which must serialise to an object.
+            pub fn flatten_into<S: Serializer, T: Serialize>(
+                object: &mut Object,
+                value: &T,
+            ) -> Result<(), S::Error> {
+                match serde_json::to_value(value).map_err(S::Error::custom)? {
+                    serde_json::Value::Object(fields) => {
+                        object.extend(fields);
+                        Ok(())
+                    }
+                    other => Err(S::Error::custom(format!("expected an object, got {other}"))),
+                }
+            }
+
+            /// Sets `field` to `value`.
+            pub fn insert<S: Serializer, T: Serialize>(
+                object: &mut Object,
+                field: &str,
+                value: &T,
+            ) -> Result<(), S::Error> {
+                let value = serde_json::to_value(value).map_err(S::Error::custom)?;
+                object.insert(field.to_string(), value);
+                Ok(())
+            }
+
+            /// Decodes the object without its tag.
+            pub fn without_tag<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+                mut object: Object,
+                tag: &str,
+            ) -> Result<T, D::Error> {
+                object.remove(tag);
+                serde_json::from_value(serde_json::Value::Object(object)).map_err(D::Error::custom)
+            }
+
+            /// Decodes one field of the object.
+            pub fn field<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+                object: &Object,
+                field: &str,
+            ) -> Result<T, D::Error> {
+                let value = object.get(field).cloned().unwrap_or_default();
+                serde_json::from_value(value).map_err(D::Error::custom)
+            }
+        }
+
         #(#defs)*
 
         #roundtrip
@@ -378,14 +436,11 @@ fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) ->
                 let ty = local_type_tokens(type_ref);
                 variants.push(quote!(#[doc = #doc] #variant(#ty),));
                 ser_arms.push(quote! {
-                    Self::#variant(value) => {
-                        map.insert(#field.to_string(), serde_json::to_value(value).map_err(serde::ser::Error::custom)?);
-                    }
+                    Self::#variant(value) => tagged::insert::<S, _>(&mut map, #field, value)?,
                 });
                 de_arms.push(quote! {
                     Some(#tag_value) if map.len() == 2 && map.contains_key(#field) => {
-                        let value = map.get(#field).cloned().unwrap_or_default();
-                        serde_json::from_value(value).map(Self::#variant).map_err(serde::de::Error::custom)
+                        tagged::field::<D, _>(&map, #field).map(Self::#variant)
                     }
                 });
             }
@@ -396,19 +451,10 @@ fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) ->
                 }
                 variants.push(quote!(#[doc = #doc] #variant(#ty),));
                 ser_arms.push(quote! {
-                    Self::#variant(value) => match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
-                        serde_json::Value::Object(fields) => map.extend(fields),
-                        _ => return Err(serde::ser::Error::custom(concat!("variant `", #tag_value, "` is not an object"))),
-                    },
+                    Self::#variant(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
                 });
                 de_arms.push(quote! {
-                    Some(#tag_value) => {
-                        let mut fields = map;
-                        fields.remove(#tag);
-                        serde_json::from_value(serde_json::Value::Object(fields))
-                            .map(Self::#variant)
-                            .map_err(serde::de::Error::custom)
-                    }
+                    Some(#tag_value) => tagged::without_tag::<D, _>(map, #tag).map(Self::#variant),
                 });
             }
         }
@@ -439,9 +485,9 @@ fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) ->
 
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut map = serde_json::Map::new();
+                let mut map = tagged::Object::new();
                 if let Some(tag) = self.tag() {
-                    map.insert(#tag.to_string(), serde_json::Value::String(tag.to_string()));
+                    map.insert(#tag.to_string(), tag.into());
                 }
                 match self {
                     #(#ser_arms)*
@@ -453,8 +499,8 @@ fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) ->
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
-                let tag = map.get(#tag).and_then(serde_json::Value::as_str).map(str::to_owned);
+                let map = tagged::Object::deserialize(deserializer)?;
+                let tag = tagged::tag(&map, #tag);
                 match tag.as_deref() {
                     #(#de_arms)*
                     _ => Ok(Self::#unknown(map)),

@@ -30,6 +30,63 @@ pub mod double_option {
     }
 }
 
+/// Serde helpers of the enums tagged by a property.
+#[doc(hidden)]
+pub mod tagged {
+    use serde::de::{DeserializeOwned, Deserializer, Error as _};
+    use serde::ser::{Error as _, Serialize, Serializer};
+    /// A JSON object.
+    pub type Object = serde_json::Map<String, serde_json::Value>;
+    /// The tag's value, if it is a string.
+    pub fn tag(object: &Object, tag: &str) -> Option<String> {
+        object.get(tag).and_then(serde_json::Value::as_str).map(str::to_owned)
+    }
+
+    /// Adds the fields of `value`, which must serialise to an object.
+    pub fn flatten_into<S: Serializer, T: Serialize>(
+        object: &mut Object,
+        value: &T,
+    ) -> Result<(), S::Error> {
+        match serde_json::to_value(value).map_err(S::Error::custom)? {
+            serde_json::Value::Object(fields) => {
+                object.extend(fields);
+                Ok(())
+            }
+            other => Err(S::Error::custom(format!("expected an object, got {other}"))),
+        }
+    }
+
+    /// Sets `field` to `value`.
+    pub fn insert<S: Serializer, T: Serialize>(
+        object: &mut Object,
+        field: &str,
+        value: &T,
+    ) -> Result<(), S::Error> {
+        let value = serde_json::to_value(value).map_err(S::Error::custom)?;
+        object.insert(field.to_string(), value);
+        Ok(())
+    }
+
+    /// Decodes the object without its tag.
+    pub fn without_tag<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        mut object: Object,
+        tag: &str,
+    ) -> Result<T, D::Error> {
+        object.remove(tag);
+        serde_json::from_value(serde_json::Value::Object(object))
+            .map_err(D::Error::custom)
+    }
+
+    /// Decodes one field of the object.
+    pub fn field<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        object: &Object,
+        field: &str,
+    ) -> Result<T, D::Error> {
+        let value = object.get(field).cloned().unwrap_or_default();
+        serde_json::from_value(value).map_err(D::Error::custom)
+    }
+}
+
 /// One access control entry - a group, the objects it covers and the permission.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Acl {
@@ -207,35 +264,13 @@ impl ArchiveTarget {
 
 impl serde::Serialize for ArchiveTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serde_json::Map::new();
+        let mut map = tagged::Object::new();
         if let Some(tag) = self.tag() {
-            map.insert("type".to_string(), serde_json::Value::String(tag.to_string()));
+            map.insert("type".to_string(), tag.into());
         }
         match self {
-            Self::Smb(value) => {
-                match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
-                    serde_json::Value::Object(fields) => map.extend(fields),
-                    _ => {
-                        return Err(
-                            serde::ser::Error::custom(
-                                concat!("variant `", "smb", "` is not an object"),
-                            ),
-                        );
-                    }
-                }
-            }
-            Self::Nfs(value) => {
-                match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
-                    serde_json::Value::Object(fields) => map.extend(fields),
-                    _ => {
-                        return Err(
-                            serde::ser::Error::custom(
-                                concat!("variant `", "nfs", "` is not an object"),
-                            ),
-                        );
-                    }
-                }
-            }
+            Self::Smb(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::Nfs(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
             Self::None => {}
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
@@ -247,26 +282,11 @@ impl<'de> serde::Deserialize<'de> for ArchiveTarget {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let map = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = map.get("type").and_then(serde_json::Value::as_str).map(str::to_owned);
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "type");
         match tag.as_deref() {
-            Some("smb") => {
-                let mut fields = map;
-                fields.remove("type");
-                serde_json::from_value(serde_json::Value::Object(fields))
-                    .map(Self::Smb)
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("nfs") => {
-                let mut fields = map;
-                fields.remove("type");
-                serde_json::from_value(serde_json::Value::Object(fields))
-                    .map(Self::Nfs)
-                    .map_err(serde::de::Error::custom)
-            }
+            Some("smb") => tagged::without_tag::<D, _>(map, "type").map(Self::Smb),
+            Some("nfs") => tagged::without_tag::<D, _>(map, "type").map(Self::Nfs),
             Some("none") if map.len() == 1 => Ok(Self::None),
             _ => Ok(Self::Unknown(map)),
         }
@@ -476,47 +496,14 @@ impl BackupTarget {
 
 impl serde::Serialize for BackupTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serde_json::Map::new();
+        let mut map = tagged::Object::new();
         if let Some(tag) = self.tag() {
-            map.insert("type".to_string(), serde_json::Value::String(tag.to_string()));
+            map.insert("type".to_string(), tag.into());
         }
         match self {
-            Self::Rsync(value) => {
-                match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
-                    serde_json::Value::Object(fields) => map.extend(fields),
-                    _ => {
-                        return Err(
-                            serde::ser::Error::custom(
-                                concat!("variant `", "rsync", "` is not an object"),
-                            ),
-                        );
-                    }
-                }
-            }
-            Self::Smb(value) => {
-                match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
-                    serde_json::Value::Object(fields) => map.extend(fields),
-                    _ => {
-                        return Err(
-                            serde::ser::Error::custom(
-                                concat!("variant `", "smb", "` is not an object"),
-                            ),
-                        );
-                    }
-                }
-            }
-            Self::Nfs(value) => {
-                match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
-                    serde_json::Value::Object(fields) => map.extend(fields),
-                    _ => {
-                        return Err(
-                            serde::ser::Error::custom(
-                                concat!("variant `", "nfs", "` is not an object"),
-                            ),
-                        );
-                    }
-                }
-            }
+            Self::Rsync(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::Smb(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::Nfs(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
         map.serialize(serializer)
@@ -527,33 +514,12 @@ impl<'de> serde::Deserialize<'de> for BackupTarget {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let map = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = map.get("type").and_then(serde_json::Value::as_str).map(str::to_owned);
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "type");
         match tag.as_deref() {
-            Some("rsync") => {
-                let mut fields = map;
-                fields.remove("type");
-                serde_json::from_value(serde_json::Value::Object(fields))
-                    .map(Self::Rsync)
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("smb") => {
-                let mut fields = map;
-                fields.remove("type");
-                serde_json::from_value(serde_json::Value::Object(fields))
-                    .map(Self::Smb)
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("nfs") => {
-                let mut fields = map;
-                fields.remove("type");
-                serde_json::from_value(serde_json::Value::Object(fields))
-                    .map(Self::Nfs)
-                    .map_err(serde::de::Error::custom)
-            }
+            Some("rsync") => tagged::without_tag::<D, _>(map, "type").map(Self::Rsync),
+            Some("smb") => tagged::without_tag::<D, _>(map, "type").map(Self::Smb),
+            Some("nfs") => tagged::without_tag::<D, _>(map, "type").map(Self::Nfs),
             _ => Ok(Self::Unknown(map)),
         }
     }
@@ -1456,32 +1422,14 @@ impl HostKeyValue {
 
 impl serde::Serialize for HostKeyValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serde_json::Map::new();
+        let mut map = tagged::Object::new();
         if let Some(tag) = self.tag() {
-            map.insert(
-                "selection".to_string(),
-                serde_json::Value::String(tag.to_string()),
-            );
+            map.insert("selection".to_string(), tag.into());
         }
         match self {
-            Self::Rsa(value) => {
-                map.insert(
-                    "value".to_string(),
-                    serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
-                );
-            }
-            Self::Dsa(value) => {
-                map.insert(
-                    "value".to_string(),
-                    serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
-                );
-            }
-            Self::Dss(value) => {
-                map.insert(
-                    "value".to_string(),
-                    serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
-                );
-            }
+            Self::Rsa(value) => tagged::insert::<S, _>(&mut map, "value", value)?,
+            Self::Dsa(value) => tagged::insert::<S, _>(&mut map, "value", value)?,
+            Self::Dss(value) => tagged::insert::<S, _>(&mut map, "value", value)?,
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
         map.serialize(serializer)
@@ -1492,32 +1440,17 @@ impl<'de> serde::Deserialize<'de> for HostKeyValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let map = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = map
-            .get("selection")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "selection");
         match tag.as_deref() {
             Some("rsa") if map.len() == 2 && map.contains_key("value") => {
-                let value = map.get("value").cloned().unwrap_or_default();
-                serde_json::from_value(value)
-                    .map(Self::Rsa)
-                    .map_err(serde::de::Error::custom)
+                tagged::field::<D, _>(&map, "value").map(Self::Rsa)
             }
             Some("dsa") if map.len() == 2 && map.contains_key("value") => {
-                let value = map.get("value").cloned().unwrap_or_default();
-                serde_json::from_value(value)
-                    .map(Self::Dsa)
-                    .map_err(serde::de::Error::custom)
+                tagged::field::<D, _>(&map, "value").map(Self::Dsa)
             }
             Some("dss") if map.len() == 2 && map.contains_key("value") => {
-                let value = map.get("value").cloned().unwrap_or_default();
-                serde_json::from_value(value)
-                    .map(Self::Dss)
-                    .map_err(serde::de::Error::custom)
+                tagged::field::<D, _>(&map, "value").map(Self::Dss)
             }
             _ => Ok(Self::Unknown(map)),
         }
@@ -2455,26 +2388,13 @@ impl ServerAddress {
 
 impl serde::Serialize for ServerAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serde_json::Map::new();
+        let mut map = tagged::Object::new();
         if let Some(tag) = self.tag() {
-            map.insert(
-                "selection".to_string(),
-                serde_json::Value::String(tag.to_string()),
-            );
+            map.insert("selection".to_string(), tag.into());
         }
         match self {
-            Self::Ip(value) => {
-                map.insert(
-                    "value".to_string(),
-                    serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
-                );
-            }
-            Self::Fqdn(value) => {
-                map.insert(
-                    "value".to_string(),
-                    serde_json::to_value(value).map_err(serde::ser::Error::custom)?,
-                );
-            }
+            Self::Ip(value) => tagged::insert::<S, _>(&mut map, "value", value)?,
+            Self::Fqdn(value) => tagged::insert::<S, _>(&mut map, "value", value)?,
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
         map.serialize(serializer)
@@ -2485,26 +2405,14 @@ impl<'de> serde::Deserialize<'de> for ServerAddress {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let map = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = map
-            .get("selection")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "selection");
         match tag.as_deref() {
             Some("ip") if map.len() == 2 && map.contains_key("value") => {
-                let value = map.get("value").cloned().unwrap_or_default();
-                serde_json::from_value(value)
-                    .map(Self::Ip)
-                    .map_err(serde::de::Error::custom)
+                tagged::field::<D, _>(&map, "value").map(Self::Ip)
             }
             Some("fqdn") if map.len() == 2 && map.contains_key("value") => {
-                let value = map.get("value").cloned().unwrap_or_default();
-                serde_json::from_value(value)
-                    .map(Self::Fqdn)
-                    .map_err(serde::de::Error::custom)
+                tagged::field::<D, _>(&map, "value").map(Self::Fqdn)
             }
             _ => Ok(Self::Unknown(map)),
         }
@@ -2595,26 +2503,12 @@ impl SmbAuthentication {
 
 impl serde::Serialize for SmbAuthentication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serde_json::Map::new();
+        let mut map = tagged::Object::new();
         if let Some(tag) = self.tag() {
-            map.insert(
-                "selection".to_string(),
-                serde_json::Value::String(tag.to_string()),
-            );
+            map.insert("selection".to_string(), tag.into());
         }
         match self {
-            Self::Password(value) => {
-                match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
-                    serde_json::Value::Object(fields) => map.extend(fields),
-                    _ => {
-                        return Err(
-                            serde::ser::Error::custom(
-                                concat!("variant `", "password", "` is not an object"),
-                            ),
-                        );
-                    }
-                }
-            }
+            Self::Password(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
             Self::Anonymous => {}
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
@@ -2626,21 +2520,11 @@ impl<'de> serde::Deserialize<'de> for SmbAuthentication {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let map = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = map
-            .get("selection")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "selection");
         match tag.as_deref() {
             Some("password") => {
-                let mut fields = map;
-                fields.remove("selection");
-                serde_json::from_value(serde_json::Value::Object(fields))
-                    .map(Self::Password)
-                    .map_err(serde::de::Error::custom)
+                tagged::without_tag::<D, _>(map, "selection").map(Self::Password)
             }
             Some("anonymous") if map.len() == 1 => Ok(Self::Anonymous),
             _ => Ok(Self::Unknown(map)),
@@ -2774,27 +2658,13 @@ impl TimestampingServer {
 
 impl serde::Serialize for TimestampingServer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serde_json::Map::new();
+        let mut map = tagged::Object::new();
         if let Some(tag) = self.tag() {
-            map.insert(
-                "selection".to_string(),
-                serde_json::Value::String(tag.to_string()),
-            );
+            map.insert("selection".to_string(), tag.into());
         }
         match self {
             Self::Local => {}
-            Self::Remote(value) => {
-                match serde_json::to_value(value).map_err(serde::ser::Error::custom)? {
-                    serde_json::Value::Object(fields) => map.extend(fields),
-                    _ => {
-                        return Err(
-                            serde::ser::Error::custom(
-                                concat!("variant `", "remote", "` is not an object"),
-                            ),
-                        );
-                    }
-                }
-            }
+            Self::Remote(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
         map.serialize(serializer)
@@ -2805,22 +2675,12 @@ impl<'de> serde::Deserialize<'de> for TimestampingServer {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let map = serde_json::Map::<
-            String,
-            serde_json::Value,
-        >::deserialize(deserializer)?;
-        let tag = map
-            .get("selection")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "selection");
         match tag.as_deref() {
             Some("local") if map.len() == 1 => Ok(Self::Local),
             Some("remote") => {
-                let mut fields = map;
-                fields.remove("selection");
-                serde_json::from_value(serde_json::Value::Object(fields))
-                    .map(Self::Remote)
-                    .map_err(serde::de::Error::custom)
+                tagged::without_tag::<D, _>(map, "selection").map(Self::Remote)
             }
             _ => Ok(Self::Unknown(map)),
         }
