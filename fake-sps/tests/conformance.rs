@@ -301,6 +301,48 @@ fn every_answer_is_documented_and_matches_its_schema() {
     let commit_body = request_example(&doc, commit);
     walk.call(commit, commit.path, s, commit_body);
 
+    // Writes while another session holds the configuration lock, and without a transaction.
+    let second = walk.engine.handle(RawRequest {
+        operation: login_op,
+        href: login_op.path.to_owned(),
+        path_params: Vec::new(),
+        query: Map::new(),
+        body: None,
+        session_id: None,
+        basic_auth: Some(("admin".into(), "pw".into())),
+    });
+    let second = second
+        .headers
+        .iter()
+        .find(|(name, _)| name == "set-cookie")
+        .map(|(_, value)| value["session_id=".len()..][..40].to_owned())
+        .expect("second cookie");
+    let writes: Vec<&'static OperationInfo> = OPERATIONS
+        .iter()
+        .filter(|op| op.transaction_required && !op.path.contains('{'))
+        .collect();
+    for op in &writes {
+        let body = request_example(&doc, op);
+        let response = walk.call(op, op.path, Some(&second), body);
+        assert_eq!(
+            response.status, 409,
+            "{} {} without a transaction",
+            op.method, op.path
+        );
+    }
+    walk.call(open, open.path, s, None);
+    for op in &writes {
+        let body = request_example(&doc, op);
+        let response = walk.call(op, op.path, Some(&second), body);
+        assert_eq!(
+            response.status, 409,
+            "{} {} under another's lock",
+            op.method, op.path
+        );
+    }
+    let rollback = walk.op("DELETE", "/api/transaction").expect("rollback");
+    walk.call(rollback, rollback.path, s, None);
+
     // Actions and services that take input.
     for op in OPERATIONS.iter().filter(|op| {
         matches!(op.resource, Some("action" | "service"))
