@@ -157,7 +157,10 @@ impl RawResponse {
 
     /// An API error reply for the request at `href`; see [`error_body`].
     pub fn error(status: u16, kind: &str, message: &str, href: &str) -> Self {
-        Self::json(status, error_body(kind, message, Value::Null, href))
+        Self::json(
+            status,
+            error_body(kind, message, Value::Object(Map::new()), href),
+        )
     }
 
     /// Adds a header.
@@ -241,7 +244,8 @@ impl ApiError {
             status,
             kind: kind.to_owned(),
             message: message.into(),
-            details: Value::Null,
+            // The appliance sends `{}` when there is nothing to add.
+            details: Value::Object(Map::new()),
             href: href.to_owned(),
         }))
     }
@@ -267,7 +271,7 @@ impl ApiError {
         &self.0.message
     }
 
-    /// `error.details` (`null` if none).
+    /// `error.details` (`{}` if none).
     pub fn details(&self) -> &Value {
         &self.0.details
     }
@@ -403,7 +407,7 @@ fn status_code(status: u16) -> StatusCode {
 }
 
 fn internal_error(message: &str) -> Response {
-    let body = error_body("InternalError", message, Value::Null, "");
+    let body = error_body("InternalError", message, Value::Object(Map::new()), "");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
@@ -707,7 +711,7 @@ mod tests {
         assert_eq!(body["error"]["type"], "NotFound");
         assert_eq!(body["meta"]["href"], "/api/nope/x");
         assert_eq!(body["meta"]["parent"], "/api/nope");
-        assert!(body["error"]["details"].is_null());
+        assert_eq!(body["error"]["details"], json!({}));
     }
 
     #[test]
