@@ -4,7 +4,10 @@
 //! driven by the spec's resource metadata (`x-sps-resource`, `x-sps-transaction`): sessions,
 //! transactions with a configuration lock, collections, items, singletons and indexes with
 //! SPS-style `meta` links, write-once passwords, and replayed examples for the other endpoints.
-//! It does not depend on any HTTP framework; the server layer converts requests and responses.
+//! The engine does not depend on any HTTP framework: [`app`] puts it behind the generated
+//! router (`sps_server::raw_router`) and [`server`] serves that over HTTP or HTTPS.
+
+#![warn(missing_docs)]
 
 pub mod app;
 pub mod config;
