@@ -1,7 +1,8 @@
 //! Formatting, writing and checking generated files.
 //!
-//! Rust sources go through `syn` + `prettyplease`, so the output does not depend on how the
-//! token streams were spaced; every file starts with an `@generated` header in its own comment
+//! Rust sources go through `syn` + `prettyplease`, then rustfmt when it is installed (so that
+//! `cargo fmt --check` agrees), so the output does not depend on how the token streams were
+//! spaced; every file starts with an `@generated` header in its own comment
 //! syntax. [`write_all`] only touches files whose contents changed; [`check_all`] lists what
 //! `cargo xtask gen` would change.
 
@@ -35,10 +36,11 @@ impl GeneratedFile {
         let file = syn::parse2::<syn::File>(tokens)
             .map_err(|e| format!("{}: generated code does not parse: {e}", path.display()))?;
         let body = space_items(&prettyplease::unparse(&file));
-        Ok(GeneratedFile {
-            contents: format!("// {GENERATED}\n\n{body}"),
-            path,
-        })
+        let contents = format!("// {GENERATED}\n\n{body}");
+        // rustfmt has the last word so that `cargo fmt --check` accepts generated crates
+        // (this rustfmt formats `@generated` files too); prettyplease's output is the fallback.
+        let contents = rustfmt(&contents).unwrap_or(contents);
+        Ok(GeneratedFile { contents, path })
     }
 
     /// A text file whose comments start with `prefix` (`#` for TOML and YAML).
@@ -56,6 +58,32 @@ impl GeneratedFile {
             contents: format!("<!-- {GENERATED} -->\n\n{body}"),
         }
     }
+}
+
+/// Formats Rust source with the toolchain's rustfmt (`$RUSTFMT` or `rustfmt`), edition 2021;
+/// `None` if rustfmt is not available or rejects the code.
+fn rustfmt(code: &str) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut child = Command::new(program)
+        .args(["--edition", "2021", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let input = code.to_string();
+    // Written from another thread so that a full stdout pipe cannot block the write.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().ok()?;
+    writer.join().ok()?.ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8(output.stdout).ok()
 }
 
 /// Puts a blank line between items (prettyplease writes them back to back): after a line that

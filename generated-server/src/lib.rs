@@ -12,13 +12,11 @@ pub use sps_types as types;
 
 pub mod runtime;
 
-pub use runtime::{
-    ApiError, BasicCredentials, OperationInfo, RawApi, RawRequest, RawResponse,
-};
+pub use runtime::{ApiError, BasicCredentials, OperationInfo, RawApi, RawRequest, RawResponse};
 
+use axum::response::IntoResponse;
 use std::future::Future;
 use std::sync::Arc;
-use axum::response::IntoResponse;
 
 /// Name of the session cookie set at login and sent with every call.
 pub const SESSION_COOKIE: &str = "session_id";
@@ -839,9 +837,12 @@ impl CreateLocalGroupRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::LocalGroup>(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body = runtime::json_body::<types::LocalGroup>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -925,7 +926,11 @@ impl GetLocalGroupRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1002,8 +1007,7 @@ impl ReplaceLocalGroupRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::LocalGroup>(&parts.headers, body, &href)
-            .await?;
+        let body = runtime::json_body::<types::LocalGroup>(&parts.headers, body, &href).await?;
         Ok(Self {
             href,
             key,
@@ -1093,7 +1097,11 @@ impl DeleteLocalGroupRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1239,9 +1247,12 @@ impl CreateLocalUserRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::LocalUser>(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body = runtime::json_body::<types::LocalUser>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1324,7 +1335,11 @@ impl GetLocalUserRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1401,8 +1416,7 @@ impl ReplaceLocalUserRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::LocalUser>(&parts.headers, body, &href)
-            .await?;
+        let body = runtime::json_body::<types::LocalUser>(&parts.headers, body, &href).await?;
         Ok(Self {
             href,
             key,
@@ -1492,7 +1506,11 @@ impl DeleteLocalUserRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1627,9 +1645,7 @@ impl axum::response::IntoResponse for AuthenticateResponse {
                 headers.push(("set-cookie", value));
                 runtime::json_response(200, &body, headers)
             }
-            Self::AuthenticationFailure(body) => {
-                runtime::json_response(401, &body, Vec::new())
-            }
+            Self::AuthenticationFailure(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
             Self::Error(error) => error.into_response(),
         }
@@ -1661,7 +1677,11 @@ impl GetX509CertificateRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1735,7 +1755,11 @@ impl GetPrivateKeyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -2299,7 +2323,11 @@ impl GetFirmwareSlotRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let slot_id = runtime::path_param::<String>(&params, "slot_id", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, slot_id, session_id })
+        Ok(Self {
+            href,
+            slot_id,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -2373,7 +2401,11 @@ impl DeleteFirmwareSlotRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let slot_id = runtime::path_param::<String>(&params, "slot_id", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, slot_id, session_id })
+        Ok(Self {
+            href,
+            slot_id,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -2450,11 +2482,13 @@ impl TestFirmwareRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::FirmwareTestRequest,
-        >(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body =
+            runtime::json_body::<types::FirmwareTestRequest>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -2504,9 +2538,7 @@ impl axum::response::IntoResponse for TestFirmwareResponse {
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
             Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::InternalServerError(body) => {
-                runtime::json_response(500, &body, Vec::new())
-            }
+            Self::InternalServerError(body) => runtime::json_response(500, &body, Vec::new()),
             Self::Error(error) => error.into_response(),
         }
     }
@@ -2944,11 +2976,13 @@ impl ReplaceClusterInterfaceRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::ClusterInterface,
-        >(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body =
+            runtime::json_body::<types::ClusterInterface>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3099,9 +3133,12 @@ impl ReplaceSystemBackupRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::SystemBackup>(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body = runtime::json_body::<types::SystemBackup>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3254,11 +3291,17 @@ impl ReplaceExportedConfigurationEncryptionRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::ExportedConfigurationEncryption,
-        >(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body = runtime::json_body::<types::ExportedConfigurationEncryption>(
+            &parts.headers,
+            body,
+            &href,
+        )
+        .await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3339,11 +3382,12 @@ impl CreatePasswordRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::PasswordCreate,
-        >(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body = runtime::json_body::<types::PasswordCreate>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3426,7 +3470,11 @@ impl GetPasswordRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3570,11 +3618,13 @@ impl CreateArchiveCleanupPolicyRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::ArchiveCleanupPolicy,
-        >(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body =
+            runtime::json_body::<types::ArchiveCleanupPolicy>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3658,7 +3708,11 @@ impl GetArchiveCleanupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3735,10 +3789,8 @@ impl ReplaceArchiveCleanupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::ArchiveCleanupPolicy,
-        >(&parts.headers, body, &href)
-            .await?;
+        let body =
+            runtime::json_body::<types::ArchiveCleanupPolicy>(&parts.headers, body, &href).await?;
         Ok(Self {
             href,
             key,
@@ -3828,7 +3880,11 @@ impl DeleteArchiveCleanupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3974,9 +4030,12 @@ impl CreateAuditPolicyRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4059,7 +4118,11 @@ impl GetAuditPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4136,8 +4199,7 @@ impl ReplaceAuditPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href)
-            .await?;
+        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href).await?;
         Ok(Self {
             href,
             key,
@@ -4227,7 +4289,11 @@ impl DeleteAuditPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4373,9 +4439,12 @@ impl CreateBackupPolicyRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4459,7 +4528,11 @@ impl GetBackupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4536,8 +4609,7 @@ impl ReplaceBackupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href)
-            .await?;
+        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href).await?;
         Ok(Self {
             href,
             key,
@@ -4627,7 +4699,11 @@ impl DeleteBackupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4780,11 +4856,13 @@ impl CreateUsermappingPolicyRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::UsermappingPolicy,
-        >(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body =
+            runtime::json_body::<types::UsermappingPolicy>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4868,7 +4946,11 @@ impl GetUsermappingPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4945,10 +5027,8 @@ impl ReplaceUsermappingPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::UsermappingPolicy,
-        >(&parts.headers, body, &href)
-            .await?;
+        let body =
+            runtime::json_body::<types::UsermappingPolicy>(&parts.headers, body, &href).await?;
         Ok(Self {
             href,
             key,
@@ -5038,7 +5118,11 @@ impl DeleteUsermappingPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
+        Ok(Self {
+            href,
+            key,
+            session_id,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -5124,7 +5208,11 @@ impl TerminateActiveSessionRequest {
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
         let query = runtime::query::<TerminateActiveSessionQuery>(&parts, &href)?;
-        Ok(Self { href, session_id, query })
+        Ok(Self {
+            href,
+            session_id,
+            query,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -5182,12 +5270,8 @@ impl axum::response::IntoResponse for TerminateActiveSessionResponse {
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
             Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::InternalServerError(body) => {
-                runtime::json_response(500, &body, Vec::new())
-            }
-            Self::ServiceUnavailable(body) => {
-                runtime::json_response(503, &body, Vec::new())
-            }
+            Self::InternalServerError(body) => runtime::json_response(500, &body, Vec::new()),
+            Self::ServiceUnavailable(body) => runtime::json_response(503, &body, Vec::new()),
             Self::GatewayTimeout(body) => runtime::json_response(504, &body, Vec::new()),
             Self::Error(error) => error.into_response(),
         }
@@ -5258,9 +5342,7 @@ impl axum::response::IntoResponse for RunCleanupNowResponse {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
-            Self::MethodNotAllowed(body) => {
-                runtime::json_response(405, &body, Vec::new())
-            }
+            Self::MethodNotAllowed(body) => runtime::json_response(405, &body, Vec::new()),
             Self::Error(error) => error.into_response(),
         }
     }
@@ -5356,11 +5438,13 @@ impl CommitTransactionRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::TransactionCommit,
-        >(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
+        let body =
+            runtime::json_body::<types::TransactionCommit>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            session_id,
+            body,
+        })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -5650,10 +5734,7 @@ pub trait Api: Send + Sync + 'static {
     /// at the next login.
     ///
     /// `GET /api/configuration/aaa/acls` Documented for SPS 6.x, 7.x, 8.0.
-    fn get_acls(
-        &self,
-        request: GetAclsRequest,
-    ) -> impl Future<Output = GetAclsResponse> + Send {
+    fn get_acls(&self, request: GetAclsRequest) -> impl Future<Output = GetAclsResponse> + Send {
         async move { GetAclsResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
@@ -5667,9 +5748,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetLocalDatabaseIndexRequest,
     ) -> impl Future<Output = GetLocalDatabaseIndexResponse> + Send {
-        async move {
-            GetLocalDatabaseIndexResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetLocalDatabaseIndexResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the local user groups
@@ -5682,9 +5761,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListLocalGroupsRequest,
     ) -> impl Future<Output = ListLocalGroupsResponse> + Send {
-        async move {
-            ListLocalGroupsResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ListLocalGroupsResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Create a local user group
@@ -5698,9 +5775,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateLocalGroupRequest,
     ) -> impl Future<Output = CreateLocalGroupResponse> + Send {
-        async move {
-            CreateLocalGroupResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { CreateLocalGroupResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read a local user group
@@ -5712,9 +5787,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetLocalGroupRequest,
     ) -> impl Future<Output = GetLocalGroupResponse> + Send {
-        async move {
-            GetLocalGroupResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetLocalGroupResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Change a local user group
@@ -5729,9 +5802,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceLocalGroupRequest,
     ) -> impl Future<Output = ReplaceLocalGroupResponse> + Send {
-        async move {
-            ReplaceLocalGroupResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ReplaceLocalGroupResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Delete a local user group
@@ -5744,9 +5815,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteLocalGroupRequest,
     ) -> impl Future<Output = DeleteLocalGroupResponse> + Send {
-        async move {
-            DeleteLocalGroupResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { DeleteLocalGroupResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the local users
@@ -5760,9 +5829,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListLocalUsersRequest,
     ) -> impl Future<Output = ListLocalUsersResponse> + Send {
-        async move {
-            ListLocalUsersResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ListLocalUsersResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Create a local user
@@ -5777,9 +5844,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateLocalUserRequest,
     ) -> impl Future<Output = CreateLocalUserResponse> + Send {
-        async move {
-            CreateLocalUserResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { CreateLocalUserResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read a local user
@@ -5791,9 +5856,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetLocalUserRequest,
     ) -> impl Future<Output = GetLocalUserResponse> + Send {
-        async move {
-            GetLocalUserResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetLocalUserResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Change a local user
@@ -5807,9 +5870,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceLocalUserRequest,
     ) -> impl Future<Output = ReplaceLocalUserResponse> + Send {
-        async move {
-            ReplaceLocalUserResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ReplaceLocalUserResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Delete a local user
@@ -5823,9 +5884,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteLocalUserRequest,
     ) -> impl Future<Output = DeleteLocalUserResponse> + Send {
-        async move {
-            DeleteLocalUserResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { DeleteLocalUserResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Log in and obtain a session cookie
@@ -5840,9 +5899,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: AuthenticateRequest,
     ) -> impl Future<Output = AuthenticateResponse> + Send {
-        async move {
-            AuthenticateResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { AuthenticateResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read a stored X.509 certificate
@@ -5856,9 +5913,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetX509CertificateRequest,
     ) -> impl Future<Output = GetX509CertificateResponse> + Send {
-        async move {
-            GetX509CertificateResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetX509CertificateResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read a stored private key
@@ -5871,9 +5926,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetPrivateKeyRequest,
     ) -> impl Future<Output = GetPrivateKeyResponse> + Send {
-        async move {
-            GetPrivateKeyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetPrivateKeyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the top-level configuration areas
@@ -5887,9 +5940,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetConfigurationIndexRequest,
     ) -> impl Future<Output = GetConfigurationIndexResponse> + Send {
-        async move {
-            GetConfigurationIndexResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetConfigurationIndexResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the local services
@@ -5902,9 +5953,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetLocalServicesIndexRequest,
     ) -> impl Future<Output = GetLocalServicesIndexResponse> + Send {
-        async move {
-            GetLocalServicesIndexResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetLocalServicesIndexResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the management settings
@@ -5917,9 +5966,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetManagementIndexRequest,
     ) -> impl Future<Output = GetManagementIndexResponse> + Send {
-        async move {
-            GetManagementIndexResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetManagementIndexResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the authentication and access control settings
@@ -5933,9 +5980,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetAaaIndexRequest,
     ) -> impl Future<Output = GetAaaIndexResponse> + Send {
-        async move {
-            GetAaaIndexResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetAaaIndexResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the policy collections
@@ -5948,9 +5993,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetPoliciesIndexRequest,
     ) -> impl Future<Output = GetPoliciesIndexResponse> + Send {
-        async move {
-            GetPoliciesIndexResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetPoliciesIndexResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the firmware management endpoints
@@ -5964,9 +6007,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetFirmwareIndexRequest,
     ) -> impl Future<Output = GetFirmwareIndexResponse> + Send {
-        async move {
-            GetFirmwareIndexResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetFirmwareIndexResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the firmware slots
@@ -5980,9 +6021,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListFirmwareSlotsRequest,
     ) -> impl Future<Output = ListFirmwareSlotsResponse> + Send {
-        async move {
-            ListFirmwareSlotsResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ListFirmwareSlotsResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read a firmware slot
@@ -5994,9 +6033,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetFirmwareSlotRequest,
     ) -> impl Future<Output = GetFirmwareSlotResponse> + Send {
-        async move {
-            GetFirmwareSlotResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetFirmwareSlotResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Delete the firmware image in a slot
@@ -6009,9 +6046,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteFirmwareSlotRequest,
     ) -> impl Future<Output = DeleteFirmwareSlotResponse> + Send {
-        async move {
-            DeleteFirmwareSlotResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { DeleteFirmwareSlotResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Check whether the appliance could upgrade to a firmware image
@@ -6026,9 +6061,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: TestFirmwareRequest,
     ) -> impl Future<Output = TestFirmwareResponse> + Send {
-        async move {
-            TestFirmwareResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { TestFirmwareResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read the health of the appliance
@@ -6044,9 +6077,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetHealthStatusRequest,
     ) -> impl Future<Output = GetHealthStatusResponse> + Send {
-        async move {
-            GetHealthStatusResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetHealthStatusResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read the state of the indexer service
@@ -6059,9 +6090,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetIndexerDashboardRequest,
     ) -> impl Future<Output = GetIndexerDashboardResponse> + Send {
-        async move {
-            GetIndexerDashboardResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetIndexerDashboardResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read the status of every node of the cluster
@@ -6075,9 +6104,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetClusterStatusRequest,
     ) -> impl Future<Output = GetClusterStatusResponse> + Send {
-        async move {
-            GetClusterStatusResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetClusterStatusResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read basic facts about the appliance
@@ -6088,10 +6115,7 @@ pub trait Api: Send + Sync + 'static {
     /// session. Handy as a liveness probe.
     ///
     /// `GET /api/info` Documented for SPS 5.x, 6.x.
-    fn get_info(
-        &self,
-        request: GetInfoRequest,
-    ) -> impl Future<Output = GetInfoResponse> + Send {
+    fn get_info(&self, request: GetInfoRequest) -> impl Future<Output = GetInfoResponse> + Send {
         async move { GetInfoResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
@@ -6108,11 +6132,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListIntegratedProductsRequest,
     ) -> impl Future<Output = ListIntegratedProductsResponse> + Send {
-        async move {
-            ListIntegratedProductsResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { ListIntegratedProductsResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read the cluster interface settings
@@ -6126,9 +6146,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetClusterInterfaceRequest,
     ) -> impl Future<Output = GetClusterInterfaceResponse> + Send {
-        async move {
-            GetClusterInterfaceResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetClusterInterfaceResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Change the cluster interface settings
@@ -6142,11 +6160,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceClusterInterfaceRequest,
     ) -> impl Future<Output = ReplaceClusterInterfaceResponse> + Send {
-        async move {
-            ReplaceClusterInterfaceResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { ReplaceClusterInterfaceResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read the system backup setting
@@ -6159,9 +6173,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetSystemBackupRequest,
     ) -> impl Future<Output = GetSystemBackupResponse> + Send {
-        async move {
-            GetSystemBackupResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetSystemBackupResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Choose the backup policy for system backups
@@ -6175,9 +6187,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceSystemBackupRequest,
     ) -> impl Future<Output = ReplaceSystemBackupResponse> + Send {
-        async move {
-            ReplaceSystemBackupResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ReplaceSystemBackupResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read the encryption settings of system backups
@@ -6192,9 +6202,9 @@ pub trait Api: Send + Sync + 'static {
         request: GetExportedConfigurationEncryptionRequest,
     ) -> impl Future<Output = GetExportedConfigurationEncryptionResponse> + Send {
         async move {
-            GetExportedConfigurationEncryptionResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
+            GetExportedConfigurationEncryptionResponse::from(ApiError::not_implemented(
+                &request.href,
+            ))
         }
     }
 
@@ -6210,9 +6220,9 @@ pub trait Api: Send + Sync + 'static {
         request: ReplaceExportedConfigurationEncryptionRequest,
     ) -> impl Future<Output = ReplaceExportedConfigurationEncryptionResponse> + Send {
         async move {
-            ReplaceExportedConfigurationEncryptionResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
+            ReplaceExportedConfigurationEncryptionResponse::from(ApiError::not_implemented(
+                &request.href,
+            ))
         }
     }
 
@@ -6229,9 +6239,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreatePasswordRequest,
     ) -> impl Future<Output = CreatePasswordResponse> + Send {
-        async move {
-            CreatePasswordResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { CreatePasswordResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read a password object
@@ -6244,9 +6252,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetPasswordRequest,
     ) -> impl Future<Output = GetPasswordResponse> + Send {
-        async move {
-            GetPasswordResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetPasswordResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the archive/cleanup policies
@@ -6260,11 +6266,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListArchiveCleanupPoliciesRequest,
     ) -> impl Future<Output = ListArchiveCleanupPoliciesResponse> + Send {
-        async move {
-            ListArchiveCleanupPoliciesResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { ListArchiveCleanupPoliciesResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Create an archive/cleanup policy
@@ -6278,11 +6280,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = CreateArchiveCleanupPolicyResponse> + Send {
-        async move {
-            CreateArchiveCleanupPolicyResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { CreateArchiveCleanupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read an archive/cleanup policy
@@ -6296,11 +6294,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = GetArchiveCleanupPolicyResponse> + Send {
-        async move {
-            GetArchiveCleanupPolicyResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { GetArchiveCleanupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Change an archive/cleanup policy
@@ -6315,9 +6309,7 @@ pub trait Api: Send + Sync + 'static {
         request: ReplaceArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = ReplaceArchiveCleanupPolicyResponse> + Send {
         async move {
-            ReplaceArchiveCleanupPolicyResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
+            ReplaceArchiveCleanupPolicyResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -6332,11 +6324,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = DeleteArchiveCleanupPolicyResponse> + Send {
-        async move {
-            DeleteArchiveCleanupPolicyResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { DeleteArchiveCleanupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the audit policies
@@ -6350,9 +6338,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListAuditPoliciesRequest,
     ) -> impl Future<Output = ListAuditPoliciesResponse> + Send {
-        async move {
-            ListAuditPoliciesResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ListAuditPoliciesResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Create an audit policy
@@ -6367,9 +6353,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateAuditPolicyRequest,
     ) -> impl Future<Output = CreateAuditPolicyResponse> + Send {
-        async move {
-            CreateAuditPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { CreateAuditPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read an audit policy
@@ -6382,9 +6366,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetAuditPolicyRequest,
     ) -> impl Future<Output = GetAuditPolicyResponse> + Send {
-        async move {
-            GetAuditPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetAuditPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Change an audit policy
@@ -6399,9 +6381,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceAuditPolicyRequest,
     ) -> impl Future<Output = ReplaceAuditPolicyResponse> + Send {
-        async move {
-            ReplaceAuditPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ReplaceAuditPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Delete an audit policy
@@ -6414,9 +6394,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteAuditPolicyRequest,
     ) -> impl Future<Output = DeleteAuditPolicyResponse> + Send {
-        async move {
-            DeleteAuditPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { DeleteAuditPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the backup policies
@@ -6429,9 +6407,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListBackupPoliciesRequest,
     ) -> impl Future<Output = ListBackupPoliciesResponse> + Send {
-        async move {
-            ListBackupPoliciesResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ListBackupPoliciesResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Create a backup policy
@@ -6446,9 +6422,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateBackupPolicyRequest,
     ) -> impl Future<Output = CreateBackupPolicyResponse> + Send {
-        async move {
-            CreateBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { CreateBackupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read a backup policy
@@ -6461,9 +6435,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetBackupPolicyRequest,
     ) -> impl Future<Output = GetBackupPolicyResponse> + Send {
-        async move {
-            GetBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetBackupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Change a backup policy
@@ -6477,9 +6449,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceBackupPolicyRequest,
     ) -> impl Future<Output = ReplaceBackupPolicyResponse> + Send {
-        async move {
-            ReplaceBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { ReplaceBackupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Delete a backup policy
@@ -6493,9 +6463,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteBackupPolicyRequest,
     ) -> impl Future<Output = DeleteBackupPolicyResponse> + Send {
-        async move {
-            DeleteBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { DeleteBackupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the usermapping policies
@@ -6509,11 +6477,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListUsermappingPoliciesRequest,
     ) -> impl Future<Output = ListUsermappingPoliciesResponse> + Send {
-        async move {
-            ListUsermappingPoliciesResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { ListUsermappingPoliciesResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Create a usermapping policy
@@ -6526,11 +6490,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateUsermappingPolicyRequest,
     ) -> impl Future<Output = CreateUsermappingPolicyResponse> + Send {
-        async move {
-            CreateUsermappingPolicyResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { CreateUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Read a usermapping policy
@@ -6543,9 +6503,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetUsermappingPolicyRequest,
     ) -> impl Future<Output = GetUsermappingPolicyResponse> + Send {
-        async move {
-            GetUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Change a usermapping policy
@@ -6559,11 +6517,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceUsermappingPolicyRequest,
     ) -> impl Future<Output = ReplaceUsermappingPolicyResponse> + Send {
-        async move {
-            ReplaceUsermappingPolicyResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { ReplaceUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Delete a usermapping policy
@@ -6576,11 +6530,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteUsermappingPolicyRequest,
     ) -> impl Future<Output = DeleteUsermappingPolicyResponse> + Send {
-        async move {
-            DeleteUsermappingPolicyResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { DeleteUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Close an ongoing session
@@ -6595,11 +6545,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: TerminateActiveSessionRequest,
     ) -> impl Future<Output = TerminateActiveSessionResponse> + Send {
-        async move {
-            TerminateActiveSessionResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { TerminateActiveSessionResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Run the audit data cleanup policies now
@@ -6613,9 +6559,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: RunCleanupNowRequest,
     ) -> impl Future<Output = RunCleanupNowResponse> + Send {
-        async move {
-            RunCleanupNowResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { RunCleanupNowResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Show whether a transaction is open
@@ -6629,9 +6573,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetTransactionRequest,
     ) -> impl Future<Output = GetTransactionResponse> + Send {
-        async move {
-            GetTransactionResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { GetTransactionResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Commit the open transaction
@@ -6646,9 +6588,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CommitTransactionRequest,
     ) -> impl Future<Output = CommitTransactionResponse> + Send {
-        async move {
-            CommitTransactionResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { CommitTransactionResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Open a transaction
@@ -6662,9 +6602,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: OpenTransactionRequest,
     ) -> impl Future<Output = OpenTransactionResponse> + Send {
-        async move {
-            OpenTransactionResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { OpenTransactionResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Roll back the open transaction
@@ -6677,9 +6615,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: RollbackTransactionRequest,
     ) -> impl Future<Output = RollbackTransactionResponse> + Send {
-        async move {
-            RollbackTransactionResponse::from(ApiError::not_implemented(&request.href))
-        }
+        async move { RollbackTransactionResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// List the changes made in the open transaction
@@ -6693,11 +6629,7 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListTransactionChangesRequest,
     ) -> impl Future<Output = ListTransactionChangesResponse> + Send {
-        async move {
-            ListTransactionChangesResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
+        async move { ListTransactionChangesResponse::from(ApiError::not_implemented(&request.href)) }
     }
 }
 
@@ -7252,7 +7184,9 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move {
-            api.get_exported_configuration_encryption(request).await.into_response()
+            api.get_exported_configuration_encryption(request)
+                .await
+                .into_response()
         }
     }
 
@@ -7262,7 +7196,9 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move {
-            api.replace_exported_configuration_encryption(request).await.into_response()
+            api.replace_exported_configuration_encryption(request)
+                .await
+                .into_response()
         }
     }
 
@@ -7287,7 +7223,11 @@ impl<A: Api> Dispatch for Typed<A> {
         request: ListArchiveCleanupPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.list_archive_cleanup_policies(request).await.into_response() }
+        async move {
+            api.list_archive_cleanup_policies(request)
+                .await
+                .into_response()
+        }
     }
 
     fn create_archive_cleanup_policy(
@@ -7295,7 +7235,11 @@ impl<A: Api> Dispatch for Typed<A> {
         request: CreateArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.create_archive_cleanup_policy(request).await.into_response() }
+        async move {
+            api.create_archive_cleanup_policy(request)
+                .await
+                .into_response()
+        }
     }
 
     fn get_archive_cleanup_policy(
@@ -7303,7 +7247,11 @@ impl<A: Api> Dispatch for Typed<A> {
         request: GetArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.get_archive_cleanup_policy(request).await.into_response() }
+        async move {
+            api.get_archive_cleanup_policy(request)
+                .await
+                .into_response()
+        }
     }
 
     fn replace_archive_cleanup_policy(
@@ -7311,7 +7259,11 @@ impl<A: Api> Dispatch for Typed<A> {
         request: ReplaceArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.replace_archive_cleanup_policy(request).await.into_response() }
+        async move {
+            api.replace_archive_cleanup_policy(request)
+                .await
+                .into_response()
+        }
     }
 
     fn delete_archive_cleanup_policy(
@@ -7319,7 +7271,11 @@ impl<A: Api> Dispatch for Typed<A> {
         request: DeleteArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.delete_archive_cleanup_policy(request).await.into_response() }
+        async move {
+            api.delete_archive_cleanup_policy(request)
+                .await
+                .into_response()
+        }
     }
 
     fn list_audit_policies(
@@ -7431,7 +7387,11 @@ impl<A: Api> Dispatch for Typed<A> {
         request: ReplaceUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.replace_usermapping_policy(request).await.into_response() }
+        async move {
+            api.replace_usermapping_policy(request)
+                .await
+                .into_response()
+        }
     }
 
     fn delete_usermapping_policy(
@@ -8374,7 +8334,11 @@ async fn handle_get_exported_configuration_encryption<D: Dispatch>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     match GetExportedConfigurationEncryptionRequest::extract(request).await {
-        Ok(request) => dispatch.get_exported_configuration_encryption(request).await,
+        Ok(request) => {
+            dispatch
+                .get_exported_configuration_encryption(request)
+                .await
+        }
         Err(error) => error.into_response(),
     }
 }
@@ -8384,7 +8348,11 @@ async fn handle_replace_exported_configuration_encryption<D: Dispatch>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     match ReplaceExportedConfigurationEncryptionRequest::extract(request).await {
-        Ok(request) => dispatch.replace_exported_configuration_encryption(request).await,
+        Ok(request) => {
+            dispatch
+                .replace_exported_configuration_encryption(request)
+                .await
+        }
         Err(error) => error.into_response(),
     }
 }
@@ -8681,15 +8649,17 @@ async fn handle_list_transaction_changes<D: Dispatch>(
 
 fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
     axum::Router::new()
-        .route("/api/configuration/aaa/acls", axum::routing::get(handle_get_acls::<D>))
+        .route(
+            "/api/configuration/aaa/acls",
+            axum::routing::get(handle_get_acls::<D>),
+        )
         .route(
             "/api/configuration/aaa/local_database",
             axum::routing::get(handle_get_local_database_index::<D>),
         )
         .route(
             "/api/configuration/aaa/local_database/groups",
-            axum::routing::get(handle_list_local_groups::<D>)
-                .post(handle_create_local_group::<D>),
+            axum::routing::get(handle_list_local_groups::<D>).post(handle_create_local_group::<D>),
         )
         .route(
             "/api/configuration/aaa/local_database/groups/{key}",
@@ -8699,8 +8669,7 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         )
         .route(
             "/api/configuration/aaa/local_database/users",
-            axum::routing::get(handle_list_local_users::<D>)
-                .post(handle_create_local_user::<D>),
+            axum::routing::get(handle_list_local_users::<D>).post(handle_create_local_user::<D>),
         )
         .route(
             "/api/configuration/aaa/local_database/users/{key}",
@@ -8708,7 +8677,10 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
                 .put(handle_replace_local_user::<D>)
                 .delete(handle_delete_local_user::<D>),
         )
-        .route("/api/authentication", axum::routing::get(handle_authenticate::<D>))
+        .route(
+            "/api/authentication",
+            axum::routing::get(handle_authenticate::<D>),
+        )
         .route(
             "/api/configuration/x509/{key}",
             axum::routing::get(handle_get_x509_certificate::<D>),
@@ -8729,12 +8701,18 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/management",
             axum::routing::get(handle_get_management_index::<D>),
         )
-        .route("/api/configuration/aaa", axum::routing::get(handle_get_aaa_index::<D>))
+        .route(
+            "/api/configuration/aaa",
+            axum::routing::get(handle_get_aaa_index::<D>),
+        )
         .route(
             "/api/configuration/policies",
             axum::routing::get(handle_get_policies_index::<D>),
         )
-        .route("/api/firmware", axum::routing::get(handle_get_firmware_index::<D>))
+        .route(
+            "/api/firmware",
+            axum::routing::get(handle_get_firmware_index::<D>),
+        )
         .route(
             "/api/firmware/slots",
             axum::routing::get(handle_list_firmware_slots::<D>),
@@ -8744,13 +8722,22 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             axum::routing::get(handle_get_firmware_slot::<D>)
                 .delete(handle_delete_firmware_slot::<D>),
         )
-        .route("/api/firmware/test", axum::routing::post(handle_test_firmware::<D>))
-        .route("/api/health_status", axum::routing::get(handle_get_health_status::<D>))
+        .route(
+            "/api/firmware/test",
+            axum::routing::post(handle_test_firmware::<D>),
+        )
+        .route(
+            "/api/health_status",
+            axum::routing::get(handle_get_health_status::<D>),
+        )
         .route(
             "/api/indexer/dashboard",
             axum::routing::get(handle_get_indexer_dashboard::<D>),
         )
-        .route("/api/cluster/status", axum::routing::get(handle_get_cluster_status::<D>))
+        .route(
+            "/api/cluster/status",
+            axum::routing::get(handle_get_cluster_status::<D>),
+        )
         .route("/api/info", axum::routing::get(handle_get_info::<D>))
         .route(
             "/api/integrated_products",
