@@ -97,12 +97,18 @@ fn configure(cli: Cli) -> Result<ServeConfig, String> {
 async fn run(cli: Cli) -> Result<(), String> {
     let config = configure(cli)?;
     let users: Vec<String> = config.engine.users.iter().map(|u| u.name.clone()).collect();
+    let (default_name, default_password) = config::DEFAULT_LOOPBACK_USER;
+    let defaulted = matches!(config.engine.users.as_slice(),
+        [only] if only.name == default_name && only.password == default_password);
     let (server, _) = serve(config).await.map_err(|e| e.to_string())?;
     println!(
         "fake SPS listening on {} (users: {})",
         server.url(),
         users.join(", ")
     );
+    if defaulted {
+        println!("log in as {default_name}/{default_password} (loopback-only default; --user sets your own)");
+    }
     match tokio::signal::ctrl_c().await {
         Ok(()) => server.shutdown().await,
         // No signal handling available: run until killed.
