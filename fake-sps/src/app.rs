@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use sps_server::{RawApi, RawRequest, RawResponse, OPERATIONS};
 
-use crate::engine::{Engine, EngineConfig, ACTIVE_SESSIONS_HREF};
+use crate::engine::{Engine, EngineConfig, ACTIVE_SESSIONS_HREF, FIRMWARE_TEST_HREF};
 use crate::meta::TRANSACTION_HREF;
 use crate::seed::{self, SpecError};
 use crate::server::{serve_router, ServeError, ServerHandle, TlsFiles};
@@ -117,6 +117,38 @@ async fn session_id_missing(mut request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Largest firmware-test body the rewrite below reads; the real requests are a few bytes.
+const MAX_ACTION_BODY: usize = 64 * 1024;
+
+/// SPS answers a firmware test without `slot_id` with 400 `IncompleteRequestBodyError`, but the
+/// spec's request schema requires the field, so the generated router would answer
+/// `InvalidRequestBody` first. A JSON object without `slot_id` is handed on with an empty one,
+/// which the engine reports as missing after the session check.
+async fn slot_id_missing(request: Request, next: Next) -> Response {
+    let is_test = request.method() == Method::POST && request.uri().path() == FIRMWARE_TEST_HREF;
+    if !is_test {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ACTION_BODY).await else {
+        // Too large or broken: let the router report it as it would any bad body.
+        return next
+            .run(Request::from_parts(parts, axum::body::Body::empty()))
+            .await;
+    };
+    let bytes = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(mut object)) if !object.contains_key("slot_id") => {
+            object.insert("slot_id".into(), Value::String(String::new()));
+            let patched = Value::Object(object).to_string().into_bytes();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            patched.into()
+        }
+        _ => bytes,
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
 /// Starts the fake appliance; returns once it listens.
 pub async fn serve(config: ServeConfig) -> Result<(ServerHandle, Arc<FakeSps>), ServeError> {
     let spec = match config.spec {
@@ -126,7 +158,8 @@ pub async fn serve(config: ServeConfig) -> Result<(ServerHandle, Arc<FakeSps>), 
     let fake = Arc::new(FakeSps::new(&spec, config.engine)?);
     let router = sps_server::raw_router(fake.clone())
         .layer(axum::middleware::from_fn(require_content_length))
-        .layer(axum::middleware::from_fn(session_id_missing));
+        .layer(axum::middleware::from_fn(session_id_missing))
+        .layer(axum::middleware::from_fn(slot_id_missing));
     let handle = serve_router(config.listen, config.tls.as_ref(), router).await?;
     Ok((handle, fake))
 }

@@ -29,6 +29,8 @@ pub const CHANGES_HREF: &str = "/api/transaction/changes";
 pub const ACTIVE_SESSIONS_HREF: &str = "/api/active-sessions";
 /// Firmware slots collection.
 pub const FIRMWARE_SLOTS_HREF: &str = "/api/firmware/slots";
+/// Runs the upgrade checks against a firmware slot.
+pub const FIRMWARE_TEST_HREF: &str = "/api/firmware/test";
 /// The sample recorded-session id from the active-sessions documentation.
 pub const SAMPLE_ACTIVE_SESSION: &str = "svc/rpokH8fD9kx6CaxNLznKx2/test:12";
 
@@ -257,7 +259,7 @@ impl Engine {
             ("GET", CHANGES_HREF) => return Ok(self.changes(state, op, &caller)),
             ("POST", PASSWORDS_HREF) => return self.create_password(state, req, &caller),
             ("DELETE", ACTIVE_SESSIONS_HREF) => return self.close_active_session(state, req),
-            ("POST", "/api/firmware/test" | "/api/firmware/upgrade") => {
+            ("POST", FIRMWARE_TEST_HREF | "/api/firmware/upgrade") => {
                 return self.firmware_action(state, req, &caller)
             }
             _ => {}

@@ -109,12 +109,34 @@ async fn run(cli: Cli) -> Result<(), String> {
     if defaulted {
         println!("log in as {default_name}/{default_password} (loopback-only default; --user sets your own)");
     }
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => server.shutdown().await,
-        // No signal handling available: run until killed.
-        Err(_) => server.wait().await,
-    }
+    stop_requested().await;
+    server.shutdown().await;
     Ok(())
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM (how scripts and service managers stop a process).
+async fn stop_requested() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No handler could be installed: only the other signal (or a kill) stops us.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    () = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => interrupt.await,
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await;
 }
 
 fn main() -> ExitCode {

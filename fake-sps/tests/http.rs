@@ -192,6 +192,45 @@ async fn login_cookie_and_a_transaction_over_http() {
     let closed = send(addr, "DELETE", sample, &session, "").await;
     assert_eq!(closed.status, 200, "{:?}", closed.body);
 
+    // Firmware test: a missing slot_id is IncompleteRequestBodyError, as documented; the
+    // session check comes first.
+    let anonymous = send(
+        addr,
+        "POST",
+        "/api/firmware/test",
+        "Content-Type: application/json\r\nContent-Length: 2\r\n",
+        "{}",
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+    let no_slot = send(
+        addr,
+        "POST",
+        "/api/firmware/test",
+        &json_head(&cookie, "{}"),
+        "{}",
+    )
+    .await;
+    assert_eq!(
+        (no_slot.status, no_slot.body["error"]["type"].as_str()),
+        (400, Some("IncompleteRequestBodyError"))
+    );
+    let slot = r#"{"slot_id": 1}"#;
+    let tested = send(
+        addr,
+        "POST",
+        "/api/firmware/test",
+        &json_head(&cookie, slot),
+        slot,
+    )
+    .await;
+    assert_eq!(
+        (tested.status, tested.body["key"].as_str()),
+        (200, Some("1")),
+        "{:?}",
+        tested.body
+    );
+
     // Malformed input is answered by the generated router with the API's error body.
     let broken = send(
         addr,
