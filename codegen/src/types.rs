@@ -86,6 +86,7 @@ rust-version = "1.80"
 license = "MIT OR Apache-2.0"
 description = {description:?}
 readme = "README.md"
+documentation = "https://docs.rs/{name}"
 keywords = ["sps", "safeguard", "openapi", "serde"]
 categories = ["api-bindings"]
 

@@ -246,7 +246,7 @@ impl<'a> Lowerer<'a> {
                 self.error(pointer, message);
                 TypeKind::Alias(TypeRef::Value)
             }
-            _ => TypeKind::Alias(self.inline_shape(schema, &view, shape, pointer, &name)),
+            _ => TypeKind::Alias(self.inline_shape(&view, shape, pointer, &name)),
         };
         self.push_type(
             name,
@@ -293,20 +293,18 @@ impl<'a> Lowerer<'a> {
                 self.error(pointer, message);
                 TypeRef::Value
             }
-            _ => self.inline_shape(schema, &view, shape, pointer, hint),
+            _ => self.inline_shape(&view, shape, pointer, hint),
         }
     }
 
     /// Scalars, arrays, maps and free-form values.
     fn inline_shape(
         &mut self,
-        schema: &'a Schema,
         view: &View<'a>,
         shape: Shape,
         pointer: &str,
         hint: &str,
     ) -> TypeRef {
-        let _ = schema;
         match shape {
             Shape::String => TypeRef::String,
             Shape::Integer { int32: true } => TypeRef::I32,
