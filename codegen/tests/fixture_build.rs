@@ -1,7 +1,7 @@
 //! Compiles what the fixtures generate: all of them go into one throwaway cargo workspace under
 //! `target/fixture-build/` (its own target directory, so it never waits on the outer build), which
-//! must pass `cargo check`; then the behaviour tests in `tests/fixture_checks/` run against the
-//! generated types crates.
+//! must pass `cargo check`, clippy and rustdoc with warnings denied; then the behaviour tests in
+//! `tests/fixture_checks/` run against the generated types crates.
 
 mod common;
 
@@ -82,28 +82,35 @@ fn fixtures_compile_and_behave() {
     fs::write(build.join("Cargo.toml"), manifest).unwrap_or_else(|e| panic!("{e}"));
     fs::copy(root.join("Cargo.lock"), build.join("Cargo.lock")).unwrap_or_else(|e| panic!("{e}"));
 
+    let workspace: &[String] = &[];
     cargo(
         &build,
-        &args(&["check", "--offline", "--workspace", "--quiet"], &[], &[]),
+        &args(
+            &["check", "--offline", "--workspace", "--quiet"],
+            workspace,
+            &[],
+        ),
         &[],
     );
-    // The types crates must be clippy- and rustdoc-clean for every construct.
-    let types_packages: Vec<String> = FIXTURES
-        .iter()
-        .map(|n| format!("fixture-{n}-types"))
-        .collect();
-    let clippy = args(
-        &["clippy", "--offline", "--quiet", "--all-targets"],
-        &types_packages,
-        &["--", "-D", "warnings"],
-    );
-    cargo(&build, &clippy, &[]);
-    let doc = args(
-        &["doc", "--offline", "--quiet", "--no-deps"],
-        &types_packages,
+    // Every generated crate must be clippy- and rustdoc-clean for every construct.
+    let clippy = [
+        "clippy",
+        "--offline",
+        "--quiet",
+        "--workspace",
+        "--all-targets",
+    ];
+    cargo(
+        &build,
+        &args(&clippy, workspace, &["--", "-D", "warnings"]),
         &[],
     );
-    cargo(&build, &doc, &[("RUSTDOCFLAGS", "-D warnings")]);
+    let doc = ["doc", "--offline", "--quiet", "--workspace", "--no-deps"];
+    cargo(
+        &build,
+        &args(&doc, workspace, &[]),
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    );
     let test = args(
         &["test", "--offline", "--quiet", "--test", "behaviour"],
         &check_packages,
