@@ -24,4 +24,6 @@ pub mod store;
 pub mod transaction;
 pub mod tree;
 
+pub use app::{serve, ServeConfig};
 pub use engine::{Engine, EngineConfig};
+pub use server::ServerHandle;
