@@ -44,6 +44,7 @@ pub fn run(args: &[String]) -> crate::Result {
         millis(times[0]),
         millis(times[times.len() - 1])
     );
+    stages(&root, runs)?;
 
     println!("\ngenerated code (lines):");
     let mut per_crate: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -74,6 +75,36 @@ pub fn run(args: &[String]) -> crate::Result {
             seconds(elapsed)
         );
     }
+    Ok(())
+}
+
+/// Median time of each stage, to see where generation time goes.
+fn stages(root: &Path, runs: usize) -> crate::Result {
+    let mut load = Vec::new();
+    let mut lower = Vec::new();
+    let mut emit = Vec::new();
+    let config = codegen::Config::default();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let spec = codegen::spec::load_dir(&root.join("spec")).map_err(|d| format!("{d:?}"))?;
+        load.push(start.elapsed());
+        let start = Instant::now();
+        let model = codegen::model::lower(&spec).map_err(|d| format!("{d:?}"))?;
+        lower.push(start.elapsed());
+        let start = Instant::now();
+        codegen::generate_from_model(&model, &config).map_err(|d| format!("{d:?}"))?;
+        emit.push(start.elapsed());
+    }
+    let median = |mut times: Vec<Duration>| {
+        times.sort();
+        millis(times[times.len() / 2])
+    };
+    println!(
+        "  stages (median): load + bundle {}, lower {}, emit (quote + prettyplease + rustfmt) {}",
+        median(load),
+        median(lower),
+        median(emit)
+    );
     Ok(())
 }
 
