@@ -1316,7 +1316,7 @@ impl Client {
     ///
     /// Starts a configuration transaction and locks the configuration for this user, as editing it in
     /// the web interface would. The request has no body but must still carry a `Content-Length` header
-    /// (0). Opening explicitly is optional: the first configuration write opens one too.
+    /// (0). Only one session can hold the lock at a time.
     ///
     /// `POST /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
     pub async fn open_transaction(

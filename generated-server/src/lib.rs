@@ -588,7 +588,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("service"),
         transaction_required: false,
         session_required: true,
-        statuses: &[200, 401, 403, 411],
+        statuses: &[200, 401, 403, 409, 411],
     },
     OperationInfo {
         operation_id: "rollback_transaction",
@@ -877,8 +877,9 @@ pub enum CreateLocalGroupResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -1048,8 +1049,9 @@ pub enum ReplaceLocalGroupResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -1132,8 +1134,9 @@ pub enum DeleteLocalGroupResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -1287,8 +1290,9 @@ pub enum CreateLocalUserResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -1457,8 +1461,9 @@ pub enum ReplaceLocalUserResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -1545,8 +1550,9 @@ pub enum DeleteLocalUserResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -3017,8 +3023,9 @@ pub enum ReplaceClusterInterfaceResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -3173,8 +3180,9 @@ pub enum ReplaceSystemBackupResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -3336,8 +3344,9 @@ pub enum ReplaceExportedConfigurationEncryptionResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -3422,8 +3431,9 @@ pub enum CreatePasswordResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -3659,8 +3669,9 @@ pub enum CreateArchiveCleanupPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -3831,8 +3842,9 @@ pub enum ReplaceArchiveCleanupPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -3915,8 +3927,9 @@ pub enum DeleteArchiveCleanupPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -4070,8 +4083,9 @@ pub enum CreateAuditPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -4240,8 +4254,9 @@ pub enum ReplaceAuditPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -4324,8 +4339,9 @@ pub enum DeleteAuditPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -4479,8 +4495,9 @@ pub enum CreateBackupPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -4650,8 +4667,9 @@ pub enum ReplaceBackupPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -4734,8 +4752,9 @@ pub enum DeleteBackupPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -4897,8 +4916,9 @@ pub enum CreateUsermappingPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -5069,8 +5089,9 @@ pub enum ReplaceUsermappingPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -5153,8 +5174,9 @@ pub enum DeleteUsermappingPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -5477,8 +5499,9 @@ pub enum CommitTransactionResponse {
     /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
     /// operation.
     Unauthorized(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// `422`: The appliance could not apply the committed configuration.
     TransactionProcessingError(types::ErrorResponse),
@@ -5554,6 +5577,10 @@ pub enum OpenTransactionResponse {
     /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
     /// operation.
     Unauthorized(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
     /// `411`: The request carried no `Content-Length` header. This answer comes from the HTTP layer and
     /// has no API error body.
     LengthRequired,
@@ -5569,6 +5596,7 @@ impl axum::response::IntoResponse for OpenTransactionResponse {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
             Self::LengthRequired => runtime::empty_response(411, Vec::new()),
             Self::Error(error) => error.into_response(),
         }
@@ -5625,8 +5653,9 @@ pub enum RollbackTransactionResponse {
     /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
     /// operation.
     Unauthorized(types::ErrorResponse),
-    /// `409`: The operation needs an open configuration transaction and there is none; open one with
-    /// `POST /api/transaction` and retry.
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
     NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
@@ -6595,7 +6624,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Starts a configuration transaction and locks the configuration for this user, as editing it in
     /// the web interface would. The request has no body but must still carry a `Content-Length` header
-    /// (0). Opening explicitly is optional: the first configuration write opens one too.
+    /// (0). Only one session can hold the lock at a time.
     ///
     /// `POST /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
     fn open_transaction(

@@ -2071,6 +2071,7 @@ pub type Password = indexmap::IndexMap<String, serde_json::Value>;
 
 /// A secret to store. Newer appliances also accept a precomputed hash instead of the plain text;
 /// its field name is not documented, so it is not declared here (extra fields are sent as given).
+/// An empty object stores nothing and is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PasswordCreate {
     /// The password in plain text.
