@@ -790,7 +790,9 @@ struct ObjectParts<'a> {
 fn variant_name_for(type_ref: &TypeRef, union_name: &str) -> String {
     match type_ref {
         TypeRef::Named(name) => match name.strip_prefix(union_name) {
-            Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => rest.to_string(),
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                naming::type_name(rest)
+            }
             _ => name.clone(),
         },
         TypeRef::String => "String".into(),
@@ -809,4 +811,25 @@ pub(super) fn json_media(content: &IndexMap<String, MediaType>) -> Option<(&Stri
         .iter()
         .find(|(k, _)| k.as_str() == "application/json")
         .or_else(|| content.iter().find(|(k, _)| k.contains("json")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untagged_variant_names() {
+        let named = |n: &str| TypeRef::Named(n.to_string());
+        assert_eq!(
+            variant_name_for(&named("ReferenceObject"), "Reference"),
+            "Object"
+        );
+        assert_eq!(variant_name_for(&named("FooSelf"), "Foo"), "Self_");
+        assert_eq!(variant_name_for(&named("Foobar"), "Foo"), "Foobar");
+        assert_eq!(variant_name_for(&named("Other"), "Foo"), "Other");
+        assert_eq!(
+            variant_name_for(&TypeRef::Array(Box::new(TypeRef::Bool)), "Foo"),
+            "List"
+        );
+    }
 }
