@@ -707,15 +707,18 @@ impl Engine {
     }
 
     fn firmware_action(&self, state: &State, req: &RawRequest, caller: &Caller) -> Reply {
-        let slot = req
-            .body
-            .as_ref()
-            .and_then(|b| b.get("slot_id"))
-            .and_then(|s| match s {
-                Value::String(s) if !s.is_empty() => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            });
+        let slot = match req.body.as_ref().and_then(|b| b.get("slot_id")) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
+            // The router does not enforce `SlotId`'s bounds (`minimum`, `pattern`); a value
+            // outside them names no slot and must not be echoed into the 404 details, whose
+            // `resource` is a `SlotId` too.
+            Some(value) => Some(slot_number(value).ok_or_else(|| {
+                ApiError::invalid_body(
+                    "slot_id must be a non-negative integer or a string of digits",
+                )
+            })?),
+        };
         let Some(slot) = slot else {
             return Err(ApiError::incomplete_body(&["slot_id"]));
         };
@@ -741,6 +744,17 @@ impl Engine {
             }
         }
         Ok(response)
+    }
+}
+
+/// The slot number of a `SlotId` value (a non-negative integer or a string of digits).
+fn slot_number(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => n.as_u64().map(|n| n.to_string()),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(s.clone())
+        }
+        _ => None,
     }
 }
 

@@ -797,6 +797,20 @@ fn firmware_test_checks_its_slot() {
         empty.body.as_ref().map(|b| &b["error"]["details"]),
         Some(&json!({"mount_point": "/firmware/test", "resource": "2"}))
     );
+    // Values outside `SlotId` name no slot: refused, not echoed into a 404.
+    for bad in [json!(-1), json!(1.5), json!("-1"), json!("1a"), json!(true)] {
+        let refused = f.call(
+            "POST",
+            "/api/firmware/test",
+            Some(&s),
+            Some(json!({ "slot_id": bad })),
+        );
+        assert_eq!(
+            (refused.status, error_type(&refused)),
+            (400, "InvalidRequestBody"),
+            "slot_id {bad}"
+        );
+    }
     let ok = f.ok(
         200,
         "POST",
