@@ -234,6 +234,9 @@ fn lib_tokens(model: &Model) -> TokenStream {
     }
 }
 
+/// Examples longer than this (pretty-printed) are left out of the rustdoc.
+const MAX_EXAMPLE_LINES: usize = 40;
+
 fn type_doc(def: &TypeDef) -> TokenStream {
     let mut text = def.description.clone().unwrap_or_default();
     if text.is_empty() {
@@ -244,7 +247,9 @@ fn type_doc(def: &TypeDef) -> TokenStream {
     }
     let mut docs = doc_attrs(&text);
     if let Some(example) = def.examples.first() {
-        if let Ok(pretty) = serde_json::to_string_pretty(example) {
+        // Long examples would bury the type's documentation; the spec still has them.
+        let pretty = serde_json::to_string_pretty(example).ok();
+        if let Some(pretty) = pretty.filter(|p| p.lines().count() <= MAX_EXAMPLE_LINES) {
             let block = format!("Example:\n\n```json\n{pretty}\n```");
             let lines: Vec<String> = std::iter::once(String::new())
                 .chain(block.lines().map(|l| format!(" {l}")))
