@@ -39,8 +39,11 @@ impl CrateConfig {
 /// The three generated crates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    /// The serde types crate (`sps-types`).
     pub types: CrateConfig,
+    /// The HTTP client crate (`sps-client`).
     pub client: CrateConfig,
+    /// The axum server-stub crate (`sps-server`).
     pub server: CrateConfig,
 }
 

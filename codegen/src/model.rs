@@ -32,6 +32,7 @@ pub struct Example {
     pub pointer: String,
     /// The type the value should decode into.
     pub type_ref: TypeRef,
+    /// The example value.
     pub value: serde_json::Value,
 }
 
@@ -53,8 +54,11 @@ impl Model {
 /// `info` of the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Info {
+    /// `info.title`.
     pub title: String,
+    /// `info.version` (the API description's version).
     pub version: String,
+    /// `info.description`.
     pub description: Option<String>,
 }
 
@@ -163,6 +167,7 @@ pub struct Field {
     pub nullable: bool,
     /// Whether the value is boxed (a type that contains itself).
     pub boxed: bool,
+    /// `description` of the property (trimmed).
     pub description: Option<String>,
 }
 
@@ -208,9 +213,19 @@ pub enum Payload {
     /// Nothing besides the tag.
     Unit,
     /// Only the required property `field` (wire name) besides the tag.
-    Value { field: String, type_ref: TypeRef },
+    Value {
+        /// Wire name of the value property (`value`).
+        field: String,
+        /// Its type.
+        type_ref: TypeRef,
+    },
     /// The variant's struct; its own tag property (if declared) is left out of it.
-    Struct { type_ref: TypeRef, boxed: bool },
+    Struct {
+        /// The variant's struct.
+        type_ref: TypeRef,
+        /// Whether it is boxed (large payloads, to keep the enum small; recursion).
+        boxed: bool,
+    },
 }
 
 /// One member of a `oneOf` without a discriminator.
@@ -218,6 +233,7 @@ pub enum Payload {
 pub struct UntaggedVariant {
     /// Rust variant name.
     pub rust_name: String,
+    /// The member's type.
     pub type_ref: TypeRef,
     /// Whether the value is boxed (large payloads, to keep the enum small).
     pub boxed: bool,
@@ -226,13 +242,21 @@ pub struct UntaggedVariant {
 /// HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
+    /// `GET`
     Get,
+    /// `PUT`
     Put,
+    /// `POST`
     Post,
+    /// `DELETE`
     Delete,
+    /// `OPTIONS`
     Options,
+    /// `HEAD`
     Head,
+    /// `PATCH`
     Patch,
+    /// `TRACE`
     Trace,
 }
 
@@ -273,6 +297,7 @@ pub struct Operation {
     pub rust_name: String,
     /// PascalCase prefix for the operation's own types (`<TypeName>Request`, `...Response`).
     pub type_name: String,
+    /// HTTP method.
     pub method: Method,
     /// Path template, `{name}` placeholders.
     pub path: String,
@@ -282,6 +307,7 @@ pub struct Operation {
     pub query_params: Vec<Param>,
     /// Header parameters, in document order.
     pub header_params: Vec<Param>,
+    /// The request body, if the operation takes one.
     pub request_body: Option<Body>,
     /// Responses, sorted: numeric statuses ascending, then ranges, then `default`.
     pub responses: Vec<Response>,
@@ -289,6 +315,7 @@ pub struct Operation {
     pub error_type: Option<TypeRef>,
     /// The one body type every 2xx response with a body shares; `None` when they differ or none.
     pub success_type: Option<TypeRef>,
+    /// Which credentials the operation needs (operation `security`, else the root's).
     pub security: Security,
     /// `x-sps-resource` of the path item.
     pub resource: Option<String>,
@@ -296,8 +323,11 @@ pub struct Operation {
     pub transaction_required: bool,
     /// `x-sps-versions`.
     pub versions: Vec<String>,
+    /// `summary` (trimmed).
     pub summary: Option<String>,
+    /// `description` (trimmed).
     pub description: Option<String>,
+    /// `tags`.
     pub tags: Vec<String>,
     /// `deprecated: true`.
     pub deprecated: bool,
@@ -323,15 +353,20 @@ pub struct Param {
     pub name: String,
     /// snake_case Rust field name, unique among the operation's parameters.
     pub rust_name: String,
+    /// The parameter's type (a hoisted enum for an inline `enum`).
     pub type_ref: TypeRef,
+    /// `required` (always true for path parameters).
     pub required: bool,
+    /// `description` (trimmed).
     pub description: Option<String>,
 }
 
 /// A request body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Body {
+    /// The body's type (`<TypeName>Request` when the schema is inline).
     pub type_ref: TypeRef,
+    /// `requestBody.required`.
     pub required: bool,
     /// Media type (`application/json` when the spec offers it).
     pub content_type: String,
@@ -362,16 +397,19 @@ impl Status {
 /// One documented response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
+    /// The status key.
     pub status: Status,
     /// PascalCase variant name, unique per operation: the `components/responses` name when
     /// `$ref`'d (and that response is used for only one status of the operation), else the status
     /// reason phrase (`Ok`, `Created`, `NoContent`, `Conflict`, `Status4xx`, `Default`).
     pub variant: String,
+    /// `description` of the response (trimmed).
     pub description: String,
     /// Body type, if the response has one.
     pub body: Option<TypeRef>,
     /// Media type of the body (`application/json` when the spec offers it).
     pub content_type: Option<String>,
+    /// Documented response headers, in document order.
     pub headers: Vec<Header>,
 }
 
@@ -382,8 +420,11 @@ pub struct Header {
     pub name: String,
     /// snake_case Rust name.
     pub rust_name: String,
+    /// The header's type.
     pub type_ref: TypeRef,
+    /// `required`.
     pub required: bool,
+    /// `description` (trimmed).
     pub description: Option<String>,
 }
 
