@@ -56,6 +56,13 @@ fn objects_keep_required_optional_and_nullable_apart() {
     assert_eq!(flags("label"), (true, true));
     assert_eq!(flags("comment"), (false, false));
     assert_eq!(flags("expires"), (false, true));
+    // Required one-way properties are absent in the other direction.
+    assert_eq!(flags("created"), (false, false));
+    assert_eq!(flags("secret"), (false, false));
+    assert_eq!(
+        field(fields, "created").description.as_deref(),
+        Some("Required, but only in replies.\n\nRead-only: only the appliance sends it.")
+    );
     assert_eq!(field(fields, "count").type_ref, TypeRef::I32);
     assert_eq!(field(fields, "big").type_ref, TypeRef::I64);
     assert_eq!(field(fields, "plain").type_ref, TypeRef::I64);

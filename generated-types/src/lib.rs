@@ -1856,6 +1856,8 @@ pub struct LocalUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Reference>,
     /// When the password was last set, in seconds since the Unix epoch. Not written.
+    ///
+    /// Read-only: only the appliance sends it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_created: Option<i64>,
     /// Properties this version of the types does not know, kept so they are written back.
@@ -2075,6 +2077,8 @@ pub type Password = indexmap::IndexMap<String, serde_json::Value>;
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PasswordCreate {
     /// The password in plain text.
+    ///
+    /// Write-only: the appliance never sends it back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plain: Option<String>,
     /// Properties this version of the types does not know, kept so they are written back.

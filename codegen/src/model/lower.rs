@@ -368,15 +368,22 @@ impl<'a> Lowerer<'a> {
         for (wire_name, (property, property_pointer)) in &parts.properties {
             let hint = format!("{struct_name}{}", naming::pascal(wire_name, "Field"));
             let type_ref = self.type_of(*property, property_pointer, &hint);
-            let (nullable, description) = match property {
+            let (nullable, one_way, description) = match property {
                 SchemaRef::Item(s) => {
                     let view = View::of(s);
                     let referenced_nullable = view
                         .single_all_of_ref()
                         .and_then(|r| self.component_schema(r))
                         .is_some_and(|(target, _)| target.schema_data.nullable);
+                    let data = &s.schema_data;
+                    let one_way = match (data.read_only, data.write_only) {
+                        (true, _) => Some("Read-only: only the appliance sends it."),
+                        (_, true) => Some("Write-only: the appliance never sends it back."),
+                        _ => None,
+                    };
                     (
-                        s.schema_data.nullable || referenced_nullable,
+                        data.nullable || referenced_nullable,
+                        one_way,
                         view.description(),
                     )
                 }
@@ -384,14 +391,21 @@ impl<'a> Lowerer<'a> {
                     let nullable = self
                         .component_schema(reference)
                         .is_some_and(|(t, _)| t.schema_data.nullable);
-                    (nullable, None)
+                    (nullable, None, None)
                 }
+            };
+            // A required read-only (write-only) property is absent from requests (replies), so
+            // one struct for both directions must treat it as optional.
+            let description = match (description, one_way) {
+                (Some(d), Some(note)) if !d.contains(note) => Some(format!("{d}\n\n{note}")),
+                (None, Some(note)) => Some(note.to_string()),
+                (d, _) => d,
             };
             fields.push(Field {
                 wire_name: wire_name.clone(),
                 rust_name: scope.claim(&naming::snake(wire_name, "field")),
                 type_ref,
-                required: parts.required.contains(wire_name),
+                required: parts.required.contains(wire_name) && one_way.is_none(),
                 nullable,
                 boxed: false,
                 description,
