@@ -1,9 +1,9 @@
 //! Formatting, writing and checking generated files.
 //!
-//! Rust sources go through `syn` + `prettyplease`, then rustfmt when it is installed (so that
-//! `cargo fmt --check` agrees), so the output does not depend on how the token streams were
-//! spaced; every file starts with an `@generated` header in its own comment
-//! syntax. [`write_all`] only touches files whose contents changed; [`check_all`] lists what
+//! Rust sources go through `syn` + `prettyplease`, so the output does not depend on how the
+//! token streams were spaced nor on which rustfmt is installed: prettyplease is pinned by
+//! `Cargo.lock`, and each generated crate carries a `rustfmt.toml` that tells `cargo fmt` to leave
+//! it alone. Every file starts with an `@generated` header in its own comment syntax. [`write_all`] only touches files whose contents changed; [`check_all`] lists what
 //! `cargo xtask gen` would change.
 
 use std::collections::BTreeSet;
@@ -37,9 +37,6 @@ impl GeneratedFile {
             .map_err(|e| format!("{}: generated code does not parse: {e}", path.display()))?;
         let body = space_items(&prettyplease::unparse(&file));
         let contents = format!("// {GENERATED}\n\n{body}");
-        // rustfmt has the last word so that `cargo fmt --check` accepts generated crates
-        // (this rustfmt formats `@generated` files too); prettyplease's output is the fallback.
-        let contents = rustfmt(&contents).unwrap_or(contents);
         Ok(GeneratedFile { contents, path })
     }
 
@@ -60,30 +57,16 @@ impl GeneratedFile {
     }
 }
 
-/// Formats Rust source with the toolchain's rustfmt (`$RUSTFMT` or `rustfmt`), edition 2021;
-/// `None` if rustfmt is not available or rejects the code.
-fn rustfmt(code: &str) -> Option<String> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-
-    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
-    let mut child = Command::new(program)
-        .args(["--edition", "2021", "--emit", "stdout"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdin = child.stdin.take()?;
-    let input = code.to_string();
-    // Written from another thread so that a full stdout pipe cannot block the write.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().ok()?;
-    writer.join().ok()?.ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    String::from_utf8(output.stdout).ok()
+/// The `rustfmt.toml` of a generated crate.
+///
+/// rustfmt formats `@generated` files too, and its output changes between toolchains; the
+/// generated code is formatted by prettyplease (pinned), so `cargo fmt` must leave it as it is.
+pub fn rustfmt_config(crate_dir: &Path) -> GeneratedFile {
+    GeneratedFile::with_line_comment(
+        crate_dir.join("rustfmt.toml"),
+        "#",
+        "# Formatted by the generator (prettyplease); cargo fmt leaves this crate alone.\ndisable_all_formatting = true\n",
+    )
 }
 
 /// Puts a blank line between items (prettyplease writes them back to back): after a line that

@@ -95,6 +95,9 @@ pub fn generate_from_model(
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
+    for krate in [&config.types, &config.client, &config.server] {
+        files.push(emit::rustfmt_config(&krate.dir));
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

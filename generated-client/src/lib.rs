@@ -52,10 +52,14 @@ impl Client {
     /// at the next login.
     ///
     /// `GET /api/configuration/aaa/acls` Documented for SPS 6.x, 7.x, 8.0.
-    pub async fn get_acls(&self) -> Result<types::AclsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/aaa/acls");
-        self.send::<types::AclsObject, types::ErrorResponse>(call)
-            .await
+    pub async fn get_acls(
+        &self,
+    ) -> Result<types::AclsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/aaa/acls",
+        );
+        self.send::<types::AclsObject, types::ErrorResponse>(call).await
     }
 
     /// List the parts of the local user database
@@ -71,8 +75,7 @@ impl Client {
             runtime::Method::GET,
             "/api/configuration/aaa/local_database",
         );
-        self.send::<types::IndexList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
     /// List the local user groups
@@ -88,8 +91,7 @@ impl Client {
             runtime::Method::GET,
             "/api/configuration/aaa/local_database/groups",
         );
-        self.send::<types::LocalGroupList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::LocalGroupList, types::ErrorResponse>(call).await
     }
 
     /// Create a local user group
@@ -108,8 +110,7 @@ impl Client {
             "/api/configuration/aaa/local_database/groups",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Read a local user group
@@ -132,8 +133,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::LocalGroupObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::LocalGroupObject, types::ErrorResponse>(call).await
     }
 
     /// Change a local user group
@@ -161,8 +161,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Delete a local user group
@@ -186,8 +185,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::DeletedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// List the local users
@@ -204,8 +202,7 @@ impl Client {
             runtime::Method::GET,
             "/api/configuration/aaa/local_database/users",
         );
-        self.send::<types::LocalUserList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::LocalUserList, types::ErrorResponse>(call).await
     }
 
     /// Create a local user
@@ -225,8 +222,7 @@ impl Client {
             "/api/configuration/aaa/local_database/users",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Read a local user
@@ -249,8 +245,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::LocalUserObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::LocalUserObject, types::ErrorResponse>(call).await
     }
 
     /// Change a local user
@@ -277,8 +272,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Delete a local user
@@ -303,8 +297,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::DeletedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// Log in and obtain a session cookie
@@ -325,8 +318,7 @@ impl Client {
     ) -> Result<types::AuthenticationResult, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/authentication");
         let call = call.basic_auth(runtime::Credentials::new(username, password));
-        self.send::<types::AuthenticationResult, types::ErrorResponse>(call)
-            .await
+        self.send::<types::AuthenticationResult, types::ErrorResponse>(call).await
     }
 
     /// Read a stored X.509 certificate
@@ -348,8 +340,7 @@ impl Client {
             runtime::Method::GET,
             format!("/api/configuration/x509/{}", runtime::encode_segment(key)),
         );
-        self.send::<types::X509CertificateObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::X509CertificateObject, types::ErrorResponse>(call).await
     }
 
     /// Read a stored private key
@@ -368,13 +359,9 @@ impl Client {
     ) -> Result<types::PrivateKeyObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::GET,
-            format!(
-                "/api/configuration/private_keys/{}",
-                runtime::encode_segment(key)
-            ),
+            format!("/api/configuration/private_keys/{}", runtime::encode_segment(key)),
         );
-        self.send::<types::PrivateKeyObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::PrivateKeyObject, types::ErrorResponse>(call).await
     }
 
     /// List the top-level configuration areas
@@ -388,8 +375,7 @@ impl Client {
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/configuration");
-        self.send::<types::IndexList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
     /// List the local services
@@ -401,9 +387,11 @@ impl Client {
     pub async fn get_local_services_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/local_services");
-        self.send::<types::IndexList, types::ErrorResponse>(call)
-            .await
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/local_services",
+        );
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
     /// List the management settings
@@ -415,9 +403,11 @@ impl Client {
     pub async fn get_management_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/management");
-        self.send::<types::IndexList, types::ErrorResponse>(call)
-            .await
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management",
+        );
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
     /// List the authentication and access control settings
@@ -427,10 +417,11 @@ impl Client {
     /// login methods and SAML.
     ///
     /// `GET /api/configuration/aaa` Documented for SPS 6.x, 7.x, 8.0.
-    pub async fn get_aaa_index(&self) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+    pub async fn get_aaa_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/aaa");
-        self.send::<types::IndexList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
     /// List the policy collections
@@ -442,9 +433,11 @@ impl Client {
     pub async fn get_policies_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/policies");
-        self.send::<types::IndexList, types::ErrorResponse>(call)
-            .await
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies",
+        );
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
     /// List the firmware management endpoints
@@ -458,8 +451,7 @@ impl Client {
         &self,
     ) -> Result<types::FirmwareIndex, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/firmware");
-        self.send::<types::FirmwareIndex, types::ErrorResponse>(call)
-            .await
+        self.send::<types::FirmwareIndex, types::ErrorResponse>(call).await
     }
 
     /// List the firmware slots
@@ -473,8 +465,7 @@ impl Client {
         &self,
     ) -> Result<types::FirmwareSlotList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/firmware/slots");
-        self.send::<types::FirmwareSlotList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::FirmwareSlotList, types::ErrorResponse>(call).await
     }
 
     /// Read a firmware slot
@@ -494,8 +485,7 @@ impl Client {
             runtime::Method::GET,
             format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
         );
-        self.send::<types::FirmwareSlotObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::FirmwareSlotObject, types::ErrorResponse>(call).await
     }
 
     /// Delete the firmware image in a slot
@@ -516,8 +506,7 @@ impl Client {
             runtime::Method::DELETE,
             format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
         );
-        self.send::<types::DeletedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// Check whether the appliance could upgrade to a firmware image
@@ -534,8 +523,7 @@ impl Client {
     ) -> Result<types::FirmwareTestResult, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::POST, "/api/firmware/test");
         let call = call.json(body);
-        self.send::<types::FirmwareTestResult, types::ErrorResponse>(call)
-            .await
+        self.send::<types::FirmwareTestResult, types::ErrorResponse>(call).await
     }
 
     /// Read the health of the appliance
@@ -551,8 +539,7 @@ impl Client {
         &self,
     ) -> Result<types::HealthStatusResponse, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/health_status");
-        self.send::<types::HealthStatusResponse, types::ErrorResponse>(call)
-            .await
+        self.send::<types::HealthStatusResponse, types::ErrorResponse>(call).await
     }
 
     /// Read the state of the indexer service
@@ -565,8 +552,7 @@ impl Client {
         &self,
     ) -> Result<types::IndexerDashboard, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/indexer/dashboard");
-        self.send::<types::IndexerDashboard, types::ErrorResponse>(call)
-            .await
+        self.send::<types::IndexerDashboard, types::ErrorResponse>(call).await
     }
 
     /// Read the status of every node of the cluster
@@ -580,8 +566,7 @@ impl Client {
         &self,
     ) -> Result<types::ClusterStatusList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/cluster/status");
-        self.send::<types::ClusterStatusList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::ClusterStatusList, types::ErrorResponse>(call).await
     }
 
     /// Read basic facts about the appliance
@@ -592,10 +577,11 @@ impl Client {
     /// session. Handy as a liveness probe.
     ///
     /// `GET /api/info` Documented for SPS 5.x, 6.x.
-    pub async fn get_info(&self) -> Result<types::InfoObject, Error<types::ErrorResponse>> {
+    pub async fn get_info(
+        &self,
+    ) -> Result<types::InfoObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/info");
-        self.send::<types::InfoObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::InfoObject, types::ErrorResponse>(call).await
     }
 
     /// List the products integrated with the appliance
@@ -611,8 +597,7 @@ impl Client {
         &self,
     ) -> Result<types::IntegratedProductList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/integrated_products");
-        self.send::<types::IntegratedProductList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::IntegratedProductList, types::ErrorResponse>(call).await
     }
 
     /// Read the cluster interface settings
@@ -629,8 +614,7 @@ impl Client {
             runtime::Method::GET,
             "/api/configuration/local_services/cluster",
         );
-        self.send::<types::ClusterInterfaceObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::ClusterInterfaceObject, types::ErrorResponse>(call).await
     }
 
     /// Change the cluster interface settings
@@ -649,8 +633,7 @@ impl Client {
             "/api/configuration/local_services/cluster",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Read the system backup setting
@@ -666,8 +649,7 @@ impl Client {
             runtime::Method::GET,
             "/api/configuration/management/system_backup",
         );
-        self.send::<types::SystemBackupObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::SystemBackupObject, types::ErrorResponse>(call).await
     }
 
     /// Choose the backup policy for system backups
@@ -686,8 +668,7 @@ impl Client {
             "/api/configuration/management/system_backup",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Read the encryption settings of system backups
@@ -699,12 +680,18 @@ impl Client {
     /// 7.x, 8.0.
     pub async fn get_exported_configuration_encryption(
         &self,
-    ) -> Result<types::ExportedConfigurationEncryptionObject, Error<types::ErrorResponse>> {
+    ) -> Result<
+        types::ExportedConfigurationEncryptionObject,
+        Error<types::ErrorResponse>,
+    > {
         let call = runtime::Call::new(
             runtime::Method::GET,
             "/api/configuration/management/exported_configuration_encryption",
         );
-        self.send::<types::ExportedConfigurationEncryptionObject, types::ErrorResponse>(call)
+        self.send::<
+                types::ExportedConfigurationEncryptionObject,
+                types::ErrorResponse,
+            >(call)
             .await
     }
 
@@ -724,8 +711,7 @@ impl Client {
             "/api/configuration/management/exported_configuration_encryption",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Store a password
@@ -741,10 +727,12 @@ impl Client {
         &self,
         body: &types::PasswordCreate,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::POST, "/api/configuration/passwords");
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/passwords",
+        );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Read a password object
@@ -763,13 +751,9 @@ impl Client {
     ) -> Result<types::PasswordObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::GET,
-            format!(
-                "/api/configuration/passwords/{}",
-                runtime::encode_segment(key)
-            ),
+            format!("/api/configuration/passwords/{}", runtime::encode_segment(key)),
         );
-        self.send::<types::PasswordObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::PasswordObject, types::ErrorResponse>(call).await
     }
 
     /// List the archive/cleanup policies
@@ -786,8 +770,7 @@ impl Client {
             runtime::Method::GET,
             "/api/configuration/policies/archive_cleanup_policies",
         );
-        self.send::<types::ArchiveCleanupPolicyList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::ArchiveCleanupPolicyList, types::ErrorResponse>(call).await
     }
 
     /// Create an archive/cleanup policy
@@ -806,8 +789,7 @@ impl Client {
             "/api/configuration/policies/archive_cleanup_policies",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Read an archive/cleanup policy
@@ -832,8 +814,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::ArchiveCleanupPolicyObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::ArchiveCleanupPolicyObject, types::ErrorResponse>(call).await
     }
 
     /// Change an archive/cleanup policy
@@ -860,8 +841,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Delete an archive/cleanup policy
@@ -886,8 +866,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::DeletedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// List the audit policies
@@ -904,8 +883,7 @@ impl Client {
             runtime::Method::GET,
             "/api/configuration/policies/audit_policies",
         );
-        self.send::<types::AuditPolicyList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::AuditPolicyList, types::ErrorResponse>(call).await
     }
 
     /// Create an audit policy
@@ -925,8 +903,7 @@ impl Client {
             "/api/configuration/policies/audit_policies",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Read an audit policy
@@ -950,8 +927,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::AuditPolicyObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::AuditPolicyObject, types::ErrorResponse>(call).await
     }
 
     /// Change an audit policy
@@ -979,8 +955,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Delete an audit policy
@@ -1004,8 +979,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::DeletedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// List the backup policies
@@ -1021,8 +995,7 @@ impl Client {
             runtime::Method::GET,
             "/api/configuration/policies/backup_policies",
         );
-        self.send::<types::BackupPolicyList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::BackupPolicyList, types::ErrorResponse>(call).await
     }
 
     /// Create a backup policy
@@ -1042,8 +1015,7 @@ impl Client {
             "/api/configuration/policies/backup_policies",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Read a backup policy
@@ -1067,8 +1039,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::BackupPolicyObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::BackupPolicyObject, types::ErrorResponse>(call).await
     }
 
     /// Change a backup policy
@@ -1095,8 +1066,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Delete a backup policy
@@ -1121,8 +1091,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::DeletedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// List the usermapping policies
@@ -1139,8 +1108,7 @@ impl Client {
             runtime::Method::GET,
             "/api/configuration/policies/usermapping_policies",
         );
-        self.send::<types::UsermappingPolicyList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::UsermappingPolicyList, types::ErrorResponse>(call).await
     }
 
     /// Create a usermapping policy
@@ -1158,8 +1126,7 @@ impl Client {
             "/api/configuration/policies/usermapping_policies",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Read a usermapping policy
@@ -1183,8 +1150,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::UsermappingPolicyObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::UsermappingPolicyObject, types::ErrorResponse>(call).await
     }
 
     /// Change a usermapping policy
@@ -1211,8 +1177,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
     /// Delete a usermapping policy
@@ -1236,8 +1201,7 @@ impl Client {
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::DeletedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// Close an ongoing session
@@ -1258,10 +1222,9 @@ impl Client {
         id: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::DELETE, "/api/active-sessions");
-        let query: Vec<(&str, String)> = vec![("id", runtime::to_text(&id))];
+        let query: Vec<(&str, String)> = vec![("id", runtime::to_text(& id))];
         let call = call.query(&query);
-        self.send::<types::DeletedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// Run the audit data cleanup policies now
@@ -1275,8 +1238,7 @@ impl Client {
         &self,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::POST, "/api/cleanup/cleanup_now");
-        self.send::<types::DeletedObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// Show whether a transaction is open
@@ -1290,8 +1252,7 @@ impl Client {
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/transaction");
-        self.send::<types::TransactionObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
     /// Commit the open transaction
@@ -1308,8 +1269,7 @@ impl Client {
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::PUT, "/api/transaction");
         let call = call.json(body);
-        self.send::<types::TransactionObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
     /// Open a transaction
@@ -1323,8 +1283,7 @@ impl Client {
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::POST, "/api/transaction");
-        self.send::<types::TransactionObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
     /// Roll back the open transaction
@@ -1337,8 +1296,7 @@ impl Client {
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::DELETE, "/api/transaction");
-        self.send::<types::TransactionObject, types::ErrorResponse>(call)
-            .await
+        self.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
     /// List the changes made in the open transaction
@@ -1352,8 +1310,7 @@ impl Client {
         &self,
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/transaction/changes");
-        self.send::<types::TransactionChangeList, types::ErrorResponse>(call)
-            .await
+        self.send::<types::TransactionChangeList, types::ErrorResponse>(call).await
     }
 }
 
@@ -1366,19 +1323,19 @@ pub struct Transaction {
 
 impl Transaction {
     /// The state of the transaction (open or closed).
-    pub async fn status(&self) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
+    pub async fn status(
+        &self,
+    ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/transaction");
-        self.client
-            .send::<types::TransactionObject, types::ErrorResponse>(call)
-            .await
+        self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
     /// Opens a transaction (the first configuration write would open one too).
-    pub async fn open(&self) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
+    pub async fn open(
+        &self,
+    ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::POST, "/api/transaction");
-        self.client
-            .send::<types::TransactionObject, types::ErrorResponse>(call)
-            .await
+        self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
     /// The changes made in the open transaction so far.
@@ -1404,17 +1361,15 @@ impl Transaction {
         }
         let call = runtime::Call::new(runtime::Method::PUT, "/api/transaction")
             .json(&serde_json::Value::Object(body));
-        self.client
-            .send::<types::TransactionObject, types::ErrorResponse>(call)
-            .await
+        self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
     /// Throws away every change of the open transaction.
-    pub async fn rollback(&self) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
+    pub async fn rollback(
+        &self,
+    ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::DELETE, "/api/transaction");
-        self.client
-            .send::<types::TransactionObject, types::ErrorResponse>(call)
-            .await
+        self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 }
 
@@ -1433,7 +1388,11 @@ impl Client {
     /// Returns `work`'s value, `work`'s error (a failed rollback after it is ignored: the
     /// appliance drops the transaction when the session ends anyway), or the error of
     /// opening or committing.
-    pub async fn in_transaction<T, E, F, Fut>(&self, message: Option<&str>, work: F) -> Result<T, E>
+    pub async fn in_transaction<T, E, F, Fut>(
+        &self,
+        message: Option<&str>,
+        work: F,
+    ) -> Result<T, E>
     where
         F: FnOnce(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, E>>,

@@ -12,11 +12,13 @@ pub use sps_types as types;
 
 pub mod runtime;
 
-pub use runtime::{ApiError, BasicCredentials, OperationInfo, RawApi, RawRequest, RawResponse};
+pub use runtime::{
+    ApiError, BasicCredentials, OperationInfo, RawApi, RawRequest, RawResponse,
+};
 
-use axum::response::IntoResponse;
 use std::future::Future;
 use std::sync::Arc;
+use axum::response::IntoResponse;
 
 /// Name of the session cookie set at login and sent with every call.
 pub const SESSION_COOKIE: &str = "session_id";
@@ -837,12 +839,9 @@ impl CreateLocalGroupRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::LocalGroup>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<types::LocalGroup>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -927,11 +926,7 @@ impl GetLocalGroupRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1008,7 +1003,8 @@ impl ReplaceLocalGroupRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::LocalGroup>(&parts.headers, body, &href).await?;
+        let body = runtime::json_body::<types::LocalGroup>(&parts.headers, body, &href)
+            .await?;
         Ok(Self {
             href,
             key,
@@ -1099,11 +1095,7 @@ impl DeleteLocalGroupRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1250,12 +1242,9 @@ impl CreateLocalUserRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::LocalUser>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<types::LocalUser>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1339,11 +1328,7 @@ impl GetLocalUserRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1420,7 +1405,8 @@ impl ReplaceLocalUserRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::LocalUser>(&parts.headers, body, &href).await?;
+        let body = runtime::json_body::<types::LocalUser>(&parts.headers, body, &href)
+            .await?;
         Ok(Self {
             href,
             key,
@@ -1511,11 +1497,7 @@ impl DeleteLocalUserRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1651,7 +1633,9 @@ impl axum::response::IntoResponse for AuthenticateResponse {
                 headers.push(("set-cookie", value));
                 runtime::json_response(200, &body, headers)
             }
-            Self::AuthenticationFailure(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::AuthenticationFailure(body) => {
+                runtime::json_response(401, &body, Vec::new())
+            }
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
             Self::Error(error) => error.into_response(),
         }
@@ -1683,11 +1667,7 @@ impl GetX509CertificateRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -1761,11 +1741,7 @@ impl GetPrivateKeyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -2329,11 +2305,7 @@ impl GetFirmwareSlotRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let slot_id = runtime::path_param::<String>(&params, "slot_id", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            slot_id,
-            session_id,
-        })
+        Ok(Self { href, slot_id, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -2407,11 +2379,7 @@ impl DeleteFirmwareSlotRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let slot_id = runtime::path_param::<String>(&params, "slot_id", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            slot_id,
-            session_id,
-        })
+        Ok(Self { href, slot_id, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -2488,13 +2456,11 @@ impl TestFirmwareRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body =
-            runtime::json_body::<types::FirmwareTestRequest>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<
+            types::FirmwareTestRequest,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -2544,7 +2510,9 @@ impl axum::response::IntoResponse for TestFirmwareResponse {
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
             Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::InternalServerError(body) => runtime::json_response(500, &body, Vec::new()),
+            Self::InternalServerError(body) => {
+                runtime::json_response(500, &body, Vec::new())
+            }
             Self::Error(error) => error.into_response(),
         }
     }
@@ -2982,13 +2950,11 @@ impl ReplaceClusterInterfaceRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body =
-            runtime::json_body::<types::ClusterInterface>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<
+            types::ClusterInterface,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3140,12 +3106,9 @@ impl ReplaceSystemBackupRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::SystemBackup>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<types::SystemBackup>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3299,17 +3262,11 @@ impl ReplaceExportedConfigurationEncryptionRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::ExportedConfigurationEncryption>(
-            &parts.headers,
-            body,
-            &href,
-        )
-        .await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<
+            types::ExportedConfigurationEncryption,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3391,12 +3348,11 @@ impl CreatePasswordRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::PasswordCreate>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<
+            types::PasswordCreate,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3480,11 +3436,7 @@ impl GetPasswordRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3628,13 +3580,11 @@ impl CreateArchiveCleanupPolicyRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body =
-            runtime::json_body::<types::ArchiveCleanupPolicy>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<
+            types::ArchiveCleanupPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3719,11 +3669,7 @@ impl GetArchiveCleanupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -3800,8 +3746,10 @@ impl ReplaceArchiveCleanupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body =
-            runtime::json_body::<types::ArchiveCleanupPolicy>(&parts.headers, body, &href).await?;
+        let body = runtime::json_body::<
+            types::ArchiveCleanupPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
         Ok(Self {
             href,
             key,
@@ -3892,11 +3840,7 @@ impl DeleteArchiveCleanupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4043,12 +3987,9 @@ impl CreateAuditPolicyRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4132,11 +4073,7 @@ impl GetAuditPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4213,7 +4150,8 @@ impl ReplaceAuditPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href).await?;
+        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href)
+            .await?;
         Ok(Self {
             href,
             key,
@@ -4304,11 +4242,7 @@ impl DeleteAuditPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4455,12 +4389,9 @@ impl CreateBackupPolicyRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4545,11 +4476,7 @@ impl GetBackupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4626,7 +4553,8 @@ impl ReplaceBackupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href).await?;
+        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href)
+            .await?;
         Ok(Self {
             href,
             key,
@@ -4717,11 +4645,7 @@ impl DeleteBackupPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4875,13 +4799,11 @@ impl CreateUsermappingPolicyRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body =
-            runtime::json_body::<types::UsermappingPolicy>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<
+            types::UsermappingPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -4966,11 +4888,7 @@ impl GetUsermappingPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -5047,8 +4965,10 @@ impl ReplaceUsermappingPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body =
-            runtime::json_body::<types::UsermappingPolicy>(&parts.headers, body, &href).await?;
+        let body = runtime::json_body::<
+            types::UsermappingPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
         Ok(Self {
             href,
             key,
@@ -5139,11 +5059,7 @@ impl DeleteUsermappingPolicyRequest {
         let params = runtime::path_params(&mut parts, &href).await?;
         let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-        })
+        Ok(Self { href, key, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -5230,11 +5146,7 @@ impl TerminateActiveSessionRequest {
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
         let query = runtime::query::<TerminateActiveSessionQuery>(&parts, &href)?;
-        Ok(Self {
-            href,
-            session_id,
-            query,
-        })
+        Ok(Self { href, session_id, query })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -5292,8 +5204,12 @@ impl axum::response::IntoResponse for TerminateActiveSessionResponse {
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
             Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::InternalServerError(body) => runtime::json_response(500, &body, Vec::new()),
-            Self::ServiceUnavailable(body) => runtime::json_response(503, &body, Vec::new()),
+            Self::InternalServerError(body) => {
+                runtime::json_response(500, &body, Vec::new())
+            }
+            Self::ServiceUnavailable(body) => {
+                runtime::json_response(503, &body, Vec::new())
+            }
             Self::GatewayTimeout(body) => runtime::json_response(504, &body, Vec::new()),
             Self::Error(error) => error.into_response(),
         }
@@ -5364,7 +5280,9 @@ impl axum::response::IntoResponse for RunCleanupNowResponse {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
-            Self::MethodNotAllowed(body) => runtime::json_response(405, &body, Vec::new()),
+            Self::MethodNotAllowed(body) => {
+                runtime::json_response(405, &body, Vec::new())
+            }
             Self::Error(error) => error.into_response(),
         }
     }
@@ -5460,13 +5378,11 @@ impl CommitTransactionRequest {
         let (parts, body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body =
-            runtime::json_body::<types::TransactionCommit>(&parts.headers, body, &href).await?;
-        Ok(Self {
-            href,
-            session_id,
-            body,
-        })
+        let body = runtime::json_body::<
+            types::TransactionCommit,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
     }
 
     /// The generic form of the request, for [`RawApi`].
@@ -5763,7 +5679,10 @@ pub trait Api: Send + Sync + 'static {
     /// at the next login.
     ///
     /// `GET /api/configuration/aaa/acls` Documented for SPS 6.x, 7.x, 8.0.
-    fn get_acls(&self, request: GetAclsRequest) -> impl Future<Output = GetAclsResponse> + Send {
+    fn get_acls(
+        &self,
+        request: GetAclsRequest,
+    ) -> impl Future<Output = GetAclsResponse> + Send {
         async move { GetAclsResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
@@ -5777,7 +5696,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetLocalDatabaseIndexRequest,
     ) -> impl Future<Output = GetLocalDatabaseIndexResponse> + Send {
-        async move { GetLocalDatabaseIndexResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetLocalDatabaseIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the local user groups
@@ -5790,7 +5711,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListLocalGroupsRequest,
     ) -> impl Future<Output = ListLocalGroupsResponse> + Send {
-        async move { ListLocalGroupsResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ListLocalGroupsResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Create a local user group
@@ -5804,7 +5727,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateLocalGroupRequest,
     ) -> impl Future<Output = CreateLocalGroupResponse> + Send {
-        async move { CreateLocalGroupResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            CreateLocalGroupResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read a local user group
@@ -5816,7 +5741,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetLocalGroupRequest,
     ) -> impl Future<Output = GetLocalGroupResponse> + Send {
-        async move { GetLocalGroupResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetLocalGroupResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Change a local user group
@@ -5831,7 +5758,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceLocalGroupRequest,
     ) -> impl Future<Output = ReplaceLocalGroupResponse> + Send {
-        async move { ReplaceLocalGroupResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ReplaceLocalGroupResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Delete a local user group
@@ -5844,7 +5773,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteLocalGroupRequest,
     ) -> impl Future<Output = DeleteLocalGroupResponse> + Send {
-        async move { DeleteLocalGroupResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            DeleteLocalGroupResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the local users
@@ -5858,7 +5789,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListLocalUsersRequest,
     ) -> impl Future<Output = ListLocalUsersResponse> + Send {
-        async move { ListLocalUsersResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ListLocalUsersResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Create a local user
@@ -5873,7 +5806,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateLocalUserRequest,
     ) -> impl Future<Output = CreateLocalUserResponse> + Send {
-        async move { CreateLocalUserResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            CreateLocalUserResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read a local user
@@ -5885,7 +5820,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetLocalUserRequest,
     ) -> impl Future<Output = GetLocalUserResponse> + Send {
-        async move { GetLocalUserResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetLocalUserResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Change a local user
@@ -5899,7 +5836,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceLocalUserRequest,
     ) -> impl Future<Output = ReplaceLocalUserResponse> + Send {
-        async move { ReplaceLocalUserResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ReplaceLocalUserResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Delete a local user
@@ -5913,7 +5852,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteLocalUserRequest,
     ) -> impl Future<Output = DeleteLocalUserResponse> + Send {
-        async move { DeleteLocalUserResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            DeleteLocalUserResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Log in and obtain a session cookie
@@ -5928,7 +5869,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: AuthenticateRequest,
     ) -> impl Future<Output = AuthenticateResponse> + Send {
-        async move { AuthenticateResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            AuthenticateResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read a stored X.509 certificate
@@ -5942,7 +5885,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetX509CertificateRequest,
     ) -> impl Future<Output = GetX509CertificateResponse> + Send {
-        async move { GetX509CertificateResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetX509CertificateResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read a stored private key
@@ -5955,7 +5900,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetPrivateKeyRequest,
     ) -> impl Future<Output = GetPrivateKeyResponse> + Send {
-        async move { GetPrivateKeyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetPrivateKeyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the top-level configuration areas
@@ -5969,7 +5916,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetConfigurationIndexRequest,
     ) -> impl Future<Output = GetConfigurationIndexResponse> + Send {
-        async move { GetConfigurationIndexResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetConfigurationIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the local services
@@ -5982,7 +5931,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetLocalServicesIndexRequest,
     ) -> impl Future<Output = GetLocalServicesIndexResponse> + Send {
-        async move { GetLocalServicesIndexResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetLocalServicesIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the management settings
@@ -5995,7 +5946,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetManagementIndexRequest,
     ) -> impl Future<Output = GetManagementIndexResponse> + Send {
-        async move { GetManagementIndexResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetManagementIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the authentication and access control settings
@@ -6009,7 +5962,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetAaaIndexRequest,
     ) -> impl Future<Output = GetAaaIndexResponse> + Send {
-        async move { GetAaaIndexResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetAaaIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the policy collections
@@ -6022,7 +5977,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetPoliciesIndexRequest,
     ) -> impl Future<Output = GetPoliciesIndexResponse> + Send {
-        async move { GetPoliciesIndexResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetPoliciesIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the firmware management endpoints
@@ -6036,7 +5993,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetFirmwareIndexRequest,
     ) -> impl Future<Output = GetFirmwareIndexResponse> + Send {
-        async move { GetFirmwareIndexResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetFirmwareIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the firmware slots
@@ -6050,7 +6009,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListFirmwareSlotsRequest,
     ) -> impl Future<Output = ListFirmwareSlotsResponse> + Send {
-        async move { ListFirmwareSlotsResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ListFirmwareSlotsResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read a firmware slot
@@ -6062,7 +6023,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetFirmwareSlotRequest,
     ) -> impl Future<Output = GetFirmwareSlotResponse> + Send {
-        async move { GetFirmwareSlotResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetFirmwareSlotResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Delete the firmware image in a slot
@@ -6075,7 +6038,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteFirmwareSlotRequest,
     ) -> impl Future<Output = DeleteFirmwareSlotResponse> + Send {
-        async move { DeleteFirmwareSlotResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            DeleteFirmwareSlotResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Check whether the appliance could upgrade to a firmware image
@@ -6090,7 +6055,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: TestFirmwareRequest,
     ) -> impl Future<Output = TestFirmwareResponse> + Send {
-        async move { TestFirmwareResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            TestFirmwareResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read the health of the appliance
@@ -6106,7 +6073,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetHealthStatusRequest,
     ) -> impl Future<Output = GetHealthStatusResponse> + Send {
-        async move { GetHealthStatusResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetHealthStatusResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read the state of the indexer service
@@ -6119,7 +6088,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetIndexerDashboardRequest,
     ) -> impl Future<Output = GetIndexerDashboardResponse> + Send {
-        async move { GetIndexerDashboardResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetIndexerDashboardResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read the status of every node of the cluster
@@ -6133,7 +6104,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetClusterStatusRequest,
     ) -> impl Future<Output = GetClusterStatusResponse> + Send {
-        async move { GetClusterStatusResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetClusterStatusResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read basic facts about the appliance
@@ -6144,7 +6117,10 @@ pub trait Api: Send + Sync + 'static {
     /// session. Handy as a liveness probe.
     ///
     /// `GET /api/info` Documented for SPS 5.x, 6.x.
-    fn get_info(&self, request: GetInfoRequest) -> impl Future<Output = GetInfoResponse> + Send {
+    fn get_info(
+        &self,
+        request: GetInfoRequest,
+    ) -> impl Future<Output = GetInfoResponse> + Send {
         async move { GetInfoResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
@@ -6161,7 +6137,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListIntegratedProductsRequest,
     ) -> impl Future<Output = ListIntegratedProductsResponse> + Send {
-        async move { ListIntegratedProductsResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ListIntegratedProductsResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Read the cluster interface settings
@@ -6175,7 +6155,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetClusterInterfaceRequest,
     ) -> impl Future<Output = GetClusterInterfaceResponse> + Send {
-        async move { GetClusterInterfaceResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetClusterInterfaceResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Change the cluster interface settings
@@ -6189,7 +6171,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceClusterInterfaceRequest,
     ) -> impl Future<Output = ReplaceClusterInterfaceResponse> + Send {
-        async move { ReplaceClusterInterfaceResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ReplaceClusterInterfaceResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Read the system backup setting
@@ -6202,7 +6188,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetSystemBackupRequest,
     ) -> impl Future<Output = GetSystemBackupResponse> + Send {
-        async move { GetSystemBackupResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetSystemBackupResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Choose the backup policy for system backups
@@ -6216,7 +6204,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceSystemBackupRequest,
     ) -> impl Future<Output = ReplaceSystemBackupResponse> + Send {
-        async move { ReplaceSystemBackupResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ReplaceSystemBackupResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read the encryption settings of system backups
@@ -6231,9 +6221,9 @@ pub trait Api: Send + Sync + 'static {
         request: GetExportedConfigurationEncryptionRequest,
     ) -> impl Future<Output = GetExportedConfigurationEncryptionResponse> + Send {
         async move {
-            GetExportedConfigurationEncryptionResponse::from(ApiError::not_implemented(
-                &request.href,
-            ))
+            GetExportedConfigurationEncryptionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
         }
     }
 
@@ -6249,9 +6239,9 @@ pub trait Api: Send + Sync + 'static {
         request: ReplaceExportedConfigurationEncryptionRequest,
     ) -> impl Future<Output = ReplaceExportedConfigurationEncryptionResponse> + Send {
         async move {
-            ReplaceExportedConfigurationEncryptionResponse::from(ApiError::not_implemented(
-                &request.href,
-            ))
+            ReplaceExportedConfigurationEncryptionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
         }
     }
 
@@ -6268,7 +6258,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreatePasswordRequest,
     ) -> impl Future<Output = CreatePasswordResponse> + Send {
-        async move { CreatePasswordResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            CreatePasswordResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read a password object
@@ -6281,7 +6273,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetPasswordRequest,
     ) -> impl Future<Output = GetPasswordResponse> + Send {
-        async move { GetPasswordResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetPasswordResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the archive/cleanup policies
@@ -6295,7 +6289,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListArchiveCleanupPoliciesRequest,
     ) -> impl Future<Output = ListArchiveCleanupPoliciesResponse> + Send {
-        async move { ListArchiveCleanupPoliciesResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ListArchiveCleanupPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Create an archive/cleanup policy
@@ -6309,7 +6307,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = CreateArchiveCleanupPolicyResponse> + Send {
-        async move { CreateArchiveCleanupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            CreateArchiveCleanupPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Read an archive/cleanup policy
@@ -6323,7 +6325,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = GetArchiveCleanupPolicyResponse> + Send {
-        async move { GetArchiveCleanupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetArchiveCleanupPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Change an archive/cleanup policy
@@ -6338,7 +6344,9 @@ pub trait Api: Send + Sync + 'static {
         request: ReplaceArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = ReplaceArchiveCleanupPolicyResponse> + Send {
         async move {
-            ReplaceArchiveCleanupPolicyResponse::from(ApiError::not_implemented(&request.href))
+            ReplaceArchiveCleanupPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
         }
     }
 
@@ -6353,7 +6361,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = DeleteArchiveCleanupPolicyResponse> + Send {
-        async move { DeleteArchiveCleanupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            DeleteArchiveCleanupPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// List the audit policies
@@ -6367,7 +6379,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListAuditPoliciesRequest,
     ) -> impl Future<Output = ListAuditPoliciesResponse> + Send {
-        async move { ListAuditPoliciesResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ListAuditPoliciesResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Create an audit policy
@@ -6382,7 +6396,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateAuditPolicyRequest,
     ) -> impl Future<Output = CreateAuditPolicyResponse> + Send {
-        async move { CreateAuditPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            CreateAuditPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read an audit policy
@@ -6395,7 +6411,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetAuditPolicyRequest,
     ) -> impl Future<Output = GetAuditPolicyResponse> + Send {
-        async move { GetAuditPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetAuditPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Change an audit policy
@@ -6410,7 +6428,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceAuditPolicyRequest,
     ) -> impl Future<Output = ReplaceAuditPolicyResponse> + Send {
-        async move { ReplaceAuditPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ReplaceAuditPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Delete an audit policy
@@ -6423,7 +6443,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteAuditPolicyRequest,
     ) -> impl Future<Output = DeleteAuditPolicyResponse> + Send {
-        async move { DeleteAuditPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            DeleteAuditPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the backup policies
@@ -6436,7 +6458,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListBackupPoliciesRequest,
     ) -> impl Future<Output = ListBackupPoliciesResponse> + Send {
-        async move { ListBackupPoliciesResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ListBackupPoliciesResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Create a backup policy
@@ -6451,7 +6475,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateBackupPolicyRequest,
     ) -> impl Future<Output = CreateBackupPolicyResponse> + Send {
-        async move { CreateBackupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            CreateBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Read a backup policy
@@ -6464,7 +6490,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetBackupPolicyRequest,
     ) -> impl Future<Output = GetBackupPolicyResponse> + Send {
-        async move { GetBackupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Change a backup policy
@@ -6478,7 +6506,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceBackupPolicyRequest,
     ) -> impl Future<Output = ReplaceBackupPolicyResponse> + Send {
-        async move { ReplaceBackupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ReplaceBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Delete a backup policy
@@ -6492,7 +6522,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteBackupPolicyRequest,
     ) -> impl Future<Output = DeleteBackupPolicyResponse> + Send {
-        async move { DeleteBackupPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            DeleteBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the usermapping policies
@@ -6506,7 +6538,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListUsermappingPoliciesRequest,
     ) -> impl Future<Output = ListUsermappingPoliciesResponse> + Send {
-        async move { ListUsermappingPoliciesResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ListUsermappingPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Create a usermapping policy
@@ -6519,7 +6555,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CreateUsermappingPolicyRequest,
     ) -> impl Future<Output = CreateUsermappingPolicyResponse> + Send {
-        async move { CreateUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            CreateUsermappingPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Read a usermapping policy
@@ -6532,7 +6572,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetUsermappingPolicyRequest,
     ) -> impl Future<Output = GetUsermappingPolicyResponse> + Send {
-        async move { GetUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Change a usermapping policy
@@ -6546,7 +6588,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ReplaceUsermappingPolicyRequest,
     ) -> impl Future<Output = ReplaceUsermappingPolicyResponse> + Send {
-        async move { ReplaceUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ReplaceUsermappingPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Delete a usermapping policy
@@ -6559,7 +6605,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: DeleteUsermappingPolicyRequest,
     ) -> impl Future<Output = DeleteUsermappingPolicyResponse> + Send {
-        async move { DeleteUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            DeleteUsermappingPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Close an ongoing session
@@ -6574,7 +6624,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: TerminateActiveSessionRequest,
     ) -> impl Future<Output = TerminateActiveSessionResponse> + Send {
-        async move { TerminateActiveSessionResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            TerminateActiveSessionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 
     /// Run the audit data cleanup policies now
@@ -6588,7 +6642,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: RunCleanupNowRequest,
     ) -> impl Future<Output = RunCleanupNowResponse> + Send {
-        async move { RunCleanupNowResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            RunCleanupNowResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Show whether a transaction is open
@@ -6602,7 +6658,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: GetTransactionRequest,
     ) -> impl Future<Output = GetTransactionResponse> + Send {
-        async move { GetTransactionResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            GetTransactionResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Commit the open transaction
@@ -6617,7 +6675,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: CommitTransactionRequest,
     ) -> impl Future<Output = CommitTransactionResponse> + Send {
-        async move { CommitTransactionResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            CommitTransactionResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Open a transaction
@@ -6631,7 +6691,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: OpenTransactionRequest,
     ) -> impl Future<Output = OpenTransactionResponse> + Send {
-        async move { OpenTransactionResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            OpenTransactionResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// Roll back the open transaction
@@ -6644,7 +6706,9 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: RollbackTransactionRequest,
     ) -> impl Future<Output = RollbackTransactionResponse> + Send {
-        async move { RollbackTransactionResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            RollbackTransactionResponse::from(ApiError::not_implemented(&request.href))
+        }
     }
 
     /// List the changes made in the open transaction
@@ -6658,7 +6722,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: ListTransactionChangesRequest,
     ) -> impl Future<Output = ListTransactionChangesResponse> + Send {
-        async move { ListTransactionChangesResponse::from(ApiError::not_implemented(&request.href)) }
+        async move {
+            ListTransactionChangesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
     }
 }
 
@@ -7213,9 +7281,7 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move {
-            api.get_exported_configuration_encryption(request)
-                .await
-                .into_response()
+            api.get_exported_configuration_encryption(request).await.into_response()
         }
     }
 
@@ -7225,9 +7291,7 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move {
-            api.replace_exported_configuration_encryption(request)
-                .await
-                .into_response()
+            api.replace_exported_configuration_encryption(request).await.into_response()
         }
     }
 
@@ -7252,11 +7316,7 @@ impl<A: Api> Dispatch for Typed<A> {
         request: ListArchiveCleanupPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move {
-            api.list_archive_cleanup_policies(request)
-                .await
-                .into_response()
-        }
+        async move { api.list_archive_cleanup_policies(request).await.into_response() }
     }
 
     fn create_archive_cleanup_policy(
@@ -7264,11 +7324,7 @@ impl<A: Api> Dispatch for Typed<A> {
         request: CreateArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move {
-            api.create_archive_cleanup_policy(request)
-                .await
-                .into_response()
-        }
+        async move { api.create_archive_cleanup_policy(request).await.into_response() }
     }
 
     fn get_archive_cleanup_policy(
@@ -7276,11 +7332,7 @@ impl<A: Api> Dispatch for Typed<A> {
         request: GetArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move {
-            api.get_archive_cleanup_policy(request)
-                .await
-                .into_response()
-        }
+        async move { api.get_archive_cleanup_policy(request).await.into_response() }
     }
 
     fn replace_archive_cleanup_policy(
@@ -7288,11 +7340,7 @@ impl<A: Api> Dispatch for Typed<A> {
         request: ReplaceArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move {
-            api.replace_archive_cleanup_policy(request)
-                .await
-                .into_response()
-        }
+        async move { api.replace_archive_cleanup_policy(request).await.into_response() }
     }
 
     fn delete_archive_cleanup_policy(
@@ -7300,11 +7348,7 @@ impl<A: Api> Dispatch for Typed<A> {
         request: DeleteArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move {
-            api.delete_archive_cleanup_policy(request)
-                .await
-                .into_response()
-        }
+        async move { api.delete_archive_cleanup_policy(request).await.into_response() }
     }
 
     fn list_audit_policies(
@@ -7416,11 +7460,7 @@ impl<A: Api> Dispatch for Typed<A> {
         request: ReplaceUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move {
-            api.replace_usermapping_policy(request)
-                .await
-                .into_response()
-        }
+        async move { api.replace_usermapping_policy(request).await.into_response() }
     }
 
     fn delete_usermapping_policy(
@@ -8363,11 +8403,7 @@ async fn handle_get_exported_configuration_encryption<D: Dispatch>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     match GetExportedConfigurationEncryptionRequest::extract(request).await {
-        Ok(request) => {
-            dispatch
-                .get_exported_configuration_encryption(request)
-                .await
-        }
+        Ok(request) => dispatch.get_exported_configuration_encryption(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -8377,11 +8413,7 @@ async fn handle_replace_exported_configuration_encryption<D: Dispatch>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     match ReplaceExportedConfigurationEncryptionRequest::extract(request).await {
-        Ok(request) => {
-            dispatch
-                .replace_exported_configuration_encryption(request)
-                .await
-        }
+        Ok(request) => dispatch.replace_exported_configuration_encryption(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -8678,17 +8710,15 @@ async fn handle_list_transaction_changes<D: Dispatch>(
 
 fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
     axum::Router::new()
-        .route(
-            "/api/configuration/aaa/acls",
-            axum::routing::get(handle_get_acls::<D>),
-        )
+        .route("/api/configuration/aaa/acls", axum::routing::get(handle_get_acls::<D>))
         .route(
             "/api/configuration/aaa/local_database",
             axum::routing::get(handle_get_local_database_index::<D>),
         )
         .route(
             "/api/configuration/aaa/local_database/groups",
-            axum::routing::get(handle_list_local_groups::<D>).post(handle_create_local_group::<D>),
+            axum::routing::get(handle_list_local_groups::<D>)
+                .post(handle_create_local_group::<D>),
         )
         .route(
             "/api/configuration/aaa/local_database/groups/{key}",
@@ -8698,7 +8728,8 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         )
         .route(
             "/api/configuration/aaa/local_database/users",
-            axum::routing::get(handle_list_local_users::<D>).post(handle_create_local_user::<D>),
+            axum::routing::get(handle_list_local_users::<D>)
+                .post(handle_create_local_user::<D>),
         )
         .route(
             "/api/configuration/aaa/local_database/users/{key}",
@@ -8706,10 +8737,7 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
                 .put(handle_replace_local_user::<D>)
                 .delete(handle_delete_local_user::<D>),
         )
-        .route(
-            "/api/authentication",
-            axum::routing::get(handle_authenticate::<D>),
-        )
+        .route("/api/authentication", axum::routing::get(handle_authenticate::<D>))
         .route(
             "/api/configuration/x509/{key}",
             axum::routing::get(handle_get_x509_certificate::<D>),
@@ -8730,18 +8758,12 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/management",
             axum::routing::get(handle_get_management_index::<D>),
         )
-        .route(
-            "/api/configuration/aaa",
-            axum::routing::get(handle_get_aaa_index::<D>),
-        )
+        .route("/api/configuration/aaa", axum::routing::get(handle_get_aaa_index::<D>))
         .route(
             "/api/configuration/policies",
             axum::routing::get(handle_get_policies_index::<D>),
         )
-        .route(
-            "/api/firmware",
-            axum::routing::get(handle_get_firmware_index::<D>),
-        )
+        .route("/api/firmware", axum::routing::get(handle_get_firmware_index::<D>))
         .route(
             "/api/firmware/slots",
             axum::routing::get(handle_list_firmware_slots::<D>),
@@ -8751,22 +8773,13 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             axum::routing::get(handle_get_firmware_slot::<D>)
                 .delete(handle_delete_firmware_slot::<D>),
         )
-        .route(
-            "/api/firmware/test",
-            axum::routing::post(handle_test_firmware::<D>),
-        )
-        .route(
-            "/api/health_status",
-            axum::routing::get(handle_get_health_status::<D>),
-        )
+        .route("/api/firmware/test", axum::routing::post(handle_test_firmware::<D>))
+        .route("/api/health_status", axum::routing::get(handle_get_health_status::<D>))
         .route(
             "/api/indexer/dashboard",
             axum::routing::get(handle_get_indexer_dashboard::<D>),
         )
-        .route(
-            "/api/cluster/status",
-            axum::routing::get(handle_get_cluster_status::<D>),
-        )
+        .route("/api/cluster/status", axum::routing::get(handle_get_cluster_status::<D>))
         .route("/api/info", axum::routing::get(handle_get_info::<D>))
         .route(
             "/api/integrated_products",

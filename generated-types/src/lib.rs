@@ -39,10 +39,7 @@ pub mod tagged {
     pub type Object = serde_json::Map<String, serde_json::Value>;
     /// The tag's value, if it is a string.
     pub fn tag(object: &Object, tag: &str) -> Option<String> {
-        object
-            .get(tag)
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned)
+        object.get(tag).and_then(serde_json::Value::as_str).map(str::to_owned)
     }
 
     /// Adds the fields of `value`, which must serialise to an object.
@@ -76,7 +73,8 @@ pub mod tagged {
         tag: &str,
     ) -> Result<T, D::Error> {
         object.remove(tag);
-        serde_json::from_value(serde_json::Value::Object(object)).map_err(D::Error::custom)
+        serde_json::from_value(serde_json::Value::Object(object))
+            .map_err(D::Error::custom)
     }
 
     /// Decodes one field of the object.
@@ -154,7 +152,9 @@ impl serde::Serialize for AclPermission {
 }
 
 impl<'de> serde::Deserialize<'de> for AclPermission {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -279,7 +279,9 @@ impl serde::Serialize for ArchiveTarget {
 }
 
 impl<'de> serde::Deserialize<'de> for ArchiveTarget {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let map = tagged::Object::deserialize(deserializer)?;
         let tag = tagged::tag(&map, "type");
         match tag.as_deref() {
@@ -509,7 +511,9 @@ impl serde::Serialize for BackupTarget {
 }
 
 impl<'de> serde::Deserialize<'de> for BackupTarget {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let map = tagged::Object::deserialize(deserializer)?;
         let tag = tagged::tag(&map, "type");
         match tag.as_deref() {
@@ -570,11 +574,7 @@ pub struct ClusterNodeStatus {
     /// When the node last reported in (ISO 8601); absent for the answering node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub health_status: Option<Option<HealthStatus>>,
     /// Configuration synchronisation state, such as `pending`, or `n/a` for the central management node
     /// itself.
@@ -607,11 +607,7 @@ pub struct ClusterStatusMeta {
     /// Path of the cluster status.
     pub href: String,
     /// Path of the cluster endpoints.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub parent: Option<Option<String>>,
     /// Path of the status of the node that answered.
     #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
@@ -674,7 +670,9 @@ impl serde::Serialize for CommitMessageRequirement {
 }
 
 impl<'de> serde::Deserialize<'de> for CommitMessageRequirement {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -909,7 +907,9 @@ impl ErrorType {
             Self::SessionCouldNotBeFound => "SessionCouldNotBeFound",
             Self::SessionTerminationFailed => "SessionTerminationFailed",
             Self::RemoteNodeInfoMissing => "RemoteNodeInfoMissing",
-            Self::SessionTerminationServiceUnavailable => "SessionTerminationServiceUnavailable",
+            Self::SessionTerminationServiceUnavailable => {
+                "SessionTerminationServiceUnavailable"
+            }
             Self::MinionUnavailable => "MinionUnavailable",
             Self::FirmwareTestFailed => "FirmwareTestFailed",
             Self::Unknown(value) => value,
@@ -937,7 +937,9 @@ impl From<&str> for ErrorType {
             "SessionCouldNotBeFound" => Self::SessionCouldNotBeFound,
             "SessionTerminationFailed" => Self::SessionTerminationFailed,
             "RemoteNodeInfoMissing" => Self::RemoteNodeInfoMissing,
-            "SessionTerminationServiceUnavailable" => Self::SessionTerminationServiceUnavailable,
+            "SessionTerminationServiceUnavailable" => {
+                Self::SessionTerminationServiceUnavailable
+            }
             "MinionUnavailable" => Self::MinionUnavailable,
             "FirmwareTestFailed" => Self::FirmwareTestFailed,
             other => Self::Unknown(other.to_string()),
@@ -965,7 +967,9 @@ impl serde::Serialize for ErrorType {
 }
 
 impl<'de> serde::Deserialize<'de> for ErrorType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -1022,11 +1026,7 @@ pub struct FirmwareIndexMeta {
     /// Path of the firmware index.
     pub href: String,
     /// Path of the API root.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub parent: Option<Option<String>>,
     /// Path of the fetch-by-URL endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1109,7 +1109,9 @@ impl serde::Serialize for FirmwareIntegrityState {
 }
 
 impl<'de> serde::Deserialize<'de> for FirmwareIntegrityState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -1125,11 +1127,7 @@ pub struct FirmwareSlot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<bool>,
     /// Upgrade notes relevant to the running firmware, or null when there are none.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub upgrade_news: Option<Option<String>>,
     /// The upgrade notes of this image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1201,11 +1199,7 @@ pub struct FirmwareTestMeta {
     /// Path of the test endpoint.
     pub href: String,
     /// Path of the firmware index.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub parent: Option<Option<String>>,
     /// Path of the tested slot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1330,11 +1324,7 @@ pub struct HealthStatus {
 /// Answer of the health status endpoint.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthStatusResponse {
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub health_status: Option<Option<HealthStatus>>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
@@ -1447,7 +1437,9 @@ impl serde::Serialize for HostKeyValue {
 }
 
 impl<'de> serde::Deserialize<'de> for HostKeyValue {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let map = tagged::Object::deserialize(deserializer)?;
         let tag = tagged::tag(&map, "selection");
         match tag.as_deref() {
@@ -1533,7 +1525,9 @@ impl serde::Serialize for IndexerCapability {
 }
 
 impl<'de> serde::Deserialize<'de> for IndexerCapability {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -1558,7 +1552,9 @@ pub struct IndexerDashboard {
     pub certificates: Option<indexmap::IndexMap<String, IndexerCertificate>>,
     /// The system services the indexer needs, by unit name, and whether each runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required_service_statuses: Option<indexmap::IndexMap<String, IndexerServiceStatus>>,
+    pub required_service_statuses: Option<
+        indexmap::IndexMap<String, IndexerServiceStatus>,
+    >,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supported_remote_indexer_version: Option<IndexerVersionRange>,
     /// Properties this version of the types does not know, kept so they are written back.
@@ -1702,11 +1698,7 @@ pub struct Info {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domainname: Option<String>,
     /// Optional display name of the node; null when none is set.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub nickname: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_sdk_version: Option<PluginSdkVersion>,
@@ -1754,11 +1746,7 @@ pub struct IntegratedProduct {
     /// Name of the product.
     pub name: String,
     /// Address of the product; null when it is not integrated.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub link: Option<Option<String>>,
     /// Whether the product is integrated with this appliance.
     pub activated: bool,
@@ -1923,39 +1911,19 @@ pub struct Meta {
     /// Path of this endpoint or object.
     pub href: String,
     /// Path of the endpoint one level up; null at the top of a tree.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub parent: Option<Option<String>>,
     /// Path of the first sibling.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub first: Option<Option<String>>,
     /// Path of the last sibling.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub last: Option<Option<String>>,
     /// Path of the following sibling, or null for the last one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub next: Option<Option<String>>,
     /// Path of the preceding sibling, or null for the first one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub previous: Option<Option<String>>,
     /// Path of the transaction endpoint, sent with configuration answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2062,7 +2030,9 @@ impl serde::Serialize for NotificationEventType {
 }
 
 impl<'de> serde::Deserialize<'de> for NotificationEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -2213,7 +2183,9 @@ impl serde::Serialize for RaidDiskState {
 }
 
 impl<'de> serde::Deserialize<'de> for RaidDiskState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -2297,7 +2269,9 @@ impl serde::Serialize for RaidState {
 }
 
 impl<'de> serde::Deserialize<'de> for RaidState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -2433,7 +2407,9 @@ impl serde::Serialize for ServerAddress {
 }
 
 impl<'de> serde::Deserialize<'de> for ServerAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let map = tagged::Object::deserialize(deserializer)?;
         let tag = tagged::tag(&map, "selection");
         match tag.as_deref() {
@@ -2546,11 +2522,15 @@ impl serde::Serialize for SmbAuthentication {
 }
 
 impl<'de> serde::Deserialize<'de> for SmbAuthentication {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let map = tagged::Object::deserialize(deserializer)?;
         let tag = tagged::tag(&map, "selection");
         match tag.as_deref() {
-            Some("password") => tagged::without_tag::<D, _>(map, "selection").map(Self::Password),
+            Some("password") => {
+                tagged::without_tag::<D, _>(map, "selection").map(Self::Password)
+            }
             Some("anonymous") if map.len() == 1 => Ok(Self::Anonymous),
             _ => Ok(Self::Unknown(map)),
         }
@@ -2697,12 +2677,16 @@ impl serde::Serialize for TimestampingServer {
 }
 
 impl<'de> serde::Deserialize<'de> for TimestampingServer {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let map = tagged::Object::deserialize(deserializer)?;
         let tag = tagged::tag(&map, "selection");
         match tag.as_deref() {
             Some("local") if map.len() == 1 => Ok(Self::Local),
-            Some("remote") => tagged::without_tag::<D, _>(map, "selection").map(Self::Remote),
+            Some("remote") => {
+                tagged::without_tag::<D, _>(map, "selection").map(Self::Remote)
+            }
             _ => Ok(Self::Unknown(map)),
         }
     }
@@ -2838,7 +2822,9 @@ impl serde::Serialize for TransactionChangeType {
 }
 
 impl<'de> serde::Deserialize<'de> for TransactionChangeType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -2849,11 +2835,7 @@ impl<'de> serde::Deserialize<'de> for TransactionChangeType {
 pub struct TransactionCommit {
     pub status: TransactionCommitStatus,
     /// Commit log text; needed when the transaction reports that a commit message is required.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub message: Option<Option<String>>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
@@ -2908,7 +2890,9 @@ impl serde::Serialize for TransactionCommitStatus {
 }
 
 impl<'de> serde::Deserialize<'de> for TransactionCommitStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -2920,11 +2904,7 @@ pub struct TransactionMeta {
     /// Path of the transaction endpoint.
     pub href: String,
     /// Path of the API root.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub parent: Option<Option<String>>,
     /// Path of the changelog of the open transaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3005,7 +2985,9 @@ impl serde::Serialize for TransactionStatus {
 }
 
 impl<'de> serde::Deserialize<'de> for TransactionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
@@ -3121,153 +3103,164 @@ pub fn __roundtrip(
     fn roundtrip<T: serde::Serialize + serde::de::DeserializeOwned>(
         value: serde_json::Value,
     ) -> Result<serde_json::Value, String> {
-        let decoded: T = serde_json::from_value(value).map_err(|e| format!("decode: {e}"))?;
+        let decoded: T = serde_json::from_value(value)
+            .map_err(|e| format!("decode: {e}"))?;
         serde_json::to_value(&decoded).map_err(|e| format!("encode: {e}"))
     }
-    Some(match type_name {
-        "Acl" => roundtrip::<Acl>(value),
-        "AclPermission" => roundtrip::<AclPermission>(value),
-        "AclsObject" => roundtrip::<AclsObject>(value),
-        "ArchiveCleanupPolicy" => roundtrip::<ArchiveCleanupPolicy>(value),
-        "ArchiveCleanupPolicyList" => roundtrip::<ArchiveCleanupPolicyList>(value),
-        "ArchiveCleanupPolicyListItem" => roundtrip::<ArchiveCleanupPolicyListItem>(value),
-        "ArchiveCleanupPolicyObject" => roundtrip::<ArchiveCleanupPolicyObject>(value),
-        "ArchiveTarget" => roundtrip::<ArchiveTarget>(value),
-        "AuditEncryption" => roundtrip::<AuditEncryption>(value),
-        "AuditPolicy" => roundtrip::<AuditPolicy>(value),
-        "AuditPolicyList" => roundtrip::<AuditPolicyList>(value),
-        "AuditPolicyListItem" => roundtrip::<AuditPolicyListItem>(value),
-        "AuditPolicyObject" => roundtrip::<AuditPolicyObject>(value),
-        "AuditSigning" => roundtrip::<AuditSigning>(value),
-        "AuditTimestamping" => roundtrip::<AuditTimestamping>(value),
-        "AuthenticationResult" => roundtrip::<AuthenticationResult>(value),
-        "BackupEncryption" => roundtrip::<BackupEncryption>(value),
-        "BackupPolicy" => roundtrip::<BackupPolicy>(value),
-        "BackupPolicyList" => roundtrip::<BackupPolicyList>(value),
-        "BackupPolicyListItem" => roundtrip::<BackupPolicyListItem>(value),
-        "BackupPolicyObject" => roundtrip::<BackupPolicyObject>(value),
-        "BackupTarget" => roundtrip::<BackupTarget>(value),
-        "ClusterInterface" => roundtrip::<ClusterInterface>(value),
-        "ClusterInterfaceObject" => roundtrip::<ClusterInterfaceObject>(value),
-        "ClusterNodeMeta" => roundtrip::<ClusterNodeMeta>(value),
-        "ClusterNodeStatus" => roundtrip::<ClusterNodeStatus>(value),
-        "ClusterStatusList" => roundtrip::<ClusterStatusList>(value),
-        "ClusterStatusMeta" => roundtrip::<ClusterStatusMeta>(value),
-        "CommitMessageRequirement" => roundtrip::<CommitMessageRequirement>(value),
-        "ConfigurationSync" => roundtrip::<ConfigurationSync>(value),
-        "ConfigurationSyncIssue" => roundtrip::<ConfigurationSyncIssue>(value),
-        "ConfigurationSyncIssues" => roundtrip::<ConfigurationSyncIssues>(value),
-        "CreatedObject" => roundtrip::<CreatedObject>(value),
-        "DeletedObject" => roundtrip::<DeletedObject>(value),
-        "EncryptionCertificate" => roundtrip::<EncryptionCertificate>(value),
-        "ErrorBody" => roundtrip::<ErrorBody>(value),
-        "ErrorDetails" => roundtrip::<ErrorDetails>(value),
-        "ErrorResponse" => roundtrip::<ErrorResponse>(value),
-        "ErrorType" => roundtrip::<ErrorType>(value),
-        "ExportedConfigurationEncryption" => roundtrip::<ExportedConfigurationEncryption>(value),
-        "ExportedConfigurationEncryptionObject" => {
-            roundtrip::<ExportedConfigurationEncryptionObject>(value)
-        }
-        "FirmwareHealth" => roundtrip::<FirmwareHealth>(value),
-        "FirmwareIndex" => roundtrip::<FirmwareIndex>(value),
-        "FirmwareIndexMeta" => roundtrip::<FirmwareIndexMeta>(value),
-        "FirmwareIntegrity" => roundtrip::<FirmwareIntegrity>(value),
-        "FirmwareIntegrityState" => roundtrip::<FirmwareIntegrityState>(value),
-        "FirmwareSlot" => roundtrip::<FirmwareSlot>(value),
-        "FirmwareSlotList" => roundtrip::<FirmwareSlotList>(value),
-        "FirmwareSlotListItem" => roundtrip::<FirmwareSlotListItem>(value),
-        "FirmwareSlotObject" => roundtrip::<FirmwareSlotObject>(value),
-        "FirmwareTaintedFiles" => roundtrip::<FirmwareTaintedFiles>(value),
-        "FirmwareTestMeta" => roundtrip::<FirmwareTestMeta>(value),
-        "FirmwareTestRequest" => roundtrip::<FirmwareTestRequest>(value),
-        "FirmwareTestResult" => roundtrip::<FirmwareTestResult>(value),
-        "FirmwareTestSummary" => roundtrip::<FirmwareTestSummary>(value),
-        "GpgPublicKey" => roundtrip::<GpgPublicKey>(value),
-        "HealthStatus" => roundtrip::<HealthStatus>(value),
-        "HealthStatusResponse" => roundtrip::<HealthStatusResponse>(value),
-        "HostKey" => roundtrip::<HostKey>(value),
-        "HostKeyDsa" => roundtrip::<HostKeyDsa>(value),
-        "HostKeyDss" => roundtrip::<HostKeyDss>(value),
-        "HostKeyRsa" => roundtrip::<HostKeyRsa>(value),
-        "HostKeyValue" => roundtrip::<HostKeyValue>(value),
-        "IndexList" => roundtrip::<IndexList>(value),
-        "IndexerCapability" => roundtrip::<IndexerCapability>(value),
-        "IndexerCertificate" => roundtrip::<IndexerCertificate>(value),
-        "IndexerDashboard" => roundtrip::<IndexerDashboard>(value),
-        "IndexerHealth" => roundtrip::<IndexerHealth>(value),
-        "IndexerServiceStatus" => roundtrip::<IndexerServiceStatus>(value),
-        "IndexerTask" => roundtrip::<IndexerTask>(value),
-        "IndexerVersionRange" => roundtrip::<IndexerVersionRange>(value),
-        "IndexerWorkerGroup" => roundtrip::<IndexerWorkerGroup>(value),
-        "Info" => roundtrip::<Info>(value),
-        "InfoObject" => roundtrip::<InfoObject>(value),
-        "IntegratedProduct" => roundtrip::<IntegratedProduct>(value),
-        "IntegratedProductList" => roundtrip::<IntegratedProductList>(value),
-        "LinkMeta" => roundtrip::<LinkMeta>(value),
-        "ListItem" => roundtrip::<ListItem>(value),
-        "LocalGroup" => roundtrip::<LocalGroup>(value),
-        "LocalGroupList" => roundtrip::<LocalGroupList>(value),
-        "LocalGroupListItem" => roundtrip::<LocalGroupListItem>(value),
-        "LocalGroupObject" => roundtrip::<LocalGroupObject>(value),
-        "LocalUser" => roundtrip::<LocalUser>(value),
-        "LocalUserList" => roundtrip::<LocalUserList>(value),
-        "LocalUserListItem" => roundtrip::<LocalUserListItem>(value),
-        "LocalUserObject" => roundtrip::<LocalUserObject>(value),
-        "Meta" => roundtrip::<Meta>(value),
-        "NfsTarget" => roundtrip::<NfsTarget>(value),
-        "NoTarget" => roundtrip::<NoTarget>(value),
-        "NotificationEvent" => roundtrip::<NotificationEvent>(value),
-        "NotificationEventType" => roundtrip::<NotificationEventType>(value),
-        "Password" => roundtrip::<Password>(value),
-        "PasswordCreate" => roundtrip::<PasswordCreate>(value),
-        "PasswordObject" => roundtrip::<PasswordObject>(value),
-        "PipelineQueues" => roundtrip::<PipelineQueues>(value),
-        "PluginSdkVersion" => roundtrip::<PluginSdkVersion>(value),
-        "PrivateKey" => roundtrip::<PrivateKey>(value),
-        "PrivateKeyObject" => roundtrip::<PrivateKeyObject>(value),
-        "RaidDisk" => roundtrip::<RaidDisk>(value),
-        "RaidDiskState" => roundtrip::<RaidDiskState>(value),
-        "RaidHealth" => roundtrip::<RaidHealth>(value),
-        "RaidState" => roundtrip::<RaidState>(value),
-        "RaidStatus" => roundtrip::<RaidStatus>(value),
-        "Reference" => roundtrip::<Reference>(value),
-        "ReferenceObject" => roundtrip::<ReferenceObject>(value),
-        "RsyncTarget" => roundtrip::<RsyncTarget>(value),
-        "ServerAddress" => roundtrip::<ServerAddress>(value),
-        "ServerAddressFqdn" => roundtrip::<ServerAddressFqdn>(value),
-        "ServerAddressIp" => roundtrip::<ServerAddressIp>(value),
-        "SessionCounts" => roundtrip::<SessionCounts>(value),
-        "SlotId" => roundtrip::<SlotId>(value),
-        "SmbAuthentication" => roundtrip::<SmbAuthentication>(value),
-        "SmbAuthenticationAnonymous" => roundtrip::<SmbAuthenticationAnonymous>(value),
-        "SmbAuthenticationPassword" => roundtrip::<SmbAuthenticationPassword>(value),
-        "SmbTarget" => roundtrip::<SmbTarget>(value),
-        "StartTimes" => roundtrip::<StartTimes>(value),
-        "SystemBackup" => roundtrip::<SystemBackup>(value),
-        "SystemBackupObject" => roundtrip::<SystemBackupObject>(value),
-        "SystemDetails" => roundtrip::<SystemDetails>(value),
-        "TimestampingOid" => roundtrip::<TimestampingOid>(value),
-        "TimestampingServer" => roundtrip::<TimestampingServer>(value),
-        "TimestampingServerLocal" => roundtrip::<TimestampingServerLocal>(value),
-        "TimestampingServerRemote" => roundtrip::<TimestampingServerRemote>(value),
-        "Transaction" => roundtrip::<Transaction>(value),
-        "TransactionChange" => roundtrip::<TransactionChange>(value),
-        "TransactionChangeList" => roundtrip::<TransactionChangeList>(value),
-        "TransactionChangeType" => roundtrip::<TransactionChangeType>(value),
-        "TransactionCommit" => roundtrip::<TransactionCommit>(value),
-        "TransactionCommitStatus" => roundtrip::<TransactionCommitStatus>(value),
-        "TransactionMeta" => roundtrip::<TransactionMeta>(value),
-        "TransactionObject" => roundtrip::<TransactionObject>(value),
-        "TransactionStatus" => roundtrip::<TransactionStatus>(value),
-        "UpstreamEncryption" => roundtrip::<UpstreamEncryption>(value),
-        "UsageFigures" => roundtrip::<UsageFigures>(value),
-        "UserMapping" => roundtrip::<UserMapping>(value),
-        "UsermappingPolicy" => roundtrip::<UsermappingPolicy>(value),
-        "UsermappingPolicyList" => roundtrip::<UsermappingPolicyList>(value),
-        "UsermappingPolicyListItem" => roundtrip::<UsermappingPolicyListItem>(value),
-        "UsermappingPolicyObject" => roundtrip::<UsermappingPolicyObject>(value),
-        "X509Certificate" => roundtrip::<X509Certificate>(value),
-        "X509CertificateObject" => roundtrip::<X509CertificateObject>(value),
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "Acl" => roundtrip::<Acl>(value),
+            "AclPermission" => roundtrip::<AclPermission>(value),
+            "AclsObject" => roundtrip::<AclsObject>(value),
+            "ArchiveCleanupPolicy" => roundtrip::<ArchiveCleanupPolicy>(value),
+            "ArchiveCleanupPolicyList" => roundtrip::<ArchiveCleanupPolicyList>(value),
+            "ArchiveCleanupPolicyListItem" => {
+                roundtrip::<ArchiveCleanupPolicyListItem>(value)
+            }
+            "ArchiveCleanupPolicyObject" => {
+                roundtrip::<ArchiveCleanupPolicyObject>(value)
+            }
+            "ArchiveTarget" => roundtrip::<ArchiveTarget>(value),
+            "AuditEncryption" => roundtrip::<AuditEncryption>(value),
+            "AuditPolicy" => roundtrip::<AuditPolicy>(value),
+            "AuditPolicyList" => roundtrip::<AuditPolicyList>(value),
+            "AuditPolicyListItem" => roundtrip::<AuditPolicyListItem>(value),
+            "AuditPolicyObject" => roundtrip::<AuditPolicyObject>(value),
+            "AuditSigning" => roundtrip::<AuditSigning>(value),
+            "AuditTimestamping" => roundtrip::<AuditTimestamping>(value),
+            "AuthenticationResult" => roundtrip::<AuthenticationResult>(value),
+            "BackupEncryption" => roundtrip::<BackupEncryption>(value),
+            "BackupPolicy" => roundtrip::<BackupPolicy>(value),
+            "BackupPolicyList" => roundtrip::<BackupPolicyList>(value),
+            "BackupPolicyListItem" => roundtrip::<BackupPolicyListItem>(value),
+            "BackupPolicyObject" => roundtrip::<BackupPolicyObject>(value),
+            "BackupTarget" => roundtrip::<BackupTarget>(value),
+            "ClusterInterface" => roundtrip::<ClusterInterface>(value),
+            "ClusterInterfaceObject" => roundtrip::<ClusterInterfaceObject>(value),
+            "ClusterNodeMeta" => roundtrip::<ClusterNodeMeta>(value),
+            "ClusterNodeStatus" => roundtrip::<ClusterNodeStatus>(value),
+            "ClusterStatusList" => roundtrip::<ClusterStatusList>(value),
+            "ClusterStatusMeta" => roundtrip::<ClusterStatusMeta>(value),
+            "CommitMessageRequirement" => roundtrip::<CommitMessageRequirement>(value),
+            "ConfigurationSync" => roundtrip::<ConfigurationSync>(value),
+            "ConfigurationSyncIssue" => roundtrip::<ConfigurationSyncIssue>(value),
+            "ConfigurationSyncIssues" => roundtrip::<ConfigurationSyncIssues>(value),
+            "CreatedObject" => roundtrip::<CreatedObject>(value),
+            "DeletedObject" => roundtrip::<DeletedObject>(value),
+            "EncryptionCertificate" => roundtrip::<EncryptionCertificate>(value),
+            "ErrorBody" => roundtrip::<ErrorBody>(value),
+            "ErrorDetails" => roundtrip::<ErrorDetails>(value),
+            "ErrorResponse" => roundtrip::<ErrorResponse>(value),
+            "ErrorType" => roundtrip::<ErrorType>(value),
+            "ExportedConfigurationEncryption" => {
+                roundtrip::<ExportedConfigurationEncryption>(value)
+            }
+            "ExportedConfigurationEncryptionObject" => {
+                roundtrip::<ExportedConfigurationEncryptionObject>(value)
+            }
+            "FirmwareHealth" => roundtrip::<FirmwareHealth>(value),
+            "FirmwareIndex" => roundtrip::<FirmwareIndex>(value),
+            "FirmwareIndexMeta" => roundtrip::<FirmwareIndexMeta>(value),
+            "FirmwareIntegrity" => roundtrip::<FirmwareIntegrity>(value),
+            "FirmwareIntegrityState" => roundtrip::<FirmwareIntegrityState>(value),
+            "FirmwareSlot" => roundtrip::<FirmwareSlot>(value),
+            "FirmwareSlotList" => roundtrip::<FirmwareSlotList>(value),
+            "FirmwareSlotListItem" => roundtrip::<FirmwareSlotListItem>(value),
+            "FirmwareSlotObject" => roundtrip::<FirmwareSlotObject>(value),
+            "FirmwareTaintedFiles" => roundtrip::<FirmwareTaintedFiles>(value),
+            "FirmwareTestMeta" => roundtrip::<FirmwareTestMeta>(value),
+            "FirmwareTestRequest" => roundtrip::<FirmwareTestRequest>(value),
+            "FirmwareTestResult" => roundtrip::<FirmwareTestResult>(value),
+            "FirmwareTestSummary" => roundtrip::<FirmwareTestSummary>(value),
+            "GpgPublicKey" => roundtrip::<GpgPublicKey>(value),
+            "HealthStatus" => roundtrip::<HealthStatus>(value),
+            "HealthStatusResponse" => roundtrip::<HealthStatusResponse>(value),
+            "HostKey" => roundtrip::<HostKey>(value),
+            "HostKeyDsa" => roundtrip::<HostKeyDsa>(value),
+            "HostKeyDss" => roundtrip::<HostKeyDss>(value),
+            "HostKeyRsa" => roundtrip::<HostKeyRsa>(value),
+            "HostKeyValue" => roundtrip::<HostKeyValue>(value),
+            "IndexList" => roundtrip::<IndexList>(value),
+            "IndexerCapability" => roundtrip::<IndexerCapability>(value),
+            "IndexerCertificate" => roundtrip::<IndexerCertificate>(value),
+            "IndexerDashboard" => roundtrip::<IndexerDashboard>(value),
+            "IndexerHealth" => roundtrip::<IndexerHealth>(value),
+            "IndexerServiceStatus" => roundtrip::<IndexerServiceStatus>(value),
+            "IndexerTask" => roundtrip::<IndexerTask>(value),
+            "IndexerVersionRange" => roundtrip::<IndexerVersionRange>(value),
+            "IndexerWorkerGroup" => roundtrip::<IndexerWorkerGroup>(value),
+            "Info" => roundtrip::<Info>(value),
+            "InfoObject" => roundtrip::<InfoObject>(value),
+            "IntegratedProduct" => roundtrip::<IntegratedProduct>(value),
+            "IntegratedProductList" => roundtrip::<IntegratedProductList>(value),
+            "LinkMeta" => roundtrip::<LinkMeta>(value),
+            "ListItem" => roundtrip::<ListItem>(value),
+            "LocalGroup" => roundtrip::<LocalGroup>(value),
+            "LocalGroupList" => roundtrip::<LocalGroupList>(value),
+            "LocalGroupListItem" => roundtrip::<LocalGroupListItem>(value),
+            "LocalGroupObject" => roundtrip::<LocalGroupObject>(value),
+            "LocalUser" => roundtrip::<LocalUser>(value),
+            "LocalUserList" => roundtrip::<LocalUserList>(value),
+            "LocalUserListItem" => roundtrip::<LocalUserListItem>(value),
+            "LocalUserObject" => roundtrip::<LocalUserObject>(value),
+            "Meta" => roundtrip::<Meta>(value),
+            "NfsTarget" => roundtrip::<NfsTarget>(value),
+            "NoTarget" => roundtrip::<NoTarget>(value),
+            "NotificationEvent" => roundtrip::<NotificationEvent>(value),
+            "NotificationEventType" => roundtrip::<NotificationEventType>(value),
+            "Password" => roundtrip::<Password>(value),
+            "PasswordCreate" => roundtrip::<PasswordCreate>(value),
+            "PasswordObject" => roundtrip::<PasswordObject>(value),
+            "PipelineQueues" => roundtrip::<PipelineQueues>(value),
+            "PluginSdkVersion" => roundtrip::<PluginSdkVersion>(value),
+            "PrivateKey" => roundtrip::<PrivateKey>(value),
+            "PrivateKeyObject" => roundtrip::<PrivateKeyObject>(value),
+            "RaidDisk" => roundtrip::<RaidDisk>(value),
+            "RaidDiskState" => roundtrip::<RaidDiskState>(value),
+            "RaidHealth" => roundtrip::<RaidHealth>(value),
+            "RaidState" => roundtrip::<RaidState>(value),
+            "RaidStatus" => roundtrip::<RaidStatus>(value),
+            "Reference" => roundtrip::<Reference>(value),
+            "ReferenceObject" => roundtrip::<ReferenceObject>(value),
+            "RsyncTarget" => roundtrip::<RsyncTarget>(value),
+            "ServerAddress" => roundtrip::<ServerAddress>(value),
+            "ServerAddressFqdn" => roundtrip::<ServerAddressFqdn>(value),
+            "ServerAddressIp" => roundtrip::<ServerAddressIp>(value),
+            "SessionCounts" => roundtrip::<SessionCounts>(value),
+            "SlotId" => roundtrip::<SlotId>(value),
+            "SmbAuthentication" => roundtrip::<SmbAuthentication>(value),
+            "SmbAuthenticationAnonymous" => {
+                roundtrip::<SmbAuthenticationAnonymous>(value)
+            }
+            "SmbAuthenticationPassword" => roundtrip::<SmbAuthenticationPassword>(value),
+            "SmbTarget" => roundtrip::<SmbTarget>(value),
+            "StartTimes" => roundtrip::<StartTimes>(value),
+            "SystemBackup" => roundtrip::<SystemBackup>(value),
+            "SystemBackupObject" => roundtrip::<SystemBackupObject>(value),
+            "SystemDetails" => roundtrip::<SystemDetails>(value),
+            "TimestampingOid" => roundtrip::<TimestampingOid>(value),
+            "TimestampingServer" => roundtrip::<TimestampingServer>(value),
+            "TimestampingServerLocal" => roundtrip::<TimestampingServerLocal>(value),
+            "TimestampingServerRemote" => roundtrip::<TimestampingServerRemote>(value),
+            "Transaction" => roundtrip::<Transaction>(value),
+            "TransactionChange" => roundtrip::<TransactionChange>(value),
+            "TransactionChangeList" => roundtrip::<TransactionChangeList>(value),
+            "TransactionChangeType" => roundtrip::<TransactionChangeType>(value),
+            "TransactionCommit" => roundtrip::<TransactionCommit>(value),
+            "TransactionCommitStatus" => roundtrip::<TransactionCommitStatus>(value),
+            "TransactionMeta" => roundtrip::<TransactionMeta>(value),
+            "TransactionObject" => roundtrip::<TransactionObject>(value),
+            "TransactionStatus" => roundtrip::<TransactionStatus>(value),
+            "UpstreamEncryption" => roundtrip::<UpstreamEncryption>(value),
+            "UsageFigures" => roundtrip::<UsageFigures>(value),
+            "UserMapping" => roundtrip::<UserMapping>(value),
+            "UsermappingPolicy" => roundtrip::<UsermappingPolicy>(value),
+            "UsermappingPolicyList" => roundtrip::<UsermappingPolicyList>(value),
+            "UsermappingPolicyListItem" => roundtrip::<UsermappingPolicyListItem>(value),
+            "UsermappingPolicyObject" => roundtrip::<UsermappingPolicyObject>(value),
+            "X509Certificate" => roundtrip::<X509Certificate>(value),
+            "X509CertificateObject" => roundtrip::<X509CertificateObject>(value),
+            _ => return None,
+        },
+    )
 }
