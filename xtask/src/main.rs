@@ -1,6 +1,7 @@
 //! `cargo xtask <verb>`: the workspace's jobs, in plain Rust (no shell scripts).
 
 mod bench;
+mod contract;
 mod gen;
 mod spec;
 mod test;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         "validate" => validate::run(rest),
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "contract" => contract::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

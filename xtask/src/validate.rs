@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 
 /// Where the bundle is written, relative to the workspace (the validators run there, so that
 /// their messages name this path).
-const BUNDLE: &str = "target/spec/openapi.yaml";
+pub(crate) const BUNDLE: &str = "target/spec/openapi.yaml";
 const SPEC_VALIDATOR: &str = "openapi-spec-validator==0.9.0";
 const REDOCLY: &str = "@redocly/cli@2.77.0";
 /// Validator output beyond this is cut: an unresolved `$ref` makes openapi-spec-validator
@@ -130,12 +130,12 @@ fn install_redocly(prefix: &Path) -> crate::Result<PathBuf> {
 }
 
 /// Whether `program` exists and the stamp says it is the pinned version.
-fn is_installed(dir: &Path, program: &Path, pin: &str) -> bool {
+pub(crate) fn is_installed(dir: &Path, program: &Path, pin: &str) -> bool {
     program.exists()
         && std::fs::read_to_string(dir.join(".sps-pinned")).is_ok_and(|s| s.trim() == pin)
 }
 
-fn stamp(dir: &Path, program: &Path, pin: &str) -> crate::Result<PathBuf> {
+pub(crate) fn stamp(dir: &Path, program: &Path, pin: &str) -> crate::Result<PathBuf> {
     if !program.exists() {
         return Err(format!(
             "{pin} was installed but {} is missing",
@@ -147,7 +147,7 @@ fn stamp(dir: &Path, program: &Path, pin: &str) -> crate::Result<PathBuf> {
 }
 
 /// Runs an install step; its output is shown only if it fails.
-fn succeed(what: &str, command: &mut Command) -> crate::Result<Output> {
+pub(crate) fn succeed(what: &str, command: &mut Command) -> crate::Result<Output> {
     let output = command
         .output()
         .map_err(|e| format!("cannot run {what}: {e}"))?;
@@ -184,7 +184,7 @@ fn cut(text: &str) -> String {
     out
 }
 
-fn write(path: &Path, text: &str) -> crate::Result {
+pub(crate) fn write(path: &Path, text: &str) -> crate::Result {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;

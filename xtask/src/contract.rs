@@ -1,0 +1,428 @@
+//! `cargo xtask contract`: schemathesis against the fake appliance.
+//!
+//! Builds `fake-sps`, starts it on a free loopback port with a test user and a fresh state file,
+//! logs in to get a session, installs the pinned schemathesis under `target/tools/` when it is
+//! missing, and runs `st run` on the bundle (`target/spec/openapi.yaml`) with every check, a
+//! fixed number of examples per operation and a fixed seed. Settings that belong to the API
+//! (credentials, documented exclusions) are in `fake-sps/schemathesis.toml`. Any failure fails
+//! the job; the fake is stopped in every case. Extra arguments are passed on to `st run`, e.g.
+//! `cargo xtask contract --include-operation-id test_firmware --max-examples 200`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::validate::{is_installed, stamp, succeed, write, BUNDLE};
+
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+/// A venv of its own: schemathesis and openapi-spec-validator pin different versions of shared
+/// dependencies (jsonschema and friends), and each venv's stamp records one pinned tool.
+const VENV: &str = "target/tools/schemathesis";
+/// Run files: the fake's log and state file, schemathesis's working directory.
+const WORK: &str = "target/contract";
+const CONFIG: &str = "fake-sps/schemathesis.toml";
+const USER: &str = "contract";
+const PASSWORD: &str = "contract-test-password";
+/// Examples per operation and phase; with the fixed seed this keeps a run at about half a
+/// minute on two cores.
+const MAX_EXAMPLES: &str = "20";
+const SEED: &str = "20261123";
+/// How long the fake may take to say it is listening.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bound on each step of the login request.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn run(args: &[String]) -> crate::Result {
+    let started = Instant::now();
+    let root = crate::workspace_root();
+    let work = root.join(WORK);
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+
+    let spec = crate::spec::load()?;
+    let bundle = codegen::spec::bundle_yaml(&spec);
+    write(&root.join(BUNDLE), &bundle)?;
+    println!("bundle written to {BUNDLE}");
+    warn_if_stale(&root, &bundle);
+
+    let st = install_schemathesis(&root.join(VENV))?;
+    let fake = build_fake(&root)?;
+
+    // A fresh state file: every run starts from the spec's samples and also exercises the
+    // fake's persistence on each commit.
+    let state = work.join("state.json");
+    if state.exists() {
+        std::fs::remove_file(&state)
+            .map_err(|e| format!("cannot remove {}: {e}", state.display()))?;
+    }
+    let log = work.join("fake-sps.log");
+    let mut server = FakeServer::start(&fake, &state, &log)?;
+    println!(
+        "fake-sps listening on {} (log: {WORK}/fake-sps.log)",
+        server.url
+    );
+    let session = login(server.addr)?;
+
+    let mut command = Command::new(&st);
+    command
+        .arg("--config-file")
+        .arg(root.join(CONFIG))
+        .arg("--no-color")
+        .arg("run")
+        .arg(root.join(BUNDLE))
+        .args(st_arguments(&server.url))
+        .args(args)
+        .current_dir(&work)
+        .env("SPS_CONTRACT_USER", USER)
+        .env("SPS_CONTRACT_PASSWORD", PASSWORD)
+        .env("SPS_CONTRACT_SESSION", &session);
+    println!(
+        "running: st --config-file {CONFIG} run {BUNDLE} {} {}",
+        st_arguments(&server.url).join(" "),
+        args.join(" ")
+    );
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", st.display()))?;
+
+    // A fake that died during the run explains the failures better than the failures do.
+    let exited = server.exited();
+    server.stop();
+    if let Some(exit) = exited {
+        return Err(format!(
+            "fake-sps exited during the run ({exit}); see {WORK}/fake-sps.log"
+        ));
+    }
+    println!("contract run took {:.1?}", started.elapsed());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("schemathesis reported failures ({status})"))
+    }
+}
+
+/// The `st run` options after the schema location: every check, a bounded and reproducible
+/// sample, one worker so that the stateful phase sees the same order each time.
+fn st_arguments(url: &str) -> Vec<String> {
+    [
+        "--url",
+        url,
+        "--checks",
+        "all",
+        "--max-examples",
+        MAX_EXAMPLES,
+        "--seed",
+        SEED,
+        "--workers",
+        "1",
+        // Examples found in earlier runs would otherwise be replayed first, so a run would
+        // depend on the runs before it.
+        "--generation-database",
+        "none",
+        "--request-timeout",
+        "10",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// The generated crates (and so the fake) come from `generated-client/openapi.yaml`; if the
+/// spec has moved on since, failures may be about the difference.
+fn warn_if_stale(root: &Path, bundle: &str) {
+    let generated =
+        std::fs::read_to_string(root.join("generated-client/openapi.yaml")).unwrap_or_default();
+    let without_header: String = generated
+        .lines()
+        .filter(|line| !line.starts_with("# @generated"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    if without_header.trim_end() != bundle.trim_end() {
+        println!(
+            "WARNING: spec/ differs from generated-client/openapi.yaml (the fake's spec); \
+             run `cargo xtask gen` if the results look stale"
+        );
+    }
+}
+
+/// The venv's `st`, installed pinned if needed.
+fn install_schemathesis(venv: &Path) -> crate::Result<PathBuf> {
+    let program = venv.join("bin/st");
+    if is_installed(venv, &program, SCHEMATHESIS) {
+        return Ok(program);
+    }
+    println!("installing {SCHEMATHESIS} into {}", venv.display());
+    let mut create = Command::new("python3");
+    create.args(["-m", "venv"]).arg(venv);
+    succeed("python3 -m venv", &mut create)?;
+    let mut pip = Command::new(venv.join("bin/pip"));
+    pip.args([
+        "install",
+        "--disable-pip-version-check",
+        "--quiet",
+        SCHEMATHESIS,
+    ]);
+    succeed("pip install", &mut pip)?;
+    stamp(venv, &program, SCHEMATHESIS)
+}
+
+/// `cargo build -p fake-sps`; returns the binary.
+fn build_fake(root: &Path) -> crate::Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    println!("building fake-sps");
+    let status = Command::new(&cargo)
+        .args(["build", "--quiet", "-p", "fake-sps"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if !status.success() {
+        return Err(format!("`cargo build -p fake-sps` failed ({status})"));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                root.join(dir)
+            }
+        })
+        .unwrap_or_else(|| root.join("target"));
+    let binary = target.join("debug/fake-sps");
+    if binary.exists() {
+        Ok(binary)
+    } else {
+        Err(format!(
+            "built fake-sps but {} is missing",
+            binary.display()
+        ))
+    }
+}
+
+/// The running fake; killed when dropped, so every way out of [`run`] stops it.
+struct FakeServer {
+    child: Child,
+    url: String,
+    addr: SocketAddr,
+}
+
+impl FakeServer {
+    /// Starts the binary on a free loopback port and waits (bounded) for the line naming it.
+    fn start(binary: &Path, state: &Path, log: &Path) -> crate::Result<Self> {
+        let log_file =
+            File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let stderr = log_file
+            .try_clone()
+            .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+        let mut child = Command::new(binary)
+            .args(["--listen", "127.0.0.1:0", "--user"])
+            .arg(format!("{USER}:{PASSWORD}"))
+            .arg("--state")
+            .arg(state)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("fake-sps started without a standard output pipe".into());
+        };
+        // The reader copies the fake's output to the log for as long as it runs (a full pipe
+        // would block the fake) and hands over the URL from the first line that names it.
+        let (found, url) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut log_file = log_file;
+            let mut found = Some(found);
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = writeln!(log_file, "{line}");
+                if let Some(url) = listening_url(&line) {
+                    if let Some(sender) = found.take() {
+                        let _ = sender.send(url.to_string());
+                    }
+                }
+            }
+        });
+        let mut server = Self {
+            child,
+            url: String::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        };
+        let url = url.recv_timeout(STARTUP_TIMEOUT).map_err(|e| match e {
+            mpsc::RecvTimeoutError::Timeout => format!(
+                "fake-sps did not say it was listening within {STARTUP_TIMEOUT:?}; see {}",
+                log.display()
+            ),
+            mpsc::RecvTimeoutError::Disconnected => {
+                format!("fake-sps stopped before listening; see {}", log.display())
+            }
+        })?;
+        server.addr = socket_addr(&url)?;
+        server.url = url;
+        Ok(server)
+    }
+
+    /// The exit status, if the process has ended.
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    fn stop(&mut self) {
+        // Already gone is fine; either way the process is reaped.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The URL in the fake's start line, `fake SPS listening on http://127.0.0.1:PORT (users: ...)`.
+fn listening_url(line: &str) -> Option<&str> {
+    let rest = line.split_once("listening on ")?.1;
+    let url = rest.split_whitespace().next()?;
+    url.starts_with("http://").then_some(url)
+}
+
+/// The socket address of an `http://host:port` URL.
+fn socket_addr(url: &str) -> crate::Result<SocketAddr> {
+    let authority = url
+        .strip_prefix("http://")
+        .map(|rest| rest.trim_end_matches('/'))
+        .ok_or_else(|| format!("fake-sps announced `{url}`, not an http:// URL"))?;
+    authority
+        .to_socket_addrs()
+        .map_err(|e| format!("fake-sps announced `{url}`: {e}"))?
+        .next()
+        .ok_or_else(|| format!("fake-sps announced `{url}`, which names no address"))
+}
+
+/// Logs in with basic auth over a plain HTTP/1.1 request and returns the `session_id`.
+fn login(addr: SocketAddr) -> crate::Result<String> {
+    let mut stream = TcpStream::connect_timeout(&addr, LOGIN_TIMEOUT)
+        .map_err(|e| format!("cannot connect to fake-sps at {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(LOGIN_TIMEOUT))
+        .and_then(|()| stream.set_write_timeout(Some(LOGIN_TIMEOUT)))
+        .map_err(|e| format!("cannot set timeouts: {e}"))?;
+    let request = format!(
+        "GET /api/authentication HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic {}\r\n\
+         User-Agent: xtask-contract\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+        base64(format!("{USER}:{PASSWORD}").as_bytes())
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("cannot send the login request: {e}"))?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("cannot read the login answer: {e}"))?;
+    session_cookie(&String::from_utf8_lossy(&response))
+}
+
+/// The `session_id` cookie set by a 200 answer.
+fn session_cookie(response: &str) -> crate::Result<String> {
+    let head = response.split("\r\n\r\n").next().unwrap_or_default();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap_or_default();
+    if status.split_whitespace().nth(1) != Some("200") {
+        return Err(format!("login failed: `{status}`"));
+    }
+    lines
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, value)| value.trim().strip_prefix("session_id="))
+        .map(|value| value.split(';').next().unwrap_or_default().trim())
+        .find(|id| !id.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| "login answered 200 without a session_id cookie".to_string())
+}
+
+/// Standard base64 with padding (RFC 4648), for the basic auth header.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{base64, listening_url, session_cookie, socket_addr};
+
+    #[test]
+    fn base64_matches_the_rfc_4648_vectors() {
+        let vectors = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in vectors {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
+        }
+        // The example of RFC 7617 (basic auth).
+        assert_eq!(
+            base64(b"Aladdin:open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+    }
+
+    #[test]
+    fn the_start_line_names_the_url() {
+        let line = "fake SPS listening on http://127.0.0.1:40211 (users: contract)";
+        assert_eq!(listening_url(line), Some("http://127.0.0.1:40211"));
+        assert_eq!(listening_url("log in as admin/admin"), None);
+        assert_eq!(
+            listening_url("fake SPS listening on https://x:1 (tls)"),
+            None
+        );
+        let addr = socket_addr("http://127.0.0.1:40211").expect("an address");
+        assert_eq!(addr.port(), 40211);
+        assert!(socket_addr("https://127.0.0.1:1").is_err());
+        assert!(socket_addr("http://127.0.0.1").is_err());
+    }
+
+    #[test]
+    fn the_session_comes_from_the_set_cookie_header_of_a_200() {
+        let ok = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                  Set-Cookie: session_id=0123abcd; Path=/; HttpOnly\r\n\r\n{\"meta\":{}}";
+        assert_eq!(session_cookie(ok).as_deref(), Ok("0123abcd"));
+        let other_cookie = "HTTP/1.1 200 OK\r\nset-cookie: theme=dark\r\n\r\n";
+        assert_eq!(
+            session_cookie(other_cookie),
+            Err("login answered 200 without a session_id cookie".to_string())
+        );
+        let refused = "HTTP/1.1 401 Unauthorized\r\nset-cookie: session_id=x\r\n\r\n";
+        assert_eq!(
+            session_cookie(refused),
+            Err("login failed: `HTTP/1.1 401 Unauthorized`".to_string())
+        );
+        assert!(session_cookie("").is_err());
+    }
+}
