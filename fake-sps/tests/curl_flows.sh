@@ -3,140 +3,322 @@
 #
 #   bash fake-sps/tests/curl_flows.sh [path/to/fake-sps]
 #
-# Starts the binary on a free loopback port with a temporary state file, walks login,
-# browsing, a transaction (password + user + group, changes, commit), rollback, the lock, the
-# documented errors, and a restart that must keep the committed data. Exits non-zero on the
-# first failed check.
+# Needs curl and jq. `cargo test -p fake-sps --test curl_flows` runs it with the freshly built
+# binary. Without an argument the script builds the binary itself.
+#
+# Starts the binary on a free loopback port (port 0, the bound URL is read from its first output
+# line) with a temporary state file, and walks: login with a cookie jar, browsing, a write
+# without a transaction, opening a transaction (411 without Content-Length), a password, a user
+# and a group (the documented create-group command), what another session sees and the lock,
+# the changelog, commit, rollback, closing an active session (the documented command), the
+# documented errors, a restart that must keep the committed data, and HTTPS with the test
+# certificate. Prints "ok - <section>" per section and exits non-zero on the first failed check,
+# saying which step failed and what the appliance answered.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin="${1:-$root/target/debug/fake-sps}"
-if [[ ! -x "$bin" ]]; then
-  (cd "$root" && cargo build -q -p fake-sps)
-fi
+# Checked first, with builtins only, so that a missing tool is reported as such.
+for tool in curl jq; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "curl_flows: '$tool' is not installed; install curl and jq to run this test" \
+      "(Debian/Ubuntu: apt-get install curl jq)" >&2
+    exit 2
+  fi
+done
 
-work="$(mktemp -d)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+data="$root/fake-sps/tests/data"
+bin="${1:-}"
+if [[ -z "$bin" ]]; then
+  (cd "$root" && cargo build -q -p fake-sps)
+  bin="$root/target/debug/fake-sps"
+fi
+[[ -x "$bin" ]] || { echo "curl_flows: $bin is not an executable" >&2; exit 2; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/curl_flows.XXXXXX")"
 pid=""
+url=""
+step="setup"
+
 cleanup() {
-  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [[ -n "$pid" ]]; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+# The EXIT trap also runs when the script is interrupted.
+trap 'exit 130' INT TERM
 
-start() {
-  "$bin" --listen 127.0.0.1:0 --user admin:s3cret --user bob:hunter2 --state "$work/state.json" \
-    >"$work/out.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do
-    url="$(sed -n 's/^fake SPS listening on \(http[^ ]*\).*/\1/p' "$work/out.log")"
-    [[ -n "$url" ]] && return 0
-    sleep 0.1
-  done
-  echo "the fake did not start:"; cat "$work/out.log"; exit 1
+fail() {
+  echo "FAIL [$step]: $*" >&2
+  if [[ -s "$work/out.log" ]]; then
+    echo "--- fake-sps output:" >&2
+    tail -n 20 "$work/out.log" >&2
+  fi
+  exit 1
 }
 
-stop() { kill "$pid"; wait "$pid" || true; pid=""; }
+ok() { echo "ok - $step"; }
 
-fail() { echo "FAIL: $*"; exit 1; }
+# start [extra fake-sps options...]: runs the binary on a free port and waits (bounded) until it
+# prints the URL it listens on, which it does once the socket is bound.
+start() {
+  : >"$work/out.log"
+  "$bin" --listen 127.0.0.1:0 --user admin:s3cret --user bob:hunter2 \
+    --state "$work/state.json" "$@" >"$work/out.log" 2>&1 &
+  pid=$!
+  url=""
+  for _ in $(seq 100); do
+    url="$(sed -n 's/^fake SPS listening on \(https\{0,1\}:\/\/[^ ]*\).*/\1/p' "$work/out.log")"
+    [[ -n "$url" ]] && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" || true
+      pid=""
+      fail "fake-sps exited before listening"
+    fi
+    sleep 0.1
+  done
+  fail "fake-sps did not report a listening address within 10 s"
+}
 
-# call METHOD PATH [JSON] -> sets $status and $body (cookie jar of user $who).
+# stop: SIGTERM must end the server promptly and cleanly (exit status 0).
+stop() {
+  kill -TERM "$pid"
+  for _ in $(seq 100); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      local code=0
+      wait "$pid" || code=$?
+      pid=""
+      [[ "$code" == 0 ]] || fail "fake-sps exited with status $code on SIGTERM"
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "fake-sps did not stop within 10 s of SIGTERM"
+}
+
+# Never use a proxy for the loopback fake; never hang.
+curl_() { curl --silent --show-error --noproxy '*' --max-time 10 "$@"; }
+
+# call METHOD PATH [JSON]: one request with the cookie jar of user $who; sets $status, $body.
 who=admin
 call() {
   local method="$1" path="$2" data="${3-}"
-  local args=(-s -o "$work/body" -w '%{http_code}' -X "$method" -b "$work/$who.jar" -c "$work/$who.jar")
+  last="$method $path"
+  local args=(-o "$work/body" -w '%{http_code}' -X "$method"
+    -b "$work/$who.jar" -c "$work/$who.jar")
   if [[ -n "$data" ]]; then args+=(-H 'Content-Type: application/json' --data "$data"); fi
-  status="$(curl "${args[@]}" "$url$path")"
+  status="$(curl_ "${args[@]}" "$url$path")" || fail "curl could not complete $last on $url"
   body="$(cat "$work/body")"
 }
 
-expect() { # expect STATUS [ERROR_TYPE]
-  [[ "$status" == "$1" ]] || fail "expected $1, got $status: $body"
+# login USER PASSWORD: the documented login, `curl --user ... --cookie-jar ...`.
+login() {
+  who="$1"
+  last="login as $1"
+  status="$(curl_ -o "$work/body" -w '%{http_code}' --user "$1:$2" --cookie-jar "$work/$1.jar" \
+    "$url/api/authentication")" || fail "curl could not log in on $url"
+  body="$(cat "$work/body")"
+}
+
+# expect STATUS [ERROR_TYPE]
+expect() {
+  [[ "$status" == "$1" ]] || fail "$last: expected HTTP $1, got $status: $body"
   if [[ -n "${2-}" ]]; then
-    [[ "$(jq -r '.error.type' <<<"$body")" == "$2" ]] || fail "expected error $2: $body"
+    local kind
+    kind="$(field '.error.type')"
+    [[ "$kind" == "$2" ]] || fail "$last: expected error type $2, got $kind: $body"
   fi
 }
 
-field() { jq -r "$1" <<<"$body"; }
-
-login() { # login USER PASSWORD
-  who="$1"
-  status="$(curl -s -o "$work/body" -w '%{http_code}' --user "$1:$2" -c "$work/$1.jar" "$url/api/authentication")"
-  body="$(cat "$work/body")"
+# field JQ: a value of the last reply.
+field() {
+  jq -r "$1" <<<"$body" 2>/dev/null || fail "$last: the reply is not JSON: $body"
 }
 
-command -v jq >/dev/null || { echo "jq is needed"; exit 1; }
+# want JQ EXPECTED: the value of JQ in the last reply must be EXPECTED.
+want() {
+  local got
+  got="$(field "$1")"
+  [[ "$got" == "$2" ]] || fail "$last: $1 is '$got', expected '$2': $body"
+}
+
 start
 
-# Anonymous: info answers, the rest does not.
-who=nobody; call GET /api/info; expect 200
-[[ "$(field '.key')" == about_info ]] || fail "info key: $body"
+step="anonymous access"
+who=nobody
+call GET /api/info; expect 200
+want '.key' about_info
+want '.body | has("version")' false
 call GET /api/configuration; expect 401 Unauthenticated
+want '.meta.href' /api/configuration
+last="GET /api/configuration with an unknown session"
+status="$(curl_ -o "$work/body" -w '%{http_code}' --cookie "session_id=$(printf '0%.0s' {1..40})" \
+  "$url/api/configuration")" || fail "curl could not reach $url"
+body="$(cat "$work/body")"; expect 401 Unauthenticated
+want '.error.details.path' /api/configuration
 login admin wrong; expect 401 AuthenticationFailure
+ok
 
-# Login and browse.
+step="login with a cookie jar"
 login admin s3cret; expect 200
-grep -q 'session_id' "$work/admin.jar" || fail "no session cookie"
+want '.meta.href' /api/authentication
+session="$(awk '$6 == "session_id" { print $7 }' "$work/admin.jar")"
+[[ "$session" =~ ^[0-9a-f]{40}$ ]] || fail "no 40-hex session_id in the cookie jar: $(cat "$work/admin.jar")"
+ok
+
+step="browse"
+call GET /api/configuration; expect 200
+want '.meta.transaction' /api/transaction
 call GET /api/configuration/aaa/local_database; expect 200
-[[ "$(field '[.items[].key] | join(",")')" == "groups,users" ]] || fail "local_database: $body"
+want '[.items[].key] | join(",")' groups,users
 call GET /api/configuration/aaa/local_database/users; expect 200
-[[ "$(field '.meta.next')" == null ]] || fail "users is the last child: $body"
+want '.meta.next' null
 users_before="$(field '.items | length')"
+sample_user="$(field '.items[0].key')"
+# The documented listing: `curl --cookie cookies .../groups`.
+status="$(curl_ -o "$work/body" -w '%{http_code}' --cookie "$work/admin.jar" \
+  "$url/api/configuration/aaa/local_database/groups")" || fail "curl could not list the groups"
+body="$(cat "$work/body")"; last="GET groups (documented command)"
+expect 200
+want '.meta.href' /api/configuration/aaa/local_database/groups
+groups_before="$(field '.items | length')"
+ok
 
-# A write without a transaction is refused.
-call POST /api/configuration/aaa/local_database/groups '{"name": "g", "members": []}'; expect 409 NoTransaction
+step="write without a transaction"
+call POST /api/configuration/aaa/local_database/groups '{"name": "g", "members": []}'
+expect 409 NoTransaction
+want '.error.details.path' /api/configuration/aaa/local_database/groups
+ok
 
-# Open (curl -X POST without data has no Content-Length: 411, as on SPS), then write.
+step="open a transaction"
+# `curl -X POST` without data sends no Content-Length: 411, as on SPS.
 call POST /api/transaction; expect 411
-status="$(curl -s -o "$work/body" -w '%{http_code}' -X POST --data '' -b "$work/admin.jar" "$url/api/transaction")"
+last="POST /api/transaction --data ''"
+status="$(curl_ -o "$work/body" -w '%{http_code}' -X POST --data '' -b "$work/admin.jar" \
+  "$url/api/transaction")" || fail "curl could not open a transaction"
 body="$(cat "$work/body")"; expect 200
-[[ "$(field '.body.status')" == open ]] || fail "transaction not open: $body"
+want '.body.status' open
+ok
 
+step="password, user and group"
 call POST /api/configuration/passwords '{"plain": "newpassword"}'; expect 201
 password="$(field '.key')"
-[[ "$password" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] || fail "password key: $password"
-call POST /api/configuration/aaa/local_database/users "{\"name\": \"carol\", \"password\": \"$password\"}"; expect 201
+[[ "$password" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] \
+  || fail "password key is not a UUID: $password"
+call GET "/api/configuration/passwords/$password"; expect 200
+grep -q newpassword <<<"$body" && fail "the secret reads back: $body"
+call POST /api/configuration/aaa/local_database/users "{\"name\": \"carol\", \"password\": \"$password\"}"
+expect 201
 user="$(field '.key')"
-[[ "$user" =~ ^[0-9a-f]{22}$ ]] || fail "user key: $user"
-call POST /api/configuration/aaa/local_database/users "{\"name\": \"dave\", \"password\": \"$password\"}"; expect 400 SemanticError
-call POST /api/configuration/aaa/local_database/groups "{\"name\": \"new-usergroup\", \"members\": [\"$user\"]}"; expect 201
+[[ "$user" =~ ^[0-9a-f]{22}$ ]] || fail "user key is not 22 hex characters: $user"
+call POST /api/configuration/aaa/local_database/users "{\"name\": \"dave\", \"password\": \"$password\"}"
+expect 400 SemanticError
+want '.error.details.password' "$password"
+# The documented create-group command, members given by user keys.
+last="POST groups (documented command)"
+status="$(curl_ -o "$work/body" -w '%{http_code}' -X POST -H "Content-Type: application/json" \
+  --cookie "$work/admin.jar" "$url/api/configuration/aaa/local_database/groups" \
+  --data "{\"name\": \"new-usergroup\", \"members\": [\"$sample_user\", \"$user\"]}")" \
+  || fail "curl could not create the group"
+body="$(cat "$work/body")"; expect 201
 group="$(field '.meta.href')"
+[[ "$group" == "/api/configuration/aaa/local_database/groups/$(field '.key')" ]] \
+  || fail "group href: $body"
+ok
 
-# Another administrator sees nothing yet and cannot write.
+step="another session and the lock"
 login bob hunter2; expect 200
 call GET "/api/configuration/aaa/local_database/users/$user"; expect 404 NotFound
 call PUT "$group" '{"name": "x", "members": []}'; expect 409 NoTransaction
+want '.error.details.locked_by' admin
+call POST /api/transaction '{}'; expect 409 NoTransaction
+want '.error.details.locked_by' admin
 who=admin
+ok
 
+step="changes and commit"
 call GET /api/transaction/changes; expect 200
-[[ "$(field '[.changes[].type] | join(",")')" == "create,create,create" ]] || fail "changes: $body"
-grep -q newpassword <<<"$body" && fail "the secret shows in the changes"
+want '[.changes[].type] | join(",")' create,create,create
+want '[.changes[].path] | join(",")' \
+  "/api/configuration/passwords/$password,/api/configuration/aaa/local_database/users/$user,$group"
+grep -q newpassword <<<"$body" && fail "the secret shows in the changes: $body"
 call PUT /api/transaction '{"status": "commit"}'; expect 200
-[[ "$(field '.body.status')" == closed ]] || fail "not committed: $body"
+want '.body.status' closed
+who=bob
+call GET "/api/configuration/aaa/local_database/users/$user"; expect 200
+want '.body.name' carol
+want '.body.password.meta.href' "/api/configuration/passwords/$password"
+call GET "$group"; expect 200
+want '.body.members | length' 2
+call GET /api/configuration/aaa/local_database/groups; expect 200
+want '.items | length' "$((groups_before + 1))"
+ok
 
-who=bob; call GET "/api/configuration/aaa/local_database/users/$user"; expect 200
-[[ "$(field '.body.password.meta.href')" == "/api/configuration/passwords/$password" ]] || fail "reference: $body"
-
-# Rollback.
+step="rollback"
 who=admin
 call POST /api/transaction '{}'; expect 200
 call DELETE "$group"; expect 200
-[[ "$(field '.meta.parent')" == /api/configuration/aaa/local_database/groups ]] || fail "delete reply: $body"
+want '.meta.parent' /api/configuration/aaa/local_database/groups
+call GET "$group"; expect 404 NotFound
+call GET /api/transaction/changes; expect 200
+want '[.changes[] | .type + " " + .path] | join(",")' "delete $group"
 call DELETE /api/transaction; expect 200
+want '.body.status' closed
 call GET "$group"; expect 200
+ok
 
-# Documented errors of the non-configuration endpoints.
+step="close an active session"
+# The documented command: the id goes into the URL as shown (with / and :).
+last="DELETE active-sessions (documented command)"
+status="$(curl_ -o "$work/body" -w '%{http_code}' --cookie "$work/admin.jar" \
+  "$url/api/active-sessions?id=svc/rpokH8fD9kx6CaxNLznKx2/test:12" -X DELETE)" \
+  || fail "curl could not close the active session"
+body="$(cat "$work/body")"; expect 200
+call DELETE '/api/active-sessions?id=svc/rpokH8fD9kx6CaxNLznKx2/test:12'; expect 404 SessionCouldNotBeFound
 call DELETE /api/active-sessions; expect 400 SessionIdMissing
-call DELETE '/api/active-sessions?id=nope'; expect 404 SessionCouldNotBeFound
-call POST /api/firmware/test '{}'; expect 400 IncompleteRequestBodyError
-call GET /api/health_status; expect 200
+ok
 
-# A restart keeps what was committed.
+step="documented errors"
+call POST /api/firmware/test '{}'; expect 400 IncompleteRequestBodyError
+want '.error.details.missing_paths | join(",")' slot_id
+call POST /api/firmware/test '{"slot_id": 3}'; expect 404 ResourceNotFound
+want '.error.details.mount_point' /firmware/test
+call GET /api/configuration/no_such_thing; expect 404 NotFound
+call GET /api/health_status; expect 200
+ok
+
+step="restart keeps the committed data"
 stop
 start
 login admin s3cret; expect 200
 call GET "/api/configuration/aaa/local_database/users/$user"; expect 200
-[[ "$(field '.body.name')" == carol ]] || fail "after restart: $body"
+want '.body.name' carol
 call GET /api/configuration/aaa/local_database/users; expect 200
-[[ "$(field '.items | length')" == "$((users_before + 1))" ]] || fail "users after restart: $body"
+want '.items | length' "$((users_before + 1))"
+ok
+
+step="https"
+stop
+start --tls-cert "$data/server.crt" --tls-key "$data/server.key"
+[[ "$url" == https://127.0.0.1:* ]] || fail "not an HTTPS URL: $url"
+# The documented `curl -k` login, then a verified call with the test CA.
+last="login over HTTPS with -k"
+status="$(curl_ -k -o "$work/body" -w '%{http_code}' --user admin:s3cret \
+  --cookie-jar "$work/tls.jar" "$url/api/authentication")" || fail "curl -k could not log in"
+body="$(cat "$work/body")"; expect 200
+last="GET over HTTPS with --cacert"
+status="$(curl_ --cacert "$data/ca.crt" -o "$work/body" -w '%{http_code}' \
+  --cookie "$work/tls.jar" "$url/api/configuration/aaa/local_database/users/$user")" \
+  || fail "curl --cacert could not verify the test certificate"
+body="$(cat "$work/body")"; expect 200
+want '.body.name' carol
+# Neither: the test CA is unknown to curl, so the handshake must fail.
+if curl_ -o /dev/null "$url/api/info" 2>/dev/null; then
+  fail "an untrusted certificate was accepted"
+fi
+stop
+ok
 
 echo "curl flows: all checks passed"
