@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -149,6 +149,33 @@ async fn slot_id_missing(request: Request, next: Next) -> Response {
         .await
 }
 
+/// `uri` without the trailing slash(es) of its path, if it has any (the root `/` stays).
+fn without_trailing_slash(uri: &Uri) -> Option<Uri> {
+    let path = uri.path();
+    if path.len() <= 1 || !path.ends_with('/') {
+        return None;
+    }
+    let trimmed = match path.trim_end_matches('/') {
+        "" => "/",
+        trimmed => trimmed,
+    };
+    let rebuilt = match uri.query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    };
+    rebuilt.parse().ok()
+}
+
+/// SPS accepts a trailing slash (the documentation's own curl examples request
+/// `.../policies/backup_policies/`), but the generated router matches the path templates
+/// exactly, so the slash is dropped before routing.
+async fn trim_trailing_slash(mut request: Request, next: Next) -> Response {
+    if let Some(uri) = without_trailing_slash(request.uri()) {
+        *request.uri_mut() = uri;
+    }
+    next.run(request).await
+}
+
 /// Starts the fake appliance; returns once it listens.
 pub async fn serve(config: ServeConfig) -> Result<(ServerHandle, Arc<FakeSps>), ServeError> {
     let spec = match config.spec {
@@ -156,10 +183,15 @@ pub async fn serve(config: ServeConfig) -> Result<(ServerHandle, Arc<FakeSps>), 
         None => bundled_spec().map_err(|e| ServeError::Other(e.to_string()))?,
     };
     let fake = Arc::new(FakeSps::new(&spec, config.engine)?);
-    let router = sps_server::raw_router(fake.clone())
+    let api = sps_server::raw_router(fake.clone())
         .layer(axum::middleware::from_fn(require_content_length))
         .layer(axum::middleware::from_fn(session_id_missing))
         .layer(axum::middleware::from_fn(slot_id_missing));
+    // A layer on a router runs after its routing; the path must be rewritten before `api`
+    // routes, so it wraps `api` as the fallback of an outer router.
+    let router = axum::Router::new()
+        .fallback_service(api)
+        .layer(axum::middleware::from_fn(trim_trailing_slash));
     let handle = serve_router(config.listen, config.tls.as_ref(), router).await?;
     Ok((handle, fake))
 }
@@ -180,6 +212,24 @@ mod tests {
         // The run-time derivation (used for specs under development) must see the same
         // operations as the generator.
         assert_eq!(summary(operations_from_spec(&spec)), summary(OPERATIONS));
+    }
+
+    #[test]
+    fn trailing_slashes_are_dropped_but_the_query_is_kept() {
+        let trimmed =
+            |uri: &str| without_trailing_slash(&uri.parse().expect("uri")).map(|u| u.to_string());
+        assert_eq!(
+            trimmed("/api/configuration/policies/backup_policies/").as_deref(),
+            Some("/api/configuration/policies/backup_policies")
+        );
+        assert_eq!(
+            trimmed("/api/active-sessions/?id=svc/a/b:1").as_deref(),
+            Some("/api/active-sessions?id=svc/a/b:1")
+        );
+        assert_eq!(trimmed("/api//").as_deref(), Some("/api"));
+        assert_eq!(trimmed("/"), None);
+        assert_eq!(trimmed("/api/info"), None);
+        assert_eq!(trimmed("/api/info?x=/"), None);
     }
 
     #[test]

@@ -184,6 +184,12 @@ body="$(cat "$work/body")"; last="GET groups (documented command)"
 expect 200
 want '.meta.href' /api/configuration/aaa/local_database/groups
 groups_before="$(field '.items | length')"
+# The documented listing of backup policies ends with a slash.
+last="GET backup_policies/ (documented command)"
+status="$(curl_ -o "$work/body" -w '%{http_code}' --cookie "$work/admin.jar" \
+  "$url/api/configuration/policies/backup_policies/")" || fail "curl could not list the policies"
+body="$(cat "$work/body")"; expect 200
+want '.meta.href' /api/configuration/policies/backup_policies
 ok
 
 step="write without a transaction"
