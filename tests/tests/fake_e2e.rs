@@ -10,10 +10,11 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use fake_sps::app::FakeSps;
 use fake_sps::server::TlsFiles;
-use fake_sps::session::User;
+use fake_sps::session::{ManualClock, User};
 use fake_sps::{serve, ServeConfig, ServerHandle};
 use serde_json::{json, Value};
 use sps_client::runtime::{Call, Method};
@@ -322,6 +323,17 @@ async fn browse_from_the_configuration_root_by_links() {
     let users: types::LocalUserList = client.follow(&next).await.expect("follow next");
     assert_eq!(users.meta.href, USERS);
     assert_eq!(users.meta.next, Some(None));
+
+    // The documentation's examples also request collections with a trailing slash.
+    let (status, slashed) = wire(&client, Method::GET, &format!("{BACKUP}/"), None).await;
+    assert_eq!(status, 200, "{slashed}");
+    assert_eq!(slashed["meta"]["href"], json!(BACKUP));
+    let listed: types::BackupPolicyList =
+        client.follow(&format!("{BACKUP}/")).await.expect("follow");
+    assert_eq!(
+        listed,
+        client.list_backup_policies().await.expect("typed list")
+    );
 
     // A typed error body through `follow_as`.
     let missing = client
@@ -746,6 +758,100 @@ async fn writes_need_a_transaction_and_the_lock_is_exclusive() {
         Some(&json!(BOB.0))
     );
     bob.transaction().rollback().await.expect("bob rolls back");
+
+    fake.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_and_releases_the_lock() {
+    let clock = Arc::new(ManualClock::default());
+    let mut config = ServeConfig::loopback(users());
+    config.engine.clock = clock.clone();
+    let fake = start_with(config).await;
+    let admin = fake.login(ADMIN).await;
+    let bob = fake.login(BOB).await;
+
+    let tx = admin.transaction().open().await.expect("open");
+    assert_eq!(tx.meta.remaining_seconds, Some(20 * 60));
+    let created = admin
+        .create_local_group(&local_group("abandoned", &[]))
+        .await
+        .expect("create");
+    api_error(
+        bob.transaction().open().await,
+        409,
+        ErrorType::NoTransaction,
+    );
+
+    // Bob stays active; Admin goes idle past the 20 minutes.
+    clock.advance(Duration::from_secs(15 * 60));
+    bob.get_transaction().await.expect("bob is active");
+    clock.advance(Duration::from_secs(6 * 60));
+
+    // Admin's session and its transaction are gone; Bob gets the lock.
+    let reopened = bob
+        .transaction()
+        .open()
+        .await
+        .expect("the lock was released");
+    assert_eq!(status_of(&reopened), Some(&TransactionStatus::Open));
+    api_error(
+        admin.get_transaction().await,
+        401,
+        ErrorType::Unauthenticated,
+    );
+    api_error(
+        bob.get_local_group(&created.key).await,
+        404,
+        ErrorType::NotFound,
+    );
+    bob.transaction().rollback().await.expect("rollback");
+
+    // Logging in again gives a new session.
+    let old = admin.session_id();
+    admin.login(ADMIN.0, ADMIN.1).await.expect("login again");
+    assert_ne!(admin.session_id(), old);
+    admin
+        .get_transaction()
+        .await
+        .expect("the new session works");
+
+    fake.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn implicit_transactions_open_on_the_first_write() {
+    let mut config = ServeConfig::loopback(users());
+    config.engine.implicit_transactions = true;
+    let fake = start_with(config).await;
+    let admin = fake.login(ADMIN).await;
+    let bob = fake.login(BOB).await;
+
+    let created = admin
+        .create_local_group(&local_group("implicit", &[]))
+        .await
+        .expect("the first write opens a transaction");
+    let status = admin.get_transaction().await.expect("status");
+    assert_eq!(status_of(&status), Some(&TransactionStatus::Open));
+    // It holds the lock like an explicit one.
+    api_error(
+        bob.create_local_group(&local_group("other", &[])).await,
+        409,
+        ErrorType::NoTransaction,
+    );
+    api_error(
+        bob.get_local_group(&created.key).await,
+        404,
+        ErrorType::NotFound,
+    );
+    admin.transaction().commit(None).await.expect("commit");
+    assert_eq!(
+        bob.get_local_group(&created.key)
+            .await
+            .expect("committed")
+            .body,
+        local_group("implicit", &[])
+    );
 
     fake.server.shutdown().await;
 }
