@@ -205,11 +205,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Trusts an extra root certificate (PEM), for appliances with a private CA.
+    /// Trusts extra root certificates, for appliances with a private CA: PEM text holding one
+    /// or more `CERTIFICATE` blocks (a CA bundle). Text without any certificate is an error
+    /// rather than a silently empty trust list.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
-        let cert = reqwest::Certificate::from_pem(pem)
+        // `from_pem` would defer parsing to `build` and accept text without a certificate.
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
             .map_err(|e| Error::InvalidRequest(format!("invalid PEM certificate: {e}")))?;
-        self.root_certificates.push(cert);
+        if certs.is_empty() {
+            return Err(Error::InvalidRequest(
+                "no PEM certificate (-----BEGIN CERTIFICATE-----) found".to_string(),
+            ));
+        }
+        self.root_certificates.extend(certs);
         Ok(self)
     }
 

@@ -1378,15 +1378,9 @@ async fn https_with_a_private_ca_or_without_verification() {
     fake.server.shutdown().await;
 }
 
-/// Client bug (reported by H1, not fixed here: the code is generated from
-/// `codegen/templates/client_runtime.rs`): with rustls, `reqwest::Certificate::from_pem` only
-/// stores the bytes, and at `build()` a text without any PEM section yields zero certificates
-/// without an error. So `add_root_certificate_pem` accepts a wrong file (a key, a DER file, a
-/// typo'd path's contents) silently, and the caller only sees an opaque TLS failure later.
-/// Parsing with `Certificate::from_pem_bundle` and requiring at least one certificate would fix
-/// it.
+/// A text without any certificate (a key, a wrong file) is refused when it is added, not
+/// silently turned into an empty trust list that fails later with an opaque TLS error.
 #[test]
-#[ignore = "client bug: add_root_certificate_pem accepts text without any certificate (see doc comment)"]
 fn a_pem_without_a_certificate_is_refused() {
     for bad in [
         &b"not a certificate"[..],
