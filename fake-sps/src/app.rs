@@ -149,6 +149,66 @@ async fn slot_id_missing(request: Request, next: Next) -> Response {
         .await
 }
 
+/// Largest body [`json_sent_as_form`] looks at; the documented commands send a few bytes.
+const MAX_SNIFFED_BODY: usize = 64 * 1024;
+
+/// Whether `content_type` is how a command-line client labels a body it was not told the type
+/// of: curl's `--data` without `-H 'Content-Type: ...'` sends `application/x-www-form-urlencoded`.
+fn labelled_as_form(content_type: Option<&str>) -> bool {
+    let essence = content_type.map(|ct| {
+        ct.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    matches!(
+        essence.as_deref(),
+        None | Some("application/x-www-form-urlencoded")
+    )
+}
+
+/// Whether a body labelled `content_type` is JSON sent without the JSON label.
+fn is_json_sent_as_form(content_type: Option<&str>, body: &[u8]) -> bool {
+    labelled_as_form(content_type) && serde_json::from_slice::<Value>(body).is_ok()
+}
+
+/// The documentation's firmware test command is `curl ... /api/firmware/test --data
+/// '{"slot_id": <slot_id>}'`, without a content type, and SPS reads that body as JSON; the
+/// generated router accepts only bodies labelled as JSON. A small body labelled as a form (or
+/// not labelled) that parses as JSON is relabelled `application/json` before routing.
+async fn json_sent_as_form(request: Request, next: Next) -> Response {
+    let label = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("").to_owned());
+    let length = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let candidate =
+        matches!(length, Some(1..=MAX_SNIFFED_BODY)) && labelled_as_form(label.as_deref());
+    if !candidate {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_SNIFFED_BODY).await else {
+        // A body shorter than announced: let the router report it as it would any bad body.
+        return next
+            .run(Request::from_parts(parts, axum::body::Body::empty()))
+            .await;
+    };
+    if is_json_sent_as_form(label.as_deref(), &bytes) {
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
 /// `uri` without the trailing slash(es) of its path, if it has any (the root `/` stays).
 fn without_trailing_slash(uri: &Uri) -> Option<Uri> {
     let path = uri.path();
@@ -186,7 +246,8 @@ pub async fn serve(config: ServeConfig) -> Result<(ServerHandle, Arc<FakeSps>), 
     let api = sps_server::raw_router(fake.clone())
         .layer(axum::middleware::from_fn(require_content_length))
         .layer(axum::middleware::from_fn(session_id_missing))
-        .layer(axum::middleware::from_fn(slot_id_missing));
+        .layer(axum::middleware::from_fn(slot_id_missing))
+        .layer(axum::middleware::from_fn(json_sent_as_form));
     // A layer on a router runs after its routing; the path must be rewritten before `api`
     // routes, so it wraps `api` as the fallback of an outer router.
     let router = axum::Router::new()
@@ -230,6 +291,24 @@ mod tests {
         assert_eq!(trimmed("/"), None);
         assert_eq!(trimmed("/api/info"), None);
         assert_eq!(trimmed("/api/info?x=/"), None);
+    }
+
+    #[test]
+    fn json_labelled_as_a_form_is_recognised() {
+        let form = Some("application/x-www-form-urlencoded");
+        assert!(is_json_sent_as_form(form, br#"{"slot_id": 2}"#));
+        assert!(is_json_sent_as_form(None, br#"{"status": "commit"}"#));
+        assert!(is_json_sent_as_form(
+            Some("Application/X-WWW-Form-Urlencoded; charset=utf-8"),
+            b"[]"
+        ));
+        // A real form stays a form, and other labels are left to the router.
+        assert!(!is_json_sent_as_form(form, b"slot_id=2"));
+        assert!(!is_json_sent_as_form(
+            Some("text/plain"),
+            br#"{"slot_id": 2}"#
+        ));
+        assert!(!is_json_sent_as_form(Some("application/json"), b"{"));
     }
 
     #[test]

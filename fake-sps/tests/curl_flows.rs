@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The sections the script reports with `ok - <section>`, in order.
-const SECTIONS: [&str; 13] = [
+const SECTIONS: [&str; 14] = [
     "anonymous access",
     "login with a cookie jar",
     "browse",
@@ -20,6 +20,7 @@ const SECTIONS: [&str; 13] = [
     "changes and commit",
     "rollback",
     "close an active session",
+    "firmware test",
     "documented errors",
     "restart keeps the committed data",
     "https",

@@ -10,10 +10,10 @@
 # line) with a temporary state file, and walks: login with a cookie jar, browsing, a write
 # without a transaction, opening a transaction (411 without Content-Length), a password, a user
 # and a group (the documented create-group command), what another session sees and the lock,
-# the changelog, commit, rollback, closing an active session (the documented command), the
-# documented errors, a restart that must keep the committed data, and HTTPS with the test
-# certificate. Prints "ok - <section>" per section and exits non-zero on the first failed check,
-# saying which step failed and what the appliance answered.
+# the changelog, commit, rollback, closing an active session and the firmware test (the
+# documented commands), the documented errors, a restart that must keep the committed data,
+# and HTTPS with the test certificate. Prints "ok - <section>" per section and exits non-zero
+# on the first failed check, saying which step failed and what the appliance answered.
 set -euo pipefail
 
 # Checked first, with builtins only, so that a missing tool is reported as such.
@@ -284,6 +284,21 @@ status="$(curl_ -o "$work/body" -w '%{http_code}' --cookie "$work/admin.jar" \
 body="$(cat "$work/body")"; expect 200
 call DELETE '/api/active-sessions?id=svc/rpokH8fD9kx6CaxNLznKx2/test:12'; expect 404 SessionCouldNotBeFound
 call DELETE /api/active-sessions; expect 400 SessionIdMissing
+ok
+
+step="firmware test"
+# The documented command sends JSON with --data and no content type.
+last="POST /api/firmware/test (documented command)"
+status="$(curl_ -o "$work/body" -w '%{http_code}' --cookie "$work/admin.jar" \
+  "$url/api/firmware/test" --data '{"slot_id": 2}')" || fail "curl could not run the firmware test"
+body="$(cat "$work/body")"; expect 200
+want '.key' 2
+want '.meta.slot' /api/firmware/slots/2
+# A real form body is still refused.
+last="POST /api/firmware/test with a form body"
+status="$(curl_ -o "$work/body" -w '%{http_code}' --cookie "$work/admin.jar" \
+  "$url/api/firmware/test" --data 'slot_id=2')" || fail "curl could not reach $url"
+body="$(cat "$work/body")"; expect 400 InvalidRequestBody
 ok
 
 step="documented errors"
