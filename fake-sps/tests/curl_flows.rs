@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The sections the script reports with `ok - <section>`, in order.
-const SECTIONS: [&str; 14] = [
+const SECTIONS: [&str; 15] = [
     "anonymous access",
     "login with a cookie jar",
     "browse",
+    "documented reads",
     "write without a transaction",
     "open a transaction",
     "password, user and group",

@@ -192,6 +192,35 @@ body="$(cat "$work/body")"; expect 200
 want '.meta.href' /api/configuration/policies/backup_policies
 ok
 
+step="documented reads"
+# Every GET the documentation pages print, as printed (`curl --cookie cookies URL`).
+for path in \
+  /api/configuration/aaa/acls \
+  /api/configuration/local_services/cluster \
+  /api/configuration/management/system_backup \
+  /api/configuration/management/exported_configuration_encryption \
+  /api/configuration/policies/archive_cleanup_policies/ \
+  /api/configuration/policies/usermapping_policies \
+  /api/configuration/policies/backup_policies/99275192754364c2b1bd04 \
+  /api/firmware \
+  /api/firmware/slots \
+  /api/health_status \
+  /api/indexer/dashboard \
+  /api/integrated_products; do
+  last="GET $path (documented command)"
+  status="$(curl_ -o "$work/body" -w '%{http_code}' --cookie "$work/admin.jar" "$url$path")" \
+    || fail "curl could not complete $last"
+  body="$(cat "$work/body")"; expect 200
+  # Some monitoring answers (health status) carry no links.
+  if [[ "$(field 'has("meta")')" == true ]]; then want '.meta.href' "${path%/}"; fi
+done
+# The documented cleanup command is a bare `curl -X POST` (no body, no Content-Length).
+last="POST /api/cleanup/cleanup_now (documented command)"
+status="$(curl_ -o "$work/body" -w '%{http_code}' -X POST --cookie "$work/admin.jar" \
+  "$url/api/cleanup/cleanup_now")" || fail "curl could not start the cleanup"
+body="$(cat "$work/body")"; expect 200
+ok
+
 step="write without a transaction"
 call POST /api/configuration/aaa/local_database/groups '{"name": "g", "members": []}'
 expect 409 NoTransaction
