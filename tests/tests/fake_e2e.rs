@@ -355,10 +355,19 @@ async fn browse_from_the_configuration_root_by_links() {
 async fn every_link_under_the_configuration_root_resolves() {
     let fake = start().await;
     let client = fake.login(ADMIN).await;
+    // A second object in the groups collection, so that item siblings form a real chain.
+    client
+        .in_transaction(None, |c| async move {
+            c.create_local_group(&local_group("second", &[])).await
+        })
+        .await
+        .expect("create a group");
 
     // Breadth-first over `items[].meta.href`; every child names its listing as parent.
     let mut queue = VecDeque::from([("/api/configuration".to_owned(), None::<String>)]);
     let mut seen = BTreeSet::new();
+    let mut listings: Vec<(String, Vec<String>)> = Vec::new();
+    let mut metas = std::collections::BTreeMap::new();
     let mut objects = 0;
     while let Some((href, parent)) = queue.pop_front() {
         assert!(seen.insert(href.clone()), "{href} is linked twice");
@@ -376,21 +385,61 @@ async fn every_link_under_the_configuration_root_resolves() {
             Err(e) => panic!("{href}: {e}"),
         };
         assert_eq!(answer["meta"]["href"], json!(href), "{answer}");
+        assert_eq!(
+            answer["meta"]["transaction"],
+            json!("/api/transaction"),
+            "{answer}"
+        );
         if let Some(parent) = parent {
             assert_eq!(answer["meta"]["parent"], json!(parent), "{answer}");
         }
         if answer.get("body").is_some() {
             objects += 1;
         }
+        let mut children = Vec::new();
         for item in answer["items"].as_array().into_iter().flatten() {
             let child = item["meta"]["href"].as_str().expect("items carry a link");
+            children.push(child.to_owned());
             queue.push_back((child.to_owned(), Some(href.clone())));
         }
+        if !children.is_empty() {
+            listings.push((href.clone(), children));
+        }
+        metas.insert(href, answer["meta"].clone());
     }
     for expected in [GROUPS, USERS, USERMAPPING, BACKUP] {
         assert!(seen.contains(expected), "{expected} not reached");
     }
     assert!(objects >= 8, "only {objects} objects reached");
+
+    // Sibling links follow the order of the parent's listing: first, last, and null past
+    // either end.
+    let link = |href: Option<&String>| href.map_or(Value::Null, |h| json!(h));
+    for (parent, children) in &listings {
+        for (i, child) in children.iter().enumerate() {
+            let Some(meta) = metas.get(child) else {
+                continue; // not readable (see above)
+            };
+            let expected = json!({
+                "first": link(children.first()),
+                "last": link(children.last()),
+                "previous": link(i.checked_sub(1).and_then(|p| children.get(p))),
+                "next": link(children.get(i + 1)),
+            });
+            let actual = json!({
+                "first": meta["first"],
+                "last": meta["last"],
+                "previous": meta["previous"],
+                "next": meta["next"],
+            });
+            assert_eq!(actual, expected, "links of {child} under {parent}");
+        }
+    }
+    let groups = listings
+        .iter()
+        .find(|(parent, _)| parent == GROUPS)
+        .expect("groups listed");
+    assert!(groups.1.len() >= 2, "{groups:?}");
 
     fake.server.shutdown().await;
 }
@@ -728,6 +777,17 @@ async fn writes_need_a_transaction_and_the_lock_is_exclusive() {
             "{details:?}"
         );
     }
+    // The closure form does not run its work when it cannot get the lock.
+    let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = ran.clone();
+    let refused: ApiResult<()> = bob
+        .in_transaction(None, |_| async move {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        })
+        .await;
+    api_error(refused, 409, ErrorType::NoTransaction);
+    assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
     // Bob cannot end Admin's transaction either.
     api_error(
         bob.transaction().rollback().await,
