@@ -1386,11 +1386,23 @@ async fn every_error_type_of_the_fake_decodes_into_error_api() {
         400,
         ErrorType::SessionIdMissing,
     );
-    seen.check(
+    // The documented sample session closes once (its id has `/` and `:`, percent-encoded by
+    // the client); the second time it is unknown.
+    let sample = "svc/rpokH8fD9kx6CaxNLznKx2/test:12";
+    let closed = admin
+        .terminate_active_session(sample)
+        .await
+        .expect("close the sample session");
+    assert_eq!(closed.meta.href, "/api/active-sessions");
+    let body = seen.check(
         "close an unknown session",
-        admin.terminate_active_session("svc/none/test:1").await,
+        admin.terminate_active_session(sample).await,
         404,
         ErrorType::SessionCouldNotBeFound,
+    );
+    assert_eq!(
+        body.error.details.and_then(|d| d.extra.get("id").cloned()),
+        Some(json!(sample))
     );
     seen.check(
         "delete the running firmware",
