@@ -212,7 +212,8 @@ for path in \
     || fail "curl could not complete $last"
   body="$(cat "$work/body")"; expect 200
   # Some monitoring answers (health status) carry no links.
-  if [[ "$(field 'has("meta")')" == true ]]; then want '.meta.href' "${path%/}"; fi
+  has_meta="$(field 'has("meta")')"
+  if [[ "$has_meta" == true ]]; then want '.meta.href' "${path%/}"; fi
 done
 # The documented cleanup command is a bare `curl -X POST` (no body, no Content-Length).
 last="POST /api/cleanup/cleanup_now (documented command)"
