@@ -59,8 +59,8 @@ pub enum Error<E = serde_json::Value> {
     Api {
         /// The HTTP status code.
         status: u16,
-        /// The decoded error body.
-        body: E,
+        /// The decoded error body (boxed: keeps `Result<T, Error<E>>` small for callers).
+        body: Box<E>,
     },
     /// The request could not be sent or the reply could not be read (DNS, TLS, timeout, ...).
     Transport(reqwest::Error),
@@ -102,7 +102,7 @@ impl<E> Error<E> {
         match self {
             Error::Api { status, body } => Error::Api {
                 status,
-                body: f(body),
+                body: Box::new(f(*body)),
             },
             Error::Transport(e) => Error::Transport(e),
             Error::InvalidRequest(m) => Error::InvalidRequest(m),
@@ -563,7 +563,10 @@ pub fn decode_error<E: DeserializeOwned>(
         );
     }
     match serde_json::from_slice::<E>(bytes) {
-        Ok(body) => Error::Api { status, body },
+        Ok(body) => Error::Api {
+            status,
+            body: Box::new(body),
+        },
         Err(e) => unexpected(
             status,
             content_type,

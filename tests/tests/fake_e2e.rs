@@ -97,7 +97,7 @@ fn api_error<T: std::fmt::Debug>(
                 (status, &kind),
                 "wrong error: {body:?}"
             );
-            body
+            *body
         }
         other => panic!("expected Error::Api (HTTP {status}, {kind:?}), got {other:?}"),
     }
@@ -1237,7 +1237,7 @@ impl ErrorsSeen {
         assert!(body.error.message.is_some(), "{what}: {body:?}");
         assert!(body.meta.is_some(), "{what}: {body:?}");
         self.0.insert(kind.as_str().to_owned());
-        body
+        *body
     }
 }
 
