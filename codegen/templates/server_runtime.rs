@@ -291,7 +291,8 @@ impl ApiError {
         Self::new(400, "InvalidQuery", message, href)
     }
 
-    /// 401 `Unauthenticated`: no (valid) session.
+    /// 401 `Unauthenticated`: no (valid) session. As on SPS, `details.path` names the path that
+    /// could not be accessed.
     pub fn unauthenticated(href: &str) -> Self {
         Self::new(
             401,
@@ -299,6 +300,7 @@ impl ApiError {
             "this call needs a session: log in first and send the session cookie",
             href,
         )
+        .with_details(serde_json::json!({ "path": href }))
     }
 
     /// 401 `AuthenticationFailure`: missing or wrong credentials.
@@ -306,9 +308,10 @@ impl ApiError {
         Self::new(401, "AuthenticationFailure", message, href)
     }
 
-    /// 404 `NotFound`.
+    /// 404 `NotFound`, with the path in `details.path` as SPS does.
     pub fn not_found(href: &str) -> Self {
         Self::new(404, "NotFound", "no such endpoint or object", href)
+            .with_details(serde_json::json!({ "path": href }))
     }
 
     /// 405 `MethodNotAllowed`.
@@ -711,6 +714,8 @@ mod tests {
         assert_eq!(body["error"]["type"], "NotFound");
         assert_eq!(body["meta"]["href"], "/api/nope/x");
         assert_eq!(body["meta"]["parent"], "/api/nope");
+        assert_eq!(body["error"]["details"], json!({"path": "/api/nope/x"}));
+        let body = ApiError::invalid_query("bad", "/api/x").body();
         assert_eq!(body["error"]["details"], json!({}));
     }
 
