@@ -13,10 +13,13 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <verb>
 
 verbs:
-  gen [--check]   generate the client, server and types crates from spec/ (--check: fail if stale)
+  gen [--check | --out DIR]
+                  generate the client, server and types crates from spec/
+                  (--check: fail if stale; --out: write under DIR instead)
   bundle          print the bundled OpenAPI document (YAML) on standard output
   lint            check the spec: references, operation ids, docs, examples against schemas
   validate        run the third-party validators on the bundle (installs them pinned)
+  contract        run schemathesis against fake-sps (installs it pinned)
   test            run everything CI runs
   bench           measure generation time, generated code size and client build time";
 

@@ -37,6 +37,10 @@ const STEPS: &[Step] = &[
         run: doc,
     },
     Step {
+        name: "contract test of fake-sps against the spec (cargo xtask contract)",
+        run: contract,
+    },
+    Step {
         name: "cargo test --workspace",
         run: cargo_test,
     },
@@ -83,6 +87,10 @@ fn lint() -> crate::Result {
 
 fn validate() -> crate::Result {
     crate::validate::run(&[])
+}
+
+fn contract() -> crate::Result {
+    crate::contract::run(&[])
 }
 
 fn clippy() -> crate::Result {
