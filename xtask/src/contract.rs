@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::validate::{is_installed, stamp, succeed, write, BUNDLE};
+use crate::validate::{install_pip_tool, write, BUNDLE};
 
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 /// A venv of its own: schemathesis and openapi-spec-validator pin different versions of shared
@@ -49,7 +49,7 @@ pub fn run(args: &[String]) -> crate::Result {
     println!("bundle written to {BUNDLE}");
     warn_if_stale(&root, &bundle);
 
-    let st = install_schemathesis(&root.join(VENV))?;
+    let st = install_pip_tool(&root.join(VENV), "st", SCHEMATHESIS)?;
     let fake = build_fake(&root)?;
 
     let mut failed = Vec::new();
@@ -201,27 +201,6 @@ fn warn_if_stale(root: &Path, bundle: &str) {
              run `cargo xtask gen` if the results look stale"
         );
     }
-}
-
-/// The venv's `st`, installed pinned if needed.
-fn install_schemathesis(venv: &Path) -> crate::Result<PathBuf> {
-    let program = venv.join("bin/st");
-    if is_installed(venv, &program, SCHEMATHESIS) {
-        return Ok(program);
-    }
-    println!("installing {SCHEMATHESIS} into {}", venv.display());
-    let mut create = Command::new("python3");
-    create.args(["-m", "venv"]).arg(venv);
-    succeed("python3 -m venv", &mut create)?;
-    let mut pip = Command::new(venv.join("bin/pip"));
-    pip.args([
-        "install",
-        "--disable-pip-version-check",
-        "--quiet",
-        SCHEMATHESIS,
-    ]);
-    succeed("pip install", &mut pip)?;
-    stamp(venv, &program, SCHEMATHESIS)
 }
 
 /// `cargo build -p fake-sps`; returns the binary.

@@ -89,23 +89,24 @@ fn check(
 
 /// The venv's `openapi-spec-validator`, installed pinned if needed.
 fn install_spec_validator(venv: &Path) -> crate::Result<PathBuf> {
-    let program = venv.join("bin/openapi-spec-validator");
-    if is_installed(venv, &program, SPEC_VALIDATOR) {
+    install_pip_tool(venv, "openapi-spec-validator", SPEC_VALIDATOR)
+}
+
+/// The program `executable` of the PyPI package `pin` (`name==version`) in its own venv at
+/// `venv`, created and installed if the venv does not hold that pinned version yet.
+pub(crate) fn install_pip_tool(venv: &Path, executable: &str, pin: &str) -> crate::Result<PathBuf> {
+    let program = venv.join("bin").join(executable);
+    if is_installed(venv, &program, pin) {
         return Ok(program);
     }
-    println!("installing {SPEC_VALIDATOR} into {}", venv.display());
+    println!("installing {pin} into {}", venv.display());
     let mut create = Command::new("python3");
     create.args(["-m", "venv"]).arg(venv);
     succeed("python3 -m venv", &mut create)?;
     let mut pip = Command::new(venv.join("bin/pip"));
-    pip.args([
-        "install",
-        "--disable-pip-version-check",
-        "--quiet",
-        SPEC_VALIDATOR,
-    ]);
+    pip.args(["install", "--disable-pip-version-check", "--quiet", pin]);
     succeed("pip install", &mut pip)?;
-    stamp(venv, &program, SPEC_VALIDATOR)
+    stamp(venv, &program, pin)
 }
 
 /// The local `redocly`, installed pinned (no install scripts) if needed.
