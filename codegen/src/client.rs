@@ -137,29 +137,20 @@ fn model_error(pointer: &str, message: String) -> Vec<Diagnostic> {
     }]
 }
 
-/// The path of `to` as seen from the crate in `from` (both workspace-relative, siblings).
-pub(crate) fn sibling_path(to: &std::path::Path) -> String {
-    format!("../{}", to.display())
-}
-
 fn cargo_toml(config: &Config) -> String {
-    let c = &config.client;
-    let t = &config.types;
-    format!(
-        r#"[package]
-name = "{name}"
-version = "{version}"
-edition = "2021"
-rust-version = "1.80"
-license = "MIT OR Apache-2.0"
-description = "Async client for the One Identity Safeguard for Privileged Sessions (SPS) REST API"
-readme = "README.md"
-repository = "https://example.invalid/sps-rust-sdk"
-keywords = ["sps", "safeguard", "privileged-access", "rest", "client"]
+    let package = emit::package_section(
+        &config.client,
+        "Async client for the One Identity Safeguard for Privileged Sessions (SPS) REST API",
+        true,
+        r#"keywords = ["sps", "safeguard", "privileged-access", "rest", "client"]
 categories = ["api-bindings", "web-programming::http-client"]
-
+"#,
+    );
+    let types = emit::types_dependency(config);
+    format!(
+        r#"{package}
 [dependencies]
-{types_name} = {{ version = "{types_version}", path = "{types_path}" }}
+{types}
 indexmap = {{ version = "2", features = ["serde"] }}
 percent-encoding = "2"
 reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }}
@@ -167,12 +158,7 @@ serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["preserve_order"] }}
 serde_path_to_error = "0.1"
 serde_urlencoded = "0.7"
-"#,
-        name = c.package,
-        version = c.version,
-        types_name = t.package,
-        types_version = t.version,
-        types_path = sibling_path(&t.dir),
+"#
     )
 }
 

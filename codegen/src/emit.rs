@@ -57,6 +57,47 @@ impl GeneratedFile {
     }
 }
 
+/// The start of a generated crate's `Cargo.toml`: the `[package]` fields every generated crate
+/// shares, whether it is published (a docs.rs link) or not (`publish = false`), then `extra`
+/// (keywords, categories), ending before `[dependencies]`.
+pub fn package_section(
+    krate: &crate::CrateConfig,
+    description: &str,
+    publish: bool,
+    extra: &str,
+) -> String {
+    let publishing = if publish {
+        format!("documentation = \"https://docs.rs/{}\"", krate.package)
+    } else {
+        "publish = false".to_string()
+    };
+    format!(
+        r#"[package]
+name = "{name}"
+version = "{version}"
+edition = "2021"
+rust-version = "1.80"
+license = "MIT OR Apache-2.0"
+description = {description:?}
+readme = "README.md"
+{publishing}
+{extra}"#,
+        name = krate.package,
+        version = krate.version,
+    )
+}
+
+/// The `[dependencies]` line by which the client and server crates use the types crate.
+pub fn types_dependency(config: &crate::Config) -> String {
+    let types = &config.types;
+    format!(
+        "{} = {{ version = \"{}\", path = \"../{}\" }}",
+        types.package,
+        types.version,
+        types.dir.display()
+    )
+}
+
 /// The `rustfmt.toml` of a generated crate.
 ///
 /// rustfmt formats `@generated` files too, and its output changes between toolchains; the

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::client::{op_doc, raw_doc_lines, runtime_file, rust_file, sibling_path};
+use crate::client::{op_doc, raw_doc_lines, runtime_file, rust_file};
 use crate::emit::{self, GeneratedFile};
 use crate::model::{Method, Model, Operation, Param, Response, Security, Status, TypeRef};
 use crate::naming::{self, Scope};
@@ -95,21 +95,17 @@ fn check_paths(model: &Model) -> Result<(), Vec<Diagnostic>> {
 }
 
 fn cargo_toml(config: &Config) -> String {
-    let s = &config.server;
-    let t = &config.types;
+    let package = emit::package_section(
+        &config.server,
+        "axum server stub for the One Identity Safeguard for Privileged Sessions (SPS) REST API",
+        false,
+        "",
+    );
+    let types = emit::types_dependency(config);
     format!(
-        r#"[package]
-name = "{name}"
-version = "{version}"
-edition = "2021"
-rust-version = "1.80"
-license = "MIT OR Apache-2.0"
-description = "axum server stub for the One Identity Safeguard for Privileged Sessions (SPS) REST API"
-readme = "README.md"
-publish = false
-
+        r#"{package}
 [dependencies]
-{types_name} = {{ version = "{types_version}", path = "{types_path}" }}
+{types}
 axum = {{ version = "0.8", default-features = false, features = ["json", "query", "http1", "tokio"] }}
 base64 = "0.22"
 form_urlencoded = "1"
@@ -121,12 +117,7 @@ serde_urlencoded = "0.7"
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt"] }}
-"#,
-        name = s.package,
-        version = s.version,
-        types_name = t.package,
-        types_version = t.version,
-        types_path = sibling_path(&t.dir),
+"#
     )
 }
 

@@ -8,7 +8,7 @@ mod traits;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::{doc_attrs, GeneratedFile};
+use crate::emit::{self, doc_attrs, GeneratedFile};
 use crate::model::{
     Extra, Field, Model, Payload, Struct, Tagged, TypeDef, TypeKind, TypeRef, UntaggedVariant,
 };
@@ -75,28 +75,22 @@ pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<D
 }
 
 fn cargo_toml(model: &Model, config: &Config) -> String {
-    let krate = &config.types;
     let description = format!("Serde types for the {}", model.info.title);
-    format!(
-        r#"[package]
-name = "{name}"
-version = "{version}"
-edition = "2021"
-rust-version = "1.80"
-license = "MIT OR Apache-2.0"
-description = {description:?}
-readme = "README.md"
-documentation = "https://docs.rs/{name}"
-keywords = ["sps", "safeguard", "openapi", "serde"]
+    let package = emit::package_section(
+        &config.types,
+        &description,
+        true,
+        r#"keywords = ["sps", "safeguard", "openapi", "serde"]
 categories = ["api-bindings"]
-
+"#,
+    );
+    format!(
+        r#"{package}
 [dependencies]
 indexmap = {{ version = "2", features = ["serde"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["preserve_order"] }}
-"#,
-        name = krate.package,
-        version = krate.version,
+"#
     )
 }
 
