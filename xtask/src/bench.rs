@@ -100,7 +100,7 @@ fn stages(root: &Path, runs: usize) -> crate::Result {
         millis(times[times.len() / 2])
     };
     println!(
-        "  stages (median): load + bundle {}, lower {}, emit (quote + prettyplease + rustfmt) {}",
+        "  stages (median): load + bundle {}, lower {}, emit (quote + prettyplease) {}",
         median(load),
         median(lower),
         median(emit)
