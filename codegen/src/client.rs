@@ -762,6 +762,12 @@ fn transaction_tokens(model: &Model) -> Result<TokenStream, Vec<Diagnostic>> {
     };
     let commit_err = error_of(&ops.commit);
     let open_err = error_of(&ops.open);
+    // One bound per distinct error type (`E: From<X> + From<X>` reads as a mistake).
+    let error_bound = if open_err.to_string() == commit_err.to_string() {
+        quote! { From<Error<#open_err>> }
+    } else {
+        quote! { From<Error<#open_err>> + From<Error<#commit_err>> }
+    };
     let changes = match &ops.changes {
         Some(id) => {
             let changes = tx_call(model, id, "changes")?;
@@ -789,7 +795,7 @@ fn transaction_tokens(model: &Model) -> Result<TokenStream, Vec<Diagnostic>> {
                 #status_body
             }
 
-            /// Opens a transaction (the first configuration write would open one too).
+            /// Opens a transaction, which takes the configuration lock for this session.
             pub async fn open(&self) #open_ret {
                 #open_body
             }
@@ -831,7 +837,7 @@ fn transaction_tokens(model: &Model) -> Result<TokenStream, Vec<Diagnostic>> {
             where
                 F: FnOnce(Client) -> Fut,
                 Fut: std::future::Future<Output = Result<T, E>>,
-                E: From<Error<#open_err>> + From<Error<#commit_err>>,
+                E: #error_bound,
             {
                 let tx = self.transaction();
                 tx.open().await.map_err(E::from)?;

@@ -1330,7 +1330,7 @@ impl Transaction {
         self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
-    /// Opens a transaction (the first configuration write would open one too).
+    /// Opens a transaction, which takes the configuration lock for this session.
     pub async fn open(
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
@@ -1396,7 +1396,7 @@ impl Client {
     where
         F: FnOnce(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, E>>,
-        E: From<Error<types::ErrorResponse>> + From<Error<types::ErrorResponse>>,
+        E: From<Error<types::ErrorResponse>>,
     {
         let tx = self.transaction();
         tx.open().await.map_err(E::from)?;
