@@ -1,7 +1,9 @@
 //! Compiles what the fixtures generate: all of them go into one throwaway cargo workspace under
 //! `target/fixture-build/` (its own target directory, so it never waits on the outer build), which
 //! must pass `cargo check`, clippy and rustdoc with warnings denied; then the behaviour tests in
-//! `tests/fixture_checks/` run against the generated types crates.
+//! `tests/fixture_checks/` run against the generated types crates, and the tests in
+//! `tests/fixture_checks/runtime/` run the generated clients against the generated servers over
+//! HTTP, from one hand-written member crate, `runtime-checks`.
 
 mod common;
 
@@ -40,6 +42,49 @@ fn cargo(dir: &Path, args: &[String], env: &[(&str, &str)]) {
     );
 }
 
+/// Fixtures whose client and server are exercised at runtime by
+/// `tests/fixture_checks/runtime/<name>.rs`.
+const RUNTIME_CHECKS: &[&str] = &["g2_routes"];
+
+/// The `runtime-checks` crate: a manifest depending on the fixtures' crates (only with versions
+/// and features already in the root `Cargo.lock`: the build is offline), an empty library, and
+/// one test target per fixture.
+fn runtime_checks(checks: &Path) -> Vec<GeneratedFile> {
+    let mut manifest = String::from(
+        "[package]\nname = \"runtime-checks\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+         publish = false\n\n[dev-dependencies]\n\
+         axum = { version = \"0.8\", default-features = false, \
+         features = [\"json\", \"query\", \"http1\", \"tokio\"] }\n\
+         serde_json = { version = \"1\", features = [\"preserve_order\"] }\n\
+         tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"net\"] }\n",
+    );
+    let mut files = Vec::new();
+    for name in RUNTIME_CHECKS {
+        for part in ["types", "client", "server"] {
+            manifest.push_str(&format!(
+                "fixture-{name}-{part} = {{ path = \"../{name}-{part}\" }}\n"
+            ));
+        }
+        let path = checks.join(format!("runtime/{name}.rs"));
+        let contents =
+            fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        files.push(GeneratedFile {
+            path: PathBuf::from(format!("runtime-checks/tests/{name}.rs")),
+            contents,
+        });
+    }
+    files.push(GeneratedFile {
+        path: PathBuf::from("runtime-checks/Cargo.toml"),
+        contents: manifest,
+    });
+    files.push(GeneratedFile {
+        path: PathBuf::from("runtime-checks/src/lib.rs"),
+        contents: "//! Runtime checks of the fixtures' clients and servers: see `tests/`.\n"
+            .to_string(),
+    });
+    files
+}
+
 /// `base` followed by `-p <package>` for each package, then `tail`.
 fn args(base: &[&str], packages: &[String], tail: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = base.iter().map(|a| a.to_string()).collect();
@@ -72,6 +117,10 @@ fn fixtures_compile_and_behave() {
         }
         members.extend(["types", "client", "server"].map(|part| format!("{name}-{part}")));
     }
+    if let Err(e) = codegen::emit::write_all(&build, &runtime_checks(&checks)) {
+        panic!("writing runtime-checks: {e}");
+    }
+    members.push("runtime-checks".to_string());
     let manifest = format!(
         "[workspace]\nresolver = \"2\"\nmembers = [\n{}]\n",
         members
@@ -117,4 +166,13 @@ fn fixtures_compile_and_behave() {
         &[],
     );
     cargo(&build, &test, &[]);
+    let runtime = [
+        "test",
+        "--offline",
+        "--quiet",
+        "-p",
+        "runtime-checks",
+        "--tests",
+    ];
+    cargo(&build, &args(&runtime, workspace, &[]), &[]);
 }
