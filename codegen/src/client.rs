@@ -636,7 +636,9 @@ fn paging_method(op: &Operation, model: &Model) -> Option<TokenStream> {
     let doc = raw_doc(&format!(
         "Every item of [`Client::{}`], page by page.\n\nStarts at `params.offset` (default 0) \
          and asks for pages of `params.limit` items\n(default: the appliance's) until a page \
-         comes back short or empty.\n\n`{} {}`",
+         comes back empty or, with a limit, shorter than an\nearlier page. A short first page \
+         is not taken as the end: the appliance may cap `limit`\n(SPS sends at most 500 \
+         items a page).\n\n`{} {}`",
         naming::unraw(&op.rust_name),
         op.method.as_str(),
         op.path
@@ -647,6 +649,8 @@ fn paging_method(op: &Operation, model: &Model) -> Option<TokenStream> {
             let mut params = params.clone();
             let start = params.#offset.unwrap_or(0);
             let mut all: Vec<#item> = Vec::new();
+            // The largest page so far: the server's real page size, below `limit` if it caps it.
+            let mut page_size = 0usize;
             loop {
                 let offset = start.saturating_add(#offset_t::try_from(all.len()).unwrap_or(#offset_t::MAX));
                 params.#offset = Some(offset);
@@ -655,12 +659,12 @@ fn paging_method(op: &Operation, model: &Model) -> Option<TokenStream> {
                 let page: #list_t = self.send::<#list_t, #err>(call).await?;
                 let count = page.#items_field.len();
                 all.extend(page.#items_field);
-                let short = params
-                    .#limit
-                    .is_some_and(|limit| i64::try_from(count).unwrap_or(i64::MAX) < i64::from(limit));
+                // Shorter than asked for is not enough: a capped page is full but below `limit`.
+                let short = params.#limit.is_some() && count < page_size;
                 if count == 0 || short {
                     return Ok(all);
                 }
+                page_size = page_size.max(count);
             }
         }
     })

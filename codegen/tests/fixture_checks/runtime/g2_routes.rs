@@ -31,6 +31,8 @@ struct Fake {
     sessions: Vec<String>,
     /// Pages starting at or after this offset answer 400.
     fail_from: Option<i64>,
+    /// Largest page sent whatever the `limit` (as SPS caps `limit` at 500).
+    max_page: usize,
     seen: Mutex<Vec<Seen>>,
     /// `(href as received, decoded format, dry_run)` of each `set_format_status`.
     formats: Mutex<Vec<(String, types::Format, bool)>>,
@@ -41,6 +43,7 @@ impl Fake {
         Self {
             sessions: (0..count).map(|i| format!("session-{i}")).collect(),
             fail_from: None,
+            max_page: usize::MAX,
             seen: Mutex::new(Vec::new()),
             formats: Mutex::new(Vec::new()),
         }
@@ -80,7 +83,8 @@ impl Api for Fake {
         let start = usize::try_from(offset).unwrap_or(usize::MAX);
         let size = query
             .limit
-            .map_or(DEFAULT_PAGE, |l| usize::try_from(l).unwrap_or(0));
+            .map_or(DEFAULT_PAGE, |l| usize::try_from(l).unwrap_or(0))
+            .min(self.max_page);
         let items = self
             .sessions
             .iter()
@@ -190,6 +194,40 @@ async fn a_full_last_page_is_followed_by_one_empty_page() {
     assert_eq!(keys(&all), expected(0..6));
     assert_eq!(fake.offsets(), vec![Some(0), Some(3), Some(6)]);
     assert!(fake.seen().iter().all(|s| s.request_id.is_none()));
+}
+
+#[tokio::test]
+async fn a_server_capping_the_limit_does_not_truncate_the_list() {
+    let mut fake = Fake::new(12);
+    fake.max_page = 5;
+    let (fake, client) = start(fake).await;
+    let params = SearchSessionsParams {
+        limit: Some(10),
+        ..Default::default()
+    };
+    let all = client
+        .search_sessions_all(&params, None)
+        .await
+        .expect("all pages");
+    // Pages of 5 although 10 were asked for: only the page shorter than 5 ends the list.
+    assert_eq!(keys(&all), expected(0..12));
+    assert_eq!(fake.offsets(), vec![Some(0), Some(5), Some(10)]);
+}
+
+#[tokio::test]
+async fn a_first_page_below_the_limit_is_confirmed_by_an_empty_page() {
+    let (fake, client) = start(Fake::new(7)).await;
+    let params = SearchSessionsParams {
+        limit: Some(10),
+        ..Default::default()
+    };
+    let all = client
+        .search_sessions_all(&params, None)
+        .await
+        .expect("all pages");
+    assert_eq!(keys(&all), expected(0..7));
+    // 7 < 10 could be a cap as well as the end: one more request tells.
+    assert_eq!(fake.offsets(), vec![Some(0), Some(7)]);
 }
 
 #[tokio::test]
