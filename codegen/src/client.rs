@@ -925,21 +925,10 @@ fn lib_tokens(model: &Model, config: &Config) -> Result<TokenStream, Vec<Diagnos
 mod tests {
     use super::*;
 
-    /// The emitter fixture of this module, lowered.
-    fn fixture_model() -> Model {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/g2_routes.yaml");
-        let spec = crate::spec::load_file(&path).expect("fixture loads");
-        crate::model::lower(&spec).expect("fixture lowers")
-    }
+    use crate::test_support::g2_routes_model as fixture_model;
 
     fn lib_text(model: &Model) -> String {
-        let files = files(model, &Config::default()).expect("client generates");
-        let lib = files
-            .iter()
-            .find(|f| f.path.ends_with("src/lib.rs"))
-            .expect("lib.rs");
-        lib.contents.clone()
+        crate::test_support::lib_rs(files(model, &Config::default()))
     }
 
     #[test]

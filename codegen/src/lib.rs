@@ -13,6 +13,9 @@ pub mod server;
 pub mod spec;
 pub mod types;
 
+#[cfg(test)]
+mod test_support;
+
 use std::path::PathBuf;
 
 pub use emit::GeneratedFile;
