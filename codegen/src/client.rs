@@ -290,6 +290,9 @@ pub(crate) fn op_doc(op: &Operation) -> String {
     if !op.versions.is_empty() {
         facts.push(format!("Documented for SPS {}.", op.versions.join(", ")));
     }
+    if op.success_body_optional() {
+        facts.push("The reply is not documented: a client reads its body as optional.".to_owned());
+    }
     if op.deprecated {
         facts.push("Deprecated.".to_owned());
     }
@@ -357,8 +360,16 @@ enum Success {
 }
 
 fn success(op: &Operation) -> Success {
+    // An undocumented reply may come without a body: `None` then, rather than a decode error.
+    let optional = |t: TokenStream| {
+        if op.success_body_optional() {
+            quote!(Option<#t>)
+        } else {
+            t
+        }
+    };
     if let Some(t) = &op.success_type {
-        Success::Json(type_tokens(t))
+        Success::Json(optional(type_tokens(t)))
     } else if op
         .responses
         .iter()

@@ -334,6 +334,13 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Whether a success reply may come without a body (`x-sps-evidence: undocumented`).
+    pub fn success_body_optional(&self) -> bool {
+        self.responses
+            .iter()
+            .any(|r| r.status.is_success() && r.body_optional)
+    }
+
     /// The documented numeric statuses, ascending (ranges and `default` left out).
     pub fn statuses(&self) -> Vec<u16> {
         self.responses
@@ -409,6 +416,9 @@ pub struct Response {
     pub body: Option<TypeRef>,
     /// Media type of the body (`application/json` when the spec offers it).
     pub content_type: Option<String>,
+    /// The documentation does not show this reply (`x-sps-evidence: undocumented`): an appliance
+    /// may answer with no body at all, so a client reads the body as optional.
+    pub body_optional: bool,
     /// Documented response headers, in document order.
     pub headers: Vec<Header>,
 }

@@ -465,12 +465,15 @@ impl<'a> Lowerer<'a> {
                 &response_pointer,
                 &format!("{type_name}{variant}"),
             );
+            let body_optional = response.extensions.get("x-sps-evidence")
+                == Some(&serde_json::Value::String("undocumented".into()));
             out.push(Response {
                 status,
                 variant,
                 description: response.description.trim().to_string(),
                 body,
                 content_type,
+                body_optional,
                 headers,
             });
         }
