@@ -184,8 +184,13 @@ fn response_examples<'a>(doc: &'a Value, response: &'a Value) -> Vec<&'a Value> 
         out.push(example);
     }
     if let Some(Value::Object(examples)) = media.get("examples") {
-        for example in examples.values() {
-            if let Some(value) = resolve(doc, example).get("value") {
+        for example in examples.values().map(|e| resolve(doc, e)) {
+            // Published samples (`x-sps-source`) show what some version sent, often cut short;
+            // the fake serves the spec's complete examples.
+            if example.get("x-sps-source").is_some() {
+                continue;
+            }
+            if let Some(value) = example.get("value") {
                 out.push(value);
             }
         }

@@ -143,7 +143,8 @@ impl Client {
     /// committed.
     ///
     /// `PUT /api/configuration/aaa/local_database/groups/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
     ///
     /// Parameters:
     ///
@@ -152,7 +153,7 @@ impl Client {
         &self,
         key: &str,
         body: &types::LocalGroup,
-    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             format!(
@@ -161,7 +162,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Delete a local user group
@@ -254,7 +255,7 @@ impl Client {
     /// it; the old one cannot be reused. Takes effect when the transaction is committed.
     ///
     /// `PUT /api/configuration/aaa/local_database/users/{key}` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0.
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     ///
     /// Parameters:
     ///
@@ -263,7 +264,7 @@ impl Client {
         &self,
         key: &str,
         body: &types::LocalUser,
-    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             format!(
@@ -272,7 +273,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Delete a local user
@@ -493,7 +494,8 @@ impl Client {
     /// Removes the firmware image stored in a slot. The running firmware and the one selected for the
     /// next boot cannot be removed. Takes effect at once (no transaction).
     ///
-    /// `DELETE /api/firmware/slots/{slot_id}` Documented for SPS 7.x, 8.0.
+    /// `DELETE /api/firmware/slots/{slot_id}` Documented for SPS 7.x, 8.0. The reply is not documented:
+    /// a client reads its body as optional.
     ///
     /// Parameters:
     ///
@@ -501,12 +503,12 @@ impl Client {
     pub async fn delete_firmware_slot(
         &self,
         slot_id: &str,
-    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::Acknowledgement>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::DELETE,
             format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
         );
-        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::Acknowledgement>, types::ErrorResponse>(call).await
     }
 
     /// Check whether the appliance could upgrade to a firmware image
@@ -623,17 +625,17 @@ impl Client {
     /// first and change what is needed). Takes effect when the transaction is committed.
     ///
     /// `PUT /api/configuration/local_services/cluster` Requires an open transaction. Documented for SPS
-    /// 6.x, 7.x, 8.0.
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     pub async fn replace_cluster_interface(
         &self,
         body: &types::ClusterInterface,
-    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             "/api/configuration/local_services/cluster",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Read the system backup setting
@@ -658,17 +660,17 @@ impl Client {
     /// already exist. Takes effect when the transaction is committed.
     ///
     /// `PUT /api/configuration/management/system_backup` Requires an open transaction. Documented for
-    /// SPS 6.x, 7.x, 8.0.
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     pub async fn replace_system_backup(
         &self,
         body: &types::SystemBackup,
-    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             "/api/configuration/management/system_backup",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Read the encryption settings of system backups
@@ -701,17 +703,18 @@ impl Client {
     /// same request. Takes effect when the transaction is committed.
     ///
     /// `PUT /api/configuration/management/exported_configuration_encryption` Requires an open
-    /// transaction. Documented for SPS 6.x, 7.x, 8.0.
+    /// transaction. Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its
+    /// body as optional.
     pub async fn replace_exported_configuration_encryption(
         &self,
         body: &types::ExportedConfigurationEncryption,
-    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             "/api/configuration/management/exported_configuration_encryption",
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Store a password
@@ -823,7 +826,8 @@ impl Client {
     /// when the transaction is committed.
     ///
     /// `PUT /api/configuration/policies/archive_cleanup_policies/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
     ///
     /// Parameters:
     ///
@@ -832,7 +836,7 @@ impl Client {
         &self,
         key: &str,
         body: &types::ArchiveCleanupPolicy,
-    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             format!(
@@ -841,7 +845,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Delete an archive/cleanup policy
@@ -937,7 +941,7 @@ impl Client {
     /// committed.
     ///
     /// `PUT /api/configuration/policies/audit_policies/{key}` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0.
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     ///
     /// Parameters:
     ///
@@ -946,7 +950,7 @@ impl Client {
         &self,
         key: &str,
         body: &types::AuditPolicy,
-    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             format!(
@@ -955,7 +959,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Delete an audit policy
@@ -1048,7 +1052,7 @@ impl Client {
     /// transaction is committed.
     ///
     /// `PUT /api/configuration/policies/backup_policies/{key}` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0.
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     ///
     /// Parameters:
     ///
@@ -1057,7 +1061,7 @@ impl Client {
         &self,
         key: &str,
         body: &types::BackupPolicy,
-    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             format!(
@@ -1066,7 +1070,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Delete a backup policy
@@ -1159,7 +1163,8 @@ impl Client {
     /// the transaction is committed.
     ///
     /// `PUT /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
     ///
     /// Parameters:
     ///
@@ -1168,7 +1173,7 @@ impl Client {
         &self,
         key: &str,
         body: &types::UsermappingPolicy,
-    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             format!(
@@ -1177,7 +1182,7 @@ impl Client {
             ),
         );
         let call = call.json(body);
-        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Delete a usermapping policy
@@ -1211,7 +1216,8 @@ impl Client {
     /// also close sessions recorded on Search Minion nodes; sessions recorded on a Search Local node
     /// can only be closed on that node.
     ///
-    /// `DELETE /api/active-sessions` Documented for SPS 7.x, 8.0.
+    /// `DELETE /api/active-sessions` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
     ///
     /// Parameters:
     ///
@@ -1220,11 +1226,11 @@ impl Client {
     pub async fn terminate_active_session(
         &self,
         id: &str,
-    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::Acknowledgement>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::DELETE, "/api/active-sessions");
         let query: Vec<(&str, String)> = vec![("id", runtime::to_text(& id))];
         let call = call.query(&query);
-        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::Acknowledgement>, types::ErrorResponse>(call).await
     }
 
     /// Run the audit data cleanup policies now
@@ -1262,14 +1268,15 @@ impl Client {
     /// the offending paths in `details`). When the appliance requires a commit log (`commit_message:
     /// required`), send a `message`.
     ///
-    /// `PUT /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    /// `PUT /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
     pub async fn commit_transaction(
         &self,
         body: &types::TransactionCommit,
-    ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::PUT, "/api/transaction");
         let call = call.json(body);
-        self.send::<types::TransactionObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::TransactionObject>, types::ErrorResponse>(call).await
     }
 
     /// Open a transaction
@@ -1278,12 +1285,13 @@ impl Client {
     /// the web interface would. The request has no body but must still carry a `Content-Length` header
     /// (0). Only one session can hold the lock at a time.
     ///
-    /// `POST /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    /// `POST /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
     pub async fn open_transaction(
         &self,
-    ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::POST, "/api/transaction");
-        self.send::<types::TransactionObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::TransactionObject>, types::ErrorResponse>(call).await
     }
 
     /// Roll back the open transaction
@@ -1291,12 +1299,13 @@ impl Client {
     /// Throws away every change made in the open transaction and releases the configuration lock; the
     /// configuration stays as it was at the last commit.
     ///
-    /// `DELETE /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    /// `DELETE /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
     pub async fn rollback_transaction(
         &self,
-    ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::DELETE, "/api/transaction");
-        self.send::<types::TransactionObject, types::ErrorResponse>(call).await
+        self.send::<Option<types::TransactionObject>, types::ErrorResponse>(call).await
     }
 
     /// List the changes made in the open transaction
@@ -1333,9 +1342,11 @@ impl Transaction {
     /// Opens a transaction, which takes the configuration lock for this session.
     pub async fn open(
         &self,
-    ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::POST, "/api/transaction");
-        self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
+        self.client
+            .send::<Option<types::TransactionObject>, types::ErrorResponse>(call)
+            .await
     }
 
     /// The changes made in the open transaction so far.
@@ -1353,7 +1364,7 @@ impl Transaction {
     pub async fn commit(
         &self,
         message: Option<&str>,
-    ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
         let mut body = serde_json::Map::new();
         body.insert("status".to_owned(), serde_json::Value::from("commit"));
         if let Some(message) = message {
@@ -1361,15 +1372,19 @@ impl Transaction {
         }
         let call = runtime::Call::new(runtime::Method::PUT, "/api/transaction")
             .json(&serde_json::Value::Object(body));
-        self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
+        self.client
+            .send::<Option<types::TransactionObject>, types::ErrorResponse>(call)
+            .await
     }
 
     /// Throws away every change of the open transaction.
     pub async fn rollback(
         &self,
-    ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::DELETE, "/api/transaction");
-        self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
+        self.client
+            .send::<Option<types::TransactionObject>, types::ErrorResponse>(call)
+            .await
     }
 }
 

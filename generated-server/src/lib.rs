@@ -77,7 +77,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("item"),
         transaction_required: true,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "delete_local_group",
@@ -122,7 +122,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("item"),
         transaction_required: true,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "delete_local_user",
@@ -311,7 +311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("singleton"),
         transaction_required: true,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "get_system_backup",
@@ -329,7 +329,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("singleton"),
         transaction_required: true,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "get_exported_configuration_encryption",
@@ -347,7 +347,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("singleton"),
         transaction_required: true,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "create_password",
@@ -401,7 +401,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("item"),
         transaction_required: true,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "delete_archive_cleanup_policy",
@@ -446,7 +446,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("item"),
         transaction_required: true,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "delete_audit_policy",
@@ -491,7 +491,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("item"),
         transaction_required: true,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "delete_backup_policy",
@@ -536,7 +536,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         resource: Some("item"),
         transaction_required: true,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "delete_usermapping_policy",
@@ -1032,7 +1032,10 @@ impl ReplaceLocalGroupRequest {
 #[derive(Debug, Clone)]
 pub enum ReplaceLocalGroupResponse {
     /// `200`: The change is staged in the transaction.
-    Ok(types::CreatedObject),
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -1059,6 +1062,9 @@ impl axum::response::IntoResponse for ReplaceLocalGroupResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
             Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
@@ -1434,7 +1440,10 @@ impl ReplaceLocalUserRequest {
 #[derive(Debug, Clone)]
 pub enum ReplaceLocalUserResponse {
     /// `200`: The change is staged in the transaction.
-    Ok(types::CreatedObject),
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -1461,6 +1470,9 @@ impl axum::response::IntoResponse for ReplaceLocalUserResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
             Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
@@ -2401,7 +2413,7 @@ impl DeleteFirmwareSlotRequest {
 #[derive(Debug, Clone)]
 pub enum DeleteFirmwareSlotResponse {
     /// `200`: The image is removed; the slot is empty.
-    Ok(types::DeletedObject),
+    Ok(types::Acknowledgement),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -2976,7 +2988,10 @@ impl ReplaceClusterInterfaceRequest {
 #[derive(Debug, Clone)]
 pub enum ReplaceClusterInterfaceResponse {
     /// `200`: The settings are staged in the transaction.
-    Ok(types::CreatedObject),
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -3003,6 +3018,9 @@ impl axum::response::IntoResponse for ReplaceClusterInterfaceResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
             Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
@@ -3130,7 +3148,10 @@ impl ReplaceSystemBackupRequest {
 #[derive(Debug, Clone)]
 pub enum ReplaceSystemBackupResponse {
     /// `200`: The setting is staged in the transaction.
-    Ok(types::CreatedObject),
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -3157,6 +3178,9 @@ impl axum::response::IntoResponse for ReplaceSystemBackupResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
             Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
@@ -3288,7 +3312,10 @@ impl ReplaceExportedConfigurationEncryptionRequest {
 #[derive(Debug, Clone)]
 pub enum ReplaceExportedConfigurationEncryptionResponse {
     /// `200`: The settings are staged in the transaction.
-    Ok(types::CreatedObject),
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -3315,6 +3342,9 @@ impl axum::response::IntoResponse for ReplaceExportedConfigurationEncryptionResp
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
             Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
@@ -3777,7 +3807,10 @@ impl ReplaceArchiveCleanupPolicyRequest {
 #[derive(Debug, Clone)]
 pub enum ReplaceArchiveCleanupPolicyResponse {
     /// `200`: The change is staged in the transaction.
-    Ok(types::CreatedObject),
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -3804,6 +3837,9 @@ impl axum::response::IntoResponse for ReplaceArchiveCleanupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
             Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
@@ -4179,7 +4215,10 @@ impl ReplaceAuditPolicyRequest {
 #[derive(Debug, Clone)]
 pub enum ReplaceAuditPolicyResponse {
     /// `200`: The change is staged in the transaction.
-    Ok(types::CreatedObject),
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -4206,6 +4245,9 @@ impl axum::response::IntoResponse for ReplaceAuditPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
             Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
@@ -4582,7 +4624,10 @@ impl ReplaceBackupPolicyRequest {
 #[derive(Debug, Clone)]
 pub enum ReplaceBackupPolicyResponse {
     /// `200`: The change is staged in the transaction.
-    Ok(types::CreatedObject),
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -4609,6 +4654,9 @@ impl axum::response::IntoResponse for ReplaceBackupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
             Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
@@ -4996,7 +5044,10 @@ impl ReplaceUsermappingPolicyRequest {
 #[derive(Debug, Clone)]
 pub enum ReplaceUsermappingPolicyResponse {
     /// `200`: The change is staged in the transaction.
-    Ok(types::CreatedObject),
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
     /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
     /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
     /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
@@ -5023,6 +5074,9 @@ impl axum::response::IntoResponse for ReplaceUsermappingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
             Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
@@ -5168,7 +5222,7 @@ impl TerminateActiveSessionRequest {
 #[derive(Debug, Clone)]
 pub enum TerminateActiveSessionResponse {
     /// `200`: The session was closed.
-    Ok(types::DeletedObject),
+    Ok(types::Acknowledgement),
     /// `400`: No session ID was given in the `id` query parameter (`SessionIdMissing`).
     BadRequest(types::ErrorResponse),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
@@ -5753,7 +5807,8 @@ pub trait Api: Send + Sync + 'static {
     /// committed.
     ///
     /// `PUT /api/configuration/aaa/local_database/groups/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
     fn replace_local_group(
         &self,
         request: ReplaceLocalGroupRequest,
@@ -5831,7 +5886,7 @@ pub trait Api: Send + Sync + 'static {
     /// it; the old one cannot be reused. Takes effect when the transaction is committed.
     ///
     /// `PUT /api/configuration/aaa/local_database/users/{key}` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0.
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     fn replace_local_user(
         &self,
         request: ReplaceLocalUserRequest,
@@ -6033,7 +6088,8 @@ pub trait Api: Send + Sync + 'static {
     /// Removes the firmware image stored in a slot. The running firmware and the one selected for the
     /// next boot cannot be removed. Takes effect at once (no transaction).
     ///
-    /// `DELETE /api/firmware/slots/{slot_id}` Documented for SPS 7.x, 8.0.
+    /// `DELETE /api/firmware/slots/{slot_id}` Documented for SPS 7.x, 8.0. The reply is not documented:
+    /// a client reads its body as optional.
     fn delete_firmware_slot(
         &self,
         request: DeleteFirmwareSlotRequest,
@@ -6166,7 +6222,7 @@ pub trait Api: Send + Sync + 'static {
     /// first and change what is needed). Takes effect when the transaction is committed.
     ///
     /// `PUT /api/configuration/local_services/cluster` Requires an open transaction. Documented for SPS
-    /// 6.x, 7.x, 8.0.
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     fn replace_cluster_interface(
         &self,
         request: ReplaceClusterInterfaceRequest,
@@ -6199,7 +6255,7 @@ pub trait Api: Send + Sync + 'static {
     /// already exist. Takes effect when the transaction is committed.
     ///
     /// `PUT /api/configuration/management/system_backup` Requires an open transaction. Documented for
-    /// SPS 6.x, 7.x, 8.0.
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     fn replace_system_backup(
         &self,
         request: ReplaceSystemBackupRequest,
@@ -6233,7 +6289,8 @@ pub trait Api: Send + Sync + 'static {
     /// same request. Takes effect when the transaction is committed.
     ///
     /// `PUT /api/configuration/management/exported_configuration_encryption` Requires an open
-    /// transaction. Documented for SPS 6.x, 7.x, 8.0.
+    /// transaction. Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its
+    /// body as optional.
     fn replace_exported_configuration_encryption(
         &self,
         request: ReplaceExportedConfigurationEncryptionRequest,
@@ -6338,7 +6395,8 @@ pub trait Api: Send + Sync + 'static {
     /// when the transaction is committed.
     ///
     /// `PUT /api/configuration/policies/archive_cleanup_policies/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
     fn replace_archive_cleanup_policy(
         &self,
         request: ReplaceArchiveCleanupPolicyRequest,
@@ -6423,7 +6481,7 @@ pub trait Api: Send + Sync + 'static {
     /// committed.
     ///
     /// `PUT /api/configuration/policies/audit_policies/{key}` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0.
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     fn replace_audit_policy(
         &self,
         request: ReplaceAuditPolicyRequest,
@@ -6501,7 +6559,7 @@ pub trait Api: Send + Sync + 'static {
     /// transaction is committed.
     ///
     /// `PUT /api/configuration/policies/backup_policies/{key}` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0.
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     fn replace_backup_policy(
         &self,
         request: ReplaceBackupPolicyRequest,
@@ -6583,7 +6641,8 @@ pub trait Api: Send + Sync + 'static {
     /// the transaction is committed.
     ///
     /// `PUT /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
     fn replace_usermapping_policy(
         &self,
         request: ReplaceUsermappingPolicyRequest,
@@ -6619,7 +6678,8 @@ pub trait Api: Send + Sync + 'static {
     /// also close sessions recorded on Search Minion nodes; sessions recorded on a Search Local node
     /// can only be closed on that node.
     ///
-    /// `DELETE /api/active-sessions` Documented for SPS 7.x, 8.0.
+    /// `DELETE /api/active-sessions` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -6670,7 +6730,8 @@ pub trait Api: Send + Sync + 'static {
     /// the offending paths in `details`). When the appliance requires a commit log (`commit_message:
     /// required`), send a `message`.
     ///
-    /// `PUT /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    /// `PUT /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
     fn commit_transaction(
         &self,
         request: CommitTransactionRequest,
@@ -6686,7 +6747,8 @@ pub trait Api: Send + Sync + 'static {
     /// the web interface would. The request has no body but must still carry a `Content-Length` header
     /// (0). Only one session can hold the lock at a time.
     ///
-    /// `POST /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    /// `POST /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
     fn open_transaction(
         &self,
         request: OpenTransactionRequest,
@@ -6701,7 +6763,8 @@ pub trait Api: Send + Sync + 'static {
     /// Throws away every change made in the open transaction and releases the configuration lock; the
     /// configuration stays as it was at the last commit.
     ///
-    /// `DELETE /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    /// `DELETE /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
     fn rollback_transaction(
         &self,
         request: RollbackTransactionRequest,

@@ -87,6 +87,28 @@ pub mod tagged {
     }
 }
 
+/// Answer to an action whose reply the published pages do not show: at most the links of the
+/// endpoint; the answer may also have no body at all. Other fields are kept.
+///
+/// Example:
+///
+/// ```json
+/// {
+///   "meta": {
+///     "href": "/api/active-sessions",
+///     "parent": "/api"
+///   }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Acknowledgement {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// One access control entry - a group, the objects it covers and the permission.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Acl {
@@ -164,10 +186,12 @@ impl<'de> serde::Deserialize<'de> for AclPermission {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AclsObject {
     /// Always `acls`.
-    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// The access control entries, in evaluation order.
     pub body: Vec<Acl>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -205,7 +229,8 @@ pub struct ArchiveCleanupPolicy {
 pub struct ArchiveCleanupPolicyList {
     /// The policies.
     pub items: Vec<ArchiveCleanupPolicyListItem>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -230,7 +255,8 @@ pub struct ArchiveCleanupPolicyObject {
     /// Key of the policy.
     pub key: String,
     pub body: ArchiveCleanupPolicy,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -319,7 +345,7 @@ pub struct AuditPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing: Option<AuditSigning>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamping: Option<AuditTimestamping>,
+    pub timestamping: Option<AuditTimestampingSetting>,
     /// How often, in seconds, the trails are signed and timestamped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_and_timestamping_interval: Option<i64>,
@@ -333,7 +359,8 @@ pub struct AuditPolicy {
 pub struct AuditPolicyList {
     /// The policies.
     pub items: Vec<AuditPolicyListItem>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -358,7 +385,8 @@ pub struct AuditPolicyObject {
     /// Key of the policy.
     pub key: String,
     pub body: AuditPolicy,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -390,6 +418,27 @@ pub struct AuditTimestamping {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Timestamping of audit trails: the settings object of the published samples, or a bare boolean as
+/// the main field table types it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum AuditTimestampingSetting {
+    Bool(bool),
+    AuditTimestamping(Box<AuditTimestamping>),
+}
+
+impl From<bool> for AuditTimestampingSetting {
+    fn from(value: bool) -> Self {
+        Self::Bool(value)
+    }
+}
+
+impl From<AuditTimestamping> for AuditTimestampingSetting {
+    fn from(value: AuditTimestamping) -> Self {
+        Self::AuditTimestamping(Box::new(value))
+    }
+}
+
 /// Answer to a successful login. The useful part is the `session_id` cookie set in the headers; the
 /// body only carries links.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -406,8 +455,10 @@ pub struct BackupEncryption {
     /// Encrypt system backups; needs `gpg_public_key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gpg_public_key: Option<GpgPublicKey>,
+    /// The key backups are encrypted with. Needed when `enabled` is true; without encryption it may be
+    /// absent or null.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub gpg_public_key: Option<Option<GpgPublicKey>>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -437,7 +488,8 @@ pub struct BackupPolicy {
 pub struct BackupPolicyList {
     /// The policies.
     pub items: Vec<BackupPolicyListItem>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -462,7 +514,8 @@ pub struct BackupPolicyObject {
     /// Key of the policy.
     pub key: String,
     pub body: BackupPolicy,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -544,7 +597,8 @@ pub struct ClusterInterfaceObject {
     /// Always `cluster`.
     pub key: String,
     pub body: ClusterInterface,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -991,7 +1045,8 @@ pub struct ExportedConfigurationEncryptionObject {
     /// Always `exported_configuration_encryption`.
     pub key: String,
     pub body: ExportedConfigurationEncryption,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1014,7 +1069,8 @@ pub struct FirmwareHealth {
 pub struct FirmwareIndex {
     /// The child endpoints.
     pub items: Vec<ListItem>,
-    pub meta: FirmwareIndexMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<FirmwareIndexMeta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1057,65 +1113,9 @@ pub struct FirmwareIntegrity {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Whether a firmware part is intact.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum FirmwareIntegrityState {
-    /// `OK`
-    Ok,
-    /// `CORRUPTED`
-    Corrupted,
-    /// A value this version of the types does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FirmwareIntegrityState {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ok => "OK",
-            Self::Corrupted => "CORRUPTED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for FirmwareIntegrityState {
-    fn from(value: &str) -> Self {
-        match value {
-            "OK" => Self::Ok,
-            "CORRUPTED" => Self::Corrupted,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-
-impl std::str::FromStr for FirmwareIntegrityState {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-
-impl std::fmt::Display for FirmwareIntegrityState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for FirmwareIntegrityState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for FirmwareIntegrityState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = String::deserialize(deserializer)?;
-        Ok(Self::from(value.as_str()))
-    }
-}
+/// Whether a firmware part is intact: `OK` or `CORRUPTED` in the published sample; other states are
+/// not documented and are kept as sent.
+pub type FirmwareIntegrityState = String;
 
 /// The firmware image stored in a slot; every field is absent for an empty slot.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1145,7 +1145,8 @@ pub struct FirmwareSlot {
 pub struct FirmwareSlotList {
     /// The slots, in slot order.
     pub items: Vec<FirmwareSlotListItem>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1170,7 +1171,8 @@ pub struct FirmwareSlotObject {
     /// Number of the slot, as a string.
     pub key: String,
     pub body: FirmwareSlot,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1222,10 +1224,11 @@ pub struct FirmwareTestRequest {
 }
 
 /// Successful outcome of an upgrade test; the key is the tested slot.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTestResult {
-    /// Number of the tested slot, as a string.
-    pub key: String,
+    /// Number of the tested slot: a string of digits in the full sample, a bare number in the page's
+    /// outcome summary.
+    pub key: SlotId,
     pub body: FirmwareTestSummary,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<FirmwareTestMeta>,
@@ -1463,7 +1466,8 @@ impl<'de> serde::Deserialize<'de> for HostKeyValue {
 pub struct IndexList {
     /// The child endpoints, in the appliance's order.
     pub items: Vec<ListItem>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1544,12 +1548,40 @@ pub struct IndexerCertificate {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// When one certificate of the indexer service expires: an object with `expiration_date` (as in the
+/// published sample) or the date string itself (as the field table describes it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum IndexerCertificateState {
+    String(String),
+    IndexerCertificate(IndexerCertificate),
+}
+
+impl From<String> for IndexerCertificateState {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for IndexerCertificateState {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_string())
+    }
+}
+
+impl From<IndexerCertificate> for IndexerCertificateState {
+    fn from(value: IndexerCertificate) -> Self {
+        Self::IndexerCertificate(value)
+    }
+}
+
 /// State of the indexer service.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerDashboard {
-    /// The certificates of the indexer service, by file name (`ca.pem`, ...).
+    /// The certificates of the indexer service, by file name (`ca.pem`, `service.pem`, `worker.pem`);
+    /// other names a later version adds are kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub certificates: Option<indexmap::IndexMap<String, IndexerCertificate>>,
+    pub certificates: Option<indexmap::IndexMap<String, IndexerCertificateState>>,
     /// The system services the indexer needs, by unit name, and whether each runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_service_statuses: Option<
@@ -1563,7 +1595,7 @@ pub struct IndexerDashboard {
 }
 
 /// Workload of the indexer service.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerHealth {
     /// The worker groups and their load.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1622,7 +1654,7 @@ impl From<&str> for IndexerServiceStatus {
 ///   "video_jobs": 0
 /// }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerTask {
     /// Name of the connection policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1632,13 +1664,13 @@ pub struct IndexerTask {
     pub protocol: Option<String>,
     /// Indexing tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub indexer_jobs: Option<i64>,
+    pub indexer_jobs: Option<f64>,
     /// Screenshot tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub screenshot_jobs: Option<i64>,
+    pub screenshot_jobs: Option<f64>,
     /// Video tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub video_jobs: Option<i64>,
+    pub video_jobs: Option<f64>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1659,29 +1691,29 @@ pub struct IndexerVersionRange {
 }
 
 /// A group of indexer workers with the same capabilities on one host.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerWorkerGroup {
     /// The kinds of task the workers of the group handle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<IndexerCapability>>,
     /// Workers without a task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub idle_workers_count: Option<i64>,
+    pub idle_workers_count: Option<f64>,
     /// Indexing tasks handed to the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub indexer_jobs: Option<i64>,
+    pub indexer_jobs: Option<f64>,
     /// IP address of the host running the workers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
     /// Screenshot tasks handed to the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub screenshot_jobs: Option<i64>,
+    pub screenshot_jobs: Option<f64>,
     /// Video tasks handed to the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub video_jobs: Option<i64>,
+    pub video_jobs: Option<f64>,
     /// Workers in the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workers_count: Option<i64>,
+    pub workers_count: Option<f64>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1734,7 +1766,8 @@ pub struct InfoObject {
     /// Always `about_info`.
     pub key: String,
     pub body: Info,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1805,7 +1838,8 @@ pub struct LocalGroup {
 pub struct LocalGroupList {
     /// The groups.
     pub items: Vec<LocalGroupListItem>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1830,7 +1864,8 @@ pub struct LocalGroupObject {
     /// Key of the group.
     pub key: String,
     pub body: LocalGroup,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1858,7 +1893,8 @@ pub struct LocalUser {
 pub struct LocalUserList {
     /// The users.
     pub items: Vec<LocalUserListItem>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1883,7 +1919,8 @@ pub struct LocalUserObject {
     /// Key of the user.
     pub key: String,
     pub body: LocalUser,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2062,7 +2099,8 @@ pub struct PasswordObject {
     /// Key (a UUID) of the password object.
     pub key: String,
     pub body: Password,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2106,7 +2144,8 @@ pub struct PrivateKeyObject {
     /// Key (a UUID) of the private key.
     pub key: String,
     pub body: PrivateKey,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2340,6 +2379,34 @@ pub struct ReferenceObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Answer to a successful PUT. The published pages do not show it; appliances are expected to
+/// answer like a create (the key and the links of the object), but nothing is guaranteed, and the
+/// answer may have no body at all. The change takes effect only when the transaction is committed.
+///
+/// Example:
+///
+/// ```json
+/// {
+///   "key": "99275192754364c2b1bd01",
+///   "meta": {
+///     "href": "/api/configuration/policies/backup_policies/99275192754364c2b1bd01",
+///     "parent": "/api/configuration/policies/backup_policies",
+///     "transaction": "/api/transaction"
+///   }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ReplacedObject {
+    /// Key of the replaced object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2602,7 +2669,8 @@ pub struct SystemBackupObject {
     /// Always `system_backup`.
     pub key: String,
     pub body: SystemBackup,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2642,9 +2710,9 @@ pub struct TimestampingOid {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimestampingServer {
     /// `selection: local`
-    Local,
+    Local(TimestampingServerLocal),
     /// `selection: remote`
-    Remote(Box<TimestampingServerRemote>),
+    Remote(TimestampingServerRemote),
     /// An object whose `selection` this version of the types does not know (or whose shape does not fit
     /// its variant), kept whole.
     Unknown(serde_json::Map<String, serde_json::Value>),
@@ -2654,7 +2722,7 @@ impl TimestampingServer {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
         match self {
-            Self::Local => Some("local"),
+            Self::Local(_) => Some("local"),
             Self::Remote(_) => Some("remote"),
             Self::Unknown(_) => None,
         }
@@ -2668,7 +2736,7 @@ impl serde::Serialize for TimestampingServer {
             map.insert("selection".to_string(), tag.into());
         }
         match self {
-            Self::Local => {}
+            Self::Local(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
             Self::Remote(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
             Self::Unknown(fields) => return fields.serialize(serializer),
         }
@@ -2683,7 +2751,9 @@ impl<'de> serde::Deserialize<'de> for TimestampingServer {
         let map = tagged::Object::deserialize(deserializer)?;
         let tag = tagged::tag(&map, "selection");
         match tag.as_deref() {
-            Some("local") if map.len() == 1 => Ok(Self::Local),
+            Some("local") => {
+                tagged::without_tag::<D, _>(map, "selection").map(Self::Local)
+            }
             Some("remote") => {
                 tagged::without_tag::<D, _>(map, "selection").map(Self::Remote)
             }
@@ -2695,6 +2765,8 @@ impl<'de> serde::Deserialize<'de> for TimestampingServer {
 /// Use the appliance's built-in timestamping.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingServerLocal {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oid: Option<TimestampingOid>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2755,7 +2827,8 @@ pub struct TransactionChangeList {
     /// The changes, oldest first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<Vec<TransactionChange>>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2922,12 +2995,14 @@ pub struct TransactionMeta {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransactionObject {
     /// Always `transaction`.
-    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Transaction>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction: Option<Transaction>,
-    pub meta: TransactionMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<TransactionMeta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3046,7 +3121,8 @@ pub struct UsermappingPolicy {
 pub struct UsermappingPolicyList {
     /// The policies.
     pub items: Vec<UsermappingPolicyListItem>,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3071,7 +3147,8 @@ pub struct UsermappingPolicyObject {
     /// Key of the policy.
     pub key: String,
     pub body: UsermappingPolicy,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3087,7 +3164,8 @@ pub struct X509CertificateObject {
     /// Key (a UUID) of the certificate.
     pub key: String,
     pub body: X509Certificate,
-    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3109,6 +3187,7 @@ pub fn __roundtrip(
     }
     Some(
         match type_name {
+            "Acknowledgement" => roundtrip::<Acknowledgement>(value),
             "Acl" => roundtrip::<Acl>(value),
             "AclPermission" => roundtrip::<AclPermission>(value),
             "AclsObject" => roundtrip::<AclsObject>(value),
@@ -3128,6 +3207,7 @@ pub fn __roundtrip(
             "AuditPolicyObject" => roundtrip::<AuditPolicyObject>(value),
             "AuditSigning" => roundtrip::<AuditSigning>(value),
             "AuditTimestamping" => roundtrip::<AuditTimestamping>(value),
+            "AuditTimestampingSetting" => roundtrip::<AuditTimestampingSetting>(value),
             "AuthenticationResult" => roundtrip::<AuthenticationResult>(value),
             "BackupEncryption" => roundtrip::<BackupEncryption>(value),
             "BackupPolicy" => roundtrip::<BackupPolicy>(value),
@@ -3183,6 +3263,7 @@ pub fn __roundtrip(
             "IndexList" => roundtrip::<IndexList>(value),
             "IndexerCapability" => roundtrip::<IndexerCapability>(value),
             "IndexerCertificate" => roundtrip::<IndexerCertificate>(value),
+            "IndexerCertificateState" => roundtrip::<IndexerCertificateState>(value),
             "IndexerDashboard" => roundtrip::<IndexerDashboard>(value),
             "IndexerHealth" => roundtrip::<IndexerHealth>(value),
             "IndexerServiceStatus" => roundtrip::<IndexerServiceStatus>(value),
@@ -3222,6 +3303,7 @@ pub fn __roundtrip(
             "RaidStatus" => roundtrip::<RaidStatus>(value),
             "Reference" => roundtrip::<Reference>(value),
             "ReferenceObject" => roundtrip::<ReferenceObject>(value),
+            "ReplacedObject" => roundtrip::<ReplacedObject>(value),
             "RsyncTarget" => roundtrip::<RsyncTarget>(value),
             "ServerAddress" => roundtrip::<ServerAddress>(value),
             "ServerAddressFqdn" => roundtrip::<ServerAddressFqdn>(value),

@@ -717,10 +717,86 @@ async fn requests_carry_content_length_user_agent_and_cookie() {
         .transaction()
         .open()
         .await
-        .expect("open with Content-Length: 0");
+        .expect("open with Content-Length: 0")
+        .expect("the test server answers with a body");
     let seen = &opened.extra["seen"];
     let user_agent = seen["user_agent"].as_str().unwrap_or("");
     assert!(user_agent.starts_with("sps-client/"), "{user_agent}");
     assert_eq!(seen["cookie"], "session_id=abc");
     assert_eq!(seen["accept"], "application/json");
+}
+
+#[tokio::test]
+async fn undocumented_replies_may_be_empty_and_every_documented_status_decodes() {
+    use axum::http::{header, StatusCode};
+    use axum::routing::{delete, get, put};
+    // An appliance that answers the undocumented replies in the ways the documentation leaves
+    // open: 201 for a replace (the status tables), no body at all, or the usual JSON.
+    let json = |body: Value| {
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+    };
+    let appliance = axum::Router::new()
+        .route(
+            BACKUP_PATH,
+            put(|| async { (StatusCode::CREATED, String::new()) })
+                .get(|| async { (StatusCode::OK, String::new()) }),
+        )
+        .route(
+            "/api/configuration/aaa/local_database/users/{key}",
+            put(move || async move {
+                (
+                    StatusCode::CREATED,
+                    json(json!({"key": "u1", "meta": {"href": "/api/configuration/aaa/local_database/users/u1"}})),
+                )
+            }),
+        )
+        .route(
+            "/api/active-sessions",
+            delete(move || async move { (StatusCode::OK, json(json!({"meta": {"href": "/api/active-sessions"}}))) }),
+        )
+        .route("/api/transaction", get(|| async { StatusCode::OK }).post(|| async { StatusCode::NO_CONTENT }));
+    let base = serve(appliance).await;
+    let client = Client::builder(&base)
+        .session_id(SESSION)
+        .build()
+        .expect("client");
+
+    let backup = types::SystemBackup {
+        backup_policy: Some("b1".into()),
+        extra: Default::default(),
+    };
+    assert_eq!(client.replace_system_backup(&backup).await.ok(), Some(None));
+    let user = types::LocalUser {
+        name: "u1".into(),
+        password: None,
+        password_created: None,
+        extra: Default::default(),
+    };
+    let replaced = client
+        .replace_local_user("u1", &user)
+        .await
+        .expect("201 with a body")
+        .expect("the body is there");
+    assert_eq!(replaced.key.as_deref(), Some("u1"));
+    let closed = client
+        .terminate_active_session("s1")
+        .await
+        .expect("200 with meta");
+    assert_eq!(
+        closed.and_then(|c| c.meta).map(|m| m.href).as_deref(),
+        Some("/api/active-sessions")
+    );
+    assert!(matches!(client.transaction().open().await, Ok(None)));
+
+    // A documented reply still has to be there: an empty answer is reported, not invented.
+    match client.get_system_backup().await {
+        Err(Error::UnexpectedResponse { status, reason, .. }) => {
+            assert_eq!(status, 200);
+            assert!(reason.contains("empty body"), "{reason}");
+        }
+        other => panic!("expected UnexpectedResponse, got {other:?}"),
+    }
 }

@@ -8,6 +8,7 @@ mod examples;
 mod extensions;
 mod operations;
 mod refs;
+mod tolerance;
 mod walk;
 
 use serde_json::Value as Json;
@@ -28,6 +29,7 @@ pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
     extensions::check(&document, &mut findings);
     discriminators::check(&document, &mut findings);
     examples::check(&document, &mut findings);
+    tolerance::check(&document, &mut findings);
     let mut diagnostics: Vec<Diagnostic> = findings
         .into_iter()
         .map(|(at, message)| spec.diagnostic(&at, message))

@@ -43,6 +43,7 @@ paths:
       responses:
         '200':
           description: ok
+          x-sps-evidence: described
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Thing'}
@@ -64,7 +65,8 @@ paths:
               small:
                 value: {name: s}
       responses:
-        '200': {description: ok}
+        '200': {description: ok, x-sps-evidence: undocumented}
+        '201': {description: created, x-sps-evidence: undocumented}
         '4XX': {$ref: '#/components/responses/Error'}
 components:
   schemas:
@@ -165,9 +167,9 @@ fn unresolved_references_anywhere() {
     assert_eq!(
         lint_things(&things),
         [
-            "paths/things.yaml:22: /paths/~1api~1things~1{key}/get/responses/404/$ref: \
+            "paths/things.yaml:23: /paths/~1api~1things~1{key}/get/responses/404/$ref: \
              unresolved reference `#/components/responses/Eror`",
-            "paths/things.yaml:48: /components/schemas/Thing/properties/size/$ref: \
+            "paths/things.yaml:50: /components/schemas/Thing/properties/size/$ref: \
              unresolved reference `#/components/schemas/Size`",
         ]
     );
@@ -179,12 +181,12 @@ fn operation_ids_must_exist_be_unique_and_snake_case() {
     assert_eq!(
         lint_things(&things),
         [
-            "paths/things.yaml:24: /paths/~1api~1things~1{key}/put/operationId: \
+            "paths/things.yaml:25: /paths/~1api~1things~1{key}/put/operationId: \
           the operationId `get_thing` is also used by /paths/~1api~1things~1{key}/get"
         ]
     );
     let things = edit("      operationId: replace_thing\n", "");
-    assert_eq!(lint_things(&things), ["paths/things.yaml:23: /paths/~1api~1things~1{key}/put: the operation has no operationId"]);
+    assert_eq!(lint_things(&things), ["paths/things.yaml:24: /paths/~1api~1things~1{key}/put: the operation has no operationId"]);
     let things = edit("operationId: get_thing", "operationId: getThing");
     assert_eq!(
         lint_things(&things),
@@ -221,7 +223,7 @@ fn operations_need_an_error_response() {
     assert_eq!(
         lint_things(&things),
         [
-            "paths/things.yaml:38: /paths/~1api~1things~1{key}/put/responses: \
+            "paths/things.yaml:39: /paths/~1api~1things~1{key}/put/responses: \
           the operation documents no error response (4xx or 5xx)"
         ]
     );
@@ -236,8 +238,8 @@ fn path_parameters_match_the_template() {
     assert_eq!(
         lint_things(&things),
         [
-            "paths/things.yaml:23: /paths/~1api~1things~1{key}/put: the path parameter `key` is not declared",
-            "paths/things.yaml:29: /paths/~1api~1things~1{key}/put/parameters/0: \
+            "paths/things.yaml:24: /paths/~1api~1things~1{key}/put: the path parameter `key` is not declared",
+            "paths/things.yaml:30: /paths/~1api~1things~1{key}/put/parameters/0: \
              the path parameter `id` is not in the path template",
         ]
     );
@@ -273,25 +275,25 @@ fn examples_must_match_their_schemas() {
                  example: expected string, got integer (schema {get}/parameters/0/schema/type)"
             ),
             format!(
-                "paths/things.yaml:21: {get}/responses/200/content/application~1json/example: the example does not \
+                "paths/things.yaml:22: {get}/responses/200/content/application~1json/example: the example does not \
                  match its schema: example: the required property `name` is missing (schema /components/schemas/Thing/required)"
             ),
             format!(
-                "paths/things.yaml:21: {get}/responses/200/content/application~1json/example: the example does not \
+                "paths/things.yaml:22: {get}/responses/200/content/application~1json/example: the example does not \
                  match its schema: example/size: -1 is below the minimum 0 (schema /components/schemas/Thing/properties/size/minimum)"
             ),
             format!(
-                "paths/things.yaml:35: {body}/examples/big: the example does not match its schema: \
+                "paths/things.yaml:36: {body}/examples/big: the example does not match its schema: \
                  example/size: expected integer, got string (schema /components/schemas/Thing/properties/size/type)"
             ),
             format!(
-                "paths/things.yaml:37: {body}/examples/small/value: the example does not match its schema: \
+                "paths/things.yaml:38: {body}/examples/small/value: the example does not match its schema: \
                  example/name: expected string, got integer (schema /components/schemas/Thing/properties/name/type)"
             ),
-            "paths/things.yaml:47: /components/schemas/Thing/properties/name/example: the example does not match \
+            "paths/things.yaml:49: /components/schemas/Thing/properties/name/example: the example does not match \
              its schema: example: expected string, got array (schema /components/schemas/Thing/properties/name/type)"
                 .to_owned(),
-            "paths/things.yaml:48: /components/schemas/Thing/properties/size/default: the default does not match \
+            "paths/things.yaml:50: /components/schemas/Thing/properties/size/default: the default does not match \
              its schema: default: -5 is below the minimum 0 (schema /components/schemas/Thing/properties/size/minimum)"
                 .to_owned(),
         ]
@@ -325,13 +327,13 @@ fn unsupported_constructs_are_reported_not_fatal() {
         lint_things(&things),
         [
             format!(
-                "paths/things.yaml:20: {get}/responses/200/content/application~1json/schema/$ref: \
+                "paths/things.yaml:21: {get}/responses/200/content/application~1json/schema/$ref: \
                  unsupported: external reference `other.yaml#/Thing` (only `#/...` references are allowed)"
             ),
-            format!("paths/things.yaml:35: {body}/examples/big: unsupported: `externalValue` examples cannot be checked"),
-            "paths/things.yaml:44: /components/schemas/Thing/<<: unsupported: YAML merge keys (`<<`) are not applied"
+            format!("paths/things.yaml:36: {body}/examples/big: unsupported: `externalValue` examples cannot be checked"),
+            "paths/things.yaml:46: /components/schemas/Thing/<<: unsupported: YAML merge keys (`<<`) are not applied"
                 .to_owned(),
-            "paths/things.yaml:49: /components/schemas/Thing/properties/size: \
+            "paths/things.yaml:51: /components/schemas/Thing/properties/size: \
              unsupported: keys next to `$ref` are ignored in OpenAPI 3.0: `description`"
                 .to_owned(),
         ]
@@ -354,10 +356,10 @@ fn vendor_extensions_are_checked() {
                 .to_owned(),
             format!("paths/things.yaml:8: {get}/x-sps-versions/1: \"eight\" is not a version like \"7.x\" or \"8.0\""),
             format!("paths/things.yaml:9: {get}/x-sps-resource: `x-sps-resource` belongs on a path item"),
-            format!("paths/things.yaml:28: {put}/x-sps-transaction: `x-sps-transaction` must be `required`, not \"yes-please\""),
-            format!("paths/things.yaml:29: {put}/x-sps-doc-decisions/0: a doc decision needs a non-empty `decision`"),
-            format!("paths/things.yaml:29: {put}/x-sps-doc-decisions/0/extra: unexpected key `extra` (allowed: defect, decision, why)"),
-            "paths/things.yaml:46: /components/schemas/Thing/x-sps-flavour: unknown vendor extension `x-sps-flavour`".to_owned(),
+            format!("paths/things.yaml:29: {put}/x-sps-transaction: `x-sps-transaction` must be `required`, not \"yes-please\""),
+            format!("paths/things.yaml:30: {put}/x-sps-doc-decisions/0: a doc decision needs a non-empty `decision`"),
+            format!("paths/things.yaml:30: {put}/x-sps-doc-decisions/0/extra: unexpected key `extra` (allowed: defect, decision, why)"),
+            "paths/things.yaml:48: /components/schemas/Thing/x-sps-flavour: unknown vendor extension `x-sps-flavour`".to_owned(),
         ]
     );
 }
@@ -402,10 +404,10 @@ fn references_point_into_the_right_section() {
     assert_eq!(
         lint_things(&things),
         [
-            "paths/things.yaml:40: /paths/~1api~1things~1{key}/put/responses/4XX/$ref: \
+            "paths/things.yaml:42: /paths/~1api~1things~1{key}/put/responses/4XX/$ref: \
              `#/components/schemas/ErrorResponse` is used where a response belongs: \
              it must point into `#/components/responses/`",
-            "paths/things.yaml:48: /components/schemas/Thing/properties/size/$ref: \
+            "paths/things.yaml:50: /components/schemas/Thing/properties/size/$ref: \
              `#/components/responses/Error` is used where a schema belongs: \
              it must point into `#/components/schemas/`",
         ]
@@ -432,13 +434,13 @@ fn discriminated_one_of_members_are_references_with_the_tag() {
     assert_eq!(
         lint_things(&things),
         [
-            "paths/things.yaml:52: /components/schemas/Target/oneOf/1: \
+            "paths/things.yaml:54: /components/schemas/Target/oneOf/1: \
              `#/components/schemas/ErrorResponse` has no tag property `name`",
-            "paths/things.yaml:53: /components/schemas/Target/oneOf/2: \
+            "paths/things.yaml:55: /components/schemas/Target/oneOf/2: \
              a member of a discriminated oneOf must be a `$ref`",
-            "paths/things.yaml:58: /components/schemas/Target/discriminator/mapping/other: \
+            "paths/things.yaml:60: /components/schemas/Target/discriminator/mapping/other: \
              the mapping names no schema `Other`",
-            "paths/things.yaml:58: /components/schemas/Target/discriminator/mapping/other: \
+            "paths/things.yaml:60: /components/schemas/Target/discriminator/mapping/other: \
              the tag `other` maps to `Other`, which is not a member of the oneOf",
         ]
     );
@@ -490,9 +492,195 @@ fn patterns_are_checked_or_reported_as_unsupported() {
                 "paths/things.yaml:14: {get}/parameters/0/example: the example does not match its schema: \
                  example: \"ABC\" does not match `^[a-z]+$` (schema {get}/parameters/0/schema/pattern)"
             ),
-            "paths/things.yaml:47: /components/schemas/Thing/properties/name/pattern: unsupported: \
+            "paths/things.yaml:49: /components/schemas/Thing/properties/name/pattern: unsupported: \
              the pattern cannot be checked: look-around is not supported"
                 .to_owned(),
         ]
+    );
+}
+
+// Tolerant reading (`tolerance`): one test per check.
+
+const GET: &str = "/paths/~1api~1things~1{key}/get";
+const PUT: &str = "/paths/~1api~1things~1{key}/put";
+
+#[test]
+fn every_success_reply_states_its_evidence() {
+    let things = edit("          x-sps-evidence: described\n", "").replacen(
+        "x-sps-evidence: undocumented}",
+        "x-sps-evidence: guessed}",
+        1,
+    );
+    assert_eq!(
+        lint_things(&things),
+        [
+            format!("paths/things.yaml:16: {GET}/responses/200: a success reply states how it is known: \
+                     `x-sps-evidence` must be one of sample, described, undocumented, found nothing"),
+            format!("paths/things.yaml:39: {PUT}/responses/200/x-sps-evidence: a success reply states how it is known: \
+                     `x-sps-evidence` must be one of sample, described, undocumented, found \"guessed\""),
+        ]
+    );
+}
+
+#[test]
+fn a_sample_reply_carries_a_published_sample_with_its_source() {
+    let things = edit("x-sps-evidence: described", "x-sps-evidence: sample");
+    assert_eq!(
+        lint_things(&things),
+        [format!(
+            "paths/things.yaml:18: {GET}/responses/200/x-sps-evidence: `x-sps-evidence: sample` needs at least \
+             one example with `x-sps-source` (the published sample)"
+        )]
+    );
+    let sample = "examples:
+                published:
+                  x-sps-source: {page: Guide 7.4, versions: ['7.4'], repairs: closed a brace}
+                  value: {name: a, size: 1}";
+    let things = edit("x-sps-evidence: described", "x-sps-evidence: sample").replacen(
+        "example: {name: a, size: 1}",
+        sample,
+        1,
+    );
+    assert_eq!(lint_things(&things), Vec::<String>::new());
+
+    // The source says where, for which versions, and nothing else.
+    let broken = sample.replace(
+        "{page: Guide 7.4, versions: ['7.4'], repairs: closed a brace}",
+        "{versions: [seven], repairs: '', by: me}",
+    );
+    let things = edit("x-sps-evidence: described", "x-sps-evidence: sample").replacen(
+        "example: {name: a, size: 1}",
+        &broken,
+        1,
+    );
+    let source =
+        format!("{GET}/responses/200/content/application~1json/examples/published/x-sps-source");
+    assert_eq!(
+        lint_things(&things),
+        [
+            format!("paths/things.yaml:24: {source}: `x-sps-source` needs `page`: the guide page the sample is printed on"),
+            format!("paths/things.yaml:24: {source}/versions/0: \"seven\" is not a version like \"7.x\" or \"8.0\""),
+            format!("paths/things.yaml:24: {source}/repairs: `repairs` says in words what was changed to make the sample JSON"),
+            format!("paths/things.yaml:24: {source}/by: unknown key `by` in `x-sps-source` (page, versions, repairs)"),
+        ]
+    );
+
+    // A published sample makes the reply's evidence `sample`.
+    let things = edit("example: {name: a, size: 1}", sample);
+    assert_eq!(
+        lint_things(&things),
+        [format!(
+            "paths/things.yaml:18: {GET}/responses/200/x-sps-evidence: the reply carries a published sample, \
+             so its evidence is `sample`, not `described`"
+        )]
+    );
+}
+
+#[test]
+fn sources_and_evidence_stay_in_their_place() {
+    let things = edit(
+        "              small:\n",
+        "              small:\n                x-sps-source: {page: p, versions: ['7.x']}\n",
+    )
+    .replacen(
+        "    Thing:\n",
+        "    Thing:\n      x-sps-evidence: sample\n",
+        1,
+    );
+    assert_eq!(
+        lint_things(&things),
+        [
+            format!("paths/things.yaml:38: {PUT}/requestBody/content/application~1json/examples/small/x-sps-source: \
+                     `x-sps-source` belongs on an example of a reply"),
+            "paths/things.yaml:47: /components/schemas/Thing/x-sps-evidence: `x-sps-evidence` belongs on a response"
+                .to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn a_published_sample_must_have_every_required_property() {
+    // The rule "required only when every sample has it", checked like every example.
+    let sample = "examples:
+                published:
+                  x-sps-source: {page: Guide 8.0, versions: ['8.0']}
+                  value: {size: 1}";
+    let things = edit("x-sps-evidence: described", "x-sps-evidence: sample").replacen(
+        "example: {name: a, size: 1}",
+        sample,
+        1,
+    );
+    assert_eq!(
+        lint_things(&things),
+        [format!(
+            "paths/things.yaml:25: {GET}/responses/200/content/application~1json/examples/published/value: the example \
+             does not match its schema: example: the required property `name` is missing (schema \
+             /components/schemas/Thing/required)"
+        )]
+    );
+}
+
+#[test]
+fn an_undocumented_reply_requires_nothing() {
+    let things = edit(
+        "'200': {description: ok, x-sps-evidence: undocumented}",
+        "'200': {description: ok, x-sps-evidence: undocumented, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}",
+    );
+    assert_eq!(
+        lint_things(&things),
+        [format!(
+            "paths/things.yaml:40: {PUT}/responses/200/content/application~1json/schema: the reply is \
+             undocumented, so nothing in it is guaranteed, but its schema requires name"
+        )]
+    );
+}
+
+#[test]
+fn envelopes_never_require_meta() {
+    let envelope = "    ThingObject:
+      type: object
+      required: [key, body, meta]
+      properties:
+        key: {type: string}
+        body: {$ref: '#/components/schemas/Thing'}
+        meta: {type: object}
+    Thing:
+";
+    let things = edit("    Thing:\n", envelope)
+        .replacen("{$ref: '#/components/schemas/Thing'}\n              example: {name: a, size: 1}",
+            "{$ref: '#/components/schemas/ThingObject'}\n              example: {key: k, body: {name: a}, meta: {}}", 1);
+    assert_eq!(
+        lint_things(&things),
+        [format!(
+            "paths/things.yaml:21: {GET}/responses/200/content/application~1json/schema: an object or list \
+             envelope must not require `meta`: published samples of several versions omit it"
+        )]
+    );
+}
+
+#[test]
+fn configuration_writes_declare_every_documented_success_status() {
+    let things = edit(
+        "        '201': {description: created, x-sps-evidence: undocumented}\n",
+        "",
+    );
+    assert_eq!(
+        lint_things(&things),
+        [format!(
+            "paths/things.yaml:39: {PUT}/responses: a configuration PUT documents 200 and 201: status 201 is missing"
+        )]
+    );
+    let things = edit("x-sps-resource: item", "x-sps-resource: collection")
+        .replacen("    put:\n", "    post:\n", 1)
+        .replacen(
+            "        '201': {description: created, x-sps-evidence: undocumented}\n",
+            "",
+            1,
+        );
+    assert_eq!(
+        lint_things(&things),
+        ["paths/things.yaml:39: /paths/~1api~1things~1{key}/post/responses: a configuration POST documents 201: \
+          status 201 is missing"
+            .to_owned()]
     );
 }
