@@ -2,6 +2,7 @@
 
 mod bench;
 mod contract;
+mod diff;
 mod gen;
 mod spec;
 mod test;
@@ -21,7 +22,11 @@ verbs:
   validate        run the third-party validators on the bundle (installs them pinned)
   contract        run schemathesis against fake-sps (installs it pinned)
   test            run everything CI runs
-  bench           measure generation time, generated code size and client build time";
+  bench           measure generation time, generated code size and client build time
+  diff OLD [NEW] [--json] [--fail-on-breaking]
+                  what changed in the API between two revisions or bundled files, classified
+                  for HTTP clients and for users of the generated crates (Markdown report)
+  diff --corpus   the classification of a corpus of single spec changes, next to redocly's";
 
 /// A job's failure: the message is printed and the exit code is non-zero.
 pub type Result<T = ()> = std::result::Result<T, String>;
@@ -32,6 +37,10 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::FAILURE;
     };
+    if verb == "diff" {
+        // Its own exit statuses: 1 for breaking changes (on request), 2 for errors.
+        return diff::main(rest);
+    }
     let result = match verb.as_str() {
         "gen" => gen::run(rest),
         "bundle" => spec::bundle(rest),

@@ -110,7 +110,7 @@ pub(crate) fn install_pip_tool(venv: &Path, executable: &str, pin: &str) -> crat
 }
 
 /// The local `redocly`, installed pinned (no install scripts) if needed.
-fn install_redocly(prefix: &Path) -> crate::Result<PathBuf> {
+pub(crate) fn install_redocly(prefix: &Path) -> crate::Result<PathBuf> {
     let program = prefix.join("node_modules/.bin/redocly");
     if is_installed(prefix, &program, REDOCLY) {
         return Ok(program);
