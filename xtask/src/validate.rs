@@ -40,6 +40,18 @@ pub fn run(args: &[String]) -> crate::Result {
         .current_dir(&root);
     check(SPEC_VALIDATOR, &mut command, &mut ran, &mut failed)?;
 
+    // The venv's PyYAML reads YAML 1.1, as many tools do: it must read what serde_yaml (1.2)
+    // reads.
+    let python = tools.join("venv/bin/python");
+    match same_in_yaml_1_1(&python, &root, &spec) {
+        Ok(()) => println!("PyYAML (YAML 1.1) reads the bundle as serde_yaml (YAML 1.2) does: ok"),
+        Err(why) => {
+            println!("PyYAML (YAML 1.1): FAILED: {why}");
+            failed.push("PyYAML (YAML 1.1)".to_owned());
+        }
+    }
+    ran.push("PyYAML (YAML 1.1)".to_owned());
+
     match install_redocly(&tools.join("node")) {
         Ok(redocly) => {
             let mut command = Command::new(redocly);
@@ -61,6 +73,59 @@ pub fn run(args: &[String]) -> crate::Result {
         Ok(())
     } else {
         Err(format!("the bundle failed: {}", failed.join(", ")))
+    }
+}
+
+/// Loads the written bundle with PyYAML and compares it with the document as JSON.
+fn same_in_yaml_1_1(python: &Path, root: &Path, spec: &codegen::spec::Spec) -> crate::Result {
+    const LOAD: &str = "import json, sys, yaml\n\
+        print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))";
+    let output = Command::new(python)
+        .args(["-c", LOAD, BUNDLE])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !output.status.success() {
+        // json.dumps refuses the dates YAML 1.1 makes of unquoted timestamps.
+        return Err(cut(&String::from_utf8_lossy(&output.stderr)));
+    }
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("PyYAML's reading is not JSON: {e}"))?;
+    let mut unsupported = Vec::new();
+    let expected = codegen::spec::pointer::to_json(&spec.document, "", &mut unsupported);
+    match first_difference(&expected, &read, "") {
+        None => Ok(()),
+        Some((at, a, b)) => Err(format!("at {at} YAML 1.2 reads {a} but YAML 1.1 reads {b}")),
+    }
+}
+
+/// Where two JSON values first differ: `(pointer, left, right)`.
+fn first_difference(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    at: &str,
+) -> Option<(String, String, String)> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x
+            .iter()
+            .find_map(|(k, v)| match y.get(k) {
+                Some(w) => first_difference(v, w, &format!("{at}/{k}")),
+                None => Some((format!("{at}/{k}"), v.to_string(), "nothing".into())),
+            })
+            .or_else(|| {
+                y.keys()
+                    .find(|k| !x.contains_key(*k))
+                    .map(|k| (format!("{at}/{k}"), "nothing".into(), y[k].to_string()))
+            }),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (v, w))| first_difference(v, w, &format!("{at}/{i}"))),
+        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => None,
+        _ if a == b => None,
+        _ => Some((at.to_owned(), a.to_string(), b.to_string())),
     }
 }
 

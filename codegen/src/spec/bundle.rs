@@ -19,10 +19,14 @@ const FRAGMENT_SECTIONS: &[&str] = &[
 ];
 
 /// The bundle as YAML text (what `cargo xtask bundle` prints and the client crate publishes).
+///
+/// The text reads the same to YAML 1.1 and YAML 1.2 parsers ([`super::portable_yaml`]).
 pub fn bundle_yaml(spec: &Spec) -> String {
     // Serialising a tree that was itself parsed from YAML cannot fail; say so if it ever does.
-    serde_yaml::to_string(&spec.document)
-        .unwrap_or_else(|e| format!("# the bundle cannot be printed: {e}\n"))
+    match serde_yaml::to_string(&spec.document) {
+        Ok(text) => super::portable_yaml::quote_yaml_1_1(&text),
+        Err(e) => format!("# the bundle cannot be printed: {e}\n"),
+    }
 }
 
 /// Merges the fragments into the root, in the order given, recording who defined what.

@@ -14,6 +14,7 @@ mod lint;
 mod load;
 mod location;
 pub mod pointer;
+mod portable_yaml;
 pub mod validate;
 
 use std::fmt;
