@@ -3,6 +3,7 @@
 mod bench;
 mod contract;
 mod diff;
+mod docs;
 mod gen;
 mod spec;
 mod test;
@@ -26,7 +27,9 @@ verbs:
   diff OLD [NEW] [--json] [--fail-on-breaking]
                   what changed in the API between two revisions or bundled files, classified
                   for HTTP clients and for users of the generated crates (Markdown report)
-  diff --corpus   the classification of a corpus of single spec changes, next to redocly's";
+  diff --corpus   the classification of a corpus of single spec changes, next to redocly's
+  docs [--check]  render the bundled spec as HTML into target/docs/ (--check: open it in
+                  headless Chromium, check every operation is listed, keep a screenshot)";
 
 /// A job's failure: the message is printed and the exit code is non-zero.
 pub type Result<T = ()> = std::result::Result<T, String>;
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         "validate" => validate::run(rest),
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "docs" => docs::run(rest),
         "contract" => contract::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

@@ -29,6 +29,10 @@ const STEPS: &[Step] = &[
         run: validate,
     },
     Step {
+        name: "rendered reference in headless Chromium (cargo xtask docs --check)",
+        run: docs,
+    },
+    Step {
         name: "clippy, warnings denied",
         run: clippy,
     },
@@ -71,6 +75,10 @@ pub fn run(args: &[String]) -> crate::Result {
             failed.join("; ")
         ))
     }
+}
+
+fn docs() -> crate::Result {
+    crate::docs::run(&["--check".to_owned()])
 }
 
 fn fmt() -> crate::Result {

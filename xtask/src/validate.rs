@@ -14,6 +14,7 @@ use std::process::{Command, Output};
 pub(crate) const BUNDLE: &str = "target/spec/openapi.yaml";
 const SPEC_VALIDATOR: &str = "openapi-spec-validator==0.9.0";
 const REDOCLY: &str = "@redocly/cli@2.77.0";
+const CHECK_JSONSCHEMA: &str = "check-jsonschema==0.39.0";
 /// Validator output beyond this is cut: an unresolved `$ref` makes openapi-spec-validator
 /// print the whole document.
 const MAX_LINES: usize = 60;
@@ -52,6 +53,22 @@ pub fn run(args: &[String]) -> crate::Result {
     }
     ran.push("PyYAML (YAML 1.1)".to_owned());
 
+    // The pull-request workflow, against GitHub's workflow schema (vendored in the tool).
+    let workflows = workflow_files(&root)?;
+    if !workflows.is_empty() {
+        let checker = install_pip_tool(
+            &tools.join("check-jsonschema"),
+            "check-jsonschema",
+            CHECK_JSONSCHEMA,
+        )?;
+        let mut command = Command::new(checker);
+        command
+            .args(["--builtin-schema", "vendor.github-workflows"])
+            .args(&workflows)
+            .current_dir(&root);
+        check(CHECK_JSONSCHEMA, &mut command, &mut ran, &mut failed)?;
+    }
+
     match install_redocly(&tools.join("node")) {
         Ok(redocly) => {
             let mut command = Command::new(redocly);
@@ -74,6 +91,21 @@ pub fn run(args: &[String]) -> crate::Result {
     } else {
         Err(format!("the bundle failed: {}", failed.join(", ")))
     }
+}
+
+/// The GitHub Actions workflows of the workspace, relative to it.
+fn workflow_files(root: &Path) -> crate::Result<Vec<String>> {
+    let dir = root.join(".github/workflows");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .filter_map(|p| p.strip_prefix(root).ok().map(|p| p.display().to_string()))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// Loads the written bundle with PyYAML and compares it with the document as JSON.
