@@ -5,12 +5,14 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::emit::{self, GeneratedFile, GENERATED};
-use crate::model::{Method, Model, Operation, Param, Security, TypeKind, TypeRef};
+use crate::config::Config;
+use crate::emit::{
+    self, op_doc, param_doc, query_type, raw_doc, raw_doc_lines, rust_file, template_file,
+    type_tokens, GeneratedFile,
+};
+use crate::model::{Method, Model, Operation, Security, TypeKind, TypeRef};
 use crate::naming;
 use crate::spec::Diagnostic;
-use crate::types::type_tokens;
-use crate::Config;
 
 /// The fixed runtime, emitted verbatim as `src/runtime.rs`.
 const RUNTIME: &str = include_str!("../templates/client_runtime.rs");
@@ -21,120 +23,13 @@ const MAX_POSITIONAL_QUERY: usize = 2;
 
 /// Every file of the generated client crate.
 pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
-    check_method_names(model)?;
     let dir = &config.client.dir;
-    let lib = lib_tokens(model, config)?;
     Ok(vec![
         GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(config)),
         GeneratedFile::markdown(dir.join("README.md"), &readme(model, config)),
-        rust_file(dir.join("src/lib.rs"), lib)?,
-        runtime_file(dir.join("src/runtime.rs"), RUNTIME),
+        rust_file(dir.join("src/lib.rs"), lib_tokens(model, config))?,
+        template_file(dir.join("src/runtime.rs"), RUNTIME),
     ])
-}
-
-/// Methods of `Client` that are not operations (runtime and helpers).
-const RESERVED_METHODS: &[&str] = &[
-    "builder",
-    "new",
-    "base_url",
-    "session_id",
-    "set_session_id",
-    "lock_session",
-    "follow",
-    "follow_as",
-    "send",
-    "send_bytes",
-    "send_empty",
-    "execute",
-    "capture_session",
-    "transaction",
-    "in_transaction",
-];
-
-/// An operation named like a helper method, or like another operation's paging method, would
-/// make the generated crate fail to compile: report it against the spec instead.
-fn check_method_names(model: &Model) -> Result<(), Vec<Diagnostic>> {
-    let mut taken: std::collections::BTreeMap<String, &str> = RESERVED_METHODS
-        .iter()
-        .map(|name| (name.to_string(), "the client runtime"))
-        .collect();
-    let mut problems = Vec::new();
-    let mut claim = |name: String, op: &Operation, what: &str| {
-        if let Some(owner) = taken.get(&name) {
-            problems.push(Diagnostic {
-                file: std::path::PathBuf::from("spec/openapi.yaml"),
-                pointer: format!("/paths/{}", op.path.replace('~', "~0").replace('/', "~1")),
-                line: None,
-                message: format!(
-                    "operation `{}` would generate the client method `{name}` ({what}), which \
-                     {owner} already has; rename the operationId",
-                    op.id
-                ),
-            });
-        } else {
-            taken.insert(name, "another operation");
-        }
-    };
-    for op in &model.operations {
-        claim(
-            naming::unraw(&op.rust_name).to_owned(),
-            op,
-            "its own method",
-        );
-    }
-    if login_alias(model).is_some() {
-        if let Some(op) = login_op(model) {
-            claim("login".to_owned(), op, "the login shortcut");
-        }
-    }
-    for op in model
-        .operations
-        .iter()
-        .filter(|op| paging_method(op, model).is_some())
-    {
-        claim(
-            format!("{}_all", naming::unraw(&op.rust_name)),
-            op,
-            "its paging method",
-        );
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
-}
-
-/// A formatted Rust file; tokens that do not parse are a generator bug, reported as such.
-pub(crate) fn rust_file(
-    path: std::path::PathBuf,
-    tokens: TokenStream,
-) -> Result<GeneratedFile, Vec<Diagnostic>> {
-    GeneratedFile::rust(path.clone(), tokens).map_err(|message| {
-        vec![Diagnostic {
-            file: path,
-            pointer: String::new(),
-            line: None,
-            message,
-        }]
-    })
-}
-
-/// A fixed runtime file, copied verbatim behind the `@generated` header.
-pub(crate) fn runtime_file(path: std::path::PathBuf, source: &str) -> GeneratedFile {
-    GeneratedFile {
-        path,
-        contents: format!("// {GENERATED}\n\n{source}"),
-    }
-}
-
-fn model_error(pointer: &str, message: String) -> Vec<Diagnostic> {
-    vec![Diagnostic {
-        file: std::path::PathBuf::from("spec/openapi.yaml"),
-        pointer: pointer.to_owned(),
-        line: None,
-        message,
-    }]
 }
 
 fn cargo_toml(config: &Config) -> String {
@@ -249,57 +144,6 @@ fn login_op(model: &Model) -> Option<&Operation> {
         .find(|o| o.security == Security::Basic)
 }
 
-/// Rustdoc attributes for text the generator wrote itself (it may hold intra-doc links);
-/// text from the spec goes through [`emit::doc_attrs`] instead.
-pub(crate) fn raw_doc(text: &str) -> TokenStream {
-    let lines = raw_doc_lines(text);
-    quote!(#( #[doc = #lines] )*)
-}
-
-/// One rustdoc line per text line, with the leading space rustdoc expects.
-pub(crate) fn raw_doc_lines(text: &str) -> Vec<String> {
-    text.lines()
-        .map(|line| {
-            let line = line.trim_end();
-            if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
-            }
-        })
-        .collect()
-}
-
-/// The documentation of an operation (spec text, for [`emit::doc_attrs`]): summary,
-/// description, method and path, transaction and version notes.
-pub(crate) fn op_doc(op: &Operation) -> String {
-    let mut parts = Vec::new();
-    if let Some(summary) = &op.summary {
-        parts.push(summary.trim().to_owned());
-    }
-    if let Some(description) = &op.description {
-        parts.push(description.trim().to_owned());
-    }
-    if parts.is_empty() {
-        parts.push(format!("The `{}` operation.", op.id));
-    }
-    let mut facts = vec![format!("`{} {}`", op.method.as_str(), op.path)];
-    if op.transaction_required {
-        facts.push("Requires an open transaction.".to_owned());
-    }
-    if !op.versions.is_empty() {
-        facts.push(format!("Documented for SPS {}.", op.versions.join(", ")));
-    }
-    if op.success_body_optional() {
-        facts.push("The reply is not documented: a client reads its body as optional.".to_owned());
-    }
-    if op.deprecated {
-        facts.push("Deprecated.".to_owned());
-    }
-    parts.push(facts.join(" "));
-    parts.join("\n\n")
-}
-
 fn method_tokens(method: Method) -> TokenStream {
     let m = format_ident!("{}", method.as_str());
     quote!(runtime::Method::#m)
@@ -314,15 +158,6 @@ fn arg_type(t: &TypeRef) -> TokenStream {
             let t = type_tokens(t);
             quote!(&#t)
         }
-    }
-}
-
-/// The type a query parameter has in a params struct. Arrays travel as one comma-separated
-/// string (the API's convention, e.g. `fields=a,b`), which a query string can carry.
-fn query_field_type(t: &TypeRef) -> TokenStream {
-    match t {
-        TypeRef::Array(_) => quote!(String),
-        other => type_tokens(other),
     }
 }
 
@@ -414,13 +249,6 @@ fn path_expr(op: &Operation) -> TokenStream {
     quote!(format!(#template, #(#args),*))
 }
 
-fn param_doc(p: &Param) -> String {
-    match &p.description {
-        Some(d) => format!("`{}`: {}", p.name, d.trim()),
-        None => format!("`{}`", p.name),
-    }
-}
-
 /// The `<Op>Params` struct of an operation that takes one.
 fn params_struct(op: &Operation) -> TokenStream {
     let name = params_struct_name(op);
@@ -431,7 +259,7 @@ fn params_struct(op: &Operation) -> TokenStream {
     let fields = op.query_params.iter().map(|p| {
         let field = naming::ident(&p.rust_name);
         let wire = &p.name;
-        let t = query_field_type(&p.type_ref);
+        let t = query_type(&p.type_ref);
         let mut text = param_doc(p);
         if matches!(p.type_ref, TypeRef::Array(_)) {
             text.push_str(" (comma-separated)");
@@ -713,6 +541,8 @@ fn login_alias(model: &Model) -> Option<TokenStream> {
 struct TxCall {
     /// `-> Result<T, Error<E>>`.
     ret: TokenStream,
+    /// The error body type `E`.
+    err: TokenStream,
     /// `runtime::Call::new(...)`.
     call: TokenStream,
     /// Sends `call` and decodes the reply.
@@ -729,19 +559,8 @@ impl TxCall {
     }
 }
 
-fn tx_call(model: &Model, id: &str, role: &str) -> Result<TxCall, Vec<Diagnostic>> {
-    let op = model.operation(id).ok_or_else(|| {
-        model_error(
-            "/x-sps-transaction-operations",
-            format!("the {role} transaction operation `{id}` does not exist"),
-        )
-    })?;
-    if !op.path_params.is_empty() || op.query_params.iter().any(|p| p.required) {
-        return Err(model_error(
-            "/x-sps-transaction-operations",
-            format!("the {role} transaction operation `{id}` must not need parameters"),
-        ));
-    }
+/// The call of a transaction operation (`spec::lint` made sure it needs no parameters).
+fn tx_call(op: &Operation) -> TxCall {
     let method = method_tokens(op.method);
     let path = &op.path;
     let ok = success_type(op);
@@ -750,42 +569,41 @@ fn tx_call(model: &Model, id: &str, role: &str) -> Result<TxCall, Vec<Diagnostic
         Success::Unit => quote!(self.client.send_empty::<#err>(call).await),
         Success::Json(t) => quote!(self.client.send::<#t, #err>(call).await),
     };
-    Ok(TxCall {
+    TxCall {
         ret: quote!(-> Result<#ok, Error<#err>>),
+        err,
         call: quote!(runtime::Call::new(#method, #path)),
         send,
-    })
+    }
 }
 
-fn transaction_tokens(model: &Model) -> Result<TokenStream, Vec<Diagnostic>> {
+fn transaction_tokens(model: &Model) -> TokenStream {
     let Some(ops) = &model.transaction_ops else {
-        return Ok(TokenStream::new());
+        return TokenStream::new();
     };
-    let status = tx_call(model, &ops.status, "status")?;
-    let open = tx_call(model, &ops.open, "open")?;
-    let rollback = tx_call(model, &ops.rollback, "rollback")?;
-    let commit = tx_call(model, &ops.commit, "commit")?;
+    // Lowering keeps transaction operations only when they exist.
+    let call = |id: &str| model.operation(id).map(tx_call);
+    let (Some(status), Some(open), Some(rollback), Some(commit)) = (
+        call(&ops.status),
+        call(&ops.open),
+        call(&ops.rollback),
+        call(&ops.commit),
+    ) else {
+        return TokenStream::new();
+    };
     let (status_ret, status_body) = (&status.ret, status.body());
     let (open_ret, open_body) = (&open.ret, open.body());
     let (rollback_ret, rollback_body) = (&rollback.ret, rollback.body());
     let (commit_ret, commit_new, commit_send) = (&commit.ret, &commit.call, &commit.send);
-    let error_of = |id: &str| {
-        model
-            .operation(id)
-            .map(error_type)
-            .unwrap_or_else(|| quote!(serde_json::Value))
-    };
-    let commit_err = error_of(&ops.commit);
-    let open_err = error_of(&ops.open);
+    let (open_err, commit_err) = (&open.err, &commit.err);
     // One bound per distinct error type (`E: From<X> + From<X>` reads as a mistake).
     let error_bound = if open_err.to_string() == commit_err.to_string() {
         quote! { From<Error<#open_err>> }
     } else {
         quote! { From<Error<#open_err>> + From<Error<#commit_err>> }
     };
-    let changes = match &ops.changes {
-        Some(id) => {
-            let changes = tx_call(model, id, "changes")?;
+    let changes = match ops.changes.as_deref().and_then(call) {
+        Some(changes) => {
             let (ret, body) = (&changes.ret, changes.body());
             quote! {
                 /// The changes made in the open transaction so far.
@@ -796,7 +614,7 @@ fn transaction_tokens(model: &Model) -> Result<TokenStream, Vec<Diagnostic>> {
         }
         None => TokenStream::new(),
     };
-    Ok(quote! {
+    quote! {
         /// The configuration transaction of a [`Client`]'s session: configuration writes only
         /// take effect when the transaction is committed. Created by [`Client::transaction`].
         #[derive(Debug, Clone)]
@@ -868,10 +686,10 @@ fn transaction_tokens(model: &Model) -> Result<TokenStream, Vec<Diagnostic>> {
                 }
             }
         }
-    })
+    }
 }
 
-fn lib_tokens(model: &Model, config: &Config) -> Result<TokenStream, Vec<Diagnostic>> {
+fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     let types = format_ident!("{}", config.types.lib_name());
     let cookie = model.session_cookie.as_deref().unwrap_or("session_id");
     let mut crate_doc = emit::doc_lines(&format!(
@@ -906,8 +724,8 @@ fn lib_tokens(model: &Model, config: &Config) -> Result<TokenStream, Vec<Diagnos
         .iter()
         .filter_map(|op| paging_method(op, model));
     let login = login_alias(model);
-    let transaction = transaction_tokens(model)?;
-    Ok(quote! {
+    let transaction = transaction_tokens(model);
+    quote! {
         #crate_doc
         #![deny(missing_docs)]
 
@@ -929,7 +747,7 @@ fn lib_tokens(model: &Model, config: &Config) -> Result<TokenStream, Vec<Diagnos
         }
 
         #transaction
-    })
+    }
 }
 
 #[cfg(test)]
@@ -956,7 +774,11 @@ mod tests {
             ]
         );
         for file in &files {
-            assert!(file.contents.contains(GENERATED), "{}", file.path.display());
+            assert!(
+                file.contents.contains(emit::GENERATED),
+                "{}",
+                file.path.display()
+            );
         }
         let runtime = &files[3].contents;
         assert!(runtime.ends_with(RUNTIME), "runtime copied verbatim");
@@ -993,54 +815,5 @@ mod tests {
             lib.contains("Result<(), Error<types::ErrorResponse>>"),
             "{lib}"
         );
-    }
-
-    #[test]
-    fn operations_named_like_helpers_are_diagnostics() {
-        let mut model = fixture_model();
-        let slot = model
-            .operations
-            .iter()
-            .position(|o| o.id == "get_slot")
-            .expect("get_slot");
-        model.operations[slot].rust_name = "follow".to_owned();
-        let mut paged = model.operations[slot].clone();
-        paged.id = "search_sessions_all".to_owned();
-        paged.rust_name = "search_sessions_all".to_owned();
-        model.operations.push(paged);
-        let problems = files(&model, &Config::default()).expect_err("clashes");
-        let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(messages.len(), 2, "{messages:?}");
-        assert!(messages[0].contains("`follow`") && messages[0].contains("runtime"));
-        assert!(messages[1].contains("`search_sessions_all` (its paging method)"));
-        assert_eq!(problems[0].pointer, "/paths/~1api~1firmware~1slots~1{slot}");
-    }
-
-    #[test]
-    fn transaction_operations_must_exist() {
-        let mut model = fixture_model();
-        model.transaction_ops = Some(crate::model::TransactionOps {
-            status: "authenticate".to_owned(),
-            open: "no_such_operation".to_owned(),
-            commit: "authenticate".to_owned(),
-            rollback: "authenticate".to_owned(),
-            changes: None,
-        });
-        let problems = files(&model, &Config::default()).expect_err("unknown operation");
-        assert!(
-            problems[0].message.contains("no_such_operation"),
-            "{:?}",
-            problems
-        );
-        // `get_slot` needs a path parameter, so it cannot be the status call either.
-        model.transaction_ops = Some(crate::model::TransactionOps {
-            status: "get_slot".to_owned(),
-            open: "authenticate".to_owned(),
-            commit: "authenticate".to_owned(),
-            rollback: "authenticate".to_owned(),
-            changes: None,
-        });
-        let problems = files(&model, &Config::default()).expect_err("parameters");
-        assert!(problems[0].message.contains("get_slot"), "{:?}", problems);
     }
 }

@@ -1,11 +1,14 @@
 //! Generator for the SPS REST API SDK.
 //!
-//! The pipeline, one module per step:
-//! [`spec`] loads, bundles and checks the OpenAPI description; [`model`] lowers it into an
-//! intermediate model with Rust names decided once ([`naming`]); [`types`], [`client`] and
-//! [`server`] build token streams with `quote!`; [`emit`] formats them and writes files.
+//! The pipeline, one module per step, each depending only on the steps below it:
+//! [`spec`] loads, bundles and checks the OpenAPI description (every rule about the spec lives
+//! there); [`model`] lowers a spec that passes [`spec::generation_checks`] into an intermediate
+//! model with Rust names decided once ([`naming`]); [`types`], [`client`] and [`server`] are
+//! sibling emitters that read only the model and [`emit`] (shared docs, type names, file
+//! headers), which formats and writes the files. [`Config`] says where the crates go.
 
 pub mod client;
+mod config;
 pub mod emit;
 pub mod model;
 pub mod naming;
@@ -18,53 +21,9 @@ mod test_support;
 
 use std::path::PathBuf;
 
+pub use config::{Config, CrateConfig};
 pub use emit::GeneratedFile;
 pub use spec::Diagnostic;
-
-/// Where and under which name one generated crate is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CrateConfig {
-    /// Directory relative to the workspace root (`generated-types`).
-    pub dir: PathBuf,
-    /// Package name (`sps-types`).
-    pub package: String,
-    /// Package version (`0.1.0`).
-    pub version: String,
-}
-
-impl CrateConfig {
-    /// The crate's Rust name (`sps_types`).
-    pub fn lib_name(&self) -> String {
-        self.package.replace('-', "_")
-    }
-}
-
-/// The three generated crates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    /// The serde types crate (`sps-types`).
-    pub types: CrateConfig,
-    /// The HTTP client crate (`sps-client`).
-    pub client: CrateConfig,
-    /// The axum server-stub crate (`sps-server`).
-    pub server: CrateConfig,
-}
-
-impl Default for Config {
-    /// The workspace layout of `ARCHITECTURE.md`.
-    fn default() -> Self {
-        let krate = |dir: &str, package: &str| CrateConfig {
-            dir: PathBuf::from(dir),
-            package: package.to_string(),
-            version: "0.1.0".to_string(),
-        };
-        Config {
-            types: krate("generated-types", "sps-types"),
-            client: krate("generated-client", "sps-client"),
-            server: krate("generated-server", "sps-server"),
-        }
-    }
-}
 
 /// Runs the whole pipeline: lowers `spec` into the model and emits the three crates.
 ///

@@ -77,7 +77,7 @@ pub struct TransactionOps {
     pub changes: Option<String>,
 }
 
-/// How a value's type is named. [`crate::types::type_tokens`] turns it into Rust tokens.
+/// How a value's type is named. [`crate::emit::type_tokens`] turns it into Rust tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TypeRef {
     /// A [`TypeDef`] of the types crate, by its Rust name.

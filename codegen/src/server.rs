@@ -3,95 +3,30 @@
 //! (generic `RawApi`), which share one extraction path. Fixed code lives in
 //! `codegen/templates/server_runtime.rs`.
 
-use std::collections::BTreeMap;
-
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::client::{op_doc, raw_doc_lines, runtime_file, rust_file};
-use crate::emit::{self, GeneratedFile};
-use crate::model::{Method, Model, Operation, Param, Response, Security, Status, TypeRef};
+use crate::config::Config;
+use crate::emit::{
+    self, op_doc, param_doc, query_type, raw_doc_lines, rust_file, template_file, type_tokens,
+    GeneratedFile,
+};
+use crate::model::{Body, Method, Model, Operation, Param, Response, Security, Status, TypeRef};
 use crate::naming::{self, Scope};
 use crate::spec::Diagnostic;
-use crate::types::type_tokens;
-use crate::Config;
 
 /// The fixed runtime, emitted verbatim as `src/runtime.rs`.
 const RUNTIME: &str = include_str!("../templates/server_runtime.rs");
 
 /// Every file of the generated server crate.
 pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
-    check_paths(model)?;
     let dir = &config.server.dir;
     Ok(vec![
         GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(config)),
         GeneratedFile::markdown(dir.join("README.md"), &readme(config)),
         rust_file(dir.join("src/lib.rs"), lib_tokens(model, config))?,
-        runtime_file(dir.join("src/runtime.rs"), RUNTIME),
+        template_file(dir.join("src/runtime.rs"), RUNTIME),
     ])
-}
-
-fn diagnostic(op: &Operation, message: String) -> Diagnostic {
-    let path = op.path.replace('~', "~0").replace('/', "~1");
-    Diagnostic {
-        file: std::path::PathBuf::from("spec/openapi.yaml"),
-        pointer: format!("/paths/{path}"),
-        line: None,
-        message,
-    }
-}
-
-/// axum panics at start-up on templates it cannot route; report them at generation instead.
-fn check_paths(model: &Model) -> Result<(), Vec<Diagnostic>> {
-    let mut problems = Vec::new();
-    let mut shapes: BTreeMap<String, &str> = BTreeMap::new();
-    for op in &model.operations {
-        if !op.path.starts_with('/') {
-            problems.push(diagnostic(op, "the path must start with `/`".to_owned()));
-            continue;
-        }
-        let mut shape = String::new();
-        for segment in op.path.split('/').skip(1) {
-            shape.push('/');
-            let is_param = segment.starts_with('{') && segment.ends_with('}');
-            let inner = segment.trim_start_matches('{').trim_end_matches('}');
-            if is_param {
-                if inner.is_empty() || inner.contains(['{', '}', '*']) {
-                    problems.push(diagnostic(
-                        op,
-                        format!("path segment `{segment}` cannot be routed"),
-                    ));
-                }
-                shape.push_str("{}");
-            } else if segment.contains(['{', '}', '*']) {
-                problems.push(diagnostic(
-                    op,
-                    format!("path segment `{segment}`: a parameter must be a whole segment"),
-                ));
-            } else {
-                shape.push_str(segment);
-            }
-        }
-        // Two templates that differ only in parameter names would clash in the router.
-        match shapes.get(&shape) {
-            Some(other) if *other != op.path => problems.push(diagnostic(
-                op,
-                format!(
-                    "path `{}` clashes with `{other}` (same shape, other parameter names)",
-                    op.path
-                ),
-            )),
-            _ => {
-                shapes.insert(shape, &op.path);
-            }
-        }
-    }
-    problems.dedup();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
 }
 
 fn cargo_toml(config: &Config) -> String {
@@ -172,22 +107,6 @@ fn op_ident(op: &Operation) -> proc_macro2::Ident {
     naming::ident(&op.rust_name)
 }
 
-/// A query parameter's type; arrays travel as one comma-separated string.
-fn query_type(t: &TypeRef) -> TokenStream {
-    match t {
-        TypeRef::Array(_) => quote!(String),
-        other => type_tokens(other),
-    }
-}
-
-fn param_doc(p: &Param) -> TokenStream {
-    let text = match &p.description {
-        Some(d) => format!("`{}`: {}", p.name, d.trim()),
-        None => format!("The `{}` parameter.", p.name),
-    };
-    emit::doc_attrs(&text)
-}
-
 fn query_struct(op: &Operation) -> TokenStream {
     if op.query_params.is_empty() {
         return TokenStream::new();
@@ -198,7 +117,7 @@ fn query_struct(op: &Operation) -> TokenStream {
         let field = naming::ident(&p.rust_name);
         let wire = &p.name;
         let t = query_type(&p.type_ref);
-        let doc = param_doc(p);
+        let doc = emit::doc_attrs(&param_doc(p));
         if p.required {
             quote! {
                 #doc
@@ -222,141 +141,220 @@ fn query_struct(op: &Operation) -> TokenStream {
     }
 }
 
+/// One member of a request struct: its field, the statement that extracts it from the HTTP
+/// request, and what it contributes to the generic [`RawRequest`].
+struct Member {
+    field: TokenStream,
+    name: proc_macro2::Ident,
+    extract: TokenStream,
+    raw: Option<(Raw, TokenStream)>,
+}
+
+/// The field of the generic request a member fills (`into_raw`); header parameters fill none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Raw {
+    PathParams,
+    SessionId,
+    BasicAuth,
+    Query,
+    Body,
+}
+
+/// The members of an operation's request struct, in field order.
+fn request_plan(op: &Operation) -> Vec<Member> {
+    let names = request_names(op);
+    let mut plan: Vec<Member> = op
+        .path_params
+        .iter()
+        .zip(&names.path)
+        .map(|(p, (wire, ident))| path_member(p, wire, ident))
+        .collect();
+    plan.push(session_member(op.security));
+    if op.security == Security::Basic {
+        plan.push(Member {
+            field: quote! {
+                /// The HTTP basic credentials.
+                pub credentials: runtime::BasicCredentials,
+            },
+            name: format_ident!("credentials"),
+            extract: quote!(let credentials = runtime::basic_credentials(&parts.headers, &href)?;),
+            raw: Some((
+                Raw::BasicAuth,
+                quote!(Some((self.credentials.username, self.credentials.password))),
+            )),
+        });
+    }
+    if !op.query_params.is_empty() {
+        let q = query_ident(op);
+        plan.push(Member {
+            field: quote! {
+                /// The query parameters.
+                pub query: #q,
+            },
+            name: format_ident!("query"),
+            extract: quote!(let query = runtime::query::<#q>(&parts, &href)?;),
+            raw: Some((Raw::Query, quote!(runtime::to_object(&self.query)))),
+        });
+    }
+    plan.extend(
+        op.header_params
+            .iter()
+            .zip(&names.headers)
+            .map(|(p, ident)| header_member(p, ident)),
+    );
+    plan.extend(op.request_body.as_ref().map(body_member));
+    plan
+}
+
+fn path_member(p: &Param, wire: &str, ident: &proc_macro2::Ident) -> Member {
+    let t = type_tokens(&p.type_ref);
+    let doc = emit::doc_attrs(&param_doc(p));
+    let get = match p.type_ref {
+        TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool => {
+            quote!(runtime::path_param::<#t>(&params, #wire, &href)?)
+        }
+        _ => quote!(runtime::path_param_json::<#t>(&params, #wire, &href)?),
+    };
+    Member {
+        field: quote! {
+            #doc
+            pub #ident: #t,
+        },
+        name: ident.clone(),
+        extract: quote!(let #ident = #get;),
+        raw: Some((
+            Raw::PathParams,
+            match p.type_ref {
+                TypeRef::String => quote!((#wire.to_owned(), self.#ident)),
+                _ => quote!((#wire.to_owned(), runtime::to_text(&self.#ident))),
+            },
+        )),
+    }
+}
+
+fn session_member(security: Security) -> Member {
+    let (field, extract, raw) = match security {
+        Security::Session => (
+            quote! {
+                /// The session cookie (required by this operation).
+                pub session_id: String,
+            },
+            quote!(let session_id = runtime::require_session_cookie(&parts.headers, &href)?;),
+            quote!(Some(self.session_id)),
+        ),
+        _ => (
+            quote! {
+                /// The session cookie, if sent.
+                pub session_id: Option<String>,
+            },
+            quote!(let session_id = runtime::session_cookie(&parts.headers);),
+            quote!(self.session_id),
+        ),
+    };
+    Member {
+        field,
+        name: format_ident!("session_id"),
+        extract,
+        raw: Some((Raw::SessionId, raw)),
+    }
+}
+
+fn header_member(p: &Param, ident: &proc_macro2::Ident) -> Member {
+    let wire = p.name.to_ascii_lowercase();
+    let doc = emit::doc_attrs(&param_doc(p));
+    let (field, extract) = if p.required {
+        (
+            quote!(#doc pub #ident: String,),
+            quote!(let #ident = runtime::require_header_param(&parts.headers, #wire, &href)?;),
+        )
+    } else {
+        (
+            quote!(#doc pub #ident: Option<String>,),
+            quote!(let #ident = runtime::header_param(&parts.headers, #wire, &href)?;),
+        )
+    };
+    Member {
+        field,
+        name: ident.clone(),
+        extract,
+        raw: None,
+    }
+}
+
+fn body_member(body: &Body) -> Member {
+    let t = type_tokens(&body.type_ref);
+    let (field, extract, raw) = if body.required {
+        (
+            quote! {
+                /// The request body.
+                pub body: #t,
+            },
+            quote!(let body = runtime::json_body::<#t>(&parts.headers, body, &href).await?;),
+            quote!(Some(runtime::to_json(&self.body))),
+        )
+    } else {
+        (
+            quote! {
+                /// The request body, if sent.
+                pub body: Option<#t>,
+            },
+            quote!(let body = runtime::optional_json_body::<#t>(&parts.headers, body, &href).await?;),
+            quote!(self.body.as_ref().map(runtime::to_json)),
+        )
+    };
+    Member {
+        field,
+        name: format_ident!("body"),
+        extract,
+        raw: Some((Raw::Body, raw)),
+    }
+}
+
 fn request_struct(op: &Operation, index: usize) -> TokenStream {
     let name = request_ident(op);
-    let names = request_names(op);
     let doc = emit::doc_attrs(&format!(
         "A validated `{}` request (`{} {}`).",
         op.id,
         op.method.as_str(),
         op.path
     ));
-    let mut fields = vec![quote! {
-        /// The request path as received, without the query string.
-        pub href: String,
-    }];
-    let mut extract = Vec::new();
-    let mut inits = vec![quote!(href)];
-    let mut raw_path = Vec::new();
-    if !op.path_params.is_empty() {
-        extract.push(quote!(let params = runtime::path_params(&mut parts, &href).await?;));
-    }
-    for (p, (wire, ident)) in op.path_params.iter().zip(&names.path) {
-        let t = type_tokens(&p.type_ref);
-        let doc = param_doc(p);
-        fields.push(quote! {
-            #doc
-            pub #ident: #t,
-        });
-        let get = match p.type_ref {
-            TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool => {
-                quote!(runtime::path_param::<#t>(&params, #wire, &href)?)
-            }
-            _ => quote!(runtime::path_param_json::<#t>(&params, #wire, &href)?),
-        };
-        extract.push(quote!(let #ident = #get;));
-        inits.push(quote!(#ident));
-        raw_path.push(match p.type_ref {
-            TypeRef::String => quote!((#wire.to_owned(), self.#ident)),
-            _ => quote!((#wire.to_owned(), runtime::to_text(&self.#ident))),
-        });
-    }
-    let (session, raw_session) = match op.security {
-        Security::Session => {
-            fields.push(quote! {
-                /// The session cookie (required by this operation).
-                pub session_id: String,
-            });
-            extract.push(
-                quote!(let session_id = runtime::require_session_cookie(&parts.headers, &href)?;),
-            );
-            (quote!(session_id), quote!(Some(self.session_id)))
-        }
-        _ => {
-            fields.push(quote! {
-                /// The session cookie, if sent.
-                pub session_id: Option<String>,
-            });
-            extract.push(quote!(let session_id = runtime::session_cookie(&parts.headers);));
-            (quote!(session_id), quote!(self.session_id))
-        }
+    let plan = request_plan(op);
+    let fields = plan.iter().map(|m| &m.field);
+    let extract = plan.iter().map(|m| &m.extract);
+    let inits = plan.iter().map(|m| &m.name);
+    let raw = |field: Raw| {
+        plan.iter().filter_map(move |m| match &m.raw {
+            Some((f, value)) if *f == field => Some(value),
+            _ => None,
+        })
     };
-    inits.push(session);
-    let raw_basic = if op.security == Security::Basic {
-        fields.push(quote! {
-            /// The HTTP basic credentials.
-            pub credentials: runtime::BasicCredentials,
-        });
-        extract.push(quote!(let credentials = runtime::basic_credentials(&parts.headers, &href)?;));
-        inits.push(quote!(credentials));
-        quote!(Some((self.credentials.username, self.credentials.password)))
-    } else {
-        quote!(None)
-    };
-    let raw_query = if op.query_params.is_empty() {
-        quote!(serde_json::Map::new())
-    } else {
-        let q = query_ident(op);
-        fields.push(quote! {
-            /// The query parameters.
-            pub query: #q,
-        });
-        extract.push(quote!(let query = runtime::query::<#q>(&parts, &href)?;));
-        inits.push(quote!(query));
-        quote!(runtime::to_object(&self.query))
-    };
-    for (p, ident) in op.header_params.iter().zip(&names.headers) {
-        let wire = p.name.to_ascii_lowercase();
-        let doc = param_doc(p);
-        if p.required {
-            fields.push(quote!(#doc pub #ident: String,));
-            extract.push(
-                quote!(let #ident = runtime::require_header_param(&parts.headers, #wire, &href)?;),
-            );
-        } else {
-            fields.push(quote!(#doc pub #ident: Option<String>,));
-            extract
-                .push(quote!(let #ident = runtime::header_param(&parts.headers, #wire, &href)?;));
-        }
-        inits.push(quote!(#ident));
-    }
-    let (body_binding, raw_body) = match &op.request_body {
-        Some(body) => {
-            let t = type_tokens(&body.type_ref);
-            if body.required {
-                fields.push(quote! {
-                    /// The request body.
-                    pub body: #t,
-                });
-                extract.push(quote!(let body = runtime::json_body::<#t>(&parts.headers, body, &href).await?;));
-                inits.push(quote!(body));
-                (quote!(body), quote!(Some(runtime::to_json(&self.body))))
-            } else {
-                fields.push(quote! {
-                    /// The request body, if sent.
-                    pub body: Option<#t>,
-                });
-                extract.push(quote!(let body = runtime::optional_json_body::<#t>(&parts.headers, body, &href).await?;));
-                inits.push(quote!(body));
-                (
-                    quote!(body),
-                    quote!(self.body.as_ref().map(runtime::to_json)),
-                )
-            }
-        }
-        // The body of an operation without one is ignored, as the appliance does.
-        None => (quote!(_body), quote!(None)),
-    };
-    let index_lit = proc_macro2::Literal::usize_unsuffixed(index);
+    let or = |field: Raw, absent: TokenStream| raw(field).next().cloned().unwrap_or(absent);
+    let raw_path = raw(Raw::PathParams);
+    let raw_query = or(Raw::Query, quote!(serde_json::Map::new()));
+    let raw_body = or(Raw::Body, quote!(None));
+    let raw_session = or(Raw::SessionId, quote!(None));
+    let raw_basic = or(Raw::BasicAuth, quote!(None));
+    // The path parameters are parsed once, then each is read from them.
+    let path_prelude = (!op.path_params.is_empty())
+        .then(|| quote!(let params = runtime::path_params(&mut parts, &href).await?;));
     let parts_binding = if op.path_params.is_empty() {
         quote!(parts)
     } else {
         quote!(mut parts)
     };
+    // The body of an operation without one is ignored, as the appliance does.
+    let body_binding = if op.request_body.is_some() {
+        quote!(body)
+    } else {
+        quote!(_body)
+    };
+    let index_lit = proc_macro2::Literal::usize_unsuffixed(index);
     quote! {
         #doc
         #[derive(Debug, Clone)]
         pub struct #name {
+            /// The request path as received, without the query string.
+            pub href: String,
             #(#fields)*
         }
 
@@ -365,8 +363,9 @@ fn request_struct(op: &Operation, index: usize) -> TokenStream {
             async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
                 let (#parts_binding, #body_binding) = request.into_parts();
                 let href = runtime::href(&parts);
+                #path_prelude
                 #(#extract)*
-                Ok(Self { #(#inits),* })
+                Ok(Self { href, #(#inits),* })
             }
 
             /// The generic form of the request, for [`RawApi`].
@@ -386,7 +385,7 @@ fn request_struct(op: &Operation, index: usize) -> TokenStream {
 }
 
 /// How a response variant carries its data.
-fn variant_tokens(op: &Operation, r: &Response) -> (TokenStream, TokenStream) {
+fn variant_tokens(r: &Response) -> (TokenStream, TokenStream) {
     let variant = naming::ident(&r.variant);
     let mut doc = match r.status {
         Status::Code(code) => format!("`{code}`"),
@@ -413,7 +412,6 @@ fn variant_tokens(op: &Operation, r: &Response) -> (TokenStream, TokenStream) {
         .iter()
         .map(|h| (naming::ident(&h.rust_name), h))
         .collect();
-    let _ = op;
     // Unit, tuple or struct variant, in that order of preference.
     if !needs_status && headers.is_empty() {
         return match &body_t {
@@ -500,8 +498,7 @@ fn response_enum(op: &Operation) -> TokenStream {
     ));
     let mut scope = Scope::with_reserved(op.responses.iter().map(|r| r.variant.as_str()));
     let error = naming::ident(&scope.claim("Error"));
-    let (variants, arms): (Vec<_>, Vec<_>) =
-        op.responses.iter().map(|r| variant_tokens(op, r)).unzip();
+    let (variants, arms): (Vec<_>, Vec<_>) = op.responses.iter().map(variant_tokens).unzip();
     quote! {
         #doc
         // A reply is built once and turned into a response at once: boxing the big bodies
@@ -560,6 +557,38 @@ fn operation_info(op: &Operation) -> TokenStream {
     }
 }
 
+/// The `Api` trait method of an operation, answering 501 until implemented.
+fn api_method(op: &Operation) -> TokenStream {
+    let (name, req, resp) = (op_ident(op), request_ident(op), response_ident(op));
+    let doc = emit::doc_attrs(&op_doc(op));
+    quote! {
+        #doc
+        fn #name(&self, request: #req) -> impl Future<Output = #resp> + Send {
+            async move { #resp::from(ApiError::not_implemented(&request.href)) }
+        }
+    }
+}
+
+/// The axum handler of an operation: extracts the request, then dispatches it.
+fn handler_fn(op: &Operation) -> TokenStream {
+    let (name, req, handler) = (op_ident(op), request_ident(op), handler_ident(op));
+    quote! {
+        async fn #handler<D: Dispatch>(
+            axum::extract::State(dispatch): axum::extract::State<D>,
+            request: axum::extract::Request,
+        ) -> axum::response::Response {
+            match #req::extract(request).await {
+                Ok(request) => dispatch.#name(request).await,
+                Err(error) => error.into_response(),
+            }
+        }
+    }
+}
+
+fn handler_ident(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("handle_{}", naming::unraw(&op.rust_name))
+}
+
 fn routing_fn(method: Method) -> TokenStream {
     let f = format_ident!("{}", method.as_str().to_ascii_lowercase());
     quote!(#f)
@@ -580,54 +609,41 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     ));
     let crate_doc = quote!(#( #![doc = #crate_doc] )*);
     let infos = model.operations.iter().map(operation_info);
-    let mut items = Vec::new();
-    let mut api_methods = Vec::new();
-    let mut dispatch_decls = Vec::new();
-    let mut typed_impls = Vec::new();
-    let mut raw_impls = Vec::new();
-    let mut handlers = Vec::new();
-    for (index, op) in model.operations.iter().enumerate() {
-        items.push(query_struct(op));
-        items.push(request_struct(op, index));
-        items.push(response_enum(op));
-        let name = op_ident(op);
-        let req = request_ident(op);
-        let resp = response_ident(op);
-        let doc = emit::doc_attrs(&op_doc(op));
-        api_methods.push(quote! {
-            #doc
-            fn #name(&self, request: #req) -> impl Future<Output = #resp> + Send {
-                async move { #resp::from(ApiError::not_implemented(&request.href)) }
-            }
-        });
-        dispatch_decls.push(quote! {
+    let ops = &model.operations;
+    let items = ops.iter().enumerate().map(|(index, op)| {
+        let (query, request, response) = (
+            query_struct(op),
+            request_struct(op, index),
+            response_enum(op),
+        );
+        quote!(#query #request #response)
+    });
+    let api_methods = ops.iter().map(api_method);
+    let dispatch_decls = ops.iter().map(|op| {
+        let (name, req) = (op_ident(op), request_ident(op));
+        quote! {
             fn #name(&self, request: #req) -> impl Future<Output = axum::response::Response> + Send;
-        });
-        typed_impls.push(quote! {
+        }
+    });
+    let typed_impls = ops.iter().map(|op| {
+        let (name, req) = (op_ident(op), request_ident(op));
+        quote! {
             fn #name(&self, request: #req) -> impl Future<Output = axum::response::Response> + Send {
                 let api = Arc::clone(&self.0);
                 async move { api.#name(request).await.into_response() }
             }
-        });
-        raw_impls.push(quote! {
+        }
+    });
+    let raw_impls = ops.iter().map(|op| {
+        let (name, req) = (op_ident(op), request_ident(op));
+        quote! {
             fn #name(&self, request: #req) -> impl Future<Output = axum::response::Response> + Send {
                 let handler = Arc::clone(&self.0);
                 async move { handler.handle(request.into_raw()).await.into_response() }
             }
-        });
-        let handler = format_ident!("handle_{}", naming::unraw(&op.rust_name));
-        handlers.push(quote! {
-            async fn #handler<D: Dispatch>(
-                axum::extract::State(dispatch): axum::extract::State<D>,
-                request: axum::extract::Request,
-            ) -> axum::response::Response {
-                match #req::extract(request).await {
-                    Ok(request) => dispatch.#name(request).await,
-                    Err(error) => error.into_response(),
-                }
-            }
-        });
-    }
+        }
+    });
+    let handlers = ops.iter().map(handler_fn);
     // Without operations nothing would use these (an unused import is a warning).
     let uses = if model.operations.is_empty() {
         quote!(
@@ -653,7 +669,7 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
         let mut chain = TokenStream::new();
         for (i, op) in ops.iter().enumerate() {
             let f = routing_fn(op.method);
-            let handler = format_ident!("handle_{}", naming::unraw(&op.rust_name));
+            let handler = handler_ident(op);
             if i == 0 {
                 chain.extend(quote!(axum::routing::#f(#handler::<D>)));
             } else {
@@ -793,29 +809,5 @@ mod tests {
         assert!(lib.contains("routes(Typed(api))"));
         assert!(lib.contains("routes(Raw(handler))"));
         assert!(lib.contains(".method_not_allowed_fallback(runtime::method_not_allowed)"));
-    }
-
-    #[test]
-    fn unroutable_templates_are_diagnostics_not_panics() {
-        let mut model = fixture_model();
-        let slot = model
-            .operations
-            .iter()
-            .position(|o| o.id == "get_slot")
-            .expect("get_slot");
-        let mut clash = model.operations[slot].clone();
-        clash.id = "get_slot_again".to_owned();
-        clash.path = "/api/firmware/slots/{number}".to_owned();
-        model.operations.push(clash);
-        let mut partial = model.operations[slot].clone();
-        partial.id = "partial".to_owned();
-        partial.path = "/api/files/{name}.json".to_owned();
-        model.operations.push(partial);
-        let problems = files(&model, &Config::default()).expect_err("unroutable");
-        let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(messages.len(), 2, "{messages:?}");
-        assert!(messages[0].contains("clashes with `/api/firmware/slots/{slot}`"));
-        assert!(messages[1].contains("whole segment"));
-        assert_eq!(problems[1].pointer, "/paths/~1api~1files~1{name}.json");
     }
 }

@@ -1,7 +1,8 @@
 //! Helpers shared by the emitters' unit tests.
 
+use crate::emit::GeneratedFile;
 use crate::model::Model;
-use crate::{Diagnostic, GeneratedFile};
+use crate::spec::Diagnostic;
 
 /// The emitter fixture `tests/fixtures/g2_routes.yaml`, lowered.
 pub fn g2_routes_model() -> Model {

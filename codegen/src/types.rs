@@ -8,69 +8,27 @@ mod traits;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::{self, doc_attrs, GeneratedFile};
+use crate::config::Config;
+use crate::emit::{self, doc_attrs, local_type_tokens, rust_file, template_file, GeneratedFile};
 use crate::model::{
     Extra, Field, Model, Payload, Struct, Tagged, TypeDef, TypeKind, TypeRef, UntaggedVariant,
 };
 use crate::naming::{ident, unraw};
 use crate::spec::Diagnostic;
-use crate::Config;
 
 use traits::Traits;
 
-/// How code outside the types crate names a type: `types::Cluster`, `Vec<types::X>`,
-/// `serde_json::Value`, `indexmap::IndexMap<String, types::X>`.
-///
-/// The using crate must have the types crate in scope as `types` (`use sps_types as types;`)
-/// and depend on `serde_json` and `indexmap`.
-pub fn type_tokens(type_ref: &TypeRef) -> TokenStream {
-    tokens_with_prefix(type_ref, &quote!(types::))
-}
-
-/// How the types crate itself names a type (no prefix).
-fn local_type_tokens(type_ref: &TypeRef) -> TokenStream {
-    tokens_with_prefix(type_ref, &TokenStream::new())
-}
-
-fn tokens_with_prefix(type_ref: &TypeRef, prefix: &TokenStream) -> TokenStream {
-    match type_ref {
-        TypeRef::Named(name) => {
-            let ident = ident(name);
-            quote!(#prefix #ident)
-        }
-        TypeRef::String => quote!(String),
-        TypeRef::I32 => quote!(i32),
-        TypeRef::I64 => quote!(i64),
-        TypeRef::F64 => quote!(f64),
-        TypeRef::Bool => quote!(bool),
-        TypeRef::Array(item) => {
-            let item = tokens_with_prefix(item, prefix);
-            quote!(Vec<#item>)
-        }
-        TypeRef::Map(value) => {
-            let value = tokens_with_prefix(value, prefix);
-            quote!(indexmap::IndexMap<String, #value>)
-        }
-        TypeRef::Value => quote!(serde_json::Value),
-    }
-}
+/// The fixed serde helpers, emitted verbatim as `src/runtime.rs`.
+const RUNTIME: &str = include_str!("../templates/types_runtime.rs");
 
 /// Every file of the generated types crate.
 pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
     let dir = &config.types.dir;
-    let fail = |message: String| {
-        vec![Diagnostic {
-            file: dir.clone(),
-            pointer: String::new(),
-            line: None,
-            message,
-        }]
-    };
-    let lib = GeneratedFile::rust(dir.join("src/lib.rs"), lib_tokens(model)).map_err(fail)?;
     Ok(vec![
         GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(model, config)),
         GeneratedFile::markdown(dir.join("README.md"), &readme(model, config)),
-        lib,
+        rust_file(dir.join("src/lib.rs"), lib_tokens(model))?,
+        template_file(dir.join("src/runtime.rs"), RUNTIME),
     ])
 }
 
@@ -139,88 +97,11 @@ fn lib_tokens(model: &Model) -> TokenStream {
         // Variant names come from wire values, which may share a prefix with the enum's name.
         #![allow(clippy::enum_variant_names)]
 
-        /// Serde helper for optional nullable fields: `None` absent, `Some(None)` explicit `null`.
         #[doc(hidden)]
-        pub mod double_option {
-            use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        pub mod runtime;
 
-            /// Writes the inner option (`null` or the value); absent fields are skipped by
-            /// `skip_serializing_if`.
-            pub fn serialize<T: Serialize, S: Serializer>(
-                value: &Option<Option<T>>,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                match value {
-                    Some(inner) => inner.serialize(serializer),
-                    None => serializer.serialize_none(),
-                }
-            }
-
-            /// A present field (even `null`) is `Some`; `#[serde(default)]` makes absent `None`.
-            pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Option<Option<T>>, D::Error> {
-                Option::<T>::deserialize(deserializer).map(Some)
-            }
-        }
-
-        /// Serde helpers of the enums tagged by a property.
         #[doc(hidden)]
-        pub mod tagged {
-            use serde::de::{DeserializeOwned, Deserializer, Error as _};
-            use serde::ser::{Error as _, Serialize, Serializer};
-
-            /// A JSON object.
-            pub type Object = serde_json::Map<String, serde_json::Value>;
-
-            /// The tag's value, if it is a string.
-            pub fn tag(object: &Object, tag: &str) -> Option<String> {
-                object.get(tag).and_then(serde_json::Value::as_str).map(str::to_owned)
-            }
-
-            /// Adds the fields of `value`, which must serialise to an object.
-            pub fn flatten_into<S: Serializer, T: Serialize>(
-                object: &mut Object,
-                value: &T,
-            ) -> Result<(), S::Error> {
-                match serde_json::to_value(value).map_err(S::Error::custom)? {
-                    serde_json::Value::Object(fields) => {
-                        object.extend(fields);
-                        Ok(())
-                    }
-                    other => Err(S::Error::custom(format!("expected an object, got {other}"))),
-                }
-            }
-
-            /// Sets `field` to `value`.
-            pub fn insert<S: Serializer, T: Serialize>(
-                object: &mut Object,
-                field: &str,
-                value: &T,
-            ) -> Result<(), S::Error> {
-                let value = serde_json::to_value(value).map_err(S::Error::custom)?;
-                object.insert(field.to_string(), value);
-                Ok(())
-            }
-
-            /// Decodes the object without its tag.
-            pub fn without_tag<'de, D: Deserializer<'de>, T: DeserializeOwned>(
-                mut object: Object,
-                tag: &str,
-            ) -> Result<T, D::Error> {
-                object.remove(tag);
-                serde_json::from_value(serde_json::Value::Object(object)).map_err(D::Error::custom)
-            }
-
-            /// Decodes one field of the object.
-            pub fn field<'de, D: Deserializer<'de>, T: DeserializeOwned>(
-                object: &Object,
-                field: &str,
-            ) -> Result<T, D::Error> {
-                let value = object.get(field).cloned().unwrap_or_default();
-                serde_json::from_value(value).map_err(D::Error::custom)
-            }
-        }
+        pub use runtime::{double_option, tagged};
 
         #(#defs)*
 

@@ -9,28 +9,19 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::errors::ApiError;
-use crate::meta::{self, last_segment, object_meta, parent_of, reference, TRANSACTION_HREF};
+use sps_server::runtime::parent_href;
+
+use crate::errors::{self, ApiError};
+use crate::meta::{last_segment, object_meta, reference};
+use crate::paths;
 use crate::persist::{self, PersistError};
 use crate::raw::{OperationInfo, RawRequest, RawResponse};
 use crate::seed::{self, Seed};
 use crate::session::{self, Clock, Sessions, SystemClock, User, DEFAULT_IDLE_TIMEOUT};
-use crate::store::{Store, PASSWORDS_HREF};
+use crate::store::Store;
 use crate::transaction::{Change, Transaction, Transactions, TxError, TxStatus};
 use crate::tree::{ResourceKind, ResourceTable};
 
-/// Login endpoint (basic auth in, session cookie out).
-pub const AUTHENTICATION_HREF: &str = "/api/authentication";
-/// Appliance information; answers without a session, with fewer fields.
-pub const INFO_HREF: &str = "/api/info";
-/// The transaction change log.
-pub const CHANGES_HREF: &str = "/api/transaction/changes";
-/// Closes recorded sessions (`DELETE ?id=`).
-pub const ACTIVE_SESSIONS_HREF: &str = "/api/active-sessions";
-/// Firmware slots collection.
-pub const FIRMWARE_SLOTS_HREF: &str = "/api/firmware/slots";
-/// Runs the upgrade checks against a firmware slot.
-pub const FIRMWARE_TEST_HREF: &str = "/api/firmware/test";
 /// The sample recorded-session id from the active-sessions documentation.
 pub const SAMPLE_ACTIVE_SESSION: &str = "svc/rpokH8fD9kx6CaxNLznKx2/test:12";
 
@@ -146,29 +137,38 @@ fn success_status(op: &OperationInfo, preferred: u16) -> u16 {
 /// Maps a transaction refusal for a request to `href` to its API error.
 fn tx_error(href: &str) -> impl FnOnce(TxError) -> ApiError + '_ {
     move |error| match error {
-        TxError::NoTransaction => ApiError::no_transaction(href),
-        TxError::Locked(user) => ApiError::locked(href, &user),
+        TxError::NoTransaction => errors::no_transaction(href),
+        TxError::Locked(user) => errors::locked(href, &user),
     }
 }
 
-fn persist_error(error: PersistError) -> ApiError {
-    ApiError::internal(format!("cannot save the configuration: {error}"))
+/// Maps a failure to save the configuration during a request to `href` to its API error.
+fn persist_error(href: &str) -> impl FnOnce(PersistError) -> ApiError + '_ {
+    move |error| errors::internal(href, format!("cannot save the configuration: {error}"))
 }
 
-/// Checks that every password `body` references is referenced only once, by `href`.
-fn check_password_refs(store: &Store, href: &str, body: &Value) -> Result<(), ApiError> {
+/// Checks that every password `body` references is referenced only once, by `href` (written by
+/// a request to `request`).
+fn check_password_refs(
+    store: &Store,
+    request: &str,
+    href: &str,
+    body: &Value,
+) -> Result<(), ApiError> {
     let refs = store.password_refs(body);
     let mut seen = BTreeSet::new();
     for key in refs {
         if !seen.insert(key.clone()) {
-            return Err(ApiError::semantic(
+            return Err(errors::semantic(
+                request,
                 "A password object may be referenced only once",
                 json!({ "password": key, "referenced_by": [href] }),
             ));
         }
         let others = store.password_referrers(&key, href);
         if !others.is_empty() {
-            return Err(ApiError::semantic(
+            return Err(errors::semantic(
+                request,
                 "A password object may be referenced only once",
                 json!({ "password": key, "referenced_by": others }),
             ));
@@ -223,14 +223,13 @@ impl Engine {
         for expired in state.sessions.expire() {
             state.txs.release(&expired);
         }
-        let href = request.href.clone();
         self.dispatch(&mut state, &request)
-            .unwrap_or_else(|error| error.into_response(&href))
+            .unwrap_or_else(RawResponse::from)
     }
 
     fn dispatch(&self, state: &mut State, req: &RawRequest) -> Reply {
         let op = req.operation;
-        if op.path == AUTHENTICATION_HREF && op.method == "GET" {
+        if op.path == paths::AUTHENTICATION && op.method == "GET" {
             return self.login(state, req);
         }
         let caller = req.session_id.as_deref().and_then(|id| {
@@ -240,14 +239,14 @@ impl Engine {
                 user: session.user.clone(),
             })
         });
-        if op.path == INFO_HREF && op.method == "GET" {
+        if op.path == paths::INFO && op.method == "GET" {
             return Ok(self.info(op, &req.href, caller.is_some()));
         }
         let Some(caller) = caller else {
-            return Err(ApiError::unauthenticated(&req.href));
+            return Err(errors::unauthenticated(&req.href));
         };
         match (op.method, op.path) {
-            ("DELETE", AUTHENTICATION_HREF) => {
+            ("DELETE", paths::AUTHENTICATION) => {
                 state.sessions.logout(&caller.session);
                 state.txs.release(&caller.session);
                 return Ok(json_reply(
@@ -255,17 +254,17 @@ impl Engine {
                     json!({ "meta": object_meta(&req.href, None) }),
                 ));
             }
-            (_, TRANSACTION_HREF) => return self.transaction(state, req, &caller),
-            ("GET", CHANGES_HREF) => return Ok(self.changes(state, op, &caller)),
-            ("POST", PASSWORDS_HREF) => return self.create_password(state, req, &caller),
-            ("DELETE", ACTIVE_SESSIONS_HREF) => return self.close_active_session(state, req),
-            ("POST", FIRMWARE_TEST_HREF | "/api/firmware/upgrade") => {
+            (_, paths::TRANSACTION) => return self.transaction(state, req, &caller),
+            ("GET", paths::CHANGES) => return Ok(self.changes(state, op, &caller)),
+            ("POST", paths::PASSWORDS) => return self.create_password(state, req, &caller),
+            ("DELETE", paths::ACTIVE_SESSIONS) => return self.close_active_session(state, req),
+            ("POST", paths::FIRMWARE_TEST | paths::FIRMWARE_UPGRADE) => {
                 return self.firmware_action(state, req, &caller)
             }
             _ => {}
         }
         let kind = op.resource.and_then(ResourceKind::parse);
-        let configuration = meta::is_configuration(&req.href);
+        let configuration = paths::is_configuration(&req.href);
         match (kind, op.method) {
             (Some(ResourceKind::Index), "GET") if configuration || !self.has_example(op) => {
                 Ok(self.list_index(state, req, &caller))
@@ -292,14 +291,16 @@ impl Engine {
 
     fn login(&self, state: &mut State, req: &RawRequest) -> Reply {
         let Some((user, password)) = &req.basic_auth else {
-            return Err(ApiError::authentication_failure());
+            return Err(errors::authentication_failure(&req.href));
         };
         let id = match state.sessions.login(user, password) {
             Ok(id) => id,
             Err(session::SessionError::BadCredentials) => {
-                return Err(ApiError::authentication_failure())
+                return Err(errors::authentication_failure(&req.href))
             }
-            Err(session::SessionError::Random(e)) => return Err(ApiError::internal(e)),
+            Err(session::SessionError::Random(e)) => {
+                return Err(errors::internal(&req.href, e.to_string()))
+            }
         };
         let mut response = json_reply(
             success_status(req.operation, 200),
@@ -374,7 +375,7 @@ impl Engine {
                         meta.insert("href".into(), json!(href));
                     }
                     if meta.contains_key("parent") {
-                        meta.insert("parent".into(), json!(parent_of(href)));
+                        meta.insert("parent".into(), json!(parent_href(href)));
                     }
                 }
                 let status = if op.statuses.contains(status) {
@@ -394,16 +395,16 @@ impl Engine {
     /// The hrefs of `href`'s siblings (its parent's children, in order), if the parent is a
     /// collection or an index.
     fn siblings(&self, view: &Store, href: &str) -> Option<Vec<String>> {
-        let parent = parent_of(href);
-        let node = self.table.match_href(parent)?;
+        let parent = parent_href(href)?;
+        let node = self.table.match_href(&parent)?;
         match node.kind? {
             ResourceKind::Collection => Some(
-                view.children(parent)
+                view.children(&parent)
                     .into_iter()
                     .map(|(_, h, _)| h.to_owned())
                     .collect(),
             ),
-            ResourceKind::Index => Some(self.index_children(node.template, parent)),
+            ResourceKind::Index => Some(self.index_children(node.template, &parent)),
             _ => None,
         }
     }
@@ -468,17 +469,19 @@ impl Engine {
     fn get_object(&self, state: &State, req: &RawRequest, caller: &Caller) -> Reply {
         let href = req.href.trim_end_matches('/');
         let view = state.txs.view(&caller.session);
-        if parent_of(href) == PASSWORDS_HREF {
+        if parent_href(href).as_deref() == Some(paths::PASSWORDS) {
             // The secret never reads back: the object only confirms that it exists.
             if !view.has_password(last_segment(href)) {
-                return Err(ApiError::not_found(href));
+                return Err(errors::not_found(&req.href, href));
             }
             return Ok(json_reply(
                 success_status(req.operation, 200),
                 json!({ "key": last_segment(href), "body": {}, "meta": object_meta(href, None) }),
             ));
         }
-        let body = view.get(href).ok_or_else(|| ApiError::not_found(href))?;
+        let body = view
+            .get(href)
+            .ok_or_else(|| errors::not_found(&req.href, href))?;
         Ok(json_reply(
             success_status(req.operation, 200),
             json!({ "key": last_segment(href), "body": body, "meta": self.meta(view, href) }),
@@ -497,7 +500,7 @@ impl Engine {
         if !req.operation.transaction_required {
             state.txs.apply_direct(&mut write)?;
             if let Some(path) = &self.state_file {
-                persist::save(path, state.txs.committed()).map_err(persist_error)?;
+                persist::save(path, state.txs.committed()).map_err(persist_error(&req.href))?;
             }
             return Ok(());
         }
@@ -524,17 +527,18 @@ impl Engine {
     fn request_body(req: &RawRequest) -> Result<Value, ApiError> {
         req.body
             .clone()
-            .ok_or_else(|| ApiError::invalid_body("A JSON request body is required"))
+            .ok_or_else(|| errors::invalid_body(&req.href, "A JSON request body is required"))
     }
 
     fn create(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
         let collection = req.href.trim_end_matches('/');
         let body = Self::request_body(req)?;
         // 11 random bytes: the 22 hex chars of SPS object keys.
-        let key = session::random_hex(11).map_err(|e| ApiError::internal(e.to_string()))?;
+        let key =
+            session::random_hex(11).map_err(|e| errors::internal(&req.href, e.to_string()))?;
         let href = format!("{collection}/{key}");
         self.write(state, req, caller, |tx| {
-            check_password_refs(&tx.working, &href, &body)?;
+            check_password_refs(&tx.working, &req.href, &href, &body)?;
             let mut body = body.clone();
             tx.working.normalize_password_refs(&mut body);
             tx.create(&href, body);
@@ -549,9 +553,9 @@ impl Engine {
         let is_item = req.operation.resource == Some("item");
         self.write(state, req, caller, |tx| {
             if is_item && !tx.working.contains(href) {
-                return Err(ApiError::not_found(href));
+                return Err(errors::not_found(&req.href, href));
             }
-            check_password_refs(&tx.working, href, &body)?;
+            check_password_refs(&tx.working, &req.href, href, &body)?;
             let mut body = body.clone();
             tx.working.normalize_password_refs(&mut body);
             tx.replace(href, body);
@@ -562,14 +566,15 @@ impl Engine {
 
     fn delete(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
         let href = req.href.trim_end_matches('/');
-        let firmware_slot = parent_of(href) == FIRMWARE_SLOTS_HREF;
+        let firmware_slot = parent_href(href).as_deref() == Some(paths::FIRMWARE_SLOTS);
         self.write(state, req, caller, |tx| {
             let body = tx
                 .working
                 .get(href)
-                .ok_or_else(|| ApiError::not_found(href))?;
+                .ok_or_else(|| errors::not_found(&req.href, href))?;
             if firmware_slot && in_use(body) {
-                return Err(ApiError::semantic(
+                return Err(errors::semantic(
+                    &req.href,
                     "The running firmware and the one selected for the next boot cannot be deleted",
                     json!({ "path": href }),
                 ));
@@ -577,7 +582,7 @@ impl Engine {
             tx.delete(href);
             Ok(())
         })?;
-        let meta = json!({ "href": href, "parent": parent_of(href) });
+        let meta = json!({ "href": href, "parent": parent_href(href) });
         Ok(json_reply(
             success_status(req.operation, 200),
             json!({ "meta": meta }),
@@ -587,10 +592,10 @@ impl Engine {
     fn create_password(&self, state: &mut State, req: &RawRequest, caller: &Caller) -> Reply {
         let body = Self::request_body(req)?;
         if !body.get("plain").is_some_and(Value::is_string) {
-            return Err(ApiError::incomplete_body(&["plain"]));
+            return Err(errors::incomplete_body(&req.href, &["plain"]));
         }
-        let key = session::random_uuid().map_err(|e| ApiError::internal(e.to_string()))?;
-        let href = format!("{PASSWORDS_HREF}/{key}");
+        let key = session::random_uuid().map_err(|e| errors::internal(&req.href, e.to_string()))?;
+        let href = format!("{}/{key}", paths::PASSWORDS);
         self.write(state, req, caller, |tx| {
             tx.create_password(&href, &key);
             Ok(())
@@ -603,8 +608,8 @@ impl Engine {
             TxStatus::Open => "open",
             TxStatus::Closed => "closed",
         };
-        let mut meta = object_meta(TRANSACTION_HREF, None);
-        meta.insert("changes".into(), json!(CHANGES_HREF));
+        let mut meta = object_meta(paths::TRANSACTION, None);
+        meta.insert("changes".into(), json!(paths::CHANGES));
         if let Some(left) = state.sessions.remaining(&caller.session) {
             meta.insert("remaining_seconds".into(), json!(left.as_secs()));
         }
@@ -639,25 +644,26 @@ impl Engine {
                                 None => Ok(()),
                             })
                             .map_err(tx_error(&req.href))?
-                            .map_err(persist_error)?;
+                            .map_err(persist_error(&req.href))?;
                     }
                     Some("rollback") => state
                         .txs
                         .rollback(&caller.session)
                         .map_err(tx_error(&req.href))?,
                     Some(other) => {
-                        return Err(ApiError::invalid_body(format!(
-                            "status must be \"commit\", not {other:?}"
-                        )))
+                        return Err(errors::invalid_body(
+                            &req.href,
+                            format!("status must be \"commit\", not {other:?}"),
+                        ))
                     }
-                    None => return Err(ApiError::incomplete_body(&["status"])),
+                    None => return Err(errors::incomplete_body(&req.href, &["status"])),
                 }
             }
             "DELETE" => state
                 .txs
                 .rollback(&caller.session)
                 .map_err(tx_error(&req.href))?,
-            method => return Err(ApiError::method_not_allowed(method)),
+            method => return Err(errors::method_not_allowed(&req.href, method)),
         }
         Ok(json_reply(
             success_status(op, 200),
@@ -671,8 +677,8 @@ impl Engine {
             .get(&caller.session)
             .map(|tx| tx.changes.iter().map(Change::to_json).collect())
             .unwrap_or_default();
-        let mut meta = object_meta(CHANGES_HREF, None);
-        meta.insert("transaction".into(), json!(TRANSACTION_HREF));
+        let mut meta = object_meta(paths::CHANGES, None);
+        meta.insert("transaction".into(), json!(paths::TRANSACTION));
         json_reply(
             success_status(op, 200),
             json!({ "changes": changes, "meta": meta }),
@@ -690,6 +696,7 @@ impl Engine {
                 400,
                 "SessionIdMissing",
                 "The id query parameter naming the session to close is missing",
+                &req.href,
             ));
         };
         if !state.active_sessions.remove(id) {
@@ -697,6 +704,7 @@ impl Engine {
                 404,
                 "SessionCouldNotBeFound",
                 "No active session has the given id",
+                &req.href,
             )
             .with_details(json!({ "id": id })));
         }
@@ -714,23 +722,27 @@ impl Engine {
             // outside them names no slot and must not be echoed into the 404 details, whose
             // `resource` is a `SlotId` too.
             Some(value) => Some(slot_number(value).ok_or_else(|| {
-                ApiError::invalid_body(
+                errors::invalid_body(
+                    &req.href,
                     "slot_id must be a non-negative integer or a string of digits",
                 )
             })?),
         };
         let Some(slot) = slot else {
-            return Err(ApiError::incomplete_body(&["slot_id"]));
+            return Err(errors::incomplete_body(&req.href, &["slot_id"]));
         };
-        let slot_href = format!("{FIRMWARE_SLOTS_HREF}/{slot}");
+        let slot_href = format!("{}/{slot}", paths::FIRMWARE_SLOTS);
         let view = state.txs.view(&caller.session);
         if slot_is_empty(view.get(&slot_href)) {
             // SPS names the mount point without the `/api` prefix.
-            let mount_point = req.href.strip_prefix("/api").unwrap_or(&req.href);
-            return Err(
-                ApiError::new(404, "ResourceNotFound", "Resource was not found")
-                    .with_details(json!({ "mount_point": mount_point, "resource": slot })),
-            );
+            let mount_point = req.href.strip_prefix(paths::API).unwrap_or(&req.href);
+            return Err(ApiError::new(
+                404,
+                "ResourceNotFound",
+                "Resource was not found",
+                &req.href,
+            )
+            .with_details(json!({ "mount_point": mount_point, "resource": slot })));
         }
         let mut response = self.replay(req.operation, &req.href);
         if let Some(Value::Object(body)) = response.body.as_mut() {

@@ -5,29 +5,15 @@
 //! children in key order), with `null` past either end. Configuration objects add
 //! `transaction: "/api/transaction"`.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
+use sps_server::runtime::parent_href;
 
-/// Href of the transaction endpoint, linked from every configuration object.
-pub const TRANSACTION_HREF: &str = "/api/transaction";
-
-/// The parent href: everything before the last `/`. `/api` is its own root (`/`).
-pub fn parent_of(href: &str) -> &str {
-    let trimmed = href.trim_end_matches('/');
-    match trimmed.rfind('/') {
-        Some(0) | None => "/",
-        Some(index) => &trimmed[..index],
-    }
-}
+use crate::paths;
 
 /// The last path segment of `href` (the object's key).
 pub fn last_segment(href: &str) -> &str {
     let trimmed = href.trim_end_matches('/');
     trimmed.rsplit('/').next().unwrap_or(trimmed)
-}
-
-/// Whether `href` belongs to the configuration tree (and so links the transaction).
-pub fn is_configuration(href: &str) -> bool {
-    href == "/api/configuration" || href.starts_with("/api/configuration/")
 }
 
 /// Computes the `meta` object of `href`.
@@ -48,16 +34,14 @@ pub fn object_meta(href: &str, siblings: Option<&[String]>) -> Map<String, Value
         meta.insert("last".into(), link(list.last()));
         meta.insert("next".into(), link(list.get(index + 1)));
     }
-    meta.insert("parent".into(), Value::String(parent_of(href).to_owned()));
+    // The generated runtime's rule, shared with its error bodies: `/` has no parent (null).
+    meta.insert("parent".into(), json!(parent_href(href)));
     if let Some((list, index)) = position {
         let previous = index.checked_sub(1).and_then(|i| list.get(i));
         meta.insert("previous".into(), link(previous));
     }
-    if is_configuration(href) {
-        meta.insert(
-            "transaction".into(),
-            Value::String(TRANSACTION_HREF.to_owned()),
-        );
+    if paths::is_configuration(href) {
+        meta.insert("transaction".into(), json!(paths::TRANSACTION));
     }
     meta
 }
@@ -75,20 +59,22 @@ pub fn reference(key: &str, href: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn hrefs(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
-    fn parent_and_last_segment() {
+    fn parents_end_at_the_root_which_has_none() {
+        let parent = |href: &str| object_meta(href, None)["parent"].clone();
         assert_eq!(
-            parent_of("/api/configuration/aaa/local_database/users"),
+            parent("/api/configuration/aaa/local_database/users"),
             "/api/configuration/aaa/local_database"
         );
-        assert_eq!(parent_of("/api/info"), "/api");
-        assert_eq!(parent_of("/api"), "/");
+        assert_eq!(parent("/api/info"), "/api");
+        assert_eq!(parent("/api"), "/");
+        // SPS's `Meta.parent` is null at the top of a tree; `/` is the top of every tree.
+        assert_eq!(parent("/"), Value::Null);
         assert_eq!(last_segment("/api/configuration/dns"), "dns");
     }
 

@@ -7,13 +7,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs;
+
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::meta::parent_of;
-use crate::store::{Store, PASSWORDS_HREF};
+use sps_server::runtime::parent_href;
+
+use crate::paths;
+use crate::store::Store;
 use crate::tree::{ResourceKind, ResourceTable};
 
 /// A spec that cannot be read.
@@ -39,114 +41,6 @@ pub fn parse_spec(path: &Path, text: &str) -> Result<Value, SpecError> {
         path: path.to_owned(),
         message: e.to_string(),
     })
-}
-
-/// Reads one bundled spec file.
-pub fn load_spec(path: &Path) -> Result<Value, SpecError> {
-    let text = fs::read_to_string(path).map_err(|e| SpecError {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })?;
-    parse_spec(path, &text)
-}
-
-/// Bundles `spec/` the way ARCHITECTURE.md describes (root, then `paths/*.yaml` in file-name
-/// order, `paths` and each `components` section merged key by key; a key defined twice is an
-/// error). Only needed until the generator publishes the bundle.
-pub fn bundle_dir(dir: &Path) -> Result<Value, SpecError> {
-    let root_path = dir.join("openapi.yaml");
-    let mut root = load_spec(&root_path)?;
-    let mut origin: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let fragments_dir = dir.join("paths");
-    let mut fragments: Vec<PathBuf> = match fs::read_dir(&fragments_dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    fragments.sort();
-    for path in fragments {
-        let fragment = load_spec(&path)?;
-        let sections: [(&str, Option<&Value>); 2] = [
-            ("paths", fragment.get("paths")),
-            ("components", fragment.get("components")),
-        ];
-        for (section, value) in sections {
-            let Some(Value::Object(entries)) = value else {
-                continue;
-            };
-            if section == "paths" {
-                merge(
-                    &mut root,
-                    &["paths"],
-                    entries,
-                    &path,
-                    &root_path,
-                    &mut origin,
-                )?;
-            } else {
-                for (kind, inner) in entries {
-                    if let Value::Object(inner) = inner {
-                        merge(
-                            &mut root,
-                            &["components", kind],
-                            inner,
-                            &path,
-                            &root_path,
-                            &mut origin,
-                        )?;
-                    }
-                }
-            }
-        }
-    }
-    Ok(root)
-}
-
-fn merge(
-    root: &mut Value,
-    at: &[&str],
-    entries: &Map<String, Value>,
-    file: &Path,
-    root_file: &Path,
-    origin: &mut BTreeMap<String, PathBuf>,
-) -> Result<(), SpecError> {
-    let mut target = &mut *root;
-    for step in at {
-        let Value::Object(map) = target else {
-            return Err(SpecError {
-                path: root_file.to_owned(),
-                message: format!("/{} is not a mapping", at.join("/")),
-            });
-        };
-        target = map
-            .entry((*step).to_owned())
-            .or_insert_with(|| Value::Object(Map::new()));
-    }
-    let Value::Object(target) = target else {
-        return Err(SpecError {
-            path: root_file.to_owned(),
-            message: format!("/{} is not a mapping", at.join("/")),
-        });
-    };
-    for (key, value) in entries {
-        let pointer = format!(
-            "/{}/{}",
-            at.join("/"),
-            key.replace('~', "~0").replace('/', "~1")
-        );
-        if target.contains_key(key) {
-            let first = origin.get(&pointer).map_or(root_file, |p| p.as_path());
-            return Err(SpecError {
-                path: file.to_owned(),
-                message: format!("{pointer} is already defined in {}", first.display()),
-            });
-        }
-        origin.insert(pointer, file.to_owned());
-        target.insert(key.clone(), value.clone());
-    }
-    Ok(())
 }
 
 /// What the spec's examples provide.
@@ -256,7 +150,8 @@ fn collect_objects(example: &Value, template: &str, table: &ResourceTable, store
         let Some(node) = table.match_href(href) else {
             continue;
         };
-        let documented_here = node.template == template || parent_of(node.template) == template;
+        let documented_here =
+            node.template == template || parent_href(node.template).as_deref() == Some(template);
         let is_object = matches!(
             node.kind,
             Some(ResourceKind::Item | ResourceKind::Singleton)
@@ -266,7 +161,7 @@ fn collect_objects(example: &Value, template: &str, table: &ResourceTable, store
         }
         // Password objects are keys only: their (empty) sample body is not configuration.
         if let Some(key) = href
-            .strip_prefix(PASSWORDS_HREF)
+            .strip_prefix(paths::PASSWORDS)
             .and_then(|k| k.strip_prefix('/'))
         {
             store.add_password(key);
@@ -280,7 +175,7 @@ fn collect_objects(example: &Value, template: &str, table: &ResourceTable, store
 fn collect_password_keys(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
-            let prefix = format!("{PASSWORDS_HREF}/");
+            let prefix = format!("{}/", paths::PASSWORDS);
             if let (Some(Value::String(key)), Some(href)) = (
                 map.get("key"),
                 map.get("meta")
@@ -415,38 +310,6 @@ components:
             seed.responses
                 .get(&("/api/health_status".to_owned(), "GET".to_owned())),
             Some(&vec![(200, json!({"health_status": {"load1": 0.1}}))])
-        );
-    }
-
-    #[test]
-    fn bundling_merges_fragments_and_rejects_duplicates() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        fs::create_dir(dir.path().join("paths")).expect("mkdir");
-        fs::write(
-            dir.path().join("openapi.yaml"),
-            "openapi: 3.0.3\npaths: {}\ncomponents:\n  schemas:\n    Meta: {type: object}\n",
-        )
-        .expect("write");
-        fs::write(
-            dir.path().join("paths/a.yaml"),
-            "paths:\n  /api/a:\n    get: {}\ncomponents:\n  schemas:\n    A: {type: object}\n",
-        )
-        .expect("write");
-        let doc = bundle_dir(dir.path()).expect("bundle");
-        assert!(doc.pointer("/paths/~1api~1a/get").is_some());
-        assert!(doc.pointer("/components/schemas/A").is_some());
-        assert!(doc.pointer("/components/schemas/Meta").is_some());
-        fs::write(
-            dir.path().join("paths/b.yaml"),
-            "components:\n  schemas:\n    Meta: {type: string}\n",
-        )
-        .expect("write");
-        let err = bundle_dir(dir.path()).expect_err("duplicate").to_string();
-        assert!(
-            err.contains("b.yaml")
-                && err.contains("openapi.yaml")
-                && err.contains("/components/schemas/Meta"),
-            "{err}"
         );
     }
 

@@ -9,9 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::meta::reference;
-
-/// Href of the password collection (write-once secrets).
-pub const PASSWORDS_HREF: &str = "/api/configuration/passwords";
+use crate::paths;
 
 /// Committed (or working) configuration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -115,7 +113,7 @@ impl Store {
         match body {
             Value::String(s) if self.passwords.contains(s.as_str()) => {
                 let key = s.clone();
-                *body = reference(&key, &format!("{PASSWORDS_HREF}/{key}"));
+                *body = reference(&key, &format!("{}/{key}", paths::PASSWORDS));
             }
             // An existing reference object is already in read-back form.
             Value::Object(map) if map.contains_key("key") && map.contains_key("meta") => {}

@@ -246,6 +246,15 @@ async fn login_cookie_and_a_transaction_over_http() {
     );
     let missing = send(addr, "GET", "/api/no/such/path", &session, "").await;
     assert_eq!(missing.status, 404);
+    assert_eq!(missing.body["meta"]["parent"], "/api/no/such");
+    // `/` is the top of every tree: its parent is null, in the router's errors as in the
+    // engine's `meta` (one rule, the runtime's `parent_href`).
+    let root = send(addr, "GET", "/", &session, "").await;
+    assert_eq!(root.status, 404);
+    assert_eq!(
+        root.body["meta"],
+        serde_json::json!({"href": "/", "parent": null})
+    );
 
     server.shutdown().await;
 }

@@ -10,12 +10,13 @@
 //! `cargo xtask contract --include-operation-id test_firmware --max-examples 200`.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use base64::prelude::{Engine as _, BASE64_STANDARD};
 
 use crate::validate::{install_pip_tool, write, BUNDLE};
 
@@ -118,9 +119,9 @@ fn run_pass(
     let log_name = format!("{WORK}/fake-sps-{number}.log");
     let mut server = FakeServer::start(fake, &state, &root.join(&log_name))?;
     println!("fake-sps listening on {} (log: {log_name})", server.url);
-    let session = login(server.addr)?;
+    let session = login(&server.url)?;
     if pass.transaction {
-        open_transaction(server.addr, &session)?;
+        open_transaction(&server.url, &session)?;
     }
 
     let mut options = st_arguments(&server.url);
@@ -240,7 +241,6 @@ fn build_fake(root: &Path) -> crate::Result<PathBuf> {
 struct FakeServer {
     child: Child,
     url: String,
-    addr: SocketAddr,
 }
 
 impl FakeServer {
@@ -285,7 +285,6 @@ impl FakeServer {
         let mut server = Self {
             child,
             url: String::new(),
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         };
         let url = url.recv_timeout(STARTUP_TIMEOUT).map_err(|e| match e {
             mpsc::RecvTimeoutError::Timeout => format!(
@@ -296,7 +295,6 @@ impl FakeServer {
                 format!("fake-sps stopped before listening; see {}", log.display())
             }
         })?;
-        server.addr = socket_addr(&url)?;
         server.url = url;
         Ok(server)
     }
@@ -326,211 +324,144 @@ fn listening_url(line: &str) -> Option<&str> {
     url.starts_with("http://").then_some(url)
 }
 
-/// The socket address of an `http://host:port` URL.
-fn socket_addr(url: &str) -> crate::Result<SocketAddr> {
-    let authority = url
-        .strip_prefix("http://")
-        .map(|rest| rest.trim_end_matches('/'))
-        .ok_or_else(|| format!("fake-sps announced `{url}`, not an http:// URL"))?;
-    authority
-        .to_socket_addrs()
-        .map_err(|e| format!("fake-sps announced `{url}`: {e}"))?
-        .next()
-        .ok_or_else(|| format!("fake-sps announced `{url}`, which names no address"))
+/// The HTTP client of the requests the xtask sends itself: bounded, and every status is an
+/// answer to look at rather than an error.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(HTTP_TIMEOUT))
+        .http_status_as_error(false)
+        .build()
+        .into()
 }
 
-/// Logs in with basic auth and returns the `session_id`.
-fn login(addr: SocketAddr) -> crate::Result<String> {
-    let authorization = format!(
-        "Authorization: Basic {}",
-        base64(format!("{USER}:{PASSWORD}").as_bytes())
-    );
-    let response = http(addr, "GET /api/authentication", &authorization)?;
+/// Logs in with basic auth at the fake at `url` and returns the `session_id`.
+fn login(url: &str) -> crate::Result<String> {
+    let credentials = BASE64_STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let response = agent()
+        .get(format!("{url}/api/authentication"))
+        .header("Authorization", format!("Basic {credentials}"))
+        .header("Accept", "application/json")
+        .call()
+        .map_err(|e| format!("login: cannot reach fake-sps at {url}: {e}"))?;
     session_cookie(&response).map_err(|e| format!("login: {e}"))
 }
 
 /// Opens a transaction for the session, so that the writes schemathesis sends reach the
 /// configuration tree (without one they all stop at 409 `NoTransaction`) until it tests the
 /// commit and rollback operations themselves.
-fn open_transaction(addr: SocketAddr, session: &str) -> crate::Result {
-    let headers = format!("Cookie: session_id={session}\r\nContent-Length: 0");
-    let response = http(addr, "POST /api/transaction", &headers)?;
-    match status_code(&response) {
-        Some("200") => Ok(()),
+fn open_transaction(url: &str, session: &str) -> crate::Result {
+    // An empty body with its length: the appliance answers 411 to a POST without one.
+    let response = agent()
+        .post(format!("{url}/api/transaction"))
+        .header("Cookie", format!("session_id={session}"))
+        .header("Accept", "application/json")
+        .send(&[][..])
+        .map_err(|e| format!("cannot open a transaction: {e}"))?;
+    match response.status().as_u16() {
+        200 => Ok(()),
         _ => Err(format!(
-            "cannot open a transaction: `{}`",
-            response.lines().next().unwrap_or_default()
+            "cannot open a transaction: answered {}",
+            response.status()
         )),
     }
 }
 
-/// One plain HTTP/1.1 exchange (`request_line` is `METHOD PATH`, `headers` CRLF-separated
-/// extra header lines); returns the whole answer.
-fn http(addr: SocketAddr, request_line: &str, headers: &str) -> crate::Result<String> {
-    let mut stream = TcpStream::connect_timeout(&addr, HTTP_TIMEOUT)
-        .map_err(|e| format!("cannot connect to fake-sps at {addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(HTTP_TIMEOUT))
-        .and_then(|()| stream.set_write_timeout(Some(HTTP_TIMEOUT)))
-        .map_err(|e| format!("cannot set timeouts: {e}"))?;
-    let request = format!(
-        "{request_line} HTTP/1.1\r\nHost: {addr}\r\n{headers}\r\nUser-Agent: xtask-contract\r\n\
-         Accept: application/json\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("{request_line}: cannot send: {e}"))?;
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .map_err(|e| format!("{request_line}: cannot read the answer: {e}"))?;
-    Ok(String::from_utf8_lossy(&response).into_owned())
-}
-
-/// The status code of an HTTP answer.
-fn status_code(response: &str) -> Option<&str> {
-    response.lines().next()?.split_whitespace().nth(1)
-}
-
 /// The `session_id` cookie set by a 200 answer.
-fn session_cookie(response: &str) -> crate::Result<String> {
-    let head = response.split("\r\n\r\n").next().unwrap_or_default();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap_or_default();
-    if status_code(status) != Some("200") {
-        return Err(format!("refused: `{status}`"));
+fn session_cookie<B>(response: &ureq::http::Response<B>) -> crate::Result<String> {
+    if response.status() != ureq::http::StatusCode::OK {
+        return Err(format!("refused: answered {}", response.status()));
     }
-    lines
-        .filter_map(|line| line.split_once(':'))
-        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, value)| value.trim().strip_prefix("session_id="))
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.trim().strip_prefix("session_id="))
         .map(|value| value.split(';').next().unwrap_or_default().trim())
         .find(|id| !id.is_empty())
         .map(str::to_string)
         .ok_or_else(|| "answered 200 without a session_id cookie".to_string())
 }
 
-/// Standard base64 with padding (RFC 4648), for the basic auth header.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{
-        base64, listening_url, login, open_transaction, session_cookie, socket_addr, status_code,
-    };
+    use super::{listening_url, login, open_transaction, session_cookie};
     use std::io::{BufRead, BufReader, Write};
     use std::net::TcpListener;
 
-    /// A one-shot HTTP server: answers one connection with `response` and returns the request
-    /// head it received.
-    fn answer_once(
-        response: &'static str,
-    ) -> (std::net::SocketAddr, std::thread::JoinHandle<String>) {
+    /// What the one-shot server received: the request line and the headers (lower-case names).
+    type Received = (String, Vec<(String, String)>);
+
+    /// A one-shot HTTP server: answers one connection with `response`; returns its URL and what
+    /// it received.
+    fn answer_once(response: &'static str) -> (String, std::thread::JoinHandle<Received>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("address");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
         let server = std::thread::spawn(move || {
             let (stream, _) = listener.accept().expect("accept");
             let mut reader = BufReader::new(stream);
-            let mut head = String::new();
+            let mut lines = Vec::new();
             loop {
                 let mut line = String::new();
                 if reader.read_line(&mut line).expect("read") == 0 || line == "\r\n" {
                     break;
                 }
-                head.push_str(&line);
+                lines.push(line.trim_end().to_owned());
             }
             reader
                 .get_mut()
                 .write_all(response.as_bytes())
                 .expect("write");
-            head
+            let request_line = lines.first().cloned().unwrap_or_default();
+            let headers = lines
+                .iter()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                .collect();
+            (request_line, headers)
         });
-        (addr, server)
+        (url, server)
+    }
+
+    fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     #[test]
     fn login_sends_basic_auth_and_returns_the_cookie() {
-        let (addr, server) = answer_once(
+        let (url, server) = answer_once(
             "HTTP/1.1 200 OK\r\nset-cookie: session_id=feed42; Path=/; HttpOnly\r\n\
              content-length: 2\r\n\r\n{}",
         );
-        assert_eq!(login(addr).as_deref(), Ok("feed42"));
-        let head = server.join().expect("server");
-        assert!(
-            head.starts_with("GET /api/authentication HTTP/1.1\r\n"),
-            "{head}"
-        );
-        let credentials = base64(format!("{}:{}", super::USER, super::PASSWORD).as_bytes());
-        assert!(
-            head.contains(&format!("Authorization: Basic {credentials}\r\n")),
-            "{head}"
+        assert_eq!(login(&url).as_deref(), Ok("feed42"));
+        let (request_line, headers) = server.join().expect("server");
+        assert_eq!(request_line, "GET /api/authentication HTTP/1.1");
+        // `contract:contract-test-password`, encoded by hand.
+        assert_eq!(
+            header(&headers, "authorization"),
+            Some("Basic Y29udHJhY3Q6Y29udHJhY3QtdGVzdC1wYXNzd29yZA==")
         );
     }
 
     #[test]
     fn the_transaction_is_opened_with_the_cookie_and_a_content_length() {
-        let (addr, server) = answer_once("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
-        assert_eq!(open_transaction(addr, "feed42"), Ok(()));
-        let head = server.join().expect("server");
-        assert!(
-            head.starts_with("POST /api/transaction HTTP/1.1\r\n"),
-            "{head}"
-        );
-        assert!(head.contains("Cookie: session_id=feed42\r\n"), "{head}");
-        assert!(head.contains("Content-Length: 0\r\n"), "{head}");
+        let (url, server) = answer_once("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        assert_eq!(open_transaction(&url, "feed42"), Ok(()));
+        let (request_line, headers) = server.join().expect("server");
+        assert_eq!(request_line, "POST /api/transaction HTTP/1.1");
+        assert_eq!(header(&headers, "cookie"), Some("session_id=feed42"));
+        assert_eq!(header(&headers, "content-length"), Some("0"));
 
-        let (addr, server) = answer_once("HTTP/1.1 409 Conflict\r\ncontent-length: 0\r\n\r\n");
+        let (url, server) = answer_once("HTTP/1.1 409 Conflict\r\ncontent-length: 0\r\n\r\n");
         assert_eq!(
-            open_transaction(addr, "feed42"),
-            Err("cannot open a transaction: `HTTP/1.1 409 Conflict`".to_string())
+            open_transaction(&url, "feed42"),
+            Err("cannot open a transaction: answered 409 Conflict".to_string())
         );
         server.join().expect("server");
-    }
-
-    #[test]
-    fn status_codes_come_from_the_status_line() {
-        assert_eq!(status_code("HTTP/1.1 201 Created\r\n\r\n"), Some("201"));
-        assert_eq!(status_code(""), None);
-    }
-
-    #[test]
-    fn base64_matches_the_rfc_4648_vectors() {
-        let vectors = [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ];
-        for (plain, encoded) in vectors {
-            assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
-        }
-        // The example of RFC 7617 (basic auth).
-        assert_eq!(
-            base64(b"Aladdin:open sesame"),
-            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
-        );
     }
 
     #[test]
@@ -542,27 +473,29 @@ mod tests {
             listening_url("fake SPS listening on https://x:1 (tls)"),
             None
         );
-        let addr = socket_addr("http://127.0.0.1:40211").expect("an address");
-        assert_eq!(addr.port(), 40211);
-        assert!(socket_addr("https://127.0.0.1:1").is_err());
-        assert!(socket_addr("http://127.0.0.1").is_err());
     }
 
     #[test]
     fn the_session_comes_from_the_set_cookie_header_of_a_200() {
-        let ok = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                  Set-Cookie: session_id=0123abcd; Path=/; HttpOnly\r\n\r\n{\"meta\":{}}";
-        assert_eq!(session_cookie(ok).as_deref(), Ok("0123abcd"));
-        let other_cookie = "HTTP/1.1 200 OK\r\nset-cookie: theme=dark\r\n\r\n";
+        let answer = |status: u16, cookies: &[&str]| {
+            let mut builder = ureq::http::Response::builder().status(status);
+            for cookie in cookies {
+                builder = builder.header("set-cookie", *cookie);
+            }
+            builder.body(()).expect("a response")
+        };
+        let ok = answer(
+            200,
+            &["theme=dark", "session_id=0123abcd; Path=/; HttpOnly"],
+        );
+        assert_eq!(session_cookie(&ok).as_deref(), Ok("0123abcd"));
         assert_eq!(
-            session_cookie(other_cookie),
+            session_cookie(&answer(200, &["theme=dark"])),
             Err("answered 200 without a session_id cookie".to_string())
         );
-        let refused = "HTTP/1.1 401 Unauthorized\r\nset-cookie: session_id=x\r\n\r\n";
         assert_eq!(
-            session_cookie(refused),
-            Err("refused: `HTTP/1.1 401 Unauthorized`".to_string())
+            session_cookie(&answer(401, &["session_id=x"])),
+            Err("refused: answered 401 Unauthorized".to_string())
         );
-        assert!(session_cookie("").is_err());
     }
 }

@@ -19,8 +19,15 @@ mod shape;
 
 use shape::{SchemaRef, Shape, View};
 
-/// Builds the model of `spec`; every unsupported construct is a [`Diagnostic`].
+/// Builds the model of `spec`; a broken rule of [`crate::spec::generation_checks`] or an
+/// unsupported construct is a [`Diagnostic`].
 pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
+    // The rules the generated code relies on are the spec layer's: a model is only built from a
+    // spec that keeps them, so nothing after this point checks the spec again.
+    let problems = crate::spec::generation_checks(spec);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let mut lowerer = Lowerer::new(spec);
     lowerer.lower_components();
     let operations = lowerer.lower_operations();
@@ -752,41 +759,26 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn transaction_ops(&mut self, operations: &[Operation]) -> Option<TransactionOps> {
+    /// The root `x-sps-transaction-operations`, when it names the four roles the helper needs
+    /// and they exist (its rules are `spec::lint`'s; the model only keeps what it can use).
+    fn transaction_ops(&self, operations: &[Operation]) -> Option<TransactionOps> {
         let value = self
             .openapi
             .extensions
             .get("x-sps-transaction-operations")?;
-        let pointer = "/x-sps-transaction-operations";
-        let get = |key: &str, required: bool, this: &mut Self| -> Option<String> {
-            match value.get(key).and_then(|v| v.as_str()) {
-                Some(id) if operations.iter().any(|o| o.id == id) => Some(id.to_string()),
-                Some(id) => {
-                    this.error(
-                        &format!("{pointer}/{key}"),
-                        format!("no operation has the operationId `{id}`"),
-                    );
-                    None
-                }
-                None => {
-                    if required {
-                        this.error(pointer, format!("missing string `{key}`"));
-                    }
-                    None
-                }
-            }
+        let get = |key: &str| {
+            let id = value.get(key)?.as_str()?;
+            operations
+                .iter()
+                .any(|o| o.id == id)
+                .then(|| id.to_string())
         };
-        let status = get("status", true, self);
-        let open = get("open", true, self);
-        let commit = get("commit", true, self);
-        let rollback = get("rollback", true, self);
-        let changes = get("changes", false, self);
         Some(TransactionOps {
-            status: status?,
-            open: open?,
-            commit: commit?,
-            rollback: rollback?,
-            changes,
+            status: get("status")?,
+            open: get("open")?,
+            commit: get("commit")?,
+            rollback: get("rollback")?,
+            changes: get("changes"),
         })
     }
 }

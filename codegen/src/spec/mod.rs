@@ -7,7 +7,9 @@
 //!   [`load_file`] reads a single-file document.
 //! - [`bundle_yaml`] prints the bundle.
 //! - [`lint`] checks references, operations, vendor extensions and examples
-//!   (examples are checked with [`validate`]).
+//!   (examples are checked with [`validate`]); [`generation_checks`] is the part of it the
+//!   generated code depends on, which `crate::generate` runs first. Every rule about the spec
+//!   lives here; the model and the emitters only read.
 
 mod bundle;
 mod lint;
@@ -21,7 +23,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use bundle::bundle_yaml;
-pub use lint::{examples, lint, Example};
+pub use lint::{examples, generation_checks, lint, Example};
 pub use load::{load_dir, load_file};
 
 /// A loaded (and, for a directory, bundled) OpenAPI document.

@@ -7,10 +7,10 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 use crate::session::ManualClock;
-use crate::spec_ops::operations_from_spec;
 
 const SPEC: &str = r##"
 openapi: 3.0.3
+info: {title: engine tests, version: "1"}
 security:
   - sessionCookie: []
 paths:
@@ -75,6 +75,7 @@ paths:
       x-sps-transaction: required
       responses: {'201': {description: ok}, '409': {description: no}}
   /api/configuration/aaa/local_database/groups/{key}:
+    parameters: [{name: key, in: path, required: true, schema: {type: string}}]
     x-sps-resource: item
     get:
       operationId: get_group
@@ -113,6 +114,7 @@ paths:
       x-sps-transaction: required
       responses: {'201': {description: ok}}
   /api/configuration/aaa/local_database/users/{key}:
+    parameters: [{name: key, in: path, required: true, schema: {type: string}}]
     x-sps-resource: item
     get:
       operationId: get_user
@@ -140,6 +142,7 @@ paths:
       x-sps-transaction: required
       responses: {'201': {description: ok}}
   /api/configuration/passwords/{key}:
+    parameters: [{name: key, in: path, required: true, schema: {type: string}}]
     x-sps-resource: item
     get: {operationId: get_password, responses: {'200': {description: ok}}}
   /api/active-sessions:
@@ -149,6 +152,7 @@ paths:
     x-sps-resource: collection
     get: {operationId: list_firmware_slots, responses: {'200': {description: ok}}}
   /api/firmware/slots/{slot_id}:
+    parameters: [{name: slot_id, in: path, required: true, schema: {type: string}}]
     x-sps-resource: item
     get:
       operationId: get_firmware_slot
@@ -183,6 +187,10 @@ paths:
           content:
             application/json:
               example: {health_status: {load1: 0.1}}
+components:
+  securitySchemes:
+    basicAuth: {type: http, scheme: basic}
+    sessionCookie: {type: apiKey, in: cookie, name: session_id}
 "##;
 
 const USERS: &str = "/api/configuration/aaa/local_database/users";
@@ -215,10 +223,40 @@ fn config(clock: Arc<ManualClock>) -> EngineConfig {
     }
 }
 
+/// The operation table of a spec, by the generator's own rules (what `sps_server::OPERATIONS`
+/// is for the workspace spec), leaked like that `static`.
+fn operations(spec: &codegen::spec::Spec) -> &'static [OperationInfo] {
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+    let model = codegen::model::lower(spec).expect("the spec lowers");
+    let table: Vec<OperationInfo> = model
+        .operations
+        .iter()
+        .map(|op| OperationInfo {
+            operation_id: leak(&op.id),
+            method: op.method.as_str(),
+            path: leak(&op.path),
+            resource: op.resource.as_deref().map(leak),
+            transaction_required: op.transaction_required,
+            session_required: op.security == codegen::model::Security::Session,
+            statuses: Box::leak(op.statuses().into_boxed_slice()),
+        })
+        .collect();
+    Box::leak(table.into_boxed_slice())
+}
+
+/// The test spec as the engine reads it, and its operation table.
+fn test_spec() -> (Value, &'static [OperationInfo]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("test.yaml");
+    std::fs::write(&path, SPEC).expect("write");
+    let spec = codegen::spec::load_file(&path).expect("test spec loads");
+    let doc = crate::seed::parse_spec(&path, SPEC).expect("test spec");
+    (doc, operations(&spec))
+}
+
 impl Fixture {
     fn with(adjust: impl FnOnce(&mut EngineConfig)) -> Self {
-        let doc = crate::seed::parse_spec(Path::new("test.yaml"), SPEC).expect("test spec");
-        let ops = operations_from_spec(&doc);
+        let (doc, ops) = test_spec();
         let clock = Arc::new(ManualClock::default());
         let mut config = config(clock.clone());
         adjust(&mut config);
@@ -287,7 +325,7 @@ impl Fixture {
     }
 
     fn login(&self, user: &str, password: &str) -> String {
-        let mut request = self.request("GET", AUTHENTICATION_HREF, None, None);
+        let mut request = self.request("GET", paths::AUTHENTICATION, None, None);
         request.basic_auth = Some((user.to_owned(), password.to_owned()));
         let response = self.engine.handle(request);
         assert_eq!(response.status, 200, "{:?}", response.body);
@@ -331,7 +369,7 @@ fn keys(list: &Value) -> Vec<String> {
 #[test]
 fn login_rejects_bad_credentials_and_calls_need_a_valid_cookie() {
     let f = Fixture::new();
-    let mut request = f.request("GET", AUTHENTICATION_HREF, None, None);
+    let mut request = f.request("GET", paths::AUTHENTICATION, None, None);
     request.basic_auth = Some(("admin".into(), "wrong".into()));
     let response = f.engine.handle(request);
     assert_eq!(
@@ -367,12 +405,12 @@ fn login_rejects_bad_credentials_and_calls_need_a_valid_cookie() {
 #[test]
 fn info_answers_without_a_session_but_hides_the_version() {
     let f = Fixture::new();
-    let anonymous = f.call("GET", INFO_HREF, None, None);
+    let anonymous = f.call("GET", paths::INFO, None, None);
     assert_eq!(anonymous.status, 200);
     let body = anonymous.body.expect("body");
     assert_eq!(body["body"], json!({"hostname": "scbwriter"}));
     let session = f.login("admin", "secret");
-    let body = f.ok(200, "GET", INFO_HREF, &session, None);
+    let body = f.ok(200, "GET", paths::INFO, &session, None);
     assert_eq!(body["body"]["version"], "6.9.3");
     assert_eq!(body["body"]["roles"], json!(["x"]));
 }
@@ -381,13 +419,13 @@ fn info_answers_without_a_session_but_hides_the_version() {
 fn sessions_idle_out_after_twenty_minutes_and_release_their_transaction() {
     let f = Fixture::new();
     let admin = f.login("admin", "secret");
-    f.ok(200, "POST", TRANSACTION_HREF, &admin, None);
+    f.ok(200, "POST", paths::TRANSACTION, &admin, None);
     f.clock.advance(Duration::from_secs(19 * 60));
     f.ok(200, "GET", USERS, &admin, None);
     f.clock.advance(Duration::from_secs(20 * 60));
     assert_eq!(f.call("GET", USERS, Some(&admin), None).status, 401);
     let bob = f.login("bob", "hunter2");
-    let body = f.ok(200, "POST", TRANSACTION_HREF, &bob, None);
+    let body = f.ok(200, "POST", paths::TRANSACTION, &bob, None);
     assert_eq!(
         body["body"]["status"], "open",
         "the expired session's lock is gone"
@@ -495,7 +533,7 @@ fn writes_without_a_transaction_get_409_no_transaction() {
     );
     let response = f.call(
         "PUT",
-        TRANSACTION_HREF,
+        paths::TRANSACTION,
         Some(&s),
         Some(json!({"status": "commit"})),
     );
@@ -517,7 +555,7 @@ fn implicit_transactions_can_be_switched_on() {
         &s,
         Some(json!({"name": "g", "members": []})),
     );
-    let status = f.ok(200, "GET", TRANSACTION_HREF, &s, None);
+    let status = f.ok(200, "GET", paths::TRANSACTION, &s, None);
     assert_eq!(status["body"]["status"], "open");
 }
 
@@ -526,7 +564,7 @@ fn create_is_visible_only_inside_the_transaction_until_commit() {
     let f = Fixture::new();
     let admin = f.login("admin", "secret");
     let bob = f.login("bob", "hunter2");
-    let opened = f.ok(200, "POST", TRANSACTION_HREF, &admin, None);
+    let opened = f.ok(200, "POST", paths::TRANSACTION, &admin, None);
     assert_eq!(opened["body"]["status"], "open");
     assert_eq!(opened["meta"]["remaining_seconds"], 1200);
 
@@ -551,14 +589,14 @@ fn create_is_visible_only_inside_the_transaction_until_commit() {
     assert_eq!(keys(&f.ok(200, "GET", GROUPS, &bob, None)).len(), 1);
     assert_eq!(keys(&f.ok(200, "GET", GROUPS, &admin, None)).len(), 2);
     assert_eq!(
-        f.ok(200, "GET", TRANSACTION_HREF, &bob, None)["body"]["status"],
+        f.ok(200, "GET", paths::TRANSACTION, &bob, None)["body"]["status"],
         "closed"
     );
 
     let committed = f.ok(
         200,
         "PUT",
-        TRANSACTION_HREF,
+        paths::TRANSACTION,
         &admin,
         Some(json!({"status": "commit"})),
     );
@@ -570,8 +608,8 @@ fn create_is_visible_only_inside_the_transaction_until_commit() {
 fn changes_list_and_rollback() {
     let f = Fixture::new();
     let s = f.login("admin", "secret");
-    f.ok(200, "POST", TRANSACTION_HREF, &s, None);
-    let empty = f.ok(200, "GET", CHANGES_HREF, &s, None);
+    f.ok(200, "POST", paths::TRANSACTION, &s, None);
+    let empty = f.ok(200, "GET", paths::CHANGES, &s, None);
     assert_eq!(empty["changes"], json!([]));
     assert_eq!(empty["meta"]["parent"], "/api/transaction");
 
@@ -588,7 +626,7 @@ fn changes_list_and_rollback() {
         json!({"meta": {"href": SAMPLE_GROUP, "parent": GROUPS}})
     );
     assert_eq!(f.call("GET", SAMPLE_GROUP, Some(&s), None).status, 404);
-    let changes = f.ok(200, "GET", CHANGES_HREF, &s, None);
+    let changes = f.ok(200, "GET", paths::CHANGES, &s, None);
     assert_eq!(
         changes["changes"],
         json!([
@@ -600,17 +638,17 @@ fn changes_list_and_rollback() {
         ])
     );
 
-    let rolled_back = f.ok(200, "DELETE", TRANSACTION_HREF, &s, None);
+    let rolled_back = f.ok(200, "DELETE", paths::TRANSACTION, &s, None);
     assert_eq!(rolled_back["body"]["status"], "closed");
     assert_eq!(
         f.ok(200, "GET", SAMPLE_GROUP, &s, None)["body"]["members"],
         json!([])
     );
     assert_eq!(
-        f.ok(200, "GET", CHANGES_HREF, &s, None)["changes"],
+        f.ok(200, "GET", paths::CHANGES, &s, None)["changes"],
         json!([])
     );
-    let again = f.call("DELETE", TRANSACTION_HREF, Some(&s), None);
+    let again = f.call("DELETE", paths::TRANSACTION, Some(&s), None);
     assert_eq!((again.status, error_type(&again)), (409, "NoTransaction"));
 }
 
@@ -619,8 +657,8 @@ fn a_second_session_cannot_write_while_another_holds_the_lock() {
     let f = Fixture::new();
     let admin = f.login("admin", "secret");
     let bob = f.login("bob", "hunter2");
-    f.ok(200, "POST", TRANSACTION_HREF, &admin, None);
-    let open = f.call("POST", TRANSACTION_HREF, Some(&bob), None);
+    f.ok(200, "POST", paths::TRANSACTION, &admin, None);
+    let open = f.call("POST", paths::TRANSACTION, Some(&bob), None);
     assert_eq!((open.status, error_type(&open)), (409, "NoTransaction"));
     assert_eq!(
         open.body
@@ -641,15 +679,15 @@ fn a_second_session_cannot_write_while_another_holds_the_lock() {
         f.call("DELETE", SAMPLE_GROUP, Some(&admin2), None).status,
         409
     );
-    f.ok(200, "DELETE", TRANSACTION_HREF, &admin, None);
-    f.ok(200, "POST", TRANSACTION_HREF, &bob, None);
+    f.ok(200, "DELETE", paths::TRANSACTION, &admin, None);
+    f.ok(200, "POST", paths::TRANSACTION, &bob, None);
 }
 
 #[test]
 fn items_that_do_not_exist_are_404_for_get_put_and_delete() {
     let f = Fixture::new();
     let s = f.login("admin", "secret");
-    f.ok(200, "POST", TRANSACTION_HREF, &s, None);
+    f.ok(200, "POST", paths::TRANSACTION, &s, None);
     let missing = format!("{GROUPS}/0000000000000000000000");
     for (method, body) in [
         ("GET", None),
@@ -664,7 +702,7 @@ fn items_that_do_not_exist_are_404_for_get_put_and_delete() {
         );
     }
     assert_eq!(
-        f.ok(200, "GET", CHANGES_HREF, &s, None)["changes"],
+        f.ok(200, "GET", paths::CHANGES, &s, None)["changes"],
         json!([])
     );
 }
@@ -673,8 +711,8 @@ fn items_that_do_not_exist_are_404_for_get_put_and_delete() {
 fn passwords_are_write_once_and_referenced_only_once() {
     let f = Fixture::new();
     let s = f.login("admin", "secret");
-    f.ok(200, "POST", TRANSACTION_HREF, &s, None);
-    let missing = f.call("POST", PASSWORDS_HREF, Some(&s), Some(json!({})));
+    f.ok(200, "POST", paths::TRANSACTION, &s, None);
+    let missing = f.call("POST", paths::PASSWORDS, Some(&s), Some(json!({})));
     assert_eq!(
         (missing.status, error_type(&missing)),
         (400, "IncompleteRequestBodyError")
@@ -683,14 +721,17 @@ fn passwords_are_write_once_and_referenced_only_once() {
     let created = f.ok(
         201,
         "POST",
-        PASSWORDS_HREF,
+        paths::PASSWORDS,
         &s,
         Some(json!({"plain": "p4ss"})),
     );
     let key = created["key"].as_str().expect("key").to_owned();
     assert_eq!(key.len(), 36);
-    assert_eq!(created["meta"]["href"], format!("{PASSWORDS_HREF}/{key}"));
-    let changes = f.ok(200, "GET", CHANGES_HREF, &s, None);
+    assert_eq!(
+        created["meta"]["href"],
+        format!("{}/{key}", paths::PASSWORDS)
+    );
+    let changes = f.ok(200, "GET", paths::CHANGES, &s, None);
     assert!(
         !changes.to_string().contains("p4ss"),
         "the secret must not read back: {changes}"
@@ -707,7 +748,7 @@ fn passwords_are_write_once_and_referenced_only_once() {
     let read = f.ok(200, "GET", &user_href, &s, None);
     assert_eq!(
         read["body"]["password"],
-        json!({"key": key, "meta": {"href": format!("{PASSWORDS_HREF}/{key}")}}),
+        json!({"key": key, "meta": {"href": format!("{}/{key}", paths::PASSWORDS)}}),
         "a bare key reads back as a reference"
     );
     // PUT of the same object with its own reference is fine.
@@ -744,12 +785,12 @@ fn passwords_are_write_once_and_referenced_only_once() {
 fn active_sessions_delete_documents_its_errors() {
     let f = Fixture::new();
     let s = f.login("admin", "secret");
-    let missing = f.call("DELETE", ACTIVE_SESSIONS_HREF, Some(&s), None);
+    let missing = f.call("DELETE", paths::ACTIVE_SESSIONS, Some(&s), None);
     assert_eq!(
         (missing.status, error_type(&missing)),
         (400, "SessionIdMissing")
     );
-    let mut request = f.request("DELETE", ACTIVE_SESSIONS_HREF, Some(&s), None);
+    let mut request = f.request("DELETE", paths::ACTIVE_SESSIONS, Some(&s), None);
     request.query.insert("id".into(), json!("nope"));
     let unknown = f.engine.handle(request.clone());
     assert_eq!(
@@ -855,7 +896,7 @@ fn commits_persist_and_survive_a_restart() {
     let key = {
         let f = Fixture::with(|c| c.state_file = Some(path.clone()));
         let s = f.login("admin", "secret");
-        f.ok(200, "POST", TRANSACTION_HREF, &s, None);
+        f.ok(200, "POST", paths::TRANSACTION, &s, None);
         let created = f.ok(
             201,
             "POST",
@@ -867,11 +908,11 @@ fn commits_persist_and_survive_a_restart() {
         f.ok(
             200,
             "PUT",
-            TRANSACTION_HREF,
+            paths::TRANSACTION,
             &s,
             Some(json!({"status": "commit"})),
         );
-        f.ok(200, "POST", TRANSACTION_HREF, &s, None);
+        f.ok(200, "POST", paths::TRANSACTION, &s, None);
         f.ok(
             201,
             "POST",
@@ -899,10 +940,10 @@ fn a_corrupt_state_file_stops_startup_with_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("state.json");
     std::fs::write(&path, "not json").expect("write");
-    let doc = crate::seed::parse_spec(Path::new("test.yaml"), SPEC).expect("test spec");
+    let (doc, ops) = test_spec();
     let mut config = config(Arc::new(ManualClock::default()));
     config.state_file = Some(path);
-    let err = Engine::new(operations_from_spec(&doc), &doc, config).expect_err("corrupt");
+    let err = Engine::new(ops, &doc, config).expect_err("corrupt");
     assert!(err.to_string().contains("state.json"), "{err}");
 }
 
@@ -914,17 +955,19 @@ fn the_workspace_spec_seeds_readable_objects() {
     if !spec_dir.join("openapi.yaml").exists() {
         return;
     }
-    let doc = crate::seed::bundle_dir(&spec_dir).expect("bundle spec/");
-    let ops = operations_from_spec(&doc);
+    let spec = codegen::spec::load_dir(&spec_dir).expect("spec/ loads");
+    let bundle = codegen::spec::bundle_yaml(&spec);
+    let doc = crate::seed::parse_spec(&spec_dir, &bundle).expect("the bundle parses");
+    let ops = operations(&spec);
     let engine = Engine::new(ops, &doc, config(Arc::new(ManualClock::default()))).expect("engine");
     let table = ResourceTable::new(ops);
     let committed = engine.committed();
     let mut request = RawRequest {
         operation: ops
             .iter()
-            .find(|o| o.path == AUTHENTICATION_HREF)
+            .find(|o| o.path == paths::AUTHENTICATION)
             .expect("login op"),
-        href: AUTHENTICATION_HREF.to_owned(),
+        href: paths::AUTHENTICATION.to_owned(),
         path_params: Vec::new(),
         query: Map::new(),
         body: None,

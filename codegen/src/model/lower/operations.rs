@@ -129,44 +129,24 @@ impl<'a> Lowerer<'a> {
         let success_type = shared(true);
         let security = self.security(operation, pointer);
         let extensions = &operation.extensions;
-        let transaction_required = match extensions.get("x-sps-transaction") {
-            None => false,
-            Some(serde_json::Value::String(s)) if s == "required" => true,
-            Some(_) => {
-                self.error(
-                    &format!("{pointer}/x-sps-transaction"),
-                    "`x-sps-transaction` must be `required`",
-                );
-                false
-            }
-        };
-        let versions = match extensions.get("x-sps-versions") {
-            None => Vec::new(),
-            Some(serde_json::Value::Array(values)) if values.iter().all(|v| v.is_string()) => {
+        // The extensions' values are checked by `spec::lint` (transactions, extensions).
+        let transaction_required =
+            extensions.get("x-sps-transaction").and_then(|v| v.as_str()) == Some("required");
+        let versions = extensions
+            .get("x-sps-versions")
+            .and_then(|v| v.as_array())
+            .map(|values| {
                 values
                     .iter()
                     .filter_map(|v| v.as_str().map(str::to_string))
                     .collect()
-            }
-            Some(_) => {
-                self.error(
-                    &format!("{pointer}/x-sps-versions"),
-                    "`x-sps-versions` must be a list of strings",
-                );
-                Vec::new()
-            }
-        };
-        let resource = match item.extensions.get("x-sps-resource") {
-            None => None,
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                self.error(
-                    &format!("{item_pointer}/x-sps-resource"),
-                    "`x-sps-resource` must be a string",
-                );
-                None
-            }
-        };
+            })
+            .unwrap_or_default();
+        let resource = item
+            .extensions
+            .get("x-sps-resource")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
         Some(Operation {
             rust_name: naming::snake(&id, "operation"),
             type_name,

@@ -1,5 +1,5 @@
 //! The `x-sps-*` vendor extensions (ARCHITECTURE.md): known names, in their place, with
-//! well-formed values; `x-sps-transaction-operations` names existing operations.
+//! well-formed values (the transaction extensions' values are checked by `transactions`).
 
 use serde_json::{Map, Value as Json};
 
@@ -14,7 +14,6 @@ const RESOURCES: &[&str] = &[
     "action",
     "service",
 ];
-const TRANSACTION_ROLES: &[&str] = &["status", "open", "commit", "rollback", "changes"];
 const DECISION_KEYS: &[&str] = &["defect", "decision", "why"];
 
 /// Where an object sits, as far as the extensions care.
@@ -39,10 +38,6 @@ fn place(at: &str) -> Place {
 }
 
 pub fn check(document: &Json, findings: &mut Findings) {
-    let operation_ids: Vec<&str> = walk::operations(document)
-        .into_iter()
-        .filter_map(|(_, _, _, operation)| operation.get("operationId").and_then(Json::as_str))
-        .collect();
     walk::objects(document, &mut |at, object, _| {
         for (key, value) in object.iter().filter(|(key, _)| key.starts_with("x-sps-")) {
             let key_at = pointer::join(at, key);
@@ -66,11 +61,6 @@ pub fn check(document: &Json, findings: &mut Findings) {
                 "x-sps-transaction" if here != Place::Operation => {
                     wrong_place(findings, "an operation")
                 }
-                "x-sps-transaction" => {
-                    if value.as_str() != Some("required") {
-                        findings.push((key_at, format!("`{key}` must be `required`, not {value}")));
-                    }
-                }
                 "x-sps-versions" if here != Place::Operation => {
                     wrong_place(findings, "an operation")
                 }
@@ -81,9 +71,8 @@ pub fn check(document: &Json, findings: &mut Findings) {
                 "x-sps-transaction-operations" if here != Place::Root => {
                     wrong_place(findings, "the root")
                 }
-                "x-sps-transaction-operations" => {
-                    transaction_operations(&key_at, value, &operation_ids, findings)
-                }
+                // Their values are the `transactions` check's.
+                "x-sps-transaction" | "x-sps-transaction-operations" => {}
                 _ => findings.push((key_at, format!("unknown vendor extension `{key}`"))),
             }
         }
@@ -147,33 +136,7 @@ fn decisions(at: &str, value: &Json, findings: &mut Findings) {
     }
 }
 
-/// `{status, open, commit, rollback, changes}`, each an existing operationId.
-fn transaction_operations(at: &str, value: &Json, ids: &[&str], findings: &mut Findings) {
-    let Some(roles) = value.as_object() else {
-        return findings.push((
-            at.to_owned(),
-            "`x-sps-transaction-operations` must be a mapping".into(),
-        ));
-    };
-    for role in TRANSACTION_ROLES {
-        match roles.get(*role) {
-            None => findings.push((
-                at.to_owned(),
-                format!("`x-sps-transaction-operations` lacks `{role}`"),
-            )),
-            Some(id) => match id.as_str() {
-                Some(id) if ids.contains(&id) => {}
-                _ => findings.push((
-                    pointer::join(at, role),
-                    format!("{id} is not the operationId of an operation"),
-                )),
-            },
-        }
-    }
-    unexpected_keys(at, roles, TRANSACTION_ROLES, findings);
-}
-
-fn unexpected_keys(
+pub(super) fn unexpected_keys(
     at: &str,
     object: &Map<String, Json>,
     allowed: &[&str],

@@ -3,12 +3,15 @@
 //! Each check lives in its own module and reports `(pointer, message)` pairs; [`lint`] turns
 //! them into [`Diagnostic`]s with the defining file and line.
 
+mod client_methods;
 mod discriminators;
 mod examples;
 mod extensions;
 mod operations;
 mod refs;
+mod routes;
 mod tolerance;
+mod transactions;
 mod walk;
 
 use serde_json::Value as Json;
@@ -26,10 +29,32 @@ pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
     let document = to_json(spec, &mut findings);
     refs::check(&document, &mut findings);
     operations::check(&document, &mut findings);
-    extensions::check(&document, &mut findings);
     discriminators::check(&document, &mut findings);
     examples::check(&document, &mut findings);
     tolerance::check(&document, &mut findings);
+    for_generation(&document, &mut findings);
+    diagnostics(spec, findings)
+}
+
+/// Only the checks whose failure would make the generated code wrong or unbuildable: vendor
+/// extensions, routable path templates, client method names, transaction operations. The
+/// model's lowering runs them, so neither it nor the emitters check the spec again.
+pub fn generation_checks(spec: &Spec) -> Vec<Diagnostic> {
+    let mut findings = Findings::new();
+    let document = to_json(spec, &mut findings);
+    for_generation(&document, &mut findings);
+    diagnostics(spec, findings)
+}
+
+/// The checks of [`generation_checks`].
+fn for_generation(document: &Json, findings: &mut Findings) {
+    extensions::check(document, findings);
+    routes::check(document, findings);
+    client_methods::check(document, findings);
+    transactions::check(document, findings);
+}
+
+fn diagnostics(spec: &Spec, findings: Findings) -> Vec<Diagnostic> {
     let mut diagnostics: Vec<Diagnostic> = findings
         .into_iter()
         .map(|(at, message)| spec.diagnostic(&at, message))

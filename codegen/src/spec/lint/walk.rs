@@ -85,3 +85,29 @@ pub fn operations(document: &Json) -> Vec<(String, &str, &'static str, &Map<Stri
     }
     found
 }
+
+/// The parameters of an operation, `$ref`s followed: the path item's, overridden by the
+/// operation's own of the same name and location.
+pub fn parameters<'a>(
+    document: &'a Json,
+    path: &str,
+    operation: &'a Map<String, Json>,
+) -> Vec<&'a Map<String, Json>> {
+    let list = |parameters: Option<&'a Json>| -> Vec<&'a Map<String, Json>> {
+        parameters
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| super::operations::follow(document, p).as_object())
+            .collect()
+    };
+    let item = document.get("paths").and_then(|paths| paths.get(path));
+    let own = list(operation.get("parameters"));
+    let key = |p: &Map<String, Json>| (p.get("name").cloned(), p.get("in").cloned());
+    let mut merged: Vec<&Map<String, Json>> = list(item.and_then(|i| i.get("parameters")))
+        .into_iter()
+        .filter(|p| !own.iter().any(|o| key(o) == key(p)))
+        .collect();
+    merged.extend(own);
+    merged
+}
