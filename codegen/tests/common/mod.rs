@@ -14,6 +14,7 @@ pub const FIXTURES: &[&str] = &[
     "naming",
     "objects",
     "operations",
+    "recursion",
     "scalars",
     "tagged",
     "untagged",

@@ -3,6 +3,7 @@
 //! Each check lives in its own module and reports `(pointer, message)` pairs; [`lint`] turns
 //! them into [`Diagnostic`]s with the defining file and line.
 
+mod cycles;
 mod discriminators;
 mod examples;
 mod extensions;
@@ -24,6 +25,7 @@ pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
     let mut findings = Findings::new();
     let document = to_json(spec, &mut findings);
     refs::check(&document, &mut findings);
+    cycles::check(&document, &mut findings);
     operations::check(&document, &mut findings);
     extensions::check(&document, &mut findings);
     discriminators::check(&document, &mut findings);
