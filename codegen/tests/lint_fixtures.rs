@@ -1,12 +1,13 @@
 //! The expected outcome of the specs issue 15 found: what lint reports, what the generator names.
 //! (That the generated crates build is checked by `fixture_build.rs`, which compiles every
-//! fixture of `common::FIXTURES`, `recursion` among them.)
+//! fixture of `common::FIXTURES`, `recursion` and `reserved_names` among them.)
 
 mod common;
 
 use std::path::Path;
 
-use codegen::spec::{lint, load_file};
+use codegen::naming::RESERVED_TYPE_NAMES;
+use codegen::spec::{lint, load_file, warnings};
 
 fn lint_fixture(name: &str) -> Vec<(Option<usize>, String, String)> {
     let path =
@@ -84,4 +85,43 @@ fn recursion_through_objects_arrays_maps_and_unions_is_clean() {
     assert!(!boxed("Tree", "children"));
     assert!(!boxed("Directory", "entries"));
     assert!(boxed("Group", "first"));
+}
+
+#[test]
+fn prelude_names_are_renamed_with_a_warning_and_runtime_names_are_kept() {
+    let spec = common::load("reserved_names");
+    assert_eq!(common::render(&lint(&spec)), "");
+    let warned = warnings(&spec);
+    let pointers: Vec<&str> = warned.iter().map(|d| d.pointer.as_str()).collect();
+    let mut expected: Vec<String> = RESERVED_TYPE_NAMES
+        .iter()
+        .map(|n| format!("/components/schemas/{n}"))
+        .collect();
+    let mut sorted = pointers.clone();
+    sorted.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(sorted, expected, "one warning per prelude name");
+    for d in &warned {
+        assert!(d.line.is_some(), "{d}");
+    }
+    let option = warned
+        .iter()
+        .find(|d| d.pointer == "/components/schemas/Option")
+        .map(|d| d.message.as_str());
+    assert_eq!(
+        option,
+        Some(
+            "schema `Option` is generated as `Option2`: `Option` is a name of the Rust prelude, \
+             which the generated code uses"
+        )
+    );
+    let model = common::model("reserved_names");
+    for name in [
+        "Option2", "String2", "Vec2", "Box2", "Result2", "Client", "Error", "Method",
+    ] {
+        assert!(model.type_def(name).is_some(), "no type {name}");
+    }
+    for name in RESERVED_TYPE_NAMES {
+        assert!(model.type_def(name).is_none(), "a type is named {name}");
+    }
 }

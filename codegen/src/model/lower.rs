@@ -86,7 +86,7 @@ impl<'a> Lowerer<'a> {
             spec,
             openapi: &spec.openapi,
             component_names: HashMap::new(),
-            scope: Scope::new(),
+            scope: naming::schema_type_names([]).0,
             types: Vec::new(),
             by_pointer: HashMap::new(),
             pending_unions: Vec::new(),
@@ -110,10 +110,9 @@ impl<'a> Lowerer<'a> {
         let Some(schemas) = self.schemas() else {
             return;
         };
-        for name in schemas.keys() {
-            let rust = self.scope.claim(&naming::type_name(name));
-            self.component_names.insert(name.clone(), rust);
-        }
+        let (scope, names) = naming::schema_type_names(schemas.keys().map(String::as_str));
+        self.scope = scope;
+        self.component_names = schemas.keys().cloned().zip(names).collect();
         for (name, schema) in schemas {
             let pointer = join("/components/schemas", name);
             let rust = self.component_names[name].clone();

@@ -20,7 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use bundle::bundle_yaml;
-pub use lint::{examples, lint, Example};
+pub use lint::{examples, lint, warnings, Example};
 pub use load::{load_dir, load_file};
 
 /// A loaded (and, for a directory, bundled) OpenAPI document.

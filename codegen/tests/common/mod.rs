@@ -15,6 +15,7 @@ pub const FIXTURES: &[&str] = &[
     "objects",
     "operations",
     "recursion",
+    "reserved_names",
     "scalars",
     "tagged",
     "untagged",

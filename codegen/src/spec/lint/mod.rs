@@ -7,6 +7,7 @@ mod cycles;
 mod discriminators;
 mod examples;
 mod extensions;
+mod names;
 mod operations;
 mod refs;
 mod walk;
@@ -30,11 +31,25 @@ pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
     extensions::check(&document, &mut findings);
     discriminators::check(&document, &mut findings);
     examples::check(&document, &mut findings);
+    located(spec, findings)
+}
+
+/// Findings that do not stop generation: what the generator does differently from what the spec
+/// says (a schema renamed because its name is reserved).
+pub fn warnings(spec: &Spec) -> Vec<Diagnostic> {
+    let mut findings = Findings::new();
+    let document = pointer::to_json(&spec.document, "", &mut Vec::new());
+    names::check(&document, &mut findings);
+    located(spec, findings)
+}
+
+/// The findings as diagnostics with file and line, in reading order, file by file; problems
+/// found on one line keep the order of the checks.
+fn located(spec: &Spec, findings: Findings) -> Vec<Diagnostic> {
     let mut diagnostics: Vec<Diagnostic> = findings
         .into_iter()
         .map(|(at, message)| spec.diagnostic(&at, message))
         .collect();
-    // Reading order, file by file; problems found on one line keep the order of the checks.
     diagnostics.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     diagnostics
 }
