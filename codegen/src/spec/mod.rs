@@ -14,6 +14,7 @@ mod lint;
 mod load;
 mod location;
 pub mod pointer;
+mod scan;
 pub mod validate;
 
 use std::fmt;
