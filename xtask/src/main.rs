@@ -13,9 +13,10 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <verb>
 
 verbs:
-  gen [--check | --out DIR]
-                  generate the client, server and types crates from spec/
-                  (--check: fail if stale; --out: write under DIR instead)
+  gen [--check | --out DIR] [--force]
+                  lint spec/, then generate the client, server and types crates from it
+                  (--check: fail if stale; --out: write under DIR instead; --force: generate
+                  even if the lint finds errors, skipping only the lint's refusal)
   bundle          print the bundled OpenAPI document (YAML) on standard output
   lint            check the spec: references, operation ids, docs, examples against schemas
   validate        run the third-party validators on the bundle (installs them pinned)
