@@ -74,6 +74,40 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "IntoFuture",
 ];
 
+/// Items of the client and server runtimes (with what the crates re-export from them) that a
+/// type made from an operation's name could clash with: for an operation `T`, the server
+/// generates `TRequest`, `TResponse` and `TQuery`, the client `TParams`.
+const RUNTIME_ITEMS: &[&str] = &[
+    "Api",
+    "ApiError",
+    "BasicCredentials",
+    "Call",
+    "Client",
+    "ClientBuilder",
+    "Credentials",
+    "Error",
+    "Method",
+    "OperationInfo",
+    "RawApi",
+    "RawRequest",
+    "RawResponse",
+];
+
+/// The type name of an operation (`list_users` -> `ListUsers`), with an `Op` suffix where a type
+/// generated from it would take the name of a runtime item (`raw` -> `RawOp`, as `RawRequest`
+/// and `RawResponse` are the server runtime's).
+pub fn operation_type_name(id: &str) -> String {
+    let name = type_name(id);
+    let clashes = ["Request", "Response", "Query", "Params"]
+        .iter()
+        .any(|suffix| RUNTIME_ITEMS.contains(&format!("{}{suffix}", unraw(&name)).as_str()));
+    if clashes {
+        format!("{}Op", unraw(&name))
+    } else {
+        name
+    }
+}
+
 /// Whether `name` (a Rust type name) is one of [`RESERVED_TYPE_NAMES`].
 pub fn is_reserved_type_name(name: &str) -> bool {
     RESERVED_TYPE_NAMES.contains(&unraw(name))
@@ -308,6 +342,8 @@ mod tests {
             names,
             ["Option2", "Option3", "Option22", "Error", "Client", "Vec2", "Thing"]
         );
+        assert_eq!(operation_type_name("raw"), "RawOp");
+        assert_eq!(operation_type_name("list_users"), "ListUsers");
         // Hoisted types share the scope.
         assert_eq!(scope.claim("String"), "String2");
         assert!(is_reserved_type_name("Result"));

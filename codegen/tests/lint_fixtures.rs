@@ -124,4 +124,7 @@ fn prelude_names_are_renamed_with_a_warning_and_runtime_names_are_kept() {
     for name in RESERVED_TYPE_NAMES {
         assert!(model.type_def(name).is_none(), "a type is named {name}");
     }
+    // The server's `RawRequest`/`RawResponse` are not an operation `raw`'s request and response.
+    let raw = model.operation("raw").map(|op| op.type_name.as_str());
+    assert_eq!(raw, Some("RawOp"));
 }
