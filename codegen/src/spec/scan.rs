@@ -210,7 +210,7 @@ mod tests {
         let mut text = String::from("a: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for level in 1..=levels {
             let below = format!("*l{}", level - 1);
-            let items = vec![below.as_str(); 10].join(", ");
+            let items = [below.as_str(); 10].join(", ");
             text.push_str(&format!("l{level}: &l{level} [{items}]\n"));
         }
         text
