@@ -2,6 +2,7 @@
 
 mod bench;
 mod contract;
+mod fuzz;
 mod gen;
 mod spec;
 mod test;
@@ -21,6 +22,10 @@ verbs:
   lint            check the spec: references, operation ids, docs, examples against schemas
   validate        run the third-party validators on the bundle (installs them pinned)
   contract        run schemathesis against fake-sps (installs it pinned)
+  fuzz [--cases N] [--seed S] [--case I] [--compile K] [--keep]
+                  mutate the bundled spec N times (seeded, each case replayable with --case):
+                  no panic, no hang, every diagnostic located, deterministic output, and K
+                  lint-clean mutants' crates must build
   test            run everything CI runs
   bench           measure generation time, generated code size and client build time";
 
@@ -41,6 +46,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "contract" => contract::run(rest),
+        "fuzz" => fuzz::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
