@@ -7,7 +7,10 @@
 //!   lead back through such schemas (`A: {$ref: B}`, `B: {$ref: A}`; `A: {type: array, items:
 //!   {$ref: A}}`) would become `pub type A = B; pub type B = A;`, which Rust rejects (E0391);
 //! - a cycle of `allOf` merges (`A: {allOf: [{$ref: B}]}`, `B: {allOf: [{$ref: A}]}`): merging the
-//!   members' properties never ends.
+//!   members' properties never ends;
+//! - a cycle of union members (`A: {oneOf: [{$ref: A}, ...]}`, or `A` a member of `B` and `B` of
+//!   `A`): a value would be matched against the union itself forever, and `A: oneOf [A]` makes
+//!   `impl From<A> for A`, which conflicts with the standard library's.
 //!
 //! Every schema of such a cycle is reported at its own pointer, and the message names them all.
 
@@ -25,6 +28,8 @@ enum Mode {
     Alias,
     /// The schema's `allOf` members are merged into it: `$ref`, `allOf` members.
     Merge,
+    /// A value is tried against the schema's `oneOf`/`anyOf` members: `$ref`, union members.
+    Union,
 }
 
 pub fn check(document: &Json, findings: &mut Findings) {
@@ -36,7 +41,7 @@ pub fn check(document: &Json, findings: &mut Findings) {
     };
     let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
     let mut reported = Vec::new();
-    for mode in [Mode::Alias, Mode::Merge] {
+    for mode in [Mode::Alias, Mode::Merge, Mode::Union] {
         // edges[i]: (target index, pointer of the `$ref` that leads there)
         let edges: Vec<Vec<(usize, String)>> = schemas
             .iter()
@@ -52,7 +57,7 @@ pub fn check(document: &Json, findings: &mut Findings) {
             })
             .collect();
         for cycle in cycles(&edges) {
-            // A pure `$ref` cycle is both an alias and a merge cycle: report it once.
+            // A pure `$ref` cycle is a cycle of every mode: report it once.
             if reported.contains(&cycle) {
                 continue;
             }
@@ -77,6 +82,14 @@ fn targets(value: &Json, at: &str, mode: Mode, out: &mut Vec<(String, String)>) 
     }
     let all_of = object.get("allOf").and_then(Json::as_array);
     match mode {
+        Mode::Union => {
+            for key in ["oneOf", "anyOf"] {
+                let members = object.get(key).and_then(Json::as_array);
+                for (i, member) in members.into_iter().flatten().enumerate() {
+                    targets(member, &format!("{at}/{key}/{i}"), mode, out);
+                }
+            }
+        }
         Mode::Merge => {
             for (i, member) in all_of.into_iter().flatten().enumerate() {
                 targets(member, &format!("{at}/allOf/{i}"), mode, out);
@@ -210,6 +223,11 @@ fn report(
             "an `allOf` cycle",
             "these schemas merge each other through `allOf`, which never ends",
         ),
+        Mode::Union => (
+            "a union cycle",
+            "these schemas are `oneOf`/`anyOf` members of each other, so a value would be \
+             matched against them forever; make one of the members an object",
+        ),
     };
     for &i in cycle {
         let at = edges[i]
@@ -317,6 +335,31 @@ mod tests {
             ]
         );
         assert!(found[0].1.contains("an `allOf` cycle"), "{}", found[0].1);
+    }
+
+    #[test]
+    fn union_cycles() {
+        let found = findings(
+            "    A: {oneOf: [{$ref: '#/components/schemas/A'}, {type: string}]}\n    \
+             B: {anyOf: [{type: integer}, {$ref: '#/components/schemas/C'}]}\n    \
+             C: {oneOf: [{oneOf: [{$ref: '#/components/schemas/B'}]}]}\n",
+        );
+        let at: Vec<&str> = found.iter().map(|(at, _)| at.as_str()).collect();
+        assert_eq!(
+            at,
+            [
+                "/components/schemas/A/oneOf/0/$ref",
+                "/components/schemas/B/anyOf/1/$ref",
+                "/components/schemas/C/oneOf/0/oneOf/0/$ref"
+            ]
+        );
+        assert!(
+            found[0]
+                .1
+                .contains("a union cycle: `A` (/components/schemas/A);"),
+            "{}",
+            found[0].1
+        );
     }
 
     #[test]
