@@ -1,5 +1,6 @@
 //! `cargo xtask fuzz [--cases N] [--seed S] [--case I] [--compile K] [--generate-every M]
-//! [--budget SECS] [--jobs J] [--keep]`: a mutation fuzzer over the real, bundled spec.
+//! [--budget SECS] [--jobs J] [--max-time SECS] [--keep]`: a mutation fuzzer over the real,
+//! bundled spec.
 //!
 //! Case `i` of seed `S` applies one to three mutations (structural, OpenAPI-level, naming, text;
 //! see `fuzz/mutate.rs`) to the bundle, chosen by a PRNG seeded from `(S, i)` alone, so any case
@@ -11,7 +12,7 @@
 //! - a diagnostic without its file (the mutant) or line;
 //! - a model or generated output that differs between two runs on the same mutant;
 //! - a generated workspace that does not build: up to `--compile` cases that pass lint (naming
-//!   and OpenAPI-level mutants first) are generated into `target/fuzz/compile/` and checked with
+//!   and OpenAPI-level mutants first) are generated into `target/fuzz/<pid>/compile/` and checked with
 //!   `cargo check --offline`, sharing the fixture build's target directory.
 
 mod mutate;
@@ -29,7 +30,7 @@ use codegen::{Config, CrateConfig};
 use mutate::Kind;
 
 const USAGE: &str = "usage: cargo xtask fuzz [--cases N] [--seed S] [--case I] [--compile K] \
-                     [--generate-every M] [--budget SECS] [--jobs J] [--keep]";
+                     [--generate-every M] [--budget SECS] [--jobs J] [--max-time SECS] [--keep]";
 
 struct Options {
     cases: u64,
@@ -39,6 +40,8 @@ struct Options {
     generate_every: u64,
     budget: Duration,
     jobs: usize,
+    /// Stop starting cases after this long (the report says how many ran).
+    max_time: Option<Duration>,
     keep: bool,
 }
 
@@ -52,6 +55,7 @@ impl Options {
             generate_every: 25,
             budget: Duration::from_secs(60),
             jobs: 1,
+            max_time: None,
             keep: false,
         };
         let mut rest = args.iter();
@@ -72,6 +76,7 @@ impl Options {
                 "--generate-every" => options.generate_every = value.max(1),
                 "--budget" => options.budget = Duration::from_secs(value.max(1)),
                 "--jobs" => options.jobs = (value as usize).max(1),
+                "--max-time" => options.max_time = Some(Duration::from_secs(value)),
                 _ => return Err(USAGE.into()),
             }
         }
@@ -318,8 +323,11 @@ pub fn run(args: &[String]) -> crate::Result {
     let tree =
         serde_yaml::from_str(&text).map_err(|e| format!("the bundle does not parse: {e}"))?;
     let base = Arc::new(Base { tree, text });
+    // Kept mutants go to target/fuzz/; scratch files to a directory of this process's own, so
+    // that two runs at once (a long one and the test's short one) do not share files.
     let dir = root.join("target/fuzz");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let scratch = dir.join(std::process::id().to_string());
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let cases: Vec<u64> = match options.only {
         Some(case) => vec![case],
         None => (0..options.cases).collect(),
@@ -344,9 +352,12 @@ pub fn run(args: &[String]) -> crate::Result {
             let (base, options, caught, tally, progress) =
                 (&base, &options, &caught, &tally, &progress);
             let cases = &cases;
-            let file = dir.join(format!("mutant-{worker}.yaml"));
+            let file = scratch.join(format!("mutant-{worker}.yaml"));
             scope.spawn(move || {
                 for &case in cases.iter().skip(worker).step_by(options.jobs) {
+                    if options.max_time.is_some_and(|max| started.elapsed() > max) {
+                        return;
+                    }
                     let result = supervise(base, options, case, &file, caught);
                     let Ok(mut tally) = tally.lock() else { return };
                     match result {
@@ -364,10 +375,15 @@ pub fn run(args: &[String]) -> crate::Result {
                         if last.elapsed() > Duration::from_secs(60) {
                             *last = Instant::now();
                             eprintln!(
-                                "  {} of {} cases, {:.0?}",
+                                "  {} of {} cases, {:.0?}: panics {}, hangs {}, unlocated {}, \
+                                 nondeterministic {}",
                                 tally.cases,
                                 cases.len(),
-                                started.elapsed()
+                                started.elapsed(),
+                                tally.panics.len(),
+                                tally.hangs.len(),
+                                tally.unlocated.len(),
+                                tally.nondeterministic.len(),
                             );
                         }
                     }
@@ -390,9 +406,21 @@ pub fn run(args: &[String]) -> crate::Result {
         }
     }
     let fuzz_time = started.elapsed();
-    let (compiled, compile_failures) = compile_sample(&root, &base, &options, &mut tally)?;
+    let sample = compile_sample(&root, &scratch, &base, &options, &mut tally);
+    // A workspace that did not build is kept, to be looked at.
+    match &sample {
+        Ok((_, failures)) if failures.is_empty() => {
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+        _ => eprintln!(
+            "the generated workspace is kept in {}",
+            scratch.join("compile").display()
+        ),
+    }
+    let (compiled, compile_failures) = sample?;
     report(
         &tally,
+        cases.len(),
         &options,
         fuzz_time,
         started.elapsed(),
@@ -404,6 +432,7 @@ pub fn run(args: &[String]) -> crate::Result {
 /// Generates up to `options.compile` lint-clean mutants into one workspace and checks each.
 fn compile_sample(
     root: &Path,
+    scratch: &Path,
     base: &Base,
     options: &Options,
     tally: &mut Tally,
@@ -418,13 +447,13 @@ fn compile_sample(
     if chosen.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let dir = root.join("target/fuzz/compile");
+    let dir = scratch.join("compile");
     let _ = std::fs::remove_dir_all(&dir);
     let mut members = Vec::new();
     let mut failures = Vec::new();
     for &case in &chosen {
         let (bytes, _) = mutant(base, options.seed, case);
-        let file = root.join(format!("target/fuzz/case-{case}.yaml"));
+        let file = scratch.join(format!("case-{case}.yaml"));
         std::fs::write(&file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
         // The case passed lint and lowering; it must generate, too.
         let generated = spec::load_file(&file)
@@ -498,6 +527,7 @@ fn case_config(case: u64) -> Config {
 
 fn report(
     tally: &Tally,
+    asked: usize,
     options: &Options,
     fuzz_time: Duration,
     total: Duration,
@@ -509,6 +539,12 @@ fn report(
         .iter()
         .map(|(kind, n)| format!("{kind} {n}"))
         .collect();
+    if (tally.cases as usize) < asked {
+        println!(
+            "stopped by --max-time after {} of {asked} cases",
+            tally.cases
+        );
+    }
     println!(
         "{} cases in {fuzz_time:.1?} (mutations: {}): {} loaded, {} lint-clean, {} lowered, {} generated twice",
         tally.cases,
