@@ -62,6 +62,34 @@ fn schemas_that_refer_to_each_other_only_by_ref_are_a_lint_error_naming_both() {
 }
 
 #[test]
+fn a_schema_merging_itself_is_a_lint_error_and_lowering_stops_at_once() {
+    let found = lint_fixture("allof_self");
+    let located: Vec<(Option<usize>, &str)> = found
+        .iter()
+        .map(|(line, at, _)| (*line, at.as_str()))
+        .collect();
+    assert_eq!(
+        located,
+        [(Some(10), "/components/schemas/Merged/allOf/0/$ref")]
+    );
+    assert!(found[0].2.contains("an `allOf` cycle"), "{}", found[0].2);
+    // Generating anyway (`gen --force`) gives one diagnostic per member instead of merging the
+    // schema 3^32 times.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint/allof_self.yaml");
+    let spec = load_file(&path).unwrap_or_else(|d| panic!("{}", common::render(&d)));
+    let errors = codegen::model::lower(&spec).expect_err("lowering must fail");
+    let pointers: Vec<&str> = errors.iter().map(|d| d.pointer.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/components/schemas/Merged/allOf/0",
+            "/components/schemas/Merged/allOf/1",
+            "/components/schemas/Merged/allOf/2"
+        ]
+    );
+}
+
+#[test]
 fn recursion_through_objects_arrays_maps_and_unions_is_clean() {
     let spec = common::load("recursion");
     assert_eq!(common::render(&lint(&spec)), "");

@@ -343,7 +343,10 @@ impl<'a> Lowerer<'a> {
 
     /// A struct from an object schema, `allOf` members merged in order.
     fn object(&mut self, schema: &'a Schema, pointer: &str, struct_name: &str) -> Struct {
-        let mut parts = ObjectParts::default();
+        let mut parts = ObjectParts {
+            merging: vec![pointer.to_string()],
+            ..ObjectParts::default()
+        };
         self.gather(schema, pointer, &mut parts, 0);
         let mut scope = Scope::new();
         let extra = match parts.additional {
@@ -431,8 +434,17 @@ impl<'a> Lowerer<'a> {
             let member_pointer = format!("{pointer}/allOf/{i}");
             match member {
                 ReferenceOr::Reference { reference } => match self.component_schema(reference) {
+                    // A schema merged into itself (lint reports the cycle): stop here, or a
+                    // schema listing itself twice would be merged 2^depth times.
+                    Some((_, target_pointer)) if parts.merging.contains(&target_pointer) => self
+                        .error(
+                            &member_pointer,
+                            format!("`allOf` member `{reference}` merges a schema into itself"),
+                        ),
                     Some((target, target_pointer)) => {
-                        self.gather(target, &target_pointer, parts, depth + 1)
+                        parts.merging.push(target_pointer.clone());
+                        self.gather(target, &target_pointer, parts, depth + 1);
+                        parts.merging.pop();
                     }
                     None => self.error(
                         &member_pointer,
@@ -796,6 +808,8 @@ struct ObjectParts<'a> {
     properties: IndexMap<String, (SchemaRef<'a>, String)>,
     required: BTreeSet<String>,
     additional: Option<(&'a AdditionalProperties, String)>,
+    /// Pointers of the schemas being merged, outermost first (to stop at a cycle).
+    merging: Vec<String>,
 }
 
 /// A variant name for a member of an untagged union: the member type's name without the union's
