@@ -20,6 +20,111 @@ const RAW_KEYWORDS: &[&str] = &[
 /// Keywords that cannot be raw identifiers: they get a `_` suffix instead.
 const NON_RAW_KEYWORDS: &[&str] = &["self", "Self", "super", "crate", "_"];
 
+/// Type names a schema cannot take, because the generated code names these items without a
+/// path: the standard prelude (types, traits, variants; Rust 2021 and 2024) and the items the
+/// generated types crate defines besides the schemas. A schema whose Rust name is one of these
+/// gets the first free numeric suffix (`Option` -> `Option2`), and the lint warns about it.
+///
+/// The client and server crates refer to every schema type through the types crate
+/// (`types::Client`), so the runtime's own items (`Client`, `Error`, `Method`...) are not
+/// reserved: a schema may be called `Error` (the `reserved_names` fixture shows that it builds).
+pub const RESERVED_TYPE_NAMES: &[&str] = &[
+    // std::prelude::rust_2021 (and v1): traits and types.
+    "AsMut",
+    "AsRef",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "DoubleEndedIterator",
+    "Drop",
+    "Eq",
+    "ExactSizeIterator",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Sized",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+    // The prelude's enum variants (a unit or tuple struct of that name would shadow them).
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    // std::prelude::rust_2024.
+    "Future",
+    "IntoFuture",
+];
+
+/// Items of the client and server runtimes (with what the crates re-export from them) that a
+/// type made from an operation's name could clash with: for an operation `T`, the server
+/// generates `TRequest`, `TResponse` and `TQuery`, the client `TParams`.
+const RUNTIME_ITEMS: &[&str] = &[
+    "Api",
+    "ApiError",
+    "BasicCredentials",
+    "Call",
+    "Client",
+    "ClientBuilder",
+    "Credentials",
+    "Error",
+    "Method",
+    "OperationInfo",
+    "RawApi",
+    "RawRequest",
+    "RawResponse",
+];
+
+/// The type name of an operation (`list_users` -> `ListUsers`), with an `Op` suffix where a type
+/// generated from it would take the name of a runtime item (`raw` -> `RawOp`, as `RawRequest`
+/// and `RawResponse` are the server runtime's).
+pub fn operation_type_name(id: &str) -> String {
+    let name = type_name(id);
+    let clashes = ["Request", "Response", "Query", "Params"]
+        .iter()
+        .any(|suffix| RUNTIME_ITEMS.contains(&format!("{}{suffix}", unraw(&name)).as_str()));
+    if clashes {
+        format!("{}Op", unraw(&name))
+    } else {
+        name
+    }
+}
+
+/// Whether `name` (a Rust type name) is one of [`RESERVED_TYPE_NAMES`].
+pub fn is_reserved_type_name(name: &str) -> bool {
+    RESERVED_TYPE_NAMES.contains(&unraw(name))
+}
+
+/// The Rust names of the component schemas `names` (in document order) and the crate-wide scope
+/// they leave: [`type_name`] of each, made unique, never a reserved name. The model uses this
+/// scope for every type of the types crate; the lint uses the names to report renamed schemas.
+pub fn schema_type_names<'a>(names: impl IntoIterator<Item = &'a str>) -> (Scope, Vec<String>) {
+    let mut scope = Scope::with_reserved(RESERVED_TYPE_NAMES.iter().copied());
+    let names = names
+        .into_iter()
+        .map(|name| scope.claim(&type_name(name)))
+        .collect();
+    (scope, names)
+}
+
 /// Splits a wire name into ASCII words, so that every separator (`-`, `.`, space, `/`...) is a
 /// word boundary and non-ASCII characters are dropped.
 fn ascii_words(s: &str) -> String {
@@ -226,6 +331,23 @@ mod tests {
         assert_eq!(scope.claim("foo_bar"), "foo_bar_2");
         assert_eq!(scope.claim("r#type"), "r#type");
         assert_eq!(scope.claim("r#type"), "type_2");
+    }
+
+    #[test]
+    fn reserved_type_names_get_a_suffix() {
+        let (mut scope, names) = schema_type_names([
+            "Option", "option", "Option2", "Error", "Client", "Vec", "Thing",
+        ]);
+        assert_eq!(
+            names,
+            ["Option2", "Option3", "Option22", "Error", "Client", "Vec2", "Thing"]
+        );
+        assert_eq!(operation_type_name("raw"), "RawOp");
+        assert_eq!(operation_type_name("list_users"), "ListUsers");
+        // Hoisted types share the scope.
+        assert_eq!(scope.claim("String"), "String2");
+        assert!(is_reserved_type_name("Result"));
+        assert!(!is_reserved_type_name("Results"));
     }
 
     #[test]

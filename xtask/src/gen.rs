@@ -1,18 +1,26 @@
-//! `cargo xtask gen [--check]`: spec/ -> the generated crates (+ the bundle the client ships).
+//! `cargo xtask gen [--check] [--force]`: spec/ -> the generated crates (+ the bundle the client
+//! ships). The spec is linted first: a spec with lint errors is not generated from.
 
 use std::path::Path;
 
+use codegen::spec::Spec;
 use codegen::{Config, GeneratedFile};
 
-/// Loads `<root>/spec` and generates every file (the three crates and the published bundle).
+/// Loads `<root>/spec` and generates every file (the three crates and the published bundle),
+/// without linting (see [`run`]).
 pub fn generate(root: &Path) -> crate::Result<Vec<GeneratedFile>> {
     let spec = codegen::spec::load_dir(&root.join("spec")).map_err(report)?;
+    generate_from(&spec)
+}
+
+/// Every generated file for a loaded spec.
+fn generate_from(spec: &Spec) -> crate::Result<Vec<GeneratedFile>> {
     let config = Config::default();
-    let mut files = codegen::generate(&spec, &config).map_err(report)?;
+    let mut files = codegen::generate(spec, &config).map_err(report)?;
     files.push(GeneratedFile::with_line_comment(
         config.client.dir.join("openapi.yaml"),
         "#",
-        &codegen::spec::bundle_yaml(&spec),
+        &codegen::spec::bundle_yaml(spec),
     ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -29,18 +37,26 @@ fn report(diagnostics: Vec<codegen::Diagnostic>) -> String {
     message
 }
 
-const USAGE: &str = "usage: cargo xtask gen [--check | --out <dir>]";
+const USAGE: &str = "usage: cargo xtask gen [--check | --out <dir>] [--force]";
 
 pub fn run(args: &[String]) -> crate::Result {
     let root = crate::workspace_root();
-    let (check, out) = match args {
+    let force = args.iter().any(|a| a == "--force");
+    let args: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--force")
+        .collect();
+    let (check, out) = match args.as_slice() {
         [] => (false, root.clone()),
-        [flag] if flag == "--check" => (true, root.clone()),
+        ["--check"] => (true, root.clone()),
         // Writes the files under another directory (to inspect or diff them).
-        [flag, dir] if flag == "--out" => (false, std::path::PathBuf::from(dir)),
+        ["--out", dir] => (false, std::path::PathBuf::from(dir)),
         _ => return Err(USAGE.into()),
     };
-    let files = generate(&root)?;
+    let spec = crate::spec::load()?;
+    lint_first(&root, &spec, force)?;
+    let files = generate_from(&spec)?;
     if check {
         let stale = codegen::emit::check_all(&root, &files)
             .map_err(|e| format!("reading generated files: {e}"))?;
@@ -65,4 +81,30 @@ pub fn run(args: &[String]) -> crate::Result {
         files.len()
     );
     Ok(())
+}
+
+/// Lints the spec; errors stop the generation unless `force`. Warnings (schemas renamed by the
+/// generator) are printed and do not stop it.
+fn lint_first(root: &Path, spec: &Spec, force: bool) -> crate::Result {
+    let warnings = codegen::spec::warnings(spec);
+    if !warnings.is_empty() {
+        let summary = crate::spec::report(root, &warnings);
+        eprintln!("warning: {summary} (generated anyway)");
+    }
+    let errors = codegen::spec::lint(spec);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let summary = crate::spec::report(root, &errors);
+    if force {
+        eprintln!(
+            "warning: --force: generating despite {summary} (the lint's refusal is skipped; \
+             the generated crates may not compile)"
+        );
+        return Ok(());
+    }
+    Err(format!(
+        "lint found {summary} (listed above): nothing generated; fix them, or run \
+         `cargo xtask gen --force` to generate anyway"
+    ))
 }

@@ -4,6 +4,7 @@ mod bench;
 mod contract;
 mod diff;
 mod docs;
+mod fuzz;
 mod gen;
 mod spec;
 mod test;
@@ -15,13 +16,18 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <verb>
 
 verbs:
-  gen [--check | --out DIR]
-                  generate the client, server and types crates from spec/
-                  (--check: fail if stale; --out: write under DIR instead)
+  gen [--check | --out DIR] [--force]
+                  lint spec/, then generate the client, server and types crates from it
+                  (--check: fail if stale; --out: write under DIR instead; --force: generate
+                  even if the lint finds errors, skipping only the lint's refusal)
   bundle          print the bundled OpenAPI document (YAML) on standard output
   lint            check the spec: references, operation ids, docs, examples against schemas
   validate        run the third-party validators on the bundle (installs them pinned)
   contract        run schemathesis against fake-sps (installs it pinned)
+  fuzz [--cases N] [--seed S] [--case I] [--compile K] [--keep]
+                  mutate the bundled spec N times (seeded, each case replayable with --case):
+                  no panic, no hang, every diagnostic located, deterministic output, and K
+                  lint-clean mutants' crates must build
   test            run everything CI runs
   bench           measure generation time, generated code size and client build time
   diff OLD [NEW] [--json] [--fail-on-breaking]
@@ -53,6 +59,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "docs" => docs::run(rest),
         "contract" => contract::run(rest),
+        "fuzz" => fuzz::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

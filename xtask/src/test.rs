@@ -1,6 +1,8 @@
 //! `cargo xtask test`: everything CI runs, in the order that fails fastest.
 //!
-//! The cargo test run comes last so that its summary lines close the output.
+//! The cargo test run comes next to last so that its summary lines close the output of the long
+//! steps; a short fuzz run follows, when the fixture build has warmed the target directory in
+//! which it checks generated crates.
 
 use std::process::Command;
 use std::time::Instant;
@@ -47,6 +49,10 @@ const STEPS: &[Step] = &[
     Step {
         name: "cargo test --workspace",
         run: cargo_test,
+    },
+    Step {
+        name: "generator fuzzing, short run (cargo xtask fuzz --cases 30 --generate-every 5 --compile 1)",
+        run: fuzz,
     },
 ];
 
@@ -99,6 +105,11 @@ fn validate() -> crate::Result {
 
 fn contract() -> crate::Result {
     crate::contract::run(&[])
+}
+
+fn fuzz() -> crate::Result {
+    let args = ["--cases", "30", "--generate-every", "5", "--compile", "1"];
+    crate::fuzz::run(&args.map(String::from))
 }
 
 fn clippy() -> crate::Result {

@@ -93,7 +93,7 @@ impl<'a> Lowerer<'a> {
             spec,
             openapi: &spec.openapi,
             component_names: HashMap::new(),
-            scope: Scope::new(),
+            scope: naming::schema_type_names([]).0,
             types: Vec::new(),
             by_pointer: HashMap::new(),
             pending_unions: Vec::new(),
@@ -117,10 +117,9 @@ impl<'a> Lowerer<'a> {
         let Some(schemas) = self.schemas() else {
             return;
         };
-        for name in schemas.keys() {
-            let rust = self.scope.claim(&naming::type_name(name));
-            self.component_names.insert(name.clone(), rust);
-        }
+        let (scope, names) = naming::schema_type_names(schemas.keys().map(String::as_str));
+        self.scope = scope;
+        self.component_names = schemas.keys().cloned().zip(names).collect();
         for (name, schema) in schemas {
             let pointer = join("/components/schemas", name);
             let rust = self.component_names[name].clone();
@@ -351,7 +350,10 @@ impl<'a> Lowerer<'a> {
 
     /// A struct from an object schema, `allOf` members merged in order.
     fn object(&mut self, schema: &'a Schema, pointer: &str, struct_name: &str) -> Struct {
-        let mut parts = ObjectParts::default();
+        let mut parts = ObjectParts {
+            merging: vec![pointer.to_string()],
+            ..ObjectParts::default()
+        };
         self.gather(schema, pointer, &mut parts, 0);
         let mut scope = Scope::new();
         let extra = match parts.additional {
@@ -439,8 +441,17 @@ impl<'a> Lowerer<'a> {
             let member_pointer = format!("{pointer}/allOf/{i}");
             match member {
                 ReferenceOr::Reference { reference } => match self.component_schema(reference) {
+                    // A schema merged into itself (lint reports the cycle): stop here, or a
+                    // schema listing itself twice would be merged 2^depth times.
+                    Some((_, target_pointer)) if parts.merging.contains(&target_pointer) => self
+                        .error(
+                            &member_pointer,
+                            format!("`allOf` member `{reference}` merges a schema into itself"),
+                        ),
                     Some((target, target_pointer)) => {
-                        self.gather(target, &target_pointer, parts, depth + 1)
+                        parts.merging.push(target_pointer.clone());
+                        self.gather(target, &target_pointer, parts, depth + 1);
+                        parts.merging.pop();
                     }
                     None => self.error(
                         &member_pointer,
@@ -789,6 +800,8 @@ struct ObjectParts<'a> {
     properties: IndexMap<String, (SchemaRef<'a>, String)>,
     required: BTreeSet<String>,
     additional: Option<(&'a AdditionalProperties, String)>,
+    /// Pointers of the schemas being merged, outermost first (to stop at a cycle).
+    merging: Vec<String>,
 }
 
 /// A variant name for a member of an untagged union: the member type's name without the union's

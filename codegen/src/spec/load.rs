@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_yaml::Value;
 
 use super::location::SourceMap;
-use super::{bundle, pointer, Diagnostic, Spec};
+use super::{bundle, pointer, scan, Diagnostic, Spec};
 
 /// Loads a single-file spec (used for the fixtures).
 pub fn load_file(path: &Path) -> Result<Spec, Vec<Diagnostic>> {
@@ -101,21 +101,56 @@ fn fragment_files(dir: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     (files, errors)
 }
 
-/// Reads and parses one YAML file.
+/// Reads and parses one YAML file. Every problem has a line (the column, where known, is in the
+/// message): invalid UTF-8 at its first bad byte, an alias bomb at the alias (found before any
+/// expansion), a duplicate key at the second key, with its pointer.
 fn read_yaml(path: &Path) -> Result<(String, Value), Vec<Diagnostic>> {
-    let diag = |line: Option<usize>, message: String| {
+    let diag = |pointer: String, line: Option<usize>, message: String| {
         vec![Diagnostic {
             file: path.to_path_buf(),
-            pointer: String::new(),
+            pointer,
             line,
             message,
         }]
     };
-    let text =
-        std::fs::read_to_string(path).map_err(|e| diag(None, format!("cannot read: {e}")))?;
-    let value: Value = serde_yaml::from_str(&text)
-        .map_err(|e| diag(e.location().map(|l| l.line()), format!("invalid YAML: {e}")))?;
-    Ok((text, value))
+    let bytes =
+        std::fs::read(path).map_err(|e| diag(String::new(), None, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let (line, column) = scan::position(e.as_bytes(), offset);
+        let message = format!("invalid UTF-8 at byte {offset} (column {column})");
+        diag(String::new(), Some(line), message)
+    })?;
+    let located = |f: scan::Found| {
+        diag(
+            f.pointer,
+            Some(f.line),
+            format!("{} (column {})", f.message, f.column),
+        )
+    };
+    // Aliases need anchors: a text without `&` is parsed directly (the scan costs about as much
+    // as the parse), and scanned only to place an error.
+    if text.contains('&') {
+        if let Some(bomb) = scan::scan(&text).alias_bomb {
+            return Err(located(bomb));
+        }
+    }
+    match serde_yaml::from_str(&text) {
+        Ok(value) => Ok((text, value)),
+        Err(e) => match scan::scan(&text) {
+            scan::Scan {
+                duplicate_key: Some(duplicate),
+                ..
+            } => Err(located(duplicate)),
+            _ => Err(diag(
+                String::new(),
+                // serde_yaml gives no place for a few errors (a document without nodes, its
+                // recursion limit): the file's first line, rather than none.
+                Some(e.location().map_or(1, |l| l.line())),
+                format!("invalid YAML: {e}"),
+            )),
+        },
+    }
 }
 
 /// Builds the typed view of a (bundled) document.
@@ -397,6 +432,52 @@ components:
         assert_eq!(
             errors(&dir),
             ["paths/a.yaml:4: /paths/~1api~1x/get/summary: unsupported: the YAML tag !shout is not supported"]
+        );
+    }
+
+    #[test]
+    fn every_load_problem_has_a_line() {
+        let dir = spec_dir(&[]);
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).expect("write");
+            let errors = load_file(&path).expect_err("must fail");
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            let d = &errors[0];
+            assert_eq!(d.file, path);
+            (d.line, d.pointer.clone(), d.message.clone())
+        };
+        assert_eq!(
+            write("utf8.yaml", b"openapi: 3.0.3\ninfo:\n  title: caf\xe9\n"),
+            (
+                Some(3),
+                String::new(),
+                "invalid UTF-8 at byte 33 (column 13)".into()
+            )
+        );
+        let mut bomb = String::from(
+            "openapi: 3.0.3\nx-lol: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+        );
+        for level in 1..=12 {
+            let items = vec![format!("*l{}", level - 1); 10].join(", ");
+            bomb.push_str(&format!("x-l{level}: &l{level} [{items}]\n"));
+        }
+        let (line, pointer, message) = write("bomb.yaml", bomb.as_bytes());
+        assert_eq!((line, pointer.as_str()), (Some(5), "/x-l3/7"));
+        assert!(
+            message.ends_with("alias bomb?): rejected (column 47)"),
+            "{message}"
+        );
+        assert_eq!(
+            write(
+                "dup.yaml",
+                b"openapi: 3.0.3\npaths:\n  /a:\n    get: {}\n    get: {}\n"
+            ),
+            (
+                Some(5),
+                "/paths/~1a/get".to_string(),
+                "duplicate key `get` (first at line 4) (column 5)".into()
+            )
         );
     }
 

@@ -17,13 +17,14 @@ mod load;
 mod location;
 pub mod pointer;
 mod portable_yaml;
+mod scan;
 pub mod validate;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use bundle::bundle_yaml;
-pub use lint::{examples, generation_checks, lint, Example};
+pub use lint::{examples, generation_checks, lint, warnings, Example};
 pub use load::{load_dir, load_file};
 
 /// A loaded (and, for a directory, bundled) OpenAPI document.

@@ -14,6 +14,8 @@ pub const FIXTURES: &[&str] = &[
     "naming",
     "objects",
     "operations",
+    "recursion",
+    "reserved_names",
     "scalars",
     "tagged",
     "untagged",

@@ -66,7 +66,7 @@ impl<'a> Lowerer<'a> {
             self.error(pointer, "operation without `operationId`");
             return None;
         };
-        let type_name = naming::type_name(&id);
+        let type_name = naming::operation_type_name(&id);
         let mut param_scope = Scope::new();
         let params = self.parameters(item, item_pointer, operation, pointer);
         let mut path_params = Vec::new();

@@ -4,9 +4,11 @@
 //! them into [`Diagnostic`]s with the defining file and line.
 
 mod client_methods;
+mod cycles;
 mod discriminators;
 mod examples;
 mod extensions;
+mod names;
 mod operations;
 mod refs;
 mod routes;
@@ -28,12 +30,13 @@ pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
     let mut findings = Findings::new();
     let document = to_json(spec, &mut findings);
     refs::check(&document, &mut findings);
+    cycles::check(&document, &mut findings);
     operations::check(&document, &mut findings);
     discriminators::check(&document, &mut findings);
     examples::check(&document, &mut findings);
     tolerance::check(&document, &mut findings);
     for_generation(&document, &mut findings);
-    diagnostics(spec, findings)
+    located(spec, findings)
 }
 
 /// Only the checks whose failure would make the generated code wrong or unbuildable: vendor
@@ -43,7 +46,7 @@ pub fn generation_checks(spec: &Spec) -> Vec<Diagnostic> {
     let mut findings = Findings::new();
     let document = to_json(spec, &mut findings);
     for_generation(&document, &mut findings);
-    diagnostics(spec, findings)
+    located(spec, findings)
 }
 
 /// The checks of [`generation_checks`].
@@ -54,12 +57,22 @@ fn for_generation(document: &Json, findings: &mut Findings) {
     transactions::check(document, findings);
 }
 
-fn diagnostics(spec: &Spec, findings: Findings) -> Vec<Diagnostic> {
+/// Findings that do not stop generation: what the generator does differently from what the spec
+/// says (a schema renamed because its name is reserved).
+pub fn warnings(spec: &Spec) -> Vec<Diagnostic> {
+    let mut findings = Findings::new();
+    let document = pointer::to_json(&spec.document, "", &mut Vec::new());
+    names::check(&document, &mut findings);
+    located(spec, findings)
+}
+
+/// The findings as diagnostics with file and line, in reading order, file by file; problems
+/// found on one line keep the order of the checks.
+fn located(spec: &Spec, findings: Findings) -> Vec<Diagnostic> {
     let mut diagnostics: Vec<Diagnostic> = findings
         .into_iter()
         .map(|(at, message)| spec.diagnostic(&at, message))
         .collect();
-    // Reading order, file by file; problems found on one line keep the order of the checks.
     diagnostics.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     diagnostics
 }
