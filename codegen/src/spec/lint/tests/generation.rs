@@ -18,9 +18,9 @@ fn unroutable_path_templates_are_reported_where_they_are_defined() {
     assert_eq!(
         lint_things(&things),
         [
-            "paths/things.yaml:41: /paths/~1api~1things~1{name}: path `/api/things/{name}` \
+            "paths/things.yaml:43: /paths/~1api~1things~1{name}: path `/api/things/{name}` \
              clashes with `/api/things/{key}` (same shape, other parameter names)",
-            "paths/things.yaml:43: /paths/~1api~1files~1{name}.json: path segment \
+            "paths/things.yaml:45: /paths/~1api~1files~1{name}.json: path segment \
              `{name}.json`: a parameter must be a whole segment",
         ]
     );
