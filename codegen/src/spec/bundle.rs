@@ -20,7 +20,7 @@ const FRAGMENT_SECTIONS: &[&str] = &[
 
 /// The bundle as YAML text (what `cargo xtask bundle` prints and the client crate publishes).
 ///
-/// The text reads the same to YAML 1.1 and YAML 1.2 parsers ([`super::portable_yaml`]).
+/// The text reads the same to YAML 1.1 and YAML 1.2 parsers (see the module `portable_yaml`).
 pub fn bundle_yaml(spec: &Spec) -> String {
     // Serialising a tree that was itself parsed from YAML cannot fail; say so if it ever does.
     match serde_yaml::to_string(&spec.document) {
