@@ -686,6 +686,7 @@ impl Engine {
     }
 
     fn close_active_session(&self, state: &mut State, req: &RawRequest) -> Reply {
+        // An empty id is no id (`quirks` hands a request without `id` on in that form).
         let id = req
             .query
             .get("id")
@@ -715,6 +716,7 @@ impl Engine {
     }
 
     fn firmware_action(&self, state: &State, req: &RawRequest, caller: &Caller) -> Reply {
+        // An empty slot_id is no slot_id (`quirks` hands a body without one on in that form).
         let slot = match req.body.as_ref().and_then(|b| b.get("slot_id")) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,

@@ -25,7 +25,6 @@ enum Location {
 impl<'a> Lowerer<'a> {
     pub(super) fn lower_operations(&mut self) -> Vec<Operation> {
         let mut operations = Vec::new();
-        let mut seen_ids = BTreeSet::new();
         for (path, item) in &self.openapi.paths.paths {
             let item_pointer = join("/paths", path);
             let item = match item {
@@ -43,9 +42,6 @@ impl<'a> Lowerer<'a> {
                 if let Some(lowered) =
                     self.lower_operation(path, item, &item_pointer, method, operation, &pointer)
                 {
-                    if !seen_ids.insert(lowered.id.clone()) {
-                        self.error(&pointer, format!("duplicate operationId `{}`", lowered.id));
-                    }
                     operations.push(lowered);
                 }
             }
@@ -62,10 +58,9 @@ impl<'a> Lowerer<'a> {
         operation: &'a openapiv3::Operation,
         pointer: &str,
     ) -> Option<Operation> {
-        let Some(id) = operation.operation_id.clone() else {
-            self.error(pointer, "operation without `operationId`");
-            return None;
-        };
+        // Ids, path parameters and security schemes are `spec::lint`'s (`signatures`), checked
+        // before lowering: what is read here is there.
+        let id = operation.operation_id.clone()?;
         let type_name = naming::operation_type_name(&id);
         let mut param_scope = Scope::new();
         let params = self.parameters(item, item_pointer, operation, pointer);
@@ -111,7 +106,7 @@ impl<'a> Lowerer<'a> {
                 ),
             }
         }
-        let path_params = self.order_path_params(path, path_params, pointer);
+        let path_params = self.order_path_params(path, path_params);
         let request_body = self.request_body(operation, pointer, &type_name);
         let responses = self.responses(operation, pointer, &type_name);
         let shared = |success: bool| {
@@ -242,33 +237,15 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Path parameters in the order of the template's placeholders; each placeholder declared.
-    fn order_path_params(
-        &mut self,
-        path: &str,
-        mut declared: Vec<Param>,
-        pointer: &str,
-    ) -> Vec<Param> {
-        let mut ordered = Vec::new();
-        for name in placeholders(path) {
-            match declared.iter().position(|p| p.name == name) {
-                Some(i) => ordered.push(declared.remove(i)),
-                None => self.error(
-                    pointer,
-                    format!("path parameter `{name}` of `{path}` is not declared"),
-                ),
-            }
-        }
-        for extra in declared {
-            self.error(
-                pointer,
-                format!(
-                    "path parameter `{}` does not appear in `{path}`",
-                    extra.name
-                ),
-            );
-        }
-        ordered
+    /// Path parameters in the order of the template's placeholders.
+    fn order_path_params(&self, path: &str, mut declared: Vec<Param>) -> Vec<Param> {
+        placeholders(path)
+            .into_iter()
+            .filter_map(|name| {
+                let i = declared.iter().position(|p| p.name == name)?;
+                Some(declared.remove(i))
+            })
+            .collect()
     }
 
     fn request_body(
@@ -615,10 +592,8 @@ impl<'a> Lowerer<'a> {
                         &format!("{requirements_pointer}/{i}"),
                         format!("unsupported security scheme `{name}` (only http basic and an apiKey cookie)"),
                     ),
-                    None => self.error(
-                        &format!("{requirements_pointer}/{i}"),
-                        format!("security scheme `{name}` is not defined in components/securitySchemes"),
-                    ),
+                    // An undeclared scheme is `spec::lint`'s finding.
+                    None => {}
                 }
             }
         }

@@ -12,6 +12,7 @@ mod names;
 mod operations;
 mod refs;
 mod routes;
+mod signatures;
 mod tolerance;
 mod transactions;
 mod walk;
@@ -40,7 +41,8 @@ pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
 }
 
 /// Only the checks whose failure would make the generated code wrong or unbuildable: vendor
-/// extensions, routable path templates, client method names, transaction operations. The
+/// extensions, operation signatures (ids, parameters, security schemes), routable path
+/// templates, client method names, transaction operations. The
 /// model's lowering runs them, so neither it nor the emitters check the spec again.
 pub fn generation_checks(spec: &Spec) -> Vec<Diagnostic> {
     let mut findings = Findings::new();
@@ -52,6 +54,7 @@ pub fn generation_checks(spec: &Spec) -> Vec<Diagnostic> {
 /// The checks of [`generation_checks`].
 fn for_generation(document: &Json, findings: &mut Findings) {
     extensions::check(document, findings);
+    signatures::check(document, findings);
     routes::check(document, findings);
     client_methods::check(document, findings);
     transactions::check(document, findings);

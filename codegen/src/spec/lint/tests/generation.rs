@@ -78,3 +78,22 @@ fn lowering_refuses_what_generation_checks_report_and_nothing_else() {
     let refused = crate::model::lower(&spec).expect_err("the clash is refused");
     assert_eq!(refused, generation_checks(&spec));
 }
+
+#[test]
+fn signatures_are_checked_before_lowering_not_by_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("paths")).expect("mkdir");
+    std::fs::write(dir.path().join("openapi.yaml"), ROOT).expect("write");
+    let things = edit(
+        "        - {name: key, in: path, required: true, schema: {type: string}}\n",
+        "        - {name: other, in: query, schema: {type: string}}\n",
+    );
+    std::fs::write(dir.path().join("paths/things.yaml"), things).expect("write");
+    let spec = load_dir(dir.path()).expect("loads");
+    let refused: Vec<String> = crate::model::lower(&spec)
+        .expect_err("an undeclared path parameter")
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(refused, ["the path parameter `key` is not declared"]);
+}
