@@ -1,8 +1,8 @@
 //! `cargo xtask test`: everything CI runs, in the order that fails fastest.
 //!
-//! The cargo test run comes next to last so that its summary lines close the output of the long
-//! steps; a short fuzz run follows, when the fixture build has warmed the target directory in
-//! which it checks generated crates.
+//! The cargo test run comes last so that its summary lines close the output. The short fuzz run
+//! before it builds the generated crates it checks in the target directory the fixture build of
+//! `cargo test` then reuses.
 
 use std::process::Command;
 use std::time::Instant;
@@ -47,12 +47,12 @@ const STEPS: &[Step] = &[
         run: contract,
     },
     Step {
-        name: "cargo test --workspace",
-        run: cargo_test,
-    },
-    Step {
         name: "generator fuzzing, short run (cargo xtask fuzz --cases 30 --generate-every 5 --compile 1)",
         run: fuzz,
+    },
+    Step {
+        name: "cargo test --workspace",
+        run: cargo_test,
     },
 ];
 
