@@ -2,6 +2,7 @@
 
 mod bench;
 mod contract;
+mod coverage;
 mod gen;
 mod spec;
 mod test;
@@ -20,6 +21,9 @@ verbs:
   lint            check the spec: references, operation ids, docs, examples against schemas
   validate        run the third-party validators on the bundle (installs them pinned)
   contract        run schemathesis against fake-sps (installs it pinned)
+  coverage [--check]
+                  documented endpoints (spec/catalogue/) described in spec/, per area;
+                  --check: fail below the floor in spec/catalogue/coverage-floor.yaml
   test            run everything CI runs
   bench           measure generation time, generated code size and client build time";
 
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "contract" => contract::run(rest),
+        "coverage" => coverage::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
