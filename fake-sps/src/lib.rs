@@ -16,6 +16,7 @@ pub mod errors;
 pub mod meta;
 pub mod persist;
 pub mod raw;
+pub mod references;
 pub mod seed;
 pub mod server;
 pub mod session;
