@@ -3739,12 +3739,13 @@ impl Client {
     /// documented: a client reads its body as optional.
     pub async fn get_telnet_connection_order(
         &self,
-    ) -> Result<Option<types::ConnectionOrder>, Error<types::ErrorResponse>> {
+    ) -> Result<Option<types::ConnectionOrderObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::GET,
             "/api/configuration/telnet/connections/@order",
         );
-        self.send::<Option<types::ConnectionOrder>, types::ErrorResponse>(call).await
+        self.send::<Option<types::ConnectionOrderObject>, types::ErrorResponse>(call)
+            .await
     }
 
     /// Change the order of the Telnet connection policies

@@ -16284,7 +16284,7 @@ impl GetTelnetConnectionOrderRequest {
 #[derive(Debug, Clone)]
 pub enum GetTelnetConnectionOrderResponse {
     /// `200`: The order of the connection policies.
-    Ok(types::ConnectionOrder),
+    Ok(types::ConnectionOrderObject),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
     /// at `/api/authentication`.
     Unauthenticated(types::ErrorResponse),

@@ -1225,6 +1225,22 @@ pub struct ConnectionNetwork {
 /// body is not published and is kept as sent.
 pub type ConnectionOrder = indexmap::IndexMap<String, serde_json::Value>;
 
+/// The evaluation order of the connection policies, in the object envelope. Nothing of the answer
+/// is published: nothing is required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionOrderObject {
+    /// Name of the endpoint (`@order`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ConnectionOrder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A connection policy: which clients may reach which servers through the appliance with this
 /// protocol, how the server address is found, who may watch or approve the sessions, and which
 /// channel and settings policies apply. The fields below are common to every protocol; the pages
@@ -4670,6 +4686,7 @@ pub fn __roundtrip(
             "ConnectionIndexing" => roundtrip::<ConnectionIndexing>(value),
             "ConnectionNetwork" => roundtrip::<ConnectionNetwork>(value),
             "ConnectionOrder" => roundtrip::<ConnectionOrder>(value),
+            "ConnectionOrderObject" => roundtrip::<ConnectionOrderObject>(value),
             "ConnectionPolicy" => roundtrip::<ConnectionPolicy>(value),
             "ConnectionPolicyList" => roundtrip::<ConnectionPolicyList>(value),
             "ConnectionPolicyListItem" => roundtrip::<ConnectionPolicyListItem>(value),
