@@ -747,9 +747,9 @@ pub struct ChannelActions {
     /// Pass the channel to the intrusion detection integration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<bool>,
-    /// The content policy applied to the channel, or null for none.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
-    pub content_policy: Option<Option<Reference>>,
+    /// The content policy applied to the channel; left out (or null on some appliances) for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_policy: Option<Reference>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2766,6 +2766,10 @@ pub struct Meta {
     /// activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remaining_seconds: Option<i64>,
+    /// Path of the endpoint holding the order of an ordered collection's members (the Telnet connection
+    /// policies link `connections/@order`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
