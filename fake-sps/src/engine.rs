@@ -16,6 +16,7 @@ use crate::meta::{last_segment, object_meta, reference};
 use crate::paths;
 use crate::persist::{self, PersistError};
 use crate::raw::{OperationInfo, RawRequest, RawResponse};
+use crate::references::References;
 use crate::seed::{self, Seed};
 use crate::session::{self, Clock, Sessions, SystemClock, User, DEFAULT_IDLE_TIMEOUT};
 use crate::store::Store;
@@ -90,6 +91,7 @@ struct State {
 /// The fake appliance's request handler.
 pub struct Engine {
     table: ResourceTable,
+    references: References,
     responses: BTreeMap<(String, String), Vec<(u16, Value)>>,
     implicit_transactions: bool,
     state_file: Option<PathBuf>,
@@ -192,6 +194,7 @@ impl Engine {
             None => store,
         };
         Ok(Self {
+            references: References::from_spec(spec),
             table,
             responses,
             implicit_transactions: config.implicit_transactions,
@@ -517,6 +520,13 @@ impl Engine {
         write(tx)
     }
 
+    /// Bare keys written into `x-sps-refers-to` properties read back as `{key, meta}`.
+    fn normalize_references(&self, href: &str, body: &mut Value) {
+        if let Some(node) = self.table.match_href(href) {
+            self.references.normalize(node.template, href, body);
+        }
+    }
+
     fn written(op: &OperationInfo, preferred: u16, key: &str, href: &str) -> RawResponse {
         json_reply(
             success_status(op, preferred),
@@ -541,6 +551,7 @@ impl Engine {
             check_password_refs(&tx.working, &req.href, &href, &body)?;
             let mut body = body.clone();
             tx.working.normalize_password_refs(&mut body);
+            self.normalize_references(&href, &mut body);
             tx.create(&href, body);
             Ok(())
         })?;
@@ -558,6 +569,7 @@ impl Engine {
             check_password_refs(&tx.working, &req.href, href, &body)?;
             let mut body = body.clone();
             tx.working.normalize_password_refs(&mut body);
+            self.normalize_references(href, &mut body);
             tx.replace(href, body);
             Ok(())
         })?;

@@ -18,6 +18,7 @@ pub mod paths;
 pub mod persist;
 pub mod quirks;
 pub mod raw;
+pub mod references;
 pub mod seed;
 pub mod server;
 pub mod session;

@@ -53,7 +53,8 @@ impl Store {
         self.objects.remove(href)
     }
 
-    /// The direct members of the collection at `href`: `(key, href, body)` in key order.
+    /// The direct members of the collection at `href`: `(key, href, body)` in key order. Names
+    /// starting with `@` (`connections/@order`) are endpoints of the collection, not members.
     pub fn children<'a>(&'a self, href: &str) -> Vec<(&'a str, &'a str, &'a Value)> {
         let prefix = format!("{}/", href.trim_end_matches('/'));
         self.objects
@@ -61,7 +62,11 @@ impl Store {
             .take_while(|(k, _)| k.starts_with(&prefix))
             .filter_map(|(k, v)| {
                 let key = &k[prefix.len()..];
-                (!key.is_empty() && !key.contains('/')).then_some((key, k.as_str(), v))
+                (!key.is_empty() && !key.contains('/') && !key.starts_with('@')).then_some((
+                    key,
+                    k.as_str(),
+                    v,
+                ))
             })
             .collect()
     }
@@ -156,6 +161,7 @@ mod tests {
         store.put("/api/c/users/103640099357f3b14f0529a", json!({"name": "a"}));
         store.put("/api/c/users/103640099357f3b14f0529a/sub/x", json!({}));
         store.put("/api/c/usersX/zzz", json!({}));
+        store.put("/api/c/users/@order", json!({"order": []}));
         let keys: Vec<&str> = store.children("/api/c/users").iter().map(|c| c.0).collect();
         assert_eq!(keys, ["103640099357f3b14f0529a", "46785097158061f46c63d0"]);
     }

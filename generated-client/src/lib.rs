@@ -571,6 +571,813 @@ impl Client {
         self.send::<types::ClusterStatusList, types::ErrorResponse>(call).await
     }
 
+    /// List the HTTP configuration endpoints
+    ///
+    /// Lists what can be configured for HTTP connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version. Older samples leave
+    /// out the authentication and connection policies, which exist nonetheless.
+    ///
+    /// `GET /api/configuration/http` Documented for SPS 6.x, 8.0.
+    pub async fn get_http_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/http");
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the HTTP authentication policies
+    ///
+    /// Lists the HTTP authentication policies, which say how clients authenticate on the appliance and
+    /// how the appliance authenticates to the server. The built-in policies have negative keys.
+    ///
+    /// `GET /api/configuration/http/authentication_policies` Documented for SPS 6.x, 7.x.
+    pub async fn list_http_authentication_policies(
+        &self,
+    ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/http/authentication_policies",
+        );
+        self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an HTTP authentication policy
+    ///
+    /// Adds an HTTP authentication policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/http/authentication_policies` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    pub async fn create_http_authentication_policy(
+        &self,
+        body: &types::ProtocolPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/http/authentication_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an HTTP authentication policy
+    ///
+    /// Returns one HTTP authentication policy. The pages do not list its fields, so the body is read
+    /// and written as an open object.
+    ///
+    /// `GET /api/configuration/http/authentication_policies/{key}` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_http_authentication_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/http/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an HTTP authentication policy
+    ///
+    /// Replaces an HTTP authentication policy with the body sent; send the whole object (read it,
+    /// change it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_http_authentication_policy(
+        &self,
+        key: &str,
+        body: &types::ProtocolPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/http/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an HTTP authentication policy
+    ///
+    /// Removes an HTTP authentication policy. Built-in objects (negative keys) and objects still
+    /// referred to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/http/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_http_authentication_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/http/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the HTTP channel policies
+    ///
+    /// Lists the HTTP channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/http/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_http_channel_policies(
+        &self,
+    ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/http/channel_policies",
+        );
+        self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an HTTP channel policy
+    ///
+    /// Adds an HTTP channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/http/channel_policies` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    pub async fn create_http_channel_policy(
+        &self,
+        body: &types::ChannelPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/http/channel_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an HTTP channel policy
+    ///
+    /// Returns one HTTP channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/http/channel_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_http_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/http/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an HTTP channel policy
+    ///
+    /// Replaces an HTTP channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_http_channel_policy(
+        &self,
+        key: &str,
+        body: &types::ChannelPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/http/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an HTTP channel policy
+    ///
+    /// Removes an HTTP channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/http/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_http_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/http/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the HTTP connection policies
+    ///
+    /// Lists the HTTP connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/http/connections` Documented for SPS 6.x, 8.0.
+    pub async fn list_http_connections(
+        &self,
+    ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/http/connections",
+        );
+        self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Create an HTTP connection policy
+    ///
+    /// Adds an HTTP connection policy. The policies it refers to must exist first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `POST /api/configuration/http/connections` Requires an open transaction. Documented for SPS 6.x,
+    /// 8.0.
+    pub async fn create_http_connection(
+        &self,
+        body: &types::AuthenticatedConnectionPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/http/connections",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an HTTP connection policy
+    ///
+    /// Returns one HTTP connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/http/connections/{key}` Documented for SPS 6.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_http_connection(
+        &self,
+        key: &str,
+    ) -> Result<
+        types::AuthenticatedConnectionPolicyObject,
+        Error<types::ErrorResponse>,
+    > {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/http/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<
+                types::AuthenticatedConnectionPolicyObject,
+                types::ErrorResponse,
+            >(call)
+            .await
+    }
+
+    /// Change an HTTP connection policy
+    ///
+    /// Replaces an HTTP connection policy with the body sent; send the whole object (read it, change
+    /// it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/connections/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_http_connection(
+        &self,
+        key: &str,
+        body: &types::AuthenticatedConnectionPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/http/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an HTTP connection policy
+    ///
+    /// Removes an HTTP connection policy. Built-in objects (negative keys) and objects still referred
+    /// to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/http/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_http_connection(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/http/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the HTTP options
+    ///
+    /// Returns the protocol-wide HTTP options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/http/options` Documented for SPS 6.x.
+    pub async fn get_http_options(
+        &self,
+    ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/http/options",
+        );
+        self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the HTTP options
+    ///
+    /// Replaces the protocol-wide HTTP options; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/options` Requires an open transaction. Documented for SPS 6.x. The
+    /// reply is not documented: a client reads its body as optional.
+    pub async fn replace_http_options(
+        &self,
+        body: &types::ProtocolOptions,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/http/options",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the HTTP settings policies
+    ///
+    /// Lists the HTTP settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/http/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_http_settings_policies(
+        &self,
+    ) -> Result<types::HttpSettingsPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/http/settings_policies",
+        );
+        self.send::<types::HttpSettingsPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an HTTP settings policy
+    ///
+    /// Adds an HTTP settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/http/settings_policies` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    pub async fn create_http_settings_policy(
+        &self,
+        body: &types::HttpSettingsPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/http/settings_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an HTTP settings policy
+    ///
+    /// Returns one HTTP settings policy. The idle and session timeouts are described without their
+    /// field names; they are kept as sent.
+    ///
+    /// `GET /api/configuration/http/settings_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_http_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::HttpSettingsPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/http/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::HttpSettingsPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an HTTP settings policy
+    ///
+    /// Replaces an HTTP settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_http_settings_policy(
+        &self,
+        key: &str,
+        body: &types::HttpSettingsPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/http/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an HTTP settings policy
+    ///
+    /// Removes an HTTP settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/http/settings_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_http_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/http/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the ICA configuration endpoints
+    ///
+    /// Lists what can be configured for ICA (Citrix) connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version. The published
+    /// sample leaves out the connection policies, which can be read.
+    ///
+    /// `GET /api/configuration/ica` Documented for SPS 6.x, 7.x.
+    pub async fn get_ica_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/ica");
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the ICA channel policies
+    ///
+    /// Lists the ICA (Citrix) channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/ica/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn list_ica_channel_policies(
+        &self,
+    ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/ica/channel_policies",
+        );
+        self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an ICA channel policy
+    ///
+    /// Adds an ICA (Citrix) channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ica/channel_policies` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0.
+    pub async fn create_ica_channel_policy(
+        &self,
+        body: &types::ChannelPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/ica/channel_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an ICA channel policy
+    ///
+    /// Returns one ICA (Citrix) channel policy: for each permitted channel type, whether it is
+    /// recorded, needs four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/ica/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ica_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/ica/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an ICA channel policy
+    ///
+    /// Replaces an ICA channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ica/channel_policies/{key}` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_ica_channel_policy(
+        &self,
+        key: &str,
+        body: &types::ChannelPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/ica/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an ICA channel policy
+    ///
+    /// Removes an ICA channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ica/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_ica_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/ica/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the ICA connection policies
+    ///
+    /// Lists the ICA (Citrix) connection policies, in the order the appliance evaluates them. Newer
+    /// appliances embed each policy body in the listing. The REST interface shows ICA connection
+    /// policies only partly (the fields common to all protocols) and cannot change them: use the web
+    /// interface.
+    ///
+    /// `GET /api/configuration/ica/connections` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_ica_connections(
+        &self,
+    ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/ica/connections",
+        );
+        self.send::<types::ConnectionPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Read an ICA connection policy
+    ///
+    /// Returns one ICA (Citrix) connection policy: the traffic it catches, how it finds the server, who
+    /// may audit or authorize its sessions, and the policies it uses. The REST interface shows ICA
+    /// connection policies only partly (the fields common to all protocols) and cannot change them: use
+    /// the web interface.
+    ///
+    /// `GET /api/configuration/ica/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ica_connection(
+        &self,
+        key: &str,
+    ) -> Result<types::ConnectionPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/ica/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ConnectionPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the ICA options
+    ///
+    /// Returns the protocol-wide ICA (Citrix) options: whether the appliance handles the protocol, its
+    /// log level, and how long session metadata is kept (the 6.x form groups the last under `audit`,
+    /// with trail timestamping).
+    ///
+    /// `GET /api/configuration/ica/options` Documented for SPS 6.x, 7.x.
+    pub async fn get_ica_options(
+        &self,
+    ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/ica/options",
+        );
+        self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the ICA options
+    ///
+    /// Replaces the protocol-wide ICA (Citrix) options; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/ica/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
+    /// The reply is not documented: a client reads its body as optional.
+    pub async fn replace_ica_options(
+        &self,
+        body: &types::ProtocolOptions,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/ica/options",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the ICA settings policies
+    ///
+    /// Lists the ICA (Citrix) settings policies (protocol parameters such as timeouts and TLS),
+    /// including the built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/ica/settings_policies` Documented for SPS 6.x, 7.x.
+    pub async fn list_ica_settings_policies(
+        &self,
+    ) -> Result<types::IcaSettingsPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/ica/settings_policies",
+        );
+        self.send::<types::IcaSettingsPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an ICA settings policy
+    ///
+    /// Adds an ICA (Citrix) settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ica/settings_policies` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x.
+    pub async fn create_ica_settings_policy(
+        &self,
+        body: &types::IcaSettingsPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/ica/settings_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an ICA settings policy
+    ///
+    /// Returns one ICA (Citrix) settings policy. The sub-fields of `reliability` are not published and
+    /// are kept as sent.
+    ///
+    /// `GET /api/configuration/ica/settings_policies/{key}` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ica_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::IcaSettingsPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/ica/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::IcaSettingsPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an ICA settings policy
+    ///
+    /// Replaces an ICA settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ica/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_ica_settings_policy(
+        &self,
+        key: &str,
+        body: &types::IcaSettingsPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/ica/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an ICA settings policy
+    ///
+    /// Removes an ICA settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ica/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_ica_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/ica/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
     /// Read basic facts about the appliance
     ///
     /// Returns the host name, domain and version details of the appliance. It also answers without a
@@ -715,6 +1522,500 @@ impl Client {
         );
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the MSSQL configuration endpoints
+    ///
+    /// Lists what can be configured for MSSQL connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version.
+    ///
+    /// `GET /api/configuration/mssql` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_mssql_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/mssql");
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the MSSQL authentication policies
+    ///
+    /// Lists the MSSQL authentication policies, which say how clients authenticate on the appliance and
+    /// how the appliance authenticates to the server. The built-in policies have negative keys.
+    ///
+    /// `GET /api/configuration/mssql/authentication_policies` Documented for SPS 6.x, 7.x.
+    pub async fn list_mssql_authentication_policies(
+        &self,
+    ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/mssql/authentication_policies",
+        );
+        self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an MSSQL authentication policy
+    ///
+    /// Adds an MSSQL authentication policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/mssql/authentication_policies` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    pub async fn create_mssql_authentication_policy(
+        &self,
+        body: &types::ProtocolPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/mssql/authentication_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an MSSQL authentication policy
+    ///
+    /// Returns one MSSQL authentication policy. No page lists its fields, so the body is read and
+    /// written as an open object.
+    ///
+    /// `GET /api/configuration/mssql/authentication_policies/{key}` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_mssql_authentication_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/mssql/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an MSSQL authentication policy
+    ///
+    /// Replaces an MSSQL authentication policy with the body sent; send the whole object (read it,
+    /// change it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_mssql_authentication_policy(
+        &self,
+        key: &str,
+        body: &types::ProtocolPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/mssql/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an MSSQL authentication policy
+    ///
+    /// Removes an MSSQL authentication policy. Built-in objects (negative keys) and objects still
+    /// referred to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/mssql/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_mssql_authentication_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/mssql/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the MSSQL channel policies
+    ///
+    /// Lists the MSSQL channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/mssql/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_mssql_channel_policies(
+        &self,
+    ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/mssql/channel_policies",
+        );
+        self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an MSSQL channel policy
+    ///
+    /// Adds an MSSQL channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/mssql/channel_policies` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    pub async fn create_mssql_channel_policy(
+        &self,
+        body: &types::ChannelPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/mssql/channel_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an MSSQL channel policy
+    ///
+    /// Returns one MSSQL channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/mssql/channel_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_mssql_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/mssql/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an MSSQL channel policy
+    ///
+    /// Replaces an MSSQL channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_mssql_channel_policy(
+        &self,
+        key: &str,
+        body: &types::ChannelPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/mssql/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an MSSQL channel policy
+    ///
+    /// Removes an MSSQL channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/mssql/channel_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_mssql_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/mssql/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the MSSQL connection policies
+    ///
+    /// Lists the MSSQL connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/mssql/connections` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_mssql_connections(
+        &self,
+    ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/mssql/connections",
+        );
+        self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Create an MSSQL connection policy
+    ///
+    /// Adds an MSSQL connection policy. The policies it refers to must exist first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `POST /api/configuration/mssql/connections` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    pub async fn create_mssql_connection(
+        &self,
+        body: &types::AuthenticatedConnectionPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/mssql/connections",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an MSSQL connection policy
+    ///
+    /// Returns one MSSQL connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/mssql/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_mssql_connection(
+        &self,
+        key: &str,
+    ) -> Result<
+        types::AuthenticatedConnectionPolicyObject,
+        Error<types::ErrorResponse>,
+    > {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/mssql/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<
+                types::AuthenticatedConnectionPolicyObject,
+                types::ErrorResponse,
+            >(call)
+            .await
+    }
+
+    /// Change an MSSQL connection policy
+    ///
+    /// Replaces an MSSQL connection policy with the body sent; send the whole object (read it, change
+    /// it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_mssql_connection(
+        &self,
+        key: &str,
+        body: &types::AuthenticatedConnectionPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/mssql/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an MSSQL connection policy
+    ///
+    /// Removes an MSSQL connection policy. Built-in objects (negative keys) and objects still referred
+    /// to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/mssql/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_mssql_connection(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/mssql/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the MSSQL options
+    ///
+    /// Returns the protocol-wide MSSQL options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/mssql/options` Documented for SPS 6.x, 8.0.
+    pub async fn get_mssql_options(
+        &self,
+    ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/mssql/options",
+        );
+        self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the MSSQL options
+    ///
+    /// Replaces the protocol-wide MSSQL options; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/options` Requires an open transaction. Documented for SPS 6.x,
+    /// 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_mssql_options(
+        &self,
+        body: &types::ProtocolOptions,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/mssql/options",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the MSSQL settings policies
+    ///
+    /// Lists the MSSQL settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/mssql/settings_policies` Documented for SPS 6.x, 7.x.
+    pub async fn list_mssql_settings_policies(
+        &self,
+    ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/mssql/settings_policies",
+        );
+        self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an MSSQL settings policy
+    ///
+    /// Adds an MSSQL settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/mssql/settings_policies` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x.
+    pub async fn create_mssql_settings_policy(
+        &self,
+        body: &types::ProtocolPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/mssql/settings_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an MSSQL settings policy
+    ///
+    /// Returns one MSSQL settings policy. No page lists its fields, so the body is read and written as
+    /// an open object.
+    ///
+    /// `GET /api/configuration/mssql/settings_policies/{key}` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_mssql_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/mssql/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an MSSQL settings policy
+    ///
+    /// Replaces an MSSQL settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_mssql_settings_policy(
+        &self,
+        key: &str,
+        body: &types::ProtocolPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/mssql/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an MSSQL settings policy
+    ///
+    /// Removes an MSSQL settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/mssql/settings_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_mssql_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/mssql/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// Store a password
@@ -1209,6 +2510,419 @@ impl Client {
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
+    /// List the RDP configuration endpoints
+    ///
+    /// Lists what can be configured for RDP connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version.
+    ///
+    /// `GET /api/configuration/rdp` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_rdp_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/rdp");
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the RDP channel policies
+    ///
+    /// Lists the RDP channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/rdp/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn list_rdp_channel_policies(
+        &self,
+    ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/rdp/channel_policies",
+        );
+        self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an RDP channel policy
+    ///
+    /// Adds an RDP channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/rdp/channel_policies` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0.
+    pub async fn create_rdp_channel_policy(
+        &self,
+        body: &types::ChannelPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/rdp/channel_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an RDP channel policy
+    ///
+    /// Returns one RDP channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/rdp/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_rdp_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/rdp/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an RDP channel policy
+    ///
+    /// Replaces an RDP channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/rdp/channel_policies/{key}` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_rdp_channel_policy(
+        &self,
+        key: &str,
+        body: &types::ChannelPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/rdp/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an RDP channel policy
+    ///
+    /// Removes an RDP channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/rdp/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_rdp_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/rdp/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the RDP connection policies
+    ///
+    /// Lists the RDP connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/rdp/connections` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_rdp_connections(
+        &self,
+    ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/rdp/connections",
+        );
+        self.send::<types::ConnectionPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an RDP connection policy
+    ///
+    /// Adds an RDP connection policy. The policies it refers to must exist first. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `POST /api/configuration/rdp/connections` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0.
+    pub async fn create_rdp_connection(
+        &self,
+        body: &types::ConnectionPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/rdp/connections",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an RDP connection policy
+    ///
+    /// Returns one RDP connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/rdp/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_rdp_connection(
+        &self,
+        key: &str,
+    ) -> Result<types::ConnectionPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ConnectionPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an RDP connection policy
+    ///
+    /// Replaces an RDP connection policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/rdp/connections/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_rdp_connection(
+        &self,
+        key: &str,
+        body: &types::ConnectionPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an RDP connection policy
+    ///
+    /// Removes an RDP connection policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/rdp/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_rdp_connection(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the RDP domain membership
+    ///
+    /// Returns the Windows domain the appliance belongs to, which RDP connections with network level
+    /// authentication (CredSSP) need. Joining a domain is done in the web interface; this endpoint
+    /// shows, switches off or changes the membership.
+    ///
+    /// `GET /api/configuration/rdp/domain_membership` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_rdp_domain_membership(
+        &self,
+    ) -> Result<types::RdpDomainMembershipObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/rdp/domain_membership",
+        );
+        self.send::<types::RdpDomainMembershipObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the RDP domain membership
+    ///
+    /// Replaces the domain membership settings; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/rdp/domain_membership` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_rdp_domain_membership(
+        &self,
+        body: &types::RdpDomainMembership,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/rdp/domain_membership",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the RDP options
+    ///
+    /// Returns the protocol-wide RDP options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/rdp/options` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_rdp_options(
+        &self,
+    ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/rdp/options",
+        );
+        self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the RDP options
+    ///
+    /// Replaces the protocol-wide RDP options; send the whole object. Takes effect when the transaction
+    /// is committed.
+    ///
+    /// `PUT /api/configuration/rdp/options` Requires an open transaction. Documented for SPS 6.x, 7.x,
+    /// 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_rdp_options(
+        &self,
+        body: &types::ProtocolOptions,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/rdp/options",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the RDP settings policies
+    ///
+    /// Lists the RDP settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/rdp/settings_policies` Documented for SPS 6.x, 7.x.
+    pub async fn list_rdp_settings_policies(
+        &self,
+    ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/rdp/settings_policies",
+        );
+        self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an RDP settings policy
+    ///
+    /// Adds an RDP settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/rdp/settings_policies` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x.
+    pub async fn create_rdp_settings_policy(
+        &self,
+        body: &types::ProtocolPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/rdp/settings_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an RDP settings policy
+    ///
+    /// Returns one RDP settings policy. The pages name its groups of settings (timeouts, display,
+    /// protocol version, authentication) but not their fields, so the body is read and written as an
+    /// open object.
+    ///
+    /// `GET /api/configuration/rdp/settings_policies/{key}` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_rdp_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/rdp/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an RDP settings policy
+    ///
+    /// Replaces an RDP settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/rdp/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_rdp_settings_policy(
+        &self,
+        key: &str,
+        body: &types::ProtocolPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/rdp/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an RDP settings policy
+    ///
+    /// Removes an RDP settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/rdp/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_rdp_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/rdp/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
     /// Close an ongoing session
     ///
     /// Terminates an ongoing recorded session, given by its session ID. The user needs read and write
@@ -1244,6 +2958,1076 @@ impl Client {
         &self,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::POST, "/api/cleanup/cleanup_now");
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the SSH configuration endpoints
+    ///
+    /// Lists what can be configured for SSH connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version.
+    ///
+    /// `GET /api/configuration/ssh` Documented for SPS 5.x, 6.x, 7.x.
+    pub async fn get_ssh_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/ssh");
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the SSH authentication policies
+    ///
+    /// Lists the SSH authentication policies, which say how clients authenticate on the appliance and
+    /// how the appliance authenticates to the server. The built-in policies have negative keys.
+    ///
+    /// `GET /api/configuration/ssh/authentication_policies` Documented for SPS 6.x, 7.x.
+    pub async fn list_ssh_authentication_policies(
+        &self,
+    ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/ssh/authentication_policies",
+        );
+        self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an SSH authentication policy
+    ///
+    /// Adds an SSH authentication policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ssh/authentication_policies` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    pub async fn create_ssh_authentication_policy(
+        &self,
+        body: &types::ProtocolPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/ssh/authentication_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an SSH authentication policy
+    ///
+    /// Returns one SSH authentication policy. The pages name the client-side, gateway and server-side
+    /// authentication methods without their fields, so the body is read and written as an open object.
+    ///
+    /// `GET /api/configuration/ssh/authentication_policies/{key}` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ssh_authentication_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/ssh/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an SSH authentication policy
+    ///
+    /// Replaces an SSH authentication policy with the body sent; send the whole object (read it, change
+    /// it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ssh/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_ssh_authentication_policy(
+        &self,
+        key: &str,
+        body: &types::ProtocolPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/ssh/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an SSH authentication policy
+    ///
+    /// Removes an SSH authentication policy. Built-in objects (negative keys) and objects still
+    /// referred to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ssh/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_ssh_authentication_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/ssh/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the SSH channel policies
+    ///
+    /// Lists the SSH channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/ssh/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn list_ssh_channel_policies(
+        &self,
+    ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/ssh/channel_policies",
+        );
+        self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an SSH channel policy
+    ///
+    /// Adds an SSH channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ssh/channel_policies` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0.
+    pub async fn create_ssh_channel_policy(
+        &self,
+        body: &types::ChannelPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/ssh/channel_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an SSH channel policy
+    ///
+    /// Returns one SSH channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/ssh/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ssh_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/ssh/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an SSH channel policy
+    ///
+    /// Replaces an SSH channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ssh/channel_policies/{key}` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_ssh_channel_policy(
+        &self,
+        key: &str,
+        body: &types::ChannelPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/ssh/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an SSH channel policy
+    ///
+    /// Removes an SSH channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ssh/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_ssh_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/ssh/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the SSH connection policies
+    ///
+    /// Lists the SSH connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/ssh/connections` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_ssh_connections(
+        &self,
+    ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/ssh/connections",
+        );
+        self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Create an SSH connection policy
+    ///
+    /// Adds an SSH connection policy. The policies it refers to must exist first. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `POST /api/configuration/ssh/connections` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0.
+    pub async fn create_ssh_connection(
+        &self,
+        body: &types::AuthenticatedConnectionPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/ssh/connections",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an SSH connection policy
+    ///
+    /// Returns one SSH connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/ssh/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ssh_connection(
+        &self,
+        key: &str,
+    ) -> Result<
+        types::AuthenticatedConnectionPolicyObject,
+        Error<types::ErrorResponse>,
+    > {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<
+                types::AuthenticatedConnectionPolicyObject,
+                types::ErrorResponse,
+            >(call)
+            .await
+    }
+
+    /// Change an SSH connection policy
+    ///
+    /// Replaces an SSH connection policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ssh/connections/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_ssh_connection(
+        &self,
+        key: &str,
+        body: &types::AuthenticatedConnectionPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an SSH connection policy
+    ///
+    /// Removes an SSH connection policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ssh/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_ssh_connection(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the SSH options
+    ///
+    /// Returns the protocol-wide SSH options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/ssh/options` Documented for SPS 6.x, 7.x.
+    pub async fn get_ssh_options(
+        &self,
+    ) -> Result<types::SshOptionsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/ssh/options",
+        );
+        self.send::<types::SshOptionsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the SSH options
+    ///
+    /// Replaces the protocol-wide SSH options; send the whole object. Takes effect when the transaction
+    /// is committed.
+    ///
+    /// `PUT /api/configuration/ssh/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
+    /// The reply is not documented: a client reads its body as optional.
+    pub async fn replace_ssh_options(
+        &self,
+        body: &types::SshOptions,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/ssh/options",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the SSH settings policies
+    ///
+    /// Lists the SSH settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/ssh/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_ssh_settings_policies(
+        &self,
+    ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/ssh/settings_policies",
+        );
+        self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an SSH settings policy
+    ///
+    /// Adds an SSH settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ssh/settings_policies` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    pub async fn create_ssh_settings_policy(
+        &self,
+        body: &types::ProtocolPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/ssh/settings_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an SSH settings policy
+    ///
+    /// Returns one SSH settings policy. The pages name its groups of settings (key exchange, host key,
+    /// cipher, MAC and compression algorithms on both sides, greeting and banner, timeout) but not
+    /// their fields, so the body is read and written as an open object.
+    ///
+    /// `GET /api/configuration/ssh/settings_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ssh_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/ssh/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an SSH settings policy
+    ///
+    /// Replaces an SSH settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ssh/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_ssh_settings_policy(
+        &self,
+        key: &str,
+        body: &types::ProtocolPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/ssh/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an SSH settings policy
+    ///
+    /// Removes an SSH settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ssh/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_ssh_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/ssh/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the Telnet configuration endpoints
+    ///
+    /// Lists what can be configured for Telnet connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version. The 6.0 sample
+    /// lists only the channel policies and the options; later versions add authentication policies,
+    /// connection policies, pattern sets and settings policies.
+    ///
+    /// `GET /api/configuration/telnet` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_telnet_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/telnet");
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the Telnet authentication policies
+    ///
+    /// Lists the Telnet authentication policies, which say how clients authenticate on the appliance
+    /// and how the appliance authenticates to the server. The built-in policies have negative keys.
+    ///
+    /// `GET /api/configuration/telnet/authentication_policies` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_telnet_authentication_policies(
+        &self,
+    ) -> Result<types::TelnetAuthenticationPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/telnet/authentication_policies",
+        );
+        self.send::<types::TelnetAuthenticationPolicyList, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Create a Telnet authentication policy
+    ///
+    /// Adds a Telnet authentication policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/telnet/authentication_policies` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn create_telnet_authentication_policy(
+        &self,
+        body: &types::TelnetAuthenticationPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/telnet/authentication_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a Telnet authentication policy
+    ///
+    /// Returns one Telnet authentication policy. The gateway authentication methods are described
+    /// without their field names; they are kept as sent.
+    ///
+    /// `GET /api/configuration/telnet/authentication_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_telnet_authentication_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::TelnetAuthenticationPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/telnet/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::TelnetAuthenticationPolicyObject, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Change a Telnet authentication policy
+    ///
+    /// Replaces a Telnet authentication policy with the body sent; send the whole object (read it,
+    /// change it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_telnet_authentication_policy(
+        &self,
+        key: &str,
+        body: &types::TelnetAuthenticationPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/telnet/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a Telnet authentication policy
+    ///
+    /// Removes a Telnet authentication policy. Built-in objects (negative keys) and objects still
+    /// referred to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/telnet/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_telnet_authentication_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/telnet/authentication_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the Telnet channel policies
+    ///
+    /// Lists the Telnet channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/telnet/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn list_telnet_channel_policies(
+        &self,
+    ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/telnet/channel_policies",
+        );
+        self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a Telnet channel policy
+    ///
+    /// Adds a Telnet channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/telnet/channel_policies` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn create_telnet_channel_policy(
+        &self,
+        body: &types::ChannelPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/telnet/channel_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a Telnet channel policy
+    ///
+    /// Returns one Telnet channel policy: for each permitted channel type, whether it is recorded,
+    /// needs four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/telnet/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_telnet_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/telnet/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a Telnet channel policy
+    ///
+    /// Replaces a Telnet channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_telnet_channel_policy(
+        &self,
+        key: &str,
+        body: &types::ChannelPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/telnet/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a Telnet channel policy
+    ///
+    /// Removes a Telnet channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/telnet/channel_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_telnet_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/telnet/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the Telnet connection policies
+    ///
+    /// Lists the Telnet connection policies, in the order the appliance evaluates them. Newer
+    /// appliances embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/telnet/connections` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_telnet_connections(
+        &self,
+    ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/telnet/connections",
+        );
+        self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Create a Telnet connection policy
+    ///
+    /// Adds a Telnet connection policy. The policies it refers to must exist first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `POST /api/configuration/telnet/connections` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    pub async fn create_telnet_connection(
+        &self,
+        body: &types::AuthenticatedConnectionPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/telnet/connections",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the order of the Telnet connection policies
+    ///
+    /// Returns the order in which the Telnet connection policies are evaluated. The endpoint is only
+    /// known from the `order` link of the connection listing; its answer is not published, so it is
+    /// read as an open object.
+    ///
+    /// `GET /api/configuration/telnet/connections/@order` Documented for SPS 6.x, 7.x. The reply is not
+    /// documented: a client reads its body as optional.
+    pub async fn get_telnet_connection_order(
+        &self,
+    ) -> Result<Option<types::ConnectionOrderObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/telnet/connections/@order",
+        );
+        self.send::<Option<types::ConnectionOrderObject>, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Change the order of the Telnet connection policies
+    ///
+    /// Sets the order in which the Telnet connection policies are evaluated. The body is not published;
+    /// it is sent as given. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/connections/@order` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_telnet_connection_order(
+        &self,
+        body: &types::ConnectionOrder,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/telnet/connections/@order",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read a Telnet connection policy
+    ///
+    /// Returns one Telnet connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/telnet/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_telnet_connection(
+        &self,
+        key: &str,
+    ) -> Result<
+        types::AuthenticatedConnectionPolicyObject,
+        Error<types::ErrorResponse>,
+    > {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/telnet/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<
+                types::AuthenticatedConnectionPolicyObject,
+                types::ErrorResponse,
+            >(call)
+            .await
+    }
+
+    /// Change a Telnet connection policy
+    ///
+    /// Replaces a Telnet connection policy with the body sent; send the whole object (read it, change
+    /// it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_telnet_connection(
+        &self,
+        key: &str,
+        body: &types::AuthenticatedConnectionPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/telnet/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a Telnet connection policy
+    ///
+    /// Removes a Telnet connection policy. Built-in objects (negative keys) and objects still referred
+    /// to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/telnet/connections/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_telnet_connection(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/telnet/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the Telnet options
+    ///
+    /// Returns the protocol-wide Telnet options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/telnet/options` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_telnet_options(
+        &self,
+    ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/telnet/options",
+        );
+        self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the Telnet options
+    ///
+    /// Replaces the protocol-wide Telnet options; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/options` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_telnet_options(
+        &self,
+        body: &types::ProtocolOptions,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/telnet/options",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the Telnet pattern sets
+    ///
+    /// Lists the pattern sets the appliance uses to find the user name in a Telnet session (for example
+    /// on Cisco devices). They are built in, with negative keys, and cannot be changed.
+    ///
+    /// `GET /api/configuration/telnet/pattern_sets` Documented for SPS 7.x.
+    pub async fn list_telnet_pattern_sets(
+        &self,
+    ) -> Result<types::TelnetPatternSetList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/telnet/pattern_sets",
+        );
+        self.send::<types::TelnetPatternSetList, types::ErrorResponse>(call).await
+    }
+
+    /// Read a Telnet pattern set
+    ///
+    /// Returns one pattern set. Its address is known from the listing's links only; its body is the one
+    /// the listing embeds.
+    ///
+    /// `GET /api/configuration/telnet/pattern_sets/{key}` Documented for SPS 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_telnet_pattern_set(
+        &self,
+        key: &str,
+    ) -> Result<types::TelnetPatternSetObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/telnet/pattern_sets/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::TelnetPatternSetObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the Telnet settings policies
+    ///
+    /// Lists the Telnet settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/telnet/settings_policies` Documented for SPS 8.0.
+    pub async fn list_telnet_settings_policies(
+        &self,
+    ) -> Result<types::TelnetSettingsPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/telnet/settings_policies",
+        );
+        self.send::<types::TelnetSettingsPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a Telnet settings policy
+    ///
+    /// Adds a Telnet settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/telnet/settings_policies` Requires an open transaction. Documented for
+    /// SPS 8.0.
+    pub async fn create_telnet_settings_policy(
+        &self,
+        body: &types::TelnetSettingsPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/telnet/settings_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a Telnet settings policy
+    ///
+    /// Returns one Telnet settings policy.
+    ///
+    /// `GET /api/configuration/telnet/settings_policies/{key}` Documented for SPS 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_telnet_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::TelnetSettingsPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/telnet/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::TelnetSettingsPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a Telnet settings policy
+    ///
+    /// Replaces a Telnet settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_telnet_settings_policy(
+        &self,
+        key: &str,
+        body: &types::TelnetSettingsPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/telnet/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a Telnet settings policy
+    ///
+    /// Removes a Telnet settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/telnet/settings_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_telnet_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/telnet/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1320,6 +4104,390 @@ impl Client {
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/transaction/changes");
         self.send::<types::TransactionChangeList, types::ErrorResponse>(call).await
+    }
+
+    /// List the VNC configuration endpoints
+    ///
+    /// Lists what can be configured for VNC connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version. 6.x appliances list
+    /// only the channel policies and the options.
+    ///
+    /// `GET /api/configuration/vnc` Documented for SPS 6.x.
+    pub async fn get_vnc_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/vnc");
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the VNC channel policies
+    ///
+    /// Lists the VNC channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/vnc/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn list_vnc_channel_policies(
+        &self,
+    ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/vnc/channel_policies",
+        );
+        self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a VNC channel policy
+    ///
+    /// Adds a VNC channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/vnc/channel_policies` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0.
+    pub async fn create_vnc_channel_policy(
+        &self,
+        body: &types::ChannelPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/vnc/channel_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a VNC channel policy
+    ///
+    /// Returns one VNC channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/vnc/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_vnc_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/vnc/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a VNC channel policy
+    ///
+    /// Replaces a VNC channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/vnc/channel_policies/{key}` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_vnc_channel_policy(
+        &self,
+        key: &str,
+        body: &types::ChannelPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/vnc/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a VNC channel policy
+    ///
+    /// Removes a VNC channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/vnc/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_vnc_channel_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/vnc/channel_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the VNC connection policies
+    ///
+    /// Lists the VNC connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing. On 7.0 LTS appliances the REST interface shows VNC
+    /// connection policies only partly and cannot change them; later feature releases publish the full
+    /// table and accept changes.
+    ///
+    /// `GET /api/configuration/vnc/connections` Documented for SPS 7.x.
+    pub async fn list_vnc_connections(
+        &self,
+    ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/vnc/connections",
+        );
+        self.send::<types::ConnectionPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a VNC connection policy
+    ///
+    /// Adds a VNC connection policy. The policies it refers to must exist first. Takes effect when the
+    /// transaction is committed. Not available on 7.0 LTS appliances, where VNC connection policies are
+    /// read-only.
+    ///
+    /// `POST /api/configuration/vnc/connections` Requires an open transaction. Documented for SPS 7.x.
+    pub async fn create_vnc_connection(
+        &self,
+        body: &types::ConnectionPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/vnc/connections",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a VNC connection policy
+    ///
+    /// Returns one VNC connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses. On 7.0 LTS appliances the REST
+    /// interface shows VNC connection policies only partly and cannot change them; later feature
+    /// releases publish the full table and accept changes.
+    ///
+    /// `GET /api/configuration/vnc/connections/{key}` Documented for SPS 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_vnc_connection(
+        &self,
+        key: &str,
+    ) -> Result<types::ConnectionPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ConnectionPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a VNC connection policy
+    ///
+    /// Replaces a VNC connection policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed. Not available on 7.0 LTS
+    /// appliances, where VNC connection policies are read-only.
+    ///
+    /// `PUT /api/configuration/vnc/connections/{key}` Requires an open transaction. Documented for SPS
+    /// 7.x. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_vnc_connection(
+        &self,
+        key: &str,
+        body: &types::ConnectionPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a VNC connection policy
+    ///
+    /// Removes a VNC connection policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed. Not available on
+    /// 7.0 LTS appliances, where VNC connection policies are read-only.
+    ///
+    /// `DELETE /api/configuration/vnc/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_vnc_connection(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the VNC options
+    ///
+    /// Returns the protocol-wide VNC options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/vnc/options` Documented for SPS 6.x, 7.x.
+    pub async fn get_vnc_options(
+        &self,
+    ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/vnc/options",
+        );
+        self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the VNC options
+    ///
+    /// Replaces the protocol-wide VNC options; send the whole object. Takes effect when the transaction
+    /// is committed.
+    ///
+    /// `PUT /api/configuration/vnc/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
+    /// The reply is not documented: a client reads its body as optional.
+    pub async fn replace_vnc_options(
+        &self,
+        body: &types::ProtocolOptions,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/vnc/options",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the VNC settings policies
+    ///
+    /// Lists the VNC settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/vnc/settings_policies` Documented for SPS 7.x, 8.0.
+    pub async fn list_vnc_settings_policies(
+        &self,
+    ) -> Result<types::VncSettingsPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/vnc/settings_policies",
+        );
+        self.send::<types::VncSettingsPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a VNC settings policy
+    ///
+    /// Adds a VNC settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/vnc/settings_policies` Requires an open transaction. Documented for SPS
+    /// 7.x, 8.0.
+    pub async fn create_vnc_settings_policy(
+        &self,
+        body: &types::VncSettingsPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/vnc/settings_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a VNC settings policy
+    ///
+    /// Returns one VNC settings policy. The published sample is cut after `preconnect_channel_check`;
+    /// the server-side TLS settings and the timeout are taken from the Telnet settings policy, which
+    /// has the same structure.
+    ///
+    /// `GET /api/configuration/vnc/settings_policies/{key}` Documented for SPS 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_vnc_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::VncSettingsPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/vnc/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::VncSettingsPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a VNC settings policy
+    ///
+    /// Replaces a VNC settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/vnc/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_vnc_settings_policy(
+        &self,
+        key: &str,
+        body: &types::VncSettingsPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/vnc/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a VNC settings policy
+    ///
+    /// Removes a VNC settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/vnc/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_vnc_settings_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/vnc/settings_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 }
 

@@ -278,6 +278,348 @@ pub static OPERATIONS: &[OperationInfo] = &[
         statuses: &[200, 401, 403, 404],
     },
     OperationInfo {
+        operation_id: "get_http_index",
+        method: "GET",
+        path: "/api/configuration/http",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_http_authentication_policies",
+        method: "GET",
+        path: "/api/configuration/http/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_http_authentication_policy",
+        method: "POST",
+        path: "/api/configuration/http/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_http_authentication_policy",
+        method: "GET",
+        path: "/api/configuration/http/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_http_authentication_policy",
+        method: "PUT",
+        path: "/api/configuration/http/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_http_authentication_policy",
+        method: "DELETE",
+        path: "/api/configuration/http/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_http_channel_policies",
+        method: "GET",
+        path: "/api/configuration/http/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_http_channel_policy",
+        method: "POST",
+        path: "/api/configuration/http/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_http_channel_policy",
+        method: "GET",
+        path: "/api/configuration/http/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_http_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/http/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_http_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/http/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_http_connections",
+        method: "GET",
+        path: "/api/configuration/http/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_http_connection",
+        method: "POST",
+        path: "/api/configuration/http/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_http_connection",
+        method: "GET",
+        path: "/api/configuration/http/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_http_connection",
+        method: "PUT",
+        path: "/api/configuration/http/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_http_connection",
+        method: "DELETE",
+        path: "/api/configuration/http/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_http_options",
+        method: "GET",
+        path: "/api/configuration/http/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_http_options",
+        method: "PUT",
+        path: "/api/configuration/http/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_http_settings_policies",
+        method: "GET",
+        path: "/api/configuration/http/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_http_settings_policy",
+        method: "POST",
+        path: "/api/configuration/http/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_http_settings_policy",
+        method: "GET",
+        path: "/api/configuration/http/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_http_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/http/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_http_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/http/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ica_index",
+        method: "GET",
+        path: "/api/configuration/ica",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_ica_channel_policies",
+        method: "GET",
+        path: "/api/configuration/ica/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_ica_channel_policy",
+        method: "POST",
+        path: "/api/configuration/ica/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ica_channel_policy",
+        method: "GET",
+        path: "/api/configuration/ica/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ica_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/ica/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_ica_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/ica/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_ica_connections",
+        method: "GET",
+        path: "/api/configuration/ica/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_ica_connection",
+        method: "GET",
+        path: "/api/configuration/ica/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_ica_options",
+        method: "GET",
+        path: "/api/configuration/ica/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ica_options",
+        method: "PUT",
+        path: "/api/configuration/ica/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_ica_settings_policies",
+        method: "GET",
+        path: "/api/configuration/ica/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_ica_settings_policy",
+        method: "POST",
+        path: "/api/configuration/ica/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ica_settings_policy",
+        method: "GET",
+        path: "/api/configuration/ica/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ica_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/ica/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_ica_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/ica/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
         operation_id: "get_info",
         method: "GET",
         path: "/api/info",
@@ -348,6 +690,213 @@ pub static OPERATIONS: &[OperationInfo] = &[
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_mssql_index",
+        method: "GET",
+        path: "/api/configuration/mssql",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_mssql_authentication_policies",
+        method: "GET",
+        path: "/api/configuration/mssql/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_mssql_authentication_policy",
+        method: "POST",
+        path: "/api/configuration/mssql/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_mssql_authentication_policy",
+        method: "GET",
+        path: "/api/configuration/mssql/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_mssql_authentication_policy",
+        method: "PUT",
+        path: "/api/configuration/mssql/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_mssql_authentication_policy",
+        method: "DELETE",
+        path: "/api/configuration/mssql/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_mssql_channel_policies",
+        method: "GET",
+        path: "/api/configuration/mssql/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_mssql_channel_policy",
+        method: "POST",
+        path: "/api/configuration/mssql/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_mssql_channel_policy",
+        method: "GET",
+        path: "/api/configuration/mssql/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_mssql_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/mssql/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_mssql_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/mssql/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_mssql_connections",
+        method: "GET",
+        path: "/api/configuration/mssql/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_mssql_connection",
+        method: "POST",
+        path: "/api/configuration/mssql/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_mssql_connection",
+        method: "GET",
+        path: "/api/configuration/mssql/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_mssql_connection",
+        method: "PUT",
+        path: "/api/configuration/mssql/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_mssql_connection",
+        method: "DELETE",
+        path: "/api/configuration/mssql/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_mssql_options",
+        method: "GET",
+        path: "/api/configuration/mssql/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_mssql_options",
+        method: "PUT",
+        path: "/api/configuration/mssql/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_mssql_settings_policies",
+        method: "GET",
+        path: "/api/configuration/mssql/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_mssql_settings_policy",
+        method: "POST",
+        path: "/api/configuration/mssql/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_mssql_settings_policy",
+        method: "GET",
+        path: "/api/configuration/mssql/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_mssql_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/mssql/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_mssql_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/mssql/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "create_password",
@@ -548,6 +1097,186 @@ pub static OPERATIONS: &[OperationInfo] = &[
         statuses: &[200, 401, 403, 404, 409],
     },
     OperationInfo {
+        operation_id: "get_rdp_index",
+        method: "GET",
+        path: "/api/configuration/rdp",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_rdp_channel_policies",
+        method: "GET",
+        path: "/api/configuration/rdp/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_rdp_channel_policy",
+        method: "POST",
+        path: "/api/configuration/rdp/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_rdp_channel_policy",
+        method: "GET",
+        path: "/api/configuration/rdp/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_rdp_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/rdp/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_rdp_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/rdp/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_rdp_connections",
+        method: "GET",
+        path: "/api/configuration/rdp/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_rdp_connection",
+        method: "POST",
+        path: "/api/configuration/rdp/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_rdp_connection",
+        method: "GET",
+        path: "/api/configuration/rdp/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_rdp_connection",
+        method: "PUT",
+        path: "/api/configuration/rdp/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_rdp_connection",
+        method: "DELETE",
+        path: "/api/configuration/rdp/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_rdp_domain_membership",
+        method: "GET",
+        path: "/api/configuration/rdp/domain_membership",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_rdp_domain_membership",
+        method: "PUT",
+        path: "/api/configuration/rdp/domain_membership",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_rdp_options",
+        method: "GET",
+        path: "/api/configuration/rdp/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_rdp_options",
+        method: "PUT",
+        path: "/api/configuration/rdp/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_rdp_settings_policies",
+        method: "GET",
+        path: "/api/configuration/rdp/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_rdp_settings_policy",
+        method: "POST",
+        path: "/api/configuration/rdp/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_rdp_settings_policy",
+        method: "GET",
+        path: "/api/configuration/rdp/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_rdp_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/rdp/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_rdp_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/rdp/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
         operation_id: "terminate_active_session",
         method: "DELETE",
         path: "/api/active-sessions",
@@ -564,6 +1293,456 @@ pub static OPERATIONS: &[OperationInfo] = &[
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 405],
+    },
+    OperationInfo {
+        operation_id: "get_ssh_index",
+        method: "GET",
+        path: "/api/configuration/ssh",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_ssh_authentication_policies",
+        method: "GET",
+        path: "/api/configuration/ssh/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_ssh_authentication_policy",
+        method: "POST",
+        path: "/api/configuration/ssh/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ssh_authentication_policy",
+        method: "GET",
+        path: "/api/configuration/ssh/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ssh_authentication_policy",
+        method: "PUT",
+        path: "/api/configuration/ssh/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_ssh_authentication_policy",
+        method: "DELETE",
+        path: "/api/configuration/ssh/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_ssh_channel_policies",
+        method: "GET",
+        path: "/api/configuration/ssh/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_ssh_channel_policy",
+        method: "POST",
+        path: "/api/configuration/ssh/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ssh_channel_policy",
+        method: "GET",
+        path: "/api/configuration/ssh/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ssh_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/ssh/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_ssh_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/ssh/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_ssh_connections",
+        method: "GET",
+        path: "/api/configuration/ssh/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_ssh_connection",
+        method: "POST",
+        path: "/api/configuration/ssh/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ssh_connection",
+        method: "GET",
+        path: "/api/configuration/ssh/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ssh_connection",
+        method: "PUT",
+        path: "/api/configuration/ssh/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_ssh_connection",
+        method: "DELETE",
+        path: "/api/configuration/ssh/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ssh_options",
+        method: "GET",
+        path: "/api/configuration/ssh/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ssh_options",
+        method: "PUT",
+        path: "/api/configuration/ssh/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_ssh_settings_policies",
+        method: "GET",
+        path: "/api/configuration/ssh/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_ssh_settings_policy",
+        method: "POST",
+        path: "/api/configuration/ssh/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ssh_settings_policy",
+        method: "GET",
+        path: "/api/configuration/ssh/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ssh_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/ssh/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_ssh_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/ssh/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_telnet_index",
+        method: "GET",
+        path: "/api/configuration/telnet",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_telnet_authentication_policies",
+        method: "GET",
+        path: "/api/configuration/telnet/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_telnet_authentication_policy",
+        method: "POST",
+        path: "/api/configuration/telnet/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_telnet_authentication_policy",
+        method: "GET",
+        path: "/api/configuration/telnet/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_telnet_authentication_policy",
+        method: "PUT",
+        path: "/api/configuration/telnet/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_telnet_authentication_policy",
+        method: "DELETE",
+        path: "/api/configuration/telnet/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_telnet_channel_policies",
+        method: "GET",
+        path: "/api/configuration/telnet/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_telnet_channel_policy",
+        method: "POST",
+        path: "/api/configuration/telnet/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_telnet_channel_policy",
+        method: "GET",
+        path: "/api/configuration/telnet/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_telnet_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/telnet/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_telnet_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/telnet/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_telnet_connections",
+        method: "GET",
+        path: "/api/configuration/telnet/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_telnet_connection",
+        method: "POST",
+        path: "/api/configuration/telnet/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_telnet_connection_order",
+        method: "GET",
+        path: "/api/configuration/telnet/connections/@order",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_telnet_connection_order",
+        method: "PUT",
+        path: "/api/configuration/telnet/connections/@order",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_telnet_connection",
+        method: "GET",
+        path: "/api/configuration/telnet/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_telnet_connection",
+        method: "PUT",
+        path: "/api/configuration/telnet/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_telnet_connection",
+        method: "DELETE",
+        path: "/api/configuration/telnet/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_telnet_options",
+        method: "GET",
+        path: "/api/configuration/telnet/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_telnet_options",
+        method: "PUT",
+        path: "/api/configuration/telnet/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_telnet_pattern_sets",
+        method: "GET",
+        path: "/api/configuration/telnet/pattern_sets",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_telnet_pattern_set",
+        method: "GET",
+        path: "/api/configuration/telnet/pattern_sets/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_telnet_settings_policies",
+        method: "GET",
+        path: "/api/configuration/telnet/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_telnet_settings_policy",
+        method: "POST",
+        path: "/api/configuration/telnet/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_telnet_settings_policy",
+        method: "GET",
+        path: "/api/configuration/telnet/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_telnet_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/telnet/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_telnet_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/telnet/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "get_transaction",
@@ -609,6 +1788,168 @@ pub static OPERATIONS: &[OperationInfo] = &[
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+    },
+    OperationInfo {
+        operation_id: "get_vnc_index",
+        method: "GET",
+        path: "/api/configuration/vnc",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_vnc_channel_policies",
+        method: "GET",
+        path: "/api/configuration/vnc/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_vnc_channel_policy",
+        method: "POST",
+        path: "/api/configuration/vnc/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_vnc_channel_policy",
+        method: "GET",
+        path: "/api/configuration/vnc/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_vnc_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/vnc/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_vnc_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/vnc/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_vnc_connections",
+        method: "GET",
+        path: "/api/configuration/vnc/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_vnc_connection",
+        method: "POST",
+        path: "/api/configuration/vnc/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_vnc_connection",
+        method: "GET",
+        path: "/api/configuration/vnc/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_vnc_connection",
+        method: "PUT",
+        path: "/api/configuration/vnc/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_vnc_connection",
+        method: "DELETE",
+        path: "/api/configuration/vnc/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_vnc_options",
+        method: "GET",
+        path: "/api/configuration/vnc/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_vnc_options",
+        method: "PUT",
+        path: "/api/configuration/vnc/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_vnc_settings_policies",
+        method: "GET",
+        path: "/api/configuration/vnc/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_vnc_settings_policy",
+        method: "POST",
+        path: "/api/configuration/vnc/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_vnc_settings_policy",
+        method: "GET",
+        path: "/api/configuration/vnc/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_vnc_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/vnc/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_vnc_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/vnc/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
     },
 ];
 
@@ -2740,6 +4081,3099 @@ impl From<ApiError> for GetClusterStatusResponse {
     }
 }
 
+/// A validated `get_http_index` request (`GET /api/configuration/http`).
+#[derive(Debug, Clone)]
+pub struct GetHttpIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetHttpIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[28],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_http_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetHttpIndexResponse {
+    /// `200`: The HTTP configuration endpoints.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetHttpIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetHttpIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_http_authentication_policies` request (`GET
+/// /api/configuration/http/authentication_policies`).
+#[derive(Debug, Clone)]
+pub struct ListHttpAuthenticationPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListHttpAuthenticationPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[29],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_http_authentication_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListHttpAuthenticationPoliciesResponse {
+    /// `200`: The HTTP authentication policies.
+    Ok(types::ProtocolPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListHttpAuthenticationPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListHttpAuthenticationPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_http_authentication_policy` request (`POST
+/// /api/configuration/http/authentication_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateHttpAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl CreateHttpAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[30],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_http_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateHttpAuthenticationPolicyResponse {
+    /// `201`: The new authentication policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateHttpAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateHttpAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_http_authentication_policy` request (`GET
+/// /api/configuration/http/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetHttpAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetHttpAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[31],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_http_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetHttpAuthenticationPolicyResponse {
+    /// `200`: The authentication policy.
+    Ok(types::ProtocolPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetHttpAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetHttpAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_http_authentication_policy` request (`PUT
+/// /api/configuration/http/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceHttpAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl ReplaceHttpAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[32],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_http_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceHttpAuthenticationPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceHttpAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceHttpAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_http_authentication_policy` request (`DELETE
+/// /api/configuration/http/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteHttpAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteHttpAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[33],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_http_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteHttpAuthenticationPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteHttpAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteHttpAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_http_channel_policies` request (`GET
+/// /api/configuration/http/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct ListHttpChannelPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListHttpChannelPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[34],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_http_channel_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListHttpChannelPoliciesResponse {
+    /// `200`: The HTTP channel policies.
+    Ok(types::ChannelPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListHttpChannelPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListHttpChannelPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_http_channel_policy` request (`POST
+/// /api/configuration/http/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateHttpChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl CreateHttpChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[35],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_http_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateHttpChannelPolicyResponse {
+    /// `201`: The new channel policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateHttpChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateHttpChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_http_channel_policy` request (`GET
+/// /api/configuration/http/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetHttpChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetHttpChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[36],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_http_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetHttpChannelPolicyResponse {
+    /// `200`: The channel policy.
+    Ok(types::ChannelPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetHttpChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetHttpChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_http_channel_policy` request (`PUT
+/// /api/configuration/http/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceHttpChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl ReplaceHttpChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[37],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_http_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceHttpChannelPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceHttpChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceHttpChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_http_channel_policy` request (`DELETE
+/// /api/configuration/http/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteHttpChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteHttpChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[38],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_http_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteHttpChannelPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteHttpChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteHttpChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_http_connections` request (`GET /api/configuration/http/connections`).
+#[derive(Debug, Clone)]
+pub struct ListHttpConnectionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListHttpConnectionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[39],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_http_connections`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListHttpConnectionsResponse {
+    /// `200`: The HTTP connection policies.
+    Ok(types::AuthenticatedConnectionPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListHttpConnectionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListHttpConnectionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_http_connection` request (`POST /api/configuration/http/connections`).
+#[derive(Debug, Clone)]
+pub struct CreateHttpConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuthenticatedConnectionPolicy,
+}
+
+impl CreateHttpConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AuthenticatedConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[40],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_http_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateHttpConnectionResponse {
+    /// `201`: The new connection policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateHttpConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateHttpConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_http_connection` request (`GET /api/configuration/http/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetHttpConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetHttpConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[41],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_http_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetHttpConnectionResponse {
+    /// `200`: The connection policy.
+    Ok(types::AuthenticatedConnectionPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetHttpConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetHttpConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_http_connection` request (`PUT /api/configuration/http/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceHttpConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuthenticatedConnectionPolicy,
+}
+
+impl ReplaceHttpConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AuthenticatedConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[42],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_http_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceHttpConnectionResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceHttpConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceHttpConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_http_connection` request (`DELETE
+/// /api/configuration/http/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteHttpConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteHttpConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[43],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_http_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteHttpConnectionResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteHttpConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteHttpConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_http_options` request (`GET /api/configuration/http/options`).
+#[derive(Debug, Clone)]
+pub struct GetHttpOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetHttpOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[44],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_http_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetHttpOptionsResponse {
+    /// `200`: The protocol-wide HTTP options.
+    Ok(types::ProtocolOptionsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetHttpOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetHttpOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_http_options` request (`PUT /api/configuration/http/options`).
+#[derive(Debug, Clone)]
+pub struct ReplaceHttpOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolOptions,
+}
+
+impl ReplaceHttpOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolOptions,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[45],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_http_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceHttpOptionsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceHttpOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceHttpOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_http_settings_policies` request (`GET
+/// /api/configuration/http/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct ListHttpSettingsPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListHttpSettingsPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[46],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_http_settings_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListHttpSettingsPoliciesResponse {
+    /// `200`: The HTTP settings policies.
+    Ok(types::HttpSettingsPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListHttpSettingsPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListHttpSettingsPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_http_settings_policy` request (`POST
+/// /api/configuration/http/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateHttpSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::HttpSettingsPolicy,
+}
+
+impl CreateHttpSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::HttpSettingsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[47],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_http_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateHttpSettingsPolicyResponse {
+    /// `201`: The new settings policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateHttpSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateHttpSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_http_settings_policy` request (`GET
+/// /api/configuration/http/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetHttpSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetHttpSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[48],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_http_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetHttpSettingsPolicyResponse {
+    /// `200`: The settings policy.
+    Ok(types::HttpSettingsPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetHttpSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetHttpSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_http_settings_policy` request (`PUT
+/// /api/configuration/http/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceHttpSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::HttpSettingsPolicy,
+}
+
+impl ReplaceHttpSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::HttpSettingsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[49],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_http_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceHttpSettingsPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceHttpSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceHttpSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_http_settings_policy` request (`DELETE
+/// /api/configuration/http/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteHttpSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteHttpSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[50],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_http_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteHttpSettingsPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteHttpSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteHttpSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ica_index` request (`GET /api/configuration/ica`).
+#[derive(Debug, Clone)]
+pub struct GetIcaIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetIcaIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[51],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ica_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetIcaIndexResponse {
+    /// `200`: The ICA configuration endpoints.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetIcaIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetIcaIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ica_channel_policies` request (`GET /api/configuration/ica/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct ListIcaChannelPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListIcaChannelPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[52],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ica_channel_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListIcaChannelPoliciesResponse {
+    /// `200`: The ICA channel policies.
+    Ok(types::ChannelPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListIcaChannelPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListIcaChannelPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_ica_channel_policy` request (`POST
+/// /api/configuration/ica/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateIcaChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl CreateIcaChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[53],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_ica_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateIcaChannelPolicyResponse {
+    /// `201`: The new channel policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateIcaChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateIcaChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ica_channel_policy` request (`GET
+/// /api/configuration/ica/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetIcaChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetIcaChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[54],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ica_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetIcaChannelPolicyResponse {
+    /// `200`: The channel policy.
+    Ok(types::ChannelPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetIcaChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetIcaChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ica_channel_policy` request (`PUT
+/// /api/configuration/ica/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceIcaChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl ReplaceIcaChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[55],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ica_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceIcaChannelPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceIcaChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceIcaChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_ica_channel_policy` request (`DELETE
+/// /api/configuration/ica/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteIcaChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteIcaChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[56],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_ica_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteIcaChannelPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteIcaChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteIcaChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ica_connections` request (`GET /api/configuration/ica/connections`).
+#[derive(Debug, Clone)]
+pub struct ListIcaConnectionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListIcaConnectionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[57],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ica_connections`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListIcaConnectionsResponse {
+    /// `200`: The ICA connection policies.
+    Ok(types::ConnectionPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListIcaConnectionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListIcaConnectionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ica_connection` request (`GET /api/configuration/ica/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetIcaConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetIcaConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[58],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ica_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetIcaConnectionResponse {
+    /// `200`: The connection policy.
+    Ok(types::ConnectionPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetIcaConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetIcaConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ica_options` request (`GET /api/configuration/ica/options`).
+#[derive(Debug, Clone)]
+pub struct GetIcaOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetIcaOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[59],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ica_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetIcaOptionsResponse {
+    /// `200`: The protocol-wide ICA (Citrix) options.
+    Ok(types::ProtocolOptionsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetIcaOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetIcaOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ica_options` request (`PUT /api/configuration/ica/options`).
+#[derive(Debug, Clone)]
+pub struct ReplaceIcaOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolOptions,
+}
+
+impl ReplaceIcaOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolOptions,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[60],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ica_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceIcaOptionsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceIcaOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceIcaOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ica_settings_policies` request (`GET
+/// /api/configuration/ica/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct ListIcaSettingsPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListIcaSettingsPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[61],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ica_settings_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListIcaSettingsPoliciesResponse {
+    /// `200`: The ICA settings policies.
+    Ok(types::IcaSettingsPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListIcaSettingsPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListIcaSettingsPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_ica_settings_policy` request (`POST
+/// /api/configuration/ica/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateIcaSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::IcaSettingsPolicy,
+}
+
+impl CreateIcaSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::IcaSettingsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[62],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_ica_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateIcaSettingsPolicyResponse {
+    /// `201`: The new settings policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateIcaSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateIcaSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ica_settings_policy` request (`GET
+/// /api/configuration/ica/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetIcaSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetIcaSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[63],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ica_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetIcaSettingsPolicyResponse {
+    /// `200`: The settings policy.
+    Ok(types::IcaSettingsPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetIcaSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetIcaSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ica_settings_policy` request (`PUT
+/// /api/configuration/ica/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceIcaSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::IcaSettingsPolicy,
+}
+
+impl ReplaceIcaSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::IcaSettingsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[64],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ica_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceIcaSettingsPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceIcaSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceIcaSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_ica_settings_policy` request (`DELETE
+/// /api/configuration/ica/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteIcaSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteIcaSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[65],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_ica_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteIcaSettingsPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteIcaSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteIcaSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_info` request (`GET /api/info`).
 #[derive(Debug, Clone)]
 pub struct GetInfoRequest {
@@ -2761,7 +7195,7 @@ impl GetInfoRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[28],
+            operation: &OPERATIONS[66],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -2828,7 +7262,7 @@ impl ListIntegratedProductsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[29],
+            operation: &OPERATIONS[67],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -2895,7 +7329,7 @@ impl GetClusterInterfaceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[30],
+            operation: &OPERATIONS[68],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -2972,7 +7406,7 @@ impl ReplaceClusterInterfaceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[31],
+            operation: &OPERATIONS[69],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -3058,7 +7492,7 @@ impl GetSystemBackupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[32],
+            operation: &OPERATIONS[70],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3132,7 +7566,7 @@ impl ReplaceSystemBackupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[33],
+            operation: &OPERATIONS[71],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -3219,7 +7653,7 @@ impl GetExportedConfigurationEncryptionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[34],
+            operation: &OPERATIONS[72],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3296,7 +7730,7 @@ impl ReplaceExportedConfigurationEncryptionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[35],
+            operation: &OPERATIONS[73],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -3361,6 +7795,1895 @@ impl From<ApiError> for ReplaceExportedConfigurationEncryptionResponse {
     }
 }
 
+/// A validated `get_mssql_index` request (`GET /api/configuration/mssql`).
+#[derive(Debug, Clone)]
+pub struct GetMssqlIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetMssqlIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[74],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_mssql_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetMssqlIndexResponse {
+    /// `200`: The MSSQL configuration endpoints.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetMssqlIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetMssqlIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_mssql_authentication_policies` request (`GET
+/// /api/configuration/mssql/authentication_policies`).
+#[derive(Debug, Clone)]
+pub struct ListMssqlAuthenticationPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListMssqlAuthenticationPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[75],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_mssql_authentication_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListMssqlAuthenticationPoliciesResponse {
+    /// `200`: The MSSQL authentication policies.
+    Ok(types::ProtocolPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListMssqlAuthenticationPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListMssqlAuthenticationPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_mssql_authentication_policy` request (`POST
+/// /api/configuration/mssql/authentication_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateMssqlAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl CreateMssqlAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[76],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_mssql_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateMssqlAuthenticationPolicyResponse {
+    /// `201`: The new authentication policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateMssqlAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateMssqlAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_mssql_authentication_policy` request (`GET
+/// /api/configuration/mssql/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetMssqlAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetMssqlAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[77],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_mssql_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetMssqlAuthenticationPolicyResponse {
+    /// `200`: The authentication policy.
+    Ok(types::ProtocolPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetMssqlAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetMssqlAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_mssql_authentication_policy` request (`PUT
+/// /api/configuration/mssql/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceMssqlAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl ReplaceMssqlAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[78],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_mssql_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceMssqlAuthenticationPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceMssqlAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceMssqlAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_mssql_authentication_policy` request (`DELETE
+/// /api/configuration/mssql/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteMssqlAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteMssqlAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[79],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_mssql_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteMssqlAuthenticationPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteMssqlAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteMssqlAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_mssql_channel_policies` request (`GET
+/// /api/configuration/mssql/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct ListMssqlChannelPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListMssqlChannelPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[80],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_mssql_channel_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListMssqlChannelPoliciesResponse {
+    /// `200`: The MSSQL channel policies.
+    Ok(types::ChannelPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListMssqlChannelPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListMssqlChannelPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_mssql_channel_policy` request (`POST
+/// /api/configuration/mssql/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateMssqlChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl CreateMssqlChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[81],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_mssql_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateMssqlChannelPolicyResponse {
+    /// `201`: The new channel policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateMssqlChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateMssqlChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_mssql_channel_policy` request (`GET
+/// /api/configuration/mssql/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetMssqlChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetMssqlChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[82],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_mssql_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetMssqlChannelPolicyResponse {
+    /// `200`: The channel policy.
+    Ok(types::ChannelPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetMssqlChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetMssqlChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_mssql_channel_policy` request (`PUT
+/// /api/configuration/mssql/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceMssqlChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl ReplaceMssqlChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[83],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_mssql_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceMssqlChannelPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceMssqlChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceMssqlChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_mssql_channel_policy` request (`DELETE
+/// /api/configuration/mssql/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteMssqlChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteMssqlChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[84],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_mssql_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteMssqlChannelPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteMssqlChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteMssqlChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_mssql_connections` request (`GET /api/configuration/mssql/connections`).
+#[derive(Debug, Clone)]
+pub struct ListMssqlConnectionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListMssqlConnectionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[85],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_mssql_connections`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListMssqlConnectionsResponse {
+    /// `200`: The MSSQL connection policies.
+    Ok(types::AuthenticatedConnectionPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListMssqlConnectionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListMssqlConnectionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_mssql_connection` request (`POST /api/configuration/mssql/connections`).
+#[derive(Debug, Clone)]
+pub struct CreateMssqlConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuthenticatedConnectionPolicy,
+}
+
+impl CreateMssqlConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AuthenticatedConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[86],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_mssql_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateMssqlConnectionResponse {
+    /// `201`: The new connection policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateMssqlConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateMssqlConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_mssql_connection` request (`GET /api/configuration/mssql/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetMssqlConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetMssqlConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[87],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_mssql_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetMssqlConnectionResponse {
+    /// `200`: The connection policy.
+    Ok(types::AuthenticatedConnectionPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetMssqlConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetMssqlConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_mssql_connection` request (`PUT
+/// /api/configuration/mssql/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceMssqlConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuthenticatedConnectionPolicy,
+}
+
+impl ReplaceMssqlConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AuthenticatedConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[88],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_mssql_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceMssqlConnectionResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceMssqlConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceMssqlConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_mssql_connection` request (`DELETE
+/// /api/configuration/mssql/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteMssqlConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteMssqlConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[89],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_mssql_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteMssqlConnectionResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteMssqlConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteMssqlConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_mssql_options` request (`GET /api/configuration/mssql/options`).
+#[derive(Debug, Clone)]
+pub struct GetMssqlOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetMssqlOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[90],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_mssql_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetMssqlOptionsResponse {
+    /// `200`: The protocol-wide MSSQL options.
+    Ok(types::ProtocolOptionsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetMssqlOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetMssqlOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_mssql_options` request (`PUT /api/configuration/mssql/options`).
+#[derive(Debug, Clone)]
+pub struct ReplaceMssqlOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolOptions,
+}
+
+impl ReplaceMssqlOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolOptions,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[91],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_mssql_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceMssqlOptionsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceMssqlOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceMssqlOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_mssql_settings_policies` request (`GET
+/// /api/configuration/mssql/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct ListMssqlSettingsPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListMssqlSettingsPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[92],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_mssql_settings_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListMssqlSettingsPoliciesResponse {
+    /// `200`: The MSSQL settings policies.
+    Ok(types::ProtocolPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListMssqlSettingsPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListMssqlSettingsPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_mssql_settings_policy` request (`POST
+/// /api/configuration/mssql/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateMssqlSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl CreateMssqlSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[93],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_mssql_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateMssqlSettingsPolicyResponse {
+    /// `201`: The new settings policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateMssqlSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateMssqlSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_mssql_settings_policy` request (`GET
+/// /api/configuration/mssql/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetMssqlSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetMssqlSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[94],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_mssql_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetMssqlSettingsPolicyResponse {
+    /// `200`: The settings policy.
+    Ok(types::ProtocolPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetMssqlSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetMssqlSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_mssql_settings_policy` request (`PUT
+/// /api/configuration/mssql/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceMssqlSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl ReplaceMssqlSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[95],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_mssql_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceMssqlSettingsPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceMssqlSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceMssqlSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_mssql_settings_policy` request (`DELETE
+/// /api/configuration/mssql/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteMssqlSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteMssqlSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[96],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_mssql_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteMssqlSettingsPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteMssqlSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteMssqlSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `create_password` request (`POST /api/configuration/passwords`).
 #[derive(Debug, Clone)]
 pub struct CreatePasswordRequest {
@@ -3388,7 +9711,7 @@ impl CreatePasswordRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[36],
+            operation: &OPERATIONS[97],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -3472,7 +9795,7 @@ impl GetPasswordRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[37],
+            operation: &OPERATIONS[98],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -3543,7 +9866,7 @@ impl ListArchiveCleanupPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[38],
+            operation: &OPERATIONS[99],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3620,7 +9943,7 @@ impl CreateArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[39],
+            operation: &OPERATIONS[100],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -3705,7 +10028,7 @@ impl GetArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[40],
+            operation: &OPERATIONS[101],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -3791,7 +10114,7 @@ impl ReplaceArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[41],
+            operation: &OPERATIONS[102],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -3882,7 +10205,7 @@ impl DeleteArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[42],
+            operation: &OPERATIONS[103],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -3957,7 +10280,7 @@ impl ListAuditPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[43],
+            operation: &OPERATIONS[104],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4031,7 +10354,7 @@ impl CreateAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[44],
+            operation: &OPERATIONS[105],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4115,7 +10438,7 @@ impl GetAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[45],
+            operation: &OPERATIONS[106],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4199,7 +10522,7 @@ impl ReplaceAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[46],
+            operation: &OPERATIONS[107],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4290,7 +10613,7 @@ impl DeleteAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[47],
+            operation: &OPERATIONS[108],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4365,7 +10688,7 @@ impl ListBackupPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[48],
+            operation: &OPERATIONS[109],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4439,7 +10762,7 @@ impl CreateBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[49],
+            operation: &OPERATIONS[110],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4524,7 +10847,7 @@ impl GetBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[50],
+            operation: &OPERATIONS[111],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4608,7 +10931,7 @@ impl ReplaceBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[51],
+            operation: &OPERATIONS[112],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4699,7 +11022,7 @@ impl DeleteBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[52],
+            operation: &OPERATIONS[113],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4775,7 +11098,7 @@ impl ListUsermappingPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[53],
+            operation: &OPERATIONS[114],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4857,7 +11180,7 @@ impl CreateUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[54],
+            operation: &OPERATIONS[115],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4942,7 +11265,7 @@ impl GetUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[55],
+            operation: &OPERATIONS[116],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5028,7 +11351,7 @@ impl ReplaceUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[56],
+            operation: &OPERATIONS[117],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5119,7 +11442,7 @@ impl DeleteUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[57],
+            operation: &OPERATIONS[118],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5173,6 +11496,1641 @@ impl From<ApiError> for DeleteUsermappingPolicyResponse {
     }
 }
 
+/// A validated `get_rdp_index` request (`GET /api/configuration/rdp`).
+#[derive(Debug, Clone)]
+pub struct GetRdpIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetRdpIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[119],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_rdp_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetRdpIndexResponse {
+    /// `200`: The RDP configuration endpoints.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetRdpIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetRdpIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_rdp_channel_policies` request (`GET /api/configuration/rdp/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct ListRdpChannelPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListRdpChannelPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[120],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_rdp_channel_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListRdpChannelPoliciesResponse {
+    /// `200`: The RDP channel policies.
+    Ok(types::ChannelPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListRdpChannelPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListRdpChannelPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_rdp_channel_policy` request (`POST
+/// /api/configuration/rdp/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateRdpChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl CreateRdpChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[121],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_rdp_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateRdpChannelPolicyResponse {
+    /// `201`: The new channel policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateRdpChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateRdpChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_rdp_channel_policy` request (`GET
+/// /api/configuration/rdp/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetRdpChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetRdpChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[122],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_rdp_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetRdpChannelPolicyResponse {
+    /// `200`: The channel policy.
+    Ok(types::ChannelPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetRdpChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetRdpChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_rdp_channel_policy` request (`PUT
+/// /api/configuration/rdp/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceRdpChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl ReplaceRdpChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[123],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_rdp_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceRdpChannelPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceRdpChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceRdpChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_rdp_channel_policy` request (`DELETE
+/// /api/configuration/rdp/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteRdpChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteRdpChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[124],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_rdp_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteRdpChannelPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteRdpChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteRdpChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_rdp_connections` request (`GET /api/configuration/rdp/connections`).
+#[derive(Debug, Clone)]
+pub struct ListRdpConnectionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListRdpConnectionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[125],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_rdp_connections`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListRdpConnectionsResponse {
+    /// `200`: The RDP connection policies.
+    Ok(types::ConnectionPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListRdpConnectionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListRdpConnectionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_rdp_connection` request (`POST /api/configuration/rdp/connections`).
+#[derive(Debug, Clone)]
+pub struct CreateRdpConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ConnectionPolicy,
+}
+
+impl CreateRdpConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[126],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_rdp_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateRdpConnectionResponse {
+    /// `201`: The new connection policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateRdpConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateRdpConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_rdp_connection` request (`GET /api/configuration/rdp/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetRdpConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetRdpConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[127],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_rdp_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetRdpConnectionResponse {
+    /// `200`: The connection policy.
+    Ok(types::ConnectionPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetRdpConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetRdpConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_rdp_connection` request (`PUT /api/configuration/rdp/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceRdpConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ConnectionPolicy,
+}
+
+impl ReplaceRdpConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[128],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_rdp_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceRdpConnectionResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceRdpConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceRdpConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_rdp_connection` request (`DELETE /api/configuration/rdp/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteRdpConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteRdpConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[129],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_rdp_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteRdpConnectionResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteRdpConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteRdpConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_rdp_domain_membership` request (`GET
+/// /api/configuration/rdp/domain_membership`).
+#[derive(Debug, Clone)]
+pub struct GetRdpDomainMembershipRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetRdpDomainMembershipRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[130],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_rdp_domain_membership`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetRdpDomainMembershipResponse {
+    /// `200`: The domain membership.
+    Ok(types::RdpDomainMembershipObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetRdpDomainMembershipResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetRdpDomainMembershipResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_rdp_domain_membership` request (`PUT
+/// /api/configuration/rdp/domain_membership`).
+#[derive(Debug, Clone)]
+pub struct ReplaceRdpDomainMembershipRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::RdpDomainMembership,
+}
+
+impl ReplaceRdpDomainMembershipRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::RdpDomainMembership,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[131],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_rdp_domain_membership`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceRdpDomainMembershipResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceRdpDomainMembershipResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceRdpDomainMembershipResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_rdp_options` request (`GET /api/configuration/rdp/options`).
+#[derive(Debug, Clone)]
+pub struct GetRdpOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetRdpOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[132],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_rdp_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetRdpOptionsResponse {
+    /// `200`: The protocol-wide RDP options.
+    Ok(types::ProtocolOptionsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetRdpOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetRdpOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_rdp_options` request (`PUT /api/configuration/rdp/options`).
+#[derive(Debug, Clone)]
+pub struct ReplaceRdpOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolOptions,
+}
+
+impl ReplaceRdpOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolOptions,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[133],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_rdp_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceRdpOptionsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceRdpOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceRdpOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_rdp_settings_policies` request (`GET
+/// /api/configuration/rdp/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct ListRdpSettingsPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListRdpSettingsPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[134],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_rdp_settings_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListRdpSettingsPoliciesResponse {
+    /// `200`: The RDP settings policies.
+    Ok(types::ProtocolPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListRdpSettingsPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListRdpSettingsPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_rdp_settings_policy` request (`POST
+/// /api/configuration/rdp/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateRdpSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl CreateRdpSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[135],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_rdp_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateRdpSettingsPolicyResponse {
+    /// `201`: The new settings policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateRdpSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateRdpSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_rdp_settings_policy` request (`GET
+/// /api/configuration/rdp/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetRdpSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetRdpSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[136],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_rdp_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetRdpSettingsPolicyResponse {
+    /// `200`: The settings policy.
+    Ok(types::ProtocolPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetRdpSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetRdpSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_rdp_settings_policy` request (`PUT
+/// /api/configuration/rdp/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceRdpSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl ReplaceRdpSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[137],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_rdp_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceRdpSettingsPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceRdpSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceRdpSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_rdp_settings_policy` request (`DELETE
+/// /api/configuration/rdp/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteRdpSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteRdpSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[138],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_rdp_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteRdpSettingsPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteRdpSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteRdpSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// Query parameters of `terminate_active_session`.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct TerminateActiveSessionQuery {
@@ -5206,7 +13164,7 @@ impl TerminateActiveSessionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[58],
+            operation: &OPERATIONS[139],
             path_params: vec![],
             query: runtime::to_object(&self.query),
             body: None,
@@ -5297,7 +13255,7 @@ impl RunCleanupNowRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[59],
+            operation: &OPERATIONS[140],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5348,6 +13306,4088 @@ impl From<ApiError> for RunCleanupNowResponse {
     }
 }
 
+/// A validated `get_ssh_index` request (`GET /api/configuration/ssh`).
+#[derive(Debug, Clone)]
+pub struct GetSshIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSshIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[141],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ssh_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSshIndexResponse {
+    /// `200`: The SSH configuration endpoints.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSshIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSshIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ssh_authentication_policies` request (`GET
+/// /api/configuration/ssh/authentication_policies`).
+#[derive(Debug, Clone)]
+pub struct ListSshAuthenticationPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListSshAuthenticationPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[142],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ssh_authentication_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSshAuthenticationPoliciesResponse {
+    /// `200`: The SSH authentication policies.
+    Ok(types::ProtocolPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListSshAuthenticationPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListSshAuthenticationPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_ssh_authentication_policy` request (`POST
+/// /api/configuration/ssh/authentication_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateSshAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl CreateSshAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[143],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_ssh_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateSshAuthenticationPolicyResponse {
+    /// `201`: The new authentication policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateSshAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateSshAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ssh_authentication_policy` request (`GET
+/// /api/configuration/ssh/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetSshAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSshAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[144],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ssh_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSshAuthenticationPolicyResponse {
+    /// `200`: The authentication policy.
+    Ok(types::ProtocolPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSshAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSshAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ssh_authentication_policy` request (`PUT
+/// /api/configuration/ssh/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSshAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl ReplaceSshAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[145],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ssh_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSshAuthenticationPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSshAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSshAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_ssh_authentication_policy` request (`DELETE
+/// /api/configuration/ssh/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteSshAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteSshAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[146],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_ssh_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteSshAuthenticationPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteSshAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteSshAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ssh_channel_policies` request (`GET /api/configuration/ssh/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct ListSshChannelPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListSshChannelPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[147],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ssh_channel_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSshChannelPoliciesResponse {
+    /// `200`: The SSH channel policies.
+    Ok(types::ChannelPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListSshChannelPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListSshChannelPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_ssh_channel_policy` request (`POST
+/// /api/configuration/ssh/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateSshChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl CreateSshChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[148],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_ssh_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateSshChannelPolicyResponse {
+    /// `201`: The new channel policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateSshChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateSshChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ssh_channel_policy` request (`GET
+/// /api/configuration/ssh/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetSshChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSshChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[149],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ssh_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSshChannelPolicyResponse {
+    /// `200`: The channel policy.
+    Ok(types::ChannelPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSshChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSshChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ssh_channel_policy` request (`PUT
+/// /api/configuration/ssh/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSshChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl ReplaceSshChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[150],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ssh_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSshChannelPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSshChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSshChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_ssh_channel_policy` request (`DELETE
+/// /api/configuration/ssh/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteSshChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteSshChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[151],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_ssh_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteSshChannelPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteSshChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteSshChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ssh_connections` request (`GET /api/configuration/ssh/connections`).
+#[derive(Debug, Clone)]
+pub struct ListSshConnectionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListSshConnectionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[152],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ssh_connections`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSshConnectionsResponse {
+    /// `200`: The SSH connection policies.
+    Ok(types::AuthenticatedConnectionPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListSshConnectionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListSshConnectionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_ssh_connection` request (`POST /api/configuration/ssh/connections`).
+#[derive(Debug, Clone)]
+pub struct CreateSshConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuthenticatedConnectionPolicy,
+}
+
+impl CreateSshConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AuthenticatedConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[153],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_ssh_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateSshConnectionResponse {
+    /// `201`: The new connection policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateSshConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateSshConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ssh_connection` request (`GET /api/configuration/ssh/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetSshConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSshConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[154],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ssh_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSshConnectionResponse {
+    /// `200`: The connection policy.
+    Ok(types::AuthenticatedConnectionPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSshConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSshConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ssh_connection` request (`PUT /api/configuration/ssh/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSshConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuthenticatedConnectionPolicy,
+}
+
+impl ReplaceSshConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AuthenticatedConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[155],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ssh_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSshConnectionResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSshConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSshConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_ssh_connection` request (`DELETE /api/configuration/ssh/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteSshConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteSshConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[156],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_ssh_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteSshConnectionResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteSshConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteSshConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ssh_options` request (`GET /api/configuration/ssh/options`).
+#[derive(Debug, Clone)]
+pub struct GetSshOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSshOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[157],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ssh_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSshOptionsResponse {
+    /// `200`: The protocol-wide SSH options.
+    Ok(types::SshOptionsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSshOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSshOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ssh_options` request (`PUT /api/configuration/ssh/options`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSshOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::SshOptions,
+}
+
+impl ReplaceSshOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::SshOptions>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[158],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ssh_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSshOptionsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSshOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSshOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ssh_settings_policies` request (`GET
+/// /api/configuration/ssh/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct ListSshSettingsPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListSshSettingsPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[159],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ssh_settings_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSshSettingsPoliciesResponse {
+    /// `200`: The SSH settings policies.
+    Ok(types::ProtocolPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListSshSettingsPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListSshSettingsPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_ssh_settings_policy` request (`POST
+/// /api/configuration/ssh/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateSshSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl CreateSshSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[160],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_ssh_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateSshSettingsPolicyResponse {
+    /// `201`: The new settings policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateSshSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateSshSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ssh_settings_policy` request (`GET
+/// /api/configuration/ssh/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetSshSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSshSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[161],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ssh_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSshSettingsPolicyResponse {
+    /// `200`: The settings policy.
+    Ok(types::ProtocolPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSshSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSshSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ssh_settings_policy` request (`PUT
+/// /api/configuration/ssh/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSshSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolPolicy,
+}
+
+impl ReplaceSshSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[162],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ssh_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSshSettingsPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSshSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSshSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_ssh_settings_policy` request (`DELETE
+/// /api/configuration/ssh/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteSshSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteSshSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[163],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_ssh_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteSshSettingsPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteSshSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteSshSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_telnet_index` request (`GET /api/configuration/telnet`).
+#[derive(Debug, Clone)]
+pub struct GetTelnetIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTelnetIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[164],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_telnet_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTelnetIndexResponse {
+    /// `200`: The Telnet configuration endpoints.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTelnetIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTelnetIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_telnet_authentication_policies` request (`GET
+/// /api/configuration/telnet/authentication_policies`).
+#[derive(Debug, Clone)]
+pub struct ListTelnetAuthenticationPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListTelnetAuthenticationPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[165],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_telnet_authentication_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTelnetAuthenticationPoliciesResponse {
+    /// `200`: The Telnet authentication policies.
+    Ok(types::TelnetAuthenticationPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListTelnetAuthenticationPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListTelnetAuthenticationPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_telnet_authentication_policy` request (`POST
+/// /api/configuration/telnet/authentication_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateTelnetAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::TelnetAuthenticationPolicy,
+}
+
+impl CreateTelnetAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::TelnetAuthenticationPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[166],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_telnet_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateTelnetAuthenticationPolicyResponse {
+    /// `201`: The new authentication policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateTelnetAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateTelnetAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_telnet_authentication_policy` request (`GET
+/// /api/configuration/telnet/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetTelnetAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTelnetAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[167],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_telnet_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTelnetAuthenticationPolicyResponse {
+    /// `200`: The authentication policy.
+    Ok(types::TelnetAuthenticationPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTelnetAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTelnetAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_telnet_authentication_policy` request (`PUT
+/// /api/configuration/telnet/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTelnetAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::TelnetAuthenticationPolicy,
+}
+
+impl ReplaceTelnetAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::TelnetAuthenticationPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[168],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_telnet_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTelnetAuthenticationPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTelnetAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTelnetAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_telnet_authentication_policy` request (`DELETE
+/// /api/configuration/telnet/authentication_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteTelnetAuthenticationPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteTelnetAuthenticationPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[169],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_telnet_authentication_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteTelnetAuthenticationPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteTelnetAuthenticationPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteTelnetAuthenticationPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_telnet_channel_policies` request (`GET
+/// /api/configuration/telnet/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct ListTelnetChannelPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListTelnetChannelPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[170],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_telnet_channel_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTelnetChannelPoliciesResponse {
+    /// `200`: The Telnet channel policies.
+    Ok(types::ChannelPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListTelnetChannelPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListTelnetChannelPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_telnet_channel_policy` request (`POST
+/// /api/configuration/telnet/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateTelnetChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl CreateTelnetChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[171],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_telnet_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateTelnetChannelPolicyResponse {
+    /// `201`: The new channel policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateTelnetChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateTelnetChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_telnet_channel_policy` request (`GET
+/// /api/configuration/telnet/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetTelnetChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTelnetChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[172],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_telnet_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTelnetChannelPolicyResponse {
+    /// `200`: The channel policy.
+    Ok(types::ChannelPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTelnetChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTelnetChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_telnet_channel_policy` request (`PUT
+/// /api/configuration/telnet/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTelnetChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl ReplaceTelnetChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[173],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_telnet_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTelnetChannelPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTelnetChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTelnetChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_telnet_channel_policy` request (`DELETE
+/// /api/configuration/telnet/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteTelnetChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteTelnetChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[174],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_telnet_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteTelnetChannelPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteTelnetChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteTelnetChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_telnet_connections` request (`GET /api/configuration/telnet/connections`).
+#[derive(Debug, Clone)]
+pub struct ListTelnetConnectionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListTelnetConnectionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[175],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_telnet_connections`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTelnetConnectionsResponse {
+    /// `200`: The Telnet connection policies.
+    Ok(types::AuthenticatedConnectionPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListTelnetConnectionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListTelnetConnectionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_telnet_connection` request (`POST /api/configuration/telnet/connections`).
+#[derive(Debug, Clone)]
+pub struct CreateTelnetConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuthenticatedConnectionPolicy,
+}
+
+impl CreateTelnetConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AuthenticatedConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[176],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_telnet_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateTelnetConnectionResponse {
+    /// `201`: The new connection policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateTelnetConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateTelnetConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_telnet_connection_order` request (`GET
+/// /api/configuration/telnet/connections/@order`).
+#[derive(Debug, Clone)]
+pub struct GetTelnetConnectionOrderRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTelnetConnectionOrderRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[177],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_telnet_connection_order`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTelnetConnectionOrderResponse {
+    /// `200`: The order of the connection policies.
+    Ok(types::ConnectionOrderObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTelnetConnectionOrderResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTelnetConnectionOrderResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_telnet_connection_order` request (`PUT
+/// /api/configuration/telnet/connections/@order`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTelnetConnectionOrderRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ConnectionOrder,
+}
+
+impl ReplaceTelnetConnectionOrderRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ConnectionOrder,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[178],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_telnet_connection_order`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTelnetConnectionOrderResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTelnetConnectionOrderResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTelnetConnectionOrderResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_telnet_connection` request (`GET /api/configuration/telnet/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetTelnetConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTelnetConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[179],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_telnet_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTelnetConnectionResponse {
+    /// `200`: The connection policy.
+    Ok(types::AuthenticatedConnectionPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTelnetConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTelnetConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_telnet_connection` request (`PUT
+/// /api/configuration/telnet/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTelnetConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuthenticatedConnectionPolicy,
+}
+
+impl ReplaceTelnetConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AuthenticatedConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[180],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_telnet_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTelnetConnectionResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTelnetConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTelnetConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_telnet_connection` request (`DELETE
+/// /api/configuration/telnet/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteTelnetConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteTelnetConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[181],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_telnet_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteTelnetConnectionResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteTelnetConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteTelnetConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_telnet_options` request (`GET /api/configuration/telnet/options`).
+#[derive(Debug, Clone)]
+pub struct GetTelnetOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTelnetOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[182],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_telnet_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTelnetOptionsResponse {
+    /// `200`: The protocol-wide Telnet options.
+    Ok(types::ProtocolOptionsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTelnetOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTelnetOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_telnet_options` request (`PUT /api/configuration/telnet/options`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTelnetOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolOptions,
+}
+
+impl ReplaceTelnetOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolOptions,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[183],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_telnet_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTelnetOptionsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTelnetOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTelnetOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_telnet_pattern_sets` request (`GET /api/configuration/telnet/pattern_sets`).
+#[derive(Debug, Clone)]
+pub struct ListTelnetPatternSetsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListTelnetPatternSetsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[184],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_telnet_pattern_sets`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTelnetPatternSetsResponse {
+    /// `200`: The Telnet pattern sets.
+    Ok(types::TelnetPatternSetList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListTelnetPatternSetsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListTelnetPatternSetsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_telnet_pattern_set` request (`GET
+/// /api/configuration/telnet/pattern_sets/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetTelnetPatternSetRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTelnetPatternSetRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[185],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_telnet_pattern_set`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTelnetPatternSetResponse {
+    /// `200`: The pattern set.
+    Ok(types::TelnetPatternSetObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTelnetPatternSetResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTelnetPatternSetResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_telnet_settings_policies` request (`GET
+/// /api/configuration/telnet/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct ListTelnetSettingsPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListTelnetSettingsPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[186],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_telnet_settings_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTelnetSettingsPoliciesResponse {
+    /// `200`: The Telnet settings policies.
+    Ok(types::TelnetSettingsPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListTelnetSettingsPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListTelnetSettingsPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_telnet_settings_policy` request (`POST
+/// /api/configuration/telnet/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateTelnetSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::TelnetSettingsPolicy,
+}
+
+impl CreateTelnetSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::TelnetSettingsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[187],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_telnet_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateTelnetSettingsPolicyResponse {
+    /// `201`: The new settings policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateTelnetSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateTelnetSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_telnet_settings_policy` request (`GET
+/// /api/configuration/telnet/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetTelnetSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTelnetSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[188],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_telnet_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTelnetSettingsPolicyResponse {
+    /// `200`: The settings policy.
+    Ok(types::TelnetSettingsPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTelnetSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTelnetSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_telnet_settings_policy` request (`PUT
+/// /api/configuration/telnet/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTelnetSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::TelnetSettingsPolicy,
+}
+
+impl ReplaceTelnetSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::TelnetSettingsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[189],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_telnet_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTelnetSettingsPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTelnetSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTelnetSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_telnet_settings_policy` request (`DELETE
+/// /api/configuration/telnet/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteTelnetSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteTelnetSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[190],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_telnet_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteTelnetSettingsPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteTelnetSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteTelnetSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_transaction` request (`GET /api/transaction`).
 #[derive(Debug, Clone)]
 pub struct GetTransactionRequest {
@@ -5369,7 +17409,7 @@ impl GetTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[60],
+            operation: &OPERATIONS[191],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5442,7 +17482,7 @@ impl CommitTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[61],
+            operation: &OPERATIONS[192],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5524,7 +17564,7 @@ impl OpenTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[62],
+            operation: &OPERATIONS[193],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5600,7 +17640,7 @@ impl RollbackTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[63],
+            operation: &OPERATIONS[194],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5672,7 +17712,7 @@ impl ListTransactionChangesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[64],
+            operation: &OPERATIONS[195],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5713,6 +17753,1477 @@ impl axum::response::IntoResponse for ListTransactionChangesResponse {
 }
 
 impl From<ApiError> for ListTransactionChangesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_vnc_index` request (`GET /api/configuration/vnc`).
+#[derive(Debug, Clone)]
+pub struct GetVncIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetVncIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[196],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_vnc_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetVncIndexResponse {
+    /// `200`: The VNC configuration endpoints.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetVncIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetVncIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_vnc_channel_policies` request (`GET /api/configuration/vnc/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct ListVncChannelPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListVncChannelPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[197],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_vnc_channel_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListVncChannelPoliciesResponse {
+    /// `200`: The VNC channel policies.
+    Ok(types::ChannelPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListVncChannelPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListVncChannelPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_vnc_channel_policy` request (`POST
+/// /api/configuration/vnc/channel_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateVncChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl CreateVncChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[198],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_vnc_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateVncChannelPolicyResponse {
+    /// `201`: The new channel policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateVncChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateVncChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_vnc_channel_policy` request (`GET
+/// /api/configuration/vnc/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetVncChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetVncChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[199],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_vnc_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetVncChannelPolicyResponse {
+    /// `200`: The channel policy.
+    Ok(types::ChannelPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetVncChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetVncChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_vnc_channel_policy` request (`PUT
+/// /api/configuration/vnc/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceVncChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ChannelPolicy,
+}
+
+impl ReplaceVncChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ChannelPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[200],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_vnc_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceVncChannelPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceVncChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceVncChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_vnc_channel_policy` request (`DELETE
+/// /api/configuration/vnc/channel_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteVncChannelPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteVncChannelPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[201],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_vnc_channel_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteVncChannelPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteVncChannelPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteVncChannelPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_vnc_connections` request (`GET /api/configuration/vnc/connections`).
+#[derive(Debug, Clone)]
+pub struct ListVncConnectionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListVncConnectionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[202],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_vnc_connections`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListVncConnectionsResponse {
+    /// `200`: The VNC connection policies.
+    Ok(types::ConnectionPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListVncConnectionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListVncConnectionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_vnc_connection` request (`POST /api/configuration/vnc/connections`).
+#[derive(Debug, Clone)]
+pub struct CreateVncConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ConnectionPolicy,
+}
+
+impl CreateVncConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[203],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_vnc_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateVncConnectionResponse {
+    /// `201`: The new connection policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateVncConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateVncConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_vnc_connection` request (`GET /api/configuration/vnc/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetVncConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetVncConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[204],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_vnc_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetVncConnectionResponse {
+    /// `200`: The connection policy.
+    Ok(types::ConnectionPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetVncConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetVncConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_vnc_connection` request (`PUT /api/configuration/vnc/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceVncConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ConnectionPolicy,
+}
+
+impl ReplaceVncConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ConnectionPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[205],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_vnc_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceVncConnectionResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceVncConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceVncConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_vnc_connection` request (`DELETE /api/configuration/vnc/connections/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteVncConnectionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteVncConnectionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[206],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_vnc_connection`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteVncConnectionResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteVncConnectionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteVncConnectionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_vnc_options` request (`GET /api/configuration/vnc/options`).
+#[derive(Debug, Clone)]
+pub struct GetVncOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetVncOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[207],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_vnc_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetVncOptionsResponse {
+    /// `200`: The protocol-wide VNC options.
+    Ok(types::ProtocolOptionsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetVncOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetVncOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_vnc_options` request (`PUT /api/configuration/vnc/options`).
+#[derive(Debug, Clone)]
+pub struct ReplaceVncOptionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ProtocolOptions,
+}
+
+impl ReplaceVncOptionsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ProtocolOptions,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[208],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_vnc_options`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceVncOptionsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceVncOptionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceVncOptionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_vnc_settings_policies` request (`GET
+/// /api/configuration/vnc/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct ListVncSettingsPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListVncSettingsPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[209],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_vnc_settings_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListVncSettingsPoliciesResponse {
+    /// `200`: The VNC settings policies.
+    Ok(types::VncSettingsPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListVncSettingsPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListVncSettingsPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_vnc_settings_policy` request (`POST
+/// /api/configuration/vnc/settings_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateVncSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::VncSettingsPolicy,
+}
+
+impl CreateVncSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::VncSettingsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[210],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_vnc_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateVncSettingsPolicyResponse {
+    /// `201`: The new settings policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateVncSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateVncSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_vnc_settings_policy` request (`GET
+/// /api/configuration/vnc/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetVncSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetVncSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[211],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_vnc_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetVncSettingsPolicyResponse {
+    /// `200`: The settings policy.
+    Ok(types::VncSettingsPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetVncSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetVncSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_vnc_settings_policy` request (`PUT
+/// /api/configuration/vnc/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceVncSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::VncSettingsPolicy,
+}
+
+impl ReplaceVncSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::VncSettingsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[212],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_vnc_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceVncSettingsPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceVncSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceVncSettingsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_vnc_settings_policy` request (`DELETE
+/// /api/configuration/vnc/settings_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteVncSettingsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteVncSettingsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[213],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_vnc_settings_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteVncSettingsPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteVncSettingsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteVncSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
@@ -6165,6 +19676,639 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// List the HTTP configuration endpoints
+    ///
+    /// Lists what can be configured for HTTP connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version. Older samples leave
+    /// out the authentication and connection policies, which exist nonetheless.
+    ///
+    /// `GET /api/configuration/http` Documented for SPS 6.x, 8.0.
+    fn get_http_index(
+        &self,
+        request: GetHttpIndexRequest,
+    ) -> impl Future<Output = GetHttpIndexResponse> + Send {
+        async move {
+            GetHttpIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the HTTP authentication policies
+    ///
+    /// Lists the HTTP authentication policies, which say how clients authenticate on the appliance and
+    /// how the appliance authenticates to the server. The built-in policies have negative keys.
+    ///
+    /// `GET /api/configuration/http/authentication_policies` Documented for SPS 6.x, 7.x.
+    fn list_http_authentication_policies(
+        &self,
+        request: ListHttpAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = ListHttpAuthenticationPoliciesResponse> + Send {
+        async move {
+            ListHttpAuthenticationPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an HTTP authentication policy
+    ///
+    /// Adds an HTTP authentication policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/http/authentication_policies` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    fn create_http_authentication_policy(
+        &self,
+        request: CreateHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = CreateHttpAuthenticationPolicyResponse> + Send {
+        async move {
+            CreateHttpAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an HTTP authentication policy
+    ///
+    /// Returns one HTTP authentication policy. The pages do not list its fields, so the body is read
+    /// and written as an open object.
+    ///
+    /// `GET /api/configuration/http/authentication_policies/{key}` Documented for SPS 6.x, 7.x.
+    fn get_http_authentication_policy(
+        &self,
+        request: GetHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = GetHttpAuthenticationPolicyResponse> + Send {
+        async move {
+            GetHttpAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change an HTTP authentication policy
+    ///
+    /// Replaces an HTTP authentication policy with the body sent; send the whole object (read it,
+    /// change it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_http_authentication_policy(
+        &self,
+        request: ReplaceHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = ReplaceHttpAuthenticationPolicyResponse> + Send {
+        async move {
+            ReplaceHttpAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an HTTP authentication policy
+    ///
+    /// Removes an HTTP authentication policy. Built-in objects (negative keys) and objects still
+    /// referred to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/http/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x.
+    fn delete_http_authentication_policy(
+        &self,
+        request: DeleteHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = DeleteHttpAuthenticationPolicyResponse> + Send {
+        async move {
+            DeleteHttpAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the HTTP channel policies
+    ///
+    /// Lists the HTTP channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/http/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_http_channel_policies(
+        &self,
+        request: ListHttpChannelPoliciesRequest,
+    ) -> impl Future<Output = ListHttpChannelPoliciesResponse> + Send {
+        async move {
+            ListHttpChannelPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an HTTP channel policy
+    ///
+    /// Adds an HTTP channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/http/channel_policies` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    fn create_http_channel_policy(
+        &self,
+        request: CreateHttpChannelPolicyRequest,
+    ) -> impl Future<Output = CreateHttpChannelPolicyResponse> + Send {
+        async move {
+            CreateHttpChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an HTTP channel policy
+    ///
+    /// Returns one HTTP channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/http/channel_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_http_channel_policy(
+        &self,
+        request: GetHttpChannelPolicyRequest,
+    ) -> impl Future<Output = GetHttpChannelPolicyResponse> + Send {
+        async move {
+            GetHttpChannelPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an HTTP channel policy
+    ///
+    /// Replaces an HTTP channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_http_channel_policy(
+        &self,
+        request: ReplaceHttpChannelPolicyRequest,
+    ) -> impl Future<Output = ReplaceHttpChannelPolicyResponse> + Send {
+        async move {
+            ReplaceHttpChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an HTTP channel policy
+    ///
+    /// Removes an HTTP channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/http/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    fn delete_http_channel_policy(
+        &self,
+        request: DeleteHttpChannelPolicyRequest,
+    ) -> impl Future<Output = DeleteHttpChannelPolicyResponse> + Send {
+        async move {
+            DeleteHttpChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the HTTP connection policies
+    ///
+    /// Lists the HTTP connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/http/connections` Documented for SPS 6.x, 8.0.
+    fn list_http_connections(
+        &self,
+        request: ListHttpConnectionsRequest,
+    ) -> impl Future<Output = ListHttpConnectionsResponse> + Send {
+        async move {
+            ListHttpConnectionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create an HTTP connection policy
+    ///
+    /// Adds an HTTP connection policy. The policies it refers to must exist first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `POST /api/configuration/http/connections` Requires an open transaction. Documented for SPS 6.x,
+    /// 8.0.
+    fn create_http_connection(
+        &self,
+        request: CreateHttpConnectionRequest,
+    ) -> impl Future<Output = CreateHttpConnectionResponse> + Send {
+        async move {
+            CreateHttpConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read an HTTP connection policy
+    ///
+    /// Returns one HTTP connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/http/connections/{key}` Documented for SPS 6.x, 8.0.
+    fn get_http_connection(
+        &self,
+        request: GetHttpConnectionRequest,
+    ) -> impl Future<Output = GetHttpConnectionResponse> + Send {
+        async move {
+            GetHttpConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an HTTP connection policy
+    ///
+    /// Replaces an HTTP connection policy with the body sent; send the whole object (read it, change
+    /// it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/connections/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_http_connection(
+        &self,
+        request: ReplaceHttpConnectionRequest,
+    ) -> impl Future<Output = ReplaceHttpConnectionResponse> + Send {
+        async move {
+            ReplaceHttpConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete an HTTP connection policy
+    ///
+    /// Removes an HTTP connection policy. Built-in objects (negative keys) and objects still referred
+    /// to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/http/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 8.0.
+    fn delete_http_connection(
+        &self,
+        request: DeleteHttpConnectionRequest,
+    ) -> impl Future<Output = DeleteHttpConnectionResponse> + Send {
+        async move {
+            DeleteHttpConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the HTTP options
+    ///
+    /// Returns the protocol-wide HTTP options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/http/options` Documented for SPS 6.x.
+    fn get_http_options(
+        &self,
+        request: GetHttpOptionsRequest,
+    ) -> impl Future<Output = GetHttpOptionsResponse> + Send {
+        async move {
+            GetHttpOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the HTTP options
+    ///
+    /// Replaces the protocol-wide HTTP options; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/options` Requires an open transaction. Documented for SPS 6.x. The
+    /// reply is not documented: a client reads its body as optional.
+    fn replace_http_options(
+        &self,
+        request: ReplaceHttpOptionsRequest,
+    ) -> impl Future<Output = ReplaceHttpOptionsResponse> + Send {
+        async move {
+            ReplaceHttpOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the HTTP settings policies
+    ///
+    /// Lists the HTTP settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/http/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_http_settings_policies(
+        &self,
+        request: ListHttpSettingsPoliciesRequest,
+    ) -> impl Future<Output = ListHttpSettingsPoliciesResponse> + Send {
+        async move {
+            ListHttpSettingsPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an HTTP settings policy
+    ///
+    /// Adds an HTTP settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/http/settings_policies` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    fn create_http_settings_policy(
+        &self,
+        request: CreateHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = CreateHttpSettingsPolicyResponse> + Send {
+        async move {
+            CreateHttpSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an HTTP settings policy
+    ///
+    /// Returns one HTTP settings policy. The idle and session timeouts are described without their
+    /// field names; they are kept as sent.
+    ///
+    /// `GET /api/configuration/http/settings_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_http_settings_policy(
+        &self,
+        request: GetHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = GetHttpSettingsPolicyResponse> + Send {
+        async move {
+            GetHttpSettingsPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an HTTP settings policy
+    ///
+    /// Replaces an HTTP settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/http/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_http_settings_policy(
+        &self,
+        request: ReplaceHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = ReplaceHttpSettingsPolicyResponse> + Send {
+        async move {
+            ReplaceHttpSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an HTTP settings policy
+    ///
+    /// Removes an HTTP settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/http/settings_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn delete_http_settings_policy(
+        &self,
+        request: DeleteHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = DeleteHttpSettingsPolicyResponse> + Send {
+        async move {
+            DeleteHttpSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the ICA configuration endpoints
+    ///
+    /// Lists what can be configured for ICA (Citrix) connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version. The published
+    /// sample leaves out the connection policies, which can be read.
+    ///
+    /// `GET /api/configuration/ica` Documented for SPS 6.x, 7.x.
+    fn get_ica_index(
+        &self,
+        request: GetIcaIndexRequest,
+    ) -> impl Future<Output = GetIcaIndexResponse> + Send {
+        async move {
+            GetIcaIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the ICA channel policies
+    ///
+    /// Lists the ICA (Citrix) channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/ica/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn list_ica_channel_policies(
+        &self,
+        request: ListIcaChannelPoliciesRequest,
+    ) -> impl Future<Output = ListIcaChannelPoliciesResponse> + Send {
+        async move {
+            ListIcaChannelPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an ICA channel policy
+    ///
+    /// Adds an ICA (Citrix) channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ica/channel_policies` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0.
+    fn create_ica_channel_policy(
+        &self,
+        request: CreateIcaChannelPolicyRequest,
+    ) -> impl Future<Output = CreateIcaChannelPolicyResponse> + Send {
+        async move {
+            CreateIcaChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an ICA channel policy
+    ///
+    /// Returns one ICA (Citrix) channel policy: for each permitted channel type, whether it is
+    /// recorded, needs four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/ica/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_ica_channel_policy(
+        &self,
+        request: GetIcaChannelPolicyRequest,
+    ) -> impl Future<Output = GetIcaChannelPolicyResponse> + Send {
+        async move {
+            GetIcaChannelPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an ICA channel policy
+    ///
+    /// Replaces an ICA channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ica/channel_policies/{key}` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_ica_channel_policy(
+        &self,
+        request: ReplaceIcaChannelPolicyRequest,
+    ) -> impl Future<Output = ReplaceIcaChannelPolicyResponse> + Send {
+        async move {
+            ReplaceIcaChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an ICA channel policy
+    ///
+    /// Removes an ICA channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ica/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0.
+    fn delete_ica_channel_policy(
+        &self,
+        request: DeleteIcaChannelPolicyRequest,
+    ) -> impl Future<Output = DeleteIcaChannelPolicyResponse> + Send {
+        async move {
+            DeleteIcaChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the ICA connection policies
+    ///
+    /// Lists the ICA (Citrix) connection policies, in the order the appliance evaluates them. Newer
+    /// appliances embed each policy body in the listing. The REST interface shows ICA connection
+    /// policies only partly (the fields common to all protocols) and cannot change them: use the web
+    /// interface.
+    ///
+    /// `GET /api/configuration/ica/connections` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_ica_connections(
+        &self,
+        request: ListIcaConnectionsRequest,
+    ) -> impl Future<Output = ListIcaConnectionsResponse> + Send {
+        async move {
+            ListIcaConnectionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read an ICA connection policy
+    ///
+    /// Returns one ICA (Citrix) connection policy: the traffic it catches, how it finds the server, who
+    /// may audit or authorize its sessions, and the policies it uses. The REST interface shows ICA
+    /// connection policies only partly (the fields common to all protocols) and cannot change them: use
+    /// the web interface.
+    ///
+    /// `GET /api/configuration/ica/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_ica_connection(
+        &self,
+        request: GetIcaConnectionRequest,
+    ) -> impl Future<Output = GetIcaConnectionResponse> + Send {
+        async move {
+            GetIcaConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the ICA options
+    ///
+    /// Returns the protocol-wide ICA (Citrix) options: whether the appliance handles the protocol, its
+    /// log level, and how long session metadata is kept (the 6.x form groups the last under `audit`,
+    /// with trail timestamping).
+    ///
+    /// `GET /api/configuration/ica/options` Documented for SPS 6.x, 7.x.
+    fn get_ica_options(
+        &self,
+        request: GetIcaOptionsRequest,
+    ) -> impl Future<Output = GetIcaOptionsResponse> + Send {
+        async move {
+            GetIcaOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the ICA options
+    ///
+    /// Replaces the protocol-wide ICA (Citrix) options; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/ica/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
+    /// The reply is not documented: a client reads its body as optional.
+    fn replace_ica_options(
+        &self,
+        request: ReplaceIcaOptionsRequest,
+    ) -> impl Future<Output = ReplaceIcaOptionsResponse> + Send {
+        async move {
+            ReplaceIcaOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the ICA settings policies
+    ///
+    /// Lists the ICA (Citrix) settings policies (protocol parameters such as timeouts and TLS),
+    /// including the built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/ica/settings_policies` Documented for SPS 6.x, 7.x.
+    fn list_ica_settings_policies(
+        &self,
+        request: ListIcaSettingsPoliciesRequest,
+    ) -> impl Future<Output = ListIcaSettingsPoliciesResponse> + Send {
+        async move {
+            ListIcaSettingsPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an ICA settings policy
+    ///
+    /// Adds an ICA (Citrix) settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ica/settings_policies` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x.
+    fn create_ica_settings_policy(
+        &self,
+        request: CreateIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = CreateIcaSettingsPolicyResponse> + Send {
+        async move {
+            CreateIcaSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an ICA settings policy
+    ///
+    /// Returns one ICA (Citrix) settings policy. The sub-fields of `reliability` are not published and
+    /// are kept as sent.
+    ///
+    /// `GET /api/configuration/ica/settings_policies/{key}` Documented for SPS 6.x, 7.x.
+    fn get_ica_settings_policy(
+        &self,
+        request: GetIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = GetIcaSettingsPolicyResponse> + Send {
+        async move {
+            GetIcaSettingsPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an ICA settings policy
+    ///
+    /// Replaces an ICA settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ica/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_ica_settings_policy(
+        &self,
+        request: ReplaceIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = ReplaceIcaSettingsPolicyResponse> + Send {
+        async move {
+            ReplaceIcaSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an ICA settings policy
+    ///
+    /// Removes an ICA settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ica/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    fn delete_ica_settings_policy(
+        &self,
+        request: DeleteIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = DeleteIcaSettingsPolicyResponse> + Send {
+        async move {
+            DeleteIcaSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
     /// Read basic facts about the appliance
     ///
     /// Returns the host name, domain and version details of the appliance. It also answers without a
@@ -6297,6 +20441,391 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ReplaceExportedConfigurationEncryptionResponse> + Send {
         async move {
             ReplaceExportedConfigurationEncryptionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the MSSQL configuration endpoints
+    ///
+    /// Lists what can be configured for MSSQL connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version.
+    ///
+    /// `GET /api/configuration/mssql` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_mssql_index(
+        &self,
+        request: GetMssqlIndexRequest,
+    ) -> impl Future<Output = GetMssqlIndexResponse> + Send {
+        async move {
+            GetMssqlIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the MSSQL authentication policies
+    ///
+    /// Lists the MSSQL authentication policies, which say how clients authenticate on the appliance and
+    /// how the appliance authenticates to the server. The built-in policies have negative keys.
+    ///
+    /// `GET /api/configuration/mssql/authentication_policies` Documented for SPS 6.x, 7.x.
+    fn list_mssql_authentication_policies(
+        &self,
+        request: ListMssqlAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = ListMssqlAuthenticationPoliciesResponse> + Send {
+        async move {
+            ListMssqlAuthenticationPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an MSSQL authentication policy
+    ///
+    /// Adds an MSSQL authentication policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/mssql/authentication_policies` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    fn create_mssql_authentication_policy(
+        &self,
+        request: CreateMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = CreateMssqlAuthenticationPolicyResponse> + Send {
+        async move {
+            CreateMssqlAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an MSSQL authentication policy
+    ///
+    /// Returns one MSSQL authentication policy. No page lists its fields, so the body is read and
+    /// written as an open object.
+    ///
+    /// `GET /api/configuration/mssql/authentication_policies/{key}` Documented for SPS 6.x, 7.x.
+    fn get_mssql_authentication_policy(
+        &self,
+        request: GetMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = GetMssqlAuthenticationPolicyResponse> + Send {
+        async move {
+            GetMssqlAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change an MSSQL authentication policy
+    ///
+    /// Replaces an MSSQL authentication policy with the body sent; send the whole object (read it,
+    /// change it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_mssql_authentication_policy(
+        &self,
+        request: ReplaceMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = ReplaceMssqlAuthenticationPolicyResponse> + Send {
+        async move {
+            ReplaceMssqlAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an MSSQL authentication policy
+    ///
+    /// Removes an MSSQL authentication policy. Built-in objects (negative keys) and objects still
+    /// referred to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/mssql/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x.
+    fn delete_mssql_authentication_policy(
+        &self,
+        request: DeleteMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = DeleteMssqlAuthenticationPolicyResponse> + Send {
+        async move {
+            DeleteMssqlAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the MSSQL channel policies
+    ///
+    /// Lists the MSSQL channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/mssql/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_mssql_channel_policies(
+        &self,
+        request: ListMssqlChannelPoliciesRequest,
+    ) -> impl Future<Output = ListMssqlChannelPoliciesResponse> + Send {
+        async move {
+            ListMssqlChannelPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an MSSQL channel policy
+    ///
+    /// Adds an MSSQL channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/mssql/channel_policies` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    fn create_mssql_channel_policy(
+        &self,
+        request: CreateMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = CreateMssqlChannelPolicyResponse> + Send {
+        async move {
+            CreateMssqlChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an MSSQL channel policy
+    ///
+    /// Returns one MSSQL channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/mssql/channel_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_mssql_channel_policy(
+        &self,
+        request: GetMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = GetMssqlChannelPolicyResponse> + Send {
+        async move {
+            GetMssqlChannelPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an MSSQL channel policy
+    ///
+    /// Replaces an MSSQL channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_mssql_channel_policy(
+        &self,
+        request: ReplaceMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = ReplaceMssqlChannelPolicyResponse> + Send {
+        async move {
+            ReplaceMssqlChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an MSSQL channel policy
+    ///
+    /// Removes an MSSQL channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/mssql/channel_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn delete_mssql_channel_policy(
+        &self,
+        request: DeleteMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = DeleteMssqlChannelPolicyResponse> + Send {
+        async move {
+            DeleteMssqlChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the MSSQL connection policies
+    ///
+    /// Lists the MSSQL connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/mssql/connections` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_mssql_connections(
+        &self,
+        request: ListMssqlConnectionsRequest,
+    ) -> impl Future<Output = ListMssqlConnectionsResponse> + Send {
+        async move {
+            ListMssqlConnectionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create an MSSQL connection policy
+    ///
+    /// Adds an MSSQL connection policy. The policies it refers to must exist first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `POST /api/configuration/mssql/connections` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    fn create_mssql_connection(
+        &self,
+        request: CreateMssqlConnectionRequest,
+    ) -> impl Future<Output = CreateMssqlConnectionResponse> + Send {
+        async move {
+            CreateMssqlConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read an MSSQL connection policy
+    ///
+    /// Returns one MSSQL connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/mssql/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_mssql_connection(
+        &self,
+        request: GetMssqlConnectionRequest,
+    ) -> impl Future<Output = GetMssqlConnectionResponse> + Send {
+        async move {
+            GetMssqlConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an MSSQL connection policy
+    ///
+    /// Replaces an MSSQL connection policy with the body sent; send the whole object (read it, change
+    /// it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_mssql_connection(
+        &self,
+        request: ReplaceMssqlConnectionRequest,
+    ) -> impl Future<Output = ReplaceMssqlConnectionResponse> + Send {
+        async move {
+            ReplaceMssqlConnectionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an MSSQL connection policy
+    ///
+    /// Removes an MSSQL connection policy. Built-in objects (negative keys) and objects still referred
+    /// to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/mssql/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    fn delete_mssql_connection(
+        &self,
+        request: DeleteMssqlConnectionRequest,
+    ) -> impl Future<Output = DeleteMssqlConnectionResponse> + Send {
+        async move {
+            DeleteMssqlConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the MSSQL options
+    ///
+    /// Returns the protocol-wide MSSQL options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/mssql/options` Documented for SPS 6.x, 8.0.
+    fn get_mssql_options(
+        &self,
+        request: GetMssqlOptionsRequest,
+    ) -> impl Future<Output = GetMssqlOptionsResponse> + Send {
+        async move {
+            GetMssqlOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the MSSQL options
+    ///
+    /// Replaces the protocol-wide MSSQL options; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/options` Requires an open transaction. Documented for SPS 6.x,
+    /// 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_mssql_options(
+        &self,
+        request: ReplaceMssqlOptionsRequest,
+    ) -> impl Future<Output = ReplaceMssqlOptionsResponse> + Send {
+        async move {
+            ReplaceMssqlOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the MSSQL settings policies
+    ///
+    /// Lists the MSSQL settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/mssql/settings_policies` Documented for SPS 6.x, 7.x.
+    fn list_mssql_settings_policies(
+        &self,
+        request: ListMssqlSettingsPoliciesRequest,
+    ) -> impl Future<Output = ListMssqlSettingsPoliciesResponse> + Send {
+        async move {
+            ListMssqlSettingsPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an MSSQL settings policy
+    ///
+    /// Adds an MSSQL settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/mssql/settings_policies` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x.
+    fn create_mssql_settings_policy(
+        &self,
+        request: CreateMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = CreateMssqlSettingsPolicyResponse> + Send {
+        async move {
+            CreateMssqlSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an MSSQL settings policy
+    ///
+    /// Returns one MSSQL settings policy. No page lists its fields, so the body is read and written as
+    /// an open object.
+    ///
+    /// `GET /api/configuration/mssql/settings_policies/{key}` Documented for SPS 6.x, 7.x.
+    fn get_mssql_settings_policy(
+        &self,
+        request: GetMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = GetMssqlSettingsPolicyResponse> + Send {
+        async move {
+            GetMssqlSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change an MSSQL settings policy
+    ///
+    /// Replaces an MSSQL settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/mssql/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_mssql_settings_policy(
+        &self,
+        request: ReplaceMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = ReplaceMssqlSettingsPolicyResponse> + Send {
+        async move {
+            ReplaceMssqlSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an MSSQL settings policy
+    ///
+    /// Removes an MSSQL settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/mssql/settings_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x.
+    fn delete_mssql_settings_policy(
+        &self,
+        request: DeleteMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = DeleteMssqlSettingsPolicyResponse> + Send {
+        async move {
+            DeleteMssqlSettingsPolicyResponse::from(
                 ApiError::not_implemented(&request.href),
             )
         }
@@ -6671,6 +21200,337 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// List the RDP configuration endpoints
+    ///
+    /// Lists what can be configured for RDP connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version.
+    ///
+    /// `GET /api/configuration/rdp` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_rdp_index(
+        &self,
+        request: GetRdpIndexRequest,
+    ) -> impl Future<Output = GetRdpIndexResponse> + Send {
+        async move {
+            GetRdpIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the RDP channel policies
+    ///
+    /// Lists the RDP channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/rdp/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn list_rdp_channel_policies(
+        &self,
+        request: ListRdpChannelPoliciesRequest,
+    ) -> impl Future<Output = ListRdpChannelPoliciesResponse> + Send {
+        async move {
+            ListRdpChannelPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an RDP channel policy
+    ///
+    /// Adds an RDP channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/rdp/channel_policies` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0.
+    fn create_rdp_channel_policy(
+        &self,
+        request: CreateRdpChannelPolicyRequest,
+    ) -> impl Future<Output = CreateRdpChannelPolicyResponse> + Send {
+        async move {
+            CreateRdpChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an RDP channel policy
+    ///
+    /// Returns one RDP channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/rdp/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_rdp_channel_policy(
+        &self,
+        request: GetRdpChannelPolicyRequest,
+    ) -> impl Future<Output = GetRdpChannelPolicyResponse> + Send {
+        async move {
+            GetRdpChannelPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an RDP channel policy
+    ///
+    /// Replaces an RDP channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/rdp/channel_policies/{key}` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_rdp_channel_policy(
+        &self,
+        request: ReplaceRdpChannelPolicyRequest,
+    ) -> impl Future<Output = ReplaceRdpChannelPolicyResponse> + Send {
+        async move {
+            ReplaceRdpChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an RDP channel policy
+    ///
+    /// Removes an RDP channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/rdp/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0.
+    fn delete_rdp_channel_policy(
+        &self,
+        request: DeleteRdpChannelPolicyRequest,
+    ) -> impl Future<Output = DeleteRdpChannelPolicyResponse> + Send {
+        async move {
+            DeleteRdpChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the RDP connection policies
+    ///
+    /// Lists the RDP connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/rdp/connections` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_rdp_connections(
+        &self,
+        request: ListRdpConnectionsRequest,
+    ) -> impl Future<Output = ListRdpConnectionsResponse> + Send {
+        async move {
+            ListRdpConnectionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create an RDP connection policy
+    ///
+    /// Adds an RDP connection policy. The policies it refers to must exist first. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `POST /api/configuration/rdp/connections` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0.
+    fn create_rdp_connection(
+        &self,
+        request: CreateRdpConnectionRequest,
+    ) -> impl Future<Output = CreateRdpConnectionResponse> + Send {
+        async move {
+            CreateRdpConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read an RDP connection policy
+    ///
+    /// Returns one RDP connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/rdp/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_rdp_connection(
+        &self,
+        request: GetRdpConnectionRequest,
+    ) -> impl Future<Output = GetRdpConnectionResponse> + Send {
+        async move {
+            GetRdpConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an RDP connection policy
+    ///
+    /// Replaces an RDP connection policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/rdp/connections/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_rdp_connection(
+        &self,
+        request: ReplaceRdpConnectionRequest,
+    ) -> impl Future<Output = ReplaceRdpConnectionResponse> + Send {
+        async move {
+            ReplaceRdpConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete an RDP connection policy
+    ///
+    /// Removes an RDP connection policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/rdp/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    fn delete_rdp_connection(
+        &self,
+        request: DeleteRdpConnectionRequest,
+    ) -> impl Future<Output = DeleteRdpConnectionResponse> + Send {
+        async move {
+            DeleteRdpConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the RDP domain membership
+    ///
+    /// Returns the Windows domain the appliance belongs to, which RDP connections with network level
+    /// authentication (CredSSP) need. Joining a domain is done in the web interface; this endpoint
+    /// shows, switches off or changes the membership.
+    ///
+    /// `GET /api/configuration/rdp/domain_membership` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_rdp_domain_membership(
+        &self,
+        request: GetRdpDomainMembershipRequest,
+    ) -> impl Future<Output = GetRdpDomainMembershipResponse> + Send {
+        async move {
+            GetRdpDomainMembershipResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change the RDP domain membership
+    ///
+    /// Replaces the domain membership settings; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/rdp/domain_membership` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_rdp_domain_membership(
+        &self,
+        request: ReplaceRdpDomainMembershipRequest,
+    ) -> impl Future<Output = ReplaceRdpDomainMembershipResponse> + Send {
+        async move {
+            ReplaceRdpDomainMembershipResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the RDP options
+    ///
+    /// Returns the protocol-wide RDP options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/rdp/options` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_rdp_options(
+        &self,
+        request: GetRdpOptionsRequest,
+    ) -> impl Future<Output = GetRdpOptionsResponse> + Send {
+        async move {
+            GetRdpOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the RDP options
+    ///
+    /// Replaces the protocol-wide RDP options; send the whole object. Takes effect when the transaction
+    /// is committed.
+    ///
+    /// `PUT /api/configuration/rdp/options` Requires an open transaction. Documented for SPS 6.x, 7.x,
+    /// 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_rdp_options(
+        &self,
+        request: ReplaceRdpOptionsRequest,
+    ) -> impl Future<Output = ReplaceRdpOptionsResponse> + Send {
+        async move {
+            ReplaceRdpOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the RDP settings policies
+    ///
+    /// Lists the RDP settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/rdp/settings_policies` Documented for SPS 6.x, 7.x.
+    fn list_rdp_settings_policies(
+        &self,
+        request: ListRdpSettingsPoliciesRequest,
+    ) -> impl Future<Output = ListRdpSettingsPoliciesResponse> + Send {
+        async move {
+            ListRdpSettingsPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an RDP settings policy
+    ///
+    /// Adds an RDP settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/rdp/settings_policies` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x.
+    fn create_rdp_settings_policy(
+        &self,
+        request: CreateRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = CreateRdpSettingsPolicyResponse> + Send {
+        async move {
+            CreateRdpSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an RDP settings policy
+    ///
+    /// Returns one RDP settings policy. The pages name its groups of settings (timeouts, display,
+    /// protocol version, authentication) but not their fields, so the body is read and written as an
+    /// open object.
+    ///
+    /// `GET /api/configuration/rdp/settings_policies/{key}` Documented for SPS 6.x, 7.x.
+    fn get_rdp_settings_policy(
+        &self,
+        request: GetRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = GetRdpSettingsPolicyResponse> + Send {
+        async move {
+            GetRdpSettingsPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an RDP settings policy
+    ///
+    /// Replaces an RDP settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/rdp/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_rdp_settings_policy(
+        &self,
+        request: ReplaceRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = ReplaceRdpSettingsPolicyResponse> + Send {
+        async move {
+            ReplaceRdpSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an RDP settings policy
+    ///
+    /// Removes an RDP settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/rdp/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    fn delete_rdp_settings_policy(
+        &self,
+        request: DeleteRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = DeleteRdpSettingsPolicyResponse> + Send {
+        async move {
+            DeleteRdpSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
     /// Close an ongoing session
     ///
     /// Terminates an ongoing recorded session, given by its session ID. The user needs read and write
@@ -6704,6 +21564,848 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = RunCleanupNowResponse> + Send {
         async move {
             RunCleanupNowResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the SSH configuration endpoints
+    ///
+    /// Lists what can be configured for SSH connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version.
+    ///
+    /// `GET /api/configuration/ssh` Documented for SPS 5.x, 6.x, 7.x.
+    fn get_ssh_index(
+        &self,
+        request: GetSshIndexRequest,
+    ) -> impl Future<Output = GetSshIndexResponse> + Send {
+        async move {
+            GetSshIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the SSH authentication policies
+    ///
+    /// Lists the SSH authentication policies, which say how clients authenticate on the appliance and
+    /// how the appliance authenticates to the server. The built-in policies have negative keys.
+    ///
+    /// `GET /api/configuration/ssh/authentication_policies` Documented for SPS 6.x, 7.x.
+    fn list_ssh_authentication_policies(
+        &self,
+        request: ListSshAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = ListSshAuthenticationPoliciesResponse> + Send {
+        async move {
+            ListSshAuthenticationPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an SSH authentication policy
+    ///
+    /// Adds an SSH authentication policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ssh/authentication_policies` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x.
+    fn create_ssh_authentication_policy(
+        &self,
+        request: CreateSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = CreateSshAuthenticationPolicyResponse> + Send {
+        async move {
+            CreateSshAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an SSH authentication policy
+    ///
+    /// Returns one SSH authentication policy. The pages name the client-side, gateway and server-side
+    /// authentication methods without their fields, so the body is read and written as an open object.
+    ///
+    /// `GET /api/configuration/ssh/authentication_policies/{key}` Documented for SPS 6.x, 7.x.
+    fn get_ssh_authentication_policy(
+        &self,
+        request: GetSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = GetSshAuthenticationPolicyResponse> + Send {
+        async move {
+            GetSshAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change an SSH authentication policy
+    ///
+    /// Replaces an SSH authentication policy with the body sent; send the whole object (read it, change
+    /// it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ssh/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_ssh_authentication_policy(
+        &self,
+        request: ReplaceSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = ReplaceSshAuthenticationPolicyResponse> + Send {
+        async move {
+            ReplaceSshAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an SSH authentication policy
+    ///
+    /// Removes an SSH authentication policy. Built-in objects (negative keys) and objects still
+    /// referred to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ssh/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x.
+    fn delete_ssh_authentication_policy(
+        &self,
+        request: DeleteSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = DeleteSshAuthenticationPolicyResponse> + Send {
+        async move {
+            DeleteSshAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the SSH channel policies
+    ///
+    /// Lists the SSH channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/ssh/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn list_ssh_channel_policies(
+        &self,
+        request: ListSshChannelPoliciesRequest,
+    ) -> impl Future<Output = ListSshChannelPoliciesResponse> + Send {
+        async move {
+            ListSshChannelPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an SSH channel policy
+    ///
+    /// Adds an SSH channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ssh/channel_policies` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0.
+    fn create_ssh_channel_policy(
+        &self,
+        request: CreateSshChannelPolicyRequest,
+    ) -> impl Future<Output = CreateSshChannelPolicyResponse> + Send {
+        async move {
+            CreateSshChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an SSH channel policy
+    ///
+    /// Returns one SSH channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/ssh/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_ssh_channel_policy(
+        &self,
+        request: GetSshChannelPolicyRequest,
+    ) -> impl Future<Output = GetSshChannelPolicyResponse> + Send {
+        async move {
+            GetSshChannelPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an SSH channel policy
+    ///
+    /// Replaces an SSH channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ssh/channel_policies/{key}` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_ssh_channel_policy(
+        &self,
+        request: ReplaceSshChannelPolicyRequest,
+    ) -> impl Future<Output = ReplaceSshChannelPolicyResponse> + Send {
+        async move {
+            ReplaceSshChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an SSH channel policy
+    ///
+    /// Removes an SSH channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ssh/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0.
+    fn delete_ssh_channel_policy(
+        &self,
+        request: DeleteSshChannelPolicyRequest,
+    ) -> impl Future<Output = DeleteSshChannelPolicyResponse> + Send {
+        async move {
+            DeleteSshChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the SSH connection policies
+    ///
+    /// Lists the SSH connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/ssh/connections` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_ssh_connections(
+        &self,
+        request: ListSshConnectionsRequest,
+    ) -> impl Future<Output = ListSshConnectionsResponse> + Send {
+        async move {
+            ListSshConnectionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create an SSH connection policy
+    ///
+    /// Adds an SSH connection policy. The policies it refers to must exist first. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `POST /api/configuration/ssh/connections` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0.
+    fn create_ssh_connection(
+        &self,
+        request: CreateSshConnectionRequest,
+    ) -> impl Future<Output = CreateSshConnectionResponse> + Send {
+        async move {
+            CreateSshConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read an SSH connection policy
+    ///
+    /// Returns one SSH connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/ssh/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_ssh_connection(
+        &self,
+        request: GetSshConnectionRequest,
+    ) -> impl Future<Output = GetSshConnectionResponse> + Send {
+        async move {
+            GetSshConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an SSH connection policy
+    ///
+    /// Replaces an SSH connection policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ssh/connections/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_ssh_connection(
+        &self,
+        request: ReplaceSshConnectionRequest,
+    ) -> impl Future<Output = ReplaceSshConnectionResponse> + Send {
+        async move {
+            ReplaceSshConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete an SSH connection policy
+    ///
+    /// Removes an SSH connection policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ssh/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    fn delete_ssh_connection(
+        &self,
+        request: DeleteSshConnectionRequest,
+    ) -> impl Future<Output = DeleteSshConnectionResponse> + Send {
+        async move {
+            DeleteSshConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the SSH options
+    ///
+    /// Returns the protocol-wide SSH options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/ssh/options` Documented for SPS 6.x, 7.x.
+    fn get_ssh_options(
+        &self,
+        request: GetSshOptionsRequest,
+    ) -> impl Future<Output = GetSshOptionsResponse> + Send {
+        async move {
+            GetSshOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the SSH options
+    ///
+    /// Replaces the protocol-wide SSH options; send the whole object. Takes effect when the transaction
+    /// is committed.
+    ///
+    /// `PUT /api/configuration/ssh/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
+    /// The reply is not documented: a client reads its body as optional.
+    fn replace_ssh_options(
+        &self,
+        request: ReplaceSshOptionsRequest,
+    ) -> impl Future<Output = ReplaceSshOptionsResponse> + Send {
+        async move {
+            ReplaceSshOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the SSH settings policies
+    ///
+    /// Lists the SSH settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/ssh/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_ssh_settings_policies(
+        &self,
+        request: ListSshSettingsPoliciesRequest,
+    ) -> impl Future<Output = ListSshSettingsPoliciesResponse> + Send {
+        async move {
+            ListSshSettingsPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create an SSH settings policy
+    ///
+    /// Adds an SSH settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/ssh/settings_policies` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    fn create_ssh_settings_policy(
+        &self,
+        request: CreateSshSettingsPolicyRequest,
+    ) -> impl Future<Output = CreateSshSettingsPolicyResponse> + Send {
+        async move {
+            CreateSshSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an SSH settings policy
+    ///
+    /// Returns one SSH settings policy. The pages name its groups of settings (key exchange, host key,
+    /// cipher, MAC and compression algorithms on both sides, greeting and banner, timeout) but not
+    /// their fields, so the body is read and written as an open object.
+    ///
+    /// `GET /api/configuration/ssh/settings_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_ssh_settings_policy(
+        &self,
+        request: GetSshSettingsPolicyRequest,
+    ) -> impl Future<Output = GetSshSettingsPolicyResponse> + Send {
+        async move {
+            GetSshSettingsPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an SSH settings policy
+    ///
+    /// Replaces an SSH settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/ssh/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_ssh_settings_policy(
+        &self,
+        request: ReplaceSshSettingsPolicyRequest,
+    ) -> impl Future<Output = ReplaceSshSettingsPolicyResponse> + Send {
+        async move {
+            ReplaceSshSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an SSH settings policy
+    ///
+    /// Removes an SSH settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/ssh/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    fn delete_ssh_settings_policy(
+        &self,
+        request: DeleteSshSettingsPolicyRequest,
+    ) -> impl Future<Output = DeleteSshSettingsPolicyResponse> + Send {
+        async move {
+            DeleteSshSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the Telnet configuration endpoints
+    ///
+    /// Lists what can be configured for Telnet connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version. The 6.0 sample
+    /// lists only the channel policies and the options; later versions add authentication policies,
+    /// connection policies, pattern sets and settings policies.
+    ///
+    /// `GET /api/configuration/telnet` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_telnet_index(
+        &self,
+        request: GetTelnetIndexRequest,
+    ) -> impl Future<Output = GetTelnetIndexResponse> + Send {
+        async move {
+            GetTelnetIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the Telnet authentication policies
+    ///
+    /// Lists the Telnet authentication policies, which say how clients authenticate on the appliance
+    /// and how the appliance authenticates to the server. The built-in policies have negative keys.
+    ///
+    /// `GET /api/configuration/telnet/authentication_policies` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_telnet_authentication_policies(
+        &self,
+        request: ListTelnetAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = ListTelnetAuthenticationPoliciesResponse> + Send {
+        async move {
+            ListTelnetAuthenticationPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create a Telnet authentication policy
+    ///
+    /// Adds a Telnet authentication policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/telnet/authentication_policies` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn create_telnet_authentication_policy(
+        &self,
+        request: CreateTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = CreateTelnetAuthenticationPolicyResponse> + Send {
+        async move {
+            CreateTelnetAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a Telnet authentication policy
+    ///
+    /// Returns one Telnet authentication policy. The gateway authentication methods are described
+    /// without their field names; they are kept as sent.
+    ///
+    /// `GET /api/configuration/telnet/authentication_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_telnet_authentication_policy(
+        &self,
+        request: GetTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = GetTelnetAuthenticationPolicyResponse> + Send {
+        async move {
+            GetTelnetAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change a Telnet authentication policy
+    ///
+    /// Replaces a Telnet authentication policy with the body sent; send the whole object (read it,
+    /// change it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    fn replace_telnet_authentication_policy(
+        &self,
+        request: ReplaceTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = ReplaceTelnetAuthenticationPolicyResponse> + Send {
+        async move {
+            ReplaceTelnetAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a Telnet authentication policy
+    ///
+    /// Removes a Telnet authentication policy. Built-in objects (negative keys) and objects still
+    /// referred to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/telnet/authentication_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn delete_telnet_authentication_policy(
+        &self,
+        request: DeleteTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = DeleteTelnetAuthenticationPolicyResponse> + Send {
+        async move {
+            DeleteTelnetAuthenticationPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the Telnet channel policies
+    ///
+    /// Lists the Telnet channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/telnet/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn list_telnet_channel_policies(
+        &self,
+        request: ListTelnetChannelPoliciesRequest,
+    ) -> impl Future<Output = ListTelnetChannelPoliciesResponse> + Send {
+        async move {
+            ListTelnetChannelPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create a Telnet channel policy
+    ///
+    /// Adds a Telnet channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/telnet/channel_policies` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0.
+    fn create_telnet_channel_policy(
+        &self,
+        request: CreateTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = CreateTelnetChannelPolicyResponse> + Send {
+        async move {
+            CreateTelnetChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a Telnet channel policy
+    ///
+    /// Returns one Telnet channel policy: for each permitted channel type, whether it is recorded,
+    /// needs four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/telnet/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_telnet_channel_policy(
+        &self,
+        request: GetTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = GetTelnetChannelPolicyResponse> + Send {
+        async move {
+            GetTelnetChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change a Telnet channel policy
+    ///
+    /// Replaces a Telnet channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_telnet_channel_policy(
+        &self,
+        request: ReplaceTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = ReplaceTelnetChannelPolicyResponse> + Send {
+        async move {
+            ReplaceTelnetChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a Telnet channel policy
+    ///
+    /// Removes a Telnet channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/telnet/channel_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn delete_telnet_channel_policy(
+        &self,
+        request: DeleteTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = DeleteTelnetChannelPolicyResponse> + Send {
+        async move {
+            DeleteTelnetChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the Telnet connection policies
+    ///
+    /// Lists the Telnet connection policies, in the order the appliance evaluates them. Newer
+    /// appliances embed each policy body in the listing.
+    ///
+    /// `GET /api/configuration/telnet/connections` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_telnet_connections(
+        &self,
+        request: ListTelnetConnectionsRequest,
+    ) -> impl Future<Output = ListTelnetConnectionsResponse> + Send {
+        async move {
+            ListTelnetConnectionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create a Telnet connection policy
+    ///
+    /// Adds a Telnet connection policy. The policies it refers to must exist first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `POST /api/configuration/telnet/connections` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    fn create_telnet_connection(
+        &self,
+        request: CreateTelnetConnectionRequest,
+    ) -> impl Future<Output = CreateTelnetConnectionResponse> + Send {
+        async move {
+            CreateTelnetConnectionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the order of the Telnet connection policies
+    ///
+    /// Returns the order in which the Telnet connection policies are evaluated. The endpoint is only
+    /// known from the `order` link of the connection listing; its answer is not published, so it is
+    /// read as an open object.
+    ///
+    /// `GET /api/configuration/telnet/connections/@order` Documented for SPS 6.x, 7.x. The reply is not
+    /// documented: a client reads its body as optional.
+    fn get_telnet_connection_order(
+        &self,
+        request: GetTelnetConnectionOrderRequest,
+    ) -> impl Future<Output = GetTelnetConnectionOrderResponse> + Send {
+        async move {
+            GetTelnetConnectionOrderResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change the order of the Telnet connection policies
+    ///
+    /// Sets the order in which the Telnet connection policies are evaluated. The body is not published;
+    /// it is sent as given. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/connections/@order` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_telnet_connection_order(
+        &self,
+        request: ReplaceTelnetConnectionOrderRequest,
+    ) -> impl Future<Output = ReplaceTelnetConnectionOrderResponse> + Send {
+        async move {
+            ReplaceTelnetConnectionOrderResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a Telnet connection policy
+    ///
+    /// Returns one Telnet connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses.
+    ///
+    /// `GET /api/configuration/telnet/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_telnet_connection(
+        &self,
+        request: GetTelnetConnectionRequest,
+    ) -> impl Future<Output = GetTelnetConnectionResponse> + Send {
+        async move {
+            GetTelnetConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a Telnet connection policy
+    ///
+    /// Replaces a Telnet connection policy with the body sent; send the whole object (read it, change
+    /// it, write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_telnet_connection(
+        &self,
+        request: ReplaceTelnetConnectionRequest,
+    ) -> impl Future<Output = ReplaceTelnetConnectionResponse> + Send {
+        async move {
+            ReplaceTelnetConnectionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a Telnet connection policy
+    ///
+    /// Removes a Telnet connection policy. Built-in objects (negative keys) and objects still referred
+    /// to elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/telnet/connections/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    fn delete_telnet_connection(
+        &self,
+        request: DeleteTelnetConnectionRequest,
+    ) -> impl Future<Output = DeleteTelnetConnectionResponse> + Send {
+        async move {
+            DeleteTelnetConnectionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the Telnet options
+    ///
+    /// Returns the protocol-wide Telnet options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/telnet/options` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_telnet_options(
+        &self,
+        request: GetTelnetOptionsRequest,
+    ) -> impl Future<Output = GetTelnetOptionsResponse> + Send {
+        async move {
+            GetTelnetOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the Telnet options
+    ///
+    /// Replaces the protocol-wide Telnet options; send the whole object. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/options` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_telnet_options(
+        &self,
+        request: ReplaceTelnetOptionsRequest,
+    ) -> impl Future<Output = ReplaceTelnetOptionsResponse> + Send {
+        async move {
+            ReplaceTelnetOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the Telnet pattern sets
+    ///
+    /// Lists the pattern sets the appliance uses to find the user name in a Telnet session (for example
+    /// on Cisco devices). They are built in, with negative keys, and cannot be changed.
+    ///
+    /// `GET /api/configuration/telnet/pattern_sets` Documented for SPS 7.x.
+    fn list_telnet_pattern_sets(
+        &self,
+        request: ListTelnetPatternSetsRequest,
+    ) -> impl Future<Output = ListTelnetPatternSetsResponse> + Send {
+        async move {
+            ListTelnetPatternSetsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a Telnet pattern set
+    ///
+    /// Returns one pattern set. Its address is known from the listing's links only; its body is the one
+    /// the listing embeds.
+    ///
+    /// `GET /api/configuration/telnet/pattern_sets/{key}` Documented for SPS 7.x.
+    fn get_telnet_pattern_set(
+        &self,
+        request: GetTelnetPatternSetRequest,
+    ) -> impl Future<Output = GetTelnetPatternSetResponse> + Send {
+        async move {
+            GetTelnetPatternSetResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the Telnet settings policies
+    ///
+    /// Lists the Telnet settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/telnet/settings_policies` Documented for SPS 8.0.
+    fn list_telnet_settings_policies(
+        &self,
+        request: ListTelnetSettingsPoliciesRequest,
+    ) -> impl Future<Output = ListTelnetSettingsPoliciesResponse> + Send {
+        async move {
+            ListTelnetSettingsPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create a Telnet settings policy
+    ///
+    /// Adds a Telnet settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/telnet/settings_policies` Requires an open transaction. Documented for
+    /// SPS 8.0.
+    fn create_telnet_settings_policy(
+        &self,
+        request: CreateTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = CreateTelnetSettingsPolicyResponse> + Send {
+        async move {
+            CreateTelnetSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a Telnet settings policy
+    ///
+    /// Returns one Telnet settings policy.
+    ///
+    /// `GET /api/configuration/telnet/settings_policies/{key}` Documented for SPS 8.0.
+    fn get_telnet_settings_policy(
+        &self,
+        request: GetTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = GetTelnetSettingsPolicyResponse> + Send {
+        async move {
+            GetTelnetSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change a Telnet settings policy
+    ///
+    /// Replaces a Telnet settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/telnet/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_telnet_settings_policy(
+        &self,
+        request: ReplaceTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = ReplaceTelnetSettingsPolicyResponse> + Send {
+        async move {
+            ReplaceTelnetSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a Telnet settings policy
+    ///
+    /// Removes a Telnet settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/telnet/settings_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 8.0.
+    fn delete_telnet_settings_policy(
+        &self,
+        request: DeleteTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = DeleteTelnetSettingsPolicyResponse> + Send {
+        async move {
+            DeleteTelnetSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
         }
     }
 
@@ -6787,6 +22489,308 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ListTransactionChangesResponse> + Send {
         async move {
             ListTransactionChangesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the VNC configuration endpoints
+    ///
+    /// Lists what can be configured for VNC connections: the collections of policies and the
+    /// protocol-wide options. The set of children depends on the appliance version. 6.x appliances list
+    /// only the channel policies and the options.
+    ///
+    /// `GET /api/configuration/vnc` Documented for SPS 6.x.
+    fn get_vnc_index(
+        &self,
+        request: GetVncIndexRequest,
+    ) -> impl Future<Output = GetVncIndexResponse> + Send {
+        async move {
+            GetVncIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the VNC channel policies
+    ///
+    /// Lists the VNC channel policies, which connection policies select by key.
+    ///
+    /// `GET /api/configuration/vnc/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn list_vnc_channel_policies(
+        &self,
+        request: ListVncChannelPoliciesRequest,
+    ) -> impl Future<Output = ListVncChannelPoliciesResponse> + Send {
+        async move {
+            ListVncChannelPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create a VNC channel policy
+    ///
+    /// Adds a VNC channel policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/vnc/channel_policies` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0.
+    fn create_vnc_channel_policy(
+        &self,
+        request: CreateVncChannelPolicyRequest,
+    ) -> impl Future<Output = CreateVncChannelPolicyResponse> + Send {
+        async move {
+            CreateVncChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a VNC channel policy
+    ///
+    /// Returns one VNC channel policy: for each permitted channel type, whether it is recorded, needs
+    /// four-eyes approval or goes through a content policy.
+    ///
+    /// `GET /api/configuration/vnc/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_vnc_channel_policy(
+        &self,
+        request: GetVncChannelPolicyRequest,
+    ) -> impl Future<Output = GetVncChannelPolicyResponse> + Send {
+        async move {
+            GetVncChannelPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a VNC channel policy
+    ///
+    /// Replaces a VNC channel policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/vnc/channel_policies/{key}` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_vnc_channel_policy(
+        &self,
+        request: ReplaceVncChannelPolicyRequest,
+    ) -> impl Future<Output = ReplaceVncChannelPolicyResponse> + Send {
+        async move {
+            ReplaceVncChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a VNC channel policy
+    ///
+    /// Removes a VNC channel policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/vnc/channel_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0.
+    fn delete_vnc_channel_policy(
+        &self,
+        request: DeleteVncChannelPolicyRequest,
+    ) -> impl Future<Output = DeleteVncChannelPolicyResponse> + Send {
+        async move {
+            DeleteVncChannelPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the VNC connection policies
+    ///
+    /// Lists the VNC connection policies, in the order the appliance evaluates them. Newer appliances
+    /// embed each policy body in the listing. On 7.0 LTS appliances the REST interface shows VNC
+    /// connection policies only partly and cannot change them; later feature releases publish the full
+    /// table and accept changes.
+    ///
+    /// `GET /api/configuration/vnc/connections` Documented for SPS 7.x.
+    fn list_vnc_connections(
+        &self,
+        request: ListVncConnectionsRequest,
+    ) -> impl Future<Output = ListVncConnectionsResponse> + Send {
+        async move {
+            ListVncConnectionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create a VNC connection policy
+    ///
+    /// Adds a VNC connection policy. The policies it refers to must exist first. Takes effect when the
+    /// transaction is committed. Not available on 7.0 LTS appliances, where VNC connection policies are
+    /// read-only.
+    ///
+    /// `POST /api/configuration/vnc/connections` Requires an open transaction. Documented for SPS 7.x.
+    fn create_vnc_connection(
+        &self,
+        request: CreateVncConnectionRequest,
+    ) -> impl Future<Output = CreateVncConnectionResponse> + Send {
+        async move {
+            CreateVncConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a VNC connection policy
+    ///
+    /// Returns one VNC connection policy: the traffic it catches, how it finds the server, who may
+    /// audit or authorize its sessions, and the policies it uses. On 7.0 LTS appliances the REST
+    /// interface shows VNC connection policies only partly and cannot change them; later feature
+    /// releases publish the full table and accept changes.
+    ///
+    /// `GET /api/configuration/vnc/connections/{key}` Documented for SPS 7.x.
+    fn get_vnc_connection(
+        &self,
+        request: GetVncConnectionRequest,
+    ) -> impl Future<Output = GetVncConnectionResponse> + Send {
+        async move {
+            GetVncConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a VNC connection policy
+    ///
+    /// Replaces a VNC connection policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed. Not available on 7.0 LTS
+    /// appliances, where VNC connection policies are read-only.
+    ///
+    /// `PUT /api/configuration/vnc/connections/{key}` Requires an open transaction. Documented for SPS
+    /// 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_vnc_connection(
+        &self,
+        request: ReplaceVncConnectionRequest,
+    ) -> impl Future<Output = ReplaceVncConnectionResponse> + Send {
+        async move {
+            ReplaceVncConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete a VNC connection policy
+    ///
+    /// Removes a VNC connection policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed. Not available on
+    /// 7.0 LTS appliances, where VNC connection policies are read-only.
+    ///
+    /// `DELETE /api/configuration/vnc/connections/{key}` Requires an open transaction. Documented for
+    /// SPS 7.x.
+    fn delete_vnc_connection(
+        &self,
+        request: DeleteVncConnectionRequest,
+    ) -> impl Future<Output = DeleteVncConnectionResponse> + Send {
+        async move {
+            DeleteVncConnectionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the VNC options
+    ///
+    /// Returns the protocol-wide VNC options: whether the appliance handles the protocol, its log
+    /// level, and how long session metadata is kept (the 6.x form groups the last under `audit`, with
+    /// trail timestamping).
+    ///
+    /// `GET /api/configuration/vnc/options` Documented for SPS 6.x, 7.x.
+    fn get_vnc_options(
+        &self,
+        request: GetVncOptionsRequest,
+    ) -> impl Future<Output = GetVncOptionsResponse> + Send {
+        async move {
+            GetVncOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the VNC options
+    ///
+    /// Replaces the protocol-wide VNC options; send the whole object. Takes effect when the transaction
+    /// is committed.
+    ///
+    /// `PUT /api/configuration/vnc/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
+    /// The reply is not documented: a client reads its body as optional.
+    fn replace_vnc_options(
+        &self,
+        request: ReplaceVncOptionsRequest,
+    ) -> impl Future<Output = ReplaceVncOptionsResponse> + Send {
+        async move {
+            ReplaceVncOptionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the VNC settings policies
+    ///
+    /// Lists the VNC settings policies (protocol parameters such as timeouts and TLS), including the
+    /// built-in default with a negative key.
+    ///
+    /// `GET /api/configuration/vnc/settings_policies` Documented for SPS 7.x, 8.0.
+    fn list_vnc_settings_policies(
+        &self,
+        request: ListVncSettingsPoliciesRequest,
+    ) -> impl Future<Output = ListVncSettingsPoliciesResponse> + Send {
+        async move {
+            ListVncSettingsPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create a VNC settings policy
+    ///
+    /// Adds a VNC settings policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/vnc/settings_policies` Requires an open transaction. Documented for SPS
+    /// 7.x, 8.0.
+    fn create_vnc_settings_policy(
+        &self,
+        request: CreateVncSettingsPolicyRequest,
+    ) -> impl Future<Output = CreateVncSettingsPolicyResponse> + Send {
+        async move {
+            CreateVncSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a VNC settings policy
+    ///
+    /// Returns one VNC settings policy. The published sample is cut after `preconnect_channel_check`;
+    /// the server-side TLS settings and the timeout are taken from the Telnet settings policy, which
+    /// has the same structure.
+    ///
+    /// `GET /api/configuration/vnc/settings_policies/{key}` Documented for SPS 7.x, 8.0.
+    fn get_vnc_settings_policy(
+        &self,
+        request: GetVncSettingsPolicyRequest,
+    ) -> impl Future<Output = GetVncSettingsPolicyResponse> + Send {
+        async move {
+            GetVncSettingsPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a VNC settings policy
+    ///
+    /// Replaces a VNC settings policy with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/vnc/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_vnc_settings_policy(
+        &self,
+        request: ReplaceVncSettingsPolicyRequest,
+    ) -> impl Future<Output = ReplaceVncSettingsPolicyResponse> + Send {
+        async move {
+            ReplaceVncSettingsPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a VNC settings policy
+    ///
+    /// Removes a VNC settings policy. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/vnc/settings_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 7.x, 8.0.
+    fn delete_vnc_settings_policy(
+        &self,
+        request: DeleteVncSettingsPolicyRequest,
+    ) -> impl Future<Output = DeleteVncSettingsPolicyResponse> + Send {
+        async move {
+            DeleteVncSettingsPolicyResponse::from(
                 ApiError::not_implemented(&request.href),
             )
         }
@@ -6907,6 +22911,158 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: GetClusterStatusRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_http_index(
+        &self,
+        request: GetHttpIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_http_authentication_policies(
+        &self,
+        request: ListHttpAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_http_authentication_policy(
+        &self,
+        request: CreateHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_http_authentication_policy(
+        &self,
+        request: GetHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_http_authentication_policy(
+        &self,
+        request: ReplaceHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_http_authentication_policy(
+        &self,
+        request: DeleteHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_http_channel_policies(
+        &self,
+        request: ListHttpChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_http_channel_policy(
+        &self,
+        request: CreateHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_http_channel_policy(
+        &self,
+        request: GetHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_http_channel_policy(
+        &self,
+        request: ReplaceHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_http_channel_policy(
+        &self,
+        request: DeleteHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_http_connections(
+        &self,
+        request: ListHttpConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_http_connection(
+        &self,
+        request: CreateHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_http_connection(
+        &self,
+        request: GetHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_http_connection(
+        &self,
+        request: ReplaceHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_http_connection(
+        &self,
+        request: DeleteHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_http_options(
+        &self,
+        request: GetHttpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_http_options(
+        &self,
+        request: ReplaceHttpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_http_settings_policies(
+        &self,
+        request: ListHttpSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_http_settings_policy(
+        &self,
+        request: CreateHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_http_settings_policy(
+        &self,
+        request: GetHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_http_settings_policy(
+        &self,
+        request: ReplaceHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_http_settings_policy(
+        &self,
+        request: DeleteHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ica_index(
+        &self,
+        request: GetIcaIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ica_channel_policies(
+        &self,
+        request: ListIcaChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_ica_channel_policy(
+        &self,
+        request: CreateIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ica_channel_policy(
+        &self,
+        request: GetIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ica_channel_policy(
+        &self,
+        request: ReplaceIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_ica_channel_policy(
+        &self,
+        request: DeleteIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ica_connections(
+        &self,
+        request: ListIcaConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ica_connection(
+        &self,
+        request: GetIcaConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ica_options(
+        &self,
+        request: GetIcaOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ica_options(
+        &self,
+        request: ReplaceIcaOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ica_settings_policies(
+        &self,
+        request: ListIcaSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_ica_settings_policy(
+        &self,
+        request: CreateIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ica_settings_policy(
+        &self,
+        request: GetIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ica_settings_policy(
+        &self,
+        request: ReplaceIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_ica_settings_policy(
+        &self,
+        request: DeleteIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     fn get_info(
         &self,
         request: GetInfoRequest,
@@ -6938,6 +23094,98 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn replace_exported_configuration_encryption(
         &self,
         request: ReplaceExportedConfigurationEncryptionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_mssql_index(
+        &self,
+        request: GetMssqlIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_mssql_authentication_policies(
+        &self,
+        request: ListMssqlAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_mssql_authentication_policy(
+        &self,
+        request: CreateMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_mssql_authentication_policy(
+        &self,
+        request: GetMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_mssql_authentication_policy(
+        &self,
+        request: ReplaceMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_mssql_authentication_policy(
+        &self,
+        request: DeleteMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_mssql_channel_policies(
+        &self,
+        request: ListMssqlChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_mssql_channel_policy(
+        &self,
+        request: CreateMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_mssql_channel_policy(
+        &self,
+        request: GetMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_mssql_channel_policy(
+        &self,
+        request: ReplaceMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_mssql_channel_policy(
+        &self,
+        request: DeleteMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_mssql_connections(
+        &self,
+        request: ListMssqlConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_mssql_connection(
+        &self,
+        request: CreateMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_mssql_connection(
+        &self,
+        request: GetMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_mssql_connection(
+        &self,
+        request: ReplaceMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_mssql_connection(
+        &self,
+        request: DeleteMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_mssql_options(
+        &self,
+        request: GetMssqlOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_mssql_options(
+        &self,
+        request: ReplaceMssqlOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_mssql_settings_policies(
+        &self,
+        request: ListMssqlSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_mssql_settings_policy(
+        &self,
+        request: CreateMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_mssql_settings_policy(
+        &self,
+        request: GetMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_mssql_settings_policy(
+        &self,
+        request: ReplaceMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_mssql_settings_policy(
+        &self,
+        request: DeleteMssqlSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     fn create_password(
         &self,
@@ -7027,6 +23275,86 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: DeleteUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_rdp_index(
+        &self,
+        request: GetRdpIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_rdp_channel_policies(
+        &self,
+        request: ListRdpChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_rdp_channel_policy(
+        &self,
+        request: CreateRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_rdp_channel_policy(
+        &self,
+        request: GetRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_rdp_channel_policy(
+        &self,
+        request: ReplaceRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_rdp_channel_policy(
+        &self,
+        request: DeleteRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_rdp_connections(
+        &self,
+        request: ListRdpConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_rdp_connection(
+        &self,
+        request: CreateRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_rdp_connection(
+        &self,
+        request: GetRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_rdp_connection(
+        &self,
+        request: ReplaceRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_rdp_connection(
+        &self,
+        request: DeleteRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_rdp_domain_membership(
+        &self,
+        request: GetRdpDomainMembershipRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_rdp_domain_membership(
+        &self,
+        request: ReplaceRdpDomainMembershipRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_rdp_options(
+        &self,
+        request: GetRdpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_rdp_options(
+        &self,
+        request: ReplaceRdpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_rdp_settings_policies(
+        &self,
+        request: ListRdpSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_rdp_settings_policy(
+        &self,
+        request: CreateRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_rdp_settings_policy(
+        &self,
+        request: GetRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_rdp_settings_policy(
+        &self,
+        request: ReplaceRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_rdp_settings_policy(
+        &self,
+        request: DeleteRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -7034,6 +23362,206 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn run_cleanup_now(
         &self,
         request: RunCleanupNowRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ssh_index(
+        &self,
+        request: GetSshIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ssh_authentication_policies(
+        &self,
+        request: ListSshAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_ssh_authentication_policy(
+        &self,
+        request: CreateSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ssh_authentication_policy(
+        &self,
+        request: GetSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ssh_authentication_policy(
+        &self,
+        request: ReplaceSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_ssh_authentication_policy(
+        &self,
+        request: DeleteSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ssh_channel_policies(
+        &self,
+        request: ListSshChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_ssh_channel_policy(
+        &self,
+        request: CreateSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ssh_channel_policy(
+        &self,
+        request: GetSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ssh_channel_policy(
+        &self,
+        request: ReplaceSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_ssh_channel_policy(
+        &self,
+        request: DeleteSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ssh_connections(
+        &self,
+        request: ListSshConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_ssh_connection(
+        &self,
+        request: CreateSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ssh_connection(
+        &self,
+        request: GetSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ssh_connection(
+        &self,
+        request: ReplaceSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_ssh_connection(
+        &self,
+        request: DeleteSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ssh_options(
+        &self,
+        request: GetSshOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ssh_options(
+        &self,
+        request: ReplaceSshOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ssh_settings_policies(
+        &self,
+        request: ListSshSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_ssh_settings_policy(
+        &self,
+        request: CreateSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ssh_settings_policy(
+        &self,
+        request: GetSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ssh_settings_policy(
+        &self,
+        request: ReplaceSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_ssh_settings_policy(
+        &self,
+        request: DeleteSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_telnet_index(
+        &self,
+        request: GetTelnetIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_telnet_authentication_policies(
+        &self,
+        request: ListTelnetAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_telnet_authentication_policy(
+        &self,
+        request: CreateTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_telnet_authentication_policy(
+        &self,
+        request: GetTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_telnet_authentication_policy(
+        &self,
+        request: ReplaceTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_telnet_authentication_policy(
+        &self,
+        request: DeleteTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_telnet_channel_policies(
+        &self,
+        request: ListTelnetChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_telnet_channel_policy(
+        &self,
+        request: CreateTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_telnet_channel_policy(
+        &self,
+        request: GetTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_telnet_channel_policy(
+        &self,
+        request: ReplaceTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_telnet_channel_policy(
+        &self,
+        request: DeleteTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_telnet_connections(
+        &self,
+        request: ListTelnetConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_telnet_connection(
+        &self,
+        request: CreateTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_telnet_connection_order(
+        &self,
+        request: GetTelnetConnectionOrderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_telnet_connection_order(
+        &self,
+        request: ReplaceTelnetConnectionOrderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_telnet_connection(
+        &self,
+        request: GetTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_telnet_connection(
+        &self,
+        request: ReplaceTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_telnet_connection(
+        &self,
+        request: DeleteTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_telnet_options(
+        &self,
+        request: GetTelnetOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_telnet_options(
+        &self,
+        request: ReplaceTelnetOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_telnet_pattern_sets(
+        &self,
+        request: ListTelnetPatternSetsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_telnet_pattern_set(
+        &self,
+        request: GetTelnetPatternSetRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_telnet_settings_policies(
+        &self,
+        request: ListTelnetSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_telnet_settings_policy(
+        &self,
+        request: CreateTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_telnet_settings_policy(
+        &self,
+        request: GetTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_telnet_settings_policy(
+        &self,
+        request: ReplaceTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_telnet_settings_policy(
+        &self,
+        request: DeleteTelnetSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     fn get_transaction(
         &self,
@@ -7054,6 +23582,78 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn list_transaction_changes(
         &self,
         request: ListTransactionChangesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_vnc_index(
+        &self,
+        request: GetVncIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_vnc_channel_policies(
+        &self,
+        request: ListVncChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_vnc_channel_policy(
+        &self,
+        request: CreateVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_vnc_channel_policy(
+        &self,
+        request: GetVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_vnc_channel_policy(
+        &self,
+        request: ReplaceVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_vnc_channel_policy(
+        &self,
+        request: DeleteVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_vnc_connections(
+        &self,
+        request: ListVncConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_vnc_connection(
+        &self,
+        request: CreateVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_vnc_connection(
+        &self,
+        request: GetVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_vnc_connection(
+        &self,
+        request: ReplaceVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_vnc_connection(
+        &self,
+        request: DeleteVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_vnc_options(
+        &self,
+        request: GetVncOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_vnc_options(
+        &self,
+        request: ReplaceVncOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_vnc_settings_policies(
+        &self,
+        request: ListVncSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_vnc_settings_policy(
+        &self,
+        request: CreateVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_vnc_settings_policy(
+        &self,
+        request: GetVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_vnc_settings_policy(
+        &self,
+        request: ReplaceVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_vnc_settings_policy(
+        &self,
+        request: DeleteVncSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
 }
 
@@ -7290,6 +23890,318 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_cluster_status(request).await.into_response() }
     }
 
+    fn get_http_index(
+        &self,
+        request: GetHttpIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_http_index(request).await.into_response() }
+    }
+
+    fn list_http_authentication_policies(
+        &self,
+        request: ListHttpAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.list_http_authentication_policies(request).await.into_response()
+        }
+    }
+
+    fn create_http_authentication_policy(
+        &self,
+        request: CreateHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.create_http_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn get_http_authentication_policy(
+        &self,
+        request: GetHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_http_authentication_policy(request).await.into_response() }
+    }
+
+    fn replace_http_authentication_policy(
+        &self,
+        request: ReplaceHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.replace_http_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn delete_http_authentication_policy(
+        &self,
+        request: DeleteHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.delete_http_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn list_http_channel_policies(
+        &self,
+        request: ListHttpChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_http_channel_policies(request).await.into_response() }
+    }
+
+    fn create_http_channel_policy(
+        &self,
+        request: CreateHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_http_channel_policy(request).await.into_response() }
+    }
+
+    fn get_http_channel_policy(
+        &self,
+        request: GetHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_http_channel_policy(request).await.into_response() }
+    }
+
+    fn replace_http_channel_policy(
+        &self,
+        request: ReplaceHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_http_channel_policy(request).await.into_response() }
+    }
+
+    fn delete_http_channel_policy(
+        &self,
+        request: DeleteHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_http_channel_policy(request).await.into_response() }
+    }
+
+    fn list_http_connections(
+        &self,
+        request: ListHttpConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_http_connections(request).await.into_response() }
+    }
+
+    fn create_http_connection(
+        &self,
+        request: CreateHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_http_connection(request).await.into_response() }
+    }
+
+    fn get_http_connection(
+        &self,
+        request: GetHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_http_connection(request).await.into_response() }
+    }
+
+    fn replace_http_connection(
+        &self,
+        request: ReplaceHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_http_connection(request).await.into_response() }
+    }
+
+    fn delete_http_connection(
+        &self,
+        request: DeleteHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_http_connection(request).await.into_response() }
+    }
+
+    fn get_http_options(
+        &self,
+        request: GetHttpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_http_options(request).await.into_response() }
+    }
+
+    fn replace_http_options(
+        &self,
+        request: ReplaceHttpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_http_options(request).await.into_response() }
+    }
+
+    fn list_http_settings_policies(
+        &self,
+        request: ListHttpSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_http_settings_policies(request).await.into_response() }
+    }
+
+    fn create_http_settings_policy(
+        &self,
+        request: CreateHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_http_settings_policy(request).await.into_response() }
+    }
+
+    fn get_http_settings_policy(
+        &self,
+        request: GetHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_http_settings_policy(request).await.into_response() }
+    }
+
+    fn replace_http_settings_policy(
+        &self,
+        request: ReplaceHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_http_settings_policy(request).await.into_response() }
+    }
+
+    fn delete_http_settings_policy(
+        &self,
+        request: DeleteHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_http_settings_policy(request).await.into_response() }
+    }
+
+    fn get_ica_index(
+        &self,
+        request: GetIcaIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ica_index(request).await.into_response() }
+    }
+
+    fn list_ica_channel_policies(
+        &self,
+        request: ListIcaChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ica_channel_policies(request).await.into_response() }
+    }
+
+    fn create_ica_channel_policy(
+        &self,
+        request: CreateIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_ica_channel_policy(request).await.into_response() }
+    }
+
+    fn get_ica_channel_policy(
+        &self,
+        request: GetIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ica_channel_policy(request).await.into_response() }
+    }
+
+    fn replace_ica_channel_policy(
+        &self,
+        request: ReplaceIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ica_channel_policy(request).await.into_response() }
+    }
+
+    fn delete_ica_channel_policy(
+        &self,
+        request: DeleteIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_ica_channel_policy(request).await.into_response() }
+    }
+
+    fn list_ica_connections(
+        &self,
+        request: ListIcaConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ica_connections(request).await.into_response() }
+    }
+
+    fn get_ica_connection(
+        &self,
+        request: GetIcaConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ica_connection(request).await.into_response() }
+    }
+
+    fn get_ica_options(
+        &self,
+        request: GetIcaOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ica_options(request).await.into_response() }
+    }
+
+    fn replace_ica_options(
+        &self,
+        request: ReplaceIcaOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ica_options(request).await.into_response() }
+    }
+
+    fn list_ica_settings_policies(
+        &self,
+        request: ListIcaSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ica_settings_policies(request).await.into_response() }
+    }
+
+    fn create_ica_settings_policy(
+        &self,
+        request: CreateIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_ica_settings_policy(request).await.into_response() }
+    }
+
+    fn get_ica_settings_policy(
+        &self,
+        request: GetIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ica_settings_policy(request).await.into_response() }
+    }
+
+    fn replace_ica_settings_policy(
+        &self,
+        request: ReplaceIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ica_settings_policy(request).await.into_response() }
+    }
+
+    fn delete_ica_settings_policy(
+        &self,
+        request: DeleteIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_ica_settings_policy(request).await.into_response() }
+    }
+
     fn get_info(
         &self,
         request: GetInfoRequest,
@@ -7356,6 +24268,198 @@ impl<A: Api> Dispatch for Typed<A> {
         async move {
             api.replace_exported_configuration_encryption(request).await.into_response()
         }
+    }
+
+    fn get_mssql_index(
+        &self,
+        request: GetMssqlIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_mssql_index(request).await.into_response() }
+    }
+
+    fn list_mssql_authentication_policies(
+        &self,
+        request: ListMssqlAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.list_mssql_authentication_policies(request).await.into_response()
+        }
+    }
+
+    fn create_mssql_authentication_policy(
+        &self,
+        request: CreateMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.create_mssql_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn get_mssql_authentication_policy(
+        &self,
+        request: GetMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_mssql_authentication_policy(request).await.into_response() }
+    }
+
+    fn replace_mssql_authentication_policy(
+        &self,
+        request: ReplaceMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.replace_mssql_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn delete_mssql_authentication_policy(
+        &self,
+        request: DeleteMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.delete_mssql_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn list_mssql_channel_policies(
+        &self,
+        request: ListMssqlChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_mssql_channel_policies(request).await.into_response() }
+    }
+
+    fn create_mssql_channel_policy(
+        &self,
+        request: CreateMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_mssql_channel_policy(request).await.into_response() }
+    }
+
+    fn get_mssql_channel_policy(
+        &self,
+        request: GetMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_mssql_channel_policy(request).await.into_response() }
+    }
+
+    fn replace_mssql_channel_policy(
+        &self,
+        request: ReplaceMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_mssql_channel_policy(request).await.into_response() }
+    }
+
+    fn delete_mssql_channel_policy(
+        &self,
+        request: DeleteMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_mssql_channel_policy(request).await.into_response() }
+    }
+
+    fn list_mssql_connections(
+        &self,
+        request: ListMssqlConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_mssql_connections(request).await.into_response() }
+    }
+
+    fn create_mssql_connection(
+        &self,
+        request: CreateMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_mssql_connection(request).await.into_response() }
+    }
+
+    fn get_mssql_connection(
+        &self,
+        request: GetMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_mssql_connection(request).await.into_response() }
+    }
+
+    fn replace_mssql_connection(
+        &self,
+        request: ReplaceMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_mssql_connection(request).await.into_response() }
+    }
+
+    fn delete_mssql_connection(
+        &self,
+        request: DeleteMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_mssql_connection(request).await.into_response() }
+    }
+
+    fn get_mssql_options(
+        &self,
+        request: GetMssqlOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_mssql_options(request).await.into_response() }
+    }
+
+    fn replace_mssql_options(
+        &self,
+        request: ReplaceMssqlOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_mssql_options(request).await.into_response() }
+    }
+
+    fn list_mssql_settings_policies(
+        &self,
+        request: ListMssqlSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_mssql_settings_policies(request).await.into_response() }
+    }
+
+    fn create_mssql_settings_policy(
+        &self,
+        request: CreateMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_mssql_settings_policy(request).await.into_response() }
+    }
+
+    fn get_mssql_settings_policy(
+        &self,
+        request: GetMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_mssql_settings_policy(request).await.into_response() }
+    }
+
+    fn replace_mssql_settings_policy(
+        &self,
+        request: ReplaceMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_mssql_settings_policy(request).await.into_response() }
+    }
+
+    fn delete_mssql_settings_policy(
+        &self,
+        request: DeleteMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_mssql_settings_policy(request).await.into_response() }
     }
 
     fn create_password(
@@ -7534,6 +24638,166 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_usermapping_policy(request).await.into_response() }
     }
 
+    fn get_rdp_index(
+        &self,
+        request: GetRdpIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_rdp_index(request).await.into_response() }
+    }
+
+    fn list_rdp_channel_policies(
+        &self,
+        request: ListRdpChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_rdp_channel_policies(request).await.into_response() }
+    }
+
+    fn create_rdp_channel_policy(
+        &self,
+        request: CreateRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_rdp_channel_policy(request).await.into_response() }
+    }
+
+    fn get_rdp_channel_policy(
+        &self,
+        request: GetRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_rdp_channel_policy(request).await.into_response() }
+    }
+
+    fn replace_rdp_channel_policy(
+        &self,
+        request: ReplaceRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_rdp_channel_policy(request).await.into_response() }
+    }
+
+    fn delete_rdp_channel_policy(
+        &self,
+        request: DeleteRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_rdp_channel_policy(request).await.into_response() }
+    }
+
+    fn list_rdp_connections(
+        &self,
+        request: ListRdpConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_rdp_connections(request).await.into_response() }
+    }
+
+    fn create_rdp_connection(
+        &self,
+        request: CreateRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_rdp_connection(request).await.into_response() }
+    }
+
+    fn get_rdp_connection(
+        &self,
+        request: GetRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_rdp_connection(request).await.into_response() }
+    }
+
+    fn replace_rdp_connection(
+        &self,
+        request: ReplaceRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_rdp_connection(request).await.into_response() }
+    }
+
+    fn delete_rdp_connection(
+        &self,
+        request: DeleteRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_rdp_connection(request).await.into_response() }
+    }
+
+    fn get_rdp_domain_membership(
+        &self,
+        request: GetRdpDomainMembershipRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_rdp_domain_membership(request).await.into_response() }
+    }
+
+    fn replace_rdp_domain_membership(
+        &self,
+        request: ReplaceRdpDomainMembershipRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_rdp_domain_membership(request).await.into_response() }
+    }
+
+    fn get_rdp_options(
+        &self,
+        request: GetRdpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_rdp_options(request).await.into_response() }
+    }
+
+    fn replace_rdp_options(
+        &self,
+        request: ReplaceRdpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_rdp_options(request).await.into_response() }
+    }
+
+    fn list_rdp_settings_policies(
+        &self,
+        request: ListRdpSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_rdp_settings_policies(request).await.into_response() }
+    }
+
+    fn create_rdp_settings_policy(
+        &self,
+        request: CreateRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_rdp_settings_policy(request).await.into_response() }
+    }
+
+    fn get_rdp_settings_policy(
+        &self,
+        request: GetRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_rdp_settings_policy(request).await.into_response() }
+    }
+
+    fn replace_rdp_settings_policy(
+        &self,
+        request: ReplaceRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_rdp_settings_policy(request).await.into_response() }
+    }
+
+    fn delete_rdp_settings_policy(
+        &self,
+        request: DeleteRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_rdp_settings_policy(request).await.into_response() }
+    }
+
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -7548,6 +24812,424 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.run_cleanup_now(request).await.into_response() }
+    }
+
+    fn get_ssh_index(
+        &self,
+        request: GetSshIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ssh_index(request).await.into_response() }
+    }
+
+    fn list_ssh_authentication_policies(
+        &self,
+        request: ListSshAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.list_ssh_authentication_policies(request).await.into_response()
+        }
+    }
+
+    fn create_ssh_authentication_policy(
+        &self,
+        request: CreateSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.create_ssh_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn get_ssh_authentication_policy(
+        &self,
+        request: GetSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ssh_authentication_policy(request).await.into_response() }
+    }
+
+    fn replace_ssh_authentication_policy(
+        &self,
+        request: ReplaceSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.replace_ssh_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn delete_ssh_authentication_policy(
+        &self,
+        request: DeleteSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.delete_ssh_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn list_ssh_channel_policies(
+        &self,
+        request: ListSshChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ssh_channel_policies(request).await.into_response() }
+    }
+
+    fn create_ssh_channel_policy(
+        &self,
+        request: CreateSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_ssh_channel_policy(request).await.into_response() }
+    }
+
+    fn get_ssh_channel_policy(
+        &self,
+        request: GetSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ssh_channel_policy(request).await.into_response() }
+    }
+
+    fn replace_ssh_channel_policy(
+        &self,
+        request: ReplaceSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ssh_channel_policy(request).await.into_response() }
+    }
+
+    fn delete_ssh_channel_policy(
+        &self,
+        request: DeleteSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_ssh_channel_policy(request).await.into_response() }
+    }
+
+    fn list_ssh_connections(
+        &self,
+        request: ListSshConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ssh_connections(request).await.into_response() }
+    }
+
+    fn create_ssh_connection(
+        &self,
+        request: CreateSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_ssh_connection(request).await.into_response() }
+    }
+
+    fn get_ssh_connection(
+        &self,
+        request: GetSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ssh_connection(request).await.into_response() }
+    }
+
+    fn replace_ssh_connection(
+        &self,
+        request: ReplaceSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ssh_connection(request).await.into_response() }
+    }
+
+    fn delete_ssh_connection(
+        &self,
+        request: DeleteSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_ssh_connection(request).await.into_response() }
+    }
+
+    fn get_ssh_options(
+        &self,
+        request: GetSshOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ssh_options(request).await.into_response() }
+    }
+
+    fn replace_ssh_options(
+        &self,
+        request: ReplaceSshOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ssh_options(request).await.into_response() }
+    }
+
+    fn list_ssh_settings_policies(
+        &self,
+        request: ListSshSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ssh_settings_policies(request).await.into_response() }
+    }
+
+    fn create_ssh_settings_policy(
+        &self,
+        request: CreateSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_ssh_settings_policy(request).await.into_response() }
+    }
+
+    fn get_ssh_settings_policy(
+        &self,
+        request: GetSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ssh_settings_policy(request).await.into_response() }
+    }
+
+    fn replace_ssh_settings_policy(
+        &self,
+        request: ReplaceSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ssh_settings_policy(request).await.into_response() }
+    }
+
+    fn delete_ssh_settings_policy(
+        &self,
+        request: DeleteSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_ssh_settings_policy(request).await.into_response() }
+    }
+
+    fn get_telnet_index(
+        &self,
+        request: GetTelnetIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_telnet_index(request).await.into_response() }
+    }
+
+    fn list_telnet_authentication_policies(
+        &self,
+        request: ListTelnetAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.list_telnet_authentication_policies(request).await.into_response()
+        }
+    }
+
+    fn create_telnet_authentication_policy(
+        &self,
+        request: CreateTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.create_telnet_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn get_telnet_authentication_policy(
+        &self,
+        request: GetTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.get_telnet_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn replace_telnet_authentication_policy(
+        &self,
+        request: ReplaceTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.replace_telnet_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn delete_telnet_authentication_policy(
+        &self,
+        request: DeleteTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.delete_telnet_authentication_policy(request).await.into_response()
+        }
+    }
+
+    fn list_telnet_channel_policies(
+        &self,
+        request: ListTelnetChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_telnet_channel_policies(request).await.into_response() }
+    }
+
+    fn create_telnet_channel_policy(
+        &self,
+        request: CreateTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_telnet_channel_policy(request).await.into_response() }
+    }
+
+    fn get_telnet_channel_policy(
+        &self,
+        request: GetTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_telnet_channel_policy(request).await.into_response() }
+    }
+
+    fn replace_telnet_channel_policy(
+        &self,
+        request: ReplaceTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_telnet_channel_policy(request).await.into_response() }
+    }
+
+    fn delete_telnet_channel_policy(
+        &self,
+        request: DeleteTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_telnet_channel_policy(request).await.into_response() }
+    }
+
+    fn list_telnet_connections(
+        &self,
+        request: ListTelnetConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_telnet_connections(request).await.into_response() }
+    }
+
+    fn create_telnet_connection(
+        &self,
+        request: CreateTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_telnet_connection(request).await.into_response() }
+    }
+
+    fn get_telnet_connection_order(
+        &self,
+        request: GetTelnetConnectionOrderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_telnet_connection_order(request).await.into_response() }
+    }
+
+    fn replace_telnet_connection_order(
+        &self,
+        request: ReplaceTelnetConnectionOrderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_telnet_connection_order(request).await.into_response() }
+    }
+
+    fn get_telnet_connection(
+        &self,
+        request: GetTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_telnet_connection(request).await.into_response() }
+    }
+
+    fn replace_telnet_connection(
+        &self,
+        request: ReplaceTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_telnet_connection(request).await.into_response() }
+    }
+
+    fn delete_telnet_connection(
+        &self,
+        request: DeleteTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_telnet_connection(request).await.into_response() }
+    }
+
+    fn get_telnet_options(
+        &self,
+        request: GetTelnetOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_telnet_options(request).await.into_response() }
+    }
+
+    fn replace_telnet_options(
+        &self,
+        request: ReplaceTelnetOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_telnet_options(request).await.into_response() }
+    }
+
+    fn list_telnet_pattern_sets(
+        &self,
+        request: ListTelnetPatternSetsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_telnet_pattern_sets(request).await.into_response() }
+    }
+
+    fn get_telnet_pattern_set(
+        &self,
+        request: GetTelnetPatternSetRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_telnet_pattern_set(request).await.into_response() }
+    }
+
+    fn list_telnet_settings_policies(
+        &self,
+        request: ListTelnetSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_telnet_settings_policies(request).await.into_response() }
+    }
+
+    fn create_telnet_settings_policy(
+        &self,
+        request: CreateTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_telnet_settings_policy(request).await.into_response() }
+    }
+
+    fn get_telnet_settings_policy(
+        &self,
+        request: GetTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_telnet_settings_policy(request).await.into_response() }
+    }
+
+    fn replace_telnet_settings_policy(
+        &self,
+        request: ReplaceTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_telnet_settings_policy(request).await.into_response() }
+    }
+
+    fn delete_telnet_settings_policy(
+        &self,
+        request: DeleteTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_telnet_settings_policy(request).await.into_response() }
     }
 
     fn get_transaction(
@@ -7588,6 +25270,150 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.list_transaction_changes(request).await.into_response() }
+    }
+
+    fn get_vnc_index(
+        &self,
+        request: GetVncIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_vnc_index(request).await.into_response() }
+    }
+
+    fn list_vnc_channel_policies(
+        &self,
+        request: ListVncChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_vnc_channel_policies(request).await.into_response() }
+    }
+
+    fn create_vnc_channel_policy(
+        &self,
+        request: CreateVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_vnc_channel_policy(request).await.into_response() }
+    }
+
+    fn get_vnc_channel_policy(
+        &self,
+        request: GetVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_vnc_channel_policy(request).await.into_response() }
+    }
+
+    fn replace_vnc_channel_policy(
+        &self,
+        request: ReplaceVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_vnc_channel_policy(request).await.into_response() }
+    }
+
+    fn delete_vnc_channel_policy(
+        &self,
+        request: DeleteVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_vnc_channel_policy(request).await.into_response() }
+    }
+
+    fn list_vnc_connections(
+        &self,
+        request: ListVncConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_vnc_connections(request).await.into_response() }
+    }
+
+    fn create_vnc_connection(
+        &self,
+        request: CreateVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_vnc_connection(request).await.into_response() }
+    }
+
+    fn get_vnc_connection(
+        &self,
+        request: GetVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_vnc_connection(request).await.into_response() }
+    }
+
+    fn replace_vnc_connection(
+        &self,
+        request: ReplaceVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_vnc_connection(request).await.into_response() }
+    }
+
+    fn delete_vnc_connection(
+        &self,
+        request: DeleteVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_vnc_connection(request).await.into_response() }
+    }
+
+    fn get_vnc_options(
+        &self,
+        request: GetVncOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_vnc_options(request).await.into_response() }
+    }
+
+    fn replace_vnc_options(
+        &self,
+        request: ReplaceVncOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_vnc_options(request).await.into_response() }
+    }
+
+    fn list_vnc_settings_policies(
+        &self,
+        request: ListVncSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_vnc_settings_policies(request).await.into_response() }
+    }
+
+    fn create_vnc_settings_policy(
+        &self,
+        request: CreateVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_vnc_settings_policy(request).await.into_response() }
+    }
+
+    fn get_vnc_settings_policy(
+        &self,
+        request: GetVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_vnc_settings_policy(request).await.into_response() }
+    }
+
+    fn replace_vnc_settings_policy(
+        &self,
+        request: ReplaceVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_vnc_settings_policy(request).await.into_response() }
+    }
+
+    fn delete_vnc_settings_policy(
+        &self,
+        request: DeleteVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_vnc_settings_policy(request).await.into_response() }
     }
 }
 
@@ -7824,6 +25650,310 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    fn get_http_index(
+        &self,
+        request: GetHttpIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_http_authentication_policies(
+        &self,
+        request: ListHttpAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_http_authentication_policy(
+        &self,
+        request: CreateHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_http_authentication_policy(
+        &self,
+        request: GetHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_http_authentication_policy(
+        &self,
+        request: ReplaceHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_http_authentication_policy(
+        &self,
+        request: DeleteHttpAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_http_channel_policies(
+        &self,
+        request: ListHttpChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_http_channel_policy(
+        &self,
+        request: CreateHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_http_channel_policy(
+        &self,
+        request: GetHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_http_channel_policy(
+        &self,
+        request: ReplaceHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_http_channel_policy(
+        &self,
+        request: DeleteHttpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_http_connections(
+        &self,
+        request: ListHttpConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_http_connection(
+        &self,
+        request: CreateHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_http_connection(
+        &self,
+        request: GetHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_http_connection(
+        &self,
+        request: ReplaceHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_http_connection(
+        &self,
+        request: DeleteHttpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_http_options(
+        &self,
+        request: GetHttpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_http_options(
+        &self,
+        request: ReplaceHttpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_http_settings_policies(
+        &self,
+        request: ListHttpSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_http_settings_policy(
+        &self,
+        request: CreateHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_http_settings_policy(
+        &self,
+        request: GetHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_http_settings_policy(
+        &self,
+        request: ReplaceHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_http_settings_policy(
+        &self,
+        request: DeleteHttpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ica_index(
+        &self,
+        request: GetIcaIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ica_channel_policies(
+        &self,
+        request: ListIcaChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_ica_channel_policy(
+        &self,
+        request: CreateIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ica_channel_policy(
+        &self,
+        request: GetIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ica_channel_policy(
+        &self,
+        request: ReplaceIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_ica_channel_policy(
+        &self,
+        request: DeleteIcaChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ica_connections(
+        &self,
+        request: ListIcaConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ica_connection(
+        &self,
+        request: GetIcaConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ica_options(
+        &self,
+        request: GetIcaOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ica_options(
+        &self,
+        request: ReplaceIcaOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ica_settings_policies(
+        &self,
+        request: ListIcaSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_ica_settings_policy(
+        &self,
+        request: CreateIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ica_settings_policy(
+        &self,
+        request: GetIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ica_settings_policy(
+        &self,
+        request: ReplaceIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_ica_settings_policy(
+        &self,
+        request: DeleteIcaSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     fn get_info(
         &self,
         request: GetInfoRequest,
@@ -7883,6 +26013,190 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn replace_exported_configuration_encryption(
         &self,
         request: ReplaceExportedConfigurationEncryptionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_mssql_index(
+        &self,
+        request: GetMssqlIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_mssql_authentication_policies(
+        &self,
+        request: ListMssqlAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_mssql_authentication_policy(
+        &self,
+        request: CreateMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_mssql_authentication_policy(
+        &self,
+        request: GetMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_mssql_authentication_policy(
+        &self,
+        request: ReplaceMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_mssql_authentication_policy(
+        &self,
+        request: DeleteMssqlAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_mssql_channel_policies(
+        &self,
+        request: ListMssqlChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_mssql_channel_policy(
+        &self,
+        request: CreateMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_mssql_channel_policy(
+        &self,
+        request: GetMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_mssql_channel_policy(
+        &self,
+        request: ReplaceMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_mssql_channel_policy(
+        &self,
+        request: DeleteMssqlChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_mssql_connections(
+        &self,
+        request: ListMssqlConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_mssql_connection(
+        &self,
+        request: CreateMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_mssql_connection(
+        &self,
+        request: GetMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_mssql_connection(
+        &self,
+        request: ReplaceMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_mssql_connection(
+        &self,
+        request: DeleteMssqlConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_mssql_options(
+        &self,
+        request: GetMssqlOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_mssql_options(
+        &self,
+        request: ReplaceMssqlOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_mssql_settings_policies(
+        &self,
+        request: ListMssqlSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_mssql_settings_policy(
+        &self,
+        request: CreateMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_mssql_settings_policy(
+        &self,
+        request: GetMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_mssql_settings_policy(
+        &self,
+        request: ReplaceMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_mssql_settings_policy(
+        &self,
+        request: DeleteMssqlSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -8064,6 +26378,166 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    fn get_rdp_index(
+        &self,
+        request: GetRdpIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_rdp_channel_policies(
+        &self,
+        request: ListRdpChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_rdp_channel_policy(
+        &self,
+        request: CreateRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_rdp_channel_policy(
+        &self,
+        request: GetRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_rdp_channel_policy(
+        &self,
+        request: ReplaceRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_rdp_channel_policy(
+        &self,
+        request: DeleteRdpChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_rdp_connections(
+        &self,
+        request: ListRdpConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_rdp_connection(
+        &self,
+        request: CreateRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_rdp_connection(
+        &self,
+        request: GetRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_rdp_connection(
+        &self,
+        request: ReplaceRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_rdp_connection(
+        &self,
+        request: DeleteRdpConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_rdp_domain_membership(
+        &self,
+        request: GetRdpDomainMembershipRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_rdp_domain_membership(
+        &self,
+        request: ReplaceRdpDomainMembershipRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_rdp_options(
+        &self,
+        request: GetRdpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_rdp_options(
+        &self,
+        request: ReplaceRdpOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_rdp_settings_policies(
+        &self,
+        request: ListRdpSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_rdp_settings_policy(
+        &self,
+        request: CreateRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_rdp_settings_policy(
+        &self,
+        request: GetRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_rdp_settings_policy(
+        &self,
+        request: ReplaceRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_rdp_settings_policy(
+        &self,
+        request: DeleteRdpSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -8075,6 +26549,406 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn run_cleanup_now(
         &self,
         request: RunCleanupNowRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ssh_index(
+        &self,
+        request: GetSshIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ssh_authentication_policies(
+        &self,
+        request: ListSshAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_ssh_authentication_policy(
+        &self,
+        request: CreateSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ssh_authentication_policy(
+        &self,
+        request: GetSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ssh_authentication_policy(
+        &self,
+        request: ReplaceSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_ssh_authentication_policy(
+        &self,
+        request: DeleteSshAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ssh_channel_policies(
+        &self,
+        request: ListSshChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_ssh_channel_policy(
+        &self,
+        request: CreateSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ssh_channel_policy(
+        &self,
+        request: GetSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ssh_channel_policy(
+        &self,
+        request: ReplaceSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_ssh_channel_policy(
+        &self,
+        request: DeleteSshChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ssh_connections(
+        &self,
+        request: ListSshConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_ssh_connection(
+        &self,
+        request: CreateSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ssh_connection(
+        &self,
+        request: GetSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ssh_connection(
+        &self,
+        request: ReplaceSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_ssh_connection(
+        &self,
+        request: DeleteSshConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ssh_options(
+        &self,
+        request: GetSshOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ssh_options(
+        &self,
+        request: ReplaceSshOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ssh_settings_policies(
+        &self,
+        request: ListSshSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_ssh_settings_policy(
+        &self,
+        request: CreateSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ssh_settings_policy(
+        &self,
+        request: GetSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ssh_settings_policy(
+        &self,
+        request: ReplaceSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_ssh_settings_policy(
+        &self,
+        request: DeleteSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_telnet_index(
+        &self,
+        request: GetTelnetIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_telnet_authentication_policies(
+        &self,
+        request: ListTelnetAuthenticationPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_telnet_authentication_policy(
+        &self,
+        request: CreateTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_telnet_authentication_policy(
+        &self,
+        request: GetTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_telnet_authentication_policy(
+        &self,
+        request: ReplaceTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_telnet_authentication_policy(
+        &self,
+        request: DeleteTelnetAuthenticationPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_telnet_channel_policies(
+        &self,
+        request: ListTelnetChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_telnet_channel_policy(
+        &self,
+        request: CreateTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_telnet_channel_policy(
+        &self,
+        request: GetTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_telnet_channel_policy(
+        &self,
+        request: ReplaceTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_telnet_channel_policy(
+        &self,
+        request: DeleteTelnetChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_telnet_connections(
+        &self,
+        request: ListTelnetConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_telnet_connection(
+        &self,
+        request: CreateTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_telnet_connection_order(
+        &self,
+        request: GetTelnetConnectionOrderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_telnet_connection_order(
+        &self,
+        request: ReplaceTelnetConnectionOrderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_telnet_connection(
+        &self,
+        request: GetTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_telnet_connection(
+        &self,
+        request: ReplaceTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_telnet_connection(
+        &self,
+        request: DeleteTelnetConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_telnet_options(
+        &self,
+        request: GetTelnetOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_telnet_options(
+        &self,
+        request: ReplaceTelnetOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_telnet_pattern_sets(
+        &self,
+        request: ListTelnetPatternSetsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_telnet_pattern_set(
+        &self,
+        request: GetTelnetPatternSetRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_telnet_settings_policies(
+        &self,
+        request: ListTelnetSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_telnet_settings_policy(
+        &self,
+        request: CreateTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_telnet_settings_policy(
+        &self,
+        request: GetTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_telnet_settings_policy(
+        &self,
+        request: ReplaceTelnetSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_telnet_settings_policy(
+        &self,
+        request: DeleteTelnetSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -8115,6 +26989,150 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn list_transaction_changes(
         &self,
         request: ListTransactionChangesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_vnc_index(
+        &self,
+        request: GetVncIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_vnc_channel_policies(
+        &self,
+        request: ListVncChannelPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_vnc_channel_policy(
+        &self,
+        request: CreateVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_vnc_channel_policy(
+        &self,
+        request: GetVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_vnc_channel_policy(
+        &self,
+        request: ReplaceVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_vnc_channel_policy(
+        &self,
+        request: DeleteVncChannelPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_vnc_connections(
+        &self,
+        request: ListVncConnectionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_vnc_connection(
+        &self,
+        request: CreateVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_vnc_connection(
+        &self,
+        request: GetVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_vnc_connection(
+        &self,
+        request: ReplaceVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_vnc_connection(
+        &self,
+        request: DeleteVncConnectionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_vnc_options(
+        &self,
+        request: GetVncOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_vnc_options(
+        &self,
+        request: ReplaceVncOptionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_vnc_settings_policies(
+        &self,
+        request: ListVncSettingsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_vnc_settings_policy(
+        &self,
+        request: CreateVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_vnc_settings_policy(
+        &self,
+        request: GetVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_vnc_settings_policy(
+        &self,
+        request: ReplaceVncSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_vnc_settings_policy(
+        &self,
+        request: DeleteVncSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -8401,6 +27419,386 @@ async fn handle_get_cluster_status<D: Dispatch>(
     }
 }
 
+async fn handle_get_http_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetHttpIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_http_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_http_authentication_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListHttpAuthenticationPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_http_authentication_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_http_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateHttpAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_http_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_http_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetHttpAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_http_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_http_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceHttpAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_http_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_http_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteHttpAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_http_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_http_channel_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListHttpChannelPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_http_channel_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_http_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateHttpChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_http_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_http_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetHttpChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_http_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_http_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceHttpChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_http_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_http_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteHttpChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_http_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_http_connections<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListHttpConnectionsRequest::extract(request).await {
+        Ok(request) => dispatch.list_http_connections(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_http_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateHttpConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.create_http_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_http_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetHttpConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.get_http_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_http_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceHttpConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.replace_http_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_http_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteHttpConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.delete_http_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_http_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetHttpOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.get_http_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_http_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceHttpOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_http_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_http_settings_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListHttpSettingsPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_http_settings_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_http_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateHttpSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_http_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_http_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetHttpSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_http_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_http_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceHttpSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_http_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_http_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteHttpSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_http_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ica_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetIcaIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_ica_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ica_channel_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListIcaChannelPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_ica_channel_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_ica_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateIcaChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_ica_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ica_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetIcaChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_ica_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ica_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceIcaChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ica_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_ica_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteIcaChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_ica_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ica_connections<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListIcaConnectionsRequest::extract(request).await {
+        Ok(request) => dispatch.list_ica_connections(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ica_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetIcaConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.get_ica_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ica_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetIcaOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.get_ica_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ica_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceIcaOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ica_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ica_settings_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListIcaSettingsPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_ica_settings_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_ica_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateIcaSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_ica_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ica_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetIcaSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_ica_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ica_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceIcaSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ica_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_ica_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteIcaSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_ica_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn handle_get_info<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -8477,6 +27875,236 @@ async fn handle_replace_exported_configuration_encryption<D: Dispatch>(
 ) -> axum::response::Response {
     match ReplaceExportedConfigurationEncryptionRequest::extract(request).await {
         Ok(request) => dispatch.replace_exported_configuration_encryption(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_mssql_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetMssqlIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_mssql_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_mssql_authentication_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListMssqlAuthenticationPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_mssql_authentication_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_mssql_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateMssqlAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_mssql_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_mssql_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetMssqlAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_mssql_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_mssql_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceMssqlAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_mssql_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_mssql_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteMssqlAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_mssql_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_mssql_channel_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListMssqlChannelPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_mssql_channel_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_mssql_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateMssqlChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_mssql_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_mssql_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetMssqlChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_mssql_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_mssql_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceMssqlChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_mssql_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_mssql_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteMssqlChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_mssql_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_mssql_connections<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListMssqlConnectionsRequest::extract(request).await {
+        Ok(request) => dispatch.list_mssql_connections(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_mssql_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateMssqlConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.create_mssql_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_mssql_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetMssqlConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.get_mssql_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_mssql_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceMssqlConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.replace_mssql_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_mssql_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteMssqlConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.delete_mssql_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_mssql_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetMssqlOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.get_mssql_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_mssql_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceMssqlOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_mssql_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_mssql_settings_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListMssqlSettingsPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_mssql_settings_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_mssql_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateMssqlSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_mssql_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_mssql_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetMssqlSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_mssql_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_mssql_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceMssqlSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_mssql_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_mssql_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteMssqlSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_mssql_settings_policy(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -8701,6 +28329,206 @@ async fn handle_delete_usermapping_policy<D: Dispatch>(
     }
 }
 
+async fn handle_get_rdp_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetRdpIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_rdp_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_rdp_channel_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListRdpChannelPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_rdp_channel_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_rdp_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateRdpChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_rdp_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_rdp_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetRdpChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_rdp_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_rdp_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceRdpChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_rdp_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_rdp_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteRdpChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_rdp_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_rdp_connections<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListRdpConnectionsRequest::extract(request).await {
+        Ok(request) => dispatch.list_rdp_connections(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_rdp_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateRdpConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.create_rdp_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_rdp_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetRdpConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.get_rdp_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_rdp_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceRdpConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.replace_rdp_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_rdp_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteRdpConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.delete_rdp_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_rdp_domain_membership<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetRdpDomainMembershipRequest::extract(request).await {
+        Ok(request) => dispatch.get_rdp_domain_membership(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_rdp_domain_membership<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceRdpDomainMembershipRequest::extract(request).await {
+        Ok(request) => dispatch.replace_rdp_domain_membership(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_rdp_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetRdpOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.get_rdp_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_rdp_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceRdpOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_rdp_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_rdp_settings_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListRdpSettingsPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_rdp_settings_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_rdp_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateRdpSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_rdp_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_rdp_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetRdpSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_rdp_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_rdp_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceRdpSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_rdp_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_rdp_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteRdpSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_rdp_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn handle_terminate_active_session<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -8717,6 +28545,506 @@ async fn handle_run_cleanup_now<D: Dispatch>(
 ) -> axum::response::Response {
     match RunCleanupNowRequest::extract(request).await {
         Ok(request) => dispatch.run_cleanup_now(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ssh_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSshIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_ssh_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ssh_authentication_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSshAuthenticationPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_ssh_authentication_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_ssh_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateSshAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_ssh_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ssh_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSshAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_ssh_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ssh_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSshAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ssh_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_ssh_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteSshAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_ssh_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ssh_channel_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSshChannelPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_ssh_channel_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_ssh_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateSshChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_ssh_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ssh_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSshChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_ssh_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ssh_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSshChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ssh_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_ssh_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteSshChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_ssh_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ssh_connections<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSshConnectionsRequest::extract(request).await {
+        Ok(request) => dispatch.list_ssh_connections(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_ssh_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateSshConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.create_ssh_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ssh_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSshConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.get_ssh_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ssh_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSshConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ssh_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_ssh_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteSshConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.delete_ssh_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ssh_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSshOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.get_ssh_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ssh_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSshOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ssh_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ssh_settings_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSshSettingsPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_ssh_settings_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_ssh_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateSshSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_ssh_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ssh_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSshSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_ssh_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ssh_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSshSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ssh_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_ssh_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteSshSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_ssh_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_telnet_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTelnetIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_telnet_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_telnet_authentication_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTelnetAuthenticationPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_telnet_authentication_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_telnet_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateTelnetAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_telnet_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_telnet_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTelnetAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_telnet_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_telnet_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTelnetAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_telnet_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_telnet_authentication_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteTelnetAuthenticationPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_telnet_authentication_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_telnet_channel_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTelnetChannelPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_telnet_channel_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_telnet_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateTelnetChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_telnet_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_telnet_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTelnetChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_telnet_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_telnet_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTelnetChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_telnet_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_telnet_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteTelnetChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_telnet_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_telnet_connections<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTelnetConnectionsRequest::extract(request).await {
+        Ok(request) => dispatch.list_telnet_connections(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_telnet_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateTelnetConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.create_telnet_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_telnet_connection_order<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTelnetConnectionOrderRequest::extract(request).await {
+        Ok(request) => dispatch.get_telnet_connection_order(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_telnet_connection_order<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTelnetConnectionOrderRequest::extract(request).await {
+        Ok(request) => dispatch.replace_telnet_connection_order(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_telnet_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTelnetConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.get_telnet_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_telnet_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTelnetConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.replace_telnet_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_telnet_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteTelnetConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.delete_telnet_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_telnet_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTelnetOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.get_telnet_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_telnet_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTelnetOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_telnet_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_telnet_pattern_sets<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTelnetPatternSetsRequest::extract(request).await {
+        Ok(request) => dispatch.list_telnet_pattern_sets(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_telnet_pattern_set<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTelnetPatternSetRequest::extract(request).await {
+        Ok(request) => dispatch.get_telnet_pattern_set(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_telnet_settings_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTelnetSettingsPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_telnet_settings_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_telnet_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateTelnetSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_telnet_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_telnet_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTelnetSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_telnet_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_telnet_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTelnetSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_telnet_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_telnet_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteTelnetSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_telnet_settings_policy(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -8767,6 +29095,186 @@ async fn handle_list_transaction_changes<D: Dispatch>(
 ) -> axum::response::Response {
     match ListTransactionChangesRequest::extract(request).await {
         Ok(request) => dispatch.list_transaction_changes(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_vnc_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetVncIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_vnc_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_vnc_channel_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListVncChannelPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_vnc_channel_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_vnc_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateVncChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_vnc_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_vnc_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetVncChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_vnc_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_vnc_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceVncChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_vnc_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_vnc_channel_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteVncChannelPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_vnc_channel_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_vnc_connections<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListVncConnectionsRequest::extract(request).await {
+        Ok(request) => dispatch.list_vnc_connections(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_vnc_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateVncConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.create_vnc_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_vnc_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetVncConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.get_vnc_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_vnc_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceVncConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.replace_vnc_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_vnc_connection<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteVncConnectionRequest::extract(request).await {
+        Ok(request) => dispatch.delete_vnc_connection(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_vnc_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetVncOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.get_vnc_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_vnc_options<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceVncOptionsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_vnc_options(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_vnc_settings_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListVncSettingsPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_vnc_settings_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_vnc_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateVncSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_vnc_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_vnc_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetVncSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_vnc_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_vnc_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceVncSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_vnc_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_vnc_settings_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteVncSettingsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_vnc_settings_policy(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -8843,6 +29351,92 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             axum::routing::get(handle_get_indexer_dashboard::<D>),
         )
         .route("/api/cluster/status", axum::routing::get(handle_get_cluster_status::<D>))
+        .route("/api/configuration/http", axum::routing::get(handle_get_http_index::<D>))
+        .route(
+            "/api/configuration/http/authentication_policies",
+            axum::routing::get(handle_list_http_authentication_policies::<D>)
+                .post(handle_create_http_authentication_policy::<D>),
+        )
+        .route(
+            "/api/configuration/http/authentication_policies/{key}",
+            axum::routing::get(handle_get_http_authentication_policy::<D>)
+                .put(handle_replace_http_authentication_policy::<D>)
+                .delete(handle_delete_http_authentication_policy::<D>),
+        )
+        .route(
+            "/api/configuration/http/channel_policies",
+            axum::routing::get(handle_list_http_channel_policies::<D>)
+                .post(handle_create_http_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/http/channel_policies/{key}",
+            axum::routing::get(handle_get_http_channel_policy::<D>)
+                .put(handle_replace_http_channel_policy::<D>)
+                .delete(handle_delete_http_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/http/connections",
+            axum::routing::get(handle_list_http_connections::<D>)
+                .post(handle_create_http_connection::<D>),
+        )
+        .route(
+            "/api/configuration/http/connections/{key}",
+            axum::routing::get(handle_get_http_connection::<D>)
+                .put(handle_replace_http_connection::<D>)
+                .delete(handle_delete_http_connection::<D>),
+        )
+        .route(
+            "/api/configuration/http/options",
+            axum::routing::get(handle_get_http_options::<D>)
+                .put(handle_replace_http_options::<D>),
+        )
+        .route(
+            "/api/configuration/http/settings_policies",
+            axum::routing::get(handle_list_http_settings_policies::<D>)
+                .post(handle_create_http_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/http/settings_policies/{key}",
+            axum::routing::get(handle_get_http_settings_policy::<D>)
+                .put(handle_replace_http_settings_policy::<D>)
+                .delete(handle_delete_http_settings_policy::<D>),
+        )
+        .route("/api/configuration/ica", axum::routing::get(handle_get_ica_index::<D>))
+        .route(
+            "/api/configuration/ica/channel_policies",
+            axum::routing::get(handle_list_ica_channel_policies::<D>)
+                .post(handle_create_ica_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/ica/channel_policies/{key}",
+            axum::routing::get(handle_get_ica_channel_policy::<D>)
+                .put(handle_replace_ica_channel_policy::<D>)
+                .delete(handle_delete_ica_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/ica/connections",
+            axum::routing::get(handle_list_ica_connections::<D>),
+        )
+        .route(
+            "/api/configuration/ica/connections/{key}",
+            axum::routing::get(handle_get_ica_connection::<D>),
+        )
+        .route(
+            "/api/configuration/ica/options",
+            axum::routing::get(handle_get_ica_options::<D>)
+                .put(handle_replace_ica_options::<D>),
+        )
+        .route(
+            "/api/configuration/ica/settings_policies",
+            axum::routing::get(handle_list_ica_settings_policies::<D>)
+                .post(handle_create_ica_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/ica/settings_policies/{key}",
+            axum::routing::get(handle_get_ica_settings_policy::<D>)
+                .put(handle_replace_ica_settings_policy::<D>)
+                .delete(handle_delete_ica_settings_policy::<D>),
+        )
         .route("/api/info", axum::routing::get(handle_get_info::<D>))
         .route(
             "/api/integrated_products",
@@ -8862,6 +29456,59 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/management/exported_configuration_encryption",
             axum::routing::get(handle_get_exported_configuration_encryption::<D>)
                 .put(handle_replace_exported_configuration_encryption::<D>),
+        )
+        .route(
+            "/api/configuration/mssql",
+            axum::routing::get(handle_get_mssql_index::<D>),
+        )
+        .route(
+            "/api/configuration/mssql/authentication_policies",
+            axum::routing::get(handle_list_mssql_authentication_policies::<D>)
+                .post(handle_create_mssql_authentication_policy::<D>),
+        )
+        .route(
+            "/api/configuration/mssql/authentication_policies/{key}",
+            axum::routing::get(handle_get_mssql_authentication_policy::<D>)
+                .put(handle_replace_mssql_authentication_policy::<D>)
+                .delete(handle_delete_mssql_authentication_policy::<D>),
+        )
+        .route(
+            "/api/configuration/mssql/channel_policies",
+            axum::routing::get(handle_list_mssql_channel_policies::<D>)
+                .post(handle_create_mssql_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/mssql/channel_policies/{key}",
+            axum::routing::get(handle_get_mssql_channel_policy::<D>)
+                .put(handle_replace_mssql_channel_policy::<D>)
+                .delete(handle_delete_mssql_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/mssql/connections",
+            axum::routing::get(handle_list_mssql_connections::<D>)
+                .post(handle_create_mssql_connection::<D>),
+        )
+        .route(
+            "/api/configuration/mssql/connections/{key}",
+            axum::routing::get(handle_get_mssql_connection::<D>)
+                .put(handle_replace_mssql_connection::<D>)
+                .delete(handle_delete_mssql_connection::<D>),
+        )
+        .route(
+            "/api/configuration/mssql/options",
+            axum::routing::get(handle_get_mssql_options::<D>)
+                .put(handle_replace_mssql_options::<D>),
+        )
+        .route(
+            "/api/configuration/mssql/settings_policies",
+            axum::routing::get(handle_list_mssql_settings_policies::<D>)
+                .post(handle_create_mssql_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/mssql/settings_policies/{key}",
+            axum::routing::get(handle_get_mssql_settings_policy::<D>)
+                .put(handle_replace_mssql_settings_policy::<D>)
+                .delete(handle_delete_mssql_settings_policy::<D>),
         )
         .route(
             "/api/configuration/passwords",
@@ -8915,6 +29562,50 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
                 .put(handle_replace_usermapping_policy::<D>)
                 .delete(handle_delete_usermapping_policy::<D>),
         )
+        .route("/api/configuration/rdp", axum::routing::get(handle_get_rdp_index::<D>))
+        .route(
+            "/api/configuration/rdp/channel_policies",
+            axum::routing::get(handle_list_rdp_channel_policies::<D>)
+                .post(handle_create_rdp_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/rdp/channel_policies/{key}",
+            axum::routing::get(handle_get_rdp_channel_policy::<D>)
+                .put(handle_replace_rdp_channel_policy::<D>)
+                .delete(handle_delete_rdp_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/rdp/connections",
+            axum::routing::get(handle_list_rdp_connections::<D>)
+                .post(handle_create_rdp_connection::<D>),
+        )
+        .route(
+            "/api/configuration/rdp/connections/{key}",
+            axum::routing::get(handle_get_rdp_connection::<D>)
+                .put(handle_replace_rdp_connection::<D>)
+                .delete(handle_delete_rdp_connection::<D>),
+        )
+        .route(
+            "/api/configuration/rdp/domain_membership",
+            axum::routing::get(handle_get_rdp_domain_membership::<D>)
+                .put(handle_replace_rdp_domain_membership::<D>),
+        )
+        .route(
+            "/api/configuration/rdp/options",
+            axum::routing::get(handle_get_rdp_options::<D>)
+                .put(handle_replace_rdp_options::<D>),
+        )
+        .route(
+            "/api/configuration/rdp/settings_policies",
+            axum::routing::get(handle_list_rdp_settings_policies::<D>)
+                .post(handle_create_rdp_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/rdp/settings_policies/{key}",
+            axum::routing::get(handle_get_rdp_settings_policy::<D>)
+                .put(handle_replace_rdp_settings_policy::<D>)
+                .delete(handle_delete_rdp_settings_policy::<D>),
+        )
         .route(
             "/api/active-sessions",
             axum::routing::delete(handle_terminate_active_session::<D>),
@@ -8922,6 +29613,122 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/cleanup/cleanup_now",
             axum::routing::post(handle_run_cleanup_now::<D>),
+        )
+        .route("/api/configuration/ssh", axum::routing::get(handle_get_ssh_index::<D>))
+        .route(
+            "/api/configuration/ssh/authentication_policies",
+            axum::routing::get(handle_list_ssh_authentication_policies::<D>)
+                .post(handle_create_ssh_authentication_policy::<D>),
+        )
+        .route(
+            "/api/configuration/ssh/authentication_policies/{key}",
+            axum::routing::get(handle_get_ssh_authentication_policy::<D>)
+                .put(handle_replace_ssh_authentication_policy::<D>)
+                .delete(handle_delete_ssh_authentication_policy::<D>),
+        )
+        .route(
+            "/api/configuration/ssh/channel_policies",
+            axum::routing::get(handle_list_ssh_channel_policies::<D>)
+                .post(handle_create_ssh_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/ssh/channel_policies/{key}",
+            axum::routing::get(handle_get_ssh_channel_policy::<D>)
+                .put(handle_replace_ssh_channel_policy::<D>)
+                .delete(handle_delete_ssh_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/ssh/connections",
+            axum::routing::get(handle_list_ssh_connections::<D>)
+                .post(handle_create_ssh_connection::<D>),
+        )
+        .route(
+            "/api/configuration/ssh/connections/{key}",
+            axum::routing::get(handle_get_ssh_connection::<D>)
+                .put(handle_replace_ssh_connection::<D>)
+                .delete(handle_delete_ssh_connection::<D>),
+        )
+        .route(
+            "/api/configuration/ssh/options",
+            axum::routing::get(handle_get_ssh_options::<D>)
+                .put(handle_replace_ssh_options::<D>),
+        )
+        .route(
+            "/api/configuration/ssh/settings_policies",
+            axum::routing::get(handle_list_ssh_settings_policies::<D>)
+                .post(handle_create_ssh_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/ssh/settings_policies/{key}",
+            axum::routing::get(handle_get_ssh_settings_policy::<D>)
+                .put(handle_replace_ssh_settings_policy::<D>)
+                .delete(handle_delete_ssh_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/telnet",
+            axum::routing::get(handle_get_telnet_index::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/authentication_policies",
+            axum::routing::get(handle_list_telnet_authentication_policies::<D>)
+                .post(handle_create_telnet_authentication_policy::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/authentication_policies/{key}",
+            axum::routing::get(handle_get_telnet_authentication_policy::<D>)
+                .put(handle_replace_telnet_authentication_policy::<D>)
+                .delete(handle_delete_telnet_authentication_policy::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/channel_policies",
+            axum::routing::get(handle_list_telnet_channel_policies::<D>)
+                .post(handle_create_telnet_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/channel_policies/{key}",
+            axum::routing::get(handle_get_telnet_channel_policy::<D>)
+                .put(handle_replace_telnet_channel_policy::<D>)
+                .delete(handle_delete_telnet_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/connections",
+            axum::routing::get(handle_list_telnet_connections::<D>)
+                .post(handle_create_telnet_connection::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/connections/@order",
+            axum::routing::get(handle_get_telnet_connection_order::<D>)
+                .put(handle_replace_telnet_connection_order::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/connections/{key}",
+            axum::routing::get(handle_get_telnet_connection::<D>)
+                .put(handle_replace_telnet_connection::<D>)
+                .delete(handle_delete_telnet_connection::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/options",
+            axum::routing::get(handle_get_telnet_options::<D>)
+                .put(handle_replace_telnet_options::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/pattern_sets",
+            axum::routing::get(handle_list_telnet_pattern_sets::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/pattern_sets/{key}",
+            axum::routing::get(handle_get_telnet_pattern_set::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/settings_policies",
+            axum::routing::get(handle_list_telnet_settings_policies::<D>)
+                .post(handle_create_telnet_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/telnet/settings_policies/{key}",
+            axum::routing::get(handle_get_telnet_settings_policy::<D>)
+                .put(handle_replace_telnet_settings_policy::<D>)
+                .delete(handle_delete_telnet_settings_policy::<D>),
         )
         .route(
             "/api/transaction",
@@ -8933,6 +29740,45 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/transaction/changes",
             axum::routing::get(handle_list_transaction_changes::<D>),
+        )
+        .route("/api/configuration/vnc", axum::routing::get(handle_get_vnc_index::<D>))
+        .route(
+            "/api/configuration/vnc/channel_policies",
+            axum::routing::get(handle_list_vnc_channel_policies::<D>)
+                .post(handle_create_vnc_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/vnc/channel_policies/{key}",
+            axum::routing::get(handle_get_vnc_channel_policy::<D>)
+                .put(handle_replace_vnc_channel_policy::<D>)
+                .delete(handle_delete_vnc_channel_policy::<D>),
+        )
+        .route(
+            "/api/configuration/vnc/connections",
+            axum::routing::get(handle_list_vnc_connections::<D>)
+                .post(handle_create_vnc_connection::<D>),
+        )
+        .route(
+            "/api/configuration/vnc/connections/{key}",
+            axum::routing::get(handle_get_vnc_connection::<D>)
+                .put(handle_replace_vnc_connection::<D>)
+                .delete(handle_delete_vnc_connection::<D>),
+        )
+        .route(
+            "/api/configuration/vnc/options",
+            axum::routing::get(handle_get_vnc_options::<D>)
+                .put(handle_replace_vnc_options::<D>),
+        )
+        .route(
+            "/api/configuration/vnc/settings_policies",
+            axum::routing::get(handle_list_vnc_settings_policies::<D>)
+                .post(handle_create_vnc_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/vnc/settings_policies/{key}",
+            axum::routing::get(handle_get_vnc_settings_policy::<D>)
+                .put(handle_replace_vnc_settings_policy::<D>)
+                .delete(handle_delete_vnc_settings_policy::<D>),
         )
         .fallback(runtime::not_found)
         .method_not_allowed_fallback(runtime::method_not_allowed)

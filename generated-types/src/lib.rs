@@ -12,6 +12,76 @@ pub mod runtime;
 #[doc(hidden)]
 pub use runtime::{double_option, tagged};
 
+/// The users an access control rule applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessSubject {
+    /// `selection: everybody`
+    Everybody,
+    /// `selection: only`
+    Only(AccessSubjectOnly),
+    /// An object whose `selection` this version of the types does not know (or whose shape does not fit
+    /// its variant), kept whole.
+    Unknown(serde_json::Map<String, serde_json::Value>),
+}
+
+impl AccessSubject {
+    /// The value of the tag property, if the variant is a known one.
+    pub fn tag(&self) -> Option<&'static str> {
+        match self {
+            Self::Everybody => Some("everybody"),
+            Self::Only(_) => Some("only"),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+impl serde::Serialize for AccessSubject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = tagged::Object::new();
+        if let Some(tag) = self.tag() {
+            map.insert("selection".to_string(), tag.into());
+        }
+        match self {
+            Self::Everybody => {}
+            Self::Only(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::Unknown(fields) => return fields.serialize(serializer),
+        }
+        map.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccessSubject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "selection");
+        match tag.as_deref() {
+            Some("everybody") if map.len() == 1 => Ok(Self::Everybody),
+            Some("only") => tagged::without_tag::<D, _>(map, "selection").map(Self::Only),
+            _ => Ok(Self::Unknown(map)),
+        }
+    }
+}
+
+/// The rule applies to every user.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AccessSubjectEverybody {
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The rule applies to the members of one group.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AccessSubjectOnly {
+    /// Name of the user group the rule applies to.
+    pub group: String,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Answer to an action whose reply the published pages do not show: at most the links of the
 /// endpoint; the answer may also have no body at all. Other fields are kept.
 ///
@@ -364,6 +434,93 @@ impl From<AuditTimestamping> for AuditTimestampingSetting {
     }
 }
 
+/// A connection policy of a protocol whose gateway authentication is configured in authentication
+/// policies (ssh, telnet, http, mssql): the common connection policy and the authentication policy
+/// it uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AuthenticatedConnectionPolicy {
+    /// Name of the policy, shown in the session records; expected on create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Whether the policy is in use. A switched-off policy keeps its settings but lets no connection
+    /// through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Who may audit or authorize the sessions of this policy (four-eyes), and for whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_control: Option<Vec<ConnectionAccessRule>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<ConnectionNetwork>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_address: Option<TargetServerAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indexing: Option<ConnectionIndexing>,
+    /// Whether downloading an audit trail of this policy is logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_audit_trail_downloads: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_log_level: Option<LogLevelOverride>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_database_cleanup: Option<ChannelDatabaseCleanup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_side_transport_security: Option<ClientSideTransportSecurity>,
+    /// The channel policy deciding which channels the sessions may open: a key from `channel_policies`
+    /// of the same protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_policy: Option<Reference>,
+    /// The protocol settings (timeouts, TLS, algorithms) used by the sessions: a key from
+    /// `settings_policies` of the same protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_policy: Option<Reference>,
+    /// How clients authenticate to the appliance and the appliance to the server: a key from
+    /// `authentication_policies` of the same protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_policy: Option<Reference>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of connection policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AuthenticatedConnectionPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<AuthenticatedConnectionPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A connection policy with an authentication policy in a listing; newer appliances also embed its
+/// body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AuthenticatedConnectionPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<AuthenticatedConnectionPolicy>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A connection policy with an authentication policy, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AuthenticatedConnectionPolicyObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: AuthenticatedConnectionPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Answer to a successful login. The useful part is the `session_id` cookie set in the headers; the
 /// body only carries links.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -501,6 +658,168 @@ impl<'de> serde::Deserialize<'de> for BackupTarget {
             _ => Ok(Self::Unknown(map)),
         }
     }
+}
+
+/// What the appliance does with the channels of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChannelActions {
+    /// Record the channel in the audit trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<bool>,
+    /// An authorizer must approve the channel before it opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub four_eyes: Option<bool>,
+    /// Pass the channel to the intrusion detection integration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<bool>,
+    /// The content policy applied to the channel; left out (or null on some appliances) for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_policy: Option<Reference>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An address or network a forwarded channel may use.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChannelAddress {
+    /// How the value is given (`address` in the published examples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<String>,
+    /// The address or network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Removal of old session metadata from the appliance's database. In a connection policy the period
+/// may not be longer than the protocol-wide one nor than the archiving retention.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChannelDatabaseCleanup {
+    /// Remove metadata older than `days`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Age in days after which metadata is removed, when `enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A channel policy: the channel types (terminal, file transfer, clipboard, forwarded ports, ...) a
+/// session may open, and what happens to each (recorded, needs four-eyes approval, content policy).
+/// Every protocol has the same structure; only the names of the channel types differ (see
+/// `ChannelRule.channel`). The pages describe further restrictions per rule (by address, user,
+/// group or time) without their field names: those are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChannelPolicy {
+    /// Name of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// One rule per permitted channel type; channels without a rule are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<ChannelRule>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of channel policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChannelPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<ChannelPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A channel policy in a listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChannelPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ChannelPolicy>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A channel policy, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChannelPolicyObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: ChannelPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a channel policy allows for one channel type.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChannelRule {
+    /// The channel type, in the protocol's own vocabulary. SSH: `session-shell`, `session-exec`,
+    /// `session-exec-scp`, `session-subsystem`, `x11`, `local-forwards`, `remote-forwards`,
+    /// `auth-agent`, ...; RDP: `#drawing` (the screen, needed for any session), `cliprdr`, `rdpdr` and
+    /// its variants, `rdpsnd`, `customs`, `seamrdp`, `drdynvc`, ...; ICA: `CTXTW` (the screen), ...;
+    /// HTTP: `http`, `websocket`; Telnet: `telnet`. Newer appliances add types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<ChannelActions>,
+    /// X11 forwarding (SSH `x11`) only to these client networks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub networks: Option<Vec<ChannelAddress>>,
+    /// Permitted local port forwards (SSH `local-forwards`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_forwards: Option<Vec<LocalForward>>,
+    /// Permitted remote port forwards (SSH `remote-forwards`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_forwards: Option<Vec<RemoteForward>>,
+    /// Commands that may be run (SSH `session-exec`); regular expressions are accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execs: Option<Vec<String>>,
+    /// Names of the custom virtual channels permitted (RDP `customs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs: Option<Vec<String>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Which cipher suites are offered; `recommended` is the only choice the pages show, other choices
+/// may carry more fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CipherStrength {
+    /// The cipher suite set (`recommended` in the published samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// TLS between the client and the appliance. Only `selection: disabled` is shown in the pages; the
+/// other choices and their fields are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClientSideTransportSecurity {
+    /// Whether and how TLS is used on the client side (`disabled` turns it off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Settings of the interface that carries cluster management traffic.
@@ -699,6 +1018,234 @@ pub struct ConfigurationSyncIssues {
     /// Problems that stopped the configuration from being applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ConfigurationSyncIssue>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One access control rule of a connection policy: a group of authorizers, what they may do, and
+/// whose sessions it applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionAccessRule {
+    /// Name of the user group (local or from LDAP) whose members may audit or authorize.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer: Option<String>,
+    /// What the authorizers may do: watch sessions and download their trails (`audit`), approve
+    /// connections before they start (`authorize`), or both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<ConnectionAccessRulePermission>,
+    /// The authorizer must connect from another IP address than the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_different_ip: Option<bool>,
+    /// The authorizer must use another user name than the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_different_username: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<AccessSubject>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What the authorizers may do: watch sessions and download their trails (`audit`), approve
+/// connections before they start (`authorize`), or both.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConnectionAccessRulePermission {
+    /// `audit`
+    Audit,
+    /// `authorize`
+    Authorize,
+    /// `audit_and_authorize`
+    AuditAndAuthorize,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConnectionAccessRulePermission {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Audit => "audit",
+            Self::Authorize => "authorize",
+            Self::AuditAndAuthorize => "audit_and_authorize",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for ConnectionAccessRulePermission {
+    fn from(value: &str) -> Self {
+        match value {
+            "audit" => Self::Audit,
+            "authorize" => Self::Authorize,
+            "audit_and_authorize" => Self::AuditAndAuthorize,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::str::FromStr for ConnectionAccessRulePermission {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl std::fmt::Display for ConnectionAccessRulePermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ConnectionAccessRulePermission {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConnectionAccessRulePermission {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+/// Whether and how the audit trails of the policy are indexed for search.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionIndexing {
+    /// Index the audit trails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The indexing policy to use (written as its key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Reference>,
+    /// Priority of these trails in the indexer's queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The traffic a connection policy catches.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionNetwork {
+    /// Client addresses or networks the connections may come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clients: Option<Vec<String>>,
+    /// Addresses or networks the clients connect to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<String>>,
+    /// Ports the clients connect to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<i64>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The evaluation order of the connection policies. The endpoint is only known from a link; its
+/// body is not published and is kept as sent.
+pub type ConnectionOrder = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The evaluation order of the connection policies, in the object envelope. Nothing of the answer
+/// is published: nothing is required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionOrderObject {
+    /// Name of the endpoint (`@order`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ConnectionOrder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A connection policy: which clients may reach which servers through the appliance with this
+/// protocol, how the server address is found, who may watch or approve the sessions, and which
+/// channel and settings policies apply. The fields below are common to every protocol; the pages
+/// leave out the protocol-specific part of the table (signing CAs, usermapping, credential stores
+/// and the like), so other fields are expected and kept. Connection policies are evaluated in
+/// order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionPolicy {
+    /// Name of the policy, shown in the session records; expected on create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Whether the policy is in use. A switched-off policy keeps its settings but lets no connection
+    /// through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Who may audit or authorize the sessions of this policy (four-eyes), and for whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_control: Option<Vec<ConnectionAccessRule>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<ConnectionNetwork>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_address: Option<TargetServerAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indexing: Option<ConnectionIndexing>,
+    /// Whether downloading an audit trail of this policy is logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_audit_trail_downloads: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_log_level: Option<LogLevelOverride>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_database_cleanup: Option<ChannelDatabaseCleanup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_side_transport_security: Option<ClientSideTransportSecurity>,
+    /// The channel policy deciding which channels the sessions may open: a key from `channel_policies`
+    /// of the same protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_policy: Option<Reference>,
+    /// The protocol settings (timeouts, TLS, algorithms) used by the sessions: a key from
+    /// `settings_policies` of the same protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_policy: Option<Reference>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of connection policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<ConnectionPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A connection policy in a listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ConnectionPolicy>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A connection policy, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionPolicyObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: ConnectionPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1385,6 +1932,227 @@ impl<'de> serde::Deserialize<'de> for HostKeyValue {
     }
 }
 
+/// An HTTP settings policy: the TLS parameters towards the client and towards the server. The idle
+/// and session timeouts the pages describe are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct HttpSettingsPolicy {
+    /// Name of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Evaluate the connection and channel policies before the appliance connects to the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preconnect_channel_check: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_tls_security_settings: Option<TlsSecuritySettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_tls_security_settings: Option<TlsSecuritySettings>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of HTTP settings policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct HttpSettingsPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<HttpSettingsPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An HTTP settings policy in a listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct HttpSettingsPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<HttpSettingsPolicy>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An HTTP settings policy, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct HttpSettingsPolicyObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: HttpSettingsPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An ICA (Citrix) settings policy: whether policies are checked before the server side is opened,
+/// how connection attempts are retried, and the timeout.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IcaSettingsPolicy {
+    /// Name of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Evaluate the connection and channel policies before the appliance connects to the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preconnect_channel_check: Option<bool>,
+    /// How the appliance retries connection attempts; the sub-fields are not published and are kept as
+    /// sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<indexmap::IndexMap<String, serde_json::Value>>,
+    /// Connection timeout in seconds (the web interface shows milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of ICA settings policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IcaSettingsPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<IcaSettingsPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An ICA settings policy in a listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IcaSettingsPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<IcaSettingsPolicy>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An ICA settings policy, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IcaSettingsPolicyObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: IcaSettingsPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Closing sessions that have been idle for too long.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InactivityTimeout {
+    /// Whether idle sessions are closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Idle time in seconds after which the session is closed, when `enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One server (or group of servers) users may ask for with inband selection.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InbandTarget {
+    pub domain: InbandTargetName,
+    /// Port of the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A server given by its address or network.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InbandTargetAddress {
+    /// The address or network.
+    pub value: String,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A server given by its domain name (wildcards allowed).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InbandTargetDomain {
+    /// The domain name.
+    pub value: String,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How an inband target names its server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InbandTargetName {
+    /// `selection: address`
+    Address(String),
+    /// `selection: domain`
+    Domain(String),
+    /// An object whose `selection` this version of the types does not know (or whose shape does not fit
+    /// its variant), kept whole.
+    Unknown(serde_json::Map<String, serde_json::Value>),
+}
+
+impl InbandTargetName {
+    /// The value of the tag property, if the variant is a known one.
+    pub fn tag(&self) -> Option<&'static str> {
+        match self {
+            Self::Address(_) => Some("address"),
+            Self::Domain(_) => Some("domain"),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+impl serde::Serialize for InbandTargetName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = tagged::Object::new();
+        if let Some(tag) = self.tag() {
+            map.insert("selection".to_string(), tag.into());
+        }
+        match self {
+            Self::Address(value) => tagged::insert::<S, _>(&mut map, "value", value)?,
+            Self::Domain(value) => tagged::insert::<S, _>(&mut map, "value", value)?,
+            Self::Unknown(fields) => return fields.serialize(serializer),
+        }
+        map.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InbandTargetName {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "selection");
+        match tag.as_deref() {
+            Some("address") if map.len() == 2 && map.contains_key("value") => {
+                tagged::field::<D, _>(&map, "value").map(Self::Address)
+            }
+            Some("domain") if map.len() == 2 && map.contains_key("value") => {
+                tagged::field::<D, _>(&map, "value").map(Self::Domain)
+            }
+            _ => Ok(Self::Unknown(map)),
+        }
+    }
+}
+
 /// An index endpoint: the list of the child endpoints below it. The set of children grows with
 /// newer appliance versions.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1746,6 +2514,21 @@ pub struct ListItem {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// One permitted local port forward.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LocalForward {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_address: Option<ChannelAddress>,
+    /// Port the forward may reach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub originator_address: Option<ChannelAddress>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A user group stored on the appliance.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalGroup {
@@ -1851,6 +2634,20 @@ pub struct LocalUserObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A log level of this policy's own; when off, the level of the protocol's `options` applies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LogLevelOverride {
+    /// Use `level` instead of the protocol-wide level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Log verbosity, when `enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Navigation links sent with every answer. All values are paths on the appliance. `first`, `last`,
 /// `previous` and `next` lead to the siblings of this endpoint under the same parent (null past
 /// either end). Some endpoints add links of their own; those are kept as extra fields.
@@ -1894,6 +2691,10 @@ pub struct Meta {
     /// activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remaining_seconds: Option<i64>,
+    /// Path of the endpoint holding the order of an ordered collection's members (the Telnet connection
+    /// policies link `connections/@order`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2071,6 +2872,143 @@ pub struct PrivateKeyObject {
     pub body: PrivateKey,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Removal of old session metadata (6.x form).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolAuditCleanup {
+    /// Remove old metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Age in days after which metadata is removed, when `enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_database_cleanup_days: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The 6.x grouping of metadata cleanup and trail timestamping.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolAuditOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<ProtocolAuditCleanup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamping: Option<ProtocolAuditTimestamping>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Timestamping of the audit trails (6.x form).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolAuditTimestamping {
+    /// Which timestamping server is used; `local` makes the appliance its own timestamping authority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<String>,
+    /// Seconds between two timestamps of a trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_interval: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Protocol-wide options: whether the protocol is proxied at all, its log level, and how long
+/// session metadata is kept. The shape changed between versions: 6.x appliances group cleanup and
+/// timestamping under `audit`, 7.x and later have `channel_database_cleanup` at the top. Both are
+/// declared; an appliance sends one of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ProtocolService>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_database_cleanup: Option<ChannelDatabaseCleanup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<ProtocolAuditOptions>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The protocol-wide options, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolOptionsObject {
+    /// Always `options`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: ProtocolOptions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A settings or authentication policy whose fields the published pages do not list beyond its name
+/// (SSH, RDP and MSSQL settings policies; SSH, HTTP and MSSQL authentication policies). Everything
+/// the appliance sends is kept, so an object read and written back loses nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolPolicy {
+    /// Name of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of settings or authentication policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<ProtocolPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A settings or authentication policy in a listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ProtocolPolicy>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A settings or authentication policy, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolPolicyObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: ProtocolPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Whether the appliance handles the protocol, and how much it logs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolService {
+    /// Handle connections of this protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Log verbosity, when `enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<i64>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2257,6 +3195,38 @@ pub struct RaidStatus {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The Windows domain the appliance is a member of, needed for network level authentication
+/// (CredSSP) of RDP connections.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RdpDomainMembership {
+    /// Whether the appliance uses its domain membership.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Name of the domain; needed when `enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Kerberos realm of the domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The RDP domain membership, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RdpDomainMembershipObject {
+    /// Name of the endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: RdpDomainMembership,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A pointer to another configuration object. The appliance answers with a `ReferenceObject`; when
 /// writing, the bare key of the target object is enough (an object read back can also be written
 /// back unchanged). The target must exist before the object pointing at it is written.
@@ -2304,6 +3274,21 @@ pub struct ReferenceObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One permitted remote port forward.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RemoteForward {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connected_address: Option<ChannelAddress>,
+    /// Port the forward listens on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connected_port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub originator_address: Option<ChannelAddress>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2448,6 +3433,33 @@ pub struct ServerAddressIp {
 /// ```
 pub type SessionCounts = indexmap::IndexMap<String, i64>;
 
+/// The connection timeout and the closing of idle sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionTimeouts {
+    /// Seconds the appliance waits for the connection before giving up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactivity_timeout: Option<InactivityTimeout>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What every settings policy has, whatever the protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SettingsPolicyBase {
+    /// Name of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Evaluate the connection and channel policies before the appliance connects to the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preconnect_channel_check: Option<bool>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Identifier of a firmware slot. The documentation shows it both as a JSON number and as a string
 /// of digits; either is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -2575,6 +3587,48 @@ pub struct SmbTarget {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// GSSAPI (Kerberos) authentication through the appliance.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SshGssapi {
+    /// Whether GSSAPI authentication is offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The protocol-wide SSH options: the common protocol options and whether GSSAPI (Kerberos)
+/// authentication is offered.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SshOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ProtocolService>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_database_cleanup: Option<ChannelDatabaseCleanup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<ProtocolAuditOptions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gssapi: Option<SshGssapi>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The SSH options, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SshOptionsObject {
+    /// Name of the endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: SshOptions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Times of day the policy runs, as `H:MM` or `HH:MM`.
 pub type StartTimes = Vec<String>;
 
@@ -2612,6 +3666,294 @@ pub struct SystemDetails {
     pub memory: Option<UsageFigures>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swap: Option<UsageFigures>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How a connection policy finds the server to connect to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetServerAddress {
+    /// `selection: original`
+    Original,
+    /// `selection: nat`
+    Nat(TargetServerNat),
+    /// `selection: fix`
+    Fix(TargetServerFix),
+    /// `selection: inband`
+    Inband(TargetServerInband),
+    /// An object whose `selection` this version of the types does not know (or whose shape does not fit
+    /// its variant), kept whole.
+    Unknown(serde_json::Map<String, serde_json::Value>),
+}
+
+impl TargetServerAddress {
+    /// The value of the tag property, if the variant is a known one.
+    pub fn tag(&self) -> Option<&'static str> {
+        match self {
+            Self::Original => Some("original"),
+            Self::Nat(_) => Some("nat"),
+            Self::Fix(_) => Some("fix"),
+            Self::Inband(_) => Some("inband"),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+impl serde::Serialize for TargetServerAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = tagged::Object::new();
+        if let Some(tag) = self.tag() {
+            map.insert("selection".to_string(), tag.into());
+        }
+        match self {
+            Self::Original => {}
+            Self::Nat(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::Fix(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::Inband(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::Unknown(fields) => return fields.serialize(serializer),
+        }
+        map.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TargetServerAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "selection");
+        match tag.as_deref() {
+            Some("original") if map.len() == 1 => Ok(Self::Original),
+            Some("nat") => tagged::without_tag::<D, _>(map, "selection").map(Self::Nat),
+            Some("fix") => tagged::without_tag::<D, _>(map, "selection").map(Self::Fix),
+            Some("inband") => {
+                tagged::without_tag::<D, _>(map, "selection").map(Self::Inband)
+            }
+            _ => Ok(Self::Unknown(map)),
+        }
+    }
+}
+
+/// Always connect to one fixed server.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TargetServerFix {
+    /// Address or host name of the server.
+    pub address: String,
+    /// Port of the server.
+    pub port: i64,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Take the server from what the client sends inside the protocol (inband destination selection),
+/// limited to the listed targets.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TargetServerInband {
+    /// The servers the users may ask for.
+    pub domains: Vec<InbandTarget>,
+    /// Servers excluded from `domains`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception_domains: Option<Vec<InbandTarget>>,
+    /// DNS server (address or host name) used to resolve the requested names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_server: Option<String>,
+    /// Domain suffixes tried when a requested name is not fully qualified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_suffixes: Option<Vec<String>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Translate the targeted address into another network.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TargetServerNat {
+    /// The network to translate into, as address and prefix (`10.20.30.40/24`).
+    pub network: String,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Connect to the address the client targeted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TargetServerOriginal {
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Telnet authentication policy: how the user name is found in the session (pattern sets) and, in
+/// fields the pages do not list, how users authenticate on the gateway. Fields not listed here are
+/// kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetAuthenticationPolicy {
+    /// Name of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The pattern sets used to find the user name, by key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_pattern_sets: Option<Vec<Reference>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of Telnet authentication policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetAuthenticationPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<TelnetAuthenticationPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Telnet authentication policy in a listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetAuthenticationPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<TelnetAuthenticationPolicy>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Telnet authentication policy, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetAuthenticationPolicyObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: TelnetAuthenticationPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A built-in set of patterns for finding the user name in a Telnet session. Read-only.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetPatternSet {
+    /// Name of the pattern set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What the pattern set is for (newer appliances).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of pattern sets.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetPatternSetList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<TelnetPatternSetListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A pattern set in a listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetPatternSetListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<TelnetPatternSet>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A pattern set, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetPatternSetObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: TelnetPatternSet,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Telnet settings policy: banner, timeouts, the policy check before the server side is opened,
+/// and TLS towards client and server.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetSettingsPolicy {
+    /// Name of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Evaluate the connection and channel policies before the appliance connects to the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preconnect_channel_check: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_tls_security_settings: Option<TlsSecuritySettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_tls_security_settings: Option<TlsSecuritySettings>,
+    /// Seconds the appliance waits for the connection before giving up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactivity_timeout: Option<InactivityTimeout>,
+    /// Text shown to the client before the session starts (may be empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of Telnet settings policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetSettingsPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<TelnetSettingsPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Telnet settings policy in a listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetSettingsPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<TelnetSettingsPolicy>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Telnet settings policy, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TelnetSettingsPolicyObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: TelnetSettingsPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2705,6 +4047,31 @@ pub struct TimestampingServerRemote {
     pub server_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oid: Option<TimestampingOid>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// TLS parameters of one side (client or server) of a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TlsSecuritySettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cipher_strength: Option<CipherStrength>,
+    /// Oldest TLS version accepted (`TLSv1_2` in the published samples; other values are not listed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_tls_version: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// TLS parameters towards the client and towards the server.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TlsSettingsPair {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_tls_security_settings: Option<TlsSecuritySettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_tls_security_settings: Option<TlsSecuritySettings>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3079,6 +4446,70 @@ pub struct UsermappingPolicyObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A VNC settings policy: timeouts, the policy check before the server side is opened, and TLS
+/// towards client and server. Only the client-side part is published in full; the rest follows the
+/// Telnet settings policy.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VncSettingsPolicy {
+    /// Name of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Evaluate the connection and channel policies before the appliance connects to the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preconnect_channel_check: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_tls_security_settings: Option<TlsSecuritySettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_tls_security_settings: Option<TlsSecuritySettings>,
+    /// Seconds the appliance waits for the connection before giving up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactivity_timeout: Option<InactivityTimeout>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A listing of VNC settings policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VncSettingsPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<VncSettingsPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A VNC settings policy in a listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VncSettingsPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<VncSettingsPolicy>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A VNC settings policy, in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VncSettingsPolicyObject {
+    /// Key of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: VncSettingsPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// An X.509 certificate stored on the appliance. Its fields are not documented publicly; all of
 /// them are kept as sent.
 pub type X509Certificate = indexmap::IndexMap<String, serde_json::Value>;
@@ -3112,6 +4543,9 @@ pub fn __roundtrip(
     }
     Some(
         match type_name {
+            "AccessSubject" => roundtrip::<AccessSubject>(value),
+            "AccessSubjectEverybody" => roundtrip::<AccessSubjectEverybody>(value),
+            "AccessSubjectOnly" => roundtrip::<AccessSubjectOnly>(value),
             "Acknowledgement" => roundtrip::<Acknowledgement>(value),
             "Acl" => roundtrip::<Acl>(value),
             "AclPermission" => roundtrip::<AclPermission>(value),
@@ -3133,6 +4567,18 @@ pub fn __roundtrip(
             "AuditSigning" => roundtrip::<AuditSigning>(value),
             "AuditTimestamping" => roundtrip::<AuditTimestamping>(value),
             "AuditTimestampingSetting" => roundtrip::<AuditTimestampingSetting>(value),
+            "AuthenticatedConnectionPolicy" => {
+                roundtrip::<AuthenticatedConnectionPolicy>(value)
+            }
+            "AuthenticatedConnectionPolicyList" => {
+                roundtrip::<AuthenticatedConnectionPolicyList>(value)
+            }
+            "AuthenticatedConnectionPolicyListItem" => {
+                roundtrip::<AuthenticatedConnectionPolicyListItem>(value)
+            }
+            "AuthenticatedConnectionPolicyObject" => {
+                roundtrip::<AuthenticatedConnectionPolicyObject>(value)
+            }
             "AuthenticationResult" => roundtrip::<AuthenticationResult>(value),
             "BackupEncryption" => roundtrip::<BackupEncryption>(value),
             "BackupPolicy" => roundtrip::<BackupPolicy>(value),
@@ -3140,6 +4586,18 @@ pub fn __roundtrip(
             "BackupPolicyListItem" => roundtrip::<BackupPolicyListItem>(value),
             "BackupPolicyObject" => roundtrip::<BackupPolicyObject>(value),
             "BackupTarget" => roundtrip::<BackupTarget>(value),
+            "ChannelActions" => roundtrip::<ChannelActions>(value),
+            "ChannelAddress" => roundtrip::<ChannelAddress>(value),
+            "ChannelDatabaseCleanup" => roundtrip::<ChannelDatabaseCleanup>(value),
+            "ChannelPolicy" => roundtrip::<ChannelPolicy>(value),
+            "ChannelPolicyList" => roundtrip::<ChannelPolicyList>(value),
+            "ChannelPolicyListItem" => roundtrip::<ChannelPolicyListItem>(value),
+            "ChannelPolicyObject" => roundtrip::<ChannelPolicyObject>(value),
+            "ChannelRule" => roundtrip::<ChannelRule>(value),
+            "CipherStrength" => roundtrip::<CipherStrength>(value),
+            "ClientSideTransportSecurity" => {
+                roundtrip::<ClientSideTransportSecurity>(value)
+            }
             "ClusterInterface" => roundtrip::<ClusterInterface>(value),
             "ClusterInterfaceObject" => roundtrip::<ClusterInterfaceObject>(value),
             "ClusterNodeMeta" => roundtrip::<ClusterNodeMeta>(value),
@@ -3150,6 +4608,18 @@ pub fn __roundtrip(
             "ConfigurationSync" => roundtrip::<ConfigurationSync>(value),
             "ConfigurationSyncIssue" => roundtrip::<ConfigurationSyncIssue>(value),
             "ConfigurationSyncIssues" => roundtrip::<ConfigurationSyncIssues>(value),
+            "ConnectionAccessRule" => roundtrip::<ConnectionAccessRule>(value),
+            "ConnectionAccessRulePermission" => {
+                roundtrip::<ConnectionAccessRulePermission>(value)
+            }
+            "ConnectionIndexing" => roundtrip::<ConnectionIndexing>(value),
+            "ConnectionNetwork" => roundtrip::<ConnectionNetwork>(value),
+            "ConnectionOrder" => roundtrip::<ConnectionOrder>(value),
+            "ConnectionOrderObject" => roundtrip::<ConnectionOrderObject>(value),
+            "ConnectionPolicy" => roundtrip::<ConnectionPolicy>(value),
+            "ConnectionPolicyList" => roundtrip::<ConnectionPolicyList>(value),
+            "ConnectionPolicyListItem" => roundtrip::<ConnectionPolicyListItem>(value),
+            "ConnectionPolicyObject" => roundtrip::<ConnectionPolicyObject>(value),
             "CreatedObject" => roundtrip::<CreatedObject>(value),
             "DeletedObject" => roundtrip::<DeletedObject>(value),
             "EncryptionCertificate" => roundtrip::<EncryptionCertificate>(value),
@@ -3185,6 +4655,21 @@ pub fn __roundtrip(
             "HostKeyDss" => roundtrip::<HostKeyDss>(value),
             "HostKeyRsa" => roundtrip::<HostKeyRsa>(value),
             "HostKeyValue" => roundtrip::<HostKeyValue>(value),
+            "HttpSettingsPolicy" => roundtrip::<HttpSettingsPolicy>(value),
+            "HttpSettingsPolicyList" => roundtrip::<HttpSettingsPolicyList>(value),
+            "HttpSettingsPolicyListItem" => {
+                roundtrip::<HttpSettingsPolicyListItem>(value)
+            }
+            "HttpSettingsPolicyObject" => roundtrip::<HttpSettingsPolicyObject>(value),
+            "IcaSettingsPolicy" => roundtrip::<IcaSettingsPolicy>(value),
+            "IcaSettingsPolicyList" => roundtrip::<IcaSettingsPolicyList>(value),
+            "IcaSettingsPolicyListItem" => roundtrip::<IcaSettingsPolicyListItem>(value),
+            "IcaSettingsPolicyObject" => roundtrip::<IcaSettingsPolicyObject>(value),
+            "InactivityTimeout" => roundtrip::<InactivityTimeout>(value),
+            "InbandTarget" => roundtrip::<InbandTarget>(value),
+            "InbandTargetAddress" => roundtrip::<InbandTargetAddress>(value),
+            "InbandTargetDomain" => roundtrip::<InbandTargetDomain>(value),
+            "InbandTargetName" => roundtrip::<InbandTargetName>(value),
             "IndexList" => roundtrip::<IndexList>(value),
             "IndexerCapability" => roundtrip::<IndexerCapability>(value),
             "IndexerCertificate" => roundtrip::<IndexerCertificate>(value),
@@ -3201,6 +4686,7 @@ pub fn __roundtrip(
             "IntegratedProductList" => roundtrip::<IntegratedProductList>(value),
             "LinkMeta" => roundtrip::<LinkMeta>(value),
             "ListItem" => roundtrip::<ListItem>(value),
+            "LocalForward" => roundtrip::<LocalForward>(value),
             "LocalGroup" => roundtrip::<LocalGroup>(value),
             "LocalGroupList" => roundtrip::<LocalGroupList>(value),
             "LocalGroupListItem" => roundtrip::<LocalGroupListItem>(value),
@@ -3209,6 +4695,7 @@ pub fn __roundtrip(
             "LocalUserList" => roundtrip::<LocalUserList>(value),
             "LocalUserListItem" => roundtrip::<LocalUserListItem>(value),
             "LocalUserObject" => roundtrip::<LocalUserObject>(value),
+            "LogLevelOverride" => roundtrip::<LogLevelOverride>(value),
             "Meta" => roundtrip::<Meta>(value),
             "NfsTarget" => roundtrip::<NfsTarget>(value),
             "NoTarget" => roundtrip::<NoTarget>(value),
@@ -3221,19 +4708,34 @@ pub fn __roundtrip(
             "PluginSdkVersion" => roundtrip::<PluginSdkVersion>(value),
             "PrivateKey" => roundtrip::<PrivateKey>(value),
             "PrivateKeyObject" => roundtrip::<PrivateKeyObject>(value),
+            "ProtocolAuditCleanup" => roundtrip::<ProtocolAuditCleanup>(value),
+            "ProtocolAuditOptions" => roundtrip::<ProtocolAuditOptions>(value),
+            "ProtocolAuditTimestamping" => roundtrip::<ProtocolAuditTimestamping>(value),
+            "ProtocolOptions" => roundtrip::<ProtocolOptions>(value),
+            "ProtocolOptionsObject" => roundtrip::<ProtocolOptionsObject>(value),
+            "ProtocolPolicy" => roundtrip::<ProtocolPolicy>(value),
+            "ProtocolPolicyList" => roundtrip::<ProtocolPolicyList>(value),
+            "ProtocolPolicyListItem" => roundtrip::<ProtocolPolicyListItem>(value),
+            "ProtocolPolicyObject" => roundtrip::<ProtocolPolicyObject>(value),
+            "ProtocolService" => roundtrip::<ProtocolService>(value),
             "RaidDisk" => roundtrip::<RaidDisk>(value),
             "RaidDiskState" => roundtrip::<RaidDiskState>(value),
             "RaidHealth" => roundtrip::<RaidHealth>(value),
             "RaidState" => roundtrip::<RaidState>(value),
             "RaidStatus" => roundtrip::<RaidStatus>(value),
+            "RdpDomainMembership" => roundtrip::<RdpDomainMembership>(value),
+            "RdpDomainMembershipObject" => roundtrip::<RdpDomainMembershipObject>(value),
             "Reference" => roundtrip::<Reference>(value),
             "ReferenceObject" => roundtrip::<ReferenceObject>(value),
+            "RemoteForward" => roundtrip::<RemoteForward>(value),
             "ReplacedObject" => roundtrip::<ReplacedObject>(value),
             "RsyncTarget" => roundtrip::<RsyncTarget>(value),
             "ServerAddress" => roundtrip::<ServerAddress>(value),
             "ServerAddressFqdn" => roundtrip::<ServerAddressFqdn>(value),
             "ServerAddressIp" => roundtrip::<ServerAddressIp>(value),
             "SessionCounts" => roundtrip::<SessionCounts>(value),
+            "SessionTimeouts" => roundtrip::<SessionTimeouts>(value),
+            "SettingsPolicyBase" => roundtrip::<SettingsPolicyBase>(value),
             "SlotId" => roundtrip::<SlotId>(value),
             "SmbAuthentication" => roundtrip::<SmbAuthentication>(value),
             "SmbAuthenticationAnonymous" => {
@@ -3241,14 +4743,48 @@ pub fn __roundtrip(
             }
             "SmbAuthenticationPassword" => roundtrip::<SmbAuthenticationPassword>(value),
             "SmbTarget" => roundtrip::<SmbTarget>(value),
+            "SshGssapi" => roundtrip::<SshGssapi>(value),
+            "SshOptions" => roundtrip::<SshOptions>(value),
+            "SshOptionsObject" => roundtrip::<SshOptionsObject>(value),
             "StartTimes" => roundtrip::<StartTimes>(value),
             "SystemBackup" => roundtrip::<SystemBackup>(value),
             "SystemBackupObject" => roundtrip::<SystemBackupObject>(value),
             "SystemDetails" => roundtrip::<SystemDetails>(value),
+            "TargetServerAddress" => roundtrip::<TargetServerAddress>(value),
+            "TargetServerFix" => roundtrip::<TargetServerFix>(value),
+            "TargetServerInband" => roundtrip::<TargetServerInband>(value),
+            "TargetServerNat" => roundtrip::<TargetServerNat>(value),
+            "TargetServerOriginal" => roundtrip::<TargetServerOriginal>(value),
+            "TelnetAuthenticationPolicy" => {
+                roundtrip::<TelnetAuthenticationPolicy>(value)
+            }
+            "TelnetAuthenticationPolicyList" => {
+                roundtrip::<TelnetAuthenticationPolicyList>(value)
+            }
+            "TelnetAuthenticationPolicyListItem" => {
+                roundtrip::<TelnetAuthenticationPolicyListItem>(value)
+            }
+            "TelnetAuthenticationPolicyObject" => {
+                roundtrip::<TelnetAuthenticationPolicyObject>(value)
+            }
+            "TelnetPatternSet" => roundtrip::<TelnetPatternSet>(value),
+            "TelnetPatternSetList" => roundtrip::<TelnetPatternSetList>(value),
+            "TelnetPatternSetListItem" => roundtrip::<TelnetPatternSetListItem>(value),
+            "TelnetPatternSetObject" => roundtrip::<TelnetPatternSetObject>(value),
+            "TelnetSettingsPolicy" => roundtrip::<TelnetSettingsPolicy>(value),
+            "TelnetSettingsPolicyList" => roundtrip::<TelnetSettingsPolicyList>(value),
+            "TelnetSettingsPolicyListItem" => {
+                roundtrip::<TelnetSettingsPolicyListItem>(value)
+            }
+            "TelnetSettingsPolicyObject" => {
+                roundtrip::<TelnetSettingsPolicyObject>(value)
+            }
             "TimestampingOid" => roundtrip::<TimestampingOid>(value),
             "TimestampingServer" => roundtrip::<TimestampingServer>(value),
             "TimestampingServerLocal" => roundtrip::<TimestampingServerLocal>(value),
             "TimestampingServerRemote" => roundtrip::<TimestampingServerRemote>(value),
+            "TlsSecuritySettings" => roundtrip::<TlsSecuritySettings>(value),
+            "TlsSettingsPair" => roundtrip::<TlsSettingsPair>(value),
             "Transaction" => roundtrip::<Transaction>(value),
             "TransactionChange" => roundtrip::<TransactionChange>(value),
             "TransactionChangeList" => roundtrip::<TransactionChangeList>(value),
@@ -3265,6 +4801,10 @@ pub fn __roundtrip(
             "UsermappingPolicyList" => roundtrip::<UsermappingPolicyList>(value),
             "UsermappingPolicyListItem" => roundtrip::<UsermappingPolicyListItem>(value),
             "UsermappingPolicyObject" => roundtrip::<UsermappingPolicyObject>(value),
+            "VncSettingsPolicy" => roundtrip::<VncSettingsPolicy>(value),
+            "VncSettingsPolicyList" => roundtrip::<VncSettingsPolicyList>(value),
+            "VncSettingsPolicyListItem" => roundtrip::<VncSettingsPolicyListItem>(value),
+            "VncSettingsPolicyObject" => roundtrip::<VncSettingsPolicyObject>(value),
             "X509Certificate" => roundtrip::<X509Certificate>(value),
             "X509CertificateObject" => roundtrip::<X509CertificateObject>(value),
             _ => return None,

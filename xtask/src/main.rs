@@ -2,6 +2,7 @@
 
 mod bench;
 mod contract;
+mod coverage;
 mod diff;
 mod docs;
 mod fuzz;
@@ -24,6 +25,9 @@ verbs:
   lint            check the spec: references, operation ids, docs, examples against schemas
   validate        run the third-party validators on the bundle (installs them pinned)
   contract        run schemathesis against fake-sps (installs it pinned)
+  coverage [--check]
+                  documented endpoints (spec/catalogue/) described in spec/, per area;
+                  --check: fail below the floor in spec/catalogue/coverage-floor.yaml
   fuzz [--cases N] [--seed S] [--case I] [--compile K] [--keep]
                   mutate the bundled spec N times (seeded, each case replayable with --case):
                   no panic, no hang, every diagnostic located, deterministic output, and K
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "docs" => docs::run(rest),
         "contract" => contract::run(rest),
+        "coverage" => coverage::run(rest),
         "fuzz" => fuzz::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

@@ -27,6 +27,10 @@ const STEPS: &[Step] = &[
         run: lint,
     },
     Step {
+        name: "documented endpoints covered (cargo xtask coverage --check)",
+        run: coverage,
+    },
+    Step {
         name: "third-party spec validators (cargo xtask validate)",
         run: validate,
     },
@@ -97,6 +101,10 @@ fn gen_check() -> crate::Result {
 
 fn lint() -> crate::Result {
     crate::spec::lint(&[])
+}
+
+fn coverage() -> crate::Result {
+    crate::coverage::run(&["--check".to_string()])
 }
 
 fn validate() -> crate::Result {

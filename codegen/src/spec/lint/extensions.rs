@@ -15,6 +15,7 @@ const RESOURCES: &[&str] = &[
     "service",
 ];
 const DECISION_KEYS: &[&str] = &["defect", "decision", "why"];
+const FIELD_LEVELS: &[&str] = &["partial", "open"];
 
 /// Where an object sits, as far as the extensions care.
 #[derive(PartialEq)]
@@ -66,6 +67,8 @@ pub fn check(document: &Json, findings: &mut Findings) {
                 }
                 "x-sps-versions" => versions(&key_at, value, findings),
                 "x-sps-doc-decisions" => decisions(&key_at, value, findings),
+                "x-sps-fields" => fields(at, &key_at, object, value, findings),
+                "x-sps-refers-to" => refers_to(at, &key_at, object, value, findings),
                 // Placed and shaped as the tolerant-reading check (`tolerance`) says.
                 "x-sps-evidence" | "x-sps-source" => {}
                 "x-sps-transaction-operations" if here != Place::Root => {
@@ -103,6 +106,105 @@ pub(super) fn versions(at: &str, value: &Json, findings: &mut Findings) {
                 format!("{version} is not a version like \"7.x\" or \"8.0\""),
             ));
         }
+    }
+}
+
+/// `x-sps-fields: partial | open` on a named schema (`/components/schemas/<Name>`) that keeps
+/// unknown fields; an `open` schema requires nothing.
+fn fields(
+    at: &str,
+    key_at: &str,
+    schema: &Map<String, Json>,
+    value: &Json,
+    findings: &mut Findings,
+) {
+    if !matches!(pointer::tokens(at).as_slice(), [c, s, _] if c == "components" && s == "schemas") {
+        return findings.push((
+            key_at.to_owned(),
+            "`x-sps-fields` belongs on a named schema (`/components/schemas/<Name>`)".into(),
+        ));
+    }
+    let Some(level) = value.as_str().filter(|v| FIELD_LEVELS.contains(v)) else {
+        return findings.push((
+            key_at.to_owned(),
+            format!(
+                "`x-sps-fields` must be one of {}, not {value}",
+                FIELD_LEVELS.join(", ")
+            ),
+        ));
+    };
+    if schema.get("additionalProperties") == Some(&Json::Bool(false)) {
+        findings.push((
+            key_at.to_owned(),
+            "a schema whose fields are not all known must keep unknown fields \
+             (no `additionalProperties: false`)"
+                .into(),
+        ));
+    }
+    let requires = schema
+        .get("required")
+        .and_then(Json::as_array)
+        .is_some_and(|r| !r.is_empty());
+    if level == "open" && requires {
+        findings.push((
+            key_at.to_owned(),
+            "an `open` schema cannot require fields: none is known to be always sent".into(),
+        ));
+    }
+}
+
+/// `x-sps-refers-to: <collection>` on a `Reference` inside a schema (`allOf: [$ref Reference]`):
+/// an absolute path (`/api/...`) or one relative to the referring object (`../name`).
+fn refers_to(
+    at: &str,
+    key_at: &str,
+    schema: &Map<String, Json>,
+    value: &Json,
+    findings: &mut Findings,
+) {
+    let tokens = pointer::tokens(at);
+    if !(tokens.len() > 3 && tokens[0] == "components" && tokens[1] == "schemas") {
+        return findings.push((
+            key_at.to_owned(),
+            "`x-sps-refers-to` belongs on a property (or list item) of a named schema".into(),
+        ));
+    }
+    let is_reference = schema
+        .get("allOf")
+        .and_then(Json::as_array)
+        .is_some_and(|all| {
+            all.len() == 1
+                && all[0].get("$ref").and_then(Json::as_str)
+                    == Some("#/components/schemas/Reference")
+        });
+    if !is_reference {
+        findings.push((
+            key_at.to_owned(),
+            "`x-sps-refers-to` describes a `Reference`: the schema must be \
+             `allOf: [{$ref: '#/components/schemas/Reference'}]`"
+                .into(),
+        ));
+    }
+    let well_formed = value.as_str().is_some_and(|path| {
+        let rest = path
+            .strip_prefix("/api/")
+            .or_else(|| path.strip_prefix("../"));
+        rest.is_some_and(|rest| {
+            !rest.is_empty()
+                && rest.split('/').all(|s| {
+                    !s.is_empty()
+                        && s.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                })
+        })
+    });
+    if !well_formed {
+        findings.push((
+            key_at.to_owned(),
+            format!(
+                "`x-sps-refers-to` must be a collection path, `/api/...` or `../<sibling>`, not {value}"
+            ),
+        ));
     }
 }
 

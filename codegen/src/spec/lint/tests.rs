@@ -693,4 +693,42 @@ fn configuration_writes_declare_every_documented_success_status() {
     );
 }
 
+#[test]
+fn field_evidence_and_reference_targets_are_checked() {
+    // Clean: a partial schema whose reference names its target collection.
+    let reference = "    Reference: {oneOf: [{type: string}, {type: object}]}\n";
+    let clean = edit(
+        "      required: [name]\n",
+        "      x-sps-fields: partial\n      required: [name]\n",
+    )
+    .replacen(
+        "        size: {type: integer, minimum: 0}\n",
+        "        size: {type: integer, minimum: 0}\n        owner:\n          x-sps-refers-to: ../owners\n          allOf: [{$ref: '#/components/schemas/Reference'}]\n",
+        1,
+    )
+    .replacen("\n  examples:\n", &format!("\n{reference}  examples:\n"), 1);
+    assert_eq!(lint_things(&clean), Vec::<String>::new());
+
+    let broken = clean
+        .replacen("x-sps-fields: partial", "x-sps-fields: open", 1)
+        .replacen("x-sps-refers-to: ../owners", "x-sps-refers-to: owners/{key}", 1)
+        .replacen(
+            "        name: {type: string, example: a}\n",
+            "        name: {type: string, example: a, x-sps-refers-to: /api/names, x-sps-fields: open}\n",
+            1,
+        );
+    let thing = "/components/schemas/Thing";
+    assert_eq!(
+        lint_things(&broken),
+        [
+            format!("paths/things.yaml:47: {thing}/x-sps-fields: an `open` schema cannot require fields: none is known to be always sent"),
+            format!("paths/things.yaml:50: {thing}/properties/name/x-sps-refers-to: `x-sps-refers-to` describes a `Reference`: \
+                     the schema must be `allOf: [{{$ref: '#/components/schemas/Reference'}}]`"),
+            format!("paths/things.yaml:50: {thing}/properties/name/x-sps-fields: `x-sps-fields` belongs on a named schema (`/components/schemas/<Name>`)"),
+            format!("paths/things.yaml:53: {thing}/properties/owner/x-sps-refers-to: `x-sps-refers-to` must be a collection path, \
+                     `/api/...` or `../<sibling>`, not \"owners/{{key}}\""),
+        ]
+    );
+}
+
 mod generation;
