@@ -12,8 +12,8 @@
 //! - a diagnostic without its file (the mutant) or line;
 //! - a model or generated output that differs between two runs on the same mutant;
 //! - a generated workspace that does not build: up to `--compile` cases that pass lint (naming
-//!   and OpenAPI-level mutants first) are generated into `target/fuzz/<pid>/compile/` and checked with
-//!   `cargo check --offline`, sharing the fixture build's target directory.
+//!   and OpenAPI-level mutants first) are generated into `target/fuzz/<pid>/compile/` and
+//!   checked with `cargo check --offline`, sharing the fixture build's target directory.
 
 mod mutate;
 

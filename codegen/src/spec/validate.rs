@@ -15,6 +15,16 @@ use super::pointer;
 /// Past this depth a schema is taken to be a reference cycle that consumes no input.
 const MAX_DEPTH: usize = 128;
 
+/// A validation that visits more schemas than this gives up: a union listing a reference cycle
+/// twice (`A: {oneOf: [{$ref: A}, {$ref: A}]}`, which lint reports) would take 2^depth steps to
+/// reach [`MAX_DEPTH`] on every branch.
+const MAX_STEPS: usize = 100_000;
+
+thread_local! {
+    /// Schemas visited by the current [`Validator::validate`] call.
+    static STEPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Why an instance does not match a schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
@@ -57,6 +67,7 @@ impl<'a> Validator<'a> {
         instance_path: &str,
     ) -> Vec<ValidationError> {
         let mut errors = Vec::new();
+        STEPS.with(|steps| steps.set(0));
         self.check(schema_pointer, instance, instance_path, 0, &mut errors);
         errors
     }
@@ -85,6 +96,16 @@ impl<'a> Validator<'a> {
             return error(
                 at,
                 "the schema nests too deeply (a reference cycle?)".into(),
+            );
+        }
+        let steps = STEPS.with(|steps| {
+            steps.set(steps.get() + 1);
+            steps.get()
+        });
+        if steps > MAX_STEPS {
+            return error(
+                at,
+                format!("validation gave up after {MAX_STEPS} schemas (a cycle of unions?)"),
             );
         }
         let Some(schema) = pointer::resolve(self.document, at) else {
@@ -504,6 +525,20 @@ fn type_name(instance: &Json) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_union_of_a_cycle_twice_gives_up_instead_of_taking_2_to_the_depth_steps() {
+        let document = json!({"components": {"schemas": {
+            "A": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/A"}]}
+        }}});
+        // Without the step bound this would not return: 2^128 branches.
+        let errors = Validator::new(&document).validate("/components/schemas/A", &json!(1), "x");
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["must match exactly one of the 2 oneOf schemas, matches none"]
+        );
+    }
 
     fn document() -> Json {
         json!({"components": {"schemas": {
