@@ -732,3 +732,19 @@ fn field_evidence_and_reference_targets_are_checked() {
 }
 
 mod generation;
+
+#[test]
+fn a_reply_pointing_at_a_missing_shared_response_is_only_an_unresolved_reference() {
+    // Found by `cargo xtask fuzz`: the evidence check reported at the missing target, which has
+    // no line.
+    let things = edit(
+        "'201': {description: created, x-sps-evidence: undocumented}",
+        "'201': {$ref: '#/components/responses/Gone'}",
+    );
+    assert_eq!(
+        lint_things(&things),
+        [format!(
+            "paths/things.yaml:41: {PUT}/responses/201/$ref: unresolved reference `#/components/responses/Gone`"
+        )]
+    );
+}

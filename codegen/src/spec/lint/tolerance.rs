@@ -36,10 +36,14 @@ pub fn check(document: &Json, findings: &mut Findings) {
             // A shared response is checked where it is defined, once per referring operation.
             let (response_at, response) = match response.get("$ref").and_then(Json::as_str) {
                 Some(target) if !shared_checked.insert(target) => continue,
-                Some(target) => (
-                    target.trim_start_matches('#').to_owned(),
-                    follow(document, response),
-                ),
+                Some(target) => {
+                    let target = target.trim_start_matches('#');
+                    // An unresolved reference is the `refs` check's finding, not this one's.
+                    if pointer::resolve(document, target).is_none() {
+                        continue;
+                    }
+                    (target.to_owned(), follow(document, response))
+                }
                 None => (response_at, response),
             };
             if let Some(response) = response.as_object() {
