@@ -51,6 +51,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
+use codegen::spec::pointer::{escape, join, unescape};
 use serde_json::{Map, Value as Json};
 
 /// One classified change.
@@ -1046,18 +1047,6 @@ fn object(value: Option<&Json>) -> &Map<String, Json> {
 
 fn array(value: Option<&Json>) -> impl Iterator<Item = &Json> {
     value.and_then(Json::as_array).into_iter().flatten()
-}
-
-fn join(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape(token))
-}
-
-fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-fn unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
 }
 
 fn show(value: Option<String>) -> String {
