@@ -7,12 +7,14 @@ use quote::{format_ident, quote};
 
 use crate::config::Config;
 use crate::emit::{
-    self, op_doc, param_doc, query_type, raw_doc, raw_doc_lines, rust_file, template_file,
-    type_tokens, GeneratedFile,
+    self, op_doc, param_doc, query_type, raw_doc, rust_file, template_file, type_tokens,
+    GeneratedFile,
 };
 use crate::model::{Method, Model, Operation, Security, TypeKind, TypeRef};
 use crate::naming;
 use crate::spec::Diagnostic;
+
+mod readme;
 
 /// The fixed runtime, emitted verbatim as `src/runtime.rs`.
 const RUNTIME: &str = include_str!("../templates/client_runtime.rs");
@@ -26,7 +28,7 @@ pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<D
     let dir = &config.client.dir;
     Ok(vec![
         GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(config)),
-        GeneratedFile::markdown(dir.join("README.md"), &readme(model, config)),
+        GeneratedFile::markdown(dir.join("README.md"), &readme::readme(model, config)),
         rust_file(dir.join("src/lib.rs"), lib_tokens(model, config))?,
         template_file(dir.join("src/runtime.rs"), RUNTIME),
     ])
@@ -35,8 +37,8 @@ pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<D
 fn cargo_toml(config: &Config) -> String {
     let package = emit::package_section(
         &config.client,
+        &config.links,
         "Async client for the One Identity Safeguard for Privileged Sessions (SPS) REST API",
-        true,
         r#"keywords = ["sps", "safeguard", "privileged-access", "rest", "client"]
 categories = ["api-bindings", "web-programming::http-client"]
 "#,
@@ -53,86 +55,11 @@ serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["preserve_order"] }}
 serde_path_to_error = "0.1"
 serde_urlencoded = "0.7"
+
+[dev-dependencies]
+# The README's examples (doctests) run in a Tokio runtime.
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 "#
-    )
-}
-
-fn readme(model: &Model, config: &Config) -> String {
-    let lib = config.client.lib_name();
-    let login = login_op(model).is_some();
-    let login_line = if login {
-        "    client.login(\"admin\", \"secret\").await?;\n"
-    } else {
-        ""
-    };
-    let tx = if model.transaction_ops.is_some() {
-        format!(
-            r#"
-Configuration changes go through a transaction; `in_transaction` commits when the closure
-succeeds and rolls back when it fails:
-
-```rust,ignore
-client
-    .in_transaction(Some("rename the policy"), |tx| async move {{
-        // ... tx.replace_...(...).await?
-        Ok::<_, {lib}::Error<{lib}::types::ErrorResponse>>(())
-    }})
-    .await?;
-```
-"#
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        r#"# {package}
-
-Async Rust client for the REST API of One Identity Safeguard for Privileged Sessions (SPS),
-generated from a hand-maintained OpenAPI description ({title}, version {version}).
-
-- one async method per operation, with typed parameters, bodies and replies
-  (types from the `{types}` crate, re-exported as `{lib}::types`);
-- the session cookie set at login is kept and sent with every later call;
-- errors keep the HTTP status and the decoded API error body, and replies that are not the
-  documented JSON are reported with their status and the start of the body;
-- unknown fields and enumeration values sent by newer appliances are kept, so an object read,
-  changed and written back loses nothing.
-
-## Usage
-
-```rust,ignore
-use std::time::Duration;
-
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {{
-    let client = {lib}::Client::builder("https://sps.example.com")
-        .timeout(Duration::from_secs(30))
-        .build()?;
-{login_line}    // Every operation is a method; meta links can be followed with `client.follow(href)`.
-    Ok(())
-}}
-```
-{tx}
-## TLS
-
-Certificates are checked with the bundled web PKI roots (rustls, no OpenSSL). For an appliance
-with a private CA, add it with `ClientBuilder::add_root_certificate_pem`. For a lab appliance with
-a self-signed certificate there is `danger_accept_invalid_certs(true)`, which turns all
-certificate checks off: anyone on the network path can then read the password and the session.
-
-## Browser-looking clients
-
-SPS 7.5 and later ask clients whose User-Agent looks like a browser for an extra `X-Token`. This
-client sends `sps-client/<version>`; keep any custom User-Agent non-browser-like.
-
-## License
-
-MIT OR Apache-2.0
-"#,
-        package = config.client.package,
-        types = config.types.package,
-        title = model.info.title,
-        version = model.info.version,
     )
 }
 
@@ -692,27 +619,8 @@ fn transaction_tokens(model: &Model) -> TokenStream {
 fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     let types = format_ident!("{}", config.types.lib_name());
     let cookie = model.session_cookie.as_deref().unwrap_or("session_id");
-    let mut crate_doc = emit::doc_lines(&format!(
-        "Async client for the {} (version {}).",
-        model.info.title, model.info.version
-    ));
-    if let Some(description) = &model.info.description {
-        crate_doc.push(String::new());
-        crate_doc.extend(emit::doc_lines(description));
-    }
-    crate_doc.push(String::new());
-    crate_doc.extend(raw_doc_lines(
-        "Start with [`Client::builder`]; every operation is a method of [`Client`]. Errors are\n\
-         [`Error`], carrying the decoded API error body where there is one.",
-    ));
-    if model.transaction_ops.is_some() {
-        crate_doc.push(String::new());
-        crate_doc.extend(raw_doc_lines(
-            "Configuration changes go through [`Client::in_transaction`] (or step by step through\n\
-             [`Client::transaction`]).",
-        ));
-    }
-    let crate_doc = quote!(#( #![doc = #crate_doc] )*);
+    // The README is the crate documentation, so its examples are compiled as doctests.
+    let crate_doc = quote!(#![doc = include_str!("../README.md")]);
     let params = model
         .operations
         .iter()

@@ -20,6 +20,16 @@ impl CrateConfig {
     }
 }
 
+/// Where the published crates point their users: `[workspace.package]` `repository` and
+/// `homepage` of the workspace's `Cargo.toml`, so that one setting serves every crate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Links {
+    /// The source repository (`repository` in the manifests).
+    pub repository: Option<String>,
+    /// The project's home page (`homepage` in the manifests).
+    pub homepage: Option<String>,
+}
+
 /// The three generated crates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -29,6 +39,8 @@ pub struct Config {
     pub client: CrateConfig,
     /// The axum server-stub crate (`sps-server`).
     pub server: CrateConfig,
+    /// Repository and home page of every published crate.
+    pub links: Links,
 }
 
 impl Default for Config {
@@ -43,6 +55,7 @@ impl Default for Config {
             types: krate("generated-types", "sps-types"),
             client: krate("generated-client", "sps-client"),
             server: krate("generated-server", "sps-server"),
+            links: Links::default(),
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::spec::Diagnostic;
 
 pub mod docs;
 pub mod rust_types;
+pub mod showcase;
 
 pub use docs::{doc_attrs, doc_lines, op_doc, param_doc, raw_doc, raw_doc_lines};
 pub use rust_types::{local_type_tokens, query_type, type_tokens};
@@ -88,19 +89,23 @@ pub fn template_file(path: PathBuf, source: &str) -> GeneratedFile {
 }
 
 /// The start of a generated crate's `Cargo.toml`: the `[package]` fields every generated crate
-/// shares, whether it is published (a docs.rs link) or not (`publish = false`), then `extra`
-/// (keywords, categories), ending before `[dependencies]`.
+/// shares (repository and home page from [`crate::config::Links`], a docs.rs link), then `extra`
+/// (keywords, categories), then the docs.rs build settings, ending before `[dependencies]`.
 pub fn package_section(
     krate: &crate::config::CrateConfig,
+    links: &crate::config::Links,
     description: &str,
-    publish: bool,
     extra: &str,
 ) -> String {
-    let publishing = if publish {
-        format!("documentation = \"https://docs.rs/{}\"", krate.package)
-    } else {
-        "publish = false".to_string()
-    };
+    let mut linked = String::new();
+    for (key, value) in [
+        ("repository", &links.repository),
+        ("homepage", &links.homepage),
+    ] {
+        if let Some(value) = value {
+            linked.push_str(&format!("{key} = {value:?}\n"));
+        }
+    }
     format!(
         r#"[package]
 name = "{name}"
@@ -110,8 +115,11 @@ rust-version = "1.80"
 license = "MIT OR Apache-2.0"
 description = {description:?}
 readme = "README.md"
-{publishing}
-{extra}"#,
+documentation = "https://docs.rs/{name}"
+{linked}{extra}
+[package.metadata.docs.rs]
+all-features = true
+"#,
         name = krate.package,
         version = krate.version,
     )

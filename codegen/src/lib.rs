@@ -21,7 +21,7 @@ mod test_support;
 
 use std::path::PathBuf;
 
-pub use config::{Config, CrateConfig};
+pub use config::{Config, CrateConfig, Links};
 pub use emit::GeneratedFile;
 pub use spec::Diagnostic;
 

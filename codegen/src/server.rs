@@ -7,9 +7,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::config::Config;
+use crate::emit::showcase;
 use crate::emit::{
-    self, op_doc, param_doc, query_type, raw_doc_lines, rust_file, template_file, type_tokens,
-    GeneratedFile,
+    self, op_doc, param_doc, query_type, rust_file, template_file, type_tokens, GeneratedFile,
 };
 use crate::model::{Body, Method, Model, Operation, Param, Response, Security, Status, TypeRef};
 use crate::naming::{self, Scope};
@@ -23,7 +23,7 @@ pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<D
     let dir = &config.server.dir;
     Ok(vec![
         GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(config)),
-        GeneratedFile::markdown(dir.join("README.md"), &readme(config)),
+        GeneratedFile::markdown(dir.join("README.md"), &readme(model, config)),
         rust_file(dir.join("src/lib.rs"), lib_tokens(model, config))?,
         template_file(dir.join("src/runtime.rs"), RUNTIME),
     ])
@@ -32,9 +32,11 @@ pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<D
 fn cargo_toml(config: &Config) -> String {
     let package = emit::package_section(
         &config.server,
+        &config.links,
         "axum server stub for the One Identity Safeguard for Privileged Sessions (SPS) REST API",
-        false,
-        "",
+        r#"keywords = ["sps", "safeguard", "privileged-access", "axum", "server"]
+categories = ["api-bindings", "web-programming::http-server"]
+"#,
     );
     let types = emit::types_dependency(config);
     format!(
@@ -51,13 +53,16 @@ serde_path_to_error = "0.1"
 serde_urlencoded = "0.7"
 
 [dev-dependencies]
-tokio = {{ version = "1", features = ["macros", "rt"] }}
+tokio = {{ version = "1", features = ["macros", "rt", "net"] }}
 "#
     )
 }
 
-fn readme(config: &Config) -> String {
-    format!(
+/// The README, which is also the crate documentation: its example (a `no_run` doctest) serves
+/// one operation of the model.
+fn readme(model: &Model, config: &Config) -> String {
+    let lib = config.server.lib_name();
+    let mut out = format!(
         r#"# {name}
 
 axum server stub for the SPS REST API. Implement the `Api` trait (one async method per
@@ -67,7 +72,45 @@ serve `router(Arc::new(my_api))`; or implement `RawApi` (one generic `handle`) a
 API's own error body before any handler runs.
 "#,
         name = config.server.package
-    )
+    );
+    let served = showcase::find(model)
+        .map(|show| show.get)
+        .or_else(|| model.operations.first());
+    if let Some(op) = served {
+        out.push_str(&format!(
+            r#"
+## Example
+
+Every method of `Api` has a default that answers 501 `NotImplemented`, so a test double
+implements only what it needs:
+
+```rust,no_run
+use std::future::Future;
+use std::sync::Arc;
+
+use {lib}::{{Api, ApiError, {request}, {response}}};
+
+struct Appliance;
+
+impl Api for Appliance {{
+    fn {method}(&self, request: {request}) -> impl Future<Output = {response}> + Send {{
+        async move {{ ApiError::not_found(&request.href).into() }}
+    }}
+}}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::io::Result<()> {{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:8443").await?;
+    axum::serve(listener, {lib}::router(Arc::new(Appliance))).await
+}}
+```
+"#,
+            request = request_ident(op),
+            response = response_ident(op),
+            method = op.rust_name,
+        ));
+    }
+    out
 }
 
 /// Rust names of an operation's request struct fields, unique within it.
@@ -597,17 +640,8 @@ fn routing_fn(method: Method) -> TokenStream {
 fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     let types = format_ident!("{}", config.types.lib_name());
     let cookie = model.session_cookie.as_deref().unwrap_or("session_id");
-    let mut crate_doc = emit::doc_lines(&format!(
-        "axum server stub for the {} (version {}).",
-        model.info.title, model.info.version
-    ));
-    crate_doc.push(String::new());
-    crate_doc.extend(raw_doc_lines(
-        "Implement [`Api`] and serve [`router`], or implement [`RawApi`] and serve\n\
-         [`raw_router`]. Both routers validate every request the same way (see [`runtime`] for\n\
-         the error replies) before a handler sees it.",
-    ));
-    let crate_doc = quote!(#( #![doc = #crate_doc] )*);
+    // The README is the crate documentation, so its example is compiled as a doctest.
+    let crate_doc = quote!(#![doc = include_str!("../README.md")]);
     let infos = model.operations.iter().map(operation_info);
     let ops = &model.operations;
     let items = ops.iter().enumerate().map(|(index, op)| {

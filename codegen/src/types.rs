@@ -36,8 +36,8 @@ fn cargo_toml(model: &Model, config: &Config) -> String {
     let description = format!("Serde types for the {}", model.info.title);
     let package = emit::package_section(
         &config.types,
+        &config.links,
         &description,
-        true,
         r#"keywords = ["sps", "safeguard", "openapi", "serde"]
 categories = ["api-bindings"]
 "#,
@@ -54,13 +54,7 @@ serde_json = {{ version = "1", features = ["preserve_order"] }}
 
 fn readme(model: &Model, config: &Config) -> String {
     let krate = &config.types;
-    let example = model
-        .types
-        .iter()
-        .find(|t| matches!(t.kind, TypeKind::Struct(_)) && t.schema_name.is_some())
-        .map(|t| t.name.clone())
-        .unwrap_or_else(|| "SomeType".to_string());
-    format!(
+    let mut out = format!(
         "# {package}\n\n\
          Serde types for every schema of the {title} (API description version {version}),\n\
          generated from the OpenAPI description. No HTTP dependencies: use them with any client.\n\n\
@@ -68,32 +62,76 @@ fn readme(model: &Model, config: &Config) -> String {
          - objects keep fields they do not know in a flattened `extra` map and write them back;\n\
          - string enums keep values they do not know in an `Unknown(String)` variant;\n\
          - unions tagged by a property keep unknown tags (the whole object) in a catch-all variant.\n\n\
-         ```rust,ignore\n\
-         let value: {lib}::{example} = serde_json::from_str(text)?;\n\
-         let text = serde_json::to_string(&value)?; // unknown fields included\n\
-         ```\n\n\
          Optional fields are `Option<T>`; fields that may be absent or `null` are `Option<Option<T>>`\n\
          (`None`: absent, `Some(None)`: explicit `null`).\n",
         package = krate.package,
-        lib = krate.lib_name(),
         title = model.info.title,
         version = model.info.version,
-    )
+    );
+    if let Some(example) = roundtrip_example(model, &krate.lib_name()) {
+        out.push_str(&example);
+    }
+    out
+}
+
+/// A README example (a doctest that runs) reading one of the spec's examples with a field added
+/// by a newer appliance, and writing it back unchanged.
+fn roundtrip_example(model: &Model, lib: &str) -> Option<String> {
+    const ADDED: &str = "added_by_a_newer_appliance";
+    let eligible = |example: &&crate::model::Example| {
+        let TypeRef::Named(name) = &example.type_ref else {
+            return false;
+        };
+        let keeps = model
+            .type_def(name)
+            .is_some_and(|def| matches!(&def.kind, TypeKind::Struct(s) if s.extra == Extra::Keep));
+        keeps && example.value.is_object()
+    };
+    // An object the client README reads and writes back, if there is one, else any object.
+    let showcased = emit::showcase::find(model).and_then(|show| show.get.success_type.clone());
+    let example = model
+        .examples
+        .iter()
+        .filter(eligible)
+        .find(|example| Some(&example.type_ref) == showcased.as_ref())
+        .or_else(|| model.examples.iter().find(eligible))?;
+    let TypeRef::Named(name) = &example.type_ref else {
+        return None;
+    };
+    let mut value = example.value.clone();
+    value
+        .as_object_mut()?
+        .insert(ADDED.to_string(), serde_json::Value::Bool(true));
+    let json = serde_json::to_string_pretty(&value).ok()?;
+    // A raw string delimiter the JSON does not contain.
+    let mut hashes = "#".to_string();
+    while json.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    Some(format!(
+        "\n## Example\n\n\
+         ```rust\n\
+         fn main() -> Result<(), serde_json::Error> {{\n    \
+             let text = r{hashes}\"{json}\"{hashes};\n    \
+             let value: {lib}::{name} = serde_json::from_str(text)?;\n    \
+             // The field this version does not know is kept, and written back.\n    \
+             assert_eq!(value.extra[\"{ADDED}\"], serde_json::json!(true));\n    \
+             let written = serde_json::to_value(&value)?;\n    \
+             assert_eq!(written, serde_json::from_str::<serde_json::Value>(text)?);\n    \
+             Ok(())\n\
+         }}\n\
+         ```\n",
+        json = json.replace('\n', "\n    "),
+    ))
 }
 
 fn lib_tokens(model: &Model) -> TokenStream {
-    let title = format!(
-        " Serde types for the {} (API description version {}).",
-        model.info.title, model.info.version
-    );
     let traits = Traits::new(&model.types);
     let defs = model.types.iter().map(|def| type_def(def, &traits));
     let roundtrip = roundtrip_fn(model);
     quote! {
-        #![doc = #title]
-        //!
-        //! One type per schema of the API description. Objects keep unknown fields in `extra`,
-        //! string enums keep unknown values, tagged unions keep unknown tags.
+        // The README is the crate documentation, so its example is compiled and run as a doctest.
+        #![doc = include_str!("../README.md")]
         // Variant names come from wire values, which may share a prefix with the enum's name.
         #![allow(clippy::enum_variant_names)]
 

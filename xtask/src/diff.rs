@@ -18,11 +18,16 @@ use std::process::{Command, ExitCode};
 
 use serde_json::{json, Value as Json};
 
+use crate::run::git;
+
 pub use compare::{compare, Change};
 
-const USAGE: &str = "usage: cargo xtask diff OLD [NEW] [--json] [--fail-on-breaking]
+const USAGE: &str = "usage: cargo xtask diff OLD [NEW] [--json | --changelog] [--fail-on-breaking]
+       cargo xtask diff --changelog
   OLD, NEW: a git revision, a bundled spec file (YAML or JSON) or a spec directory;
-            NEW defaults to the working tree's spec/";
+            NEW defaults to the working tree's spec/
+  --changelog: a draft CHANGELOG.md entry; without OLD, for the next release (the changes
+            since the last one, under the version `cargo xtask gen` gives the crates)";
 
 /// The command's entry point: it has its own exit statuses.
 pub fn main(args: &[String]) -> ExitCode {
@@ -52,11 +57,13 @@ fn run(args: &[String]) -> crate::Result<Report> {
         return corpus_report();
     }
     let mut json_output = false;
+    let mut changelog = false;
     let mut fail_on_breaking = false;
     let mut sides = Vec::new();
     for arg in args {
         match arg.as_str() {
             "--json" => json_output = true,
+            "--changelog" => changelog = true,
             "--fail-on-breaking" => fail_on_breaking = true,
             flag if flag.starts_with("--") => {
                 return Err(format!("unknown flag `{flag}`\n{USAGE}"))
@@ -65,6 +72,16 @@ fn run(args: &[String]) -> crate::Result<Report> {
         }
     }
     let root = crate::workspace_root();
+    if changelog && sides.is_empty() {
+        let spec = crate::spec::load()?;
+        let plan = crate::release::plan(&root, &spec)?;
+        let text = changelog_entry(
+            &plan.version.to_string(),
+            &plan.changes,
+            plan.published.is_none(),
+        );
+        return Ok(Report { text, fail: false });
+    }
     let (old, new) = match sides.as_slice() {
         [old] => (old.clone(), root.join("spec").display().to_string()),
         [old, new] => (old.clone(), new.clone()),
@@ -74,7 +91,9 @@ fn run(args: &[String]) -> crate::Result<Report> {
     let new_doc = load_side(&root, &new)?;
     let changes = compare(&old_doc, &new_doc);
     let summary = Summary::of(&changes);
-    let text = if json_output {
+    let text = if changelog {
+        changelog_entry("Unreleased", &changes, false)
+    } else if json_output {
         let mut text = serde_json::to_string_pretty(&to_json(&summary, &changes))
             .map_err(|e| format!("cannot encode the report: {e}"))?;
         text.push('\n');
@@ -140,22 +159,6 @@ fn checkout_spec(root: &Path, revision: &str) -> crate::Result<PathBuf> {
         std::fs::write(&target, text).map_err(|e| format!("{}: {e}", target.display()))?;
     }
     Ok(dir.join("spec"))
-}
-
-fn git(root: &Path, args: &[&str]) -> crate::Result<String> {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    String::from_utf8(output.stdout).map_err(|e| format!("git {}: {e}", args.join(" ")))
 }
 
 /// The verdict over all changes.
@@ -249,6 +252,47 @@ fn markdown(old: &str, new: &str, summary: &Summary, changes: &[Change]) -> Stri
     }
     if changes.is_empty() {
         out.push_str("\nNo change to the API.\n");
+    }
+    out
+}
+
+/// A draft CHANGELOG.md entry: the changes grouped the way a user of the crates reads them.
+pub fn changelog_entry(version: &str, changes: &[Change], first_release: bool) -> String {
+    let mut out = format!("## {version}\n");
+    if first_release {
+        out.push_str("\nFirst release.\n");
+        return out;
+    }
+    if changes.is_empty() {
+        out.push_str("\nNo change to the API.\n");
+        return out;
+    }
+    type Keep = fn(&Change) -> bool;
+    let groups: [(&str, Keep); 4] = [
+        ("Breaking changes", |c| c.breaking),
+        ("Breaking for users of the generated crates only", |c| {
+            !c.breaking && c.rust_breaking
+        }),
+        ("Added", |c| {
+            !c.breaking && !c.rust_breaking && c.kind.ends_with("-added")
+        }),
+        ("Changed", |c| {
+            !c.breaking && !c.rust_breaking && !c.kind.ends_with("-added")
+        }),
+    ];
+    for (title, keep) in groups {
+        let listed: Vec<&Change> = changes.iter().filter(|c| keep(c)).collect();
+        if listed.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n### {title}\n\n"));
+        for change in listed {
+            let place = change
+                .operation
+                .as_deref()
+                .map_or(String::new(), |op| format!("`{op}`: "));
+            out.push_str(&format!("- {place}{}\n", change.message.replace('\n', " ")));
+        }
     }
     out
 }
@@ -408,6 +452,25 @@ mod tests {
         let same = run(&args(&[&old, &old, "--fail-on-breaking"])).expect("report");
         assert!(!same.fail);
         assert!(same.text.contains("No change to the API."), "{}", same.text);
+    }
+
+    #[test]
+    fn changelog_drafts_group_changes_for_users_of_the_crates() {
+        let (old, new) = files("changelog_drafts_group_changes_for_users_of_the_crates");
+        let removed = run(&args(&[&old, &new, "--changelog"]))
+            .expect("report")
+            .text;
+        assert!(removed.starts_with("## Unreleased\n"), "{removed}");
+        assert!(removed.contains("\n### Breaking changes\n\n- `DELETE /api/configuration/policies/backup_policies/{key}`: "), "{removed}");
+        let added = run(&args(&[&new, &old, "--changelog"]))
+            .expect("report")
+            .text;
+        assert!(added.contains("\n### Added\n\n- `DELETE "), "{added}");
+        assert!(!added.contains("Breaking"), "{added}");
+        assert_eq!(
+            changelog_entry("0.1.0", &[], true),
+            "## 0.1.0\n\nFirst release.\n"
+        );
     }
 
     #[test]

@@ -140,18 +140,39 @@ struct Outcome {
     unlocated: Vec<String>,
     nondeterministic: Vec<String>,
     panics: Vec<String>,
+    /// Time spent in each stage (`STAGES`), to see where a long run goes.
+    stages: [Duration; STAGES.len()],
 }
+
+/// The stages of a case, in the order of `Outcome::stages`.
+const STAGES: [&str; 6] = [
+    "mutate",
+    "load",
+    "lint",
+    "lower twice",
+    "generate twice",
+    "write",
+];
 
 const EMITTER_PANIC: &str = "internal error: an emitter panicked";
 
 /// Runs the pipeline on case `case`, written to `file`.
 fn run_case(base: &Base, options: &Options, case: u64, file: &Path) -> Outcome {
+    let mut clock = Instant::now();
+    let mut stages = [Duration::ZERO; STAGES.len()];
+    let mut lap = |stage: usize| {
+        stages[stage] += clock.elapsed();
+        clock = Instant::now();
+    };
     let (bytes, kinds) = mutant(base, options.seed, case);
+    lap(0);
+    let written = std::fs::write(file, &bytes);
+    lap(5);
     let mut outcome = Outcome {
         kinds,
         ..Outcome::default()
     };
-    if let Err(e) = std::fs::write(file, &bytes) {
+    if let Err(e) = written {
         outcome.panics.push(format!("cannot write the mutant: {e}"));
         return outcome;
     }
@@ -164,10 +185,13 @@ fn run_case(base: &Base, options: &Options, case: u64, file: &Path) -> Outcome {
             }
         }
     };
-    let spec = match spec::load_file(file) {
+    let loaded = spec::load_file(file);
+    lap(1);
+    let spec = match loaded {
         Ok(spec) => spec,
         Err(diagnostics) => {
             check("load", &diagnostics);
+            outcome.stages = stages;
             return outcome;
         }
     };
@@ -176,6 +200,7 @@ fn run_case(base: &Base, options: &Options, case: u64, file: &Path) -> Outcome {
     check("lint", &lint);
     check("lint warnings", &spec::warnings(&spec));
     outcome.lint_clean = lint.is_empty();
+    lap(2);
     let model = codegen::model::lower(&spec);
     if let Err(diagnostics) = &model {
         check("lower", diagnostics);
@@ -186,6 +211,7 @@ fn run_case(base: &Base, options: &Options, case: u64, file: &Path) -> Outcome {
             .nondeterministic
             .push("the model differs between two runs".into());
     }
+    lap(3);
     if case % options.generate_every == 0 {
         let config = Config::default();
         let first = codegen::generate(&spec, &config);
@@ -198,7 +224,9 @@ fn run_case(base: &Base, options: &Options, case: u64, file: &Path) -> Outcome {
                 .nondeterministic
                 .push("the generated files differ between two runs".into());
         }
+        lap(4);
     }
+    outcome.stages = stages;
     outcome
 }
 
@@ -251,6 +279,7 @@ struct Tally {
     lowered: u64,
     generated: u64,
     by_kind: BTreeMap<&'static str, u64>,
+    stages: [Duration; STAGES.len()],
     panics: Vec<Finding>,
     hangs: Vec<u64>,
     unlocated: Vec<Finding>,
@@ -268,6 +297,9 @@ impl Tally {
         self.generated += u64::from(outcome.generated);
         for kind in &outcome.kinds {
             *self.by_kind.entry(kind.name()).or_default() += 1;
+        }
+        for (total, spent) in self.stages.iter_mut().zip(outcome.stages) {
+            *total += spent;
         }
         self.panics
             .extend(outcome.panics.into_iter().map(|m| (case, m)));
@@ -522,6 +554,7 @@ fn case_config(case: u64) -> Config {
         types: krate("types"),
         client: krate("client"),
         server: krate("server"),
+        links: codegen::Links::default(),
     }
 }
 
@@ -554,6 +587,12 @@ fn report(
         tally.lowered,
         tally.generated,
     );
+    let stages: Vec<String> = STAGES
+        .iter()
+        .zip(tally.stages)
+        .map(|(stage, spent)| format!("{stage} {:.1?}", spent))
+        .collect();
+    println!("time in the cases' threads: {}", stages.join(", "));
     println!(
         "panics {}, hangs {}, unlocated diagnostics {}, nondeterministic {}; compiled {} lint-clean case(s), {} failed to build; total {total:.1?}",
         tally.panics.len(),

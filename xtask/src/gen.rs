@@ -10,18 +10,42 @@ use codegen::{Config, GeneratedFile};
 /// without linting (see [`run`]).
 pub fn generate(root: &Path) -> crate::Result<Vec<GeneratedFile>> {
     let spec = codegen::spec::load_dir(&root.join("spec")).map_err(report)?;
-    generate_from(&spec)
+    generate_from(root, &spec)
 }
 
-/// Every generated file for a loaded spec.
-fn generate_from(spec: &Spec) -> crate::Result<Vec<GeneratedFile>> {
-    let config = Config::default();
+/// The crates' names and places, their version from the release plan (`release.rs`), and
+/// their links from the workspace's `Cargo.toml`.
+pub fn config(root: &Path, spec: &Spec) -> crate::Result<Config> {
+    let version = crate::release::plan(root, spec)?.version.to_string();
+    let mut config = Config {
+        links: crate::release::links(root)?,
+        ..Config::default()
+    };
+    for krate in [&mut config.types, &mut config.client, &mut config.server] {
+        krate.version.clone_from(&version);
+    }
+    Ok(config)
+}
+
+/// Every generated file for a loaded spec: the crates, the bundle the client ships, and the
+/// workspace's CHANGELOG.md in every crate (it is packaged with them).
+fn generate_from(root: &Path, spec: &Spec) -> crate::Result<Vec<GeneratedFile>> {
+    let config = config(root, spec)?;
     let mut files = codegen::generate(spec, &config).map_err(report)?;
     files.push(GeneratedFile::with_line_comment(
         config.client.dir.join("openapi.yaml"),
         "#",
         &codegen::spec::bundle_yaml(spec),
     ));
+    let changelog_path = root.join("CHANGELOG.md");
+    let changelog = std::fs::read_to_string(&changelog_path)
+        .map_err(|e| format!("{}: {e}", changelog_path.display()))?;
+    for krate in [&config.types, &config.client, &config.server] {
+        files.push(GeneratedFile::markdown(
+            krate.dir.join("CHANGELOG.md"),
+            &changelog,
+        ));
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -56,7 +80,7 @@ pub fn run(args: &[String]) -> crate::Result {
     };
     let spec = crate::spec::load()?;
     lint_first(&root, &spec, force)?;
-    let files = generate_from(&spec)?;
+    let files = generate_from(&root, &spec)?;
     if check {
         let stale = codegen::emit::check_all(&root, &files)
             .map_err(|e| format!("reading generated files: {e}"))?;

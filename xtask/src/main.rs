@@ -7,6 +7,9 @@ mod diff;
 mod docs;
 mod fuzz;
 mod gen;
+mod publish;
+mod release;
+mod run;
 mod spec;
 mod test;
 mod validate;
@@ -34,10 +37,16 @@ verbs:
                   lint-clean mutants' crates must build
   test            run everything CI runs
   bench           measure generation time, generated code size and client build time
-  diff OLD [NEW] [--json] [--fail-on-breaking]
+  diff OLD [NEW] [--json | --changelog] [--fail-on-breaking]
                   what changed in the API between two revisions or bundled files, classified
                   for HTTP clients and for users of the generated crates (Markdown report)
+  diff --changelog
+                  a draft CHANGELOG.md entry for the next release (the changes since the last)
   diff --corpus   the classification of a corpus of single spec changes, next to redocly's
+  publish [--dry-run]
+                  package sps-types, sps-client and sps-server (version from the changes since
+                  the last release in release/), build each from its tarball, and publish them
+                  (--dry-run: stop before uploading)
   docs [--check]  render the bundled spec as HTML into target/docs/ (--check: open it in
                   headless Chromium, check every operation is listed, keep a screenshot)";
 
@@ -65,6 +74,7 @@ fn main() -> ExitCode {
         "contract" => contract::run(rest),
         "coverage" => coverage::run(rest),
         "fuzz" => fuzz::run(rest),
+        "publish" => publish::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -4,8 +4,9 @@
 //! before it builds the generated crates it checks in the target directory the fixture build of
 //! `cargo test` then reuses.
 
-use std::process::Command;
 use std::time::Instant;
+
+use crate::run::cargo;
 
 /// One step of the test run.
 struct Step {
@@ -55,7 +56,11 @@ const STEPS: &[Step] = &[
         run: fuzz,
     },
     Step {
-        name: "cargo test --workspace",
+        name: "the crates package and build from their tarballs (cargo xtask publish --dry-run)",
+        run: publish_dry_run,
+    },
+    Step {
+        name: "cargo test --workspace (with the READMEs' examples as doctests)",
         run: cargo_test,
     },
 ];
@@ -120,6 +125,10 @@ fn fuzz() -> crate::Result {
     crate::fuzz::run(&args.map(String::from))
 }
 
+fn publish_dry_run() -> crate::Result {
+    crate::publish::run(&["--dry-run".to_string()])
+}
+
 fn clippy() -> crate::Result {
     cargo(
         &[
@@ -143,20 +152,4 @@ fn doc() -> crate::Result {
 
 fn cargo_test() -> crate::Result {
     cargo(&["test", "--workspace"], &[])
-}
-
-/// Runs cargo (the one running this xtask) in the workspace root.
-fn cargo(args: &[&str], env: &[(&str, &str)]) -> crate::Result {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(&cargo)
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(crate::workspace_root())
-        .status()
-        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
-    }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::pointer;
 
@@ -12,7 +13,16 @@ pub struct SourceMap {
     root: PathBuf,
     /// Bundle pointer (`/paths/~1api~1info`, `/components/schemas/Info`) -> defining file.
     owners: BTreeMap<String, PathBuf>,
-    texts: BTreeMap<PathBuf, String>,
+    texts: BTreeMap<PathBuf, Source>,
+}
+
+/// A file's text and, once a line was asked for, its scanned entries: a spec with many findings
+/// asks for hundreds of lines, and rescanning the file for each made lint time grow with
+/// findings times file size.
+#[derive(Debug, Clone)]
+struct Source {
+    text: String,
+    entries: OnceLock<Vec<Entry>>,
 }
 
 impl SourceMap {
@@ -26,12 +36,14 @@ impl SourceMap {
 
     /// Remembers the text of a file, for line lookups.
     pub fn add_text(&mut self, file: &Path, text: String) {
-        self.texts.insert(file.to_path_buf(), text);
+        let entries = OnceLock::new();
+        self.texts
+            .insert(file.to_path_buf(), Source { text, entries });
     }
 
     /// The text of a file added with [`SourceMap::add_text`].
     pub fn text(&self, file: &Path) -> Option<&str> {
-        self.texts.get(file).map(String::as_str)
+        self.texts.get(file).map(|source| source.text.as_str())
     }
 
     /// Records that the subtree at `pointer` was defined in `file`.
@@ -55,25 +67,29 @@ impl SourceMap {
 
     /// The 1-based line of `pointer` in its file, or of its deepest ancestor that could be found.
     pub fn line_of(&self, pointer: &str) -> Option<usize> {
-        let text = self.texts.get(self.file_of(pointer))?;
-        line_of(text, &pointer::tokens(pointer))
+        let source = self.texts.get(self.file_of(pointer))?;
+        let entries = source.entries.get_or_init(|| entries(&source.text));
+        find_line(&source.text, entries, &pointer::tokens(pointer))
     }
 }
 
-/// One logical line: a `- ` item marker or a piece of content, with its column.
-#[derive(Debug)]
-struct Entry<'a> {
+/// One logical line: a `- ` item marker or a piece of content (`text[content]`), with its
+/// column.
+#[derive(Debug, Clone)]
+struct Entry {
     indent: usize,
     dash: bool,
-    content: &'a str,
+    content: std::ops::Range<usize>,
     line: usize,
 }
 
 /// Splits the text into entries; `  - a: 1` gives a dash at 2 and `a: 1` at 4, so that
 /// the keys of a sequence item look like any other nested mapping.
-fn entries(text: &str) -> Vec<Entry<'_>> {
+fn entries(text: &str) -> Vec<Entry> {
     let mut out = Vec::new();
     for (number, raw) in text.lines().enumerate() {
+        // `lines` yields subslices of `text`, so a line's offset is its distance from the start.
+        let line_start = raw.as_ptr() as usize - text.as_ptr() as usize;
         let mut indent = raw.len() - raw.trim_start_matches(' ').len();
         let mut rest = &raw[indent..];
         if rest.is_empty() || rest.starts_with('#') || rest.starts_with("---") {
@@ -83,7 +99,7 @@ fn entries(text: &str) -> Vec<Entry<'_>> {
             out.push(Entry {
                 indent,
                 dash: true,
-                content: "",
+                content: 0..0,
                 line: number + 1,
             });
             let after = rest[1..].trim_start_matches(' ');
@@ -91,10 +107,11 @@ fn entries(text: &str) -> Vec<Entry<'_>> {
             rest = after;
         }
         if !rest.is_empty() {
+            let start = line_start + indent;
             out.push(Entry {
                 indent,
                 dash: false,
-                content: rest,
+                content: start..start + rest.len(),
                 line: number + 1,
             });
         }
@@ -103,23 +120,41 @@ fn entries(text: &str) -> Vec<Entry<'_>> {
 }
 
 /// Whether `content` is the line of mapping key `key` (plain, single- or double-quoted).
+/// Called for every entry a lookup passes, so it does not allocate.
 fn is_key(content: &str, key: &str) -> bool {
-    let candidates = [
-        key.to_owned(),
-        format!("'{}'", key.replace('\'', "''")),
-        format!("\"{key}\""),
-    ];
-    candidates.iter().any(|candidate| {
-        content
-            .strip_prefix(candidate.as_str())
-            .map(|rest| rest.trim_start_matches(' '))
-            .is_some_and(|rest| rest == ":" || rest.starts_with(": "))
+    let plain = content.strip_prefix(key);
+    let double = content
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_prefix(key))
+        .and_then(|rest| rest.strip_prefix('"'));
+    let single = content
+        .strip_prefix('\'')
+        .and_then(|rest| strip_single_quoted(rest, key))
+        .and_then(|rest| rest.strip_prefix('\''));
+    [plain, double, single].into_iter().flatten().any(|rest| {
+        let rest = rest.trim_start_matches(' ');
+        rest == ":" || rest.starts_with(": ")
     })
+}
+
+/// `text` without a leading `key` written as inside single quotes (`'` doubled).
+fn strip_single_quoted<'a>(mut text: &'a str, key: &str) -> Option<&'a str> {
+    for part in key.split_inclusive('\'') {
+        text = text.strip_prefix(part)?;
+        if part.ends_with('\'') {
+            text = text.strip_prefix('\'')?;
+        }
+    }
+    Some(text)
 }
 
 /// Finds the line of a key path in block-style YAML; flow style (`{...}`) stops the descent.
 pub fn line_of(text: &str, tokens: &[String]) -> Option<usize> {
-    let entries = entries(text);
+    find_line(text, &entries(text), tokens)
+}
+
+/// [`line_of`] on the text's entries, scanned once.
+fn find_line(text: &str, entries: &[Entry], tokens: &[String]) -> Option<usize> {
     // The children of the current node are entries[start..end] deeper than their parent.
     let (mut start, mut end) = (0, entries.len());
     let mut found = if tokens.is_empty() { Some(1) } else { None };
@@ -138,10 +173,9 @@ pub fn line_of(text: &str, tokens: &[String]) -> Option<usize> {
                 .filter(|(_, e)| e.indent == level && e.dash)
                 .nth(index)
         } else {
-            block
-                .iter()
-                .enumerate()
-                .find(|(_, e)| e.indent == level && !e.dash && is_key(e.content, token))
+            block.iter().enumerate().find(|(_, e)| {
+                e.indent == level && !e.dash && is_key(&text[e.content.clone()], token)
+            })
         };
         let Some((offset, entry)) = hit else { break };
         found = Some(entry.line);
@@ -207,6 +241,17 @@ components:
             Some(14)
         );
         assert_eq!(line("/components/schemas/Info/required/1"), Some(20));
+    }
+
+    #[test]
+    fn recognises_quoted_keys() {
+        assert!(is_key("'200': x", "200"));
+        assert!(is_key("\"200\":", "200"));
+        assert!(is_key("'it''s' : x", "it's"));
+        assert!(is_key("200:", "200"));
+        assert!(!is_key("'it's': x", "it's"));
+        assert!(!is_key("2000: x", "200"));
+        assert!(!is_key("'200'x: 1", "200"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use codegen::{Config, CrateConfig, GeneratedFile};
+use codegen::{Config, CrateConfig, GeneratedFile, Links};
 
 /// The fixture specs that must generate (one per construct).
 pub const FIXTURES: &[&str] = &[
@@ -38,6 +38,11 @@ pub fn fixture_config(name: &str) -> Config {
         types: krate("types"),
         client: krate("client"),
         server: krate("server"),
+        // Every fixture's manifests show where the links of the workspace setting go.
+        links: Links {
+            repository: Some("https://example.com/sps-sdk.git".to_string()),
+            homepage: Some("https://example.com/sps-sdk".to_string()),
+        },
     }
 }
 
