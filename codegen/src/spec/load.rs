@@ -158,7 +158,7 @@ fn finish(document: Value, root_file: &Path, sources: SourceMap) -> Result<Spec,
     // YAML-only constructs (tags, complex keys) would fail the typed parse with an obscure
     // message: name them first.
     let mut problems = Vec::new();
-    pointer::to_json(&document, "", &mut problems);
+    let json = pointer::to_json(&document, "", &mut problems);
     if !problems.is_empty() {
         let diagnostics = problems.into_iter().map(|(at, message)| Diagnostic {
             file: sources.file_of(&at).to_path_buf(),
@@ -187,12 +187,13 @@ fn finish(document: Value, root_file: &Path, sources: SourceMap) -> Result<Spec,
         document,
         root_file: root_file.to_path_buf(),
         sources,
+        json,
     })
 }
 
 /// Deserialises `value` (found at pointer `at`), returning the error's pointer and message.
 fn typed<T: serde::de::DeserializeOwned>(value: &Value, at: &str) -> Result<T, (String, String)> {
-    serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let mut at = at.to_owned();
         for segment in e.path() {
             match segment {

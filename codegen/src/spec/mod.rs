@@ -38,9 +38,16 @@ pub struct Spec {
     pub root_file: PathBuf,
     /// Which file defined which part of the bundle, and the files' text for line numbers.
     sources: location::SourceMap,
+    /// `document` as JSON, converted once at load: every check reads this form.
+    json: serde_json::Value,
 }
 
 impl Spec {
+    /// The document as JSON (it holds nothing JSON cannot: loading rejects the rest).
+    pub fn json(&self) -> &serde_json::Value {
+        &self.json
+    }
+
     /// The file that defined the value at `pointer` in the bundle: the fragment for a path or
     /// component it contributed, the root file for everything else.
     pub fn source_of(&self, pointer: &str) -> &Path {

@@ -21,11 +21,9 @@ pub struct Example {
 
 /// Every example of the spec that has a schema to match, in document order.
 pub fn examples(spec: &Spec) -> Vec<Example> {
-    let mut ignored = Vec::new();
-    let document = pointer::to_json(&spec.document, "", &mut ignored);
     let mut findings = Vec::new();
     let mut collector = Collector {
-        document: &document,
+        document: spec.json(),
         found: Vec::new(),
         defaults: Vec::new(),
         findings: &mut findings,

@@ -21,7 +21,7 @@ use serde_json::Value as Json;
 
 pub use examples::{examples, Example};
 
-use super::{pointer, Diagnostic, Spec};
+use super::{Diagnostic, Spec};
 
 /// Problems found by one check: `(pointer, message)`.
 type Findings = Vec<(String, String)>;
@@ -29,14 +29,14 @@ type Findings = Vec<(String, String)>;
 /// Runs every check on the bundle. An empty list means the spec is clean.
 pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
     let mut findings = Findings::new();
-    let document = to_json(spec, &mut findings);
-    refs::check(&document, &mut findings);
-    cycles::check(&document, &mut findings);
-    operations::check(&document, &mut findings);
-    discriminators::check(&document, &mut findings);
-    examples::check(&document, &mut findings);
-    tolerance::check(&document, &mut findings);
-    for_generation(&document, &mut findings);
+    let document = spec.json();
+    refs::check(document, &mut findings);
+    cycles::check(document, &mut findings);
+    operations::check(document, &mut findings);
+    discriminators::check(document, &mut findings);
+    examples::check(document, &mut findings);
+    tolerance::check(document, &mut findings);
+    for_generation(document, &mut findings);
     located(spec, findings)
 }
 
@@ -46,8 +46,7 @@ pub fn lint(spec: &Spec) -> Vec<Diagnostic> {
 /// model's lowering runs them, so neither it nor the emitters check the spec again.
 pub fn generation_checks(spec: &Spec) -> Vec<Diagnostic> {
     let mut findings = Findings::new();
-    let document = to_json(spec, &mut findings);
-    for_generation(&document, &mut findings);
+    for_generation(spec.json(), &mut findings);
     located(spec, findings)
 }
 
@@ -64,8 +63,7 @@ fn for_generation(document: &Json, findings: &mut Findings) {
 /// says (a schema renamed because its name is reserved).
 pub fn warnings(spec: &Spec) -> Vec<Diagnostic> {
     let mut findings = Findings::new();
-    let document = pointer::to_json(&spec.document, "", &mut Vec::new());
-    names::check(&document, &mut findings);
+    names::check(spec.json(), &mut findings);
     located(spec, findings)
 }
 
@@ -78,18 +76,6 @@ fn located(spec: &Spec, findings: Findings) -> Vec<Diagnostic> {
         .collect();
     diagnostics.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     diagnostics
-}
-
-/// The bundle as JSON; what JSON cannot hold is reported as unsupported.
-fn to_json(spec: &Spec, findings: &mut Findings) -> Json {
-    let mut problems = Vec::new();
-    let document = pointer::to_json(&spec.document, "", &mut problems);
-    findings.extend(
-        problems
-            .into_iter()
-            .map(|(at, message)| (at, format!("unsupported: {message}"))),
-    );
-    document
 }
 
 #[cfg(test)]
