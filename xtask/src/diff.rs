@@ -12,6 +12,7 @@
 
 mod compare;
 mod corpus;
+mod rust_api;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -22,12 +23,15 @@ use crate::run::git;
 
 pub use compare::{compare, Change};
 
-const USAGE: &str = "usage: cargo xtask diff OLD [NEW] [--json | --changelog] [--fail-on-breaking]
+const USAGE: &str =
+    "usage: cargo xtask diff OLD [NEW] [--json | --changelog] [--rust-api] [--fail-on-breaking]
        cargo xtask diff --changelog
   OLD, NEW: a git revision, a bundled spec file (YAML or JSON) or a spec directory;
             NEW defaults to the working tree's spec/
   --changelog: a draft CHANGELOG.md entry; without OLD, for the next release (the changes
-            since the last one, under the version `cargo xtask gen` gives the crates)";
+            since the last one, under the version `cargo xtask gen` gives the crates)
+  --rust-api: also compare the public Rust API of the generated sps-types and sps-client
+            with cargo-semver-checks (pinned; installed on first use)";
 
 /// The command's entry point: it has its own exit statuses.
 pub fn main(args: &[String]) -> ExitCode {
@@ -58,12 +62,14 @@ fn run(args: &[String]) -> crate::Result<Report> {
     }
     let mut json_output = false;
     let mut changelog = false;
+    let mut rust_api_too = false;
     let mut fail_on_breaking = false;
     let mut sides = Vec::new();
     for arg in args {
         match arg.as_str() {
             "--json" => json_output = true,
             "--changelog" => changelog = true,
+            "--rust-api" => rust_api_too = true,
             "--fail-on-breaking" => fail_on_breaking = true,
             flag if flag.starts_with("--") => {
                 return Err(format!("unknown flag `{flag}`\n{USAGE}"))
@@ -90,16 +96,26 @@ fn run(args: &[String]) -> crate::Result<Report> {
     let old_doc = load_side(&root, &old)?;
     let new_doc = load_side(&root, &new)?;
     let changes = compare(&old_doc, &new_doc);
-    let summary = Summary::of(&changes);
+    let rust_api = if rust_api_too {
+        Some(rust_api::compare(&root, &old, &new)?)
+    } else {
+        None
+    };
+    let summary = Summary::of(&changes).with_rust_api(rust_api.as_ref());
     let text = if changelog {
         changelog_entry("Unreleased", &changes, false)
     } else if json_output {
-        let mut text = serde_json::to_string_pretty(&to_json(&summary, &changes))
-            .map_err(|e| format!("cannot encode the report: {e}"))?;
+        let mut text =
+            serde_json::to_string_pretty(&to_json(&summary, &changes, rust_api.as_ref()))
+                .map_err(|e| format!("cannot encode the report: {e}"))?;
         text.push('\n');
         text
     } else {
-        markdown(&old, &new, &summary, &changes)
+        let mut text = markdown(&old, &new, &summary, &changes);
+        if let Some(api) = &rust_api {
+            text.push_str(&rust_api_markdown(api));
+        }
+        text
     };
     Ok(Report {
         text,
@@ -170,6 +186,20 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The verdict raised by what cargo-semver-checks found in the generated crates' public API:
+    /// a spec change that looks harmless on the wire can still break Rust users.
+    fn with_rust_api(mut self, api: Option<&rust_api::RustApi>) -> Summary {
+        match api.map(|a| a.required.as_str()) {
+            Some("major") => {
+                self.rust_breaking = true;
+                self.semver = "major";
+            }
+            Some("minor") if self.semver == "patch" => self.semver = "minor",
+            _ => {}
+        }
+        self
+    }
+
     pub fn of(changes: &[Change]) -> Summary {
         let breaking = changes.iter().any(|c| c.breaking);
         let rust_breaking = changes.iter().any(|c| c.rust_breaking);
@@ -189,8 +219,15 @@ impl Summary {
     }
 }
 
-fn to_json(summary: &Summary, changes: &[Change]) -> Json {
+fn to_json(summary: &Summary, changes: &[Change], rust_api: Option<&rust_api::RustApi>) -> Json {
     json!({
+        "rust_api": rust_api.map(|api| json!({
+            "required": api.required,
+            "findings": api.findings.iter().map(|f| json!({
+                "check": f.check,
+                "message": f.message,
+            })).collect::<Vec<_>>(),
+        })),
         "breaking": summary.breaking,
         "rust_breaking": summary.rust_breaking,
         "semver": summary.semver,
@@ -252,6 +289,29 @@ fn markdown(old: &str, new: &str, summary: &Summary, changes: &[Change]) -> Stri
     }
     if changes.is_empty() {
         out.push_str("\nNo change to the API.\n");
+    }
+    out
+}
+
+/// The report's section on the generated crates' public Rust API.
+fn rust_api_markdown(api: &rust_api::RustApi) -> String {
+    let verdict = match api.required.as_str() {
+        "major" => "breaking: requires a new major version",
+        "minor" => "additions: requires a new minor version",
+        _ => "no change that needs a new version",
+    };
+    let mut out = format!(
+        "\n### Public Rust API of sps-types and sps-client (cargo-semver-checks)\n\n{verdict}\n"
+    );
+    if !api.findings.is_empty() {
+        out.push_str("\n| check | what |\n|---|---|\n");
+        for finding in &api.findings {
+            out.push_str(&format!(
+                "| `{}` | {} |\n",
+                finding.check,
+                cell(&finding.message)
+            ));
+        }
     }
     out
 }
@@ -470,6 +530,38 @@ mod tests {
         assert_eq!(
             changelog_entry("0.1.0", &[], true),
             "## 0.1.0\n\nFirst release.\n"
+        );
+    }
+
+    /// cargo-semver-checks sees what the wire does not: a new error type name breaks no HTTP
+    /// client (unknown names are kept), but the generated enum gains a variant.
+    #[test]
+    fn rust_api_findings_join_the_report() {
+        let root = crate::workspace_root();
+        let real = load_side(&root, &root.join("spec").display().to_string()).expect("spec/");
+        let mut changed = real.clone();
+        changed["components"]["schemas"]["ErrorType"]["enum"]
+            .as_array_mut()
+            .expect("ErrorType is an enum")
+            .push(json!("SomethingNew"));
+        let dir = root.join("target/diff-tests/rust_api");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let (old, new) = (dir.join("old.json"), dir.join("new.json"));
+        std::fs::write(&old, real.to_string()).expect("write");
+        std::fs::write(&new, changed.to_string()).expect("write");
+        let (old, new) = (old.display().to_string(), new.display().to_string());
+        let report = run(&args(&[&old, &new, "--rust-api", "--json"])).expect("report");
+        let value: Json = serde_json::from_str(&report.text).expect("JSON");
+        assert_eq!(value["breaking"], false, "{value}");
+        assert_eq!(value["rust_breaking"], true, "{value}");
+        assert_eq!(value["rust_api"]["required"], "major", "{value}");
+        let findings = value["rust_api"]["findings"].as_array().expect("findings");
+        assert!(
+            findings.iter().any(|f| f["check"] == "enum_variant_added"
+                && f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("SomethingNew"))),
+            "{value}"
         );
     }
 

@@ -37,9 +37,10 @@ verbs:
                   lint-clean mutants' crates must build
   test            run everything CI runs
   bench           measure generation time, generated code size and client build time
-  diff OLD [NEW] [--json | --changelog] [--fail-on-breaking]
+  diff OLD [NEW] [--json | --changelog] [--rust-api] [--fail-on-breaking]
                   what changed in the API between two revisions or bundled files, classified
-                  for HTTP clients and for users of the generated crates (Markdown report)
+                  for HTTP clients and for users of the generated crates (Markdown report;
+                  --rust-api: also the crates' public Rust API, by cargo-semver-checks)
   diff --changelog
                   a draft CHANGELOG.md entry for the next release (the changes since the last)
   diff --corpus   the classification of a corpus of single spec changes, next to redocly's

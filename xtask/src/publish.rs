@@ -34,6 +34,12 @@ pub fn run(args: &[String]) -> crate::Result {
         ));
     }
     check_changelog(&root, &plan)?;
+    if dry_run && config.links.repository.is_none() {
+        println!(
+            "note: [workspace.package] in Cargo.toml names no `repository`; publishing refuses \
+             until it does"
+        );
+    }
     if !dry_run {
         if config.links.repository.is_none() {
             return Err(
