@@ -248,6 +248,9 @@ impl Engine {
         let Some(caller) = caller else {
             return Err(errors::unauthenticated(&req.href));
         };
+        if refused_as_documented(op) {
+            return Err(errors::method_not_allowed(&req.href, op.method));
+        }
         match (op.method, op.path) {
             ("DELETE", paths::AUTHENTICATION) => {
                 state.sessions.logout(&caller.session);
@@ -771,6 +774,12 @@ impl Engine {
         }
         Ok(response)
     }
+}
+
+/// Whether the spec documents the operation only as refused: no success status, but 405
+/// (listing the write-once passwords). The appliance answers such a call with the refusal.
+fn refused_as_documented(op: &OperationInfo) -> bool {
+    op.statuses.contains(&405) && !op.statuses.iter().any(|s| (200..300).contains(s))
 }
 
 /// The slot number of a `SlotId` value (a non-negative integer or a string of digits).

@@ -281,6 +281,69 @@ impl Client {
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
+    /// Read the login settings
+    ///
+    /// Returns the settings of how administrators and users log in to the appliance (which user
+    /// database to use and the password rules).
+    ///
+    /// `GET /api/configuration/aaa/settings` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_aaa_settings(
+        &self,
+    ) -> Result<types::AaaSettingsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/aaa/settings",
+        );
+        self.send::<types::AaaSettingsObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the LDAP servers for login
+    ///
+    /// Lists the LDAP servers the appliance may use to authenticate the users of its own web interface
+    /// and REST API (SPS 7.x and later).
+    ///
+    /// `GET /api/configuration/aaa/ldap_servers` Documented for SPS 7.x, 8.0.
+    pub async fn list_aaa_ldap_servers(
+        &self,
+    ) -> Result<types::LoginLdapServerList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/aaa/ldap_servers",
+        );
+        self.send::<types::LoginLdapServerList, types::ErrorResponse>(call).await
+    }
+
+    /// List the login methods
+    ///
+    /// Lists the ways users may log in to the web interface and REST API of the appliance (SPS 7.x and
+    /// later).
+    ///
+    /// `GET /api/configuration/aaa/login_methods` Documented for SPS 7.x, 8.0.
+    pub async fn list_aaa_login_methods(
+        &self,
+    ) -> Result<types::LoginMethodList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/aaa/login_methods",
+        );
+        self.send::<types::LoginMethodList, types::ErrorResponse>(call).await
+    }
+
+    /// Read the SAML2 login settings
+    ///
+    /// Returns the settings of logging in to the appliance through a SAML2 identity provider (SPS 8.0).
+    ///
+    /// `GET /api/configuration/aaa/saml2` Documented for SPS 8.0.
+    pub async fn get_saml2_settings(
+        &self,
+    ) -> Result<types::Saml2SettingsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/aaa/saml2",
+        );
+        self.send::<types::Saml2SettingsObject, types::ErrorResponse>(call).await
+    }
+
     /// Log in and obtain a session cookie
     ///
     /// Checks the user name and password sent with HTTP basic authentication and, when they are
@@ -1425,6 +1488,253 @@ impl Client {
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
+    /// Read the user web interface settings
+    ///
+    /// Shows where the web interface for ordinary users (gateway authentication and four-eyes approval)
+    /// listens, and from which networks it may be reached.
+    ///
+    /// `GET /api/configuration/local_services/user_web` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn get_user_web_login(
+        &self,
+    ) -> Result<types::UserWebLoginObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/local_services/user_web",
+        );
+        self.send::<types::UserWebLoginObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the user web interface settings
+    ///
+    /// Replaces the settings of the user web interface; send the complete settings. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/user_web` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_user_web_login(
+        &self,
+        body: &types::UserWebLogin,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/local_services/user_web",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the administrator web interface settings
+    ///
+    /// Shows where the web interface for administrators listens. The page is only listed in the
+    /// published guide; the answer is expected to resemble the user web interface settings.
+    ///
+    /// `GET /api/configuration/local_services/admin_web` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_admin_web_login(
+        &self,
+    ) -> Result<types::AdminWebLoginObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/local_services/admin_web",
+        );
+        self.send::<types::AdminWebLoginObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the administrator web interface settings
+    ///
+    /// Replaces the settings of the administrator web interface; send the complete settings as read.
+    /// Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/admin_web` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_admin_web_login(
+        &self,
+        body: &types::AdminWebLogin,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/local_services/admin_web",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the SSH access to the appliance
+    ///
+    /// Shows whether administrators may log in to the appliance itself over SSH, where it listens, from
+    /// which networks, and with which public keys or passwords.
+    ///
+    /// `GET /api/configuration/local_services/ssh` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_ssh_access(
+        &self,
+    ) -> Result<types::LocalSshAccessObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/local_services/ssh",
+        );
+        self.send::<types::LocalSshAccessObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the SSH access to the appliance
+    ///
+    /// Replaces the SSH access settings of the appliance; send the complete settings. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/ssh` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_ssh_access(
+        &self,
+        body: &types::LocalSshAccess,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/local_services/ssh",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the SNMP agent settings
+    ///
+    /// Shows whether SNMP managers may query the appliance, where the agent listens, its system
+    /// information, and the SNMP v2c community and v3 users. The v3 passwords are references to
+    /// password objects and never read back.
+    ///
+    /// `GET /api/configuration/local_services/snmp_agent` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_snmp_agent(
+        &self,
+    ) -> Result<types::SnmpAgentObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/local_services/snmp_agent",
+        );
+        self.send::<types::SnmpAgentObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the SNMP agent settings
+    ///
+    /// Replaces the SNMP agent settings; send the complete settings. The v3 passwords are keys of
+    /// password objects created beforehand (each may be referenced once). Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/snmp_agent` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_snmp_agent(
+        &self,
+        body: &types::SnmpAgent,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/local_services/snmp_agent",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read whether analytics is enabled
+    ///
+    /// Shows whether the behaviour analytics of the appliance (Safeguard for Privileged Analytics) is
+    /// switched on.
+    ///
+    /// `GET /api/configuration/local_services/analytics` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_analytics_service(
+        &self,
+    ) -> Result<types::AnalyticsServiceObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/local_services/analytics",
+        );
+        self.send::<types::AnalyticsServiceObject, types::ErrorResponse>(call).await
+    }
+
+    /// Switch analytics on or off
+    ///
+    /// Switches the behaviour analytics on or off; switching it on needs a licence that includes
+    /// analytics. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/analytics` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_analytics_service(
+        &self,
+        body: &types::AnalyticsService,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/local_services/analytics",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the indexer service settings
+    ///
+    /// Shows the settings of the indexer service, which makes the recorded sessions searchable by their
+    /// content: among them the certificates whose keys decrypt encrypted audit trails for indexing.
+    ///
+    /// `GET /api/configuration/local_services/indexer` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_indexer_service(
+        &self,
+    ) -> Result<types::IndexerServiceObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/local_services/indexer",
+        );
+        self.send::<types::IndexerServiceObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the indexer service settings
+    ///
+    /// Replaces the indexer service settings; send the complete settings as read. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/indexer` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_indexer_service(
+        &self,
+        body: &types::IndexerService,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/local_services/indexer",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the PostgreSQL service settings
+    ///
+    /// Shows the settings of the database service of the appliance (SPS 7.x). Only the endpoint is
+    /// published.
+    ///
+    /// `GET /api/configuration/local_services/postgresql` Documented for SPS 7.x.
+    pub async fn get_postgresql_service(
+        &self,
+    ) -> Result<types::PostgresqlServiceObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/local_services/postgresql",
+        );
+        self.send::<types::PostgresqlServiceObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the PostgreSQL service settings
+    ///
+    /// Replaces the database service settings; send the settings as read, changed where needed. Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/postgresql` Requires an open transaction. Documented for
+    /// SPS 7.x. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_postgresql_service(
+        &self,
+        body: &types::PostgresqlService,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/local_services/postgresql",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
     /// Read the system backup setting
     ///
     /// Shows which backup policy the appliance uses to save its own configuration to a remote server.
@@ -1998,6 +2308,21 @@ impl Client {
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
+    /// Listing passwords is refused
+    ///
+    /// Password objects cannot be listed: a password is only reachable through the key that the object
+    /// referring to it holds. The appliance refuses the request; it is described so that clients see
+    /// the refusal as the documented outcome, not as a missing endpoint.
+    ///
+    /// `GET /api/configuration/passwords` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn list_passwords(&self) -> Result<(), Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/passwords",
+        );
+        self.send_empty::<types::ErrorResponse>(call).await
+    }
+
     /// Store a password
     ///
     /// Stores a secret and returns the key to refer to it from other configuration (for example a local
@@ -2038,6 +2363,574 @@ impl Client {
             format!("/api/configuration/passwords/{}", runtime::encode_segment(key)),
         );
         self.send::<types::PasswordObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the plugin kinds
+    ///
+    /// Lists the kinds of plugins uploaded to the appliance: authentication and authorization (`aa`),
+    /// credential store, configuration synchronisation and signing CA plugins (6.x also ticketing
+    /// plugins). Each kind is a read-only collection of the plugins uploaded.
+    ///
+    /// `GET /api/configuration/plugins` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_plugins_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/plugins",
+        );
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the authentication and authorization (AA) plugins
+    ///
+    /// Lists the authentication and authorization (AA) plugins uploaded to the appliance. They add
+    /// multi-factor authentication or ticket checks to connections, through AA plugin instances
+    /// (`/api/configuration/policies/aa_plugin_instances`). Plugins are added by uploading them, not
+    /// through this collection.
+    ///
+    /// `GET /api/configuration/plugins/aa` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_aa_plugins(
+        &self,
+    ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/plugins/aa",
+        );
+        self.send::<types::PluginList, types::ErrorResponse>(call).await
+    }
+
+    /// Read an AA plugin
+    ///
+    /// Returns what the appliance knows about one uploaded AA plugin: its name, version, plugin API
+    /// version, where it is installed and which appliance versions it supports.
+    ///
+    /// `GET /api/configuration/plugins/aa/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_aa_plugin(
+        &self,
+        key: &str,
+    ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!("/api/configuration/plugins/aa/{}", runtime::encode_segment(key)),
+        );
+        self.send::<types::PluginObject, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an AA plugin
+    ///
+    /// Removes an uploaded AA plugin (SPS 6.4 and later). A plugin that AA plugin instances still use
+    /// cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/plugins/aa/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_aa_plugin(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!("/api/configuration/plugins/aa/{}", runtime::encode_segment(key)),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the credential store plugins
+    ///
+    /// Lists the credential store plugins uploaded to the appliance. They let credential stores fetch
+    /// target credentials from an external vault. Plugins are added by uploading them, not through this
+    /// collection.
+    ///
+    /// `GET /api/configuration/plugins/credentialstore` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_credential_store_plugins(
+        &self,
+    ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/plugins/credentialstore",
+        );
+        self.send::<types::PluginList, types::ErrorResponse>(call).await
+    }
+
+    /// Read a credential store plugin
+    ///
+    /// Returns what the appliance knows about one uploaded credential store plugin: its name, version,
+    /// plugin API version, where it is installed and which appliance versions it supports.
+    ///
+    /// `GET /api/configuration/plugins/credentialstore/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_credential_store_plugin(
+        &self,
+        key: &str,
+    ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/plugins/credentialstore/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::PluginObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the configuration synchronisation plugins
+    ///
+    /// Lists the configuration synchronisation plugins uploaded to the appliance. They keep parts of
+    /// the configuration in step with an external system. Plugins are added by uploading them, not
+    /// through this collection.
+    ///
+    /// `GET /api/configuration/plugins/configuration_sync` Documented for SPS 7.x, 8.0.
+    pub async fn list_configuration_sync_plugins(
+        &self,
+    ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/plugins/configuration_sync",
+        );
+        self.send::<types::PluginList, types::ErrorResponse>(call).await
+    }
+
+    /// Read a configuration synchronisation plugin
+    ///
+    /// Returns what the appliance knows about one uploaded configuration synchronisation plugin: its
+    /// name, version, plugin API version, where it is installed and which appliance versions it
+    /// supports.
+    ///
+    /// `GET /api/configuration/plugins/configuration_sync/{key}` Documented for SPS 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_configuration_sync_plugin(
+        &self,
+        key: &str,
+    ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/plugins/configuration_sync/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::PluginObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the signing CA plugins
+    ///
+    /// Lists the signing CA plugins uploaded to the appliance. They let an external certificate
+    /// authority issue the server certificates the appliance would otherwise sign itself. Plugins are
+    /// added by uploading them, not through this collection.
+    ///
+    /// `GET /api/configuration/plugins/signingca` Documented for SPS 7.x, 8.0.
+    pub async fn list_signing_ca_plugins(
+        &self,
+    ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/plugins/signingca",
+        );
+        self.send::<types::PluginList, types::ErrorResponse>(call).await
+    }
+
+    /// Read a signing CA plugin
+    ///
+    /// Returns what the appliance knows about one uploaded signing CA plugin: its name, version, plugin
+    /// API version, where it is installed and which appliance versions it supports.
+    ///
+    /// `GET /api/configuration/plugins/signingca/{key}` Documented for SPS 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_signing_ca_plugin(
+        &self,
+        key: &str,
+    ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/plugins/signingca/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::PluginObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the ticketing plugins
+    ///
+    /// Lists the ticketing plugins uploaded to the appliance. They checked ticket numbers against a
+    /// ticketing system (SPS 6.x; later versions use AA plugins). Plugins are added by uploading them,
+    /// not through this collection.
+    ///
+    /// `GET /api/configuration/plugins/ticketing` Documented for SPS 6.x.
+    pub async fn list_ticketing_plugins(
+        &self,
+    ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/plugins/ticketing",
+        );
+        self.send::<types::PluginList, types::ErrorResponse>(call).await
+    }
+
+    /// Read a ticketing plugin
+    ///
+    /// Returns what the appliance knows about one uploaded ticketing plugin: its name, version, plugin
+    /// API version, where it is installed and which appliance versions it supports.
+    ///
+    /// `GET /api/configuration/plugins/ticketing/{key}` Documented for SPS 6.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ticketing_plugin(
+        &self,
+        key: &str,
+    ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/plugins/ticketing/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::PluginObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the usermapping policies
+    ///
+    /// Lists the usermapping policies. For SSH, RDP, Telnet and Citrix ICA connections, a usermapping
+    /// policy says which user groups may log in to the target server under which remote user name (for
+    /// example, only administrators as `root`).
+    ///
+    /// `GET /api/configuration/policies/usermapping_policies` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_usermapping_policies(
+        &self,
+    ) -> Result<types::UsermappingPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/usermapping_policies",
+        );
+        self.send::<types::UsermappingPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a usermapping policy
+    ///
+    /// Adds a usermapping policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/usermapping_policies` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    pub async fn create_usermapping_policy(
+        &self,
+        body: &types::UsermappingPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/policies/usermapping_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a usermapping policy
+    ///
+    /// Returns one usermapping policy: the remote user names, the groups allowed to use each, and
+    /// whether users not listed may log in with their own name.
+    ///
+    /// `GET /api/configuration/policies/usermapping_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_usermapping_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::UsermappingPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/usermapping_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::UsermappingPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a usermapping policy
+    ///
+    /// Replaces a usermapping policy with the body sent; send the complete policy. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_usermapping_policy(
+        &self,
+        key: &str,
+        body: &types::UsermappingPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/policies/usermapping_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a usermapping policy
+    ///
+    /// Removes a usermapping policy. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_usermapping_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/policies/usermapping_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the time policies
+    ///
+    /// Lists the time policies: named weekly schedules of the hours in which connections are allowed.
+    /// The built-in `7x24` policy allows every hour of the week.
+    ///
+    /// `GET /api/configuration/policies/time_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn list_time_policies(
+        &self,
+    ) -> Result<types::TimePolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/time_policies",
+        );
+        self.send::<types::TimePolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a time policy
+    ///
+    /// Adds a time policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/time_policies` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn create_time_policy(
+        &self,
+        body: &types::TimePolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/policies/time_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a time policy
+    ///
+    /// Returns one time policy: its name and, for every day of the week, the intervals in which
+    /// connections are allowed.
+    ///
+    /// `GET /api/configuration/policies/time_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_time_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::TimePolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/time_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::TimePolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a time policy
+    ///
+    /// Replaces a time policy with the body sent; send the complete object (read it first and change
+    /// what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/time_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_time_policy(
+        &self,
+        key: &str,
+        body: &types::TimePolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/policies/time_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a time policy
+    ///
+    /// Removes a time policy. Objects that still refer to it must be changed first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/time_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_time_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/policies/time_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the user lists
+    ///
+    /// Lists the user lists: named sets of user names that channel policies use to allow or deny
+    /// gateway and remote users. Keys that are negative numbers are built-in lists.
+    ///
+    /// `GET /api/configuration/policies/userlists` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_userlists(
+        &self,
+    ) -> Result<types::UserListList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/userlists",
+        );
+        self.send::<types::UserListList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an user list
+    ///
+    /// Adds an user list. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/userlists` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    pub async fn create_userlist(
+        &self,
+        body: &types::UserList,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/policies/userlists",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an user list
+    ///
+    /// Returns one user list.
+    ///
+    /// `GET /api/configuration/policies/userlists/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_userlist(
+        &self,
+        key: &str,
+    ) -> Result<types::UserListObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/userlists/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::UserListObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an user list
+    ///
+    /// Replaces an user list with the body sent; send the complete object (read it first and change
+    /// what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/userlists/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_userlist(
+        &self,
+        key: &str,
+        body: &types::UserList,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/policies/userlists/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an user list
+    ///
+    /// Removes an user list. Objects that still refer to it must be changed first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/userlists/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_userlist(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/policies/userlists/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
     /// List the archive/cleanup policies
@@ -2148,6 +3041,118 @@ impl Client {
             runtime::Method::DELETE,
             format!(
                 "/api/configuration/policies/archive_cleanup_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the backup policies
+    ///
+    /// Lists the backup policies. A backup policy names a remote server (reached over rsync via SSH,
+    /// SMB/CIFS or NFS) and a schedule; system backups and connection data backups refer to one by key.
+    ///
+    /// `GET /api/configuration/policies/backup_policies` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_backup_policies(
+        &self,
+    ) -> Result<types::BackupPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/backup_policies",
+        );
+        self.send::<types::BackupPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a backup policy
+    ///
+    /// Adds a backup policy. For an rsync target, the private key SPS logs in with must already be
+    /// stored, and the host key of the server may be given as a single OpenSSH public key line. Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/backup_policies` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    pub async fn create_backup_policy(
+        &self,
+        body: &types::BackupPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/policies/backup_policies",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a backup policy
+    ///
+    /// Returns one backup policy: its target server and protocol, the schedule and whom it notifies.
+    /// The host key of an rsync target always reads back as an algorithm and value pair.
+    ///
+    /// `GET /api/configuration/policies/backup_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_backup_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::BackupPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/backup_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::BackupPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a backup policy
+    ///
+    /// Replaces a backup policy with the body sent; send the complete policy. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/backup_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_backup_policy(
+        &self,
+        key: &str,
+        body: &types::BackupPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/policies/backup_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a backup policy
+    ///
+    /// Removes a backup policy. Policies still in use (for example by the system backup) cannot be
+    /// removed (the commit fails). Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/backup_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_backup_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/policies/backup_policies/{}",
                 runtime::encode_segment(key)
             ),
         );
@@ -2267,86 +3272,85 @@ impl Client {
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
-    /// List the backup policies
+    /// List the signing CAs
     ///
-    /// Lists the backup policies. A backup policy names a remote server (reached over rsync via SSH,
-    /// SMB/CIFS or NFS) and a schedule; system backups and connection data backups refer to one by key.
+    /// Lists the signing certificate authorities: CA certificates (with their private keys) the
+    /// appliance uses to issue server certificates on the fly, for TLS-encrypted and NLA RDP
+    /// connections and for X.509 authentication in SSH.
     ///
-    /// `GET /api/configuration/policies/backup_policies` Documented for SPS 6.x, 7.x, 8.0.
-    pub async fn list_backup_policies(
+    /// `GET /api/configuration/policies/signing_cas` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_signing_cas(
         &self,
-    ) -> Result<types::BackupPolicyList, Error<types::ErrorResponse>> {
+    ) -> Result<types::SigningCaList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::GET,
-            "/api/configuration/policies/backup_policies",
+            "/api/configuration/policies/signing_cas",
         );
-        self.send::<types::BackupPolicyList, types::ErrorResponse>(call).await
+        self.send::<types::SigningCaList, types::ErrorResponse>(call).await
     }
 
-    /// Create a backup policy
+    /// Create a signing CA
     ///
-    /// Adds a backup policy. For an rsync target, the private key SPS logs in with must already be
-    /// stored, and the host key of the server may be given as a single OpenSSH public key line. Takes
-    /// effect when the transaction is committed.
+    /// Adds a signing CA. Takes effect when the transaction is committed.
     ///
-    /// `POST /api/configuration/policies/backup_policies` Requires an open transaction. Documented for
-    /// SPS 6.x, 7.x, 8.0.
-    pub async fn create_backup_policy(
+    /// `POST /api/configuration/policies/signing_cas` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    pub async fn create_signing_ca(
         &self,
-        body: &types::BackupPolicy,
+        body: &types::SigningCa,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::POST,
-            "/api/configuration/policies/backup_policies",
+            "/api/configuration/policies/signing_cas",
         );
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
-    /// Read a backup policy
+    /// Read a signing CA
     ///
-    /// Returns one backup policy: its target server and protocol, the schedule and whom it notifies.
-    /// The host key of an rsync target always reads back as an algorithm and value pair.
+    /// Returns one signing CA setting. The CA certificate and its key are referred to by key; the
+    /// private key is never sent back.
     ///
-    /// `GET /api/configuration/policies/backup_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    /// `GET /api/configuration/policies/signing_cas/{key}` Documented for SPS 6.x, 7.x, 8.0.
     ///
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub async fn get_backup_policy(
+    pub async fn get_signing_ca(
         &self,
         key: &str,
-    ) -> Result<types::BackupPolicyObject, Error<types::ErrorResponse>> {
+    ) -> Result<types::SigningCaObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::GET,
             format!(
-                "/api/configuration/policies/backup_policies/{}",
+                "/api/configuration/policies/signing_cas/{}",
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::BackupPolicyObject, types::ErrorResponse>(call).await
+        self.send::<types::SigningCaObject, types::ErrorResponse>(call).await
     }
 
-    /// Change a backup policy
+    /// Change a signing CA
     ///
-    /// Replaces a backup policy with the body sent; send the complete policy. Takes effect when the
-    /// transaction is committed.
+    /// Replaces a signing CA with the body sent; send the complete object (read it first and change
+    /// what is needed). Takes effect when the transaction is committed.
     ///
-    /// `PUT /api/configuration/policies/backup_policies/{key}` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    /// `PUT /api/configuration/policies/signing_cas/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
     ///
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub async fn replace_backup_policy(
+    pub async fn replace_signing_ca(
         &self,
         key: &str,
-        body: &types::BackupPolicy,
+        body: &types::SigningCa,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             format!(
-                "/api/configuration/policies/backup_policies/{}",
+                "/api/configuration/policies/signing_cas/{}",
                 runtime::encode_segment(key)
             ),
         );
@@ -2354,111 +3358,490 @@ impl Client {
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
-    /// Delete a backup policy
+    /// Delete a signing CA
     ///
-    /// Removes a backup policy. Policies still in use (for example by the system backup) cannot be
-    /// removed (the commit fails). Takes effect when the transaction is committed.
+    /// Removes a signing CA. Objects that still refer to it must be changed first. Takes effect when
+    /// the transaction is committed.
     ///
-    /// `DELETE /api/configuration/policies/backup_policies/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0.
+    /// `DELETE /api/configuration/policies/signing_cas/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
     ///
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub async fn delete_backup_policy(
+    pub async fn delete_signing_ca(
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::DELETE,
             format!(
-                "/api/configuration/policies/backup_policies/{}",
+                "/api/configuration/policies/signing_cas/{}",
                 runtime::encode_segment(key)
             ),
         );
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
-    /// List the usermapping policies
+    /// List the trusted CA lists
     ///
-    /// Lists the usermapping policies. For SSH, RDP, Telnet and Citrix ICA connections, a usermapping
-    /// policy says which user groups may log in to the target server under which remote user name (for
-    /// example, only administrators as `root`).
+    /// Lists the trusted CA lists: sets of certificate authorities the appliance accepts when it checks
+    /// the certificate of a client or a server.
     ///
-    /// `GET /api/configuration/policies/usermapping_policies` Documented for SPS 6.x, 7.x, 8.0.
-    pub async fn list_usermapping_policies(
+    /// `GET /api/configuration/policies/trusted_ca_lists` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_trusted_ca_lists(
         &self,
-    ) -> Result<types::UsermappingPolicyList, Error<types::ErrorResponse>> {
+    ) -> Result<types::TrustedCaListList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::GET,
-            "/api/configuration/policies/usermapping_policies",
+            "/api/configuration/policies/trusted_ca_lists",
         );
-        self.send::<types::UsermappingPolicyList, types::ErrorResponse>(call).await
+        self.send::<types::TrustedCaListList, types::ErrorResponse>(call).await
     }
 
-    /// Create a usermapping policy
+    /// Read a trusted CA list
     ///
-    /// Adds a usermapping policy. Takes effect when the transaction is committed.
+    /// Returns one trusted CA list.
     ///
-    /// `POST /api/configuration/policies/usermapping_policies` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0.
-    pub async fn create_usermapping_policy(
+    /// `GET /api/configuration/policies/trusted_ca_lists/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_trusted_ca_list(
         &self,
-        body: &types::UsermappingPolicy,
+        key: &str,
+    ) -> Result<types::TrustedCaListObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/trusted_ca_lists/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::TrustedCaListObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the indexing policies
+    ///
+    /// Lists the indexing policies, which set up the text recognition (OCR) of graphical sessions (RDP,
+    /// Citrix ICA, VNC): mainly the languages to recognise. Connection policies refer to one in their
+    /// indexing settings.
+    ///
+    /// `GET /api/configuration/policies/indexing` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_indexing_policies(
+        &self,
+    ) -> Result<types::IndexingPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/indexing",
+        );
+        self.send::<types::IndexingPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an indexing policy
+    ///
+    /// Adds an indexing policy. Recognition is most accurate with a single language; English is always
+    /// recognised. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/indexing` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x.
+    pub async fn create_indexing_policy(
+        &self,
+        body: &types::IndexingPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::POST,
-            "/api/configuration/policies/usermapping_policies",
+            "/api/configuration/policies/indexing",
         );
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
 
-    /// Read a usermapping policy
+    /// Read an indexing policy
     ///
-    /// Returns one usermapping policy: the remote user names, the groups allowed to use each, and
-    /// whether users not listed may log in with their own name.
+    /// Returns one indexing policy.
     ///
-    /// `GET /api/configuration/policies/usermapping_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    /// `GET /api/configuration/policies/indexing/{key}` Documented for SPS 6.x, 7.x, 8.0.
     ///
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub async fn get_usermapping_policy(
+    pub async fn get_indexing_policy(
         &self,
         key: &str,
-    ) -> Result<types::UsermappingPolicyObject, Error<types::ErrorResponse>> {
+    ) -> Result<types::IndexingPolicyObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::GET,
             format!(
-                "/api/configuration/policies/usermapping_policies/{}",
+                "/api/configuration/policies/indexing/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::IndexingPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an indexing policy
+    ///
+    /// Replaces an indexing policy with the body sent; send the complete object (read it first and
+    /// change what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/indexing/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_indexing_policy(
+        &self,
+        key: &str,
+        body: &types::IndexingPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/policies/indexing/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an indexing policy
+    ///
+    /// Removes an indexing policy. Objects that still refer to it must be changed first. Takes effect
+    /// when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/indexing/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_indexing_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/policies/indexing/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the content policies
+    ///
+    /// Lists the content policies: patterns looked for in the sessions (commands, window titles, screen
+    /// text) and what to do on a match, such as logging, alerting or terminating the connection.
+    /// Channel policies refer to them by key.
+    ///
+    /// `GET /api/configuration/policies/content_policies` Documented for SPS 5.x, 6.x, 7.x.
+    pub async fn list_content_policies(
+        &self,
+    ) -> Result<types::ContentPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/content_policies",
+        );
+        self.send::<types::ContentPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// List the analytics policies
+    ///
+    /// Lists the analytics policies, which choose the algorithms that score sessions for unusual
+    /// behaviour and how the scores are combined (SPS 7.x and later, with an analytics licence).
+    ///
+    /// `GET /api/configuration/policies/analytics` Documented for SPS 7.x, 8.0.
+    pub async fn list_analytics_policies(
+        &self,
+    ) -> Result<types::AnalyticsPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/analytics",
+        );
+        self.send::<types::AnalyticsPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an analytics policy
+    ///
+    /// Adds an analytics policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/analytics` Requires an open transaction. Documented for SPS
+    /// 7.x, 8.0.
+    pub async fn create_analytics_policy(
+        &self,
+        body: &types::AnalyticsPolicy,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/policies/analytics",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an analytics policy
+    ///
+    /// Returns one analytics policy.
+    ///
+    /// `GET /api/configuration/policies/analytics/{key}` Documented for SPS 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_analytics_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::AnalyticsPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/analytics/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::AnalyticsPolicyObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an analytics policy
+    ///
+    /// Replaces an analytics policy with the body sent; send the complete object (read it first and
+    /// change what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/analytics/{key}` Requires an open transaction. Documented for
+    /// SPS 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_analytics_policy(
+        &self,
+        key: &str,
+        body: &types::AnalyticsPolicy,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/policies/analytics/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an analytics policy
+    ///
+    /// Removes an analytics policy. Objects that still refer to it must be changed first. Takes effect
+    /// when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/analytics/{key}` Requires an open transaction. Documented
+    /// for SPS 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_analytics_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/policies/analytics/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the LDAP servers
+    ///
+    /// Lists the LDAP server settings the appliance uses to look up users and their groups (for gateway
+    /// authentication and usermapping).
+    ///
+    /// `GET /api/configuration/policies/ldap_servers` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_ldap_servers(
+        &self,
+    ) -> Result<types::LdapServerList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/ldap_servers",
+        );
+        self.send::<types::LdapServerList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a LDAP server
+    ///
+    /// Adds a LDAP server. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/ldap_servers` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    pub async fn create_ldap_server(
+        &self,
+        body: &types::LdapServer,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/policies/ldap_servers",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a LDAP server
+    ///
+    /// Returns one LDAP server setting: its name and the directory schema used to find group
+    /// memberships.
+    ///
+    /// `GET /api/configuration/policies/ldap_servers/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ldap_server(
+        &self,
+        key: &str,
+    ) -> Result<types::LdapServerObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/ldap_servers/{}",
                 runtime::encode_segment(key)
             ),
         );
-        self.send::<types::UsermappingPolicyObject, types::ErrorResponse>(call).await
+        self.send::<types::LdapServerObject, types::ErrorResponse>(call).await
     }
 
-    /// Change a usermapping policy
+    /// Change a LDAP server
     ///
-    /// Replaces a usermapping policy with the body sent; send the complete policy. Takes effect when
+    /// Replaces a LDAP server with the body sent; send the complete object (read it first and change
+    /// what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/ldap_servers/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_ldap_server(
+        &self,
+        key: &str,
+        body: &types::LdapServer,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/policies/ldap_servers/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a LDAP server
+    ///
+    /// Removes a LDAP server. Objects that still refer to it must be changed first. Takes effect when
     /// the transaction is committed.
     ///
-    /// `PUT /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
+    /// `DELETE /api/configuration/policies/ldap_servers/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_ldap_server(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/policies/ldap_servers/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the credential stores
+    ///
+    /// Lists the credential stores: places the appliance takes the target server credentials from, so
+    /// that users do not need to know them (a local store on the appliance or an external vault reached
+    /// through a plugin).
+    ///
+    /// `GET /api/configuration/policies/credentialstores` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_credential_stores(
+        &self,
+    ) -> Result<types::CredentialStoreList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/credentialstores",
+        );
+        self.send::<types::CredentialStoreList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a credential store
+    ///
+    /// Adds a credential store. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/credentialstores` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    pub async fn create_credential_store(
+        &self,
+        body: &types::CredentialStore,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/policies/credentialstores",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a credential store
+    ///
+    /// Returns one credential store.
+    ///
+    /// `GET /api/configuration/policies/credentialstores/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_credential_store(
+        &self,
+        key: &str,
+    ) -> Result<types::CredentialStoreObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/credentialstores/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::CredentialStoreObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a credential store
+    ///
+    /// Replaces a credential store with the body sent; send the complete object (read it first and
+    /// change what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/credentialstores/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
     ///
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub async fn replace_usermapping_policy(
+    pub async fn replace_credential_store(
         &self,
         key: &str,
-        body: &types::UsermappingPolicy,
+        body: &types::CredentialStore,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::PUT,
             format!(
-                "/api/configuration/policies/usermapping_policies/{}",
+                "/api/configuration/policies/credentialstores/{}",
                 runtime::encode_segment(key)
             ),
         );
@@ -2466,28 +3849,179 @@ impl Client {
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
-    /// Delete a usermapping policy
+    /// Delete a credential store
     ///
-    /// Removes a usermapping policy. Takes effect when the transaction is committed.
+    /// Removes a credential store. Objects that still refer to it must be changed first. Takes effect
+    /// when the transaction is committed.
     ///
-    /// `DELETE /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
+    /// `DELETE /api/configuration/policies/credentialstores/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
     ///
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub async fn delete_usermapping_policy(
+    pub async fn delete_credential_store(
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::DELETE,
             format!(
-                "/api/configuration/policies/usermapping_policies/{}",
+                "/api/configuration/policies/credentialstores/{}",
                 runtime::encode_segment(key)
             ),
         );
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the AA plugin instances
+    ///
+    /// Lists the configured instances of authentication and authorization (AA) plugins: an uploaded
+    /// plugin together with the configuration it runs with. Connection policies refer to an instance to
+    /// ask for multi-factor authentication or a ticket.
+    ///
+    /// `GET /api/configuration/policies/aa_plugin_instances` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_aa_plugin_instances(
+        &self,
+    ) -> Result<types::AaPluginInstanceList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/aa_plugin_instances",
+        );
+        self.send::<types::AaPluginInstanceList, types::ErrorResponse>(call).await
+    }
+
+    /// Create an AA plugin instance
+    ///
+    /// Adds an AA plugin instance. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/aa_plugin_instances` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    pub async fn create_aa_plugin_instance(
+        &self,
+        body: &types::AaPluginInstance,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/policies/aa_plugin_instances",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read an AA plugin instance
+    ///
+    /// Returns one AA plugin instance: the plugin it runs and its configuration text.
+    ///
+    /// `GET /api/configuration/policies/aa_plugin_instances/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_aa_plugin_instance(
+        &self,
+        key: &str,
+    ) -> Result<types::AaPluginInstanceObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/aa_plugin_instances/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::AaPluginInstanceObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change an AA plugin instance
+    ///
+    /// Replaces an AA plugin instance with the body sent; send the complete object (read it first and
+    /// change what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/aa_plugin_instances/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_aa_plugin_instance(
+        &self,
+        key: &str,
+        body: &types::AaPluginInstance,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/policies/aa_plugin_instances/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete an AA plugin instance
+    ///
+    /// Removes an AA plugin instance. Objects that still refer to it must be changed first. Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/aa_plugin_instances/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_aa_plugin_instance(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/policies/aa_plugin_instances/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the ticketing policies
+    ///
+    /// Lists the ticketing policies of SPS 6.x, which made users name a ticket of an external ticketing
+    /// system before connecting. Later versions do this through AA plugin instances.
+    ///
+    /// `GET /api/configuration/policies/ticketing_policies` Documented for SPS 6.x.
+    pub async fn list_ticketing_policies(
+        &self,
+    ) -> Result<types::TicketingPolicyList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/policies/ticketing_policies",
+        );
+        self.send::<types::TicketingPolicyList, types::ErrorResponse>(call).await
+    }
+
+    /// Read a ticketing policy
+    ///
+    /// Returns one ticketing policy.
+    ///
+    /// `GET /api/configuration/policies/ticketing_policies/{key}` Documented for SPS 6.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_ticketing_policy(
+        &self,
+        key: &str,
+    ) -> Result<types::TicketingPolicyObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/policies/ticketing_policies/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::TicketingPolicyObject, types::ErrorResponse>(call).await
     }
 
     /// List the RDP configuration endpoints

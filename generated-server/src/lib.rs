@@ -129,6 +129,42 @@ pub static OPERATIONS: &[OperationInfo] = &[
         statuses: &[200, 400, 401, 403, 404, 409],
     },
     OperationInfo {
+        operation_id: "get_aaa_settings",
+        method: "GET",
+        path: "/api/configuration/aaa/settings",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_aaa_ldap_servers",
+        method: "GET",
+        path: "/api/configuration/aaa/ldap_servers",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_aaa_login_methods",
+        method: "GET",
+        path: "/api/configuration/aaa/login_methods",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_saml2_settings",
+        method: "GET",
+        path: "/api/configuration/aaa/saml2",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
         operation_id: "authenticate",
         method: "GET",
         path: "/api/authentication",
@@ -651,6 +687,132 @@ pub static OPERATIONS: &[OperationInfo] = &[
         statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
+        operation_id: "get_user_web_login",
+        method: "GET",
+        path: "/api/configuration/local_services/user_web",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_user_web_login",
+        method: "PUT",
+        path: "/api/configuration/local_services/user_web",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_admin_web_login",
+        method: "GET",
+        path: "/api/configuration/local_services/admin_web",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_admin_web_login",
+        method: "PUT",
+        path: "/api/configuration/local_services/admin_web",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ssh_access",
+        method: "GET",
+        path: "/api/configuration/local_services/ssh",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ssh_access",
+        method: "PUT",
+        path: "/api/configuration/local_services/ssh",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_snmp_agent",
+        method: "GET",
+        path: "/api/configuration/local_services/snmp_agent",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_snmp_agent",
+        method: "PUT",
+        path: "/api/configuration/local_services/snmp_agent",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_analytics_service",
+        method: "GET",
+        path: "/api/configuration/local_services/analytics",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_analytics_service",
+        method: "PUT",
+        path: "/api/configuration/local_services/analytics",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_indexer_service",
+        method: "GET",
+        path: "/api/configuration/local_services/indexer",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_indexer_service",
+        method: "PUT",
+        path: "/api/configuration/local_services/indexer",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_postgresql_service",
+        method: "GET",
+        path: "/api/configuration/local_services/postgresql",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_postgresql_service",
+        method: "PUT",
+        path: "/api/configuration/local_services/postgresql",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
         operation_id: "get_system_backup",
         method: "GET",
         path: "/api/configuration/management/system_backup",
@@ -894,6 +1056,15 @@ pub static OPERATIONS: &[OperationInfo] = &[
         statuses: &[200, 401, 403, 404, 409],
     },
     OperationInfo {
+        operation_id: "list_passwords",
+        method: "GET",
+        path: "/api/configuration/passwords",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[401, 403, 405],
+    },
+    OperationInfo {
         operation_id: "create_password",
         method: "POST",
         path: "/api/configuration/passwords",
@@ -910,6 +1081,249 @@ pub static OPERATIONS: &[OperationInfo] = &[
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_plugins_index",
+        method: "GET",
+        path: "/api/configuration/plugins",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_aa_plugins",
+        method: "GET",
+        path: "/api/configuration/plugins/aa",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_aa_plugin",
+        method: "GET",
+        path: "/api/configuration/plugins/aa/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "delete_aa_plugin",
+        method: "DELETE",
+        path: "/api/configuration/plugins/aa/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_credential_store_plugins",
+        method: "GET",
+        path: "/api/configuration/plugins/credentialstore",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_credential_store_plugin",
+        method: "GET",
+        path: "/api/configuration/plugins/credentialstore/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_configuration_sync_plugins",
+        method: "GET",
+        path: "/api/configuration/plugins/configuration_sync",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_configuration_sync_plugin",
+        method: "GET",
+        path: "/api/configuration/plugins/configuration_sync/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_signing_ca_plugins",
+        method: "GET",
+        path: "/api/configuration/plugins/signingca",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_signing_ca_plugin",
+        method: "GET",
+        path: "/api/configuration/plugins/signingca/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_ticketing_plugins",
+        method: "GET",
+        path: "/api/configuration/plugins/ticketing",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_ticketing_plugin",
+        method: "GET",
+        path: "/api/configuration/plugins/ticketing/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_usermapping_policies",
+        method: "GET",
+        path: "/api/configuration/policies/usermapping_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_usermapping_policy",
+        method: "POST",
+        path: "/api/configuration/policies/usermapping_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_usermapping_policy",
+        method: "GET",
+        path: "/api/configuration/policies/usermapping_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_usermapping_policy",
+        method: "PUT",
+        path: "/api/configuration/policies/usermapping_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_usermapping_policy",
+        method: "DELETE",
+        path: "/api/configuration/policies/usermapping_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_time_policies",
+        method: "GET",
+        path: "/api/configuration/policies/time_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_time_policy",
+        method: "POST",
+        path: "/api/configuration/policies/time_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_time_policy",
+        method: "GET",
+        path: "/api/configuration/policies/time_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_time_policy",
+        method: "PUT",
+        path: "/api/configuration/policies/time_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_time_policy",
+        method: "DELETE",
+        path: "/api/configuration/policies/time_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_userlists",
+        method: "GET",
+        path: "/api/configuration/policies/userlists",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_userlist",
+        method: "POST",
+        path: "/api/configuration/policies/userlists",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_userlist",
+        method: "GET",
+        path: "/api/configuration/policies/userlists/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_userlist",
+        method: "PUT",
+        path: "/api/configuration/policies/userlists/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_userlist",
+        method: "DELETE",
+        path: "/api/configuration/policies/userlists/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "list_archive_cleanup_policies",
@@ -951,51 +1365,6 @@ pub static OPERATIONS: &[OperationInfo] = &[
         operation_id: "delete_archive_cleanup_policy",
         method: "DELETE",
         path: "/api/configuration/policies/archive_cleanup_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_audit_policies",
-        method: "GET",
-        path: "/api/configuration/policies/audit_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_audit_policy",
-        method: "POST",
-        path: "/api/configuration/policies/audit_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_audit_policy",
-        method: "GET",
-        path: "/api/configuration/policies/audit_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_audit_policy",
-        method: "PUT",
-        path: "/api/configuration/policies/audit_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_audit_policy",
-        method: "DELETE",
-        path: "/api/configuration/policies/audit_policies/{key}",
         resource: Some("item"),
         transaction_required: true,
         session_required: true,
@@ -1047,49 +1416,364 @@ pub static OPERATIONS: &[OperationInfo] = &[
         statuses: &[200, 401, 403, 404, 409],
     },
     OperationInfo {
-        operation_id: "list_usermapping_policies",
+        operation_id: "list_audit_policies",
         method: "GET",
-        path: "/api/configuration/policies/usermapping_policies",
+        path: "/api/configuration/policies/audit_policies",
         resource: Some("collection"),
         transaction_required: false,
         session_required: true,
-        statuses: &[200, 400, 401, 403, 404],
+        statuses: &[200, 401, 403, 404],
     },
     OperationInfo {
-        operation_id: "create_usermapping_policy",
+        operation_id: "create_audit_policy",
         method: "POST",
-        path: "/api/configuration/policies/usermapping_policies",
+        path: "/api/configuration/policies/audit_policies",
         resource: Some("collection"),
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
-        operation_id: "get_usermapping_policy",
+        operation_id: "get_audit_policy",
         method: "GET",
-        path: "/api/configuration/policies/usermapping_policies/{key}",
+        path: "/api/configuration/policies/audit_policies/{key}",
         resource: Some("item"),
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
     },
     OperationInfo {
-        operation_id: "replace_usermapping_policy",
+        operation_id: "replace_audit_policy",
         method: "PUT",
-        path: "/api/configuration/policies/usermapping_policies/{key}",
+        path: "/api/configuration/policies/audit_policies/{key}",
         resource: Some("item"),
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
-        operation_id: "delete_usermapping_policy",
+        operation_id: "delete_audit_policy",
         method: "DELETE",
-        path: "/api/configuration/policies/usermapping_policies/{key}",
+        path: "/api/configuration/policies/audit_policies/{key}",
         resource: Some("item"),
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_signing_cas",
+        method: "GET",
+        path: "/api/configuration/policies/signing_cas",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_signing_ca",
+        method: "POST",
+        path: "/api/configuration/policies/signing_cas",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_signing_ca",
+        method: "GET",
+        path: "/api/configuration/policies/signing_cas/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_signing_ca",
+        method: "PUT",
+        path: "/api/configuration/policies/signing_cas/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_signing_ca",
+        method: "DELETE",
+        path: "/api/configuration/policies/signing_cas/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_trusted_ca_lists",
+        method: "GET",
+        path: "/api/configuration/policies/trusted_ca_lists",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_trusted_ca_list",
+        method: "GET",
+        path: "/api/configuration/policies/trusted_ca_lists/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_indexing_policies",
+        method: "GET",
+        path: "/api/configuration/policies/indexing",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_indexing_policy",
+        method: "POST",
+        path: "/api/configuration/policies/indexing",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_indexing_policy",
+        method: "GET",
+        path: "/api/configuration/policies/indexing/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_indexing_policy",
+        method: "PUT",
+        path: "/api/configuration/policies/indexing/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_indexing_policy",
+        method: "DELETE",
+        path: "/api/configuration/policies/indexing/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_content_policies",
+        method: "GET",
+        path: "/api/configuration/policies/content_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "list_analytics_policies",
+        method: "GET",
+        path: "/api/configuration/policies/analytics",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_analytics_policy",
+        method: "POST",
+        path: "/api/configuration/policies/analytics",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_analytics_policy",
+        method: "GET",
+        path: "/api/configuration/policies/analytics/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_analytics_policy",
+        method: "PUT",
+        path: "/api/configuration/policies/analytics/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_analytics_policy",
+        method: "DELETE",
+        path: "/api/configuration/policies/analytics/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_ldap_servers",
+        method: "GET",
+        path: "/api/configuration/policies/ldap_servers",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_ldap_server",
+        method: "POST",
+        path: "/api/configuration/policies/ldap_servers",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ldap_server",
+        method: "GET",
+        path: "/api/configuration/policies/ldap_servers/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ldap_server",
+        method: "PUT",
+        path: "/api/configuration/policies/ldap_servers/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_ldap_server",
+        method: "DELETE",
+        path: "/api/configuration/policies/ldap_servers/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_credential_stores",
+        method: "GET",
+        path: "/api/configuration/policies/credentialstores",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_credential_store",
+        method: "POST",
+        path: "/api/configuration/policies/credentialstores",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_credential_store",
+        method: "GET",
+        path: "/api/configuration/policies/credentialstores/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_credential_store",
+        method: "PUT",
+        path: "/api/configuration/policies/credentialstores/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_credential_store",
+        method: "DELETE",
+        path: "/api/configuration/policies/credentialstores/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_aa_plugin_instances",
+        method: "GET",
+        path: "/api/configuration/policies/aa_plugin_instances",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_aa_plugin_instance",
+        method: "POST",
+        path: "/api/configuration/policies/aa_plugin_instances",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_aa_plugin_instance",
+        method: "GET",
+        path: "/api/configuration/policies/aa_plugin_instances/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_aa_plugin_instance",
+        method: "PUT",
+        path: "/api/configuration/policies/aa_plugin_instances/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_aa_plugin_instance",
+        method: "DELETE",
+        path: "/api/configuration/policies/aa_plugin_instances/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_ticketing_policies",
+        method: "GET",
+        path: "/api/configuration/policies/ticketing_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_ticketing_policy",
+        method: "GET",
+        path: "/api/configuration/policies/ticketing_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
     },
     OperationInfo {
         operation_id: "get_rdp_index",
@@ -2910,6 +3594,286 @@ impl From<ApiError> for DeleteLocalUserResponse {
     }
 }
 
+/// A validated `get_aaa_settings` request (`GET /api/configuration/aaa/settings`).
+#[derive(Debug, Clone)]
+pub struct GetAaaSettingsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAaaSettingsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[12],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_aaa_settings`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAaaSettingsResponse {
+    /// `200`: The login settings.
+    Ok(types::AaaSettingsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAaaSettingsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAaaSettingsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_aaa_ldap_servers` request (`GET /api/configuration/aaa/ldap_servers`).
+#[derive(Debug, Clone)]
+pub struct ListAaaLdapServersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListAaaLdapServersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[13],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_aaa_ldap_servers`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListAaaLdapServersResponse {
+    /// `200`: The LDAP servers for login.
+    Ok(types::LoginLdapServerList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListAaaLdapServersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListAaaLdapServersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_aaa_login_methods` request (`GET /api/configuration/aaa/login_methods`).
+#[derive(Debug, Clone)]
+pub struct ListAaaLoginMethodsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListAaaLoginMethodsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[14],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_aaa_login_methods`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListAaaLoginMethodsResponse {
+    /// `200`: The login methods.
+    Ok(types::LoginMethodList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListAaaLoginMethodsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListAaaLoginMethodsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_saml2_settings` request (`GET /api/configuration/aaa/saml2`).
+#[derive(Debug, Clone)]
+pub struct GetSaml2SettingsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSaml2SettingsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[15],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_saml2_settings`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSaml2SettingsResponse {
+    /// `200`: The SAML2 login settings.
+    Ok(types::Saml2SettingsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSaml2SettingsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSaml2SettingsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `authenticate` request (`GET /api/authentication`).
 #[derive(Debug, Clone)]
 pub struct AuthenticateRequest {
@@ -2938,7 +3902,7 @@ impl AuthenticateRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[12],
+            operation: &OPERATIONS[16],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3021,7 +3985,7 @@ impl GetX509CertificateRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[13],
+            operation: &OPERATIONS[17],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -3095,7 +4059,7 @@ impl GetPrivateKeyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[14],
+            operation: &OPERATIONS[18],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -3165,7 +4129,7 @@ impl GetConfigurationIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[15],
+            operation: &OPERATIONS[19],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3235,7 +4199,7 @@ impl GetLocalServicesIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[16],
+            operation: &OPERATIONS[20],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3305,7 +4269,7 @@ impl GetManagementIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[17],
+            operation: &OPERATIONS[21],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3375,7 +4339,7 @@ impl GetAaaIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[18],
+            operation: &OPERATIONS[22],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3445,7 +4409,7 @@ impl GetPoliciesIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[19],
+            operation: &OPERATIONS[23],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3515,7 +4479,7 @@ impl GetFirmwareIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[20],
+            operation: &OPERATIONS[24],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3585,7 +4549,7 @@ impl ListFirmwareSlotsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[21],
+            operation: &OPERATIONS[25],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3659,7 +4623,7 @@ impl GetFirmwareSlotRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[22],
+            operation: &OPERATIONS[26],
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
@@ -3733,7 +4697,7 @@ impl DeleteFirmwareSlotRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[23],
+            operation: &OPERATIONS[27],
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
@@ -3814,7 +4778,7 @@ impl TestFirmwareRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[24],
+            operation: &OPERATIONS[28],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -3893,7 +4857,7 @@ impl GetHealthStatusRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[25],
+            operation: &OPERATIONS[29],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3960,7 +4924,7 @@ impl GetIndexerDashboardRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[26],
+            operation: &OPERATIONS[30],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4027,7 +4991,7 @@ impl GetClusterStatusRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[27],
+            operation: &OPERATIONS[31],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4097,7 +5061,7 @@ impl GetHttpIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[28],
+            operation: &OPERATIONS[32],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4168,7 +5132,7 @@ impl ListHttpAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[29],
+            operation: &OPERATIONS[33],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4245,7 +5209,7 @@ impl CreateHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[30],
+            operation: &OPERATIONS[34],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4330,7 +5294,7 @@ impl GetHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[31],
+            operation: &OPERATIONS[35],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4416,7 +5380,7 @@ impl ReplaceHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[32],
+            operation: &OPERATIONS[36],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4507,7 +5471,7 @@ impl DeleteHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[33],
+            operation: &OPERATIONS[37],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4583,7 +5547,7 @@ impl ListHttpChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[34],
+            operation: &OPERATIONS[38],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4660,7 +5624,7 @@ impl CreateHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[35],
+            operation: &OPERATIONS[39],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4745,7 +5709,7 @@ impl GetHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[36],
+            operation: &OPERATIONS[40],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4831,7 +5795,7 @@ impl ReplaceHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[37],
+            operation: &OPERATIONS[41],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4922,7 +5886,7 @@ impl DeleteHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[38],
+            operation: &OPERATIONS[42],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4997,7 +5961,7 @@ impl ListHttpConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[39],
+            operation: &OPERATIONS[43],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5073,7 +6037,7 @@ impl CreateHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[40],
+            operation: &OPERATIONS[44],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5157,7 +6121,7 @@ impl GetHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[41],
+            operation: &OPERATIONS[45],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5242,7 +6206,7 @@ impl ReplaceHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[42],
+            operation: &OPERATIONS[46],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5333,7 +6297,7 @@ impl DeleteHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[43],
+            operation: &OPERATIONS[47],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5408,7 +6372,7 @@ impl GetHttpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[44],
+            operation: &OPERATIONS[48],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5484,7 +6448,7 @@ impl ReplaceHttpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[45],
+            operation: &OPERATIONS[49],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5571,7 +6535,7 @@ impl ListHttpSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[46],
+            operation: &OPERATIONS[50],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5648,7 +6612,7 @@ impl CreateHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[47],
+            operation: &OPERATIONS[51],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5733,7 +6697,7 @@ impl GetHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[48],
+            operation: &OPERATIONS[52],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5819,7 +6783,7 @@ impl ReplaceHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[49],
+            operation: &OPERATIONS[53],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5910,7 +6874,7 @@ impl DeleteHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[50],
+            operation: &OPERATIONS[54],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5985,7 +6949,7 @@ impl GetIcaIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[51],
+            operation: &OPERATIONS[55],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6055,7 +7019,7 @@ impl ListIcaChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[52],
+            operation: &OPERATIONS[56],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6132,7 +7096,7 @@ impl CreateIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[53],
+            operation: &OPERATIONS[57],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6217,7 +7181,7 @@ impl GetIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[54],
+            operation: &OPERATIONS[58],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6303,7 +7267,7 @@ impl ReplaceIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[55],
+            operation: &OPERATIONS[59],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6394,7 +7358,7 @@ impl DeleteIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[56],
+            operation: &OPERATIONS[60],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6469,7 +7433,7 @@ impl ListIcaConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[57],
+            operation: &OPERATIONS[61],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6543,7 +7507,7 @@ impl GetIcaConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[58],
+            operation: &OPERATIONS[62],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6613,7 +7577,7 @@ impl GetIcaOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[59],
+            operation: &OPERATIONS[63],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6689,7 +7653,7 @@ impl ReplaceIcaOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[60],
+            operation: &OPERATIONS[64],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6776,7 +7740,7 @@ impl ListIcaSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[61],
+            operation: &OPERATIONS[65],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6853,7 +7817,7 @@ impl CreateIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[62],
+            operation: &OPERATIONS[66],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6938,7 +7902,7 @@ impl GetIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[63],
+            operation: &OPERATIONS[67],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -7024,7 +7988,7 @@ impl ReplaceIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[64],
+            operation: &OPERATIONS[68],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7115,7 +8079,7 @@ impl DeleteIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[65],
+            operation: &OPERATIONS[69],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -7190,7 +8154,7 @@ impl GetInfoRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[66],
+            operation: &OPERATIONS[70],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7257,7 +8221,7 @@ impl ListIntegratedProductsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[67],
+            operation: &OPERATIONS[71],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7324,7 +8288,7 @@ impl GetClusterInterfaceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[68],
+            operation: &OPERATIONS[72],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7401,7 +8365,7 @@ impl ReplaceClusterInterfaceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[69],
+            operation: &OPERATIONS[73],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7466,6 +8430,1140 @@ impl From<ApiError> for ReplaceClusterInterfaceResponse {
     }
 }
 
+/// A validated `get_user_web_login` request (`GET /api/configuration/local_services/user_web`).
+#[derive(Debug, Clone)]
+pub struct GetUserWebLoginRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetUserWebLoginRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[74],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_user_web_login`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetUserWebLoginResponse {
+    /// `200`: The user web interface settings.
+    Ok(types::UserWebLoginObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetUserWebLoginResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetUserWebLoginResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_user_web_login` request (`PUT /api/configuration/local_services/user_web`).
+#[derive(Debug, Clone)]
+pub struct ReplaceUserWebLoginRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::UserWebLogin,
+}
+
+impl ReplaceUserWebLoginRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::UserWebLogin>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[75],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_user_web_login`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceUserWebLoginResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceUserWebLoginResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceUserWebLoginResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_admin_web_login` request (`GET /api/configuration/local_services/admin_web`).
+#[derive(Debug, Clone)]
+pub struct GetAdminWebLoginRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAdminWebLoginRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[76],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_admin_web_login`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAdminWebLoginResponse {
+    /// `200`: The administrator web interface settings.
+    Ok(types::AdminWebLoginObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAdminWebLoginResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAdminWebLoginResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_admin_web_login` request (`PUT
+/// /api/configuration/local_services/admin_web`).
+#[derive(Debug, Clone)]
+pub struct ReplaceAdminWebLoginRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AdminWebLogin,
+}
+
+impl ReplaceAdminWebLoginRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AdminWebLogin,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[77],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_admin_web_login`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceAdminWebLoginResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceAdminWebLoginResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceAdminWebLoginResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ssh_access` request (`GET /api/configuration/local_services/ssh`).
+#[derive(Debug, Clone)]
+pub struct GetSshAccessRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSshAccessRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[78],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ssh_access`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSshAccessResponse {
+    /// `200`: The SSH access to the appliance.
+    Ok(types::LocalSshAccessObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSshAccessResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSshAccessResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ssh_access` request (`PUT /api/configuration/local_services/ssh`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSshAccessRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::LocalSshAccess,
+}
+
+impl ReplaceSshAccessRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::LocalSshAccess,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[79],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ssh_access`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSshAccessResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSshAccessResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSshAccessResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_snmp_agent` request (`GET /api/configuration/local_services/snmp_agent`).
+#[derive(Debug, Clone)]
+pub struct GetSnmpAgentRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSnmpAgentRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[80],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_snmp_agent`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSnmpAgentResponse {
+    /// `200`: The SNMP agent settings.
+    Ok(types::SnmpAgentObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSnmpAgentResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSnmpAgentResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_snmp_agent` request (`PUT /api/configuration/local_services/snmp_agent`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSnmpAgentRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::SnmpAgent,
+}
+
+impl ReplaceSnmpAgentRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::SnmpAgent>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[81],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_snmp_agent`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSnmpAgentResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSnmpAgentResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSnmpAgentResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_analytics_service` request (`GET /api/configuration/local_services/analytics`).
+#[derive(Debug, Clone)]
+pub struct GetAnalyticsServiceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAnalyticsServiceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[82],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_analytics_service`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAnalyticsServiceResponse {
+    /// `200`: Whether analytics is enabled.
+    Ok(types::AnalyticsServiceObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAnalyticsServiceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAnalyticsServiceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_analytics_service` request (`PUT
+/// /api/configuration/local_services/analytics`).
+#[derive(Debug, Clone)]
+pub struct ReplaceAnalyticsServiceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AnalyticsService,
+}
+
+impl ReplaceAnalyticsServiceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AnalyticsService,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[83],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_analytics_service`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceAnalyticsServiceResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceAnalyticsServiceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceAnalyticsServiceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_indexer_service` request (`GET /api/configuration/local_services/indexer`).
+#[derive(Debug, Clone)]
+pub struct GetIndexerServiceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetIndexerServiceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[84],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_indexer_service`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetIndexerServiceResponse {
+    /// `200`: The indexer service settings.
+    Ok(types::IndexerServiceObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetIndexerServiceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetIndexerServiceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_indexer_service` request (`PUT /api/configuration/local_services/indexer`).
+#[derive(Debug, Clone)]
+pub struct ReplaceIndexerServiceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::IndexerService,
+}
+
+impl ReplaceIndexerServiceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::IndexerService,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[85],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_indexer_service`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceIndexerServiceResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceIndexerServiceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceIndexerServiceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_postgresql_service` request (`GET
+/// /api/configuration/local_services/postgresql`).
+#[derive(Debug, Clone)]
+pub struct GetPostgresqlServiceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetPostgresqlServiceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[86],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_postgresql_service`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetPostgresqlServiceResponse {
+    /// `200`: The PostgreSQL service settings.
+    Ok(types::PostgresqlServiceObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetPostgresqlServiceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetPostgresqlServiceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_postgresql_service` request (`PUT
+/// /api/configuration/local_services/postgresql`).
+#[derive(Debug, Clone)]
+pub struct ReplacePostgresqlServiceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::PostgresqlService,
+}
+
+impl ReplacePostgresqlServiceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::PostgresqlService,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[87],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_postgresql_service`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplacePostgresqlServiceResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplacePostgresqlServiceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplacePostgresqlServiceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_system_backup` request (`GET /api/configuration/management/system_backup`).
 #[derive(Debug, Clone)]
 pub struct GetSystemBackupRequest {
@@ -7487,7 +9585,7 @@ impl GetSystemBackupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[70],
+            operation: &OPERATIONS[88],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7561,7 +9659,7 @@ impl ReplaceSystemBackupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[71],
+            operation: &OPERATIONS[89],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7648,7 +9746,7 @@ impl GetExportedConfigurationEncryptionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[72],
+            operation: &OPERATIONS[90],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7725,7 +9823,7 @@ impl ReplaceExportedConfigurationEncryptionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[73],
+            operation: &OPERATIONS[91],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7811,7 +9909,7 @@ impl GetMssqlIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[74],
+            operation: &OPERATIONS[92],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7882,7 +9980,7 @@ impl ListMssqlAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[75],
+            operation: &OPERATIONS[93],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7959,7 +10057,7 @@ impl CreateMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[76],
+            operation: &OPERATIONS[94],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8044,7 +10142,7 @@ impl GetMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[77],
+            operation: &OPERATIONS[95],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8130,7 +10228,7 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[78],
+            operation: &OPERATIONS[96],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8221,7 +10319,7 @@ impl DeleteMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[79],
+            operation: &OPERATIONS[97],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8297,7 +10395,7 @@ impl ListMssqlChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[80],
+            operation: &OPERATIONS[98],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8374,7 +10472,7 @@ impl CreateMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[81],
+            operation: &OPERATIONS[99],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8459,7 +10557,7 @@ impl GetMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[82],
+            operation: &OPERATIONS[100],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8545,7 +10643,7 @@ impl ReplaceMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[83],
+            operation: &OPERATIONS[101],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8636,7 +10734,7 @@ impl DeleteMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[84],
+            operation: &OPERATIONS[102],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8711,7 +10809,7 @@ impl ListMssqlConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[85],
+            operation: &OPERATIONS[103],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8787,7 +10885,7 @@ impl CreateMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[86],
+            operation: &OPERATIONS[104],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8871,7 +10969,7 @@ impl GetMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[87],
+            operation: &OPERATIONS[105],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8957,7 +11055,7 @@ impl ReplaceMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[88],
+            operation: &OPERATIONS[106],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9048,7 +11146,7 @@ impl DeleteMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[89],
+            operation: &OPERATIONS[107],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -9123,7 +11221,7 @@ impl GetMssqlOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[90],
+            operation: &OPERATIONS[108],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9199,7 +11297,7 @@ impl ReplaceMssqlOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[91],
+            operation: &OPERATIONS[109],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9286,7 +11384,7 @@ impl ListMssqlSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[92],
+            operation: &OPERATIONS[110],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9363,7 +11461,7 @@ impl CreateMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[93],
+            operation: &OPERATIONS[111],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9448,7 +11546,7 @@ impl GetMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[94],
+            operation: &OPERATIONS[112],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -9534,7 +11632,7 @@ impl ReplaceMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[95],
+            operation: &OPERATIONS[113],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9625,7 +11723,7 @@ impl DeleteMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[96],
+            operation: &OPERATIONS[114],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -9679,6 +11777,75 @@ impl From<ApiError> for DeleteMssqlSettingsPolicyResponse {
     }
 }
 
+/// A validated `list_passwords` request (`GET /api/configuration/passwords`).
+#[derive(Debug, Clone)]
+pub struct ListPasswordsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListPasswordsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[115],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_passwords`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListPasswordsResponse {
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `405`: The endpoint exists but does not support this HTTP method.
+    MethodNotAllowed(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListPasswordsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::MethodNotAllowed(body) => {
+                runtime::json_response(405, &body, Vec::new())
+            }
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListPasswordsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `create_password` request (`POST /api/configuration/passwords`).
 #[derive(Debug, Clone)]
 pub struct CreatePasswordRequest {
@@ -9706,7 +11873,7 @@ impl CreatePasswordRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[97],
+            operation: &OPERATIONS[116],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9790,7 +11957,7 @@ impl GetPasswordRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[98],
+            operation: &OPERATIONS[117],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -9839,17 +12006,16 @@ impl From<ApiError> for GetPasswordResponse {
     }
 }
 
-/// A validated `list_archive_cleanup_policies` request (`GET
-/// /api/configuration/policies/archive_cleanup_policies`).
+/// A validated `get_plugins_index` request (`GET /api/configuration/plugins`).
 #[derive(Debug, Clone)]
-pub struct ListArchiveCleanupPoliciesRequest {
+pub struct GetPluginsIndexRequest {
     /// The request path as received, without the query string.
     pub href: String,
     /// The session cookie (required by this operation).
     pub session_id: String,
 }
 
-impl ListArchiveCleanupPoliciesRequest {
+impl GetPluginsIndexRequest {
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -9861,7 +12027,7 @@ impl ListArchiveCleanupPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[99],
+            operation: &OPERATIONS[118],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9872,12 +12038,12 @@ impl ListArchiveCleanupPoliciesRequest {
     }
 }
 
-/// The replies of `list_archive_cleanup_policies`, one variant per documented status.
+/// The replies of `get_plugins_index`, one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum ListArchiveCleanupPoliciesResponse {
-    /// `200`: The archive/cleanup policies.
-    Ok(types::ArchiveCleanupPolicyList),
+pub enum GetPluginsIndexResponse {
+    /// `200`: The plugin kinds.
+    Ok(types::IndexList),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
     /// at `/api/authentication`.
     Unauthenticated(types::ErrorResponse),
@@ -9892,7 +12058,7 @@ pub enum ListArchiveCleanupPoliciesResponse {
     Error(ApiError),
 }
 
-impl axum::response::IntoResponse for ListArchiveCleanupPoliciesResponse {
+impl axum::response::IntoResponse for GetPluginsIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
@@ -9904,366 +12070,22 @@ impl axum::response::IntoResponse for ListArchiveCleanupPoliciesResponse {
     }
 }
 
-impl From<ApiError> for ListArchiveCleanupPoliciesResponse {
+impl From<ApiError> for GetPluginsIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
 }
 
-/// A validated `create_archive_cleanup_policy` request (`POST
-/// /api/configuration/policies/archive_cleanup_policies`).
+/// A validated `list_aa_plugins` request (`GET /api/configuration/plugins/aa`).
 #[derive(Debug, Clone)]
-pub struct CreateArchiveCleanupPolicyRequest {
-    /// The request path as received, without the query string.
-    pub href: String,
-    /// The session cookie (required by this operation).
-    pub session_id: String,
-    /// The request body.
-    pub body: types::ArchiveCleanupPolicy,
-}
-
-impl CreateArchiveCleanupPolicyRequest {
-    /// Validates and extracts the request; malformed input becomes the API's error reply.
-    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
-        let (parts, body) = request.into_parts();
-        let href = runtime::href(&parts);
-        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::ArchiveCleanupPolicy,
-        >(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
-    }
-
-    /// The generic form of the request, for [`RawApi`].
-    fn into_raw(self) -> RawRequest {
-        RawRequest {
-            operation: &OPERATIONS[100],
-            path_params: vec![],
-            query: serde_json::Map::new(),
-            body: Some(runtime::to_json(&self.body)),
-            session_id: Some(self.session_id),
-            basic_auth: None,
-            href: self.href,
-        }
-    }
-}
-
-/// The replies of `create_archive_cleanup_policy`, one variant per documented status.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum CreateArchiveCleanupPolicyResponse {
-    /// `201`: The new archive/cleanup policy is staged in the transaction.
-    Created(types::CreatedObject),
-    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
-    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
-    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
-    InvalidRequest(types::ErrorResponse),
-    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
-    /// at `/api/authentication`.
-    Unauthenticated(types::ErrorResponse),
-    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
-    /// operation.
-    Unauthorized(types::ErrorResponse),
-    /// `404`: There is no endpoint or object at this path.
-    NotFound(types::ErrorResponse),
-    /// `409`: The operation needs the configuration transaction and this session does not hold it:
-    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
-    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
-    NoTransaction(types::ErrorResponse),
-    /// Any error in the API's error format with a status of the handler's choice, for
-    /// cases the documented variants do not cover (unimplemented methods answer 501
-    /// `NotImplemented` this way).
-    Error(ApiError),
-}
-
-impl axum::response::IntoResponse for CreateArchiveCleanupPolicyResponse {
-    fn into_response(self) -> axum::response::Response {
-        match self {
-            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
-            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
-            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
-            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
-            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
-            Self::Error(error) => error.into_response(),
-        }
-    }
-}
-
-impl From<ApiError> for CreateArchiveCleanupPolicyResponse {
-    fn from(error: ApiError) -> Self {
-        Self::Error(error)
-    }
-}
-
-/// A validated `get_archive_cleanup_policy` request (`GET
-/// /api/configuration/policies/archive_cleanup_policies/{key}`).
-#[derive(Debug, Clone)]
-pub struct GetArchiveCleanupPolicyRequest {
-    /// The request path as received, without the query string.
-    pub href: String,
-    /// `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub key: String,
-    /// The session cookie (required by this operation).
-    pub session_id: String,
-}
-
-impl GetArchiveCleanupPolicyRequest {
-    /// Validates and extracts the request; malformed input becomes the API's error reply.
-    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
-        let (mut parts, _body) = request.into_parts();
-        let href = runtime::href(&parts);
-        let params = runtime::path_params(&mut parts, &href).await?;
-        let key = runtime::path_param::<String>(&params, "key", &href)?;
-        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
-    }
-
-    /// The generic form of the request, for [`RawApi`].
-    fn into_raw(self) -> RawRequest {
-        RawRequest {
-            operation: &OPERATIONS[101],
-            path_params: vec![("key".to_owned(), self.key)],
-            query: serde_json::Map::new(),
-            body: None,
-            session_id: Some(self.session_id),
-            basic_auth: None,
-            href: self.href,
-        }
-    }
-}
-
-/// The replies of `get_archive_cleanup_policy`, one variant per documented status.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum GetArchiveCleanupPolicyResponse {
-    /// `200`: The archive/cleanup policy.
-    Ok(types::ArchiveCleanupPolicyObject),
-    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
-    /// at `/api/authentication`.
-    Unauthenticated(types::ErrorResponse),
-    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
-    /// operation.
-    Unauthorized(types::ErrorResponse),
-    /// `404`: There is no endpoint or object at this path.
-    NotFound(types::ErrorResponse),
-    /// Any error in the API's error format with a status of the handler's choice, for
-    /// cases the documented variants do not cover (unimplemented methods answer 501
-    /// `NotImplemented` this way).
-    Error(ApiError),
-}
-
-impl axum::response::IntoResponse for GetArchiveCleanupPolicyResponse {
-    fn into_response(self) -> axum::response::Response {
-        match self {
-            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
-            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
-            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
-            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::Error(error) => error.into_response(),
-        }
-    }
-}
-
-impl From<ApiError> for GetArchiveCleanupPolicyResponse {
-    fn from(error: ApiError) -> Self {
-        Self::Error(error)
-    }
-}
-
-/// A validated `replace_archive_cleanup_policy` request (`PUT
-/// /api/configuration/policies/archive_cleanup_policies/{key}`).
-#[derive(Debug, Clone)]
-pub struct ReplaceArchiveCleanupPolicyRequest {
-    /// The request path as received, without the query string.
-    pub href: String,
-    /// `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub key: String,
-    /// The session cookie (required by this operation).
-    pub session_id: String,
-    /// The request body.
-    pub body: types::ArchiveCleanupPolicy,
-}
-
-impl ReplaceArchiveCleanupPolicyRequest {
-    /// Validates and extracts the request; malformed input becomes the API's error reply.
-    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
-        let (mut parts, body) = request.into_parts();
-        let href = runtime::href(&parts);
-        let params = runtime::path_params(&mut parts, &href).await?;
-        let key = runtime::path_param::<String>(&params, "key", &href)?;
-        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<
-            types::ArchiveCleanupPolicy,
-        >(&parts.headers, body, &href)
-            .await?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-            body,
-        })
-    }
-
-    /// The generic form of the request, for [`RawApi`].
-    fn into_raw(self) -> RawRequest {
-        RawRequest {
-            operation: &OPERATIONS[102],
-            path_params: vec![("key".to_owned(), self.key)],
-            query: serde_json::Map::new(),
-            body: Some(runtime::to_json(&self.body)),
-            session_id: Some(self.session_id),
-            basic_auth: None,
-            href: self.href,
-        }
-    }
-}
-
-/// The replies of `replace_archive_cleanup_policy`, one variant per documented status.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum ReplaceArchiveCleanupPolicyResponse {
-    /// `200`: The change is staged in the transaction.
-    Ok(types::ReplacedObject),
-    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
-    /// as for a create; the answer is the same as for 200.
-    ReplacedWithCreated(types::ReplacedObject),
-    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
-    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
-    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
-    InvalidRequest(types::ErrorResponse),
-    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
-    /// at `/api/authentication`.
-    Unauthenticated(types::ErrorResponse),
-    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
-    /// operation.
-    Unauthorized(types::ErrorResponse),
-    /// `404`: There is no endpoint or object at this path.
-    NotFound(types::ErrorResponse),
-    /// `409`: The operation needs the configuration transaction and this session does not hold it:
-    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
-    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
-    NoTransaction(types::ErrorResponse),
-    /// Any error in the API's error format with a status of the handler's choice, for
-    /// cases the documented variants do not cover (unimplemented methods answer 501
-    /// `NotImplemented` this way).
-    Error(ApiError),
-}
-
-impl axum::response::IntoResponse for ReplaceArchiveCleanupPolicyResponse {
-    fn into_response(self) -> axum::response::Response {
-        match self {
-            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
-            Self::ReplacedWithCreated(body) => {
-                runtime::json_response(201, &body, Vec::new())
-            }
-            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
-            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
-            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
-            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
-            Self::Error(error) => error.into_response(),
-        }
-    }
-}
-
-impl From<ApiError> for ReplaceArchiveCleanupPolicyResponse {
-    fn from(error: ApiError) -> Self {
-        Self::Error(error)
-    }
-}
-
-/// A validated `delete_archive_cleanup_policy` request (`DELETE
-/// /api/configuration/policies/archive_cleanup_policies/{key}`).
-#[derive(Debug, Clone)]
-pub struct DeleteArchiveCleanupPolicyRequest {
-    /// The request path as received, without the query string.
-    pub href: String,
-    /// `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub key: String,
-    /// The session cookie (required by this operation).
-    pub session_id: String,
-}
-
-impl DeleteArchiveCleanupPolicyRequest {
-    /// Validates and extracts the request; malformed input becomes the API's error reply.
-    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
-        let (mut parts, _body) = request.into_parts();
-        let href = runtime::href(&parts);
-        let params = runtime::path_params(&mut parts, &href).await?;
-        let key = runtime::path_param::<String>(&params, "key", &href)?;
-        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        Ok(Self { href, key, session_id })
-    }
-
-    /// The generic form of the request, for [`RawApi`].
-    fn into_raw(self) -> RawRequest {
-        RawRequest {
-            operation: &OPERATIONS[103],
-            path_params: vec![("key".to_owned(), self.key)],
-            query: serde_json::Map::new(),
-            body: None,
-            session_id: Some(self.session_id),
-            basic_auth: None,
-            href: self.href,
-        }
-    }
-}
-
-/// The replies of `delete_archive_cleanup_policy`, one variant per documented status.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum DeleteArchiveCleanupPolicyResponse {
-    /// `200`: The removal is staged in the transaction.
-    Ok(types::DeletedObject),
-    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
-    /// at `/api/authentication`.
-    Unauthenticated(types::ErrorResponse),
-    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
-    /// operation.
-    Unauthorized(types::ErrorResponse),
-    /// `404`: There is no endpoint or object at this path.
-    NotFound(types::ErrorResponse),
-    /// `409`: The operation needs the configuration transaction and this session does not hold it:
-    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
-    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
-    NoTransaction(types::ErrorResponse),
-    /// Any error in the API's error format with a status of the handler's choice, for
-    /// cases the documented variants do not cover (unimplemented methods answer 501
-    /// `NotImplemented` this way).
-    Error(ApiError),
-}
-
-impl axum::response::IntoResponse for DeleteArchiveCleanupPolicyResponse {
-    fn into_response(self) -> axum::response::Response {
-        match self {
-            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
-            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
-            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
-            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
-            Self::Error(error) => error.into_response(),
-        }
-    }
-}
-
-impl From<ApiError> for DeleteArchiveCleanupPolicyResponse {
-    fn from(error: ApiError) -> Self {
-        Self::Error(error)
-    }
-}
-
-/// A validated `list_audit_policies` request (`GET /api/configuration/policies/audit_policies`).
-#[derive(Debug, Clone)]
-pub struct ListAuditPoliciesRequest {
+pub struct ListAaPluginsRequest {
     /// The request path as received, without the query string.
     pub href: String,
     /// The session cookie (required by this operation).
     pub session_id: String,
 }
 
-impl ListAuditPoliciesRequest {
+impl ListAaPluginsRequest {
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -10275,7 +12097,7 @@ impl ListAuditPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[104],
+            operation: &OPERATIONS[119],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -10286,12 +12108,12 @@ impl ListAuditPoliciesRequest {
     }
 }
 
-/// The replies of `list_audit_policies`, one variant per documented status.
+/// The replies of `list_aa_plugins`, one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum ListAuditPoliciesResponse {
-    /// `200`: The audit policies.
-    Ok(types::AuditPolicyList),
+pub enum ListAaPluginsResponse {
+    /// `200`: The authentication and authorization (AA) plugins.
+    Ok(types::PluginList),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
     /// at `/api/authentication`.
     Unauthenticated(types::ErrorResponse),
@@ -10306,7 +12128,7 @@ pub enum ListAuditPoliciesResponse {
     Error(ApiError),
 }
 
-impl axum::response::IntoResponse for ListAuditPoliciesResponse {
+impl axum::response::IntoResponse for ListAaPluginsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
@@ -10318,99 +12140,15 @@ impl axum::response::IntoResponse for ListAuditPoliciesResponse {
     }
 }
 
-impl From<ApiError> for ListAuditPoliciesResponse {
+impl From<ApiError> for ListAaPluginsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
 }
 
-/// A validated `create_audit_policy` request (`POST /api/configuration/policies/audit_policies`).
+/// A validated `get_aa_plugin` request (`GET /api/configuration/plugins/aa/{key}`).
 #[derive(Debug, Clone)]
-pub struct CreateAuditPolicyRequest {
-    /// The request path as received, without the query string.
-    pub href: String,
-    /// The session cookie (required by this operation).
-    pub session_id: String,
-    /// The request body.
-    pub body: types::AuditPolicy,
-}
-
-impl CreateAuditPolicyRequest {
-    /// Validates and extracts the request; malformed input becomes the API's error reply.
-    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
-        let (parts, body) = request.into_parts();
-        let href = runtime::href(&parts);
-        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
-    }
-
-    /// The generic form of the request, for [`RawApi`].
-    fn into_raw(self) -> RawRequest {
-        RawRequest {
-            operation: &OPERATIONS[105],
-            path_params: vec![],
-            query: serde_json::Map::new(),
-            body: Some(runtime::to_json(&self.body)),
-            session_id: Some(self.session_id),
-            basic_auth: None,
-            href: self.href,
-        }
-    }
-}
-
-/// The replies of `create_audit_policy`, one variant per documented status.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum CreateAuditPolicyResponse {
-    /// `201`: The new audit policy is staged in the transaction.
-    Created(types::CreatedObject),
-    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
-    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
-    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
-    InvalidRequest(types::ErrorResponse),
-    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
-    /// at `/api/authentication`.
-    Unauthenticated(types::ErrorResponse),
-    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
-    /// operation.
-    Unauthorized(types::ErrorResponse),
-    /// `404`: There is no endpoint or object at this path.
-    NotFound(types::ErrorResponse),
-    /// `409`: The operation needs the configuration transaction and this session does not hold it:
-    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
-    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
-    NoTransaction(types::ErrorResponse),
-    /// Any error in the API's error format with a status of the handler's choice, for
-    /// cases the documented variants do not cover (unimplemented methods answer 501
-    /// `NotImplemented` this way).
-    Error(ApiError),
-}
-
-impl axum::response::IntoResponse for CreateAuditPolicyResponse {
-    fn into_response(self) -> axum::response::Response {
-        match self {
-            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
-            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
-            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
-            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
-            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
-            Self::Error(error) => error.into_response(),
-        }
-    }
-}
-
-impl From<ApiError> for CreateAuditPolicyResponse {
-    fn from(error: ApiError) -> Self {
-        Self::Error(error)
-    }
-}
-
-/// A validated `get_audit_policy` request (`GET /api/configuration/policies/audit_policies/{key}`).
-#[derive(Debug, Clone)]
-pub struct GetAuditPolicyRequest {
+pub struct GetAaPluginRequest {
     /// The request path as received, without the query string.
     pub href: String,
     /// `key`: Key of the object within its collection, as returned in `items[].key`.
@@ -10419,7 +12157,7 @@ pub struct GetAuditPolicyRequest {
     pub session_id: String,
 }
 
-impl GetAuditPolicyRequest {
+impl GetAaPluginRequest {
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -10433,7 +12171,7 @@ impl GetAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[106],
+            operation: &OPERATIONS[120],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10444,12 +12182,12 @@ impl GetAuditPolicyRequest {
     }
 }
 
-/// The replies of `get_audit_policy`, one variant per documented status.
+/// The replies of `get_aa_plugin`, one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum GetAuditPolicyResponse {
-    /// `200`: The audit policy.
-    Ok(types::AuditPolicyObject),
+pub enum GetAaPluginResponse {
+    /// `200`: An AA plugin.
+    Ok(types::PluginObject),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
     /// at `/api/authentication`.
     Unauthenticated(types::ErrorResponse),
@@ -10464,7 +12202,7 @@ pub enum GetAuditPolicyResponse {
     Error(ApiError),
 }
 
-impl axum::response::IntoResponse for GetAuditPolicyResponse {
+impl axum::response::IntoResponse for GetAaPluginResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
@@ -10476,116 +12214,15 @@ impl axum::response::IntoResponse for GetAuditPolicyResponse {
     }
 }
 
-impl From<ApiError> for GetAuditPolicyResponse {
+impl From<ApiError> for GetAaPluginResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
 }
 
-/// A validated `replace_audit_policy` request (`PUT
-/// /api/configuration/policies/audit_policies/{key}`).
+/// A validated `delete_aa_plugin` request (`DELETE /api/configuration/plugins/aa/{key}`).
 #[derive(Debug, Clone)]
-pub struct ReplaceAuditPolicyRequest {
-    /// The request path as received, without the query string.
-    pub href: String,
-    /// `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub key: String,
-    /// The session cookie (required by this operation).
-    pub session_id: String,
-    /// The request body.
-    pub body: types::AuditPolicy,
-}
-
-impl ReplaceAuditPolicyRequest {
-    /// Validates and extracts the request; malformed input becomes the API's error reply.
-    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
-        let (mut parts, body) = request.into_parts();
-        let href = runtime::href(&parts);
-        let params = runtime::path_params(&mut parts, &href).await?;
-        let key = runtime::path_param::<String>(&params, "key", &href)?;
-        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href)
-            .await?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-            body,
-        })
-    }
-
-    /// The generic form of the request, for [`RawApi`].
-    fn into_raw(self) -> RawRequest {
-        RawRequest {
-            operation: &OPERATIONS[107],
-            path_params: vec![("key".to_owned(), self.key)],
-            query: serde_json::Map::new(),
-            body: Some(runtime::to_json(&self.body)),
-            session_id: Some(self.session_id),
-            basic_auth: None,
-            href: self.href,
-        }
-    }
-}
-
-/// The replies of `replace_audit_policy`, one variant per documented status.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum ReplaceAuditPolicyResponse {
-    /// `200`: The change is staged in the transaction.
-    Ok(types::ReplacedObject),
-    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
-    /// as for a create; the answer is the same as for 200.
-    ReplacedWithCreated(types::ReplacedObject),
-    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
-    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
-    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
-    InvalidRequest(types::ErrorResponse),
-    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
-    /// at `/api/authentication`.
-    Unauthenticated(types::ErrorResponse),
-    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
-    /// operation.
-    Unauthorized(types::ErrorResponse),
-    /// `404`: There is no endpoint or object at this path.
-    NotFound(types::ErrorResponse),
-    /// `409`: The operation needs the configuration transaction and this session does not hold it:
-    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
-    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
-    NoTransaction(types::ErrorResponse),
-    /// Any error in the API's error format with a status of the handler's choice, for
-    /// cases the documented variants do not cover (unimplemented methods answer 501
-    /// `NotImplemented` this way).
-    Error(ApiError),
-}
-
-impl axum::response::IntoResponse for ReplaceAuditPolicyResponse {
-    fn into_response(self) -> axum::response::Response {
-        match self {
-            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
-            Self::ReplacedWithCreated(body) => {
-                runtime::json_response(201, &body, Vec::new())
-            }
-            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
-            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
-            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
-            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
-            Self::Error(error) => error.into_response(),
-        }
-    }
-}
-
-impl From<ApiError> for ReplaceAuditPolicyResponse {
-    fn from(error: ApiError) -> Self {
-        Self::Error(error)
-    }
-}
-
-/// A validated `delete_audit_policy` request (`DELETE
-/// /api/configuration/policies/audit_policies/{key}`).
-#[derive(Debug, Clone)]
-pub struct DeleteAuditPolicyRequest {
+pub struct DeleteAaPluginRequest {
     /// The request path as received, without the query string.
     pub href: String,
     /// `key`: Key of the object within its collection, as returned in `items[].key`.
@@ -10594,7 +12231,7 @@ pub struct DeleteAuditPolicyRequest {
     pub session_id: String,
 }
 
-impl DeleteAuditPolicyRequest {
+impl DeleteAaPluginRequest {
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -10608,7 +12245,7 @@ impl DeleteAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[108],
+            operation: &OPERATIONS[121],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10619,12 +12256,16 @@ impl DeleteAuditPolicyRequest {
     }
 }
 
-/// The replies of `delete_audit_policy`, one variant per documented status.
+/// The replies of `delete_aa_plugin`, one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum DeleteAuditPolicyResponse {
+pub enum DeleteAaPluginResponse {
     /// `200`: The removal is staged in the transaction.
     Ok(types::DeletedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
     /// at `/api/authentication`.
     Unauthenticated(types::ErrorResponse),
@@ -10643,10 +12284,11 @@ pub enum DeleteAuditPolicyResponse {
     Error(ApiError),
 }
 
-impl axum::response::IntoResponse for DeleteAuditPolicyResponse {
+impl axum::response::IntoResponse for DeleteAaPluginResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
             Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
@@ -10656,22 +12298,23 @@ impl axum::response::IntoResponse for DeleteAuditPolicyResponse {
     }
 }
 
-impl From<ApiError> for DeleteAuditPolicyResponse {
+impl From<ApiError> for DeleteAaPluginResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
 }
 
-/// A validated `list_backup_policies` request (`GET /api/configuration/policies/backup_policies`).
+/// A validated `list_credential_store_plugins` request (`GET
+/// /api/configuration/plugins/credentialstore`).
 #[derive(Debug, Clone)]
-pub struct ListBackupPoliciesRequest {
+pub struct ListCredentialStorePluginsRequest {
     /// The request path as received, without the query string.
     pub href: String,
     /// The session cookie (required by this operation).
     pub session_id: String,
 }
 
-impl ListBackupPoliciesRequest {
+impl ListCredentialStorePluginsRequest {
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -10683,7 +12326,7 @@ impl ListBackupPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[109],
+            operation: &OPERATIONS[122],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -10694,12 +12337,12 @@ impl ListBackupPoliciesRequest {
     }
 }
 
-/// The replies of `list_backup_policies`, one variant per documented status.
+/// The replies of `list_credential_store_plugins`, one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum ListBackupPoliciesResponse {
-    /// `200`: The backup policies.
-    Ok(types::BackupPolicyList),
+pub enum ListCredentialStorePluginsResponse {
+    /// `200`: The credential store plugins.
+    Ok(types::PluginList),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
     /// at `/api/authentication`.
     Unauthenticated(types::ErrorResponse),
@@ -10714,7 +12357,7 @@ pub enum ListBackupPoliciesResponse {
     Error(ApiError),
 }
 
-impl axum::response::IntoResponse for ListBackupPoliciesResponse {
+impl axum::response::IntoResponse for ListCredentialStorePluginsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
@@ -10726,100 +12369,16 @@ impl axum::response::IntoResponse for ListBackupPoliciesResponse {
     }
 }
 
-impl From<ApiError> for ListBackupPoliciesResponse {
+impl From<ApiError> for ListCredentialStorePluginsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
 }
 
-/// A validated `create_backup_policy` request (`POST /api/configuration/policies/backup_policies`).
+/// A validated `get_credential_store_plugin` request (`GET
+/// /api/configuration/plugins/credentialstore/{key}`).
 #[derive(Debug, Clone)]
-pub struct CreateBackupPolicyRequest {
-    /// The request path as received, without the query string.
-    pub href: String,
-    /// The session cookie (required by this operation).
-    pub session_id: String,
-    /// The request body.
-    pub body: types::BackupPolicy,
-}
-
-impl CreateBackupPolicyRequest {
-    /// Validates and extracts the request; malformed input becomes the API's error reply.
-    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
-        let (parts, body) = request.into_parts();
-        let href = runtime::href(&parts);
-        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href)
-            .await?;
-        Ok(Self { href, session_id, body })
-    }
-
-    /// The generic form of the request, for [`RawApi`].
-    fn into_raw(self) -> RawRequest {
-        RawRequest {
-            operation: &OPERATIONS[110],
-            path_params: vec![],
-            query: serde_json::Map::new(),
-            body: Some(runtime::to_json(&self.body)),
-            session_id: Some(self.session_id),
-            basic_auth: None,
-            href: self.href,
-        }
-    }
-}
-
-/// The replies of `create_backup_policy`, one variant per documented status.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum CreateBackupPolicyResponse {
-    /// `201`: The new backup policy is staged in the transaction.
-    Created(types::CreatedObject),
-    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
-    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
-    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
-    InvalidRequest(types::ErrorResponse),
-    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
-    /// at `/api/authentication`.
-    Unauthenticated(types::ErrorResponse),
-    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
-    /// operation.
-    Unauthorized(types::ErrorResponse),
-    /// `404`: There is no endpoint or object at this path.
-    NotFound(types::ErrorResponse),
-    /// `409`: The operation needs the configuration transaction and this session does not hold it:
-    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
-    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
-    NoTransaction(types::ErrorResponse),
-    /// Any error in the API's error format with a status of the handler's choice, for
-    /// cases the documented variants do not cover (unimplemented methods answer 501
-    /// `NotImplemented` this way).
-    Error(ApiError),
-}
-
-impl axum::response::IntoResponse for CreateBackupPolicyResponse {
-    fn into_response(self) -> axum::response::Response {
-        match self {
-            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
-            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
-            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
-            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
-            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
-            Self::Error(error) => error.into_response(),
-        }
-    }
-}
-
-impl From<ApiError> for CreateBackupPolicyResponse {
-    fn from(error: ApiError) -> Self {
-        Self::Error(error)
-    }
-}
-
-/// A validated `get_backup_policy` request (`GET
-/// /api/configuration/policies/backup_policies/{key}`).
-#[derive(Debug, Clone)]
-pub struct GetBackupPolicyRequest {
+pub struct GetCredentialStorePluginRequest {
     /// The request path as received, without the query string.
     pub href: String,
     /// `key`: Key of the object within its collection, as returned in `items[].key`.
@@ -10828,7 +12387,7 @@ pub struct GetBackupPolicyRequest {
     pub session_id: String,
 }
 
-impl GetBackupPolicyRequest {
+impl GetCredentialStorePluginRequest {
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -10842,7 +12401,7 @@ impl GetBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[111],
+            operation: &OPERATIONS[123],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10853,12 +12412,12 @@ impl GetBackupPolicyRequest {
     }
 }
 
-/// The replies of `get_backup_policy`, one variant per documented status.
+/// The replies of `get_credential_store_plugin`, one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum GetBackupPolicyResponse {
-    /// `200`: The backup policy.
-    Ok(types::BackupPolicyObject),
+pub enum GetCredentialStorePluginResponse {
+    /// `200`: A credential store plugin.
+    Ok(types::PluginObject),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
     /// at `/api/authentication`.
     Unauthenticated(types::ErrorResponse),
@@ -10873,7 +12432,7 @@ pub enum GetBackupPolicyResponse {
     Error(ApiError),
 }
 
-impl axum::response::IntoResponse for GetBackupPolicyResponse {
+impl axum::response::IntoResponse for GetCredentialStorePluginResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
@@ -10885,51 +12444,38 @@ impl axum::response::IntoResponse for GetBackupPolicyResponse {
     }
 }
 
-impl From<ApiError> for GetBackupPolicyResponse {
+impl From<ApiError> for GetCredentialStorePluginResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
 }
 
-/// A validated `replace_backup_policy` request (`PUT
-/// /api/configuration/policies/backup_policies/{key}`).
+/// A validated `list_configuration_sync_plugins` request (`GET
+/// /api/configuration/plugins/configuration_sync`).
 #[derive(Debug, Clone)]
-pub struct ReplaceBackupPolicyRequest {
+pub struct ListConfigurationSyncPluginsRequest {
     /// The request path as received, without the query string.
     pub href: String,
-    /// `key`: Key of the object within its collection, as returned in `items[].key`.
-    pub key: String,
     /// The session cookie (required by this operation).
     pub session_id: String,
-    /// The request body.
-    pub body: types::BackupPolicy,
 }
 
-impl ReplaceBackupPolicyRequest {
+impl ListConfigurationSyncPluginsRequest {
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
-        let (mut parts, body) = request.into_parts();
+        let (parts, _body) = request.into_parts();
         let href = runtime::href(&parts);
-        let params = runtime::path_params(&mut parts, &href).await?;
-        let key = runtime::path_param::<String>(&params, "key", &href)?;
         let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
-        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href)
-            .await?;
-        Ok(Self {
-            href,
-            key,
-            session_id,
-            body,
-        })
+        Ok(Self { href, session_id })
     }
 
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[112],
-            path_params: vec![("key".to_owned(), self.key)],
+            operation: &OPERATIONS[124],
+            path_params: vec![],
             query: serde_json::Map::new(),
-            body: Some(runtime::to_json(&self.body)),
+            body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10937,19 +12483,12 @@ impl ReplaceBackupPolicyRequest {
     }
 }
 
-/// The replies of `replace_backup_policy`, one variant per documented status.
+/// The replies of `list_configuration_sync_plugins`, one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum ReplaceBackupPolicyResponse {
-    /// `200`: The change is staged in the transaction.
-    Ok(types::ReplacedObject),
-    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
-    /// as for a create; the answer is the same as for 200.
-    ReplacedWithCreated(types::ReplacedObject),
-    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
-    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
-    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
-    InvalidRequest(types::ErrorResponse),
+pub enum ListConfigurationSyncPluginsResponse {
+    /// `200`: The configuration synchronisation plugins.
+    Ok(types::PluginList),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
     /// at `/api/authentication`.
     Unauthenticated(types::ErrorResponse),
@@ -10958,43 +12497,34 @@ pub enum ReplaceBackupPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs the configuration transaction and this session does not hold it:
-    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
-    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
-    NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
     /// `NotImplemented` this way).
     Error(ApiError),
 }
 
-impl axum::response::IntoResponse for ReplaceBackupPolicyResponse {
+impl axum::response::IntoResponse for ListConfigurationSyncPluginsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
-            Self::ReplacedWithCreated(body) => {
-                runtime::json_response(201, &body, Vec::new())
-            }
-            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
             Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
             Self::Error(error) => error.into_response(),
         }
     }
 }
 
-impl From<ApiError> for ReplaceBackupPolicyResponse {
+impl From<ApiError> for ListConfigurationSyncPluginsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
 }
 
-/// A validated `delete_backup_policy` request (`DELETE
-/// /api/configuration/policies/backup_policies/{key}`).
+/// A validated `get_configuration_sync_plugin` request (`GET
+/// /api/configuration/plugins/configuration_sync/{key}`).
 #[derive(Debug, Clone)]
-pub struct DeleteBackupPolicyRequest {
+pub struct GetConfigurationSyncPluginRequest {
     /// The request path as received, without the query string.
     pub href: String,
     /// `key`: Key of the object within its collection, as returned in `items[].key`.
@@ -11003,7 +12533,7 @@ pub struct DeleteBackupPolicyRequest {
     pub session_id: String,
 }
 
-impl DeleteBackupPolicyRequest {
+impl GetConfigurationSyncPluginRequest {
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -11017,7 +12547,7 @@ impl DeleteBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[113],
+            operation: &OPERATIONS[125],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11028,12 +12558,12 @@ impl DeleteBackupPolicyRequest {
     }
 }
 
-/// The replies of `delete_backup_policy`, one variant per documented status.
+/// The replies of `get_configuration_sync_plugin`, one variant per documented status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum DeleteBackupPolicyResponse {
-    /// `200`: The removal is staged in the transaction.
-    Ok(types::DeletedObject),
+pub enum GetConfigurationSyncPluginResponse {
+    /// `200`: A configuration synchronisation plugin.
+    Ok(types::PluginObject),
     /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
     /// at `/api/authentication`.
     Unauthenticated(types::ErrorResponse),
@@ -11042,30 +12572,313 @@ pub enum DeleteBackupPolicyResponse {
     Unauthorized(types::ErrorResponse),
     /// `404`: There is no endpoint or object at this path.
     NotFound(types::ErrorResponse),
-    /// `409`: The operation needs the configuration transaction and this session does not hold it:
-    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
-    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
-    NoTransaction(types::ErrorResponse),
     /// Any error in the API's error format with a status of the handler's choice, for
     /// cases the documented variants do not cover (unimplemented methods answer 501
     /// `NotImplemented` this way).
     Error(ApiError),
 }
 
-impl axum::response::IntoResponse for DeleteBackupPolicyResponse {
+impl axum::response::IntoResponse for GetConfigurationSyncPluginResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
             Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
             Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
             Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
-            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
             Self::Error(error) => error.into_response(),
         }
     }
 }
 
-impl From<ApiError> for DeleteBackupPolicyResponse {
+impl From<ApiError> for GetConfigurationSyncPluginResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_signing_ca_plugins` request (`GET /api/configuration/plugins/signingca`).
+#[derive(Debug, Clone)]
+pub struct ListSigningCaPluginsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListSigningCaPluginsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[126],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_signing_ca_plugins`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSigningCaPluginsResponse {
+    /// `200`: The signing CA plugins.
+    Ok(types::PluginList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListSigningCaPluginsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListSigningCaPluginsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_signing_ca_plugin` request (`GET /api/configuration/plugins/signingca/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetSigningCaPluginRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSigningCaPluginRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[127],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_signing_ca_plugin`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSigningCaPluginResponse {
+    /// `200`: A signing CA plugin.
+    Ok(types::PluginObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSigningCaPluginResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSigningCaPluginResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ticketing_plugins` request (`GET /api/configuration/plugins/ticketing`).
+#[derive(Debug, Clone)]
+pub struct ListTicketingPluginsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListTicketingPluginsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[128],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ticketing_plugins`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTicketingPluginsResponse {
+    /// `200`: The ticketing plugins.
+    Ok(types::PluginList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListTicketingPluginsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListTicketingPluginsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ticketing_plugin` request (`GET /api/configuration/plugins/ticketing/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetTicketingPluginRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTicketingPluginRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[129],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ticketing_plugin`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTicketingPluginResponse {
+    /// `200`: A ticketing plugin.
+    Ok(types::PluginObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTicketingPluginResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTicketingPluginResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
@@ -11093,7 +12906,7 @@ impl ListUsermappingPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[114],
+            operation: &OPERATIONS[130],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -11175,7 +12988,7 @@ impl CreateUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[115],
+            operation: &OPERATIONS[131],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11260,7 +13073,7 @@ impl GetUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[116],
+            operation: &OPERATIONS[132],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11346,7 +13159,7 @@ impl ReplaceUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[117],
+            operation: &OPERATIONS[133],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11437,7 +13250,7 @@ impl DeleteUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[118],
+            operation: &OPERATIONS[134],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11491,6 +13304,4884 @@ impl From<ApiError> for DeleteUsermappingPolicyResponse {
     }
 }
 
+/// A validated `list_time_policies` request (`GET /api/configuration/policies/time_policies`).
+#[derive(Debug, Clone)]
+pub struct ListTimePoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListTimePoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[135],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_time_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTimePoliciesResponse {
+    /// `200`: The time policies.
+    Ok(types::TimePolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListTimePoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListTimePoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_time_policy` request (`POST /api/configuration/policies/time_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateTimePolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::TimePolicy,
+}
+
+impl CreateTimePolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::TimePolicy>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[136],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_time_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateTimePolicyResponse {
+    /// `201`: The new object is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateTimePolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateTimePolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_time_policy` request (`GET /api/configuration/policies/time_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetTimePolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTimePolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[137],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_time_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTimePolicyResponse {
+    /// `200`: A time policy.
+    Ok(types::TimePolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTimePolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTimePolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_time_policy` request (`PUT
+/// /api/configuration/policies/time_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTimePolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::TimePolicy,
+}
+
+impl ReplaceTimePolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::TimePolicy>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[138],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_time_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTimePolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTimePolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTimePolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_time_policy` request (`DELETE
+/// /api/configuration/policies/time_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteTimePolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteTimePolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[139],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_time_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteTimePolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteTimePolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteTimePolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_userlists` request (`GET /api/configuration/policies/userlists`).
+#[derive(Debug, Clone)]
+pub struct ListUserlistsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListUserlistsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[140],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_userlists`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListUserlistsResponse {
+    /// `200`: The user lists.
+    Ok(types::UserListList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListUserlistsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListUserlistsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_userlist` request (`POST /api/configuration/policies/userlists`).
+#[derive(Debug, Clone)]
+pub struct CreateUserlistRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::UserList,
+}
+
+impl CreateUserlistRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::UserList>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[141],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_userlist`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateUserlistResponse {
+    /// `201`: The new object is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateUserlistResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateUserlistResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_userlist` request (`GET /api/configuration/policies/userlists/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetUserlistRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetUserlistRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[142],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_userlist`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetUserlistResponse {
+    /// `200`: An user list.
+    Ok(types::UserListObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetUserlistResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetUserlistResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_userlist` request (`PUT /api/configuration/policies/userlists/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceUserlistRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::UserList,
+}
+
+impl ReplaceUserlistRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::UserList>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[143],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_userlist`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceUserlistResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceUserlistResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceUserlistResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_userlist` request (`DELETE /api/configuration/policies/userlists/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteUserlistRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteUserlistRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[144],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_userlist`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteUserlistResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteUserlistResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteUserlistResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_archive_cleanup_policies` request (`GET
+/// /api/configuration/policies/archive_cleanup_policies`).
+#[derive(Debug, Clone)]
+pub struct ListArchiveCleanupPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListArchiveCleanupPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[145],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_archive_cleanup_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListArchiveCleanupPoliciesResponse {
+    /// `200`: The archive/cleanup policies.
+    Ok(types::ArchiveCleanupPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListArchiveCleanupPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListArchiveCleanupPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_archive_cleanup_policy` request (`POST
+/// /api/configuration/policies/archive_cleanup_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateArchiveCleanupPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ArchiveCleanupPolicy,
+}
+
+impl CreateArchiveCleanupPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ArchiveCleanupPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[146],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_archive_cleanup_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateArchiveCleanupPolicyResponse {
+    /// `201`: The new archive/cleanup policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateArchiveCleanupPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateArchiveCleanupPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_archive_cleanup_policy` request (`GET
+/// /api/configuration/policies/archive_cleanup_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetArchiveCleanupPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetArchiveCleanupPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[147],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_archive_cleanup_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetArchiveCleanupPolicyResponse {
+    /// `200`: The archive/cleanup policy.
+    Ok(types::ArchiveCleanupPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetArchiveCleanupPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetArchiveCleanupPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_archive_cleanup_policy` request (`PUT
+/// /api/configuration/policies/archive_cleanup_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceArchiveCleanupPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ArchiveCleanupPolicy,
+}
+
+impl ReplaceArchiveCleanupPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ArchiveCleanupPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[148],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_archive_cleanup_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceArchiveCleanupPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceArchiveCleanupPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceArchiveCleanupPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_archive_cleanup_policy` request (`DELETE
+/// /api/configuration/policies/archive_cleanup_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteArchiveCleanupPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteArchiveCleanupPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[149],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_archive_cleanup_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteArchiveCleanupPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteArchiveCleanupPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteArchiveCleanupPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_backup_policies` request (`GET /api/configuration/policies/backup_policies`).
+#[derive(Debug, Clone)]
+pub struct ListBackupPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListBackupPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[150],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_backup_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListBackupPoliciesResponse {
+    /// `200`: The backup policies.
+    Ok(types::BackupPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListBackupPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListBackupPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_backup_policy` request (`POST /api/configuration/policies/backup_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateBackupPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::BackupPolicy,
+}
+
+impl CreateBackupPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[151],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_backup_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateBackupPolicyResponse {
+    /// `201`: The new backup policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateBackupPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateBackupPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_backup_policy` request (`GET
+/// /api/configuration/policies/backup_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetBackupPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetBackupPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[152],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_backup_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetBackupPolicyResponse {
+    /// `200`: The backup policy.
+    Ok(types::BackupPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetBackupPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetBackupPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_backup_policy` request (`PUT
+/// /api/configuration/policies/backup_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceBackupPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::BackupPolicy,
+}
+
+impl ReplaceBackupPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::BackupPolicy>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[153],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_backup_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceBackupPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceBackupPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceBackupPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_backup_policy` request (`DELETE
+/// /api/configuration/policies/backup_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteBackupPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteBackupPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[154],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_backup_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteBackupPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteBackupPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteBackupPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_audit_policies` request (`GET /api/configuration/policies/audit_policies`).
+#[derive(Debug, Clone)]
+pub struct ListAuditPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListAuditPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[155],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_audit_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListAuditPoliciesResponse {
+    /// `200`: The audit policies.
+    Ok(types::AuditPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListAuditPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListAuditPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_audit_policy` request (`POST /api/configuration/policies/audit_policies`).
+#[derive(Debug, Clone)]
+pub struct CreateAuditPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuditPolicy,
+}
+
+impl CreateAuditPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[156],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_audit_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateAuditPolicyResponse {
+    /// `201`: The new audit policy is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateAuditPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateAuditPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_audit_policy` request (`GET /api/configuration/policies/audit_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetAuditPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAuditPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[157],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_audit_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAuditPolicyResponse {
+    /// `200`: The audit policy.
+    Ok(types::AuditPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAuditPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAuditPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_audit_policy` request (`PUT
+/// /api/configuration/policies/audit_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceAuditPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AuditPolicy,
+}
+
+impl ReplaceAuditPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::AuditPolicy>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[158],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_audit_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceAuditPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceAuditPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceAuditPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_audit_policy` request (`DELETE
+/// /api/configuration/policies/audit_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteAuditPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteAuditPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[159],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_audit_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteAuditPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteAuditPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteAuditPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_signing_cas` request (`GET /api/configuration/policies/signing_cas`).
+#[derive(Debug, Clone)]
+pub struct ListSigningCasRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListSigningCasRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[160],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_signing_cas`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSigningCasResponse {
+    /// `200`: The signing CAs.
+    Ok(types::SigningCaList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListSigningCasResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListSigningCasResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_signing_ca` request (`POST /api/configuration/policies/signing_cas`).
+#[derive(Debug, Clone)]
+pub struct CreateSigningCaRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::SigningCa,
+}
+
+impl CreateSigningCaRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::SigningCa>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[161],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_signing_ca`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateSigningCaResponse {
+    /// `201`: The new object is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateSigningCaResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateSigningCaResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_signing_ca` request (`GET /api/configuration/policies/signing_cas/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetSigningCaRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSigningCaRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[162],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_signing_ca`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSigningCaResponse {
+    /// `200`: A signing CA.
+    Ok(types::SigningCaObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSigningCaResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSigningCaResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_signing_ca` request (`PUT /api/configuration/policies/signing_cas/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSigningCaRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::SigningCa,
+}
+
+impl ReplaceSigningCaRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::SigningCa>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[163],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_signing_ca`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSigningCaResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSigningCaResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSigningCaResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_signing_ca` request (`DELETE
+/// /api/configuration/policies/signing_cas/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteSigningCaRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteSigningCaRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[164],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_signing_ca`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteSigningCaResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteSigningCaResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteSigningCaResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_trusted_ca_lists` request (`GET
+/// /api/configuration/policies/trusted_ca_lists`).
+#[derive(Debug, Clone)]
+pub struct ListTrustedCaListsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListTrustedCaListsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[165],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_trusted_ca_lists`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTrustedCaListsResponse {
+    /// `200`: The trusted CA lists.
+    Ok(types::TrustedCaListList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListTrustedCaListsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListTrustedCaListsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_trusted_ca_list` request (`GET
+/// /api/configuration/policies/trusted_ca_lists/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetTrustedCaListRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTrustedCaListRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[166],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_trusted_ca_list`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTrustedCaListResponse {
+    /// `200`: A trusted CA list.
+    Ok(types::TrustedCaListObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTrustedCaListResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTrustedCaListResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_indexing_policies` request (`GET /api/configuration/policies/indexing`).
+#[derive(Debug, Clone)]
+pub struct ListIndexingPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListIndexingPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[167],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_indexing_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListIndexingPoliciesResponse {
+    /// `200`: The indexing policies.
+    Ok(types::IndexingPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListIndexingPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListIndexingPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_indexing_policy` request (`POST /api/configuration/policies/indexing`).
+#[derive(Debug, Clone)]
+pub struct CreateIndexingPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::IndexingPolicy,
+}
+
+impl CreateIndexingPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::IndexingPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[168],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_indexing_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateIndexingPolicyResponse {
+    /// `201`: The new object is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateIndexingPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateIndexingPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_indexing_policy` request (`GET /api/configuration/policies/indexing/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetIndexingPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetIndexingPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[169],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_indexing_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetIndexingPolicyResponse {
+    /// `200`: An indexing policy.
+    Ok(types::IndexingPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetIndexingPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetIndexingPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_indexing_policy` request (`PUT
+/// /api/configuration/policies/indexing/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceIndexingPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::IndexingPolicy,
+}
+
+impl ReplaceIndexingPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::IndexingPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[170],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_indexing_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceIndexingPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceIndexingPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceIndexingPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_indexing_policy` request (`DELETE
+/// /api/configuration/policies/indexing/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteIndexingPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteIndexingPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[171],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_indexing_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteIndexingPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteIndexingPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteIndexingPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_content_policies` request (`GET
+/// /api/configuration/policies/content_policies`).
+#[derive(Debug, Clone)]
+pub struct ListContentPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListContentPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[172],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_content_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListContentPoliciesResponse {
+    /// `200`: The content policies.
+    Ok(types::ContentPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListContentPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListContentPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_analytics_policies` request (`GET /api/configuration/policies/analytics`).
+#[derive(Debug, Clone)]
+pub struct ListAnalyticsPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListAnalyticsPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[173],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_analytics_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListAnalyticsPoliciesResponse {
+    /// `200`: The analytics policies.
+    Ok(types::AnalyticsPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListAnalyticsPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListAnalyticsPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_analytics_policy` request (`POST /api/configuration/policies/analytics`).
+#[derive(Debug, Clone)]
+pub struct CreateAnalyticsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AnalyticsPolicy,
+}
+
+impl CreateAnalyticsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AnalyticsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[174],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_analytics_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateAnalyticsPolicyResponse {
+    /// `201`: The new object is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateAnalyticsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateAnalyticsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_analytics_policy` request (`GET /api/configuration/policies/analytics/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetAnalyticsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAnalyticsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[175],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_analytics_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAnalyticsPolicyResponse {
+    /// `200`: An analytics policy.
+    Ok(types::AnalyticsPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAnalyticsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAnalyticsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_analytics_policy` request (`PUT
+/// /api/configuration/policies/analytics/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceAnalyticsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AnalyticsPolicy,
+}
+
+impl ReplaceAnalyticsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AnalyticsPolicy,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[176],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_analytics_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceAnalyticsPolicyResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceAnalyticsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceAnalyticsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_analytics_policy` request (`DELETE
+/// /api/configuration/policies/analytics/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteAnalyticsPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteAnalyticsPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[177],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_analytics_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteAnalyticsPolicyResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteAnalyticsPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteAnalyticsPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ldap_servers` request (`GET /api/configuration/policies/ldap_servers`).
+#[derive(Debug, Clone)]
+pub struct ListLdapServersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListLdapServersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[178],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ldap_servers`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListLdapServersResponse {
+    /// `200`: The LDAP servers.
+    Ok(types::LdapServerList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListLdapServersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListLdapServersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_ldap_server` request (`POST /api/configuration/policies/ldap_servers`).
+#[derive(Debug, Clone)]
+pub struct CreateLdapServerRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::LdapServer,
+}
+
+impl CreateLdapServerRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::LdapServer>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[179],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_ldap_server`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateLdapServerResponse {
+    /// `201`: The new object is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateLdapServerResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateLdapServerResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ldap_server` request (`GET /api/configuration/policies/ldap_servers/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetLdapServerRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetLdapServerRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[180],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ldap_server`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetLdapServerResponse {
+    /// `200`: A LDAP server.
+    Ok(types::LdapServerObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetLdapServerResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetLdapServerResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ldap_server` request (`PUT
+/// /api/configuration/policies/ldap_servers/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceLdapServerRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::LdapServer,
+}
+
+impl ReplaceLdapServerRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::LdapServer>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[181],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ldap_server`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceLdapServerResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceLdapServerResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceLdapServerResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_ldap_server` request (`DELETE
+/// /api/configuration/policies/ldap_servers/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteLdapServerRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteLdapServerRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[182],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_ldap_server`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteLdapServerResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteLdapServerResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteLdapServerResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_credential_stores` request (`GET
+/// /api/configuration/policies/credentialstores`).
+#[derive(Debug, Clone)]
+pub struct ListCredentialStoresRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListCredentialStoresRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[183],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_credential_stores`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListCredentialStoresResponse {
+    /// `200`: The credential stores.
+    Ok(types::CredentialStoreList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListCredentialStoresResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListCredentialStoresResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_credential_store` request (`POST
+/// /api/configuration/policies/credentialstores`).
+#[derive(Debug, Clone)]
+pub struct CreateCredentialStoreRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::CredentialStore,
+}
+
+impl CreateCredentialStoreRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::CredentialStore,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[184],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_credential_store`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateCredentialStoreResponse {
+    /// `201`: The new object is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateCredentialStoreResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateCredentialStoreResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_credential_store` request (`GET
+/// /api/configuration/policies/credentialstores/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetCredentialStoreRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetCredentialStoreRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[185],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_credential_store`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetCredentialStoreResponse {
+    /// `200`: A credential store.
+    Ok(types::CredentialStoreObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetCredentialStoreResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetCredentialStoreResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_credential_store` request (`PUT
+/// /api/configuration/policies/credentialstores/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceCredentialStoreRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::CredentialStore,
+}
+
+impl ReplaceCredentialStoreRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::CredentialStore,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[186],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_credential_store`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceCredentialStoreResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceCredentialStoreResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceCredentialStoreResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_credential_store` request (`DELETE
+/// /api/configuration/policies/credentialstores/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteCredentialStoreRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteCredentialStoreRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[187],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_credential_store`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteCredentialStoreResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteCredentialStoreResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteCredentialStoreResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_aa_plugin_instances` request (`GET
+/// /api/configuration/policies/aa_plugin_instances`).
+#[derive(Debug, Clone)]
+pub struct ListAaPluginInstancesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListAaPluginInstancesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[188],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_aa_plugin_instances`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListAaPluginInstancesResponse {
+    /// `200`: The AA plugin instances.
+    Ok(types::AaPluginInstanceList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListAaPluginInstancesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListAaPluginInstancesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_aa_plugin_instance` request (`POST
+/// /api/configuration/policies/aa_plugin_instances`).
+#[derive(Debug, Clone)]
+pub struct CreateAaPluginInstanceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AaPluginInstance,
+}
+
+impl CreateAaPluginInstanceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AaPluginInstance,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[189],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_aa_plugin_instance`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateAaPluginInstanceResponse {
+    /// `201`: The new object is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateAaPluginInstanceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateAaPluginInstanceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_aa_plugin_instance` request (`GET
+/// /api/configuration/policies/aa_plugin_instances/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetAaPluginInstanceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAaPluginInstanceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[190],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_aa_plugin_instance`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAaPluginInstanceResponse {
+    /// `200`: An AA plugin instance.
+    Ok(types::AaPluginInstanceObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAaPluginInstanceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAaPluginInstanceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_aa_plugin_instance` request (`PUT
+/// /api/configuration/policies/aa_plugin_instances/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceAaPluginInstanceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::AaPluginInstance,
+}
+
+impl ReplaceAaPluginInstanceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::AaPluginInstance,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[191],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_aa_plugin_instance`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceAaPluginInstanceResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceAaPluginInstanceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceAaPluginInstanceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_aa_plugin_instance` request (`DELETE
+/// /api/configuration/policies/aa_plugin_instances/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteAaPluginInstanceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteAaPluginInstanceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[192],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_aa_plugin_instance`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteAaPluginInstanceResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteAaPluginInstanceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteAaPluginInstanceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_ticketing_policies` request (`GET
+/// /api/configuration/policies/ticketing_policies`).
+#[derive(Debug, Clone)]
+pub struct ListTicketingPoliciesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListTicketingPoliciesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[193],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ticketing_policies`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTicketingPoliciesResponse {
+    /// `200`: The ticketing policies.
+    Ok(types::TicketingPolicyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListTicketingPoliciesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListTicketingPoliciesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ticketing_policy` request (`GET
+/// /api/configuration/policies/ticketing_policies/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetTicketingPolicyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTicketingPolicyRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[194],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ticketing_policy`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTicketingPolicyResponse {
+    /// `200`: A ticketing policy.
+    Ok(types::TicketingPolicyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTicketingPolicyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTicketingPolicyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_rdp_index` request (`GET /api/configuration/rdp`).
 #[derive(Debug, Clone)]
 pub struct GetRdpIndexRequest {
@@ -11512,7 +18203,7 @@ impl GetRdpIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[119],
+            operation: &OPERATIONS[195],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -11582,7 +18273,7 @@ impl ListRdpChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[120],
+            operation: &OPERATIONS[196],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -11659,7 +18350,7 @@ impl CreateRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[121],
+            operation: &OPERATIONS[197],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11744,7 +18435,7 @@ impl GetRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[122],
+            operation: &OPERATIONS[198],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11830,7 +18521,7 @@ impl ReplaceRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[123],
+            operation: &OPERATIONS[199],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11921,7 +18612,7 @@ impl DeleteRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[124],
+            operation: &OPERATIONS[200],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11996,7 +18687,7 @@ impl ListRdpConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[125],
+            operation: &OPERATIONS[201],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12072,7 +18763,7 @@ impl CreateRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[126],
+            operation: &OPERATIONS[202],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12156,7 +18847,7 @@ impl GetRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[127],
+            operation: &OPERATIONS[203],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12241,7 +18932,7 @@ impl ReplaceRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[128],
+            operation: &OPERATIONS[204],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12331,7 +19022,7 @@ impl DeleteRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[129],
+            operation: &OPERATIONS[205],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12407,7 +19098,7 @@ impl GetRdpDomainMembershipRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[130],
+            operation: &OPERATIONS[206],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12484,7 +19175,7 @@ impl ReplaceRdpDomainMembershipRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[131],
+            operation: &OPERATIONS[207],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12570,7 +19261,7 @@ impl GetRdpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[132],
+            operation: &OPERATIONS[208],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12646,7 +19337,7 @@ impl ReplaceRdpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[133],
+            operation: &OPERATIONS[209],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12733,7 +19424,7 @@ impl ListRdpSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[134],
+            operation: &OPERATIONS[210],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12810,7 +19501,7 @@ impl CreateRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[135],
+            operation: &OPERATIONS[211],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12895,7 +19586,7 @@ impl GetRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[136],
+            operation: &OPERATIONS[212],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12981,7 +19672,7 @@ impl ReplaceRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[137],
+            operation: &OPERATIONS[213],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13072,7 +19763,7 @@ impl DeleteRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[138],
+            operation: &OPERATIONS[214],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13159,7 +19850,7 @@ impl TerminateActiveSessionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[139],
+            operation: &OPERATIONS[215],
             path_params: vec![],
             query: runtime::to_object(&self.query),
             body: None,
@@ -13250,7 +19941,7 @@ impl RunCleanupNowRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[140],
+            operation: &OPERATIONS[216],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13322,7 +20013,7 @@ impl GetSshIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[141],
+            operation: &OPERATIONS[217],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13393,7 +20084,7 @@ impl ListSshAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[142],
+            operation: &OPERATIONS[218],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13470,7 +20161,7 @@ impl CreateSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[143],
+            operation: &OPERATIONS[219],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13555,7 +20246,7 @@ impl GetSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[144],
+            operation: &OPERATIONS[220],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13641,7 +20332,7 @@ impl ReplaceSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[145],
+            operation: &OPERATIONS[221],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13732,7 +20423,7 @@ impl DeleteSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[146],
+            operation: &OPERATIONS[222],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13807,7 +20498,7 @@ impl ListSshChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[147],
+            operation: &OPERATIONS[223],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13884,7 +20575,7 @@ impl CreateSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[148],
+            operation: &OPERATIONS[224],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13969,7 +20660,7 @@ impl GetSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[149],
+            operation: &OPERATIONS[225],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14055,7 +20746,7 @@ impl ReplaceSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[150],
+            operation: &OPERATIONS[226],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14146,7 +20837,7 @@ impl DeleteSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[151],
+            operation: &OPERATIONS[227],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14221,7 +20912,7 @@ impl ListSshConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[152],
+            operation: &OPERATIONS[228],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -14297,7 +20988,7 @@ impl CreateSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[153],
+            operation: &OPERATIONS[229],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14381,7 +21072,7 @@ impl GetSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[154],
+            operation: &OPERATIONS[230],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14466,7 +21157,7 @@ impl ReplaceSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[155],
+            operation: &OPERATIONS[231],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14556,7 +21247,7 @@ impl DeleteSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[156],
+            operation: &OPERATIONS[232],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14631,7 +21322,7 @@ impl GetSshOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[157],
+            operation: &OPERATIONS[233],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -14705,7 +21396,7 @@ impl ReplaceSshOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[158],
+            operation: &OPERATIONS[234],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14792,7 +21483,7 @@ impl ListSshSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[159],
+            operation: &OPERATIONS[235],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -14869,7 +21560,7 @@ impl CreateSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[160],
+            operation: &OPERATIONS[236],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14954,7 +21645,7 @@ impl GetSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[161],
+            operation: &OPERATIONS[237],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15040,7 +21731,7 @@ impl ReplaceSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[162],
+            operation: &OPERATIONS[238],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15131,7 +21822,7 @@ impl DeleteSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[163],
+            operation: &OPERATIONS[239],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15206,7 +21897,7 @@ impl GetTelnetIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[164],
+            operation: &OPERATIONS[240],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -15277,7 +21968,7 @@ impl ListTelnetAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[165],
+            operation: &OPERATIONS[241],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -15354,7 +22045,7 @@ impl CreateTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[166],
+            operation: &OPERATIONS[242],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15439,7 +22130,7 @@ impl GetTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[167],
+            operation: &OPERATIONS[243],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15525,7 +22216,7 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[168],
+            operation: &OPERATIONS[244],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15616,7 +22307,7 @@ impl DeleteTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[169],
+            operation: &OPERATIONS[245],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15692,7 +22383,7 @@ impl ListTelnetChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[170],
+            operation: &OPERATIONS[246],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -15769,7 +22460,7 @@ impl CreateTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[171],
+            operation: &OPERATIONS[247],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15854,7 +22545,7 @@ impl GetTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[172],
+            operation: &OPERATIONS[248],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15940,7 +22631,7 @@ impl ReplaceTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[173],
+            operation: &OPERATIONS[249],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16031,7 +22722,7 @@ impl DeleteTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[174],
+            operation: &OPERATIONS[250],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16106,7 +22797,7 @@ impl ListTelnetConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[175],
+            operation: &OPERATIONS[251],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16182,7 +22873,7 @@ impl CreateTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[176],
+            operation: &OPERATIONS[252],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16263,7 +22954,7 @@ impl GetTelnetConnectionOrderRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[177],
+            operation: &OPERATIONS[253],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16340,7 +23031,7 @@ impl ReplaceTelnetConnectionOrderRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[178],
+            operation: &OPERATIONS[254],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16430,7 +23121,7 @@ impl GetTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[179],
+            operation: &OPERATIONS[255],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16516,7 +23207,7 @@ impl ReplaceTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[180],
+            operation: &OPERATIONS[256],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16607,7 +23298,7 @@ impl DeleteTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[181],
+            operation: &OPERATIONS[257],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16682,7 +23373,7 @@ impl GetTelnetOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[182],
+            operation: &OPERATIONS[258],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16758,7 +23449,7 @@ impl ReplaceTelnetOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[183],
+            operation: &OPERATIONS[259],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16844,7 +23535,7 @@ impl ListTelnetPatternSetsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[184],
+            operation: &OPERATIONS[260],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16919,7 +23610,7 @@ impl GetTelnetPatternSetRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[185],
+            operation: &OPERATIONS[261],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16990,7 +23681,7 @@ impl ListTelnetSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[186],
+            operation: &OPERATIONS[262],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17067,7 +23758,7 @@ impl CreateTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[187],
+            operation: &OPERATIONS[263],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17152,7 +23843,7 @@ impl GetTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[188],
+            operation: &OPERATIONS[264],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -17238,7 +23929,7 @@ impl ReplaceTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[189],
+            operation: &OPERATIONS[265],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17329,7 +24020,7 @@ impl DeleteTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[190],
+            operation: &OPERATIONS[266],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -17404,7 +24095,7 @@ impl GetTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[191],
+            operation: &OPERATIONS[267],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17477,7 +24168,7 @@ impl CommitTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[192],
+            operation: &OPERATIONS[268],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17559,7 +24250,7 @@ impl OpenTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[193],
+            operation: &OPERATIONS[269],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17635,7 +24326,7 @@ impl RollbackTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[194],
+            operation: &OPERATIONS[270],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17707,7 +24398,7 @@ impl ListTransactionChangesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[195],
+            operation: &OPERATIONS[271],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17774,7 +24465,7 @@ impl GetVncIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[196],
+            operation: &OPERATIONS[272],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17844,7 +24535,7 @@ impl ListVncChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[197],
+            operation: &OPERATIONS[273],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17921,7 +24612,7 @@ impl CreateVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[198],
+            operation: &OPERATIONS[274],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18006,7 +24697,7 @@ impl GetVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[199],
+            operation: &OPERATIONS[275],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18092,7 +24783,7 @@ impl ReplaceVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[200],
+            operation: &OPERATIONS[276],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18183,7 +24874,7 @@ impl DeleteVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[201],
+            operation: &OPERATIONS[277],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18258,7 +24949,7 @@ impl ListVncConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[202],
+            operation: &OPERATIONS[278],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18334,7 +25025,7 @@ impl CreateVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[203],
+            operation: &OPERATIONS[279],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18418,7 +25109,7 @@ impl GetVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[204],
+            operation: &OPERATIONS[280],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18503,7 +25194,7 @@ impl ReplaceVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[205],
+            operation: &OPERATIONS[281],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18593,7 +25284,7 @@ impl DeleteVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[206],
+            operation: &OPERATIONS[282],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18668,7 +25359,7 @@ impl GetVncOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[207],
+            operation: &OPERATIONS[283],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18744,7 +25435,7 @@ impl ReplaceVncOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[208],
+            operation: &OPERATIONS[284],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18831,7 +25522,7 @@ impl ListVncSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[209],
+            operation: &OPERATIONS[285],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18908,7 +25599,7 @@ impl CreateVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[210],
+            operation: &OPERATIONS[286],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18993,7 +25684,7 @@ impl GetVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[211],
+            operation: &OPERATIONS[287],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -19079,7 +25770,7 @@ impl ReplaceVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[212],
+            operation: &OPERATIONS[288],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -19170,7 +25861,7 @@ impl DeleteVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[213],
+            operation: &OPERATIONS[289],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -19415,6 +26106,65 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = DeleteLocalUserResponse> + Send {
         async move {
             DeleteLocalUserResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the login settings
+    ///
+    /// Returns the settings of how administrators and users log in to the appliance (which user
+    /// database to use and the password rules).
+    ///
+    /// `GET /api/configuration/aaa/settings` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_aaa_settings(
+        &self,
+        request: GetAaaSettingsRequest,
+    ) -> impl Future<Output = GetAaaSettingsResponse> + Send {
+        async move {
+            GetAaaSettingsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the LDAP servers for login
+    ///
+    /// Lists the LDAP servers the appliance may use to authenticate the users of its own web interface
+    /// and REST API (SPS 7.x and later).
+    ///
+    /// `GET /api/configuration/aaa/ldap_servers` Documented for SPS 7.x, 8.0.
+    fn list_aaa_ldap_servers(
+        &self,
+        request: ListAaaLdapServersRequest,
+    ) -> impl Future<Output = ListAaaLdapServersResponse> + Send {
+        async move {
+            ListAaaLdapServersResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the login methods
+    ///
+    /// Lists the ways users may log in to the web interface and REST API of the appliance (SPS 7.x and
+    /// later).
+    ///
+    /// `GET /api/configuration/aaa/login_methods` Documented for SPS 7.x, 8.0.
+    fn list_aaa_login_methods(
+        &self,
+        request: ListAaaLoginMethodsRequest,
+    ) -> impl Future<Output = ListAaaLoginMethodsResponse> + Send {
+        async move {
+            ListAaaLoginMethodsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the SAML2 login settings
+    ///
+    /// Returns the settings of logging in to the appliance through a SAML2 identity provider (SPS 8.0).
+    ///
+    /// `GET /api/configuration/aaa/saml2` Documented for SPS 8.0.
+    fn get_saml2_settings(
+        &self,
+        request: GetSaml2SettingsRequest,
+    ) -> impl Future<Output = GetSaml2SettingsResponse> + Send {
+        async move {
+            GetSaml2SettingsResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -20373,6 +27123,229 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// Read the user web interface settings
+    ///
+    /// Shows where the web interface for ordinary users (gateway authentication and four-eyes approval)
+    /// listens, and from which networks it may be reached.
+    ///
+    /// `GET /api/configuration/local_services/user_web` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_user_web_login(
+        &self,
+        request: GetUserWebLoginRequest,
+    ) -> impl Future<Output = GetUserWebLoginResponse> + Send {
+        async move {
+            GetUserWebLoginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the user web interface settings
+    ///
+    /// Replaces the settings of the user web interface; send the complete settings. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/user_web` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_user_web_login(
+        &self,
+        request: ReplaceUserWebLoginRequest,
+    ) -> impl Future<Output = ReplaceUserWebLoginResponse> + Send {
+        async move {
+            ReplaceUserWebLoginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the administrator web interface settings
+    ///
+    /// Shows where the web interface for administrators listens. The page is only listed in the
+    /// published guide; the answer is expected to resemble the user web interface settings.
+    ///
+    /// `GET /api/configuration/local_services/admin_web` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_admin_web_login(
+        &self,
+        request: GetAdminWebLoginRequest,
+    ) -> impl Future<Output = GetAdminWebLoginResponse> + Send {
+        async move {
+            GetAdminWebLoginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the administrator web interface settings
+    ///
+    /// Replaces the settings of the administrator web interface; send the complete settings as read.
+    /// Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/admin_web` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_admin_web_login(
+        &self,
+        request: ReplaceAdminWebLoginRequest,
+    ) -> impl Future<Output = ReplaceAdminWebLoginResponse> + Send {
+        async move {
+            ReplaceAdminWebLoginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the SSH access to the appliance
+    ///
+    /// Shows whether administrators may log in to the appliance itself over SSH, where it listens, from
+    /// which networks, and with which public keys or passwords.
+    ///
+    /// `GET /api/configuration/local_services/ssh` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_ssh_access(
+        &self,
+        request: GetSshAccessRequest,
+    ) -> impl Future<Output = GetSshAccessResponse> + Send {
+        async move {
+            GetSshAccessResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the SSH access to the appliance
+    ///
+    /// Replaces the SSH access settings of the appliance; send the complete settings. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/ssh` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_ssh_access(
+        &self,
+        request: ReplaceSshAccessRequest,
+    ) -> impl Future<Output = ReplaceSshAccessResponse> + Send {
+        async move {
+            ReplaceSshAccessResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the SNMP agent settings
+    ///
+    /// Shows whether SNMP managers may query the appliance, where the agent listens, its system
+    /// information, and the SNMP v2c community and v3 users. The v3 passwords are references to
+    /// password objects and never read back.
+    ///
+    /// `GET /api/configuration/local_services/snmp_agent` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_snmp_agent(
+        &self,
+        request: GetSnmpAgentRequest,
+    ) -> impl Future<Output = GetSnmpAgentResponse> + Send {
+        async move {
+            GetSnmpAgentResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the SNMP agent settings
+    ///
+    /// Replaces the SNMP agent settings; send the complete settings. The v3 passwords are keys of
+    /// password objects created beforehand (each may be referenced once). Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/snmp_agent` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_snmp_agent(
+        &self,
+        request: ReplaceSnmpAgentRequest,
+    ) -> impl Future<Output = ReplaceSnmpAgentResponse> + Send {
+        async move {
+            ReplaceSnmpAgentResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read whether analytics is enabled
+    ///
+    /// Shows whether the behaviour analytics of the appliance (Safeguard for Privileged Analytics) is
+    /// switched on.
+    ///
+    /// `GET /api/configuration/local_services/analytics` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_analytics_service(
+        &self,
+        request: GetAnalyticsServiceRequest,
+    ) -> impl Future<Output = GetAnalyticsServiceResponse> + Send {
+        async move {
+            GetAnalyticsServiceResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Switch analytics on or off
+    ///
+    /// Switches the behaviour analytics on or off; switching it on needs a licence that includes
+    /// analytics. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/analytics` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_analytics_service(
+        &self,
+        request: ReplaceAnalyticsServiceRequest,
+    ) -> impl Future<Output = ReplaceAnalyticsServiceResponse> + Send {
+        async move {
+            ReplaceAnalyticsServiceResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the indexer service settings
+    ///
+    /// Shows the settings of the indexer service, which makes the recorded sessions searchable by their
+    /// content: among them the certificates whose keys decrypt encrypted audit trails for indexing.
+    ///
+    /// `GET /api/configuration/local_services/indexer` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_indexer_service(
+        &self,
+        request: GetIndexerServiceRequest,
+    ) -> impl Future<Output = GetIndexerServiceResponse> + Send {
+        async move {
+            GetIndexerServiceResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the indexer service settings
+    ///
+    /// Replaces the indexer service settings; send the complete settings as read. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/indexer` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_indexer_service(
+        &self,
+        request: ReplaceIndexerServiceRequest,
+    ) -> impl Future<Output = ReplaceIndexerServiceResponse> + Send {
+        async move {
+            ReplaceIndexerServiceResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the PostgreSQL service settings
+    ///
+    /// Shows the settings of the database service of the appliance (SPS 7.x). Only the endpoint is
+    /// published.
+    ///
+    /// `GET /api/configuration/local_services/postgresql` Documented for SPS 7.x.
+    fn get_postgresql_service(
+        &self,
+        request: GetPostgresqlServiceRequest,
+    ) -> impl Future<Output = GetPostgresqlServiceResponse> + Send {
+        async move {
+            GetPostgresqlServiceResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the PostgreSQL service settings
+    ///
+    /// Replaces the database service settings; send the settings as read, changed where needed. Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/local_services/postgresql` Requires an open transaction. Documented for
+    /// SPS 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_postgresql_service(
+        &self,
+        request: ReplacePostgresqlServiceRequest,
+    ) -> impl Future<Output = ReplacePostgresqlServiceResponse> + Send {
+        async move {
+            ReplacePostgresqlServiceResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
     /// Read the system backup setting
     ///
     /// Shows which backup policy the appliance uses to save its own configuration to a remote server.
@@ -20826,6 +27799,22 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// Listing passwords is refused
+    ///
+    /// Password objects cannot be listed: a password is only reachable through the key that the object
+    /// referring to it holds. The appliance refuses the request; it is described so that clients see
+    /// the refusal as the documented outcome, not as a missing endpoint.
+    ///
+    /// `GET /api/configuration/passwords` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn list_passwords(
+        &self,
+        request: ListPasswordsRequest,
+    ) -> impl Future<Output = ListPasswordsResponse> + Send {
+        async move {
+            ListPasswordsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// Store a password
     ///
     /// Stores a secret and returns the key to refer to it from other configuration (for example a local
@@ -20856,6 +27845,442 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = GetPasswordResponse> + Send {
         async move {
             GetPasswordResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the plugin kinds
+    ///
+    /// Lists the kinds of plugins uploaded to the appliance: authentication and authorization (`aa`),
+    /// credential store, configuration synchronisation and signing CA plugins (6.x also ticketing
+    /// plugins). Each kind is a read-only collection of the plugins uploaded.
+    ///
+    /// `GET /api/configuration/plugins` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_plugins_index(
+        &self,
+        request: GetPluginsIndexRequest,
+    ) -> impl Future<Output = GetPluginsIndexResponse> + Send {
+        async move {
+            GetPluginsIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the authentication and authorization (AA) plugins
+    ///
+    /// Lists the authentication and authorization (AA) plugins uploaded to the appliance. They add
+    /// multi-factor authentication or ticket checks to connections, through AA plugin instances
+    /// (`/api/configuration/policies/aa_plugin_instances`). Plugins are added by uploading them, not
+    /// through this collection.
+    ///
+    /// `GET /api/configuration/plugins/aa` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_aa_plugins(
+        &self,
+        request: ListAaPluginsRequest,
+    ) -> impl Future<Output = ListAaPluginsResponse> + Send {
+        async move {
+            ListAaPluginsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read an AA plugin
+    ///
+    /// Returns what the appliance knows about one uploaded AA plugin: its name, version, plugin API
+    /// version, where it is installed and which appliance versions it supports.
+    ///
+    /// `GET /api/configuration/plugins/aa/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_aa_plugin(
+        &self,
+        request: GetAaPluginRequest,
+    ) -> impl Future<Output = GetAaPluginResponse> + Send {
+        async move {
+            GetAaPluginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete an AA plugin
+    ///
+    /// Removes an uploaded AA plugin (SPS 6.4 and later). A plugin that AA plugin instances still use
+    /// cannot be removed. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/plugins/aa/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    fn delete_aa_plugin(
+        &self,
+        request: DeleteAaPluginRequest,
+    ) -> impl Future<Output = DeleteAaPluginResponse> + Send {
+        async move {
+            DeleteAaPluginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the credential store plugins
+    ///
+    /// Lists the credential store plugins uploaded to the appliance. They let credential stores fetch
+    /// target credentials from an external vault. Plugins are added by uploading them, not through this
+    /// collection.
+    ///
+    /// `GET /api/configuration/plugins/credentialstore` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_credential_store_plugins(
+        &self,
+        request: ListCredentialStorePluginsRequest,
+    ) -> impl Future<Output = ListCredentialStorePluginsResponse> + Send {
+        async move {
+            ListCredentialStorePluginsResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a credential store plugin
+    ///
+    /// Returns what the appliance knows about one uploaded credential store plugin: its name, version,
+    /// plugin API version, where it is installed and which appliance versions it supports.
+    ///
+    /// `GET /api/configuration/plugins/credentialstore/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_credential_store_plugin(
+        &self,
+        request: GetCredentialStorePluginRequest,
+    ) -> impl Future<Output = GetCredentialStorePluginResponse> + Send {
+        async move {
+            GetCredentialStorePluginResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the configuration synchronisation plugins
+    ///
+    /// Lists the configuration synchronisation plugins uploaded to the appliance. They keep parts of
+    /// the configuration in step with an external system. Plugins are added by uploading them, not
+    /// through this collection.
+    ///
+    /// `GET /api/configuration/plugins/configuration_sync` Documented for SPS 7.x, 8.0.
+    fn list_configuration_sync_plugins(
+        &self,
+        request: ListConfigurationSyncPluginsRequest,
+    ) -> impl Future<Output = ListConfigurationSyncPluginsResponse> + Send {
+        async move {
+            ListConfigurationSyncPluginsResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a configuration synchronisation plugin
+    ///
+    /// Returns what the appliance knows about one uploaded configuration synchronisation plugin: its
+    /// name, version, plugin API version, where it is installed and which appliance versions it
+    /// supports.
+    ///
+    /// `GET /api/configuration/plugins/configuration_sync/{key}` Documented for SPS 7.x, 8.0.
+    fn get_configuration_sync_plugin(
+        &self,
+        request: GetConfigurationSyncPluginRequest,
+    ) -> impl Future<Output = GetConfigurationSyncPluginResponse> + Send {
+        async move {
+            GetConfigurationSyncPluginResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the signing CA plugins
+    ///
+    /// Lists the signing CA plugins uploaded to the appliance. They let an external certificate
+    /// authority issue the server certificates the appliance would otherwise sign itself. Plugins are
+    /// added by uploading them, not through this collection.
+    ///
+    /// `GET /api/configuration/plugins/signingca` Documented for SPS 7.x, 8.0.
+    fn list_signing_ca_plugins(
+        &self,
+        request: ListSigningCaPluginsRequest,
+    ) -> impl Future<Output = ListSigningCaPluginsResponse> + Send {
+        async move {
+            ListSigningCaPluginsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a signing CA plugin
+    ///
+    /// Returns what the appliance knows about one uploaded signing CA plugin: its name, version, plugin
+    /// API version, where it is installed and which appliance versions it supports.
+    ///
+    /// `GET /api/configuration/plugins/signingca/{key}` Documented for SPS 7.x, 8.0.
+    fn get_signing_ca_plugin(
+        &self,
+        request: GetSigningCaPluginRequest,
+    ) -> impl Future<Output = GetSigningCaPluginResponse> + Send {
+        async move {
+            GetSigningCaPluginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the ticketing plugins
+    ///
+    /// Lists the ticketing plugins uploaded to the appliance. They checked ticket numbers against a
+    /// ticketing system (SPS 6.x; later versions use AA plugins). Plugins are added by uploading them,
+    /// not through this collection.
+    ///
+    /// `GET /api/configuration/plugins/ticketing` Documented for SPS 6.x.
+    fn list_ticketing_plugins(
+        &self,
+        request: ListTicketingPluginsRequest,
+    ) -> impl Future<Output = ListTicketingPluginsResponse> + Send {
+        async move {
+            ListTicketingPluginsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a ticketing plugin
+    ///
+    /// Returns what the appliance knows about one uploaded ticketing plugin: its name, version, plugin
+    /// API version, where it is installed and which appliance versions it supports.
+    ///
+    /// `GET /api/configuration/plugins/ticketing/{key}` Documented for SPS 6.x.
+    fn get_ticketing_plugin(
+        &self,
+        request: GetTicketingPluginRequest,
+    ) -> impl Future<Output = GetTicketingPluginResponse> + Send {
+        async move {
+            GetTicketingPluginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the usermapping policies
+    ///
+    /// Lists the usermapping policies. For SSH, RDP, Telnet and Citrix ICA connections, a usermapping
+    /// policy says which user groups may log in to the target server under which remote user name (for
+    /// example, only administrators as `root`).
+    ///
+    /// `GET /api/configuration/policies/usermapping_policies` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_usermapping_policies(
+        &self,
+        request: ListUsermappingPoliciesRequest,
+    ) -> impl Future<Output = ListUsermappingPoliciesResponse> + Send {
+        async move {
+            ListUsermappingPoliciesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create a usermapping policy
+    ///
+    /// Adds a usermapping policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/usermapping_policies` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    fn create_usermapping_policy(
+        &self,
+        request: CreateUsermappingPolicyRequest,
+    ) -> impl Future<Output = CreateUsermappingPolicyResponse> + Send {
+        async move {
+            CreateUsermappingPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a usermapping policy
+    ///
+    /// Returns one usermapping policy: the remote user names, the groups allowed to use each, and
+    /// whether users not listed may log in with their own name.
+    ///
+    /// `GET /api/configuration/policies/usermapping_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_usermapping_policy(
+        &self,
+        request: GetUsermappingPolicyRequest,
+    ) -> impl Future<Output = GetUsermappingPolicyResponse> + Send {
+        async move {
+            GetUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a usermapping policy
+    ///
+    /// Replaces a usermapping policy with the body sent; send the complete policy. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    fn replace_usermapping_policy(
+        &self,
+        request: ReplaceUsermappingPolicyRequest,
+    ) -> impl Future<Output = ReplaceUsermappingPolicyResponse> + Send {
+        async move {
+            ReplaceUsermappingPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a usermapping policy
+    ///
+    /// Removes a usermapping policy. Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn delete_usermapping_policy(
+        &self,
+        request: DeleteUsermappingPolicyRequest,
+    ) -> impl Future<Output = DeleteUsermappingPolicyResponse> + Send {
+        async move {
+            DeleteUsermappingPolicyResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the time policies
+    ///
+    /// Lists the time policies: named weekly schedules of the hours in which connections are allowed.
+    /// The built-in `7x24` policy allows every hour of the week.
+    ///
+    /// `GET /api/configuration/policies/time_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn list_time_policies(
+        &self,
+        request: ListTimePoliciesRequest,
+    ) -> impl Future<Output = ListTimePoliciesResponse> + Send {
+        async move {
+            ListTimePoliciesResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create a time policy
+    ///
+    /// Adds a time policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/time_policies` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0.
+    fn create_time_policy(
+        &self,
+        request: CreateTimePolicyRequest,
+    ) -> impl Future<Output = CreateTimePolicyResponse> + Send {
+        async move {
+            CreateTimePolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a time policy
+    ///
+    /// Returns one time policy: its name and, for every day of the week, the intervals in which
+    /// connections are allowed.
+    ///
+    /// `GET /api/configuration/policies/time_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_time_policy(
+        &self,
+        request: GetTimePolicyRequest,
+    ) -> impl Future<Output = GetTimePolicyResponse> + Send {
+        async move {
+            GetTimePolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a time policy
+    ///
+    /// Replaces a time policy with the body sent; send the complete object (read it first and change
+    /// what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/time_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_time_policy(
+        &self,
+        request: ReplaceTimePolicyRequest,
+    ) -> impl Future<Output = ReplaceTimePolicyResponse> + Send {
+        async move {
+            ReplaceTimePolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete a time policy
+    ///
+    /// Removes a time policy. Objects that still refer to it must be changed first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/time_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn delete_time_policy(
+        &self,
+        request: DeleteTimePolicyRequest,
+    ) -> impl Future<Output = DeleteTimePolicyResponse> + Send {
+        async move {
+            DeleteTimePolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the user lists
+    ///
+    /// Lists the user lists: named sets of user names that channel policies use to allow or deny
+    /// gateway and remote users. Keys that are negative numbers are built-in lists.
+    ///
+    /// `GET /api/configuration/policies/userlists` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_userlists(
+        &self,
+        request: ListUserlistsRequest,
+    ) -> impl Future<Output = ListUserlistsResponse> + Send {
+        async move {
+            ListUserlistsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create an user list
+    ///
+    /// Adds an user list. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/userlists` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    fn create_userlist(
+        &self,
+        request: CreateUserlistRequest,
+    ) -> impl Future<Output = CreateUserlistResponse> + Send {
+        async move {
+            CreateUserlistResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read an user list
+    ///
+    /// Returns one user list.
+    ///
+    /// `GET /api/configuration/policies/userlists/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_userlist(
+        &self,
+        request: GetUserlistRequest,
+    ) -> impl Future<Output = GetUserlistResponse> + Send {
+        async move {
+            GetUserlistResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an user list
+    ///
+    /// Replaces an user list with the body sent; send the complete object (read it first and change
+    /// what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/userlists/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_userlist(
+        &self,
+        request: ReplaceUserlistRequest,
+    ) -> impl Future<Output = ReplaceUserlistResponse> + Send {
+        async move {
+            ReplaceUserlistResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete an user list
+    ///
+    /// Removes an user list. Objects that still refer to it must be changed first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/userlists/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    fn delete_userlist(
+        &self,
+        request: DeleteUserlistRequest,
+    ) -> impl Future<Output = DeleteUserlistResponse> + Send {
+        async move {
+            DeleteUserlistResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -20950,6 +28375,85 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// List the backup policies
+    ///
+    /// Lists the backup policies. A backup policy names a remote server (reached over rsync via SSH,
+    /// SMB/CIFS or NFS) and a schedule; system backups and connection data backups refer to one by key.
+    ///
+    /// `GET /api/configuration/policies/backup_policies` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_backup_policies(
+        &self,
+        request: ListBackupPoliciesRequest,
+    ) -> impl Future<Output = ListBackupPoliciesResponse> + Send {
+        async move {
+            ListBackupPoliciesResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create a backup policy
+    ///
+    /// Adds a backup policy. For an rsync target, the private key SPS logs in with must already be
+    /// stored, and the host key of the server may be given as a single OpenSSH public key line. Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/backup_policies` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    fn create_backup_policy(
+        &self,
+        request: CreateBackupPolicyRequest,
+    ) -> impl Future<Output = CreateBackupPolicyResponse> + Send {
+        async move {
+            CreateBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a backup policy
+    ///
+    /// Returns one backup policy: its target server and protocol, the schedule and whom it notifies.
+    /// The host key of an rsync target always reads back as an algorithm and value pair.
+    ///
+    /// `GET /api/configuration/policies/backup_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_backup_policy(
+        &self,
+        request: GetBackupPolicyRequest,
+    ) -> impl Future<Output = GetBackupPolicyResponse> + Send {
+        async move {
+            GetBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a backup policy
+    ///
+    /// Replaces a backup policy with the body sent; send the complete policy. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/backup_policies/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_backup_policy(
+        &self,
+        request: ReplaceBackupPolicyRequest,
+    ) -> impl Future<Output = ReplaceBackupPolicyResponse> + Send {
+        async move {
+            ReplaceBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete a backup policy
+    ///
+    /// Removes a backup policy. Policies still in use (for example by the system backup) cannot be
+    /// removed (the commit fails). Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/backup_policies/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn delete_backup_policy(
+        &self,
+        request: DeleteBackupPolicyRequest,
+    ) -> impl Future<Output = DeleteBackupPolicyResponse> + Send {
+        async move {
+            DeleteBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// List the audit policies
     ///
     /// Lists the audit policies, which say whether and how audit trails are encrypted, signed and
@@ -21030,168 +28534,552 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
-    /// List the backup policies
+    /// List the signing CAs
     ///
-    /// Lists the backup policies. A backup policy names a remote server (reached over rsync via SSH,
-    /// SMB/CIFS or NFS) and a schedule; system backups and connection data backups refer to one by key.
+    /// Lists the signing certificate authorities: CA certificates (with their private keys) the
+    /// appliance uses to issue server certificates on the fly, for TLS-encrypted and NLA RDP
+    /// connections and for X.509 authentication in SSH.
     ///
-    /// `GET /api/configuration/policies/backup_policies` Documented for SPS 6.x, 7.x, 8.0.
-    fn list_backup_policies(
+    /// `GET /api/configuration/policies/signing_cas` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_signing_cas(
         &self,
-        request: ListBackupPoliciesRequest,
-    ) -> impl Future<Output = ListBackupPoliciesResponse> + Send {
+        request: ListSigningCasRequest,
+    ) -> impl Future<Output = ListSigningCasResponse> + Send {
         async move {
-            ListBackupPoliciesResponse::from(ApiError::not_implemented(&request.href))
+            ListSigningCasResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
-    /// Create a backup policy
+    /// Create a signing CA
     ///
-    /// Adds a backup policy. For an rsync target, the private key SPS logs in with must already be
-    /// stored, and the host key of the server may be given as a single OpenSSH public key line. Takes
-    /// effect when the transaction is committed.
+    /// Adds a signing CA. Takes effect when the transaction is committed.
     ///
-    /// `POST /api/configuration/policies/backup_policies` Requires an open transaction. Documented for
-    /// SPS 6.x, 7.x, 8.0.
-    fn create_backup_policy(
+    /// `POST /api/configuration/policies/signing_cas` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    fn create_signing_ca(
         &self,
-        request: CreateBackupPolicyRequest,
-    ) -> impl Future<Output = CreateBackupPolicyResponse> + Send {
+        request: CreateSigningCaRequest,
+    ) -> impl Future<Output = CreateSigningCaResponse> + Send {
         async move {
-            CreateBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+            CreateSigningCaResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
-    /// Read a backup policy
+    /// Read a signing CA
     ///
-    /// Returns one backup policy: its target server and protocol, the schedule and whom it notifies.
-    /// The host key of an rsync target always reads back as an algorithm and value pair.
+    /// Returns one signing CA setting. The CA certificate and its key are referred to by key; the
+    /// private key is never sent back.
     ///
-    /// `GET /api/configuration/policies/backup_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    fn get_backup_policy(
+    /// `GET /api/configuration/policies/signing_cas/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_signing_ca(
         &self,
-        request: GetBackupPolicyRequest,
-    ) -> impl Future<Output = GetBackupPolicyResponse> + Send {
+        request: GetSigningCaRequest,
+    ) -> impl Future<Output = GetSigningCaResponse> + Send {
         async move {
-            GetBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+            GetSigningCaResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
-    /// Change a backup policy
+    /// Change a signing CA
     ///
-    /// Replaces a backup policy with the body sent; send the complete policy. Takes effect when the
-    /// transaction is committed.
+    /// Replaces a signing CA with the body sent; send the complete object (read it first and change
+    /// what is needed). Takes effect when the transaction is committed.
     ///
-    /// `PUT /api/configuration/policies/backup_policies/{key}` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
-    fn replace_backup_policy(
+    /// `PUT /api/configuration/policies/signing_cas/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_signing_ca(
         &self,
-        request: ReplaceBackupPolicyRequest,
-    ) -> impl Future<Output = ReplaceBackupPolicyResponse> + Send {
+        request: ReplaceSigningCaRequest,
+    ) -> impl Future<Output = ReplaceSigningCaResponse> + Send {
         async move {
-            ReplaceBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
+            ReplaceSigningCaResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
-    /// Delete a backup policy
+    /// Delete a signing CA
     ///
-    /// Removes a backup policy. Policies still in use (for example by the system backup) cannot be
-    /// removed (the commit fails). Takes effect when the transaction is committed.
-    ///
-    /// `DELETE /api/configuration/policies/backup_policies/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0.
-    fn delete_backup_policy(
-        &self,
-        request: DeleteBackupPolicyRequest,
-    ) -> impl Future<Output = DeleteBackupPolicyResponse> + Send {
-        async move {
-            DeleteBackupPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
-    }
-
-    /// List the usermapping policies
-    ///
-    /// Lists the usermapping policies. For SSH, RDP, Telnet and Citrix ICA connections, a usermapping
-    /// policy says which user groups may log in to the target server under which remote user name (for
-    /// example, only administrators as `root`).
-    ///
-    /// `GET /api/configuration/policies/usermapping_policies` Documented for SPS 6.x, 7.x, 8.0.
-    fn list_usermapping_policies(
-        &self,
-        request: ListUsermappingPoliciesRequest,
-    ) -> impl Future<Output = ListUsermappingPoliciesResponse> + Send {
-        async move {
-            ListUsermappingPoliciesResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
-    }
-
-    /// Create a usermapping policy
-    ///
-    /// Adds a usermapping policy. Takes effect when the transaction is committed.
-    ///
-    /// `POST /api/configuration/policies/usermapping_policies` Requires an open transaction. Documented
-    /// for SPS 6.x, 7.x, 8.0.
-    fn create_usermapping_policy(
-        &self,
-        request: CreateUsermappingPolicyRequest,
-    ) -> impl Future<Output = CreateUsermappingPolicyResponse> + Send {
-        async move {
-            CreateUsermappingPolicyResponse::from(
-                ApiError::not_implemented(&request.href),
-            )
-        }
-    }
-
-    /// Read a usermapping policy
-    ///
-    /// Returns one usermapping policy: the remote user names, the groups allowed to use each, and
-    /// whether users not listed may log in with their own name.
-    ///
-    /// `GET /api/configuration/policies/usermapping_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    fn get_usermapping_policy(
-        &self,
-        request: GetUsermappingPolicyRequest,
-    ) -> impl Future<Output = GetUsermappingPolicyResponse> + Send {
-        async move {
-            GetUsermappingPolicyResponse::from(ApiError::not_implemented(&request.href))
-        }
-    }
-
-    /// Change a usermapping policy
-    ///
-    /// Replaces a usermapping policy with the body sent; send the complete policy. Takes effect when
+    /// Removes a signing CA. Objects that still refer to it must be changed first. Takes effect when
     /// the transaction is committed.
     ///
-    /// `PUT /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
-    /// optional.
-    fn replace_usermapping_policy(
+    /// `DELETE /api/configuration/policies/signing_cas/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    fn delete_signing_ca(
         &self,
-        request: ReplaceUsermappingPolicyRequest,
-    ) -> impl Future<Output = ReplaceUsermappingPolicyResponse> + Send {
+        request: DeleteSigningCaRequest,
+    ) -> impl Future<Output = DeleteSigningCaResponse> + Send {
         async move {
-            ReplaceUsermappingPolicyResponse::from(
+            DeleteSigningCaResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the trusted CA lists
+    ///
+    /// Lists the trusted CA lists: sets of certificate authorities the appliance accepts when it checks
+    /// the certificate of a client or a server.
+    ///
+    /// `GET /api/configuration/policies/trusted_ca_lists` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_trusted_ca_lists(
+        &self,
+        request: ListTrustedCaListsRequest,
+    ) -> impl Future<Output = ListTrustedCaListsResponse> + Send {
+        async move {
+            ListTrustedCaListsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a trusted CA list
+    ///
+    /// Returns one trusted CA list.
+    ///
+    /// `GET /api/configuration/policies/trusted_ca_lists/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_trusted_ca_list(
+        &self,
+        request: GetTrustedCaListRequest,
+    ) -> impl Future<Output = GetTrustedCaListResponse> + Send {
+        async move {
+            GetTrustedCaListResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the indexing policies
+    ///
+    /// Lists the indexing policies, which set up the text recognition (OCR) of graphical sessions (RDP,
+    /// Citrix ICA, VNC): mainly the languages to recognise. Connection policies refer to one in their
+    /// indexing settings.
+    ///
+    /// `GET /api/configuration/policies/indexing` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_indexing_policies(
+        &self,
+        request: ListIndexingPoliciesRequest,
+    ) -> impl Future<Output = ListIndexingPoliciesResponse> + Send {
+        async move {
+            ListIndexingPoliciesResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create an indexing policy
+    ///
+    /// Adds an indexing policy. Recognition is most accurate with a single language; English is always
+    /// recognised. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/indexing` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x.
+    fn create_indexing_policy(
+        &self,
+        request: CreateIndexingPolicyRequest,
+    ) -> impl Future<Output = CreateIndexingPolicyResponse> + Send {
+        async move {
+            CreateIndexingPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read an indexing policy
+    ///
+    /// Returns one indexing policy.
+    ///
+    /// `GET /api/configuration/policies/indexing/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_indexing_policy(
+        &self,
+        request: GetIndexingPolicyRequest,
+    ) -> impl Future<Output = GetIndexingPolicyResponse> + Send {
+        async move {
+            GetIndexingPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an indexing policy
+    ///
+    /// Replaces an indexing policy with the body sent; send the complete object (read it first and
+    /// change what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/indexing/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_indexing_policy(
+        &self,
+        request: ReplaceIndexingPolicyRequest,
+    ) -> impl Future<Output = ReplaceIndexingPolicyResponse> + Send {
+        async move {
+            ReplaceIndexingPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete an indexing policy
+    ///
+    /// Removes an indexing policy. Objects that still refer to it must be changed first. Takes effect
+    /// when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/indexing/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x.
+    fn delete_indexing_policy(
+        &self,
+        request: DeleteIndexingPolicyRequest,
+    ) -> impl Future<Output = DeleteIndexingPolicyResponse> + Send {
+        async move {
+            DeleteIndexingPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the content policies
+    ///
+    /// Lists the content policies: patterns looked for in the sessions (commands, window titles, screen
+    /// text) and what to do on a match, such as logging, alerting or terminating the connection.
+    /// Channel policies refer to them by key.
+    ///
+    /// `GET /api/configuration/policies/content_policies` Documented for SPS 5.x, 6.x, 7.x.
+    fn list_content_policies(
+        &self,
+        request: ListContentPoliciesRequest,
+    ) -> impl Future<Output = ListContentPoliciesResponse> + Send {
+        async move {
+            ListContentPoliciesResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the analytics policies
+    ///
+    /// Lists the analytics policies, which choose the algorithms that score sessions for unusual
+    /// behaviour and how the scores are combined (SPS 7.x and later, with an analytics licence).
+    ///
+    /// `GET /api/configuration/policies/analytics` Documented for SPS 7.x, 8.0.
+    fn list_analytics_policies(
+        &self,
+        request: ListAnalyticsPoliciesRequest,
+    ) -> impl Future<Output = ListAnalyticsPoliciesResponse> + Send {
+        async move {
+            ListAnalyticsPoliciesResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create an analytics policy
+    ///
+    /// Adds an analytics policy. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/analytics` Requires an open transaction. Documented for SPS
+    /// 7.x, 8.0.
+    fn create_analytics_policy(
+        &self,
+        request: CreateAnalyticsPolicyRequest,
+    ) -> impl Future<Output = CreateAnalyticsPolicyResponse> + Send {
+        async move {
+            CreateAnalyticsPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read an analytics policy
+    ///
+    /// Returns one analytics policy.
+    ///
+    /// `GET /api/configuration/policies/analytics/{key}` Documented for SPS 7.x, 8.0.
+    fn get_analytics_policy(
+        &self,
+        request: GetAnalyticsPolicyRequest,
+    ) -> impl Future<Output = GetAnalyticsPolicyResponse> + Send {
+        async move {
+            GetAnalyticsPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an analytics policy
+    ///
+    /// Replaces an analytics policy with the body sent; send the complete object (read it first and
+    /// change what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/analytics/{key}` Requires an open transaction. Documented for
+    /// SPS 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_analytics_policy(
+        &self,
+        request: ReplaceAnalyticsPolicyRequest,
+    ) -> impl Future<Output = ReplaceAnalyticsPolicyResponse> + Send {
+        async move {
+            ReplaceAnalyticsPolicyResponse::from(
                 ApiError::not_implemented(&request.href),
             )
         }
     }
 
-    /// Delete a usermapping policy
+    /// Delete an analytics policy
     ///
-    /// Removes a usermapping policy. Takes effect when the transaction is committed.
+    /// Removes an analytics policy. Objects that still refer to it must be changed first. Takes effect
+    /// when the transaction is committed.
     ///
-    /// `DELETE /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
-    /// Documented for SPS 6.x, 7.x, 8.0.
-    fn delete_usermapping_policy(
+    /// `DELETE /api/configuration/policies/analytics/{key}` Requires an open transaction. Documented
+    /// for SPS 7.x, 8.0.
+    fn delete_analytics_policy(
         &self,
-        request: DeleteUsermappingPolicyRequest,
-    ) -> impl Future<Output = DeleteUsermappingPolicyResponse> + Send {
+        request: DeleteAnalyticsPolicyRequest,
+    ) -> impl Future<Output = DeleteAnalyticsPolicyResponse> + Send {
         async move {
-            DeleteUsermappingPolicyResponse::from(
+            DeleteAnalyticsPolicyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the LDAP servers
+    ///
+    /// Lists the LDAP server settings the appliance uses to look up users and their groups (for gateway
+    /// authentication and usermapping).
+    ///
+    /// `GET /api/configuration/policies/ldap_servers` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_ldap_servers(
+        &self,
+        request: ListLdapServersRequest,
+    ) -> impl Future<Output = ListLdapServersResponse> + Send {
+        async move {
+            ListLdapServersResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create a LDAP server
+    ///
+    /// Adds a LDAP server. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/ldap_servers` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0.
+    fn create_ldap_server(
+        &self,
+        request: CreateLdapServerRequest,
+    ) -> impl Future<Output = CreateLdapServerResponse> + Send {
+        async move {
+            CreateLdapServerResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a LDAP server
+    ///
+    /// Returns one LDAP server setting: its name and the directory schema used to find group
+    /// memberships.
+    ///
+    /// `GET /api/configuration/policies/ldap_servers/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_ldap_server(
+        &self,
+        request: GetLdapServerRequest,
+    ) -> impl Future<Output = GetLdapServerResponse> + Send {
+        async move {
+            GetLdapServerResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a LDAP server
+    ///
+    /// Replaces a LDAP server with the body sent; send the complete object (read it first and change
+    /// what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/ldap_servers/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_ldap_server(
+        &self,
+        request: ReplaceLdapServerRequest,
+    ) -> impl Future<Output = ReplaceLdapServerResponse> + Send {
+        async move {
+            ReplaceLdapServerResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete a LDAP server
+    ///
+    /// Removes a LDAP server. Objects that still refer to it must be changed first. Takes effect when
+    /// the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/ldap_servers/{key}` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    fn delete_ldap_server(
+        &self,
+        request: DeleteLdapServerRequest,
+    ) -> impl Future<Output = DeleteLdapServerResponse> + Send {
+        async move {
+            DeleteLdapServerResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the credential stores
+    ///
+    /// Lists the credential stores: places the appliance takes the target server credentials from, so
+    /// that users do not need to know them (a local store on the appliance or an external vault reached
+    /// through a plugin).
+    ///
+    /// `GET /api/configuration/policies/credentialstores` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_credential_stores(
+        &self,
+        request: ListCredentialStoresRequest,
+    ) -> impl Future<Output = ListCredentialStoresResponse> + Send {
+        async move {
+            ListCredentialStoresResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create a credential store
+    ///
+    /// Adds a credential store. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/credentialstores` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0.
+    fn create_credential_store(
+        &self,
+        request: CreateCredentialStoreRequest,
+    ) -> impl Future<Output = CreateCredentialStoreResponse> + Send {
+        async move {
+            CreateCredentialStoreResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a credential store
+    ///
+    /// Returns one credential store.
+    ///
+    /// `GET /api/configuration/policies/credentialstores/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_credential_store(
+        &self,
+        request: GetCredentialStoreRequest,
+    ) -> impl Future<Output = GetCredentialStoreResponse> + Send {
+        async move {
+            GetCredentialStoreResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a credential store
+    ///
+    /// Replaces a credential store with the body sent; send the complete object (read it first and
+    /// change what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/credentialstores/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    fn replace_credential_store(
+        &self,
+        request: ReplaceCredentialStoreRequest,
+    ) -> impl Future<Output = ReplaceCredentialStoreResponse> + Send {
+        async move {
+            ReplaceCredentialStoreResponse::from(
                 ApiError::not_implemented(&request.href),
             )
+        }
+    }
+
+    /// Delete a credential store
+    ///
+    /// Removes a credential store. Objects that still refer to it must be changed first. Takes effect
+    /// when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/credentialstores/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn delete_credential_store(
+        &self,
+        request: DeleteCredentialStoreRequest,
+    ) -> impl Future<Output = DeleteCredentialStoreResponse> + Send {
+        async move {
+            DeleteCredentialStoreResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the AA plugin instances
+    ///
+    /// Lists the configured instances of authentication and authorization (AA) plugins: an uploaded
+    /// plugin together with the configuration it runs with. Connection policies refer to an instance to
+    /// ask for multi-factor authentication or a ticket.
+    ///
+    /// `GET /api/configuration/policies/aa_plugin_instances` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_aa_plugin_instances(
+        &self,
+        request: ListAaPluginInstancesRequest,
+    ) -> impl Future<Output = ListAaPluginInstancesResponse> + Send {
+        async move {
+            ListAaPluginInstancesResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create an AA plugin instance
+    ///
+    /// Adds an AA plugin instance. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/policies/aa_plugin_instances` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    fn create_aa_plugin_instance(
+        &self,
+        request: CreateAaPluginInstanceRequest,
+    ) -> impl Future<Output = CreateAaPluginInstanceResponse> + Send {
+        async move {
+            CreateAaPluginInstanceResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read an AA plugin instance
+    ///
+    /// Returns one AA plugin instance: the plugin it runs and its configuration text.
+    ///
+    /// `GET /api/configuration/policies/aa_plugin_instances/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_aa_plugin_instance(
+        &self,
+        request: GetAaPluginInstanceRequest,
+    ) -> impl Future<Output = GetAaPluginInstanceResponse> + Send {
+        async move {
+            GetAaPluginInstanceResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change an AA plugin instance
+    ///
+    /// Replaces an AA plugin instance with the body sent; send the complete object (read it first and
+    /// change what is needed). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/policies/aa_plugin_instances/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    fn replace_aa_plugin_instance(
+        &self,
+        request: ReplaceAaPluginInstanceRequest,
+    ) -> impl Future<Output = ReplaceAaPluginInstanceResponse> + Send {
+        async move {
+            ReplaceAaPluginInstanceResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete an AA plugin instance
+    ///
+    /// Removes an AA plugin instance. Objects that still refer to it must be changed first. Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/policies/aa_plugin_instances/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn delete_aa_plugin_instance(
+        &self,
+        request: DeleteAaPluginInstanceRequest,
+    ) -> impl Future<Output = DeleteAaPluginInstanceResponse> + Send {
+        async move {
+            DeleteAaPluginInstanceResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the ticketing policies
+    ///
+    /// Lists the ticketing policies of SPS 6.x, which made users name a ticket of an external ticketing
+    /// system before connecting. Later versions do this through AA plugin instances.
+    ///
+    /// `GET /api/configuration/policies/ticketing_policies` Documented for SPS 6.x.
+    fn list_ticketing_policies(
+        &self,
+        request: ListTicketingPoliciesRequest,
+    ) -> impl Future<Output = ListTicketingPoliciesResponse> + Send {
+        async move {
+            ListTicketingPoliciesResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a ticketing policy
+    ///
+    /// Returns one ticketing policy.
+    ///
+    /// `GET /api/configuration/policies/ticketing_policies/{key}` Documented for SPS 6.x.
+    fn get_ticketing_policy(
+        &self,
+        request: GetTicketingPolicyRequest,
+    ) -> impl Future<Output = GetTicketingPolicyResponse> + Send {
+        async move {
+            GetTicketingPolicyResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -22842,6 +30730,22 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: DeleteLocalUserRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_aaa_settings(
+        &self,
+        request: GetAaaSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_aaa_ldap_servers(
+        &self,
+        request: ListAaaLdapServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_aaa_login_methods(
+        &self,
+        request: ListAaaLoginMethodsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_saml2_settings(
+        &self,
+        request: GetSaml2SettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     fn authenticate(
         &self,
         request: AuthenticateRequest,
@@ -23074,6 +30978,62 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: ReplaceClusterInterfaceRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_user_web_login(
+        &self,
+        request: GetUserWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_user_web_login(
+        &self,
+        request: ReplaceUserWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_admin_web_login(
+        &self,
+        request: GetAdminWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_admin_web_login(
+        &self,
+        request: ReplaceAdminWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ssh_access(
+        &self,
+        request: GetSshAccessRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ssh_access(
+        &self,
+        request: ReplaceSshAccessRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_snmp_agent(
+        &self,
+        request: GetSnmpAgentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_snmp_agent(
+        &self,
+        request: ReplaceSnmpAgentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_analytics_service(
+        &self,
+        request: GetAnalyticsServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_analytics_service(
+        &self,
+        request: ReplaceAnalyticsServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_indexer_service(
+        &self,
+        request: GetIndexerServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_indexer_service(
+        &self,
+        request: ReplaceIndexerServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_postgresql_service(
+        &self,
+        request: GetPostgresqlServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_postgresql_service(
+        &self,
+        request: ReplacePostgresqlServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     fn get_system_backup(
         &self,
         request: GetSystemBackupRequest,
@@ -23182,6 +31142,10 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: DeleteMssqlSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_passwords(
+        &self,
+        request: ListPasswordsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     fn create_password(
         &self,
         request: CreatePasswordRequest,
@@ -23189,6 +31153,114 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn get_password(
         &self,
         request: GetPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_plugins_index(
+        &self,
+        request: GetPluginsIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_aa_plugins(
+        &self,
+        request: ListAaPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_aa_plugin(
+        &self,
+        request: GetAaPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_aa_plugin(
+        &self,
+        request: DeleteAaPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_credential_store_plugins(
+        &self,
+        request: ListCredentialStorePluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_credential_store_plugin(
+        &self,
+        request: GetCredentialStorePluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_configuration_sync_plugins(
+        &self,
+        request: ListConfigurationSyncPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_configuration_sync_plugin(
+        &self,
+        request: GetConfigurationSyncPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_signing_ca_plugins(
+        &self,
+        request: ListSigningCaPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_signing_ca_plugin(
+        &self,
+        request: GetSigningCaPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ticketing_plugins(
+        &self,
+        request: ListTicketingPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ticketing_plugin(
+        &self,
+        request: GetTicketingPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_usermapping_policies(
+        &self,
+        request: ListUsermappingPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_usermapping_policy(
+        &self,
+        request: CreateUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_usermapping_policy(
+        &self,
+        request: GetUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_usermapping_policy(
+        &self,
+        request: ReplaceUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_usermapping_policy(
+        &self,
+        request: DeleteUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_time_policies(
+        &self,
+        request: ListTimePoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_time_policy(
+        &self,
+        request: CreateTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_time_policy(
+        &self,
+        request: GetTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_time_policy(
+        &self,
+        request: ReplaceTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_time_policy(
+        &self,
+        request: DeleteTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_userlists(
+        &self,
+        request: ListUserlistsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_userlist(
+        &self,
+        request: CreateUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_userlist(
+        &self,
+        request: GetUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_userlist(
+        &self,
+        request: ReplaceUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_userlist(
+        &self,
+        request: DeleteUserlistRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     fn list_archive_cleanup_policies(
         &self,
@@ -23210,26 +31282,6 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    fn list_audit_policies(
-        &self,
-        request: ListAuditPoliciesRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send;
-    fn create_audit_policy(
-        &self,
-        request: CreateAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send;
-    fn get_audit_policy(
-        &self,
-        request: GetAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send;
-    fn replace_audit_policy(
-        &self,
-        request: ReplaceAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send;
-    fn delete_audit_policy(
-        &self,
-        request: DeleteAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send;
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
@@ -23250,25 +31302,165 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: DeleteBackupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    fn list_usermapping_policies(
+    fn list_audit_policies(
         &self,
-        request: ListUsermappingPoliciesRequest,
+        request: ListAuditPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    fn create_usermapping_policy(
+    fn create_audit_policy(
         &self,
-        request: CreateUsermappingPolicyRequest,
+        request: CreateAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    fn get_usermapping_policy(
+    fn get_audit_policy(
         &self,
-        request: GetUsermappingPolicyRequest,
+        request: GetAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    fn replace_usermapping_policy(
+    fn replace_audit_policy(
         &self,
-        request: ReplaceUsermappingPolicyRequest,
+        request: ReplaceAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    fn delete_usermapping_policy(
+    fn delete_audit_policy(
         &self,
-        request: DeleteUsermappingPolicyRequest,
+        request: DeleteAuditPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_signing_cas(
+        &self,
+        request: ListSigningCasRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_signing_ca(
+        &self,
+        request: CreateSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_signing_ca(
+        &self,
+        request: GetSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_signing_ca(
+        &self,
+        request: ReplaceSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_signing_ca(
+        &self,
+        request: DeleteSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_trusted_ca_lists(
+        &self,
+        request: ListTrustedCaListsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_trusted_ca_list(
+        &self,
+        request: GetTrustedCaListRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_indexing_policies(
+        &self,
+        request: ListIndexingPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_indexing_policy(
+        &self,
+        request: CreateIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_indexing_policy(
+        &self,
+        request: GetIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_indexing_policy(
+        &self,
+        request: ReplaceIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_indexing_policy(
+        &self,
+        request: DeleteIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_content_policies(
+        &self,
+        request: ListContentPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_analytics_policies(
+        &self,
+        request: ListAnalyticsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_analytics_policy(
+        &self,
+        request: CreateAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_analytics_policy(
+        &self,
+        request: GetAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_analytics_policy(
+        &self,
+        request: ReplaceAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_analytics_policy(
+        &self,
+        request: DeleteAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ldap_servers(
+        &self,
+        request: ListLdapServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_ldap_server(
+        &self,
+        request: CreateLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ldap_server(
+        &self,
+        request: GetLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ldap_server(
+        &self,
+        request: ReplaceLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_ldap_server(
+        &self,
+        request: DeleteLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_credential_stores(
+        &self,
+        request: ListCredentialStoresRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_credential_store(
+        &self,
+        request: CreateCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_credential_store(
+        &self,
+        request: GetCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_credential_store(
+        &self,
+        request: ReplaceCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_credential_store(
+        &self,
+        request: DeleteCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_aa_plugin_instances(
+        &self,
+        request: ListAaPluginInstancesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_aa_plugin_instance(
+        &self,
+        request: CreateAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_aa_plugin_instance(
+        &self,
+        request: GetAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_aa_plugin_instance(
+        &self,
+        request: ReplaceAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_aa_plugin_instance(
+        &self,
+        request: DeleteAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_ticketing_policies(
+        &self,
+        request: ListTicketingPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ticketing_policy(
+        &self,
+        request: GetTicketingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     fn get_rdp_index(
         &self,
@@ -23757,6 +31949,38 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_local_user(request).await.into_response() }
     }
 
+    fn get_aaa_settings(
+        &self,
+        request: GetAaaSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_aaa_settings(request).await.into_response() }
+    }
+
+    fn list_aaa_ldap_servers(
+        &self,
+        request: ListAaaLdapServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_aaa_ldap_servers(request).await.into_response() }
+    }
+
+    fn list_aaa_login_methods(
+        &self,
+        request: ListAaaLoginMethodsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_aaa_login_methods(request).await.into_response() }
+    }
+
+    fn get_saml2_settings(
+        &self,
+        request: GetSaml2SettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_saml2_settings(request).await.into_response() }
+    }
+
     fn authenticate(
         &self,
         request: AuthenticateRequest,
@@ -24229,6 +32453,118 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_cluster_interface(request).await.into_response() }
     }
 
+    fn get_user_web_login(
+        &self,
+        request: GetUserWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_user_web_login(request).await.into_response() }
+    }
+
+    fn replace_user_web_login(
+        &self,
+        request: ReplaceUserWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_user_web_login(request).await.into_response() }
+    }
+
+    fn get_admin_web_login(
+        &self,
+        request: GetAdminWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_admin_web_login(request).await.into_response() }
+    }
+
+    fn replace_admin_web_login(
+        &self,
+        request: ReplaceAdminWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_admin_web_login(request).await.into_response() }
+    }
+
+    fn get_ssh_access(
+        &self,
+        request: GetSshAccessRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ssh_access(request).await.into_response() }
+    }
+
+    fn replace_ssh_access(
+        &self,
+        request: ReplaceSshAccessRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ssh_access(request).await.into_response() }
+    }
+
+    fn get_snmp_agent(
+        &self,
+        request: GetSnmpAgentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_snmp_agent(request).await.into_response() }
+    }
+
+    fn replace_snmp_agent(
+        &self,
+        request: ReplaceSnmpAgentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_snmp_agent(request).await.into_response() }
+    }
+
+    fn get_analytics_service(
+        &self,
+        request: GetAnalyticsServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_analytics_service(request).await.into_response() }
+    }
+
+    fn replace_analytics_service(
+        &self,
+        request: ReplaceAnalyticsServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_analytics_service(request).await.into_response() }
+    }
+
+    fn get_indexer_service(
+        &self,
+        request: GetIndexerServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_indexer_service(request).await.into_response() }
+    }
+
+    fn replace_indexer_service(
+        &self,
+        request: ReplaceIndexerServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_indexer_service(request).await.into_response() }
+    }
+
+    fn get_postgresql_service(
+        &self,
+        request: GetPostgresqlServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_postgresql_service(request).await.into_response() }
+    }
+
+    fn replace_postgresql_service(
+        &self,
+        request: ReplacePostgresqlServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_postgresql_service(request).await.into_response() }
+    }
+
     fn get_system_backup(
         &self,
         request: GetSystemBackupRequest,
@@ -24457,6 +32793,14 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_mssql_settings_policy(request).await.into_response() }
     }
 
+    fn list_passwords(
+        &self,
+        request: ListPasswordsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_passwords(request).await.into_response() }
+    }
+
     fn create_password(
         &self,
         request: CreatePasswordRequest,
@@ -24471,6 +32815,222 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.get_password(request).await.into_response() }
+    }
+
+    fn get_plugins_index(
+        &self,
+        request: GetPluginsIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_plugins_index(request).await.into_response() }
+    }
+
+    fn list_aa_plugins(
+        &self,
+        request: ListAaPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_aa_plugins(request).await.into_response() }
+    }
+
+    fn get_aa_plugin(
+        &self,
+        request: GetAaPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_aa_plugin(request).await.into_response() }
+    }
+
+    fn delete_aa_plugin(
+        &self,
+        request: DeleteAaPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_aa_plugin(request).await.into_response() }
+    }
+
+    fn list_credential_store_plugins(
+        &self,
+        request: ListCredentialStorePluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_credential_store_plugins(request).await.into_response() }
+    }
+
+    fn get_credential_store_plugin(
+        &self,
+        request: GetCredentialStorePluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_credential_store_plugin(request).await.into_response() }
+    }
+
+    fn list_configuration_sync_plugins(
+        &self,
+        request: ListConfigurationSyncPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_configuration_sync_plugins(request).await.into_response() }
+    }
+
+    fn get_configuration_sync_plugin(
+        &self,
+        request: GetConfigurationSyncPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_configuration_sync_plugin(request).await.into_response() }
+    }
+
+    fn list_signing_ca_plugins(
+        &self,
+        request: ListSigningCaPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_signing_ca_plugins(request).await.into_response() }
+    }
+
+    fn get_signing_ca_plugin(
+        &self,
+        request: GetSigningCaPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_signing_ca_plugin(request).await.into_response() }
+    }
+
+    fn list_ticketing_plugins(
+        &self,
+        request: ListTicketingPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ticketing_plugins(request).await.into_response() }
+    }
+
+    fn get_ticketing_plugin(
+        &self,
+        request: GetTicketingPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ticketing_plugin(request).await.into_response() }
+    }
+
+    fn list_usermapping_policies(
+        &self,
+        request: ListUsermappingPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_usermapping_policies(request).await.into_response() }
+    }
+
+    fn create_usermapping_policy(
+        &self,
+        request: CreateUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_usermapping_policy(request).await.into_response() }
+    }
+
+    fn get_usermapping_policy(
+        &self,
+        request: GetUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_usermapping_policy(request).await.into_response() }
+    }
+
+    fn replace_usermapping_policy(
+        &self,
+        request: ReplaceUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_usermapping_policy(request).await.into_response() }
+    }
+
+    fn delete_usermapping_policy(
+        &self,
+        request: DeleteUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_usermapping_policy(request).await.into_response() }
+    }
+
+    fn list_time_policies(
+        &self,
+        request: ListTimePoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_time_policies(request).await.into_response() }
+    }
+
+    fn create_time_policy(
+        &self,
+        request: CreateTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_time_policy(request).await.into_response() }
+    }
+
+    fn get_time_policy(
+        &self,
+        request: GetTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_time_policy(request).await.into_response() }
+    }
+
+    fn replace_time_policy(
+        &self,
+        request: ReplaceTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_time_policy(request).await.into_response() }
+    }
+
+    fn delete_time_policy(
+        &self,
+        request: DeleteTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_time_policy(request).await.into_response() }
+    }
+
+    fn list_userlists(
+        &self,
+        request: ListUserlistsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_userlists(request).await.into_response() }
+    }
+
+    fn create_userlist(
+        &self,
+        request: CreateUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_userlist(request).await.into_response() }
+    }
+
+    fn get_userlist(
+        &self,
+        request: GetUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_userlist(request).await.into_response() }
+    }
+
+    fn replace_userlist(
+        &self,
+        request: ReplaceUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_userlist(request).await.into_response() }
+    }
+
+    fn delete_userlist(
+        &self,
+        request: DeleteUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_userlist(request).await.into_response() }
     }
 
     fn list_archive_cleanup_policies(
@@ -24513,46 +33073,6 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_archive_cleanup_policy(request).await.into_response() }
     }
 
-    fn list_audit_policies(
-        &self,
-        request: ListAuditPoliciesRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let api = Arc::clone(&self.0);
-        async move { api.list_audit_policies(request).await.into_response() }
-    }
-
-    fn create_audit_policy(
-        &self,
-        request: CreateAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let api = Arc::clone(&self.0);
-        async move { api.create_audit_policy(request).await.into_response() }
-    }
-
-    fn get_audit_policy(
-        &self,
-        request: GetAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let api = Arc::clone(&self.0);
-        async move { api.get_audit_policy(request).await.into_response() }
-    }
-
-    fn replace_audit_policy(
-        &self,
-        request: ReplaceAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let api = Arc::clone(&self.0);
-        async move { api.replace_audit_policy(request).await.into_response() }
-    }
-
-    fn delete_audit_policy(
-        &self,
-        request: DeleteAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let api = Arc::clone(&self.0);
-        async move { api.delete_audit_policy(request).await.into_response() }
-    }
-
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
@@ -24593,44 +33113,324 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_backup_policy(request).await.into_response() }
     }
 
-    fn list_usermapping_policies(
+    fn list_audit_policies(
         &self,
-        request: ListUsermappingPoliciesRequest,
+        request: ListAuditPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.list_usermapping_policies(request).await.into_response() }
+        async move { api.list_audit_policies(request).await.into_response() }
     }
 
-    fn create_usermapping_policy(
+    fn create_audit_policy(
         &self,
-        request: CreateUsermappingPolicyRequest,
+        request: CreateAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.create_usermapping_policy(request).await.into_response() }
+        async move { api.create_audit_policy(request).await.into_response() }
     }
 
-    fn get_usermapping_policy(
+    fn get_audit_policy(
         &self,
-        request: GetUsermappingPolicyRequest,
+        request: GetAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.get_usermapping_policy(request).await.into_response() }
+        async move { api.get_audit_policy(request).await.into_response() }
     }
 
-    fn replace_usermapping_policy(
+    fn replace_audit_policy(
         &self,
-        request: ReplaceUsermappingPolicyRequest,
+        request: ReplaceAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.replace_usermapping_policy(request).await.into_response() }
+        async move { api.replace_audit_policy(request).await.into_response() }
     }
 
-    fn delete_usermapping_policy(
+    fn delete_audit_policy(
         &self,
-        request: DeleteUsermappingPolicyRequest,
+        request: DeleteAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
-        async move { api.delete_usermapping_policy(request).await.into_response() }
+        async move { api.delete_audit_policy(request).await.into_response() }
+    }
+
+    fn list_signing_cas(
+        &self,
+        request: ListSigningCasRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_signing_cas(request).await.into_response() }
+    }
+
+    fn create_signing_ca(
+        &self,
+        request: CreateSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_signing_ca(request).await.into_response() }
+    }
+
+    fn get_signing_ca(
+        &self,
+        request: GetSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_signing_ca(request).await.into_response() }
+    }
+
+    fn replace_signing_ca(
+        &self,
+        request: ReplaceSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_signing_ca(request).await.into_response() }
+    }
+
+    fn delete_signing_ca(
+        &self,
+        request: DeleteSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_signing_ca(request).await.into_response() }
+    }
+
+    fn list_trusted_ca_lists(
+        &self,
+        request: ListTrustedCaListsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_trusted_ca_lists(request).await.into_response() }
+    }
+
+    fn get_trusted_ca_list(
+        &self,
+        request: GetTrustedCaListRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_trusted_ca_list(request).await.into_response() }
+    }
+
+    fn list_indexing_policies(
+        &self,
+        request: ListIndexingPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_indexing_policies(request).await.into_response() }
+    }
+
+    fn create_indexing_policy(
+        &self,
+        request: CreateIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_indexing_policy(request).await.into_response() }
+    }
+
+    fn get_indexing_policy(
+        &self,
+        request: GetIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_indexing_policy(request).await.into_response() }
+    }
+
+    fn replace_indexing_policy(
+        &self,
+        request: ReplaceIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_indexing_policy(request).await.into_response() }
+    }
+
+    fn delete_indexing_policy(
+        &self,
+        request: DeleteIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_indexing_policy(request).await.into_response() }
+    }
+
+    fn list_content_policies(
+        &self,
+        request: ListContentPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_content_policies(request).await.into_response() }
+    }
+
+    fn list_analytics_policies(
+        &self,
+        request: ListAnalyticsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_analytics_policies(request).await.into_response() }
+    }
+
+    fn create_analytics_policy(
+        &self,
+        request: CreateAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_analytics_policy(request).await.into_response() }
+    }
+
+    fn get_analytics_policy(
+        &self,
+        request: GetAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_analytics_policy(request).await.into_response() }
+    }
+
+    fn replace_analytics_policy(
+        &self,
+        request: ReplaceAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_analytics_policy(request).await.into_response() }
+    }
+
+    fn delete_analytics_policy(
+        &self,
+        request: DeleteAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_analytics_policy(request).await.into_response() }
+    }
+
+    fn list_ldap_servers(
+        &self,
+        request: ListLdapServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ldap_servers(request).await.into_response() }
+    }
+
+    fn create_ldap_server(
+        &self,
+        request: CreateLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_ldap_server(request).await.into_response() }
+    }
+
+    fn get_ldap_server(
+        &self,
+        request: GetLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ldap_server(request).await.into_response() }
+    }
+
+    fn replace_ldap_server(
+        &self,
+        request: ReplaceLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ldap_server(request).await.into_response() }
+    }
+
+    fn delete_ldap_server(
+        &self,
+        request: DeleteLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_ldap_server(request).await.into_response() }
+    }
+
+    fn list_credential_stores(
+        &self,
+        request: ListCredentialStoresRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_credential_stores(request).await.into_response() }
+    }
+
+    fn create_credential_store(
+        &self,
+        request: CreateCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_credential_store(request).await.into_response() }
+    }
+
+    fn get_credential_store(
+        &self,
+        request: GetCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_credential_store(request).await.into_response() }
+    }
+
+    fn replace_credential_store(
+        &self,
+        request: ReplaceCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_credential_store(request).await.into_response() }
+    }
+
+    fn delete_credential_store(
+        &self,
+        request: DeleteCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_credential_store(request).await.into_response() }
+    }
+
+    fn list_aa_plugin_instances(
+        &self,
+        request: ListAaPluginInstancesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_aa_plugin_instances(request).await.into_response() }
+    }
+
+    fn create_aa_plugin_instance(
+        &self,
+        request: CreateAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_aa_plugin_instance(request).await.into_response() }
+    }
+
+    fn get_aa_plugin_instance(
+        &self,
+        request: GetAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_aa_plugin_instance(request).await.into_response() }
+    }
+
+    fn replace_aa_plugin_instance(
+        &self,
+        request: ReplaceAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_aa_plugin_instance(request).await.into_response() }
+    }
+
+    fn delete_aa_plugin_instance(
+        &self,
+        request: DeleteAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_aa_plugin_instance(request).await.into_response() }
+    }
+
+    fn list_ticketing_policies(
+        &self,
+        request: ListTicketingPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ticketing_policies(request).await.into_response() }
+    }
+
+    fn get_ticketing_policy(
+        &self,
+        request: GetTicketingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ticketing_policy(request).await.into_response() }
     }
 
     fn get_rdp_index(
@@ -25517,6 +34317,38 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    fn get_aaa_settings(
+        &self,
+        request: GetAaaSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_aaa_ldap_servers(
+        &self,
+        request: ListAaaLdapServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_aaa_login_methods(
+        &self,
+        request: ListAaaLoginMethodsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_saml2_settings(
+        &self,
+        request: GetSaml2SettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     fn authenticate(
         &self,
         request: AuthenticateRequest,
@@ -25981,6 +34813,118 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    fn get_user_web_login(
+        &self,
+        request: GetUserWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_user_web_login(
+        &self,
+        request: ReplaceUserWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_admin_web_login(
+        &self,
+        request: GetAdminWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_admin_web_login(
+        &self,
+        request: ReplaceAdminWebLoginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ssh_access(
+        &self,
+        request: GetSshAccessRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ssh_access(
+        &self,
+        request: ReplaceSshAccessRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_snmp_agent(
+        &self,
+        request: GetSnmpAgentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_snmp_agent(
+        &self,
+        request: ReplaceSnmpAgentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_analytics_service(
+        &self,
+        request: GetAnalyticsServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_analytics_service(
+        &self,
+        request: ReplaceAnalyticsServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_indexer_service(
+        &self,
+        request: GetIndexerServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_indexer_service(
+        &self,
+        request: ReplaceIndexerServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_postgresql_service(
+        &self,
+        request: GetPostgresqlServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_postgresql_service(
+        &self,
+        request: ReplacePostgresqlServiceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     fn get_system_backup(
         &self,
         request: GetSystemBackupRequest,
@@ -26197,6 +35141,14 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    fn list_passwords(
+        &self,
+        request: ListPasswordsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     fn create_password(
         &self,
         request: CreatePasswordRequest,
@@ -26208,6 +35160,222 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn get_password(
         &self,
         request: GetPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_plugins_index(
+        &self,
+        request: GetPluginsIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_aa_plugins(
+        &self,
+        request: ListAaPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_aa_plugin(
+        &self,
+        request: GetAaPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_aa_plugin(
+        &self,
+        request: DeleteAaPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_credential_store_plugins(
+        &self,
+        request: ListCredentialStorePluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_credential_store_plugin(
+        &self,
+        request: GetCredentialStorePluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_configuration_sync_plugins(
+        &self,
+        request: ListConfigurationSyncPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_configuration_sync_plugin(
+        &self,
+        request: GetConfigurationSyncPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_signing_ca_plugins(
+        &self,
+        request: ListSigningCaPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_signing_ca_plugin(
+        &self,
+        request: GetSigningCaPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ticketing_plugins(
+        &self,
+        request: ListTicketingPluginsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ticketing_plugin(
+        &self,
+        request: GetTicketingPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_usermapping_policies(
+        &self,
+        request: ListUsermappingPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_usermapping_policy(
+        &self,
+        request: CreateUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_usermapping_policy(
+        &self,
+        request: GetUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_usermapping_policy(
+        &self,
+        request: ReplaceUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_usermapping_policy(
+        &self,
+        request: DeleteUsermappingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_time_policies(
+        &self,
+        request: ListTimePoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_time_policy(
+        &self,
+        request: CreateTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_time_policy(
+        &self,
+        request: GetTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_time_policy(
+        &self,
+        request: ReplaceTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_time_policy(
+        &self,
+        request: DeleteTimePolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_userlists(
+        &self,
+        request: ListUserlistsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_userlist(
+        &self,
+        request: CreateUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_userlist(
+        &self,
+        request: GetUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_userlist(
+        &self,
+        request: ReplaceUserlistRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_userlist(
+        &self,
+        request: DeleteUserlistRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -26253,46 +35421,6 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    fn list_audit_policies(
-        &self,
-        request: ListAuditPoliciesRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let handler = Arc::clone(&self.0);
-        async move { handler.handle(request.into_raw()).await.into_response() }
-    }
-
-    fn create_audit_policy(
-        &self,
-        request: CreateAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let handler = Arc::clone(&self.0);
-        async move { handler.handle(request.into_raw()).await.into_response() }
-    }
-
-    fn get_audit_policy(
-        &self,
-        request: GetAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let handler = Arc::clone(&self.0);
-        async move { handler.handle(request.into_raw()).await.into_response() }
-    }
-
-    fn replace_audit_policy(
-        &self,
-        request: ReplaceAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let handler = Arc::clone(&self.0);
-        async move { handler.handle(request.into_raw()).await.into_response() }
-    }
-
-    fn delete_audit_policy(
-        &self,
-        request: DeleteAuditPolicyRequest,
-    ) -> impl Future<Output = axum::response::Response> + Send {
-        let handler = Arc::clone(&self.0);
-        async move { handler.handle(request.into_raw()).await.into_response() }
-    }
-
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
@@ -26333,41 +35461,321 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    fn list_usermapping_policies(
+    fn list_audit_policies(
         &self,
-        request: ListUsermappingPoliciesRequest,
+        request: ListAuditPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    fn create_usermapping_policy(
+    fn create_audit_policy(
         &self,
-        request: CreateUsermappingPolicyRequest,
+        request: CreateAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    fn get_usermapping_policy(
+    fn get_audit_policy(
         &self,
-        request: GetUsermappingPolicyRequest,
+        request: GetAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    fn replace_usermapping_policy(
+    fn replace_audit_policy(
         &self,
-        request: ReplaceUsermappingPolicyRequest,
+        request: ReplaceAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    fn delete_usermapping_policy(
+    fn delete_audit_policy(
         &self,
-        request: DeleteUsermappingPolicyRequest,
+        request: DeleteAuditPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_signing_cas(
+        &self,
+        request: ListSigningCasRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_signing_ca(
+        &self,
+        request: CreateSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_signing_ca(
+        &self,
+        request: GetSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_signing_ca(
+        &self,
+        request: ReplaceSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_signing_ca(
+        &self,
+        request: DeleteSigningCaRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_trusted_ca_lists(
+        &self,
+        request: ListTrustedCaListsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_trusted_ca_list(
+        &self,
+        request: GetTrustedCaListRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_indexing_policies(
+        &self,
+        request: ListIndexingPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_indexing_policy(
+        &self,
+        request: CreateIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_indexing_policy(
+        &self,
+        request: GetIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_indexing_policy(
+        &self,
+        request: ReplaceIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_indexing_policy(
+        &self,
+        request: DeleteIndexingPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_content_policies(
+        &self,
+        request: ListContentPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_analytics_policies(
+        &self,
+        request: ListAnalyticsPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_analytics_policy(
+        &self,
+        request: CreateAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_analytics_policy(
+        &self,
+        request: GetAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_analytics_policy(
+        &self,
+        request: ReplaceAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_analytics_policy(
+        &self,
+        request: DeleteAnalyticsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ldap_servers(
+        &self,
+        request: ListLdapServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_ldap_server(
+        &self,
+        request: CreateLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ldap_server(
+        &self,
+        request: GetLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ldap_server(
+        &self,
+        request: ReplaceLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_ldap_server(
+        &self,
+        request: DeleteLdapServerRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_credential_stores(
+        &self,
+        request: ListCredentialStoresRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_credential_store(
+        &self,
+        request: CreateCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_credential_store(
+        &self,
+        request: GetCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_credential_store(
+        &self,
+        request: ReplaceCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_credential_store(
+        &self,
+        request: DeleteCredentialStoreRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_aa_plugin_instances(
+        &self,
+        request: ListAaPluginInstancesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_aa_plugin_instance(
+        &self,
+        request: CreateAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_aa_plugin_instance(
+        &self,
+        request: GetAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_aa_plugin_instance(
+        &self,
+        request: ReplaceAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_aa_plugin_instance(
+        &self,
+        request: DeleteAaPluginInstanceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_ticketing_policies(
+        &self,
+        request: ListTicketingPoliciesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ticketing_policy(
+        &self,
+        request: GetTicketingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -27254,6 +36662,46 @@ async fn handle_delete_local_user<D: Dispatch>(
     }
 }
 
+async fn handle_get_aaa_settings<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAaaSettingsRequest::extract(request).await {
+        Ok(request) => dispatch.get_aaa_settings(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_aaa_ldap_servers<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListAaaLdapServersRequest::extract(request).await {
+        Ok(request) => dispatch.list_aaa_ldap_servers(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_aaa_login_methods<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListAaaLoginMethodsRequest::extract(request).await {
+        Ok(request) => dispatch.list_aaa_login_methods(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_saml2_settings<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSaml2SettingsRequest::extract(request).await {
+        Ok(request) => dispatch.get_saml2_settings(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn handle_authenticate<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27834,6 +37282,146 @@ async fn handle_replace_cluster_interface<D: Dispatch>(
     }
 }
 
+async fn handle_get_user_web_login<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetUserWebLoginRequest::extract(request).await {
+        Ok(request) => dispatch.get_user_web_login(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_user_web_login<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceUserWebLoginRequest::extract(request).await {
+        Ok(request) => dispatch.replace_user_web_login(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_admin_web_login<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAdminWebLoginRequest::extract(request).await {
+        Ok(request) => dispatch.get_admin_web_login(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_admin_web_login<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceAdminWebLoginRequest::extract(request).await {
+        Ok(request) => dispatch.replace_admin_web_login(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ssh_access<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSshAccessRequest::extract(request).await {
+        Ok(request) => dispatch.get_ssh_access(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ssh_access<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSshAccessRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ssh_access(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_snmp_agent<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSnmpAgentRequest::extract(request).await {
+        Ok(request) => dispatch.get_snmp_agent(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_snmp_agent<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSnmpAgentRequest::extract(request).await {
+        Ok(request) => dispatch.replace_snmp_agent(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_analytics_service<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAnalyticsServiceRequest::extract(request).await {
+        Ok(request) => dispatch.get_analytics_service(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_analytics_service<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceAnalyticsServiceRequest::extract(request).await {
+        Ok(request) => dispatch.replace_analytics_service(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_indexer_service<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetIndexerServiceRequest::extract(request).await {
+        Ok(request) => dispatch.get_indexer_service(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_indexer_service<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceIndexerServiceRequest::extract(request).await {
+        Ok(request) => dispatch.replace_indexer_service(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_postgresql_service<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetPostgresqlServiceRequest::extract(request).await {
+        Ok(request) => dispatch.get_postgresql_service(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_postgresql_service<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplacePostgresqlServiceRequest::extract(request).await {
+        Ok(request) => dispatch.replace_postgresql_service(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn handle_get_system_backup<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28104,6 +37692,16 @@ async fn handle_delete_mssql_settings_policy<D: Dispatch>(
     }
 }
 
+async fn handle_list_passwords<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListPasswordsRequest::extract(request).await {
+        Ok(request) => dispatch.list_passwords(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn handle_create_password<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28120,6 +37718,276 @@ async fn handle_get_password<D: Dispatch>(
 ) -> axum::response::Response {
     match GetPasswordRequest::extract(request).await {
         Ok(request) => dispatch.get_password(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_plugins_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetPluginsIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_plugins_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_aa_plugins<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListAaPluginsRequest::extract(request).await {
+        Ok(request) => dispatch.list_aa_plugins(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_aa_plugin<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAaPluginRequest::extract(request).await {
+        Ok(request) => dispatch.get_aa_plugin(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_aa_plugin<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteAaPluginRequest::extract(request).await {
+        Ok(request) => dispatch.delete_aa_plugin(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_credential_store_plugins<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListCredentialStorePluginsRequest::extract(request).await {
+        Ok(request) => dispatch.list_credential_store_plugins(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_credential_store_plugin<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetCredentialStorePluginRequest::extract(request).await {
+        Ok(request) => dispatch.get_credential_store_plugin(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_configuration_sync_plugins<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListConfigurationSyncPluginsRequest::extract(request).await {
+        Ok(request) => dispatch.list_configuration_sync_plugins(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_configuration_sync_plugin<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetConfigurationSyncPluginRequest::extract(request).await {
+        Ok(request) => dispatch.get_configuration_sync_plugin(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_signing_ca_plugins<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSigningCaPluginsRequest::extract(request).await {
+        Ok(request) => dispatch.list_signing_ca_plugins(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_signing_ca_plugin<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSigningCaPluginRequest::extract(request).await {
+        Ok(request) => dispatch.get_signing_ca_plugin(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ticketing_plugins<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTicketingPluginsRequest::extract(request).await {
+        Ok(request) => dispatch.list_ticketing_plugins(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ticketing_plugin<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTicketingPluginRequest::extract(request).await {
+        Ok(request) => dispatch.get_ticketing_plugin(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_usermapping_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListUsermappingPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_usermapping_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_usermapping_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateUsermappingPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_usermapping_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_usermapping_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetUsermappingPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_usermapping_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_usermapping_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceUsermappingPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_usermapping_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_usermapping_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteUsermappingPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_usermapping_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_time_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTimePoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_time_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_time_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateTimePolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_time_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_time_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTimePolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_time_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_time_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTimePolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_time_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_time_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteTimePolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_time_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_userlists<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListUserlistsRequest::extract(request).await {
+        Ok(request) => dispatch.list_userlists(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_userlist<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateUserlistRequest::extract(request).await {
+        Ok(request) => dispatch.create_userlist(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_userlist<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetUserlistRequest::extract(request).await {
+        Ok(request) => dispatch.get_userlist(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_userlist<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceUserlistRequest::extract(request).await {
+        Ok(request) => dispatch.replace_userlist(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_userlist<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteUserlistRequest::extract(request).await {
+        Ok(request) => dispatch.delete_userlist(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -28174,56 +38042,6 @@ async fn handle_delete_archive_cleanup_policy<D: Dispatch>(
     }
 }
 
-async fn handle_list_audit_policies<D: Dispatch>(
-    axum::extract::State(dispatch): axum::extract::State<D>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    match ListAuditPoliciesRequest::extract(request).await {
-        Ok(request) => dispatch.list_audit_policies(request).await,
-        Err(error) => error.into_response(),
-    }
-}
-
-async fn handle_create_audit_policy<D: Dispatch>(
-    axum::extract::State(dispatch): axum::extract::State<D>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    match CreateAuditPolicyRequest::extract(request).await {
-        Ok(request) => dispatch.create_audit_policy(request).await,
-        Err(error) => error.into_response(),
-    }
-}
-
-async fn handle_get_audit_policy<D: Dispatch>(
-    axum::extract::State(dispatch): axum::extract::State<D>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    match GetAuditPolicyRequest::extract(request).await {
-        Ok(request) => dispatch.get_audit_policy(request).await,
-        Err(error) => error.into_response(),
-    }
-}
-
-async fn handle_replace_audit_policy<D: Dispatch>(
-    axum::extract::State(dispatch): axum::extract::State<D>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    match ReplaceAuditPolicyRequest::extract(request).await {
-        Ok(request) => dispatch.replace_audit_policy(request).await,
-        Err(error) => error.into_response(),
-    }
-}
-
-async fn handle_delete_audit_policy<D: Dispatch>(
-    axum::extract::State(dispatch): axum::extract::State<D>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    match DeleteAuditPolicyRequest::extract(request).await {
-        Ok(request) => dispatch.delete_audit_policy(request).await,
-        Err(error) => error.into_response(),
-    }
-}
-
 async fn handle_list_backup_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28274,52 +38092,402 @@ async fn handle_delete_backup_policy<D: Dispatch>(
     }
 }
 
-async fn handle_list_usermapping_policies<D: Dispatch>(
+async fn handle_list_audit_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    match ListUsermappingPoliciesRequest::extract(request).await {
-        Ok(request) => dispatch.list_usermapping_policies(request).await,
+    match ListAuditPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_audit_policies(request).await,
         Err(error) => error.into_response(),
     }
 }
 
-async fn handle_create_usermapping_policy<D: Dispatch>(
+async fn handle_create_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    match CreateUsermappingPolicyRequest::extract(request).await {
-        Ok(request) => dispatch.create_usermapping_policy(request).await,
+    match CreateAuditPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_audit_policy(request).await,
         Err(error) => error.into_response(),
     }
 }
 
-async fn handle_get_usermapping_policy<D: Dispatch>(
+async fn handle_get_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    match GetUsermappingPolicyRequest::extract(request).await {
-        Ok(request) => dispatch.get_usermapping_policy(request).await,
+    match GetAuditPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_audit_policy(request).await,
         Err(error) => error.into_response(),
     }
 }
 
-async fn handle_replace_usermapping_policy<D: Dispatch>(
+async fn handle_replace_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    match ReplaceUsermappingPolicyRequest::extract(request).await {
-        Ok(request) => dispatch.replace_usermapping_policy(request).await,
+    match ReplaceAuditPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_audit_policy(request).await,
         Err(error) => error.into_response(),
     }
 }
 
-async fn handle_delete_usermapping_policy<D: Dispatch>(
+async fn handle_delete_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    match DeleteUsermappingPolicyRequest::extract(request).await {
-        Ok(request) => dispatch.delete_usermapping_policy(request).await,
+    match DeleteAuditPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_audit_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_signing_cas<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSigningCasRequest::extract(request).await {
+        Ok(request) => dispatch.list_signing_cas(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_signing_ca<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateSigningCaRequest::extract(request).await {
+        Ok(request) => dispatch.create_signing_ca(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_signing_ca<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSigningCaRequest::extract(request).await {
+        Ok(request) => dispatch.get_signing_ca(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_signing_ca<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSigningCaRequest::extract(request).await {
+        Ok(request) => dispatch.replace_signing_ca(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_signing_ca<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteSigningCaRequest::extract(request).await {
+        Ok(request) => dispatch.delete_signing_ca(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_trusted_ca_lists<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTrustedCaListsRequest::extract(request).await {
+        Ok(request) => dispatch.list_trusted_ca_lists(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_trusted_ca_list<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTrustedCaListRequest::extract(request).await {
+        Ok(request) => dispatch.get_trusted_ca_list(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_indexing_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListIndexingPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_indexing_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_indexing_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateIndexingPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_indexing_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_indexing_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetIndexingPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_indexing_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_indexing_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceIndexingPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_indexing_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_indexing_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteIndexingPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_indexing_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_content_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListContentPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_content_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_analytics_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListAnalyticsPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_analytics_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_analytics_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateAnalyticsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.create_analytics_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_analytics_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAnalyticsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_analytics_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_analytics_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceAnalyticsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.replace_analytics_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_analytics_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteAnalyticsPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.delete_analytics_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ldap_servers<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListLdapServersRequest::extract(request).await {
+        Ok(request) => dispatch.list_ldap_servers(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_ldap_server<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateLdapServerRequest::extract(request).await {
+        Ok(request) => dispatch.create_ldap_server(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ldap_server<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetLdapServerRequest::extract(request).await {
+        Ok(request) => dispatch.get_ldap_server(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ldap_server<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceLdapServerRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ldap_server(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_ldap_server<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteLdapServerRequest::extract(request).await {
+        Ok(request) => dispatch.delete_ldap_server(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_credential_stores<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListCredentialStoresRequest::extract(request).await {
+        Ok(request) => dispatch.list_credential_stores(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_credential_store<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateCredentialStoreRequest::extract(request).await {
+        Ok(request) => dispatch.create_credential_store(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_credential_store<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetCredentialStoreRequest::extract(request).await {
+        Ok(request) => dispatch.get_credential_store(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_credential_store<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceCredentialStoreRequest::extract(request).await {
+        Ok(request) => dispatch.replace_credential_store(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_credential_store<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteCredentialStoreRequest::extract(request).await {
+        Ok(request) => dispatch.delete_credential_store(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_aa_plugin_instances<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListAaPluginInstancesRequest::extract(request).await {
+        Ok(request) => dispatch.list_aa_plugin_instances(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_aa_plugin_instance<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateAaPluginInstanceRequest::extract(request).await {
+        Ok(request) => dispatch.create_aa_plugin_instance(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_aa_plugin_instance<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAaPluginInstanceRequest::extract(request).await {
+        Ok(request) => dispatch.get_aa_plugin_instance(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_aa_plugin_instance<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceAaPluginInstanceRequest::extract(request).await {
+        Ok(request) => dispatch.replace_aa_plugin_instance(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_aa_plugin_instance<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteAaPluginInstanceRequest::extract(request).await {
+        Ok(request) => dispatch.delete_aa_plugin_instance(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_ticketing_policies<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTicketingPoliciesRequest::extract(request).await {
+        Ok(request) => dispatch.list_ticketing_policies(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ticketing_policy<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTicketingPolicyRequest::extract(request).await {
+        Ok(request) => dispatch.get_ticketing_policy(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -29303,6 +39471,22 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
                 .put(handle_replace_local_user::<D>)
                 .delete(handle_delete_local_user::<D>),
         )
+        .route(
+            "/api/configuration/aaa/settings",
+            axum::routing::get(handle_get_aaa_settings::<D>),
+        )
+        .route(
+            "/api/configuration/aaa/ldap_servers",
+            axum::routing::get(handle_list_aaa_ldap_servers::<D>),
+        )
+        .route(
+            "/api/configuration/aaa/login_methods",
+            axum::routing::get(handle_list_aaa_login_methods::<D>),
+        )
+        .route(
+            "/api/configuration/aaa/saml2",
+            axum::routing::get(handle_get_saml2_settings::<D>),
+        )
         .route("/api/authentication", axum::routing::get(handle_authenticate::<D>))
         .route(
             "/api/configuration/x509/{key}",
@@ -29443,6 +39627,41 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
                 .put(handle_replace_cluster_interface::<D>),
         )
         .route(
+            "/api/configuration/local_services/user_web",
+            axum::routing::get(handle_get_user_web_login::<D>)
+                .put(handle_replace_user_web_login::<D>),
+        )
+        .route(
+            "/api/configuration/local_services/admin_web",
+            axum::routing::get(handle_get_admin_web_login::<D>)
+                .put(handle_replace_admin_web_login::<D>),
+        )
+        .route(
+            "/api/configuration/local_services/ssh",
+            axum::routing::get(handle_get_ssh_access::<D>)
+                .put(handle_replace_ssh_access::<D>),
+        )
+        .route(
+            "/api/configuration/local_services/snmp_agent",
+            axum::routing::get(handle_get_snmp_agent::<D>)
+                .put(handle_replace_snmp_agent::<D>),
+        )
+        .route(
+            "/api/configuration/local_services/analytics",
+            axum::routing::get(handle_get_analytics_service::<D>)
+                .put(handle_replace_analytics_service::<D>),
+        )
+        .route(
+            "/api/configuration/local_services/indexer",
+            axum::routing::get(handle_get_indexer_service::<D>)
+                .put(handle_replace_indexer_service::<D>),
+        )
+        .route(
+            "/api/configuration/local_services/postgresql",
+            axum::routing::get(handle_get_postgresql_service::<D>)
+                .put(handle_replace_postgresql_service::<D>),
+        )
+        .route(
             "/api/configuration/management/system_backup",
             axum::routing::get(handle_get_system_backup::<D>)
                 .put(handle_replace_system_backup::<D>),
@@ -29507,11 +39726,90 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         )
         .route(
             "/api/configuration/passwords",
-            axum::routing::post(handle_create_password::<D>),
+            axum::routing::get(handle_list_passwords::<D>)
+                .post(handle_create_password::<D>),
         )
         .route(
             "/api/configuration/passwords/{key}",
             axum::routing::get(handle_get_password::<D>),
+        )
+        .route(
+            "/api/configuration/plugins",
+            axum::routing::get(handle_get_plugins_index::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/aa",
+            axum::routing::get(handle_list_aa_plugins::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/aa/{key}",
+            axum::routing::get(handle_get_aa_plugin::<D>)
+                .delete(handle_delete_aa_plugin::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/credentialstore",
+            axum::routing::get(handle_list_credential_store_plugins::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/credentialstore/{key}",
+            axum::routing::get(handle_get_credential_store_plugin::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/configuration_sync",
+            axum::routing::get(handle_list_configuration_sync_plugins::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/configuration_sync/{key}",
+            axum::routing::get(handle_get_configuration_sync_plugin::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/signingca",
+            axum::routing::get(handle_list_signing_ca_plugins::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/signingca/{key}",
+            axum::routing::get(handle_get_signing_ca_plugin::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/ticketing",
+            axum::routing::get(handle_list_ticketing_plugins::<D>),
+        )
+        .route(
+            "/api/configuration/plugins/ticketing/{key}",
+            axum::routing::get(handle_get_ticketing_plugin::<D>),
+        )
+        .route(
+            "/api/configuration/policies/usermapping_policies",
+            axum::routing::get(handle_list_usermapping_policies::<D>)
+                .post(handle_create_usermapping_policy::<D>),
+        )
+        .route(
+            "/api/configuration/policies/usermapping_policies/{key}",
+            axum::routing::get(handle_get_usermapping_policy::<D>)
+                .put(handle_replace_usermapping_policy::<D>)
+                .delete(handle_delete_usermapping_policy::<D>),
+        )
+        .route(
+            "/api/configuration/policies/time_policies",
+            axum::routing::get(handle_list_time_policies::<D>)
+                .post(handle_create_time_policy::<D>),
+        )
+        .route(
+            "/api/configuration/policies/time_policies/{key}",
+            axum::routing::get(handle_get_time_policy::<D>)
+                .put(handle_replace_time_policy::<D>)
+                .delete(handle_delete_time_policy::<D>),
+        )
+        .route(
+            "/api/configuration/policies/userlists",
+            axum::routing::get(handle_list_userlists::<D>)
+                .post(handle_create_userlist::<D>),
+        )
+        .route(
+            "/api/configuration/policies/userlists/{key}",
+            axum::routing::get(handle_get_userlist::<D>)
+                .put(handle_replace_userlist::<D>)
+                .delete(handle_delete_userlist::<D>),
         )
         .route(
             "/api/configuration/policies/archive_cleanup_policies",
@@ -29525,17 +39823,6 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
                 .delete(handle_delete_archive_cleanup_policy::<D>),
         )
         .route(
-            "/api/configuration/policies/audit_policies",
-            axum::routing::get(handle_list_audit_policies::<D>)
-                .post(handle_create_audit_policy::<D>),
-        )
-        .route(
-            "/api/configuration/policies/audit_policies/{key}",
-            axum::routing::get(handle_get_audit_policy::<D>)
-                .put(handle_replace_audit_policy::<D>)
-                .delete(handle_delete_audit_policy::<D>),
-        )
-        .route(
             "/api/configuration/policies/backup_policies",
             axum::routing::get(handle_list_backup_policies::<D>)
                 .post(handle_create_backup_policy::<D>),
@@ -29547,15 +39834,101 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
                 .delete(handle_delete_backup_policy::<D>),
         )
         .route(
-            "/api/configuration/policies/usermapping_policies",
-            axum::routing::get(handle_list_usermapping_policies::<D>)
-                .post(handle_create_usermapping_policy::<D>),
+            "/api/configuration/policies/audit_policies",
+            axum::routing::get(handle_list_audit_policies::<D>)
+                .post(handle_create_audit_policy::<D>),
         )
         .route(
-            "/api/configuration/policies/usermapping_policies/{key}",
-            axum::routing::get(handle_get_usermapping_policy::<D>)
-                .put(handle_replace_usermapping_policy::<D>)
-                .delete(handle_delete_usermapping_policy::<D>),
+            "/api/configuration/policies/audit_policies/{key}",
+            axum::routing::get(handle_get_audit_policy::<D>)
+                .put(handle_replace_audit_policy::<D>)
+                .delete(handle_delete_audit_policy::<D>),
+        )
+        .route(
+            "/api/configuration/policies/signing_cas",
+            axum::routing::get(handle_list_signing_cas::<D>)
+                .post(handle_create_signing_ca::<D>),
+        )
+        .route(
+            "/api/configuration/policies/signing_cas/{key}",
+            axum::routing::get(handle_get_signing_ca::<D>)
+                .put(handle_replace_signing_ca::<D>)
+                .delete(handle_delete_signing_ca::<D>),
+        )
+        .route(
+            "/api/configuration/policies/trusted_ca_lists",
+            axum::routing::get(handle_list_trusted_ca_lists::<D>),
+        )
+        .route(
+            "/api/configuration/policies/trusted_ca_lists/{key}",
+            axum::routing::get(handle_get_trusted_ca_list::<D>),
+        )
+        .route(
+            "/api/configuration/policies/indexing",
+            axum::routing::get(handle_list_indexing_policies::<D>)
+                .post(handle_create_indexing_policy::<D>),
+        )
+        .route(
+            "/api/configuration/policies/indexing/{key}",
+            axum::routing::get(handle_get_indexing_policy::<D>)
+                .put(handle_replace_indexing_policy::<D>)
+                .delete(handle_delete_indexing_policy::<D>),
+        )
+        .route(
+            "/api/configuration/policies/content_policies",
+            axum::routing::get(handle_list_content_policies::<D>),
+        )
+        .route(
+            "/api/configuration/policies/analytics",
+            axum::routing::get(handle_list_analytics_policies::<D>)
+                .post(handle_create_analytics_policy::<D>),
+        )
+        .route(
+            "/api/configuration/policies/analytics/{key}",
+            axum::routing::get(handle_get_analytics_policy::<D>)
+                .put(handle_replace_analytics_policy::<D>)
+                .delete(handle_delete_analytics_policy::<D>),
+        )
+        .route(
+            "/api/configuration/policies/ldap_servers",
+            axum::routing::get(handle_list_ldap_servers::<D>)
+                .post(handle_create_ldap_server::<D>),
+        )
+        .route(
+            "/api/configuration/policies/ldap_servers/{key}",
+            axum::routing::get(handle_get_ldap_server::<D>)
+                .put(handle_replace_ldap_server::<D>)
+                .delete(handle_delete_ldap_server::<D>),
+        )
+        .route(
+            "/api/configuration/policies/credentialstores",
+            axum::routing::get(handle_list_credential_stores::<D>)
+                .post(handle_create_credential_store::<D>),
+        )
+        .route(
+            "/api/configuration/policies/credentialstores/{key}",
+            axum::routing::get(handle_get_credential_store::<D>)
+                .put(handle_replace_credential_store::<D>)
+                .delete(handle_delete_credential_store::<D>),
+        )
+        .route(
+            "/api/configuration/policies/aa_plugin_instances",
+            axum::routing::get(handle_list_aa_plugin_instances::<D>)
+                .post(handle_create_aa_plugin_instance::<D>),
+        )
+        .route(
+            "/api/configuration/policies/aa_plugin_instances/{key}",
+            axum::routing::get(handle_get_aa_plugin_instance::<D>)
+                .put(handle_replace_aa_plugin_instance::<D>)
+                .delete(handle_delete_aa_plugin_instance::<D>),
+        )
+        .route(
+            "/api/configuration/policies/ticketing_policies",
+            axum::routing::get(handle_list_ticketing_policies::<D>),
+        )
+        .route(
+            "/api/configuration/policies/ticketing_policies/{key}",
+            axum::routing::get(handle_get_ticketing_policy::<D>),
         )
         .route("/api/configuration/rdp", axum::routing::get(handle_get_rdp_index::<D>))
         .route(

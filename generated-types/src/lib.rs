@@ -9,6 +9,101 @@ pub mod runtime;
 #[doc(hidden)]
 pub use runtime::{double_option, tagged};
 
+/// An AA plugin instance: an uploaded authentication and authorization plugin with its
+/// configuration.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AaPluginInstance {
+    /// Name of the instance.
+    pub name: String,
+    /// The plugin to run: a key from `/api/configuration/plugins/aa`.
+    pub plugin: Reference,
+    /// The plugin configuration, as INI text (sections and `key=value` lines separated by newlines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AaPluginInstanceList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<AaPluginInstanceListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key, link and (on newer appliances) body of an instance, or the
+/// instance fields themselves (see the decision on `list_aa_plugin_instances`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AaPluginInstanceListItem {
+    /// Key of the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<LinkMeta>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<AaPluginInstance>,
+    /// Name of the instance (entries without an envelope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The plugin the instance runs (entries without an envelope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<Reference>,
+    /// Configuration text of the instance (entries without an envelope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An AA plugin instance in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AaPluginInstanceObject {
+    /// Key of the object within its collection.
+    pub key: String,
+    pub body: AaPluginInstance,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Login and user database settings. No field is published; everything the appliance sends is kept.
+pub type AaaSettings = indexmap::IndexMap<String, serde_json::Value>;
+
+/// Login and user database settings in the object envelope (key `settings`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AaaSettingsObject {
+    /// Always `settings`.
+    pub key: String,
+    pub body: AaaSettings,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Which client addresses may reach a service of the appliance.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AccessRestriction {
+    /// Whether only the listed networks may connect.
+    pub enabled: bool,
+    /// The networks allowed to connect, in CIDR notation (`10.40.0.0/16`); needed when `enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_from: Option<Vec<String>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// The users an access control rule applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccessSubject {
@@ -182,6 +277,88 @@ pub struct AclsObject {
     pub key: Option<String>,
     /// The access control entries, in evaluation order.
     pub body: Vec<Acl>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Settings of the administrator web interface. No field is published (they are expected to follow
+/// `UserWebLogin`); everything the appliance sends is kept, so the settings read can be written
+/// back unchanged.
+pub type AdminWebLogin = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The administrator web interface settings in the object envelope (key `admin_web`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AdminWebLoginObject {
+    /// Always `admin_web`.
+    pub key: String,
+    pub body: AdminWebLogin,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An analytics policy. Its fields are not published; everything the appliance sends is kept.
+pub type AnalyticsPolicy = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AnalyticsPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<AnalyticsPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AnalyticsPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<AnalyticsPolicy>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An analytics policy in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AnalyticsPolicyObject {
+    /// Key of the object within its collection.
+    pub key: String,
+    pub body: AnalyticsPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Whether the behaviour analytics runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AnalyticsService {
+    /// Whether analytics is on.
+    pub enabled: bool,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The analytics switch in the object envelope (key `analytics`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AnalyticsServiceObject {
+    /// Always `analytics`.
+    pub key: String,
+    pub body: AnalyticsService,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
@@ -1248,6 +1425,18 @@ pub struct ConnectionPolicyObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The listing of the content policies: keys and links only (the policy bodies are not published).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ContentPolicyList {
+    /// The content policies, in the appliance's order.
+    pub items: Vec<ListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Answer to a successful configuration write (POST or PUT): the key of the object written and
 /// where to find it. The change takes effect only when the transaction is committed.
 ///
@@ -1272,6 +1461,52 @@ pub struct CreatedObject {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// A credential store: either local (credentials kept on the appliance) or external (a credential
+/// store plugin and its configuration). The fields are not published; everything the appliance
+/// sends is kept, so an object read and written back loses nothing.
+pub type CredentialStore = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CredentialStoreList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<CredentialStoreListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CredentialStoreListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<CredentialStore>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A credential store in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CredentialStoreObject {
+    /// Key of the object within its collection.
+    pub key: String,
+    pub body: CredentialStore,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The intervals of one day in which connections are allowed; an empty list allows none that day.
+pub type DayIntervals = Vec<TimeInterval>;
 
 /// Answer to a successful DELETE: only the links of the removed object. For configuration objects
 /// the removal takes effect when the transaction is committed.
@@ -2304,6 +2539,32 @@ pub struct IndexerHealth {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Settings of the indexer service. Only the decryption keys are published; the worker and external
+/// indexer settings are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IndexerService {
+    /// Certificates (with private keys) used to decrypt encrypted audit trails before indexing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decryption_keys: Option<Vec<Reference>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The indexer service settings in the object envelope (key `indexer`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IndexerServiceObject {
+    /// Always `indexer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: IndexerService,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Whether a system service is running: `true`/`false`, or the systemd state such as `active` or
 /// `inactive`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -2409,6 +2670,56 @@ pub struct IndexerWorkerGroup {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// An indexing policy. Only its name is published (and assumed); the OCR language selection exists
+/// but its fields are not, so they are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IndexingPolicy {
+    /// Name of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IndexingPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<IndexingPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IndexingPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<IndexingPolicy>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An indexing policy in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IndexingPolicyObject {
+    /// Key of the object within its collection.
+    pub key: String,
+    pub body: IndexingPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Facts about the appliance. The fields marked as needing a session are left out when the endpoint
 /// is called anonymously.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -2483,6 +2794,164 @@ pub struct IntegratedProduct {
 pub struct IntegratedProductList {
     /// The products.
     pub items: Vec<IntegratedProduct>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Finding group memberships through an attribute of the user that lists its groups (`memberOf`
+/// style).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LdapMemberOfCheck {
+    /// Whether group membership is checked this way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Attribute of the user holding its groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memberof_user_attribute: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Finding group members through an attribute of the group that lists user names (POSIX `memberUid`
+/// style).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LdapMembershipCheck {
+    /// Whether group membership is checked this way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Attribute of the group holding the user names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_uid_attribute: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The kind of directory, which decides how users and groups are found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LdapSchema {
+    /// `selection: posix`
+    Posix(Box<LdapSchemaPosix>),
+    /// `selection: ad`
+    Ad,
+    /// An object whose `selection` this version of the types does not know (or whose shape does not fit
+    /// its variant), kept whole.
+    Unknown(serde_json::Map<String, serde_json::Value>),
+}
+
+impl LdapSchema {
+    /// The value of the tag property, if the variant is a known one.
+    pub fn tag(&self) -> Option<&'static str> {
+        match self {
+            Self::Posix(_) => Some("posix"),
+            Self::Ad => Some("ad"),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+impl serde::Serialize for LdapSchema {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = tagged::Object::new();
+        if let Some(tag) = self.tag() {
+            map.insert("selection".to_string(), tag.into());
+        }
+        match self {
+            Self::Posix(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::Ad => {}
+            Self::Unknown(fields) => return fields.serialize(serializer),
+        }
+        map.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LdapSchema {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "selection");
+        match tag.as_deref() {
+            Some("posix") => {
+                tagged::without_tag::<D, _>(map, "selection").map(Self::Posix)
+            }
+            Some("ad") if map.len() == 1 => Ok(Self::Ad),
+            _ => Ok(Self::Unknown(map)),
+        }
+    }
+}
+
+/// A Microsoft Active Directory. Its further settings are not published; whatever the appliance
+/// sends is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LdapSchemaAd {
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A POSIX directory (users and `posixGroup` groups).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LdapSchemaPosix {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership_check: Option<LdapMembershipCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memberof_check: Option<LdapMemberOfCheck>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An LDAP server setting: a name and the directory schema. The server addresses, the bind account
+/// and the TLS settings exist on the appliance but their fields are not published; they are kept as
+/// sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LdapServer {
+    /// Name of the setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<LdapSchema>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LdapServerList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<LdapServerListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LdapServerListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<LdapServer>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An LDAP server setting in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LdapServerObject {
+    /// Key of the object within its collection.
+    pub key: String,
+    pub body: LdapServer,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
@@ -2576,6 +3045,42 @@ pub struct LocalGroupObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// SSH access to the appliance itself, for administrators.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LocalSshAccess {
+    /// Whether the SSH server of the appliance runs.
+    pub enabled: bool,
+    pub access_restriction: AccessRestriction,
+    /// Whether passwords are accepted besides public keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_password_auth: Option<bool>,
+    /// Slow down repeated failed logins from one address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bruteforce_protection: Option<bool>,
+    /// Where the SSH server listens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<Vec<ServiceListener>>,
+    /// Public keys allowed to log in, as OpenSSH public key lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_keys: Option<Vec<String>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The SSH access settings in the object envelope (key `ssh`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LocalSshAccessObject {
+    /// Always `ssh`.
+    pub key: String,
+    pub body: LocalSshAccess,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A user account stored on the appliance.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalUser {
@@ -2640,6 +3145,63 @@ pub struct LogLevelOverride {
     /// Log verbosity, when `enabled`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An LDAP server used for logging in to the appliance. No field is published; everything the
+/// appliance sends is kept.
+pub type LoginLdapServer = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LoginLdapServerList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<LoginLdapServerListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LoginLdapServerListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<LoginLdapServer>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A login method of the appliance. No field is published; everything the appliance sends is kept.
+pub type LoginMethod = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LoginMethodList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<LoginMethodListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LoginMethodListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<LoginMethod>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2843,6 +3405,74 @@ pub struct PipelineQueues {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// What the appliance reports about an uploaded plugin (read-only).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Plugin {
+    /// Version of the plugin interface the plugin implements, such as `1.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    /// Name of the plugin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What the plugin does, in its author's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Version of the plugin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Where the plugin is installed on the appliance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Oldest appliance version the plugin supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scb_min_version: Option<String>,
+    /// Newest appliance version the plugin supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scb_max_version: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PluginList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<PluginListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PluginListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Plugin>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An uploaded plugin in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PluginObject {
+    /// Key of the object within its collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: Plugin,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Version of the plugin SDK the appliance supports.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PluginSdkVersion {
@@ -2852,6 +3482,23 @@ pub struct PluginSdkVersion {
     /// The complete version number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Settings of the database service (SPS 7.x). No field is published; everything the appliance
+/// sends is kept.
+pub type PostgresqlService = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The PostgreSQL service settings in the object envelope (key `postgresql`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PostgresqlServiceObject {
+    /// Always `postgresql`.
+    pub key: String,
+    pub body: PostgresqlService,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3342,6 +3989,22 @@ pub struct RsyncTarget {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// SAML2 login settings. No field is published; everything the appliance sends is kept.
+pub type Saml2Settings = indexmap::IndexMap<String, serde_json::Value>;
+
+/// SAML2 login settings in the object envelope (key `saml2`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Saml2SettingsObject {
+    /// Always `saml2`.
+    pub key: String,
+    pub body: Saml2Settings,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Address of a remote server, either as an IP address or as a host name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerAddress {
@@ -3418,6 +4081,20 @@ pub struct ServerAddressIp {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// An address of the appliance a service listens on, and the port.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceListener {
+    /// An address of a network interface: a key such as `nic1.interfaces.<id>.addresses.<n>` (its link
+    /// points into `/api/configuration/network/nics` with a `#` fragment).
+    pub address: Reference,
+    /// TCP or UDP port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Number of ongoing sessions per protocol (`ssh`, `rdp`, `http`, ...).
 ///
 /// Example:
@@ -3452,6 +4129,57 @@ pub struct SettingsPolicyBase {
     /// Evaluate the connection and channel policies before the appliance connects to the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preconnect_channel_check: Option<bool>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A signing CA: the CA certificate (stored with its private key among the X.509 objects) used to
+/// issue server certificates. Only `ca` is published; other fields (such as validity settings) are
+/// kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SigningCa {
+    /// The CA certificate and key: a key of `/api/configuration/x509`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<Reference>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SigningCaList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<SigningCaListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SigningCaListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<SigningCa>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A signing CA setting in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SigningCaObject {
+    /// Key of the object within its collection.
+    pub key: String,
+    pub body: SigningCa,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3579,6 +4307,98 @@ pub struct SmbTarget {
     /// Directory within the share.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The SNMP agent of the appliance, which lets SNMP managers read its status.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpAgent {
+    /// Whether the agent runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_restriction: Option<AccessRestriction>,
+    /// Where the agent listens (UDP, usually port 161).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<Vec<ServiceListener>>,
+    /// The `sysContact` the agent reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_contact: Option<String>,
+    /// The `sysDescr` the agent reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_description: Option<String>,
+    /// The `sysLocation` the agent reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_2c: Option<SnmpV2c>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_3: Option<SnmpV3>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The SNMP agent settings in the object envelope (key `snmp_agent`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpAgentObject {
+    /// Always `snmp_agent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: SnmpAgent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// SNMP v1/v2c access with a community string.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpV2c {
+    /// Whether v2c queries are answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The community string managers must send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// SNMP v3 access with named users.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpV3 {
+    /// Whether v3 queries are answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The v3 users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<SnmpV3User>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An SNMP v3 user. The published entry is cut: the authentication and encryption settings are
+/// known, further fields (such as the user name) are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpV3User {
+    /// Authentication hash: `sha` is the value shown (`md5` may exist); other values are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<String>,
+    /// The authentication password: a key of a password object, never the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_password: Option<Reference>,
+    /// Privacy cipher: `aes` is the value shown; other values are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_method: Option<String>,
+    /// The encryption password: a key of a password object, never the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_password: Option<Reference>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3949,6 +4769,125 @@ pub struct TelnetSettingsPolicyObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     pub body: TelnetSettingsPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A ticketing policy (SPS 6.x). Only its existence is published; everything the appliance sends is
+/// kept.
+pub type TicketingPolicy = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TicketingPolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<TicketingPolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TicketingPolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<TicketingPolicy>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A ticketing policy in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TicketingPolicyObject {
+    /// Key of the object within its collection.
+    pub key: String,
+    pub body: TicketingPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One interval of a day: its start and its end time, in this order.
+pub type TimeInterval = Vec<TimeOfDay>;
+
+/// A time of day, `H:MM` or `HH:MM` (24-hour clock).
+pub type TimeOfDay = String;
+
+/// A time policy: for each day of the week, the intervals in which connections using it are
+/// allowed. Connection policies refer to it by key.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TimePolicy {
+    /// Name of the policy, without whitespace.
+    pub name: String,
+    /// Intervals allowed on Monday.
+    #[serde(rename = "Mon")]
+    pub mon: DayIntervals,
+    /// Intervals allowed on Tuesday.
+    #[serde(rename = "Tue")]
+    pub tue: DayIntervals,
+    /// Intervals allowed on Wednesday.
+    #[serde(rename = "Wed")]
+    pub wed: DayIntervals,
+    /// Intervals allowed on Thursday.
+    #[serde(rename = "Thu")]
+    pub thu: DayIntervals,
+    /// Intervals allowed on Friday.
+    #[serde(rename = "Fri")]
+    pub fri: DayIntervals,
+    /// Intervals allowed on Saturday.
+    #[serde(rename = "Sat")]
+    pub sat: DayIntervals,
+    /// Intervals allowed on Sunday.
+    #[serde(rename = "Sun")]
+    pub sun: DayIntervals,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TimePolicyList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<TimePolicyListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TimePolicyListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<TimePolicy>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A time policy in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TimePolicyObject {
+    /// Key of the object within its collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: TimePolicy,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
@@ -4357,6 +5296,47 @@ impl<'de> serde::Deserialize<'de> for TransactionStatus {
     }
 }
 
+/// A trusted CA list. Its fields are not published; everything the appliance sends is kept.
+pub type TrustedCaList = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TrustedCaListList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<TrustedCaListListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TrustedCaListListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<TrustedCaList>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A trusted CA list in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TrustedCaListObject {
+    /// Key of the object within its collection.
+    pub key: String,
+    pub body: TrustedCaList,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Encrypting the server-to-client (upstream) traffic with separate certificates.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpstreamEncryption {
@@ -4375,6 +5355,57 @@ pub struct UpstreamEncryption {
 /// depend on the kernel and may change between versions.
 pub type UsageFigures = indexmap::IndexMap<String, f64>;
 
+/// A user list: a named set of user names, with whether the users listed are the ones allowed or
+/// the ones refused. Only `name` is published; the fields holding the default and the names are
+/// kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserList {
+    /// Name of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The listing of the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserListList {
+    /// The objects, in the appliance's order.
+    pub items: Vec<UserListListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserListListItem {
+    /// Key of the object.
+    pub key: String,
+    pub meta: LinkMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<UserList>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A user list in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserListObject {
+    /// Key of the object within its collection.
+    pub key: String,
+    pub body: UserList,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// One remote user name and the groups allowed to use it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserMapping {
@@ -4382,6 +5413,33 @@ pub struct UserMapping {
     pub remote_user: String,
     /// Groups whose members may log in as `remote_user`; an empty list lets everybody.
     pub allowed_groups: Vec<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Settings of the web interface for users who are not administrators.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserWebLogin {
+    pub access_restriction: AccessRestriction,
+    /// Where the interface listens.
+    pub listen: Vec<WebListener>,
+    /// Slow down repeated failed logins from one address (shown by 5.x and 6.x appliances).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bruteforce_protection: Option<bool>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The user web interface settings in the object envelope (key `user_web`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserWebLoginObject {
+    /// Always `user_web`.
+    pub key: String,
+    pub body: UserWebLogin,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -4507,6 +5565,22 @@ pub struct VncSettingsPolicyObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// An address of the appliance a web interface listens on, with its HTTP and HTTPS ports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WebListener {
+    /// An address of a network interface (`nic1.interfaces.<id>.addresses.<n>`).
+    pub address: Reference,
+    /// Port of plain HTTP, which redirects to HTTPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_port: Option<i64>,
+    /// Port of HTTPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https_port: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// An X.509 certificate stored on the appliance. Its fields are not documented publicly; all of
 /// them are kept as sent.
 pub type X509Certificate = indexmap::IndexMap<String, serde_json::Value>;
@@ -4540,6 +5614,13 @@ pub fn __roundtrip(
     }
     Some(
         match type_name {
+            "AaPluginInstance" => roundtrip::<AaPluginInstance>(value),
+            "AaPluginInstanceList" => roundtrip::<AaPluginInstanceList>(value),
+            "AaPluginInstanceListItem" => roundtrip::<AaPluginInstanceListItem>(value),
+            "AaPluginInstanceObject" => roundtrip::<AaPluginInstanceObject>(value),
+            "AaaSettings" => roundtrip::<AaaSettings>(value),
+            "AaaSettingsObject" => roundtrip::<AaaSettingsObject>(value),
+            "AccessRestriction" => roundtrip::<AccessRestriction>(value),
             "AccessSubject" => roundtrip::<AccessSubject>(value),
             "AccessSubjectEverybody" => roundtrip::<AccessSubjectEverybody>(value),
             "AccessSubjectOnly" => roundtrip::<AccessSubjectOnly>(value),
@@ -4547,6 +5628,14 @@ pub fn __roundtrip(
             "Acl" => roundtrip::<Acl>(value),
             "AclPermission" => roundtrip::<AclPermission>(value),
             "AclsObject" => roundtrip::<AclsObject>(value),
+            "AdminWebLogin" => roundtrip::<AdminWebLogin>(value),
+            "AdminWebLoginObject" => roundtrip::<AdminWebLoginObject>(value),
+            "AnalyticsPolicy" => roundtrip::<AnalyticsPolicy>(value),
+            "AnalyticsPolicyList" => roundtrip::<AnalyticsPolicyList>(value),
+            "AnalyticsPolicyListItem" => roundtrip::<AnalyticsPolicyListItem>(value),
+            "AnalyticsPolicyObject" => roundtrip::<AnalyticsPolicyObject>(value),
+            "AnalyticsService" => roundtrip::<AnalyticsService>(value),
+            "AnalyticsServiceObject" => roundtrip::<AnalyticsServiceObject>(value),
             "ArchiveCleanupPolicy" => roundtrip::<ArchiveCleanupPolicy>(value),
             "ArchiveCleanupPolicyList" => roundtrip::<ArchiveCleanupPolicyList>(value),
             "ArchiveCleanupPolicyListItem" => {
@@ -4617,7 +5706,13 @@ pub fn __roundtrip(
             "ConnectionPolicyList" => roundtrip::<ConnectionPolicyList>(value),
             "ConnectionPolicyListItem" => roundtrip::<ConnectionPolicyListItem>(value),
             "ConnectionPolicyObject" => roundtrip::<ConnectionPolicyObject>(value),
+            "ContentPolicyList" => roundtrip::<ContentPolicyList>(value),
             "CreatedObject" => roundtrip::<CreatedObject>(value),
+            "CredentialStore" => roundtrip::<CredentialStore>(value),
+            "CredentialStoreList" => roundtrip::<CredentialStoreList>(value),
+            "CredentialStoreListItem" => roundtrip::<CredentialStoreListItem>(value),
+            "CredentialStoreObject" => roundtrip::<CredentialStoreObject>(value),
+            "DayIntervals" => roundtrip::<DayIntervals>(value),
             "DeletedObject" => roundtrip::<DeletedObject>(value),
             "EncryptionCertificate" => roundtrip::<EncryptionCertificate>(value),
             "ErrorBody" => roundtrip::<ErrorBody>(value),
@@ -4673,14 +5768,29 @@ pub fn __roundtrip(
             "IndexerCertificateState" => roundtrip::<IndexerCertificateState>(value),
             "IndexerDashboard" => roundtrip::<IndexerDashboard>(value),
             "IndexerHealth" => roundtrip::<IndexerHealth>(value),
+            "IndexerService" => roundtrip::<IndexerService>(value),
+            "IndexerServiceObject" => roundtrip::<IndexerServiceObject>(value),
             "IndexerServiceStatus" => roundtrip::<IndexerServiceStatus>(value),
             "IndexerTask" => roundtrip::<IndexerTask>(value),
             "IndexerVersionRange" => roundtrip::<IndexerVersionRange>(value),
             "IndexerWorkerGroup" => roundtrip::<IndexerWorkerGroup>(value),
+            "IndexingPolicy" => roundtrip::<IndexingPolicy>(value),
+            "IndexingPolicyList" => roundtrip::<IndexingPolicyList>(value),
+            "IndexingPolicyListItem" => roundtrip::<IndexingPolicyListItem>(value),
+            "IndexingPolicyObject" => roundtrip::<IndexingPolicyObject>(value),
             "Info" => roundtrip::<Info>(value),
             "InfoObject" => roundtrip::<InfoObject>(value),
             "IntegratedProduct" => roundtrip::<IntegratedProduct>(value),
             "IntegratedProductList" => roundtrip::<IntegratedProductList>(value),
+            "LdapMemberOfCheck" => roundtrip::<LdapMemberOfCheck>(value),
+            "LdapMembershipCheck" => roundtrip::<LdapMembershipCheck>(value),
+            "LdapSchema" => roundtrip::<LdapSchema>(value),
+            "LdapSchemaAd" => roundtrip::<LdapSchemaAd>(value),
+            "LdapSchemaPosix" => roundtrip::<LdapSchemaPosix>(value),
+            "LdapServer" => roundtrip::<LdapServer>(value),
+            "LdapServerList" => roundtrip::<LdapServerList>(value),
+            "LdapServerListItem" => roundtrip::<LdapServerListItem>(value),
+            "LdapServerObject" => roundtrip::<LdapServerObject>(value),
             "LinkMeta" => roundtrip::<LinkMeta>(value),
             "ListItem" => roundtrip::<ListItem>(value),
             "LocalForward" => roundtrip::<LocalForward>(value),
@@ -4688,11 +5798,19 @@ pub fn __roundtrip(
             "LocalGroupList" => roundtrip::<LocalGroupList>(value),
             "LocalGroupListItem" => roundtrip::<LocalGroupListItem>(value),
             "LocalGroupObject" => roundtrip::<LocalGroupObject>(value),
+            "LocalSshAccess" => roundtrip::<LocalSshAccess>(value),
+            "LocalSshAccessObject" => roundtrip::<LocalSshAccessObject>(value),
             "LocalUser" => roundtrip::<LocalUser>(value),
             "LocalUserList" => roundtrip::<LocalUserList>(value),
             "LocalUserListItem" => roundtrip::<LocalUserListItem>(value),
             "LocalUserObject" => roundtrip::<LocalUserObject>(value),
             "LogLevelOverride" => roundtrip::<LogLevelOverride>(value),
+            "LoginLdapServer" => roundtrip::<LoginLdapServer>(value),
+            "LoginLdapServerList" => roundtrip::<LoginLdapServerList>(value),
+            "LoginLdapServerListItem" => roundtrip::<LoginLdapServerListItem>(value),
+            "LoginMethod" => roundtrip::<LoginMethod>(value),
+            "LoginMethodList" => roundtrip::<LoginMethodList>(value),
+            "LoginMethodListItem" => roundtrip::<LoginMethodListItem>(value),
             "Meta" => roundtrip::<Meta>(value),
             "NfsTarget" => roundtrip::<NfsTarget>(value),
             "NoTarget" => roundtrip::<NoTarget>(value),
@@ -4702,7 +5820,13 @@ pub fn __roundtrip(
             "PasswordCreate" => roundtrip::<PasswordCreate>(value),
             "PasswordObject" => roundtrip::<PasswordObject>(value),
             "PipelineQueues" => roundtrip::<PipelineQueues>(value),
+            "Plugin" => roundtrip::<Plugin>(value),
+            "PluginList" => roundtrip::<PluginList>(value),
+            "PluginListItem" => roundtrip::<PluginListItem>(value),
+            "PluginObject" => roundtrip::<PluginObject>(value),
             "PluginSdkVersion" => roundtrip::<PluginSdkVersion>(value),
+            "PostgresqlService" => roundtrip::<PostgresqlService>(value),
+            "PostgresqlServiceObject" => roundtrip::<PostgresqlServiceObject>(value),
             "PrivateKey" => roundtrip::<PrivateKey>(value),
             "PrivateKeyObject" => roundtrip::<PrivateKeyObject>(value),
             "ProtocolAuditCleanup" => roundtrip::<ProtocolAuditCleanup>(value),
@@ -4727,12 +5851,19 @@ pub fn __roundtrip(
             "RemoteForward" => roundtrip::<RemoteForward>(value),
             "ReplacedObject" => roundtrip::<ReplacedObject>(value),
             "RsyncTarget" => roundtrip::<RsyncTarget>(value),
+            "Saml2Settings" => roundtrip::<Saml2Settings>(value),
+            "Saml2SettingsObject" => roundtrip::<Saml2SettingsObject>(value),
             "ServerAddress" => roundtrip::<ServerAddress>(value),
             "ServerAddressFqdn" => roundtrip::<ServerAddressFqdn>(value),
             "ServerAddressIp" => roundtrip::<ServerAddressIp>(value),
+            "ServiceListener" => roundtrip::<ServiceListener>(value),
             "SessionCounts" => roundtrip::<SessionCounts>(value),
             "SessionTimeouts" => roundtrip::<SessionTimeouts>(value),
             "SettingsPolicyBase" => roundtrip::<SettingsPolicyBase>(value),
+            "SigningCa" => roundtrip::<SigningCa>(value),
+            "SigningCaList" => roundtrip::<SigningCaList>(value),
+            "SigningCaListItem" => roundtrip::<SigningCaListItem>(value),
+            "SigningCaObject" => roundtrip::<SigningCaObject>(value),
             "SlotId" => roundtrip::<SlotId>(value),
             "SmbAuthentication" => roundtrip::<SmbAuthentication>(value),
             "SmbAuthenticationAnonymous" => {
@@ -4740,6 +5871,11 @@ pub fn __roundtrip(
             }
             "SmbAuthenticationPassword" => roundtrip::<SmbAuthenticationPassword>(value),
             "SmbTarget" => roundtrip::<SmbTarget>(value),
+            "SnmpAgent" => roundtrip::<SnmpAgent>(value),
+            "SnmpAgentObject" => roundtrip::<SnmpAgentObject>(value),
+            "SnmpV2c" => roundtrip::<SnmpV2c>(value),
+            "SnmpV3" => roundtrip::<SnmpV3>(value),
+            "SnmpV3User" => roundtrip::<SnmpV3User>(value),
             "SshGssapi" => roundtrip::<SshGssapi>(value),
             "SshOptions" => roundtrip::<SshOptions>(value),
             "SshOptionsObject" => roundtrip::<SshOptionsObject>(value),
@@ -4776,6 +5912,16 @@ pub fn __roundtrip(
             "TelnetSettingsPolicyObject" => {
                 roundtrip::<TelnetSettingsPolicyObject>(value)
             }
+            "TicketingPolicy" => roundtrip::<TicketingPolicy>(value),
+            "TicketingPolicyList" => roundtrip::<TicketingPolicyList>(value),
+            "TicketingPolicyListItem" => roundtrip::<TicketingPolicyListItem>(value),
+            "TicketingPolicyObject" => roundtrip::<TicketingPolicyObject>(value),
+            "TimeInterval" => roundtrip::<TimeInterval>(value),
+            "TimeOfDay" => roundtrip::<TimeOfDay>(value),
+            "TimePolicy" => roundtrip::<TimePolicy>(value),
+            "TimePolicyList" => roundtrip::<TimePolicyList>(value),
+            "TimePolicyListItem" => roundtrip::<TimePolicyListItem>(value),
+            "TimePolicyObject" => roundtrip::<TimePolicyObject>(value),
             "TimestampingOid" => roundtrip::<TimestampingOid>(value),
             "TimestampingServer" => roundtrip::<TimestampingServer>(value),
             "TimestampingServerLocal" => roundtrip::<TimestampingServerLocal>(value),
@@ -4791,9 +5937,19 @@ pub fn __roundtrip(
             "TransactionMeta" => roundtrip::<TransactionMeta>(value),
             "TransactionObject" => roundtrip::<TransactionObject>(value),
             "TransactionStatus" => roundtrip::<TransactionStatus>(value),
+            "TrustedCaList" => roundtrip::<TrustedCaList>(value),
+            "TrustedCaListList" => roundtrip::<TrustedCaListList>(value),
+            "TrustedCaListListItem" => roundtrip::<TrustedCaListListItem>(value),
+            "TrustedCaListObject" => roundtrip::<TrustedCaListObject>(value),
             "UpstreamEncryption" => roundtrip::<UpstreamEncryption>(value),
             "UsageFigures" => roundtrip::<UsageFigures>(value),
+            "UserList" => roundtrip::<UserList>(value),
+            "UserListList" => roundtrip::<UserListList>(value),
+            "UserListListItem" => roundtrip::<UserListListItem>(value),
+            "UserListObject" => roundtrip::<UserListObject>(value),
             "UserMapping" => roundtrip::<UserMapping>(value),
+            "UserWebLogin" => roundtrip::<UserWebLogin>(value),
+            "UserWebLoginObject" => roundtrip::<UserWebLoginObject>(value),
             "UsermappingPolicy" => roundtrip::<UsermappingPolicy>(value),
             "UsermappingPolicyList" => roundtrip::<UsermappingPolicyList>(value),
             "UsermappingPolicyListItem" => roundtrip::<UsermappingPolicyListItem>(value),
@@ -4802,6 +5958,7 @@ pub fn __roundtrip(
             "VncSettingsPolicyList" => roundtrip::<VncSettingsPolicyList>(value),
             "VncSettingsPolicyListItem" => roundtrip::<VncSettingsPolicyListItem>(value),
             "VncSettingsPolicyObject" => roundtrip::<VncSettingsPolicyObject>(value),
+            "WebListener" => roundtrip::<WebListener>(value),
             "X509Certificate" => roundtrip::<X509Certificate>(value),
             "X509CertificateObject" => roundtrip::<X509CertificateObject>(value),
             _ => return None,

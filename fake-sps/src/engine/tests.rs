@@ -137,6 +137,9 @@ paths:
       responses: {'200': {description: ok}}
   /api/configuration/passwords:
     x-sps-resource: collection
+    get:
+      operationId: list_passwords
+      responses: {'401': {description: no}, '403': {description: no}, '405': {description: no}}
     post:
       operationId: create_password
       x-sps-transaction: required
@@ -1001,4 +1004,29 @@ fn the_workspace_spec_seeds_readable_objects() {
         seen += 1;
     }
     assert!(seen > 0, "the spec's examples seed at least one object");
+}
+
+#[test]
+fn an_operation_documented_only_as_refused_answers_405_after_the_session_check() {
+    let f = Fixture::new();
+    let anonymous = f.call("GET", paths::PASSWORDS, None, None);
+    assert_eq!(
+        (anonymous.status, error_type(&anonymous)),
+        (401, "Unauthenticated")
+    );
+    let session = f.login("admin", "secret");
+    let refused = f.call("GET", paths::PASSWORDS, Some(&session), None);
+    assert_eq!(
+        (refused.status, error_type(&refused)),
+        (405, "MethodNotAllowed")
+    );
+    // Creating a password on the same collection still works.
+    f.ok(200, "POST", paths::TRANSACTION, &session, None);
+    f.ok(
+        201,
+        "POST",
+        paths::PASSWORDS,
+        &session,
+        Some(json!({"plain": "s3cret"})),
+    );
 }
