@@ -4,7 +4,8 @@
 //! Every test starts its own fake on a free port, so tests run in parallel without sharing
 //! state. What is proved: login and session handling, browsing the configuration tree by its
 //! `meta` links, transactions (helper and closure form) with commit, changelog and rollback, the
-//! configuration lock, write-once passwords, unknown fields and enumeration values surviving a
+//! configuration lock, write-once passwords, a report created with the subchapters it refers to
+//! (references followed by their href), unknown fields and enumeration values surviving a
 //! GET -> PUT round trip, every error type the fake produces decoded as `Error::Api`, and TLS.
 //!
 //! One file per behaviour; `support` holds what they share.
@@ -15,6 +16,7 @@ mod browsing;
 mod error_types;
 mod forward_compatibility;
 mod passwords;
+mod reports;
 mod sessions;
 mod tls;
 mod transactions;
