@@ -4688,6 +4688,8 @@ pub struct SystemAlertsObject {
 /// Which backup policy system backups use.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SystemBackup {
+    /// The backup policy (target, schedule) the appliance saves its configuration with; written as its
+    /// key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_policy: Option<Reference>,
     /// Properties this version of the types does not know, kept so they are written back.

@@ -5,8 +5,9 @@
 //! state. What is proved: login and session handling, browsing the configuration tree by its
 //! `meta` links, transactions (helper and closure form) with commit, changelog and rollback, the
 //! configuration lock, write-once passwords, a report created with the subchapters it refers to
-//! (references followed by their href), unknown fields and enumeration values surviving a
-//! GET -> PUT round trip, every error type the fake produces decoded as `Error::Api`, and TLS.
+//! (references followed by their href), the system backup pointing at a backup policy, unknown
+//! fields and enumeration values surviving a GET -> PUT round trip, every error type the fake
+//! produces decoded as `Error::Api`, and TLS.
 //!
 //! One file per behaviour; `support` holds what they share.
 
@@ -18,5 +19,6 @@ mod forward_compatibility;
 mod passwords;
 mod reports;
 mod sessions;
+mod system_backup;
 mod tls;
 mod transactions;
