@@ -344,6 +344,95 @@ impl Client {
         self.send::<types::Saml2SettingsObject, types::ErrorResponse>(call).await
     }
 
+    /// List the alert settings
+    ///
+    /// Lists the alert settings: alerts about the appliance itself and alerts about the traffic it
+    /// proxies. Each alert can be sent by e-mail, as an SNMP trap, or both.
+    ///
+    /// `GET /api/configuration/alerting` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_alerting_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/alerting",
+        );
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// Read the traffic alert settings
+    ///
+    /// Shows, for every alert about proxied connections (authentication, denied channels, credential
+    /// stores and so on), whether it is sent by e-mail and as an SNMP trap. Newer appliances add
+    /// alerts.
+    ///
+    /// `GET /api/configuration/alerting/traffic_alerts` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_traffic_alerts(
+        &self,
+    ) -> Result<types::TrafficAlertsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/alerting/traffic_alerts",
+        );
+        self.send::<types::TrafficAlertsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the traffic alert settings
+    ///
+    /// Replaces the traffic alert settings: send every alert back (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/alerting/traffic_alerts` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_traffic_alerts(
+        &self,
+        body: &types::TrafficAlerts,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/alerting/traffic_alerts",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the system alert settings
+    ///
+    /// Shows, for every alert about the appliance itself, whether it is sent by e-mail and as an SNMP
+    /// trap. The endpoint is only listed by the pages; its body is expected to have the shape of the
+    /// traffic alerts.
+    ///
+    /// `GET /api/configuration/alerting/system_alerts` Documented for SPS 6.x, 7.x, 8.0. The reply is
+    /// not documented: a client reads its body as optional.
+    pub async fn get_system_alerts(
+        &self,
+    ) -> Result<Option<types::SystemAlertsObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/alerting/system_alerts",
+        );
+        self.send::<Option<types::SystemAlertsObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Change the system alert settings
+    ///
+    /// Replaces the system alert settings: send every alert back (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/alerting/system_alerts` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_system_alerts(
+        &self,
+        body: &types::SystemAlerts,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/alerting/system_alerts",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
     /// Log in and obtain a session cookie
     ///
     /// Checks the user name and password sent with HTTP basic authentication and, when they are
@@ -482,6 +571,93 @@ impl Client {
             "/api/configuration/policies",
         );
         self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the date and time settings
+    ///
+    /// Lists the settings of the appliance clock: the time zone and the NTP servers it synchronises
+    /// with.
+    ///
+    /// `GET /api/configuration/datetime` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn get_datetime_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/datetime",
+        );
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// Read the NTP servers
+    ///
+    /// Shows the time servers the appliance synchronises its clock with. The layout of the body is not
+    /// published; whatever the appliance sends is kept.
+    ///
+    /// `GET /api/configuration/datetime/ntp_servers` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply
+    /// is not documented: a client reads its body as optional.
+    pub async fn get_ntp_servers(
+        &self,
+    ) -> Result<Option<types::NtpServersObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/datetime/ntp_servers",
+        );
+        self.send::<Option<types::NtpServersObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Change the NTP servers
+    ///
+    /// Replaces the NTP server setting with the body sent (read it, change it, write it back). Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/datetime/ntp_servers` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_ntp_servers(
+        &self,
+        body: &types::NtpServers,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/datetime/ntp_servers",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the time zone
+    ///
+    /// Shows the time zone of the appliance clock. Unlike most settings, the body is a bare string: the
+    /// name of the zone in the tz database.
+    ///
+    /// `GET /api/configuration/datetime/timezone` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn get_timezone(
+        &self,
+    ) -> Result<types::TimezoneObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/datetime/timezone",
+        );
+        self.send::<types::TimezoneObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the time zone
+    ///
+    /// Sets the time zone of the appliance; the body is the bare JSON string of the zone name. Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/datetime/timezone` Requires an open transaction. Documented for SPS 5.x,
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_timezone(
+        &self,
+        body: &types::Timezone,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/datetime/timezone",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// List the firmware management endpoints
@@ -1814,6 +1990,526 @@ impl Client {
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
+    /// Read which certificates the appliance uses
+    ///
+    /// Shows which stored X.509 certificates the appliance uses for its own purposes: the CA that signs
+    /// certificates it issues, the certificate of its web and REST interface, and the one of its
+    /// timestamping authority. Each is a reference to a certificate (with its private key) stored under
+    /// `/api/configuration/x509`; the keys themselves are never shown here.
+    ///
+    /// `GET /api/configuration/management/certificates` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_management_certificates(
+        &self,
+    ) -> Result<types::ManagementCertificatesObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/certificates",
+        );
+        self.send::<types::ManagementCertificatesObject, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Choose the certificates of the appliance
+    ///
+    /// Points the CA, web server and timestamping certificates at stored X.509 certificates, by key.
+    /// Upload the certificate with its private key first. Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `PUT /api/configuration/management/certificates` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_management_certificates(
+        &self,
+        body: &types::ManagementCertificates,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/certificates",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the disk fill-up prevention settings
+    ///
+    /// Shows what the appliance does when its disk fills up: above the configured utilisation it stops
+    /// accepting new connections and can start the archive/cleanup jobs.
+    ///
+    /// `GET /api/configuration/management/disk_fillup_prevention` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_disk_fillup_prevention(
+        &self,
+    ) -> Result<types::DiskFillupPreventionObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/disk_fillup_prevention",
+        );
+        self.send::<types::DiskFillupPreventionObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the disk fill-up prevention settings
+    ///
+    /// Replaces the disk fill-up prevention settings. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/disk_fillup_prevention` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    pub async fn replace_disk_fillup_prevention(
+        &self,
+        body: &types::DiskFillupPrevention,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/disk_fillup_prevention",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the e-mail settings
+    ///
+    /// Shows how the appliance sends e-mail (the SMTP server, its encryption and authentication, the
+    /// sender address) and where: the administrator, alert and report addresses.
+    ///
+    /// `GET /api/configuration/management/email` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn get_email_settings(
+        &self,
+    ) -> Result<types::EmailSettingsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/email",
+        );
+        self.send::<types::EmailSettingsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the e-mail settings
+    ///
+    /// Replaces the e-mail settings. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/email` Requires an open transaction. Documented for SPS 5.x,
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_email_settings(
+        &self,
+        body: &types::EmailSettings,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/email",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the health monitoring thresholds
+    ///
+    /// Shows the limits above which the appliance raises a system alert: disk and swap use (in percent)
+    /// and the load averages over 1, 5 and 15 minutes (null: not watched).
+    ///
+    /// `GET /api/configuration/management/health_monitoring` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn get_health_monitoring(
+        &self,
+    ) -> Result<types::HealthMonitoringObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/health_monitoring",
+        );
+        self.send::<types::HealthMonitoringObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the health monitoring thresholds
+    ///
+    /// Replaces the health monitoring thresholds. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/health_monitoring` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_health_monitoring(
+        &self,
+        body: &types::HealthMonitoring,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/health_monitoring",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the license
+    ///
+    /// Shows the license installed on the appliance. Only the endpoint is published, not its fields;
+    /// the answer is kept as sent. Installing a license is not done here.
+    ///
+    /// `GET /api/configuration/management/license` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    pub async fn get_license(
+        &self,
+    ) -> Result<Option<types::LicenseObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/license",
+        );
+        self.send::<Option<types::LicenseObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the accounting settings
+    ///
+    /// Shows whether every commit of a configuration change needs a message (the transaction then says
+    /// `commit_message: required`).
+    ///
+    /// `GET /api/configuration/management/accounting` Documented for SPS 7.x, 8.0.
+    pub async fn get_accounting(
+        &self,
+    ) -> Result<types::AccountingObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/accounting",
+        );
+        self.send::<types::AccountingObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the web interface settings
+    ///
+    /// Shows after how many idle minutes the appliance ends a web interface or REST session.
+    ///
+    /// `GET /api/configuration/management/webinterface` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    pub async fn get_webinterface(
+        &self,
+    ) -> Result<types::WebInterfaceObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/webinterface",
+        );
+        self.send::<types::WebInterfaceObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the web interface settings
+    ///
+    /// Sets the idle timeout of web interface and REST sessions. Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `PUT /api/configuration/management/webinterface` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_webinterface(
+        &self,
+        body: &types::WebInterface,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/webinterface",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the web gateway authentication settings
+    ///
+    /// Shows whether a user who authenticated once on the web interface of the appliance is reused for
+    /// the sessions it then opens, and the banner shown at gateway authentication.
+    ///
+    /// `GET /api/configuration/management/web_gateway_authentication` Documented for SPS 7.x, 8.0.
+    pub async fn get_web_gateway_authentication(
+        &self,
+    ) -> Result<types::WebGatewayAuthenticationObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/web_gateway_authentication",
+        );
+        self.send::<types::WebGatewayAuthenticationObject, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Change the web gateway authentication settings
+    ///
+    /// Replaces the web gateway authentication settings. Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `PUT /api/configuration/management/web_gateway_authentication` Requires an open transaction.
+    /// Documented for SPS 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_web_gateway_authentication(
+        &self,
+        body: &types::WebGatewayAuthentication,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/web_gateway_authentication",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the root password setting
+    ///
+    /// Reads the setting of the password of the `root` user of the appliance console. The password
+    /// itself is a secret and is not expected in the answer; the body is not published and is kept as
+    /// sent.
+    ///
+    /// `GET /api/configuration/management/root_password` Documented for SPS 6.x, 7.x, 8.0. The reply is
+    /// not documented: a client reads its body as optional.
+    pub async fn get_root_password(
+        &self,
+    ) -> Result<Option<types::RootPasswordObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/root_password",
+        );
+        self.send::<Option<types::RootPasswordObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Change the root password
+    ///
+    /// Sets the password of the `root` user of the appliance console. The body is not published; it is
+    /// sent as given. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/root_password` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_root_password(
+        &self,
+        body: &types::RootPassword,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/root_password",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the SOAP API settings
+    ///
+    /// Shows whether the legacy SOAP API of the appliance is served. Only the path is published (the
+    /// management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/soap` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    pub async fn get_soap_api(
+        &self,
+    ) -> Result<Option<types::SoapApiObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/soap",
+        );
+        self.send::<Option<types::SoapApiObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Change the SOAP API settings
+    ///
+    /// Replaces the SOAP API settings with the body sent (read them, change them, write them back).
+    /// Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/soap` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_soap_api(
+        &self,
+        body: &types::SoapApi,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/soap",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the SNMP settings
+    ///
+    /// Lists the SNMP settings of the appliance; the trap receiver is the only child published.
+    ///
+    /// `GET /api/configuration/management/snmp` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_snmp_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/snmp",
+        );
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// Read the SNMP trap settings
+    ///
+    /// Shows whether the appliance sends its alerts as SNMP traps, and to which receiver with which
+    /// SNMP version. The version decides the fields: a community for 2c; user and security settings for 3.
+    ///
+    /// `GET /api/configuration/management/snmp/trap` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_snmp_trap(
+        &self,
+    ) -> Result<types::SnmpTrapObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/snmp/trap",
+        );
+        self.send::<types::SnmpTrapObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the SNMP trap settings
+    ///
+    /// Replaces the SNMP trap settings. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/snmp/trap` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_snmp_trap(
+        &self,
+        body: &types::SnmpTrap,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/snmp/trap",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the syslog settings
+    ///
+    /// Shows the remote syslog servers the appliance sends its own logs to. Only the path is published
+    /// (the management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/syslog` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    pub async fn get_syslog_settings(
+        &self,
+    ) -> Result<Option<types::SyslogObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/syslog",
+        );
+        self.send::<Option<types::SyslogObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Change the syslog settings
+    ///
+    /// Replaces the syslog settings with the body sent (read them, change them, write them back). Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/syslog` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_syslog_settings(
+        &self,
+        body: &types::Syslog,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/syslog",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the Splunk forwarder settings
+    ///
+    /// Shows the built-in Splunk forwarder (a legacy feature) that sends session data to Splunk. Only
+    /// the path is published (the management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/splunk_forwarder` Documented for SPS 6.x, 7.x, 8.0. The reply
+    /// is not documented: a client reads its body as optional.
+    pub async fn get_splunk_forwarder(
+        &self,
+    ) -> Result<Option<types::SplunkForwarderObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/splunk_forwarder",
+        );
+        self.send::<Option<types::SplunkForwarderObject>, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Change the Splunk forwarder settings
+    ///
+    /// Replaces the Splunk forwarder settings with the body sent (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/splunk_forwarder` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_splunk_forwarder(
+        &self,
+        body: &types::SplunkForwarder,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/splunk_forwarder",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the universal SIEM forwarder settings
+    ///
+    /// Shows where the appliance forwards session data as syslog messages with JSON, CEF or JSON-CIM
+    /// bodies. Only the path is published (the management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/universal_siem_forwarder` Documented for SPS 6.x, 7.x, 8.0.
+    /// The reply is not documented: a client reads its body as optional.
+    pub async fn get_universal_siem_forwarder(
+        &self,
+    ) -> Result<
+        Option<types::UniversalSiemForwarderObject>,
+        Error<types::ErrorResponse>,
+    > {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/universal_siem_forwarder",
+        );
+        self.send::<
+                Option<types::UniversalSiemForwarderObject>,
+                types::ErrorResponse,
+            >(call)
+            .await
+    }
+
+    /// Change the universal SIEM forwarder settings
+    ///
+    /// Replaces the universal SIEM forwarder settings with the body sent (read them, change them, write
+    /// them back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/universal_siem_forwarder` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    pub async fn replace_universal_siem_forwarder(
+        &self,
+        body: &types::UniversalSiemForwarder,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/universal_siem_forwarder",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the support information settings
+    ///
+    /// Shows what the appliance sends to or shows for the vendor's support. Only the path is published
+    /// (the management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/support_info` Documented for SPS 6.x, 7.x, 8.0. The reply is
+    /// not documented: a client reads its body as optional.
+    pub async fn get_support_info(
+        &self,
+    ) -> Result<Option<types::SupportInfoObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/management/support_info",
+        );
+        self.send::<Option<types::SupportInfoObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Change the support information settings
+    ///
+    /// Replaces the support information settings with the body sent (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/support_info` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_support_info(
+        &self,
+        body: &types::SupportInfo,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/management/support_info",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
     /// List the MSSQL configuration endpoints
     ///
     /// Lists what can be configured for MSSQL connections: the collections of policies and the
@@ -2306,6 +3002,230 @@ impl Client {
             ),
         );
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the network settings
+    ///
+    /// Lists the network settings of the appliance: its interfaces, DNS servers, host and domain name,
+    /// static routes, and which interfaces it routes between.
+    ///
+    /// `GET /api/configuration/network` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_network_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/network",
+        );
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// Read the DNS servers
+    ///
+    /// Shows the name servers the appliance uses: a primary and an optional secondary one.
+    ///
+    /// `GET /api/configuration/network/dns` Documented for SPS 6.x, 7.x.
+    pub async fn get_dns_servers(
+        &self,
+    ) -> Result<types::DnsServersObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/network/dns",
+        );
+        self.send::<types::DnsServersObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the DNS servers
+    ///
+    /// Replaces the DNS server setting; the primary server is required. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/dns` Requires an open transaction. Documented for SPS 6.x, 7.x.
+    /// The reply is not documented: a client reads its body as optional.
+    pub async fn replace_dns_servers(
+        &self,
+        body: &types::DnsServers,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/network/dns",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read which interfaces the appliance routes between
+    ///
+    /// Shows the pairs of network interfaces between which the appliance forwards IP traffic. The body
+    /// is a list, not an object. A pair whose two sides are the same interface makes the appliance
+    /// route on that one interface.
+    ///
+    /// `GET /api/configuration/network/ip_forwarding_rule_pairs` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_ip_forwarding_rules(
+        &self,
+    ) -> Result<types::IpForwardingRulePairsObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/network/ip_forwarding_rule_pairs",
+        );
+        self.send::<types::IpForwardingRulePairsObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change which interfaces the appliance routes between
+    ///
+    /// Replaces the whole list of interface pairs. Refer to an interface by its dotted key
+    /// (`nic1.interfaces.<id>`) as a bare string. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/ip_forwarding_rule_pairs` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    pub async fn replace_ip_forwarding_rules(
+        &self,
+        body: &types::IpForwardingRulePairs,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/network/ip_forwarding_rule_pairs",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the host and domain naming settings
+    ///
+    /// Shows the host name, domain name and related naming of the appliance. Only the path is published
+    /// (from the links of its siblings); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/network/naming` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    pub async fn get_network_naming(
+        &self,
+    ) -> Result<Option<types::NetworkNamingObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/network/naming",
+        );
+        self.send::<Option<types::NetworkNamingObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Change the host and domain naming settings
+    ///
+    /// Replaces the host and domain naming settings with the body sent (read them, change them, write
+    /// them back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/naming` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_network_naming(
+        &self,
+        body: &types::NetworkNaming,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/network/naming",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the static routes settings
+    ///
+    /// Shows the static routes of the appliance. Only the path is published (from the links of its
+    /// siblings); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/network/routing` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    pub async fn get_network_routing(
+        &self,
+    ) -> Result<Option<types::NetworkRoutingObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/network/routing",
+        );
+        self.send::<Option<types::NetworkRoutingObject>, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Change the static routes settings
+    ///
+    /// Replaces the static routes settings with the body sent (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/routing` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_network_routing(
+        &self,
+        body: &types::NetworkRouting,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/network/routing",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the network interfaces
+    ///
+    /// Lists the physical network interfaces of the appliance (`nic1`, `nic2`, ...). They cannot be
+    /// created or deleted, only changed.
+    ///
+    /// `GET /api/configuration/network/nics` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    pub async fn list_nics(
+        &self,
+    ) -> Result<Option<types::NicList>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/network/nics",
+        );
+        self.send::<Option<types::NicList>, types::ErrorResponse>(call).await
+    }
+
+    /// Read a network interface
+    ///
+    /// Returns one physical network interface with its logical interfaces and their addresses. Only the
+    /// path and the dotted keys of the nested interfaces and addresses are published; the body is kept
+    /// as sent.
+    ///
+    /// `GET /api/configuration/network/nics/{key}` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_nic(
+        &self,
+        key: &str,
+    ) -> Result<Option<types::NicObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!("/api/configuration/network/nics/{}", runtime::encode_segment(key)),
+        );
+        self.send::<Option<types::NicObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Change a network interface
+    ///
+    /// Replaces the settings of a physical network interface with the body sent (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/nics/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_nic(
+        &self,
+        key: &str,
+        body: &types::Nic,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!("/api/configuration/network/nics/{}", runtime::encode_segment(key)),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// Listing passwords is refused
@@ -4437,6 +5357,543 @@ impl Client {
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
+    /// List the reporting endpoints
+    ///
+    /// Lists what can be configured for reports: the reports themselves, the subchapters they are built
+    /// from, the predefined compliance report and, from 7.x, two read-only helper lists. The set of
+    /// children depends on the appliance version.
+    ///
+    /// `GET /api/configuration/reporting` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn get_reporting_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/reporting",
+        );
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// List the session fields that report and search subchapters can use
+    ///
+    /// A read-only list computed by the appliance: the session fields that report and search
+    /// subchapters can use. Only its name is published (it is listed by the reporting index of 7.x and
+    /// 8.0); the answer is kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/_available_search_fields` Documented for SPS 7.x, 8.0. The
+    /// reply is not documented: a client reads its body as optional.
+    pub async fn get_available_search_fields(
+        &self,
+    ) -> Result<Option<types::AvailableSearchFields>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/reporting/_available_search_fields",
+        );
+        self.send::<Option<types::AvailableSearchFields>, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// List the subchapters (built-in and configured) that a report can include
+    ///
+    /// A read-only list computed by the appliance: the subchapters (built-in and configured) that a
+    /// report can include. Only its name is published (it is listed by the reporting index of 7.x and
+    /// 8.0); the answer is kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/_available_subchapters` Documented for SPS 7.x, 8.0. The reply
+    /// is not documented: a client reads its body as optional.
+    pub async fn get_available_subchapters(
+        &self,
+    ) -> Result<Option<types::AvailableSubchapters>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/reporting/_available_subchapters",
+        );
+        self.send::<Option<types::AvailableSubchapters>, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Read the predefined report settings
+    ///
+    /// Shows the settings of the built-in compliance report (the PCI DSS 3.0 report). The body is not
+    /// published; it is kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/predefined_reports` Documented for SPS 6.x, 7.x. The reply is
+    /// not documented: a client reads its body as optional.
+    pub async fn get_predefined_reports(
+        &self,
+    ) -> Result<Option<types::PredefinedReportsObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/reporting/predefined_reports",
+        );
+        self.send::<Option<types::PredefinedReportsObject>, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Change the predefined report settings
+    ///
+    /// Replaces the settings of the built-in compliance report with the body sent (read them, change
+    /// them, write them back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/predefined_reports` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    pub async fn replace_predefined_reports(
+        &self,
+        body: &types::PredefinedReports,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/reporting/predefined_reports",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// List the content subchapters
+    ///
+    /// Lists the subchapters built from the content of audit trails (search keyword statistics,
+    /// screenshots). Subchapters are the building blocks of reports: a report lists them in its
+    /// chapters.
+    ///
+    /// `GET /api/configuration/reporting/content_subchapters` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_content_subchapters(
+        &self,
+    ) -> Result<types::ContentSubchapterList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/reporting/content_subchapters",
+        );
+        self.send::<types::ContentSubchapterList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a content subchapter
+    ///
+    /// Adds a content subchapter. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/reporting/content_subchapters` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    pub async fn create_content_subchapter(
+        &self,
+        body: &types::ContentSubchapter,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/reporting/content_subchapters",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a content subchapter
+    ///
+    /// Returns one content subchapter. Only its access list is published; its other fields (what to
+    /// search for in the audit trails) are kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/content_subchapters/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_content_subchapter(
+        &self,
+        key: &str,
+    ) -> Result<types::ContentSubchapterObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/reporting/content_subchapters/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ContentSubchapterObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a content subchapter
+    ///
+    /// Replaces a content subchapter with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/content_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_content_subchapter(
+        &self,
+        key: &str,
+        body: &types::ContentSubchapter,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/reporting/content_subchapters/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a content subchapter
+    ///
+    /// Removes a content subchapter. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed (400 `SemanticError`). Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `DELETE /api/configuration/reporting/content_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_content_subchapter(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/reporting/content_subchapters/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the statistics subchapters
+    ///
+    /// Lists the subchapters built from statistics of the connection database. Subchapters are the
+    /// building blocks of reports: a report lists them in its chapters.
+    ///
+    /// `GET /api/configuration/reporting/statistics_subchapters` Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn list_statistics_subchapters(
+        &self,
+    ) -> Result<types::StatisticsSubchapterList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/reporting/statistics_subchapters",
+        );
+        self.send::<types::StatisticsSubchapterList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a statistics subchapter
+    ///
+    /// Adds a statistics subchapter. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/reporting/statistics_subchapters` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    pub async fn create_statistics_subchapter(
+        &self,
+        body: &types::StatisticsSubchapter,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/reporting/statistics_subchapters",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a statistics subchapter
+    ///
+    /// Returns one statistics subchapter. Its fields are not published; they are kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/statistics_subchapters/{key}` Documented for SPS 6.x, 7.x,
+    /// 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_statistics_subchapter(
+        &self,
+        key: &str,
+    ) -> Result<types::StatisticsSubchapterObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/reporting/statistics_subchapters/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::StatisticsSubchapterObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a statistics subchapter
+    ///
+    /// Replaces a statistics subchapter with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/statistics_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_statistics_subchapter(
+        &self,
+        key: &str,
+        body: &types::StatisticsSubchapter,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/reporting/statistics_subchapters/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a statistics subchapter
+    ///
+    /// Removes a statistics subchapter. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed (400 `SemanticError`). Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `DELETE /api/configuration/reporting/statistics_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_statistics_subchapter(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/reporting/statistics_subchapters/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the custom subchapters
+    ///
+    /// Lists the subchapters built from custom queries of the connection database (advanced
+    /// statistics). 6.x only: removed by the upgrade to 7.0. Subchapters are the building blocks of
+    /// reports: a report lists them in its chapters.
+    ///
+    /// `GET /api/configuration/reporting/custom_subchapters` Documented for SPS 6.x. Deprecated.
+    pub async fn list_custom_subchapters(
+        &self,
+    ) -> Result<types::CustomSubchapterList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/reporting/custom_subchapters",
+        );
+        self.send::<types::CustomSubchapterList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a custom subchapter
+    ///
+    /// Adds a custom subchapter. 6.x only. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/reporting/custom_subchapters` Requires an open transaction. Documented
+    /// for SPS 6.x. Deprecated.
+    pub async fn create_custom_subchapter(
+        &self,
+        body: &types::CustomSubchapter,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/reporting/custom_subchapters",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a custom subchapter
+    ///
+    /// Returns one custom subchapter. Only its access list is published; the query and the other fields
+    /// are kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/custom_subchapters/{key}` Documented for SPS 6.x. Deprecated.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_custom_subchapter(
+        &self,
+        key: &str,
+    ) -> Result<types::CustomSubchapterObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/reporting/custom_subchapters/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::CustomSubchapterObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a custom subchapter
+    ///
+    /// Replaces a custom subchapter with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/custom_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x. The reply is not documented: a client reads its body as optional.
+    /// Deprecated.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_custom_subchapter(
+        &self,
+        key: &str,
+        body: &types::CustomSubchapter,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/reporting/custom_subchapters/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a custom subchapter
+    ///
+    /// Removes a custom subchapter. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed (400 `SemanticError`). Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `DELETE /api/configuration/reporting/custom_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x. Deprecated.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_custom_subchapter(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/reporting/custom_subchapters/{}",
+                runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the reports
+    ///
+    /// Lists the configured reports.
+    ///
+    /// `GET /api/configuration/reporting/reports` Documented for SPS 6.x, 7.x.
+    pub async fn list_reports(
+        &self,
+    ) -> Result<types::ReportList, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/reporting/reports",
+        );
+        self.send::<types::ReportList, types::ErrorResponse>(call).await
+    }
+
+    /// Create a report
+    ///
+    /// Adds a report. The subchapters its chapters list must exist first. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `POST /api/configuration/reporting/reports` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x.
+    pub async fn create_report(
+        &self,
+        body: &types::Report,
+    ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::POST,
+            "/api/configuration/reporting/reports",
+        );
+        let call = call.json(body);
+        self.send::<types::CreatedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read a report
+    ///
+    /// Returns one report: who may read it and its chapters, each a list of subchapters. The schedule,
+    /// recipients and layout fields are not published; they are kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/reports/{key}` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn get_report(
+        &self,
+        key: &str,
+    ) -> Result<types::ReportObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            format!(
+                "/api/configuration/reporting/reports/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::ReportObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change a report
+    ///
+    /// Replaces a report with the body sent; send the whole object (read it, change it, write it back).
+    /// Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/reports/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn replace_report(
+        &self,
+        key: &str,
+        body: &types::Report,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            format!(
+                "/api/configuration/reporting/reports/{}", runtime::encode_segment(key)
+            ),
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Delete a report
+    ///
+    /// Removes a report. Built-in objects (negative keys) and objects still referred to elsewhere
+    /// cannot be removed (400 `SemanticError`). Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/reporting/reports/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub async fn delete_report(
+        &self,
+        key: &str,
+    ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::DELETE,
+            format!(
+                "/api/configuration/reporting/reports/{}", runtime::encode_segment(key)
+            ),
+        );
+        self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
     /// Close an ongoing session
     ///
     /// Terminates an ongoing recorded session, given by its session ID. The user needs read and write
@@ -4968,6 +6425,42 @@ impl Client {
             ),
         );
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Read the Starling settings
+    ///
+    /// Shows whether the appliance is joined to One Identity Starling (and to which instance), and
+    /// whether Safeguard Remote Access is on.
+    ///
+    /// `GET /api/configuration/starling` Documented for SPS 7.x, 8.0.
+    pub async fn get_starling(
+        &self,
+    ) -> Result<types::StarlingObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/starling",
+        );
+        self.send::<types::StarlingObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the Starling settings
+    ///
+    /// Turns Safeguard Remote Access on or off. Joining Starling is done elsewhere; `join_info` is only
+    /// shown, and remote access can only be turned on for a joined appliance. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/starling` Requires an open transaction. Documented for SPS 7.x, 8.0. The
+    /// reply is not documented: a client reads its body as optional.
+    pub async fn replace_starling(
+        &self,
+        body: &types::Starling,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/starling",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// List the Telnet configuration endpoints
@@ -5618,6 +7111,40 @@ impl Client {
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
         let call = runtime::Call::new(runtime::Method::GET, "/api/transaction/changes");
         self.send::<types::TransactionChangeList, types::ErrorResponse>(call).await
+    }
+
+    /// Read the troubleshooting settings
+    ///
+    /// Shows whether the appliance writes debug-level logs and how long it keeps the core files of
+    /// crashed processes.
+    ///
+    /// `GET /api/configuration/troubleshooting` Documented for SPS 8.0.
+    pub async fn get_troubleshooting(
+        &self,
+    ) -> Result<types::TroubleshootingObject, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::GET,
+            "/api/configuration/troubleshooting",
+        );
+        self.send::<types::TroubleshootingObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the troubleshooting settings
+    ///
+    /// Replaces the troubleshooting settings. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/troubleshooting` Requires an open transaction. Documented for SPS 8.0.
+    /// The reply is not documented: a client reads its body as optional.
+    pub async fn replace_troubleshooting(
+        &self,
+        body: &types::Troubleshooting,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = runtime::Call::new(
+            runtime::Method::PUT,
+            "/api/configuration/troubleshooting",
+        );
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
 
     /// List the VNC configuration endpoints

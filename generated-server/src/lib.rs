@@ -165,6 +165,51 @@ pub static OPERATIONS: &[OperationInfo] = &[
         statuses: &[200, 401, 403, 404],
     },
     OperationInfo {
+        operation_id: "get_alerting_index",
+        method: "GET",
+        path: "/api/configuration/alerting",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_traffic_alerts",
+        method: "GET",
+        path: "/api/configuration/alerting/traffic_alerts",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_traffic_alerts",
+        method: "PUT",
+        path: "/api/configuration/alerting/traffic_alerts",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_system_alerts",
+        method: "GET",
+        path: "/api/configuration/alerting/system_alerts",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_system_alerts",
+        method: "PUT",
+        path: "/api/configuration/alerting/system_alerts",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
         operation_id: "authenticate",
         method: "GET",
         path: "/api/authentication",
@@ -235,6 +280,51 @@ pub static OPERATIONS: &[OperationInfo] = &[
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_datetime_index",
+        method: "GET",
+        path: "/api/configuration/datetime",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_ntp_servers",
+        method: "GET",
+        path: "/api/configuration/datetime/ntp_servers",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ntp_servers",
+        method: "PUT",
+        path: "/api/configuration/datetime/ntp_servers",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_timezone",
+        method: "GET",
+        path: "/api/configuration/datetime/timezone",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_timezone",
+        method: "PUT",
+        path: "/api/configuration/datetime/timezone",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "get_firmware_index",
@@ -849,6 +939,267 @@ pub static OPERATIONS: &[OperationInfo] = &[
         statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
+        operation_id: "get_management_certificates",
+        method: "GET",
+        path: "/api/configuration/management/certificates",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_management_certificates",
+        method: "PUT",
+        path: "/api/configuration/management/certificates",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_disk_fillup_prevention",
+        method: "GET",
+        path: "/api/configuration/management/disk_fillup_prevention",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_disk_fillup_prevention",
+        method: "PUT",
+        path: "/api/configuration/management/disk_fillup_prevention",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_email_settings",
+        method: "GET",
+        path: "/api/configuration/management/email",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_email_settings",
+        method: "PUT",
+        path: "/api/configuration/management/email",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_health_monitoring",
+        method: "GET",
+        path: "/api/configuration/management/health_monitoring",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_health_monitoring",
+        method: "PUT",
+        path: "/api/configuration/management/health_monitoring",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_license",
+        method: "GET",
+        path: "/api/configuration/management/license",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_accounting",
+        method: "GET",
+        path: "/api/configuration/management/accounting",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_webinterface",
+        method: "GET",
+        path: "/api/configuration/management/webinterface",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_webinterface",
+        method: "PUT",
+        path: "/api/configuration/management/webinterface",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_web_gateway_authentication",
+        method: "GET",
+        path: "/api/configuration/management/web_gateway_authentication",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_web_gateway_authentication",
+        method: "PUT",
+        path: "/api/configuration/management/web_gateway_authentication",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_root_password",
+        method: "GET",
+        path: "/api/configuration/management/root_password",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_root_password",
+        method: "PUT",
+        path: "/api/configuration/management/root_password",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_soap_api",
+        method: "GET",
+        path: "/api/configuration/management/soap",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_soap_api",
+        method: "PUT",
+        path: "/api/configuration/management/soap",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_snmp_index",
+        method: "GET",
+        path: "/api/configuration/management/snmp",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_snmp_trap",
+        method: "GET",
+        path: "/api/configuration/management/snmp/trap",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_snmp_trap",
+        method: "PUT",
+        path: "/api/configuration/management/snmp/trap",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_syslog_settings",
+        method: "GET",
+        path: "/api/configuration/management/syslog",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_syslog_settings",
+        method: "PUT",
+        path: "/api/configuration/management/syslog",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_splunk_forwarder",
+        method: "GET",
+        path: "/api/configuration/management/splunk_forwarder",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_splunk_forwarder",
+        method: "PUT",
+        path: "/api/configuration/management/splunk_forwarder",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_universal_siem_forwarder",
+        method: "GET",
+        path: "/api/configuration/management/universal_siem_forwarder",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_universal_siem_forwarder",
+        method: "PUT",
+        path: "/api/configuration/management/universal_siem_forwarder",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_support_info",
+        method: "GET",
+        path: "/api/configuration/management/support_info",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_support_info",
+        method: "PUT",
+        path: "/api/configuration/management/support_info",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
         operation_id: "get_mssql_index",
         method: "GET",
         path: "/api/configuration/mssql",
@@ -1054,6 +1405,114 @@ pub static OPERATIONS: &[OperationInfo] = &[
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_network_index",
+        method: "GET",
+        path: "/api/configuration/network",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_dns_servers",
+        method: "GET",
+        path: "/api/configuration/network/dns",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_dns_servers",
+        method: "PUT",
+        path: "/api/configuration/network/dns",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_ip_forwarding_rules",
+        method: "GET",
+        path: "/api/configuration/network/ip_forwarding_rule_pairs",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_ip_forwarding_rules",
+        method: "PUT",
+        path: "/api/configuration/network/ip_forwarding_rule_pairs",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_network_naming",
+        method: "GET",
+        path: "/api/configuration/network/naming",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_network_naming",
+        method: "PUT",
+        path: "/api/configuration/network/naming",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_network_routing",
+        method: "GET",
+        path: "/api/configuration/network/routing",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_network_routing",
+        method: "PUT",
+        path: "/api/configuration/network/routing",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_nics",
+        method: "GET",
+        path: "/api/configuration/network/nics",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_nic",
+        method: "GET",
+        path: "/api/configuration/network/nics/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_nic",
+        method: "PUT",
+        path: "/api/configuration/network/nics/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "list_passwords",
@@ -1956,6 +2415,231 @@ pub static OPERATIONS: &[OperationInfo] = &[
         statuses: &[200, 401, 403, 404, 409],
     },
     OperationInfo {
+        operation_id: "get_reporting_index",
+        method: "GET",
+        path: "/api/configuration/reporting",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_available_search_fields",
+        method: "GET",
+        path: "/api/configuration/reporting/_available_search_fields",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_available_subchapters",
+        method: "GET",
+        path: "/api/configuration/reporting/_available_subchapters",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "get_predefined_reports",
+        method: "GET",
+        path: "/api/configuration/reporting/predefined_reports",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_predefined_reports",
+        method: "PUT",
+        path: "/api/configuration/reporting/predefined_reports",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_content_subchapters",
+        method: "GET",
+        path: "/api/configuration/reporting/content_subchapters",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_content_subchapter",
+        method: "POST",
+        path: "/api/configuration/reporting/content_subchapters",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_content_subchapter",
+        method: "GET",
+        path: "/api/configuration/reporting/content_subchapters/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_content_subchapter",
+        method: "PUT",
+        path: "/api/configuration/reporting/content_subchapters/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_content_subchapter",
+        method: "DELETE",
+        path: "/api/configuration/reporting/content_subchapters/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_statistics_subchapters",
+        method: "GET",
+        path: "/api/configuration/reporting/statistics_subchapters",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_statistics_subchapter",
+        method: "POST",
+        path: "/api/configuration/reporting/statistics_subchapters",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_statistics_subchapter",
+        method: "GET",
+        path: "/api/configuration/reporting/statistics_subchapters/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_statistics_subchapter",
+        method: "PUT",
+        path: "/api/configuration/reporting/statistics_subchapters/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_statistics_subchapter",
+        method: "DELETE",
+        path: "/api/configuration/reporting/statistics_subchapters/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_custom_subchapters",
+        method: "GET",
+        path: "/api/configuration/reporting/custom_subchapters",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_custom_subchapter",
+        method: "POST",
+        path: "/api/configuration/reporting/custom_subchapters",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_custom_subchapter",
+        method: "GET",
+        path: "/api/configuration/reporting/custom_subchapters/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_custom_subchapter",
+        method: "PUT",
+        path: "/api/configuration/reporting/custom_subchapters/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_custom_subchapter",
+        method: "DELETE",
+        path: "/api/configuration/reporting/custom_subchapters/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "list_reports",
+        method: "GET",
+        path: "/api/configuration/reporting/reports",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "create_report",
+        method: "POST",
+        path: "/api/configuration/reporting/reports",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_report",
+        method: "GET",
+        path: "/api/configuration/reporting/reports/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_report",
+        method: "PUT",
+        path: "/api/configuration/reporting/reports/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "delete_report",
+        method: "DELETE",
+        path: "/api/configuration/reporting/reports/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 409],
+    },
+    OperationInfo {
         operation_id: "terminate_active_session",
         method: "DELETE",
         path: "/api/active-sessions",
@@ -2179,6 +2863,24 @@ pub static OPERATIONS: &[OperationInfo] = &[
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+    },
+    OperationInfo {
+        operation_id: "get_starling",
+        method: "GET",
+        path: "/api/configuration/starling",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_starling",
+        method: "PUT",
+        path: "/api/configuration/starling",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "get_telnet_index",
@@ -2467,6 +3169,24 @@ pub static OPERATIONS: &[OperationInfo] = &[
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+    },
+    OperationInfo {
+        operation_id: "get_troubleshooting",
+        method: "GET",
+        path: "/api/configuration/troubleshooting",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    },
+    OperationInfo {
+        operation_id: "replace_troubleshooting",
+        method: "PUT",
+        path: "/api/configuration/troubleshooting",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
     },
     OperationInfo {
         operation_id: "get_vnc_index",
@@ -3874,6 +4594,398 @@ impl From<ApiError> for GetSaml2SettingsResponse {
     }
 }
 
+/// A validated `get_alerting_index` request (`GET /api/configuration/alerting`).
+#[derive(Debug, Clone)]
+pub struct GetAlertingIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAlertingIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[16],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_alerting_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAlertingIndexResponse {
+    /// `200`: The endpoints below `/api/configuration/alerting`.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAlertingIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAlertingIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_traffic_alerts` request (`GET /api/configuration/alerting/traffic_alerts`).
+#[derive(Debug, Clone)]
+pub struct GetTrafficAlertsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTrafficAlertsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[17],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_traffic_alerts`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTrafficAlertsResponse {
+    /// `200`: The traffic alert settings.
+    Ok(types::TrafficAlertsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTrafficAlertsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTrafficAlertsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_traffic_alerts` request (`PUT /api/configuration/alerting/traffic_alerts`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTrafficAlertsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::TrafficAlerts,
+}
+
+impl ReplaceTrafficAlertsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::TrafficAlerts,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[18],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_traffic_alerts`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTrafficAlertsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTrafficAlertsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTrafficAlertsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_system_alerts` request (`GET /api/configuration/alerting/system_alerts`).
+#[derive(Debug, Clone)]
+pub struct GetSystemAlertsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSystemAlertsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[19],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_system_alerts`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSystemAlertsResponse {
+    /// `200`: The system alert settings.
+    Ok(types::SystemAlertsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSystemAlertsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSystemAlertsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_system_alerts` request (`PUT /api/configuration/alerting/system_alerts`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSystemAlertsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::SystemAlerts,
+}
+
+impl ReplaceSystemAlertsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::SystemAlerts>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[20],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_system_alerts`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSystemAlertsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSystemAlertsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSystemAlertsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `authenticate` request (`GET /api/authentication`).
 #[derive(Debug, Clone)]
 pub struct AuthenticateRequest {
@@ -3902,7 +5014,7 @@ impl AuthenticateRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[16],
+            operation: &OPERATIONS[21],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3985,7 +5097,7 @@ impl GetX509CertificateRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[17],
+            operation: &OPERATIONS[22],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4059,7 +5171,7 @@ impl GetPrivateKeyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[18],
+            operation: &OPERATIONS[23],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4129,7 +5241,7 @@ impl GetConfigurationIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[19],
+            operation: &OPERATIONS[24],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4199,7 +5311,7 @@ impl GetLocalServicesIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[20],
+            operation: &OPERATIONS[25],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4269,7 +5381,7 @@ impl GetManagementIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[21],
+            operation: &OPERATIONS[26],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4339,7 +5451,7 @@ impl GetAaaIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[22],
+            operation: &OPERATIONS[27],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4409,7 +5521,7 @@ impl GetPoliciesIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[23],
+            operation: &OPERATIONS[28],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4458,6 +5570,396 @@ impl From<ApiError> for GetPoliciesIndexResponse {
     }
 }
 
+/// A validated `get_datetime_index` request (`GET /api/configuration/datetime`).
+#[derive(Debug, Clone)]
+pub struct GetDatetimeIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetDatetimeIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[29],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_datetime_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetDatetimeIndexResponse {
+    /// `200`: The endpoints below `/api/configuration/datetime`.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetDatetimeIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetDatetimeIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ntp_servers` request (`GET /api/configuration/datetime/ntp_servers`).
+#[derive(Debug, Clone)]
+pub struct GetNtpServersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetNtpServersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[30],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ntp_servers`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetNtpServersResponse {
+    /// `200`: The NTP servers.
+    Ok(types::NtpServersObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetNtpServersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetNtpServersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ntp_servers` request (`PUT /api/configuration/datetime/ntp_servers`).
+#[derive(Debug, Clone)]
+pub struct ReplaceNtpServersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::NtpServers,
+}
+
+impl ReplaceNtpServersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::NtpServers>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[31],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ntp_servers`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceNtpServersResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceNtpServersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceNtpServersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_timezone` request (`GET /api/configuration/datetime/timezone`).
+#[derive(Debug, Clone)]
+pub struct GetTimezoneRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTimezoneRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[32],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_timezone`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTimezoneResponse {
+    /// `200`: The time zone.
+    Ok(types::TimezoneObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTimezoneResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTimezoneResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_timezone` request (`PUT /api/configuration/datetime/timezone`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTimezoneRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::Timezone,
+}
+
+impl ReplaceTimezoneRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::Timezone>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[33],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_timezone`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTimezoneResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTimezoneResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTimezoneResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_firmware_index` request (`GET /api/firmware`).
 #[derive(Debug, Clone)]
 pub struct GetFirmwareIndexRequest {
@@ -4479,7 +5981,7 @@ impl GetFirmwareIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[24],
+            operation: &OPERATIONS[34],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4549,7 +6051,7 @@ impl ListFirmwareSlotsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[25],
+            operation: &OPERATIONS[35],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4623,7 +6125,7 @@ impl GetFirmwareSlotRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[26],
+            operation: &OPERATIONS[36],
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
@@ -4697,7 +6199,7 @@ impl DeleteFirmwareSlotRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[27],
+            operation: &OPERATIONS[37],
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
@@ -4778,7 +6280,7 @@ impl TestFirmwareRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[28],
+            operation: &OPERATIONS[38],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4857,7 +6359,7 @@ impl GetHealthStatusRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[29],
+            operation: &OPERATIONS[39],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4924,7 +6426,7 @@ impl GetIndexerDashboardRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[30],
+            operation: &OPERATIONS[40],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4991,7 +6493,7 @@ impl GetClusterStatusRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[31],
+            operation: &OPERATIONS[41],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5061,7 +6563,7 @@ impl GetHttpIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[32],
+            operation: &OPERATIONS[42],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5132,7 +6634,7 @@ impl ListHttpAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[33],
+            operation: &OPERATIONS[43],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5209,7 +6711,7 @@ impl CreateHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[34],
+            operation: &OPERATIONS[44],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5294,7 +6796,7 @@ impl GetHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[35],
+            operation: &OPERATIONS[45],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5380,7 +6882,7 @@ impl ReplaceHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[36],
+            operation: &OPERATIONS[46],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5471,7 +6973,7 @@ impl DeleteHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[37],
+            operation: &OPERATIONS[47],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5547,7 +7049,7 @@ impl ListHttpChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[38],
+            operation: &OPERATIONS[48],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5624,7 +7126,7 @@ impl CreateHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[39],
+            operation: &OPERATIONS[49],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5709,7 +7211,7 @@ impl GetHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[40],
+            operation: &OPERATIONS[50],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5795,7 +7297,7 @@ impl ReplaceHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[41],
+            operation: &OPERATIONS[51],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5886,7 +7388,7 @@ impl DeleteHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[42],
+            operation: &OPERATIONS[52],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5961,7 +7463,7 @@ impl ListHttpConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[43],
+            operation: &OPERATIONS[53],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6037,7 +7539,7 @@ impl CreateHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[44],
+            operation: &OPERATIONS[54],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6121,7 +7623,7 @@ impl GetHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[45],
+            operation: &OPERATIONS[55],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6206,7 +7708,7 @@ impl ReplaceHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[46],
+            operation: &OPERATIONS[56],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6297,7 +7799,7 @@ impl DeleteHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[47],
+            operation: &OPERATIONS[57],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6372,7 +7874,7 @@ impl GetHttpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[48],
+            operation: &OPERATIONS[58],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6448,7 +7950,7 @@ impl ReplaceHttpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[49],
+            operation: &OPERATIONS[59],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6535,7 +8037,7 @@ impl ListHttpSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[50],
+            operation: &OPERATIONS[60],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6612,7 +8114,7 @@ impl CreateHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[51],
+            operation: &OPERATIONS[61],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6697,7 +8199,7 @@ impl GetHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[52],
+            operation: &OPERATIONS[62],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6783,7 +8285,7 @@ impl ReplaceHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[53],
+            operation: &OPERATIONS[63],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6874,7 +8376,7 @@ impl DeleteHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[54],
+            operation: &OPERATIONS[64],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6949,7 +8451,7 @@ impl GetIcaIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[55],
+            operation: &OPERATIONS[65],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7019,7 +8521,7 @@ impl ListIcaChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[56],
+            operation: &OPERATIONS[66],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7096,7 +8598,7 @@ impl CreateIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[57],
+            operation: &OPERATIONS[67],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7181,7 +8683,7 @@ impl GetIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[58],
+            operation: &OPERATIONS[68],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -7267,7 +8769,7 @@ impl ReplaceIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[59],
+            operation: &OPERATIONS[69],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7358,7 +8860,7 @@ impl DeleteIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[60],
+            operation: &OPERATIONS[70],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -7433,7 +8935,7 @@ impl ListIcaConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[61],
+            operation: &OPERATIONS[71],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7507,7 +9009,7 @@ impl GetIcaConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[62],
+            operation: &OPERATIONS[72],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -7577,7 +9079,7 @@ impl GetIcaOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[63],
+            operation: &OPERATIONS[73],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7653,7 +9155,7 @@ impl ReplaceIcaOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[64],
+            operation: &OPERATIONS[74],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7740,7 +9242,7 @@ impl ListIcaSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[65],
+            operation: &OPERATIONS[75],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7817,7 +9319,7 @@ impl CreateIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[66],
+            operation: &OPERATIONS[76],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7902,7 +9404,7 @@ impl GetIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[67],
+            operation: &OPERATIONS[77],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -7988,7 +9490,7 @@ impl ReplaceIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[68],
+            operation: &OPERATIONS[78],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8079,7 +9581,7 @@ impl DeleteIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[69],
+            operation: &OPERATIONS[79],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8154,7 +9656,7 @@ impl GetInfoRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[70],
+            operation: &OPERATIONS[80],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8221,7 +9723,7 @@ impl ListIntegratedProductsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[71],
+            operation: &OPERATIONS[81],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8288,7 +9790,7 @@ impl GetClusterInterfaceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[72],
+            operation: &OPERATIONS[82],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8365,7 +9867,7 @@ impl ReplaceClusterInterfaceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[73],
+            operation: &OPERATIONS[83],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8451,7 +9953,7 @@ impl GetUserWebLoginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[74],
+            operation: &OPERATIONS[84],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8525,7 +10027,7 @@ impl ReplaceUserWebLoginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[75],
+            operation: &OPERATIONS[85],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8611,7 +10113,7 @@ impl GetAdminWebLoginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[76],
+            operation: &OPERATIONS[86],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8688,7 +10190,7 @@ impl ReplaceAdminWebLoginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[77],
+            operation: &OPERATIONS[87],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8774,7 +10276,7 @@ impl GetSshAccessRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[78],
+            operation: &OPERATIONS[88],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8850,7 +10352,7 @@ impl ReplaceSshAccessRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[79],
+            operation: &OPERATIONS[89],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8936,7 +10438,7 @@ impl GetSnmpAgentRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[80],
+            operation: &OPERATIONS[90],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9010,7 +10512,7 @@ impl ReplaceSnmpAgentRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[81],
+            operation: &OPERATIONS[91],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9096,7 +10598,7 @@ impl GetAnalyticsServiceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[82],
+            operation: &OPERATIONS[92],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9173,7 +10675,7 @@ impl ReplaceAnalyticsServiceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[83],
+            operation: &OPERATIONS[93],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9259,7 +10761,7 @@ impl GetIndexerServiceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[84],
+            operation: &OPERATIONS[94],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9335,7 +10837,7 @@ impl ReplaceIndexerServiceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[85],
+            operation: &OPERATIONS[95],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9422,7 +10924,7 @@ impl GetPostgresqlServiceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[86],
+            operation: &OPERATIONS[96],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9499,7 +11001,7 @@ impl ReplacePostgresqlServiceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[87],
+            operation: &OPERATIONS[97],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9585,7 +11087,7 @@ impl GetSystemBackupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[88],
+            operation: &OPERATIONS[98],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9659,7 +11161,7 @@ impl ReplaceSystemBackupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[89],
+            operation: &OPERATIONS[99],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9746,7 +11248,7 @@ impl GetExportedConfigurationEncryptionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[90],
+            operation: &OPERATIONS[100],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9823,7 +11325,7 @@ impl ReplaceExportedConfigurationEncryptionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[91],
+            operation: &OPERATIONS[101],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9888,6 +11390,2322 @@ impl From<ApiError> for ReplaceExportedConfigurationEncryptionResponse {
     }
 }
 
+/// A validated `get_management_certificates` request (`GET
+/// /api/configuration/management/certificates`).
+#[derive(Debug, Clone)]
+pub struct GetManagementCertificatesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetManagementCertificatesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[102],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_management_certificates`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetManagementCertificatesResponse {
+    /// `200`: The certificates of the appliance.
+    Ok(types::ManagementCertificatesObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetManagementCertificatesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetManagementCertificatesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_management_certificates` request (`PUT
+/// /api/configuration/management/certificates`).
+#[derive(Debug, Clone)]
+pub struct ReplaceManagementCertificatesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ManagementCertificates,
+}
+
+impl ReplaceManagementCertificatesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ManagementCertificates,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[103],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_management_certificates`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceManagementCertificatesResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceManagementCertificatesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceManagementCertificatesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_disk_fillup_prevention` request (`GET
+/// /api/configuration/management/disk_fillup_prevention`).
+#[derive(Debug, Clone)]
+pub struct GetDiskFillupPreventionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetDiskFillupPreventionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[104],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_disk_fillup_prevention`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetDiskFillupPreventionResponse {
+    /// `200`: The disk fill-up prevention settings.
+    Ok(types::DiskFillupPreventionObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetDiskFillupPreventionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetDiskFillupPreventionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_disk_fillup_prevention` request (`PUT
+/// /api/configuration/management/disk_fillup_prevention`).
+#[derive(Debug, Clone)]
+pub struct ReplaceDiskFillupPreventionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::DiskFillupPrevention,
+}
+
+impl ReplaceDiskFillupPreventionRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::DiskFillupPrevention,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[105],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_disk_fillup_prevention`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceDiskFillupPreventionResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceDiskFillupPreventionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceDiskFillupPreventionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_email_settings` request (`GET /api/configuration/management/email`).
+#[derive(Debug, Clone)]
+pub struct GetEmailSettingsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetEmailSettingsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[106],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_email_settings`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetEmailSettingsResponse {
+    /// `200`: The e-mail settings.
+    Ok(types::EmailSettingsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetEmailSettingsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetEmailSettingsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_email_settings` request (`PUT /api/configuration/management/email`).
+#[derive(Debug, Clone)]
+pub struct ReplaceEmailSettingsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::EmailSettings,
+}
+
+impl ReplaceEmailSettingsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::EmailSettings,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[107],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_email_settings`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceEmailSettingsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceEmailSettingsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceEmailSettingsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_health_monitoring` request (`GET
+/// /api/configuration/management/health_monitoring`).
+#[derive(Debug, Clone)]
+pub struct GetHealthMonitoringRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetHealthMonitoringRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[108],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_health_monitoring`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetHealthMonitoringResponse {
+    /// `200`: The health monitoring thresholds.
+    Ok(types::HealthMonitoringObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetHealthMonitoringResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetHealthMonitoringResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_health_monitoring` request (`PUT
+/// /api/configuration/management/health_monitoring`).
+#[derive(Debug, Clone)]
+pub struct ReplaceHealthMonitoringRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::HealthMonitoring,
+}
+
+impl ReplaceHealthMonitoringRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::HealthMonitoring,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[109],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_health_monitoring`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceHealthMonitoringResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceHealthMonitoringResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceHealthMonitoringResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_license` request (`GET /api/configuration/management/license`).
+#[derive(Debug, Clone)]
+pub struct GetLicenseRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetLicenseRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[110],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_license`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetLicenseResponse {
+    /// `200`: The license.
+    Ok(types::LicenseObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetLicenseResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetLicenseResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_accounting` request (`GET /api/configuration/management/accounting`).
+#[derive(Debug, Clone)]
+pub struct GetAccountingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAccountingRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[111],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_accounting`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAccountingResponse {
+    /// `200`: The accounting settings.
+    Ok(types::AccountingObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAccountingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAccountingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_webinterface` request (`GET /api/configuration/management/webinterface`).
+#[derive(Debug, Clone)]
+pub struct GetWebinterfaceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetWebinterfaceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[112],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_webinterface`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetWebinterfaceResponse {
+    /// `200`: The web interface settings.
+    Ok(types::WebInterfaceObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetWebinterfaceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetWebinterfaceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_webinterface` request (`PUT /api/configuration/management/webinterface`).
+#[derive(Debug, Clone)]
+pub struct ReplaceWebinterfaceRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::WebInterface,
+}
+
+impl ReplaceWebinterfaceRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::WebInterface>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[113],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_webinterface`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceWebinterfaceResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceWebinterfaceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceWebinterfaceResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_web_gateway_authentication` request (`GET
+/// /api/configuration/management/web_gateway_authentication`).
+#[derive(Debug, Clone)]
+pub struct GetWebGatewayAuthenticationRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetWebGatewayAuthenticationRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[114],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_web_gateway_authentication`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetWebGatewayAuthenticationResponse {
+    /// `200`: The web gateway authentication settings.
+    Ok(types::WebGatewayAuthenticationObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetWebGatewayAuthenticationResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetWebGatewayAuthenticationResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_web_gateway_authentication` request (`PUT
+/// /api/configuration/management/web_gateway_authentication`).
+#[derive(Debug, Clone)]
+pub struct ReplaceWebGatewayAuthenticationRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::WebGatewayAuthentication,
+}
+
+impl ReplaceWebGatewayAuthenticationRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::WebGatewayAuthentication,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[115],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_web_gateway_authentication`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceWebGatewayAuthenticationResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceWebGatewayAuthenticationResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceWebGatewayAuthenticationResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_root_password` request (`GET /api/configuration/management/root_password`).
+#[derive(Debug, Clone)]
+pub struct GetRootPasswordRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetRootPasswordRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[116],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_root_password`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetRootPasswordResponse {
+    /// `200`: The root password setting.
+    Ok(types::RootPasswordObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetRootPasswordResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetRootPasswordResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_root_password` request (`PUT /api/configuration/management/root_password`).
+#[derive(Debug, Clone)]
+pub struct ReplaceRootPasswordRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::RootPassword,
+}
+
+impl ReplaceRootPasswordRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::RootPassword>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[117],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_root_password`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceRootPasswordResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceRootPasswordResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceRootPasswordResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_soap_api` request (`GET /api/configuration/management/soap`).
+#[derive(Debug, Clone)]
+pub struct GetSoapApiRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSoapApiRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[118],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_soap_api`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSoapApiResponse {
+    /// `200`: The SOAP API settings.
+    Ok(types::SoapApiObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSoapApiResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSoapApiResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_soap_api` request (`PUT /api/configuration/management/soap`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSoapApiRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::SoapApi,
+}
+
+impl ReplaceSoapApiRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::SoapApi>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[119],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_soap_api`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSoapApiResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSoapApiResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSoapApiResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_snmp_index` request (`GET /api/configuration/management/snmp`).
+#[derive(Debug, Clone)]
+pub struct GetSnmpIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSnmpIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[120],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_snmp_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSnmpIndexResponse {
+    /// `200`: The endpoints below `/api/configuration/management/snmp`.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSnmpIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSnmpIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_snmp_trap` request (`GET /api/configuration/management/snmp/trap`).
+#[derive(Debug, Clone)]
+pub struct GetSnmpTrapRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSnmpTrapRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[121],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_snmp_trap`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSnmpTrapResponse {
+    /// `200`: The SNMP trap settings.
+    Ok(types::SnmpTrapObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSnmpTrapResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSnmpTrapResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_snmp_trap` request (`PUT /api/configuration/management/snmp/trap`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSnmpTrapRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::SnmpTrap,
+}
+
+impl ReplaceSnmpTrapRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::SnmpTrap>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[122],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_snmp_trap`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSnmpTrapResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSnmpTrapResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSnmpTrapResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_syslog_settings` request (`GET /api/configuration/management/syslog`).
+#[derive(Debug, Clone)]
+pub struct GetSyslogSettingsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSyslogSettingsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[123],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_syslog_settings`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSyslogSettingsResponse {
+    /// `200`: The syslog settings.
+    Ok(types::SyslogObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSyslogSettingsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSyslogSettingsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_syslog_settings` request (`PUT /api/configuration/management/syslog`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSyslogSettingsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::Syslog,
+}
+
+impl ReplaceSyslogSettingsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::Syslog>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[124],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_syslog_settings`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSyslogSettingsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSyslogSettingsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSyslogSettingsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_splunk_forwarder` request (`GET
+/// /api/configuration/management/splunk_forwarder`).
+#[derive(Debug, Clone)]
+pub struct GetSplunkForwarderRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSplunkForwarderRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[125],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_splunk_forwarder`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSplunkForwarderResponse {
+    /// `200`: The Splunk forwarder settings.
+    Ok(types::SplunkForwarderObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSplunkForwarderResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSplunkForwarderResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_splunk_forwarder` request (`PUT
+/// /api/configuration/management/splunk_forwarder`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSplunkForwarderRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::SplunkForwarder,
+}
+
+impl ReplaceSplunkForwarderRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::SplunkForwarder,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[126],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_splunk_forwarder`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSplunkForwarderResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSplunkForwarderResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSplunkForwarderResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_universal_siem_forwarder` request (`GET
+/// /api/configuration/management/universal_siem_forwarder`).
+#[derive(Debug, Clone)]
+pub struct GetUniversalSiemForwarderRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetUniversalSiemForwarderRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[127],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_universal_siem_forwarder`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetUniversalSiemForwarderResponse {
+    /// `200`: The universal SIEM forwarder settings.
+    Ok(types::UniversalSiemForwarderObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetUniversalSiemForwarderResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetUniversalSiemForwarderResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_universal_siem_forwarder` request (`PUT
+/// /api/configuration/management/universal_siem_forwarder`).
+#[derive(Debug, Clone)]
+pub struct ReplaceUniversalSiemForwarderRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::UniversalSiemForwarder,
+}
+
+impl ReplaceUniversalSiemForwarderRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::UniversalSiemForwarder,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[128],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_universal_siem_forwarder`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceUniversalSiemForwarderResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceUniversalSiemForwarderResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceUniversalSiemForwarderResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_support_info` request (`GET /api/configuration/management/support_info`).
+#[derive(Debug, Clone)]
+pub struct GetSupportInfoRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetSupportInfoRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[129],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_support_info`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSupportInfoResponse {
+    /// `200`: The support information settings.
+    Ok(types::SupportInfoObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetSupportInfoResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetSupportInfoResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_support_info` request (`PUT /api/configuration/management/support_info`).
+#[derive(Debug, Clone)]
+pub struct ReplaceSupportInfoRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::SupportInfo,
+}
+
+impl ReplaceSupportInfoRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::SupportInfo>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[130],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_support_info`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceSupportInfoResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceSupportInfoResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceSupportInfoResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_mssql_index` request (`GET /api/configuration/mssql`).
 #[derive(Debug, Clone)]
 pub struct GetMssqlIndexRequest {
@@ -9909,7 +13727,7 @@ impl GetMssqlIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[92],
+            operation: &OPERATIONS[131],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9980,7 +13798,7 @@ impl ListMssqlAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[93],
+            operation: &OPERATIONS[132],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -10057,7 +13875,7 @@ impl CreateMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[94],
+            operation: &OPERATIONS[133],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10142,7 +13960,7 @@ impl GetMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[95],
+            operation: &OPERATIONS[134],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10228,7 +14046,7 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[96],
+            operation: &OPERATIONS[135],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10319,7 +14137,7 @@ impl DeleteMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[97],
+            operation: &OPERATIONS[136],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10395,7 +14213,7 @@ impl ListMssqlChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[98],
+            operation: &OPERATIONS[137],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -10472,7 +14290,7 @@ impl CreateMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[99],
+            operation: &OPERATIONS[138],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10557,7 +14375,7 @@ impl GetMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[100],
+            operation: &OPERATIONS[139],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10643,7 +14461,7 @@ impl ReplaceMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[101],
+            operation: &OPERATIONS[140],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10734,7 +14552,7 @@ impl DeleteMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[102],
+            operation: &OPERATIONS[141],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10809,7 +14627,7 @@ impl ListMssqlConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[103],
+            operation: &OPERATIONS[142],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -10885,7 +14703,7 @@ impl CreateMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[104],
+            operation: &OPERATIONS[143],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10969,7 +14787,7 @@ impl GetMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[105],
+            operation: &OPERATIONS[144],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11055,7 +14873,7 @@ impl ReplaceMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[106],
+            operation: &OPERATIONS[145],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11146,7 +14964,7 @@ impl DeleteMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[107],
+            operation: &OPERATIONS[146],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11221,7 +15039,7 @@ impl GetMssqlOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[108],
+            operation: &OPERATIONS[147],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -11297,7 +15115,7 @@ impl ReplaceMssqlOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[109],
+            operation: &OPERATIONS[148],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11384,7 +15202,7 @@ impl ListMssqlSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[110],
+            operation: &OPERATIONS[149],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -11461,7 +15279,7 @@ impl CreateMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[111],
+            operation: &OPERATIONS[150],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11546,7 +15364,7 @@ impl GetMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[112],
+            operation: &OPERATIONS[151],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11632,7 +15450,7 @@ impl ReplaceMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[113],
+            operation: &OPERATIONS[152],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11723,7 +15541,7 @@ impl DeleteMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[114],
+            operation: &OPERATIONS[153],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11777,6 +15595,966 @@ impl From<ApiError> for DeleteMssqlSettingsPolicyResponse {
     }
 }
 
+/// A validated `get_network_index` request (`GET /api/configuration/network`).
+#[derive(Debug, Clone)]
+pub struct GetNetworkIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetNetworkIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[154],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_network_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetNetworkIndexResponse {
+    /// `200`: The endpoints below `/api/configuration/network`.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetNetworkIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetNetworkIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_dns_servers` request (`GET /api/configuration/network/dns`).
+#[derive(Debug, Clone)]
+pub struct GetDnsServersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetDnsServersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[155],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_dns_servers`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetDnsServersResponse {
+    /// `200`: The DNS servers.
+    Ok(types::DnsServersObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetDnsServersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetDnsServersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_dns_servers` request (`PUT /api/configuration/network/dns`).
+#[derive(Debug, Clone)]
+pub struct ReplaceDnsServersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::DnsServers,
+}
+
+impl ReplaceDnsServersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::DnsServers>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[156],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_dns_servers`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceDnsServersResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceDnsServersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceDnsServersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ip_forwarding_rules` request (`GET
+/// /api/configuration/network/ip_forwarding_rule_pairs`).
+#[derive(Debug, Clone)]
+pub struct GetIpForwardingRulesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetIpForwardingRulesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[157],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ip_forwarding_rules`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetIpForwardingRulesResponse {
+    /// `200`: The routing between interfaces.
+    Ok(types::IpForwardingRulePairsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetIpForwardingRulesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetIpForwardingRulesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_ip_forwarding_rules` request (`PUT
+/// /api/configuration/network/ip_forwarding_rule_pairs`).
+#[derive(Debug, Clone)]
+pub struct ReplaceIpForwardingRulesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::IpForwardingRulePairs,
+}
+
+impl ReplaceIpForwardingRulesRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::IpForwardingRulePairs,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[158],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_ip_forwarding_rules`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceIpForwardingRulesResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceIpForwardingRulesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceIpForwardingRulesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_network_naming` request (`GET /api/configuration/network/naming`).
+#[derive(Debug, Clone)]
+pub struct GetNetworkNamingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetNetworkNamingRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[159],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_network_naming`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetNetworkNamingResponse {
+    /// `200`: The host and domain naming settings.
+    Ok(types::NetworkNamingObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetNetworkNamingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetNetworkNamingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_network_naming` request (`PUT /api/configuration/network/naming`).
+#[derive(Debug, Clone)]
+pub struct ReplaceNetworkNamingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::NetworkNaming,
+}
+
+impl ReplaceNetworkNamingRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::NetworkNaming,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[160],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_network_naming`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceNetworkNamingResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceNetworkNamingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceNetworkNamingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_network_routing` request (`GET /api/configuration/network/routing`).
+#[derive(Debug, Clone)]
+pub struct GetNetworkRoutingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetNetworkRoutingRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[161],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_network_routing`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetNetworkRoutingResponse {
+    /// `200`: The static routes settings.
+    Ok(types::NetworkRoutingObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetNetworkRoutingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetNetworkRoutingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_network_routing` request (`PUT /api/configuration/network/routing`).
+#[derive(Debug, Clone)]
+pub struct ReplaceNetworkRoutingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::NetworkRouting,
+}
+
+impl ReplaceNetworkRoutingRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::NetworkRouting,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[162],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_network_routing`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceNetworkRoutingResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceNetworkRoutingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceNetworkRoutingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_nics` request (`GET /api/configuration/network/nics`).
+#[derive(Debug, Clone)]
+pub struct ListNicsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListNicsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[163],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_nics`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListNicsResponse {
+    /// `200`: The network interfaces.
+    Ok(types::NicList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListNicsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListNicsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_nic` request (`GET /api/configuration/network/nics/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetNicRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetNicRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[164],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_nic`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetNicResponse {
+    /// `200`: The network interface.
+    Ok(types::NicObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetNicResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetNicResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_nic` request (`PUT /api/configuration/network/nics/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceNicRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::Nic,
+}
+
+impl ReplaceNicRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::Nic>(&parts.headers, body, &href).await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[165],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_nic`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceNicResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceNicResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceNicResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `list_passwords` request (`GET /api/configuration/passwords`).
 #[derive(Debug, Clone)]
 pub struct ListPasswordsRequest {
@@ -11798,7 +16576,7 @@ impl ListPasswordsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[115],
+            operation: &OPERATIONS[166],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -11873,7 +16651,7 @@ impl CreatePasswordRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[116],
+            operation: &OPERATIONS[167],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11957,7 +16735,7 @@ impl GetPasswordRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[117],
+            operation: &OPERATIONS[168],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12027,7 +16805,7 @@ impl GetPluginsIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[118],
+            operation: &OPERATIONS[169],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12097,7 +16875,7 @@ impl ListAaPluginsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[119],
+            operation: &OPERATIONS[170],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12171,7 +16949,7 @@ impl GetAaPluginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[120],
+            operation: &OPERATIONS[171],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12245,7 +17023,7 @@ impl DeleteAaPluginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[121],
+            operation: &OPERATIONS[172],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12326,7 +17104,7 @@ impl ListCredentialStorePluginsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[122],
+            operation: &OPERATIONS[173],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12401,7 +17179,7 @@ impl GetCredentialStorePluginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[123],
+            operation: &OPERATIONS[174],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12472,7 +17250,7 @@ impl ListConfigurationSyncPluginsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[124],
+            operation: &OPERATIONS[175],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12547,7 +17325,7 @@ impl GetConfigurationSyncPluginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[125],
+            operation: &OPERATIONS[176],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12617,7 +17395,7 @@ impl ListSigningCaPluginsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[126],
+            operation: &OPERATIONS[177],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12691,7 +17469,7 @@ impl GetSigningCaPluginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[127],
+            operation: &OPERATIONS[178],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12761,7 +17539,7 @@ impl ListTicketingPluginsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[128],
+            operation: &OPERATIONS[179],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12835,7 +17613,7 @@ impl GetTicketingPluginRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[129],
+            operation: &OPERATIONS[180],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12906,7 +17684,7 @@ impl ListUsermappingPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[130],
+            operation: &OPERATIONS[181],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12988,7 +17766,7 @@ impl CreateUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[131],
+            operation: &OPERATIONS[182],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13073,7 +17851,7 @@ impl GetUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[132],
+            operation: &OPERATIONS[183],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13159,7 +17937,7 @@ impl ReplaceUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[133],
+            operation: &OPERATIONS[184],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13250,7 +18028,7 @@ impl DeleteUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[134],
+            operation: &OPERATIONS[185],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13325,7 +18103,7 @@ impl ListTimePoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[135],
+            operation: &OPERATIONS[186],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13399,7 +18177,7 @@ impl CreateTimePolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[136],
+            operation: &OPERATIONS[187],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13483,7 +18261,7 @@ impl GetTimePolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[137],
+            operation: &OPERATIONS[188],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13567,7 +18345,7 @@ impl ReplaceTimePolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[138],
+            operation: &OPERATIONS[189],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13658,7 +18436,7 @@ impl DeleteTimePolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[139],
+            operation: &OPERATIONS[190],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13733,7 +18511,7 @@ impl ListUserlistsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[140],
+            operation: &OPERATIONS[191],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13807,7 +18585,7 @@ impl CreateUserlistRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[141],
+            operation: &OPERATIONS[192],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13891,7 +18669,7 @@ impl GetUserlistRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[142],
+            operation: &OPERATIONS[193],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13974,7 +18752,7 @@ impl ReplaceUserlistRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[143],
+            operation: &OPERATIONS[194],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14064,7 +18842,7 @@ impl DeleteUserlistRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[144],
+            operation: &OPERATIONS[195],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14140,7 +18918,7 @@ impl ListArchiveCleanupPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[145],
+            operation: &OPERATIONS[196],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -14217,7 +18995,7 @@ impl CreateArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[146],
+            operation: &OPERATIONS[197],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14302,7 +19080,7 @@ impl GetArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[147],
+            operation: &OPERATIONS[198],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14388,7 +19166,7 @@ impl ReplaceArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[148],
+            operation: &OPERATIONS[199],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14479,7 +19257,7 @@ impl DeleteArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[149],
+            operation: &OPERATIONS[200],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14554,7 +19332,7 @@ impl ListBackupPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[150],
+            operation: &OPERATIONS[201],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -14628,7 +19406,7 @@ impl CreateBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[151],
+            operation: &OPERATIONS[202],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14713,7 +19491,7 @@ impl GetBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[152],
+            operation: &OPERATIONS[203],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14797,7 +19575,7 @@ impl ReplaceBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[153],
+            operation: &OPERATIONS[204],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14888,7 +19666,7 @@ impl DeleteBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[154],
+            operation: &OPERATIONS[205],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14963,7 +19741,7 @@ impl ListAuditPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[155],
+            operation: &OPERATIONS[206],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -15037,7 +19815,7 @@ impl CreateAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[156],
+            operation: &OPERATIONS[207],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15121,7 +19899,7 @@ impl GetAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[157],
+            operation: &OPERATIONS[208],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15205,7 +19983,7 @@ impl ReplaceAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[158],
+            operation: &OPERATIONS[209],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15296,7 +20074,7 @@ impl DeleteAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[159],
+            operation: &OPERATIONS[210],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15371,7 +20149,7 @@ impl ListSigningCasRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[160],
+            operation: &OPERATIONS[211],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -15445,7 +20223,7 @@ impl CreateSigningCaRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[161],
+            operation: &OPERATIONS[212],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15529,7 +20307,7 @@ impl GetSigningCaRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[162],
+            operation: &OPERATIONS[213],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15612,7 +20390,7 @@ impl ReplaceSigningCaRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[163],
+            operation: &OPERATIONS[214],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15703,7 +20481,7 @@ impl DeleteSigningCaRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[164],
+            operation: &OPERATIONS[215],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15779,7 +20557,7 @@ impl ListTrustedCaListsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[165],
+            operation: &OPERATIONS[216],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -15854,7 +20632,7 @@ impl GetTrustedCaListRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[166],
+            operation: &OPERATIONS[217],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15924,7 +20702,7 @@ impl ListIndexingPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[167],
+            operation: &OPERATIONS[218],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16000,7 +20778,7 @@ impl CreateIndexingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[168],
+            operation: &OPERATIONS[219],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16084,7 +20862,7 @@ impl GetIndexingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[169],
+            operation: &OPERATIONS[220],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16170,7 +20948,7 @@ impl ReplaceIndexingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[170],
+            operation: &OPERATIONS[221],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16261,7 +21039,7 @@ impl DeleteIndexingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[171],
+            operation: &OPERATIONS[222],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16337,7 +21115,7 @@ impl ListContentPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[172],
+            operation: &OPERATIONS[223],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16407,7 +21185,7 @@ impl ListAnalyticsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[173],
+            operation: &OPERATIONS[224],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16483,7 +21261,7 @@ impl CreateAnalyticsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[174],
+            operation: &OPERATIONS[225],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16567,7 +21345,7 @@ impl GetAnalyticsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[175],
+            operation: &OPERATIONS[226],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16653,7 +21431,7 @@ impl ReplaceAnalyticsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[176],
+            operation: &OPERATIONS[227],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16744,7 +21522,7 @@ impl DeleteAnalyticsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[177],
+            operation: &OPERATIONS[228],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16819,7 +21597,7 @@ impl ListLdapServersRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[178],
+            operation: &OPERATIONS[229],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16893,7 +21671,7 @@ impl CreateLdapServerRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[179],
+            operation: &OPERATIONS[230],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16977,7 +21755,7 @@ impl GetLdapServerRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[180],
+            operation: &OPERATIONS[231],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -17061,7 +21839,7 @@ impl ReplaceLdapServerRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[181],
+            operation: &OPERATIONS[232],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17152,7 +21930,7 @@ impl DeleteLdapServerRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[182],
+            operation: &OPERATIONS[233],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -17228,7 +22006,7 @@ impl ListCredentialStoresRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[183],
+            operation: &OPERATIONS[234],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17305,7 +22083,7 @@ impl CreateCredentialStoreRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[184],
+            operation: &OPERATIONS[235],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17390,7 +22168,7 @@ impl GetCredentialStoreRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[185],
+            operation: &OPERATIONS[236],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -17476,7 +22254,7 @@ impl ReplaceCredentialStoreRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[186],
+            operation: &OPERATIONS[237],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17567,7 +22345,7 @@ impl DeleteCredentialStoreRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[187],
+            operation: &OPERATIONS[238],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -17643,7 +22421,7 @@ impl ListAaPluginInstancesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[188],
+            operation: &OPERATIONS[239],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17720,7 +22498,7 @@ impl CreateAaPluginInstanceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[189],
+            operation: &OPERATIONS[240],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17805,7 +22583,7 @@ impl GetAaPluginInstanceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[190],
+            operation: &OPERATIONS[241],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -17891,7 +22669,7 @@ impl ReplaceAaPluginInstanceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[191],
+            operation: &OPERATIONS[242],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17982,7 +22760,7 @@ impl DeleteAaPluginInstanceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[192],
+            operation: &OPERATIONS[243],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18058,7 +22836,7 @@ impl ListTicketingPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[193],
+            operation: &OPERATIONS[244],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18133,7 +22911,7 @@ impl GetTicketingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[194],
+            operation: &OPERATIONS[245],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18203,7 +22981,7 @@ impl GetRdpIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[195],
+            operation: &OPERATIONS[246],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18273,7 +23051,7 @@ impl ListRdpChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[196],
+            operation: &OPERATIONS[247],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18350,7 +23128,7 @@ impl CreateRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[197],
+            operation: &OPERATIONS[248],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18435,7 +23213,7 @@ impl GetRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[198],
+            operation: &OPERATIONS[249],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18521,7 +23299,7 @@ impl ReplaceRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[199],
+            operation: &OPERATIONS[250],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18612,7 +23390,7 @@ impl DeleteRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[200],
+            operation: &OPERATIONS[251],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18687,7 +23465,7 @@ impl ListRdpConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[201],
+            operation: &OPERATIONS[252],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18763,7 +23541,7 @@ impl CreateRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[202],
+            operation: &OPERATIONS[253],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18847,7 +23625,7 @@ impl GetRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[203],
+            operation: &OPERATIONS[254],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18932,7 +23710,7 @@ impl ReplaceRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[204],
+            operation: &OPERATIONS[255],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -19022,7 +23800,7 @@ impl DeleteRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[205],
+            operation: &OPERATIONS[256],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -19098,7 +23876,7 @@ impl GetRdpDomainMembershipRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[206],
+            operation: &OPERATIONS[257],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -19175,7 +23953,7 @@ impl ReplaceRdpDomainMembershipRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[207],
+            operation: &OPERATIONS[258],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -19261,7 +24039,7 @@ impl GetRdpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[208],
+            operation: &OPERATIONS[259],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -19337,7 +24115,7 @@ impl ReplaceRdpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[209],
+            operation: &OPERATIONS[260],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -19424,7 +24202,7 @@ impl ListRdpSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[210],
+            operation: &OPERATIONS[261],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -19501,7 +24279,7 @@ impl CreateRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[211],
+            operation: &OPERATIONS[262],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -19586,7 +24364,7 @@ impl GetRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[212],
+            operation: &OPERATIONS[263],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -19672,7 +24450,7 @@ impl ReplaceRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[213],
+            operation: &OPERATIONS[264],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -19763,7 +24541,7 @@ impl DeleteRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[214],
+            operation: &OPERATIONS[265],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -19817,6 +24595,2053 @@ impl From<ApiError> for DeleteRdpSettingsPolicyResponse {
     }
 }
 
+/// A validated `get_reporting_index` request (`GET /api/configuration/reporting`).
+#[derive(Debug, Clone)]
+pub struct GetReportingIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetReportingIndexRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[266],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_reporting_index`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetReportingIndexResponse {
+    /// `200`: The endpoints below `/api/configuration/reporting`.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetReportingIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetReportingIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_available_search_fields` request (`GET
+/// /api/configuration/reporting/_available_search_fields`).
+#[derive(Debug, Clone)]
+pub struct GetAvailableSearchFieldsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAvailableSearchFieldsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[267],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_available_search_fields`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAvailableSearchFieldsResponse {
+    /// `200`: The list of the session fields that report and search subchapters can use.
+    Ok(types::AvailableSearchFields),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAvailableSearchFieldsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAvailableSearchFieldsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_available_subchapters` request (`GET
+/// /api/configuration/reporting/_available_subchapters`).
+#[derive(Debug, Clone)]
+pub struct GetAvailableSubchaptersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetAvailableSubchaptersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[268],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_available_subchapters`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAvailableSubchaptersResponse {
+    /// `200`: The list of the subchapters (built-in and configured) that a report can include.
+    Ok(types::AvailableSubchapters),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetAvailableSubchaptersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetAvailableSubchaptersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_predefined_reports` request (`GET
+/// /api/configuration/reporting/predefined_reports`).
+#[derive(Debug, Clone)]
+pub struct GetPredefinedReportsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetPredefinedReportsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[269],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_predefined_reports`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetPredefinedReportsResponse {
+    /// `200`: The predefined report settings.
+    Ok(types::PredefinedReportsObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetPredefinedReportsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetPredefinedReportsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_predefined_reports` request (`PUT
+/// /api/configuration/reporting/predefined_reports`).
+#[derive(Debug, Clone)]
+pub struct ReplacePredefinedReportsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::PredefinedReports,
+}
+
+impl ReplacePredefinedReportsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::PredefinedReports,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[270],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_predefined_reports`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplacePredefinedReportsResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplacePredefinedReportsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplacePredefinedReportsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_content_subchapters` request (`GET
+/// /api/configuration/reporting/content_subchapters`).
+#[derive(Debug, Clone)]
+pub struct ListContentSubchaptersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListContentSubchaptersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[271],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_content_subchapters`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListContentSubchaptersResponse {
+    /// `200`: The content subchapters.
+    Ok(types::ContentSubchapterList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListContentSubchaptersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListContentSubchaptersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_content_subchapter` request (`POST
+/// /api/configuration/reporting/content_subchapters`).
+#[derive(Debug, Clone)]
+pub struct CreateContentSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ContentSubchapter,
+}
+
+impl CreateContentSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ContentSubchapter,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[272],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_content_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateContentSubchapterResponse {
+    /// `201`: The new content subchapter is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateContentSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateContentSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_content_subchapter` request (`GET
+/// /api/configuration/reporting/content_subchapters/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetContentSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetContentSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[273],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_content_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetContentSubchapterResponse {
+    /// `200`: The content subchapter.
+    Ok(types::ContentSubchapterObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetContentSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetContentSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_content_subchapter` request (`PUT
+/// /api/configuration/reporting/content_subchapters/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceContentSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ContentSubchapter,
+}
+
+impl ReplaceContentSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ContentSubchapter,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[274],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_content_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceContentSubchapterResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceContentSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceContentSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_content_subchapter` request (`DELETE
+/// /api/configuration/reporting/content_subchapters/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteContentSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteContentSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[275],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_content_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteContentSubchapterResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteContentSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteContentSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_statistics_subchapters` request (`GET
+/// /api/configuration/reporting/statistics_subchapters`).
+#[derive(Debug, Clone)]
+pub struct ListStatisticsSubchaptersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListStatisticsSubchaptersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[276],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_statistics_subchapters`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListStatisticsSubchaptersResponse {
+    /// `200`: The statistics subchapters.
+    Ok(types::StatisticsSubchapterList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListStatisticsSubchaptersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListStatisticsSubchaptersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_statistics_subchapter` request (`POST
+/// /api/configuration/reporting/statistics_subchapters`).
+#[derive(Debug, Clone)]
+pub struct CreateStatisticsSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::StatisticsSubchapter,
+}
+
+impl CreateStatisticsSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::StatisticsSubchapter,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[277],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_statistics_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateStatisticsSubchapterResponse {
+    /// `201`: The new statistics subchapter is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateStatisticsSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateStatisticsSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_statistics_subchapter` request (`GET
+/// /api/configuration/reporting/statistics_subchapters/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetStatisticsSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetStatisticsSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[278],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_statistics_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetStatisticsSubchapterResponse {
+    /// `200`: The statistics subchapter.
+    Ok(types::StatisticsSubchapterObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetStatisticsSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetStatisticsSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_statistics_subchapter` request (`PUT
+/// /api/configuration/reporting/statistics_subchapters/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceStatisticsSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::StatisticsSubchapter,
+}
+
+impl ReplaceStatisticsSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::StatisticsSubchapter,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[279],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_statistics_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceStatisticsSubchapterResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceStatisticsSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceStatisticsSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_statistics_subchapter` request (`DELETE
+/// /api/configuration/reporting/statistics_subchapters/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteStatisticsSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteStatisticsSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[280],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_statistics_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteStatisticsSubchapterResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteStatisticsSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteStatisticsSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_custom_subchapters` request (`GET
+/// /api/configuration/reporting/custom_subchapters`).
+#[derive(Debug, Clone)]
+pub struct ListCustomSubchaptersRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListCustomSubchaptersRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[281],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_custom_subchapters`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListCustomSubchaptersResponse {
+    /// `200`: The custom subchapters.
+    Ok(types::CustomSubchapterList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListCustomSubchaptersResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListCustomSubchaptersResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_custom_subchapter` request (`POST
+/// /api/configuration/reporting/custom_subchapters`).
+#[derive(Debug, Clone)]
+pub struct CreateCustomSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::CustomSubchapter,
+}
+
+impl CreateCustomSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::CustomSubchapter,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[282],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_custom_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateCustomSubchapterResponse {
+    /// `201`: The new custom subchapter is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateCustomSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateCustomSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_custom_subchapter` request (`GET
+/// /api/configuration/reporting/custom_subchapters/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetCustomSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetCustomSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[283],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_custom_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetCustomSubchapterResponse {
+    /// `200`: The custom subchapter.
+    Ok(types::CustomSubchapterObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetCustomSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetCustomSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_custom_subchapter` request (`PUT
+/// /api/configuration/reporting/custom_subchapters/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceCustomSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::CustomSubchapter,
+}
+
+impl ReplaceCustomSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::CustomSubchapter,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[284],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_custom_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceCustomSubchapterResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceCustomSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceCustomSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_custom_subchapter` request (`DELETE
+/// /api/configuration/reporting/custom_subchapters/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteCustomSubchapterRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteCustomSubchapterRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[285],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_custom_subchapter`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteCustomSubchapterResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteCustomSubchapterResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteCustomSubchapterResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_reports` request (`GET /api/configuration/reporting/reports`).
+#[derive(Debug, Clone)]
+pub struct ListReportsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl ListReportsRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[286],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_reports`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListReportsResponse {
+    /// `200`: The reports.
+    Ok(types::ReportList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ListReportsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ListReportsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_report` request (`POST /api/configuration/reporting/reports`).
+#[derive(Debug, Clone)]
+pub struct CreateReportRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::Report,
+}
+
+impl CreateReportRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::Report>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[287],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_report`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateReportResponse {
+    /// `201`: The new report is staged in the transaction.
+    Created(types::CreatedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for CreateReportResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for CreateReportResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_report` request (`GET /api/configuration/reporting/reports/{key}`).
+#[derive(Debug, Clone)]
+pub struct GetReportRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetReportRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[288],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_report`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetReportResponse {
+    /// `200`: The report.
+    Ok(types::ReportObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetReportResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetReportResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_report` request (`PUT /api/configuration/reporting/reports/{key}`).
+#[derive(Debug, Clone)]
+pub struct ReplaceReportRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::Report,
+}
+
+impl ReplaceReportRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::Report>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            key,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[289],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_report`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceReportResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceReportResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceReportResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `delete_report` request (`DELETE /api/configuration/reporting/reports/{key}`).
+#[derive(Debug, Clone)]
+pub struct DeleteReportRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl DeleteReportRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[290],
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `delete_report`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DeleteReportResponse {
+    /// `200`: The removal is staged in the transaction.
+    Ok(types::DeletedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for DeleteReportResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for DeleteReportResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// Query parameters of `terminate_active_session`.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct TerminateActiveSessionQuery {
@@ -19850,7 +26675,7 @@ impl TerminateActiveSessionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[215],
+            operation: &OPERATIONS[291],
             path_params: vec![],
             query: runtime::to_object(&self.query),
             body: None,
@@ -19941,7 +26766,7 @@ impl RunCleanupNowRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[216],
+            operation: &OPERATIONS[292],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -20013,7 +26838,7 @@ impl GetSshIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[217],
+            operation: &OPERATIONS[293],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -20084,7 +26909,7 @@ impl ListSshAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[218],
+            operation: &OPERATIONS[294],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -20161,7 +26986,7 @@ impl CreateSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[219],
+            operation: &OPERATIONS[295],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -20246,7 +27071,7 @@ impl GetSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[220],
+            operation: &OPERATIONS[296],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -20332,7 +27157,7 @@ impl ReplaceSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[221],
+            operation: &OPERATIONS[297],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -20423,7 +27248,7 @@ impl DeleteSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[222],
+            operation: &OPERATIONS[298],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -20498,7 +27323,7 @@ impl ListSshChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[223],
+            operation: &OPERATIONS[299],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -20575,7 +27400,7 @@ impl CreateSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[224],
+            operation: &OPERATIONS[300],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -20660,7 +27485,7 @@ impl GetSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[225],
+            operation: &OPERATIONS[301],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -20746,7 +27571,7 @@ impl ReplaceSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[226],
+            operation: &OPERATIONS[302],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -20837,7 +27662,7 @@ impl DeleteSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[227],
+            operation: &OPERATIONS[303],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -20912,7 +27737,7 @@ impl ListSshConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[228],
+            operation: &OPERATIONS[304],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -20988,7 +27813,7 @@ impl CreateSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[229],
+            operation: &OPERATIONS[305],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -21072,7 +27897,7 @@ impl GetSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[230],
+            operation: &OPERATIONS[306],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -21157,7 +27982,7 @@ impl ReplaceSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[231],
+            operation: &OPERATIONS[307],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -21247,7 +28072,7 @@ impl DeleteSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[232],
+            operation: &OPERATIONS[308],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -21322,7 +28147,7 @@ impl GetSshOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[233],
+            operation: &OPERATIONS[309],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -21396,7 +28221,7 @@ impl ReplaceSshOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[234],
+            operation: &OPERATIONS[310],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -21483,7 +28308,7 @@ impl ListSshSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[235],
+            operation: &OPERATIONS[311],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -21560,7 +28385,7 @@ impl CreateSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[236],
+            operation: &OPERATIONS[312],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -21645,7 +28470,7 @@ impl GetSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[237],
+            operation: &OPERATIONS[313],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -21731,7 +28556,7 @@ impl ReplaceSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[238],
+            operation: &OPERATIONS[314],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -21822,7 +28647,7 @@ impl DeleteSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[239],
+            operation: &OPERATIONS[315],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -21876,6 +28701,166 @@ impl From<ApiError> for DeleteSshSettingsPolicyResponse {
     }
 }
 
+/// A validated `get_starling` request (`GET /api/configuration/starling`).
+#[derive(Debug, Clone)]
+pub struct GetStarlingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetStarlingRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[316],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_starling`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetStarlingResponse {
+    /// `200`: The Starling settings.
+    Ok(types::StarlingObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetStarlingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetStarlingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_starling` request (`PUT /api/configuration/starling`).
+#[derive(Debug, Clone)]
+pub struct ReplaceStarlingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::Starling,
+}
+
+impl ReplaceStarlingRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::Starling>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[317],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_starling`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceStarlingResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceStarlingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceStarlingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_telnet_index` request (`GET /api/configuration/telnet`).
 #[derive(Debug, Clone)]
 pub struct GetTelnetIndexRequest {
@@ -21897,7 +28882,7 @@ impl GetTelnetIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[240],
+            operation: &OPERATIONS[318],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -21968,7 +28953,7 @@ impl ListTelnetAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[241],
+            operation: &OPERATIONS[319],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -22045,7 +29030,7 @@ impl CreateTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[242],
+            operation: &OPERATIONS[320],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -22130,7 +29115,7 @@ impl GetTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[243],
+            operation: &OPERATIONS[321],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -22216,7 +29201,7 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[244],
+            operation: &OPERATIONS[322],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -22307,7 +29292,7 @@ impl DeleteTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[245],
+            operation: &OPERATIONS[323],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -22383,7 +29368,7 @@ impl ListTelnetChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[246],
+            operation: &OPERATIONS[324],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -22460,7 +29445,7 @@ impl CreateTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[247],
+            operation: &OPERATIONS[325],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -22545,7 +29530,7 @@ impl GetTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[248],
+            operation: &OPERATIONS[326],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -22631,7 +29616,7 @@ impl ReplaceTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[249],
+            operation: &OPERATIONS[327],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -22722,7 +29707,7 @@ impl DeleteTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[250],
+            operation: &OPERATIONS[328],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -22797,7 +29782,7 @@ impl ListTelnetConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[251],
+            operation: &OPERATIONS[329],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -22873,7 +29858,7 @@ impl CreateTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[252],
+            operation: &OPERATIONS[330],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -22954,7 +29939,7 @@ impl GetTelnetConnectionOrderRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[253],
+            operation: &OPERATIONS[331],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -23031,7 +30016,7 @@ impl ReplaceTelnetConnectionOrderRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[254],
+            operation: &OPERATIONS[332],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -23121,7 +30106,7 @@ impl GetTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[255],
+            operation: &OPERATIONS[333],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -23207,7 +30192,7 @@ impl ReplaceTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[256],
+            operation: &OPERATIONS[334],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -23298,7 +30283,7 @@ impl DeleteTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[257],
+            operation: &OPERATIONS[335],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -23373,7 +30358,7 @@ impl GetTelnetOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[258],
+            operation: &OPERATIONS[336],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -23449,7 +30434,7 @@ impl ReplaceTelnetOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[259],
+            operation: &OPERATIONS[337],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -23535,7 +30520,7 @@ impl ListTelnetPatternSetsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[260],
+            operation: &OPERATIONS[338],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -23610,7 +30595,7 @@ impl GetTelnetPatternSetRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[261],
+            operation: &OPERATIONS[339],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -23681,7 +30666,7 @@ impl ListTelnetSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[262],
+            operation: &OPERATIONS[340],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -23758,7 +30743,7 @@ impl CreateTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[263],
+            operation: &OPERATIONS[341],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -23843,7 +30828,7 @@ impl GetTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[264],
+            operation: &OPERATIONS[342],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -23929,7 +30914,7 @@ impl ReplaceTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[265],
+            operation: &OPERATIONS[343],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -24020,7 +31005,7 @@ impl DeleteTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[266],
+            operation: &OPERATIONS[344],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -24095,7 +31080,7 @@ impl GetTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[267],
+            operation: &OPERATIONS[345],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -24168,7 +31153,7 @@ impl CommitTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[268],
+            operation: &OPERATIONS[346],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -24250,7 +31235,7 @@ impl OpenTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[269],
+            operation: &OPERATIONS[347],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -24326,7 +31311,7 @@ impl RollbackTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[270],
+            operation: &OPERATIONS[348],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -24398,7 +31383,7 @@ impl ListTransactionChangesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[271],
+            operation: &OPERATIONS[349],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -24444,6 +31429,168 @@ impl From<ApiError> for ListTransactionChangesResponse {
     }
 }
 
+/// A validated `get_troubleshooting` request (`GET /api/configuration/troubleshooting`).
+#[derive(Debug, Clone)]
+pub struct GetTroubleshootingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+impl GetTroubleshootingRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[350],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_troubleshooting`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetTroubleshootingResponse {
+    /// `200`: The troubleshooting settings.
+    Ok(types::TroubleshootingObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for GetTroubleshootingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for GetTroubleshootingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_troubleshooting` request (`PUT /api/configuration/troubleshooting`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTroubleshootingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::Troubleshooting,
+}
+
+impl ReplaceTroubleshootingRequest {
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::Troubleshooting,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &OPERATIONS[351],
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_troubleshooting`, one variant per documented status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceTroubleshootingResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+impl axum::response::IntoResponse for ReplaceTroubleshootingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for ReplaceTroubleshootingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_vnc_index` request (`GET /api/configuration/vnc`).
 #[derive(Debug, Clone)]
 pub struct GetVncIndexRequest {
@@ -24465,7 +31612,7 @@ impl GetVncIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[272],
+            operation: &OPERATIONS[352],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -24535,7 +31682,7 @@ impl ListVncChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[273],
+            operation: &OPERATIONS[353],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -24612,7 +31759,7 @@ impl CreateVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[274],
+            operation: &OPERATIONS[354],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -24697,7 +31844,7 @@ impl GetVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[275],
+            operation: &OPERATIONS[355],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -24783,7 +31930,7 @@ impl ReplaceVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[276],
+            operation: &OPERATIONS[356],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -24874,7 +32021,7 @@ impl DeleteVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[277],
+            operation: &OPERATIONS[357],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -24949,7 +32096,7 @@ impl ListVncConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[278],
+            operation: &OPERATIONS[358],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -25025,7 +32172,7 @@ impl CreateVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[279],
+            operation: &OPERATIONS[359],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -25109,7 +32256,7 @@ impl GetVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[280],
+            operation: &OPERATIONS[360],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -25194,7 +32341,7 @@ impl ReplaceVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[281],
+            operation: &OPERATIONS[361],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -25284,7 +32431,7 @@ impl DeleteVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[282],
+            operation: &OPERATIONS[362],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -25359,7 +32506,7 @@ impl GetVncOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[283],
+            operation: &OPERATIONS[363],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -25435,7 +32582,7 @@ impl ReplaceVncOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[284],
+            operation: &OPERATIONS[364],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -25522,7 +32669,7 @@ impl ListVncSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[285],
+            operation: &OPERATIONS[365],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -25599,7 +32746,7 @@ impl CreateVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[286],
+            operation: &OPERATIONS[366],
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -25684,7 +32831,7 @@ impl GetVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[287],
+            operation: &OPERATIONS[367],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -25770,7 +32917,7 @@ impl ReplaceVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[288],
+            operation: &OPERATIONS[368],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -25861,7 +33008,7 @@ impl DeleteVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[289],
+            operation: &OPERATIONS[369],
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -26168,6 +33315,86 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// List the alert settings
+    ///
+    /// Lists the alert settings: alerts about the appliance itself and alerts about the traffic it
+    /// proxies. Each alert can be sent by e-mail, as an SNMP trap, or both.
+    ///
+    /// `GET /api/configuration/alerting` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_alerting_index(
+        &self,
+        request: GetAlertingIndexRequest,
+    ) -> impl Future<Output = GetAlertingIndexResponse> + Send {
+        async move {
+            GetAlertingIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the traffic alert settings
+    ///
+    /// Shows, for every alert about proxied connections (authentication, denied channels, credential
+    /// stores and so on), whether it is sent by e-mail and as an SNMP trap. Newer appliances add
+    /// alerts.
+    ///
+    /// `GET /api/configuration/alerting/traffic_alerts` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_traffic_alerts(
+        &self,
+        request: GetTrafficAlertsRequest,
+    ) -> impl Future<Output = GetTrafficAlertsResponse> + Send {
+        async move {
+            GetTrafficAlertsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the traffic alert settings
+    ///
+    /// Replaces the traffic alert settings: send every alert back (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/alerting/traffic_alerts` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_traffic_alerts(
+        &self,
+        request: ReplaceTrafficAlertsRequest,
+    ) -> impl Future<Output = ReplaceTrafficAlertsResponse> + Send {
+        async move {
+            ReplaceTrafficAlertsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the system alert settings
+    ///
+    /// Shows, for every alert about the appliance itself, whether it is sent by e-mail and as an SNMP
+    /// trap. The endpoint is only listed by the pages; its body is expected to have the shape of the
+    /// traffic alerts.
+    ///
+    /// `GET /api/configuration/alerting/system_alerts` Documented for SPS 6.x, 7.x, 8.0. The reply is
+    /// not documented: a client reads its body as optional.
+    fn get_system_alerts(
+        &self,
+        request: GetSystemAlertsRequest,
+    ) -> impl Future<Output = GetSystemAlertsResponse> + Send {
+        async move {
+            GetSystemAlertsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the system alert settings
+    ///
+    /// Replaces the system alert settings: send every alert back (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/alerting/system_alerts` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_system_alerts(
+        &self,
+        request: ReplaceSystemAlertsRequest,
+    ) -> impl Future<Output = ReplaceSystemAlertsResponse> + Send {
+        async move {
+            ReplaceSystemAlertsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// Log in and obtain a session cookie
     ///
     /// Checks the user name and password sent with HTTP basic authentication and, when they are
@@ -26290,6 +33517,84 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = GetPoliciesIndexResponse> + Send {
         async move {
             GetPoliciesIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the date and time settings
+    ///
+    /// Lists the settings of the appliance clock: the time zone and the NTP servers it synchronises
+    /// with.
+    ///
+    /// `GET /api/configuration/datetime` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_datetime_index(
+        &self,
+        request: GetDatetimeIndexRequest,
+    ) -> impl Future<Output = GetDatetimeIndexResponse> + Send {
+        async move {
+            GetDatetimeIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the NTP servers
+    ///
+    /// Shows the time servers the appliance synchronises its clock with. The layout of the body is not
+    /// published; whatever the appliance sends is kept.
+    ///
+    /// `GET /api/configuration/datetime/ntp_servers` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply
+    /// is not documented: a client reads its body as optional.
+    fn get_ntp_servers(
+        &self,
+        request: GetNtpServersRequest,
+    ) -> impl Future<Output = GetNtpServersResponse> + Send {
+        async move {
+            GetNtpServersResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the NTP servers
+    ///
+    /// Replaces the NTP server setting with the body sent (read it, change it, write it back). Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/datetime/ntp_servers` Requires an open transaction. Documented for SPS
+    /// 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_ntp_servers(
+        &self,
+        request: ReplaceNtpServersRequest,
+    ) -> impl Future<Output = ReplaceNtpServersResponse> + Send {
+        async move {
+            ReplaceNtpServersResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the time zone
+    ///
+    /// Shows the time zone of the appliance clock. Unlike most settings, the body is a bare string: the
+    /// name of the zone in the tz database.
+    ///
+    /// `GET /api/configuration/datetime/timezone` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_timezone(
+        &self,
+        request: GetTimezoneRequest,
+    ) -> impl Future<Output = GetTimezoneResponse> + Send {
+        async move {
+            GetTimezoneResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the time zone
+    ///
+    /// Sets the time zone of the appliance; the body is the bare JSON string of the zone name. Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/datetime/timezone` Requires an open transaction. Documented for SPS 5.x,
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_timezone(
+        &self,
+        request: ReplaceTimezoneRequest,
+    ) -> impl Future<Output = ReplaceTimezoneResponse> + Send {
+        async move {
+            ReplaceTimezoneResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -27414,6 +34719,477 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// Read which certificates the appliance uses
+    ///
+    /// Shows which stored X.509 certificates the appliance uses for its own purposes: the CA that signs
+    /// certificates it issues, the certificate of its web and REST interface, and the one of its
+    /// timestamping authority. Each is a reference to a certificate (with its private key) stored under
+    /// `/api/configuration/x509`; the keys themselves are never shown here.
+    ///
+    /// `GET /api/configuration/management/certificates` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_management_certificates(
+        &self,
+        request: GetManagementCertificatesRequest,
+    ) -> impl Future<Output = GetManagementCertificatesResponse> + Send {
+        async move {
+            GetManagementCertificatesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Choose the certificates of the appliance
+    ///
+    /// Points the CA, web server and timestamping certificates at stored X.509 certificates, by key.
+    /// Upload the certificate with its private key first. Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `PUT /api/configuration/management/certificates` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_management_certificates(
+        &self,
+        request: ReplaceManagementCertificatesRequest,
+    ) -> impl Future<Output = ReplaceManagementCertificatesResponse> + Send {
+        async move {
+            ReplaceManagementCertificatesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the disk fill-up prevention settings
+    ///
+    /// Shows what the appliance does when its disk fills up: above the configured utilisation it stops
+    /// accepting new connections and can start the archive/cleanup jobs.
+    ///
+    /// `GET /api/configuration/management/disk_fillup_prevention` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_disk_fillup_prevention(
+        &self,
+        request: GetDiskFillupPreventionRequest,
+    ) -> impl Future<Output = GetDiskFillupPreventionResponse> + Send {
+        async move {
+            GetDiskFillupPreventionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change the disk fill-up prevention settings
+    ///
+    /// Replaces the disk fill-up prevention settings. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/disk_fillup_prevention` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    fn replace_disk_fillup_prevention(
+        &self,
+        request: ReplaceDiskFillupPreventionRequest,
+    ) -> impl Future<Output = ReplaceDiskFillupPreventionResponse> + Send {
+        async move {
+            ReplaceDiskFillupPreventionResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the e-mail settings
+    ///
+    /// Shows how the appliance sends e-mail (the SMTP server, its encryption and authentication, the
+    /// sender address) and where: the administrator, alert and report addresses.
+    ///
+    /// `GET /api/configuration/management/email` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_email_settings(
+        &self,
+        request: GetEmailSettingsRequest,
+    ) -> impl Future<Output = GetEmailSettingsResponse> + Send {
+        async move {
+            GetEmailSettingsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the e-mail settings
+    ///
+    /// Replaces the e-mail settings. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/email` Requires an open transaction. Documented for SPS 5.x,
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_email_settings(
+        &self,
+        request: ReplaceEmailSettingsRequest,
+    ) -> impl Future<Output = ReplaceEmailSettingsResponse> + Send {
+        async move {
+            ReplaceEmailSettingsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the health monitoring thresholds
+    ///
+    /// Shows the limits above which the appliance raises a system alert: disk and swap use (in percent)
+    /// and the load averages over 1, 5 and 15 minutes (null: not watched).
+    ///
+    /// `GET /api/configuration/management/health_monitoring` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_health_monitoring(
+        &self,
+        request: GetHealthMonitoringRequest,
+    ) -> impl Future<Output = GetHealthMonitoringResponse> + Send {
+        async move {
+            GetHealthMonitoringResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the health monitoring thresholds
+    ///
+    /// Replaces the health monitoring thresholds. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/health_monitoring` Requires an open transaction. Documented
+    /// for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_health_monitoring(
+        &self,
+        request: ReplaceHealthMonitoringRequest,
+    ) -> impl Future<Output = ReplaceHealthMonitoringResponse> + Send {
+        async move {
+            ReplaceHealthMonitoringResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the license
+    ///
+    /// Shows the license installed on the appliance. Only the endpoint is published, not its fields;
+    /// the answer is kept as sent. Installing a license is not done here.
+    ///
+    /// `GET /api/configuration/management/license` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    fn get_license(
+        &self,
+        request: GetLicenseRequest,
+    ) -> impl Future<Output = GetLicenseResponse> + Send {
+        async move { GetLicenseResponse::from(ApiError::not_implemented(&request.href)) }
+    }
+
+    /// Read the accounting settings
+    ///
+    /// Shows whether every commit of a configuration change needs a message (the transaction then says
+    /// `commit_message: required`).
+    ///
+    /// `GET /api/configuration/management/accounting` Documented for SPS 7.x, 8.0.
+    fn get_accounting(
+        &self,
+        request: GetAccountingRequest,
+    ) -> impl Future<Output = GetAccountingResponse> + Send {
+        async move {
+            GetAccountingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the web interface settings
+    ///
+    /// Shows after how many idle minutes the appliance ends a web interface or REST session.
+    ///
+    /// `GET /api/configuration/management/webinterface` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    fn get_webinterface(
+        &self,
+        request: GetWebinterfaceRequest,
+    ) -> impl Future<Output = GetWebinterfaceResponse> + Send {
+        async move {
+            GetWebinterfaceResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the web interface settings
+    ///
+    /// Sets the idle timeout of web interface and REST sessions. Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `PUT /api/configuration/management/webinterface` Requires an open transaction. Documented for
+    /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_webinterface(
+        &self,
+        request: ReplaceWebinterfaceRequest,
+    ) -> impl Future<Output = ReplaceWebinterfaceResponse> + Send {
+        async move {
+            ReplaceWebinterfaceResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the web gateway authentication settings
+    ///
+    /// Shows whether a user who authenticated once on the web interface of the appliance is reused for
+    /// the sessions it then opens, and the banner shown at gateway authentication.
+    ///
+    /// `GET /api/configuration/management/web_gateway_authentication` Documented for SPS 7.x, 8.0.
+    fn get_web_gateway_authentication(
+        &self,
+        request: GetWebGatewayAuthenticationRequest,
+    ) -> impl Future<Output = GetWebGatewayAuthenticationResponse> + Send {
+        async move {
+            GetWebGatewayAuthenticationResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change the web gateway authentication settings
+    ///
+    /// Replaces the web gateway authentication settings. Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `PUT /api/configuration/management/web_gateway_authentication` Requires an open transaction.
+    /// Documented for SPS 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_web_gateway_authentication(
+        &self,
+        request: ReplaceWebGatewayAuthenticationRequest,
+    ) -> impl Future<Output = ReplaceWebGatewayAuthenticationResponse> + Send {
+        async move {
+            ReplaceWebGatewayAuthenticationResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the root password setting
+    ///
+    /// Reads the setting of the password of the `root` user of the appliance console. The password
+    /// itself is a secret and is not expected in the answer; the body is not published and is kept as
+    /// sent.
+    ///
+    /// `GET /api/configuration/management/root_password` Documented for SPS 6.x, 7.x, 8.0. The reply is
+    /// not documented: a client reads its body as optional.
+    fn get_root_password(
+        &self,
+        request: GetRootPasswordRequest,
+    ) -> impl Future<Output = GetRootPasswordResponse> + Send {
+        async move {
+            GetRootPasswordResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the root password
+    ///
+    /// Sets the password of the `root` user of the appliance console. The body is not published; it is
+    /// sent as given. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/root_password` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_root_password(
+        &self,
+        request: ReplaceRootPasswordRequest,
+    ) -> impl Future<Output = ReplaceRootPasswordResponse> + Send {
+        async move {
+            ReplaceRootPasswordResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the SOAP API settings
+    ///
+    /// Shows whether the legacy SOAP API of the appliance is served. Only the path is published (the
+    /// management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/soap` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    fn get_soap_api(
+        &self,
+        request: GetSoapApiRequest,
+    ) -> impl Future<Output = GetSoapApiResponse> + Send {
+        async move { GetSoapApiResponse::from(ApiError::not_implemented(&request.href)) }
+    }
+
+    /// Change the SOAP API settings
+    ///
+    /// Replaces the SOAP API settings with the body sent (read them, change them, write them back).
+    /// Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/soap` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_soap_api(
+        &self,
+        request: ReplaceSoapApiRequest,
+    ) -> impl Future<Output = ReplaceSoapApiResponse> + Send {
+        async move {
+            ReplaceSoapApiResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the SNMP settings
+    ///
+    /// Lists the SNMP settings of the appliance; the trap receiver is the only child published.
+    ///
+    /// `GET /api/configuration/management/snmp` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_snmp_index(
+        &self,
+        request: GetSnmpIndexRequest,
+    ) -> impl Future<Output = GetSnmpIndexResponse> + Send {
+        async move {
+            GetSnmpIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the SNMP trap settings
+    ///
+    /// Shows whether the appliance sends its alerts as SNMP traps, and to which receiver with which
+    /// SNMP version. The version decides the fields: a community for 2c; user and security settings for 3.
+    ///
+    /// `GET /api/configuration/management/snmp/trap` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_snmp_trap(
+        &self,
+        request: GetSnmpTrapRequest,
+    ) -> impl Future<Output = GetSnmpTrapResponse> + Send {
+        async move {
+            GetSnmpTrapResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the SNMP trap settings
+    ///
+    /// Replaces the SNMP trap settings. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/snmp/trap` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_snmp_trap(
+        &self,
+        request: ReplaceSnmpTrapRequest,
+    ) -> impl Future<Output = ReplaceSnmpTrapResponse> + Send {
+        async move {
+            ReplaceSnmpTrapResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the syslog settings
+    ///
+    /// Shows the remote syslog servers the appliance sends its own logs to. Only the path is published
+    /// (the management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/syslog` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    fn get_syslog_settings(
+        &self,
+        request: GetSyslogSettingsRequest,
+    ) -> impl Future<Output = GetSyslogSettingsResponse> + Send {
+        async move {
+            GetSyslogSettingsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the syslog settings
+    ///
+    /// Replaces the syslog settings with the body sent (read them, change them, write them back). Takes
+    /// effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/syslog` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_syslog_settings(
+        &self,
+        request: ReplaceSyslogSettingsRequest,
+    ) -> impl Future<Output = ReplaceSyslogSettingsResponse> + Send {
+        async move {
+            ReplaceSyslogSettingsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the Splunk forwarder settings
+    ///
+    /// Shows the built-in Splunk forwarder (a legacy feature) that sends session data to Splunk. Only
+    /// the path is published (the management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/splunk_forwarder` Documented for SPS 6.x, 7.x, 8.0. The reply
+    /// is not documented: a client reads its body as optional.
+    fn get_splunk_forwarder(
+        &self,
+        request: GetSplunkForwarderRequest,
+    ) -> impl Future<Output = GetSplunkForwarderResponse> + Send {
+        async move {
+            GetSplunkForwarderResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the Splunk forwarder settings
+    ///
+    /// Replaces the Splunk forwarder settings with the body sent (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/splunk_forwarder` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_splunk_forwarder(
+        &self,
+        request: ReplaceSplunkForwarderRequest,
+    ) -> impl Future<Output = ReplaceSplunkForwarderResponse> + Send {
+        async move {
+            ReplaceSplunkForwarderResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the universal SIEM forwarder settings
+    ///
+    /// Shows where the appliance forwards session data as syslog messages with JSON, CEF or JSON-CIM
+    /// bodies. Only the path is published (the management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/universal_siem_forwarder` Documented for SPS 6.x, 7.x, 8.0.
+    /// The reply is not documented: a client reads its body as optional.
+    fn get_universal_siem_forwarder(
+        &self,
+        request: GetUniversalSiemForwarderRequest,
+    ) -> impl Future<Output = GetUniversalSiemForwarderResponse> + Send {
+        async move {
+            GetUniversalSiemForwarderResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change the universal SIEM forwarder settings
+    ///
+    /// Replaces the universal SIEM forwarder settings with the body sent (read them, change them, write
+    /// them back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/universal_siem_forwarder` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    fn replace_universal_siem_forwarder(
+        &self,
+        request: ReplaceUniversalSiemForwarderRequest,
+    ) -> impl Future<Output = ReplaceUniversalSiemForwarderResponse> + Send {
+        async move {
+            ReplaceUniversalSiemForwarderResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the support information settings
+    ///
+    /// Shows what the appliance sends to or shows for the vendor's support. Only the path is published
+    /// (the management index lists it); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/management/support_info` Documented for SPS 6.x, 7.x, 8.0. The reply is
+    /// not documented: a client reads its body as optional.
+    fn get_support_info(
+        &self,
+        request: GetSupportInfoRequest,
+    ) -> impl Future<Output = GetSupportInfoResponse> + Send {
+        async move {
+            GetSupportInfoResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the support information settings
+    ///
+    /// Replaces the support information settings with the body sent (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/management/support_info` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_support_info(
+        &self,
+        request: ReplaceSupportInfoRequest,
+    ) -> impl Future<Output = ReplaceSupportInfoResponse> + Send {
+        async move {
+            ReplaceSupportInfoResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// List the MSSQL configuration endpoints
     ///
     /// Lists what can be configured for MSSQL connections: the collections of policies and the
@@ -27797,6 +35573,193 @@ pub trait Api: Send + Sync + 'static {
                 ApiError::not_implemented(&request.href),
             )
         }
+    }
+
+    /// List the network settings
+    ///
+    /// Lists the network settings of the appliance: its interfaces, DNS servers, host and domain name,
+    /// static routes, and which interfaces it routes between.
+    ///
+    /// `GET /api/configuration/network` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_network_index(
+        &self,
+        request: GetNetworkIndexRequest,
+    ) -> impl Future<Output = GetNetworkIndexResponse> + Send {
+        async move {
+            GetNetworkIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the DNS servers
+    ///
+    /// Shows the name servers the appliance uses: a primary and an optional secondary one.
+    ///
+    /// `GET /api/configuration/network/dns` Documented for SPS 6.x, 7.x.
+    fn get_dns_servers(
+        &self,
+        request: GetDnsServersRequest,
+    ) -> impl Future<Output = GetDnsServersResponse> + Send {
+        async move {
+            GetDnsServersResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the DNS servers
+    ///
+    /// Replaces the DNS server setting; the primary server is required. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/dns` Requires an open transaction. Documented for SPS 6.x, 7.x.
+    /// The reply is not documented: a client reads its body as optional.
+    fn replace_dns_servers(
+        &self,
+        request: ReplaceDnsServersRequest,
+    ) -> impl Future<Output = ReplaceDnsServersResponse> + Send {
+        async move {
+            ReplaceDnsServersResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read which interfaces the appliance routes between
+    ///
+    /// Shows the pairs of network interfaces between which the appliance forwards IP traffic. The body
+    /// is a list, not an object. A pair whose two sides are the same interface makes the appliance
+    /// route on that one interface.
+    ///
+    /// `GET /api/configuration/network/ip_forwarding_rule_pairs` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_ip_forwarding_rules(
+        &self,
+        request: GetIpForwardingRulesRequest,
+    ) -> impl Future<Output = GetIpForwardingRulesResponse> + Send {
+        async move {
+            GetIpForwardingRulesResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change which interfaces the appliance routes between
+    ///
+    /// Replaces the whole list of interface pairs. Refer to an interface by its dotted key
+    /// (`nic1.interfaces.<id>`) as a bare string. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/ip_forwarding_rule_pairs` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    fn replace_ip_forwarding_rules(
+        &self,
+        request: ReplaceIpForwardingRulesRequest,
+    ) -> impl Future<Output = ReplaceIpForwardingRulesResponse> + Send {
+        async move {
+            ReplaceIpForwardingRulesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the host and domain naming settings
+    ///
+    /// Shows the host name, domain name and related naming of the appliance. Only the path is published
+    /// (from the links of its siblings); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/network/naming` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    fn get_network_naming(
+        &self,
+        request: GetNetworkNamingRequest,
+    ) -> impl Future<Output = GetNetworkNamingResponse> + Send {
+        async move {
+            GetNetworkNamingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the host and domain naming settings
+    ///
+    /// Replaces the host and domain naming settings with the body sent (read them, change them, write
+    /// them back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/naming` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_network_naming(
+        &self,
+        request: ReplaceNetworkNamingRequest,
+    ) -> impl Future<Output = ReplaceNetworkNamingResponse> + Send {
+        async move {
+            ReplaceNetworkNamingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the static routes settings
+    ///
+    /// Shows the static routes of the appliance. Only the path is published (from the links of its
+    /// siblings); the body is kept as sent.
+    ///
+    /// `GET /api/configuration/network/routing` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    fn get_network_routing(
+        &self,
+        request: GetNetworkRoutingRequest,
+    ) -> impl Future<Output = GetNetworkRoutingResponse> + Send {
+        async move {
+            GetNetworkRoutingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the static routes settings
+    ///
+    /// Replaces the static routes settings with the body sent (read them, change them, write them
+    /// back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/routing` Requires an open transaction. Documented for SPS 6.x,
+    /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_network_routing(
+        &self,
+        request: ReplaceNetworkRoutingRequest,
+    ) -> impl Future<Output = ReplaceNetworkRoutingResponse> + Send {
+        async move {
+            ReplaceNetworkRoutingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the network interfaces
+    ///
+    /// Lists the physical network interfaces of the appliance (`nic1`, `nic2`, ...). They cannot be
+    /// created or deleted, only changed.
+    ///
+    /// `GET /api/configuration/network/nics` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    fn list_nics(
+        &self,
+        request: ListNicsRequest,
+    ) -> impl Future<Output = ListNicsResponse> + Send {
+        async move { ListNicsResponse::from(ApiError::not_implemented(&request.href)) }
+    }
+
+    /// Read a network interface
+    ///
+    /// Returns one physical network interface with its logical interfaces and their addresses. Only the
+    /// path and the dotted keys of the nested interfaces and addresses are published; the body is kept
+    /// as sent.
+    ///
+    /// `GET /api/configuration/network/nics/{key}` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    fn get_nic(
+        &self,
+        request: GetNicRequest,
+    ) -> impl Future<Output = GetNicResponse> + Send {
+        async move { GetNicResponse::from(ApiError::not_implemented(&request.href)) }
+    }
+
+    /// Change a network interface
+    ///
+    /// Replaces the settings of a physical network interface with the body sent (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/network/nics/{key}` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    fn replace_nic(
+        &self,
+        request: ReplaceNicRequest,
+    ) -> impl Future<Output = ReplaceNicResponse> + Send {
+        async move { ReplaceNicResponse::from(ApiError::not_implemented(&request.href)) }
     }
 
     /// Listing passwords is refused
@@ -29414,6 +37377,432 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// List the reporting endpoints
+    ///
+    /// Lists what can be configured for reports: the reports themselves, the subchapters they are built
+    /// from, the predefined compliance report and, from 7.x, two read-only helper lists. The set of
+    /// children depends on the appliance version.
+    ///
+    /// `GET /api/configuration/reporting` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_reporting_index(
+        &self,
+        request: GetReportingIndexRequest,
+    ) -> impl Future<Output = GetReportingIndexResponse> + Send {
+        async move {
+            GetReportingIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the session fields that report and search subchapters can use
+    ///
+    /// A read-only list computed by the appliance: the session fields that report and search
+    /// subchapters can use. Only its name is published (it is listed by the reporting index of 7.x and
+    /// 8.0); the answer is kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/_available_search_fields` Documented for SPS 7.x, 8.0. The
+    /// reply is not documented: a client reads its body as optional.
+    fn get_available_search_fields(
+        &self,
+        request: GetAvailableSearchFieldsRequest,
+    ) -> impl Future<Output = GetAvailableSearchFieldsResponse> + Send {
+        async move {
+            GetAvailableSearchFieldsResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the subchapters (built-in and configured) that a report can include
+    ///
+    /// A read-only list computed by the appliance: the subchapters (built-in and configured) that a
+    /// report can include. Only its name is published (it is listed by the reporting index of 7.x and
+    /// 8.0); the answer is kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/_available_subchapters` Documented for SPS 7.x, 8.0. The reply
+    /// is not documented: a client reads its body as optional.
+    fn get_available_subchapters(
+        &self,
+        request: GetAvailableSubchaptersRequest,
+    ) -> impl Future<Output = GetAvailableSubchaptersResponse> + Send {
+        async move {
+            GetAvailableSubchaptersResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read the predefined report settings
+    ///
+    /// Shows the settings of the built-in compliance report (the PCI DSS 3.0 report). The body is not
+    /// published; it is kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/predefined_reports` Documented for SPS 6.x, 7.x. The reply is
+    /// not documented: a client reads its body as optional.
+    fn get_predefined_reports(
+        &self,
+        request: GetPredefinedReportsRequest,
+    ) -> impl Future<Output = GetPredefinedReportsResponse> + Send {
+        async move {
+            GetPredefinedReportsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the predefined report settings
+    ///
+    /// Replaces the settings of the built-in compliance report with the body sent (read them, change
+    /// them, write them back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/predefined_reports` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_predefined_reports(
+        &self,
+        request: ReplacePredefinedReportsRequest,
+    ) -> impl Future<Output = ReplacePredefinedReportsResponse> + Send {
+        async move {
+            ReplacePredefinedReportsResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the content subchapters
+    ///
+    /// Lists the subchapters built from the content of audit trails (search keyword statistics,
+    /// screenshots). Subchapters are the building blocks of reports: a report lists them in its
+    /// chapters.
+    ///
+    /// `GET /api/configuration/reporting/content_subchapters` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_content_subchapters(
+        &self,
+        request: ListContentSubchaptersRequest,
+    ) -> impl Future<Output = ListContentSubchaptersResponse> + Send {
+        async move {
+            ListContentSubchaptersResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create a content subchapter
+    ///
+    /// Adds a content subchapter. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/reporting/content_subchapters` Requires an open transaction. Documented
+    /// for SPS 6.x, 7.x, 8.0.
+    fn create_content_subchapter(
+        &self,
+        request: CreateContentSubchapterRequest,
+    ) -> impl Future<Output = CreateContentSubchapterResponse> + Send {
+        async move {
+            CreateContentSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a content subchapter
+    ///
+    /// Returns one content subchapter. Only its access list is published; its other fields (what to
+    /// search for in the audit trails) are kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/content_subchapters/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    fn get_content_subchapter(
+        &self,
+        request: GetContentSubchapterRequest,
+    ) -> impl Future<Output = GetContentSubchapterResponse> + Send {
+        async move {
+            GetContentSubchapterResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a content subchapter
+    ///
+    /// Replaces a content subchapter with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/content_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    fn replace_content_subchapter(
+        &self,
+        request: ReplaceContentSubchapterRequest,
+    ) -> impl Future<Output = ReplaceContentSubchapterResponse> + Send {
+        async move {
+            ReplaceContentSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a content subchapter
+    ///
+    /// Removes a content subchapter. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed (400 `SemanticError`). Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `DELETE /api/configuration/reporting/content_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn delete_content_subchapter(
+        &self,
+        request: DeleteContentSubchapterRequest,
+    ) -> impl Future<Output = DeleteContentSubchapterResponse> + Send {
+        async move {
+            DeleteContentSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the statistics subchapters
+    ///
+    /// Lists the subchapters built from statistics of the connection database. Subchapters are the
+    /// building blocks of reports: a report lists them in its chapters.
+    ///
+    /// `GET /api/configuration/reporting/statistics_subchapters` Documented for SPS 6.x, 7.x, 8.0.
+    fn list_statistics_subchapters(
+        &self,
+        request: ListStatisticsSubchaptersRequest,
+    ) -> impl Future<Output = ListStatisticsSubchaptersResponse> + Send {
+        async move {
+            ListStatisticsSubchaptersResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Create a statistics subchapter
+    ///
+    /// Adds a statistics subchapter. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/reporting/statistics_subchapters` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn create_statistics_subchapter(
+        &self,
+        request: CreateStatisticsSubchapterRequest,
+    ) -> impl Future<Output = CreateStatisticsSubchapterResponse> + Send {
+        async move {
+            CreateStatisticsSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a statistics subchapter
+    ///
+    /// Returns one statistics subchapter. Its fields are not published; they are kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/statistics_subchapters/{key}` Documented for SPS 6.x, 7.x,
+    /// 8.0.
+    fn get_statistics_subchapter(
+        &self,
+        request: GetStatisticsSubchapterRequest,
+    ) -> impl Future<Output = GetStatisticsSubchapterResponse> + Send {
+        async move {
+            GetStatisticsSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Change a statistics subchapter
+    ///
+    /// Replaces a statistics subchapter with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/statistics_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
+    /// optional.
+    fn replace_statistics_subchapter(
+        &self,
+        request: ReplaceStatisticsSubchapterRequest,
+    ) -> impl Future<Output = ReplaceStatisticsSubchapterResponse> + Send {
+        async move {
+            ReplaceStatisticsSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a statistics subchapter
+    ///
+    /// Removes a statistics subchapter. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed (400 `SemanticError`). Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `DELETE /api/configuration/reporting/statistics_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x, 7.x, 8.0.
+    fn delete_statistics_subchapter(
+        &self,
+        request: DeleteStatisticsSubchapterRequest,
+    ) -> impl Future<Output = DeleteStatisticsSubchapterResponse> + Send {
+        async move {
+            DeleteStatisticsSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the custom subchapters
+    ///
+    /// Lists the subchapters built from custom queries of the connection database (advanced
+    /// statistics). 6.x only: removed by the upgrade to 7.0. Subchapters are the building blocks of
+    /// reports: a report lists them in its chapters.
+    ///
+    /// `GET /api/configuration/reporting/custom_subchapters` Documented for SPS 6.x. Deprecated.
+    fn list_custom_subchapters(
+        &self,
+        request: ListCustomSubchaptersRequest,
+    ) -> impl Future<Output = ListCustomSubchaptersResponse> + Send {
+        async move {
+            ListCustomSubchaptersResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create a custom subchapter
+    ///
+    /// Adds a custom subchapter. 6.x only. Takes effect when the transaction is committed.
+    ///
+    /// `POST /api/configuration/reporting/custom_subchapters` Requires an open transaction. Documented
+    /// for SPS 6.x. Deprecated.
+    fn create_custom_subchapter(
+        &self,
+        request: CreateCustomSubchapterRequest,
+    ) -> impl Future<Output = CreateCustomSubchapterResponse> + Send {
+        async move {
+            CreateCustomSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read a custom subchapter
+    ///
+    /// Returns one custom subchapter. Only its access list is published; the query and the other fields
+    /// are kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/custom_subchapters/{key}` Documented for SPS 6.x. Deprecated.
+    fn get_custom_subchapter(
+        &self,
+        request: GetCustomSubchapterRequest,
+    ) -> impl Future<Output = GetCustomSubchapterResponse> + Send {
+        async move {
+            GetCustomSubchapterResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change a custom subchapter
+    ///
+    /// Replaces a custom subchapter with the body sent; send the whole object (read it, change it,
+    /// write it back). Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/custom_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x. The reply is not documented: a client reads its body as optional.
+    /// Deprecated.
+    fn replace_custom_subchapter(
+        &self,
+        request: ReplaceCustomSubchapterRequest,
+    ) -> impl Future<Output = ReplaceCustomSubchapterResponse> + Send {
+        async move {
+            ReplaceCustomSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Delete a custom subchapter
+    ///
+    /// Removes a custom subchapter. Built-in objects (negative keys) and objects still referred to
+    /// elsewhere cannot be removed (400 `SemanticError`). Takes effect when the transaction is
+    /// committed.
+    ///
+    /// `DELETE /api/configuration/reporting/custom_subchapters/{key}` Requires an open transaction.
+    /// Documented for SPS 6.x. Deprecated.
+    fn delete_custom_subchapter(
+        &self,
+        request: DeleteCustomSubchapterRequest,
+    ) -> impl Future<Output = DeleteCustomSubchapterResponse> + Send {
+        async move {
+            DeleteCustomSubchapterResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// List the reports
+    ///
+    /// Lists the configured reports.
+    ///
+    /// `GET /api/configuration/reporting/reports` Documented for SPS 6.x, 7.x.
+    fn list_reports(
+        &self,
+        request: ListReportsRequest,
+    ) -> impl Future<Output = ListReportsResponse> + Send {
+        async move {
+            ListReportsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Create a report
+    ///
+    /// Adds a report. The subchapters its chapters list must exist first. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `POST /api/configuration/reporting/reports` Requires an open transaction. Documented for SPS
+    /// 6.x, 7.x.
+    fn create_report(
+        &self,
+        request: CreateReportRequest,
+    ) -> impl Future<Output = CreateReportResponse> + Send {
+        async move {
+            CreateReportResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read a report
+    ///
+    /// Returns one report: who may read it and its chapters, each a list of subchapters. The schedule,
+    /// recipients and layout fields are not published; they are kept as sent.
+    ///
+    /// `GET /api/configuration/reporting/reports/{key}` Documented for SPS 6.x, 7.x.
+    fn get_report(
+        &self,
+        request: GetReportRequest,
+    ) -> impl Future<Output = GetReportResponse> + Send {
+        async move { GetReportResponse::from(ApiError::not_implemented(&request.href)) }
+    }
+
+    /// Change a report
+    ///
+    /// Replaces a report with the body sent; send the whole object (read it, change it, write it back).
+    /// Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/reporting/reports/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    fn replace_report(
+        &self,
+        request: ReplaceReportRequest,
+    ) -> impl Future<Output = ReplaceReportResponse> + Send {
+        async move {
+            ReplaceReportResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Delete a report
+    ///
+    /// Removes a report. Built-in objects (negative keys) and objects still referred to elsewhere
+    /// cannot be removed (400 `SemanticError`). Takes effect when the transaction is committed.
+    ///
+    /// `DELETE /api/configuration/reporting/reports/{key}` Requires an open transaction. Documented for
+    /// SPS 6.x, 7.x.
+    fn delete_report(
+        &self,
+        request: DeleteReportRequest,
+    ) -> impl Future<Output = DeleteReportResponse> + Send {
+        async move {
+            DeleteReportResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// Close an ongoing session
     ///
     /// Terminates an ongoing recorded session, given by its session ID. The user needs read and write
@@ -29829,6 +38218,38 @@ pub trait Api: Send + Sync + 'static {
             DeleteSshSettingsPolicyResponse::from(
                 ApiError::not_implemented(&request.href),
             )
+        }
+    }
+
+    /// Read the Starling settings
+    ///
+    /// Shows whether the appliance is joined to One Identity Starling (and to which instance), and
+    /// whether Safeguard Remote Access is on.
+    ///
+    /// `GET /api/configuration/starling` Documented for SPS 7.x, 8.0.
+    fn get_starling(
+        &self,
+        request: GetStarlingRequest,
+    ) -> impl Future<Output = GetStarlingResponse> + Send {
+        async move {
+            GetStarlingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the Starling settings
+    ///
+    /// Turns Safeguard Remote Access on or off. Joining Starling is done elsewhere; `join_info` is only
+    /// shown, and remote access can only be turned on for a joined appliance. Takes effect when the
+    /// transaction is committed.
+    ///
+    /// `PUT /api/configuration/starling` Requires an open transaction. Documented for SPS 7.x, 8.0. The
+    /// reply is not documented: a client reads its body as optional.
+    fn replace_starling(
+        &self,
+        request: ReplaceStarlingRequest,
+    ) -> impl Future<Output = ReplaceStarlingResponse> + Send {
+        async move {
+            ReplaceStarlingResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -30377,6 +38798,38 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// Read the troubleshooting settings
+    ///
+    /// Shows whether the appliance writes debug-level logs and how long it keeps the core files of
+    /// crashed processes.
+    ///
+    /// `GET /api/configuration/troubleshooting` Documented for SPS 8.0.
+    fn get_troubleshooting(
+        &self,
+        request: GetTroubleshootingRequest,
+    ) -> impl Future<Output = GetTroubleshootingResponse> + Send {
+        async move {
+            GetTroubleshootingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the troubleshooting settings
+    ///
+    /// Replaces the troubleshooting settings. Takes effect when the transaction is committed.
+    ///
+    /// `PUT /api/configuration/troubleshooting` Requires an open transaction. Documented for SPS 8.0.
+    /// The reply is not documented: a client reads its body as optional.
+    fn replace_troubleshooting(
+        &self,
+        request: ReplaceTroubleshootingRequest,
+    ) -> impl Future<Output = ReplaceTroubleshootingResponse> + Send {
+        async move {
+            ReplaceTroubleshootingResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
     /// List the VNC configuration endpoints
     ///
     /// Lists what can be configured for VNC connections: the collections of policies and the
@@ -30746,6 +39199,26 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: GetSaml2SettingsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_alerting_index(
+        &self,
+        request: GetAlertingIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_traffic_alerts(
+        &self,
+        request: GetTrafficAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_traffic_alerts(
+        &self,
+        request: ReplaceTrafficAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_system_alerts(
+        &self,
+        request: GetSystemAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_system_alerts(
+        &self,
+        request: ReplaceSystemAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     fn authenticate(
         &self,
         request: AuthenticateRequest,
@@ -30777,6 +39250,26 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn get_policies_index(
         &self,
         request: GetPoliciesIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_datetime_index(
+        &self,
+        request: GetDatetimeIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ntp_servers(
+        &self,
+        request: GetNtpServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ntp_servers(
+        &self,
+        request: ReplaceNtpServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_timezone(
+        &self,
+        request: GetTimezoneRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_timezone(
+        &self,
+        request: ReplaceTimezoneRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     fn get_firmware_index(
         &self,
@@ -31050,6 +39543,122 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: ReplaceExportedConfigurationEncryptionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_management_certificates(
+        &self,
+        request: GetManagementCertificatesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_management_certificates(
+        &self,
+        request: ReplaceManagementCertificatesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_disk_fillup_prevention(
+        &self,
+        request: GetDiskFillupPreventionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_disk_fillup_prevention(
+        &self,
+        request: ReplaceDiskFillupPreventionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_email_settings(
+        &self,
+        request: GetEmailSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_email_settings(
+        &self,
+        request: ReplaceEmailSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_health_monitoring(
+        &self,
+        request: GetHealthMonitoringRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_health_monitoring(
+        &self,
+        request: ReplaceHealthMonitoringRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_license(
+        &self,
+        request: GetLicenseRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_accounting(
+        &self,
+        request: GetAccountingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_webinterface(
+        &self,
+        request: GetWebinterfaceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_webinterface(
+        &self,
+        request: ReplaceWebinterfaceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_web_gateway_authentication(
+        &self,
+        request: GetWebGatewayAuthenticationRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_web_gateway_authentication(
+        &self,
+        request: ReplaceWebGatewayAuthenticationRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_root_password(
+        &self,
+        request: GetRootPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_root_password(
+        &self,
+        request: ReplaceRootPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_soap_api(
+        &self,
+        request: GetSoapApiRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_soap_api(
+        &self,
+        request: ReplaceSoapApiRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_snmp_index(
+        &self,
+        request: GetSnmpIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_snmp_trap(
+        &self,
+        request: GetSnmpTrapRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_snmp_trap(
+        &self,
+        request: ReplaceSnmpTrapRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_syslog_settings(
+        &self,
+        request: GetSyslogSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_syslog_settings(
+        &self,
+        request: ReplaceSyslogSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_splunk_forwarder(
+        &self,
+        request: GetSplunkForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_splunk_forwarder(
+        &self,
+        request: ReplaceSplunkForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_universal_siem_forwarder(
+        &self,
+        request: GetUniversalSiemForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_universal_siem_forwarder(
+        &self,
+        request: ReplaceUniversalSiemForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_support_info(
+        &self,
+        request: GetSupportInfoRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_support_info(
+        &self,
+        request: ReplaceSupportInfoRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     fn get_mssql_index(
         &self,
         request: GetMssqlIndexRequest,
@@ -31141,6 +39750,54 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn delete_mssql_settings_policy(
         &self,
         request: DeleteMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_network_index(
+        &self,
+        request: GetNetworkIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_dns_servers(
+        &self,
+        request: GetDnsServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_dns_servers(
+        &self,
+        request: ReplaceDnsServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_ip_forwarding_rules(
+        &self,
+        request: GetIpForwardingRulesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_ip_forwarding_rules(
+        &self,
+        request: ReplaceIpForwardingRulesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_network_naming(
+        &self,
+        request: GetNetworkNamingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_network_naming(
+        &self,
+        request: ReplaceNetworkNamingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_network_routing(
+        &self,
+        request: GetNetworkRoutingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_network_routing(
+        &self,
+        request: ReplaceNetworkRoutingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_nics(
+        &self,
+        request: ListNicsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_nic(
+        &self,
+        request: GetNicRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_nic(
+        &self,
+        request: ReplaceNicRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     fn list_passwords(
         &self,
@@ -31542,6 +40199,106 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: DeleteRdpSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_reporting_index(
+        &self,
+        request: GetReportingIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_available_search_fields(
+        &self,
+        request: GetAvailableSearchFieldsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_available_subchapters(
+        &self,
+        request: GetAvailableSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_predefined_reports(
+        &self,
+        request: GetPredefinedReportsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_predefined_reports(
+        &self,
+        request: ReplacePredefinedReportsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_content_subchapters(
+        &self,
+        request: ListContentSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_content_subchapter(
+        &self,
+        request: CreateContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_content_subchapter(
+        &self,
+        request: GetContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_content_subchapter(
+        &self,
+        request: ReplaceContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_content_subchapter(
+        &self,
+        request: DeleteContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_statistics_subchapters(
+        &self,
+        request: ListStatisticsSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_statistics_subchapter(
+        &self,
+        request: CreateStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_statistics_subchapter(
+        &self,
+        request: GetStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_statistics_subchapter(
+        &self,
+        request: ReplaceStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_statistics_subchapter(
+        &self,
+        request: DeleteStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_custom_subchapters(
+        &self,
+        request: ListCustomSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_custom_subchapter(
+        &self,
+        request: CreateCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_custom_subchapter(
+        &self,
+        request: GetCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_custom_subchapter(
+        &self,
+        request: ReplaceCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_custom_subchapter(
+        &self,
+        request: DeleteCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn list_reports(
+        &self,
+        request: ListReportsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn create_report(
+        &self,
+        request: CreateReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_report(
+        &self,
+        request: GetReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_report(
+        &self,
+        request: ReplaceReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn delete_report(
+        &self,
+        request: DeleteReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -31641,6 +40398,14 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn delete_ssh_settings_policy(
         &self,
         request: DeleteSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_starling(
+        &self,
+        request: GetStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_starling(
+        &self,
+        request: ReplaceStarlingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     fn get_telnet_index(
         &self,
@@ -31769,6 +40534,14 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn list_transaction_changes(
         &self,
         request: ListTransactionChangesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn get_troubleshooting(
+        &self,
+        request: GetTroubleshootingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    fn replace_troubleshooting(
+        &self,
+        request: ReplaceTroubleshootingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     fn get_vnc_index(
         &self,
@@ -31981,6 +40754,46 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_saml2_settings(request).await.into_response() }
     }
 
+    fn get_alerting_index(
+        &self,
+        request: GetAlertingIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_alerting_index(request).await.into_response() }
+    }
+
+    fn get_traffic_alerts(
+        &self,
+        request: GetTrafficAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_traffic_alerts(request).await.into_response() }
+    }
+
+    fn replace_traffic_alerts(
+        &self,
+        request: ReplaceTrafficAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_traffic_alerts(request).await.into_response() }
+    }
+
+    fn get_system_alerts(
+        &self,
+        request: GetSystemAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_system_alerts(request).await.into_response() }
+    }
+
+    fn replace_system_alerts(
+        &self,
+        request: ReplaceSystemAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_system_alerts(request).await.into_response() }
+    }
+
     fn authenticate(
         &self,
         request: AuthenticateRequest,
@@ -32043,6 +40856,46 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.get_policies_index(request).await.into_response() }
+    }
+
+    fn get_datetime_index(
+        &self,
+        request: GetDatetimeIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_datetime_index(request).await.into_response() }
+    }
+
+    fn get_ntp_servers(
+        &self,
+        request: GetNtpServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ntp_servers(request).await.into_response() }
+    }
+
+    fn replace_ntp_servers(
+        &self,
+        request: ReplaceNtpServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ntp_servers(request).await.into_response() }
+    }
+
+    fn get_timezone(
+        &self,
+        request: GetTimezoneRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_timezone(request).await.into_response() }
+    }
+
+    fn replace_timezone(
+        &self,
+        request: ReplaceTimezoneRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_timezone(request).await.into_response() }
     }
 
     fn get_firmware_index(
@@ -32601,6 +41454,242 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    fn get_management_certificates(
+        &self,
+        request: GetManagementCertificatesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_management_certificates(request).await.into_response() }
+    }
+
+    fn replace_management_certificates(
+        &self,
+        request: ReplaceManagementCertificatesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_management_certificates(request).await.into_response() }
+    }
+
+    fn get_disk_fillup_prevention(
+        &self,
+        request: GetDiskFillupPreventionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_disk_fillup_prevention(request).await.into_response() }
+    }
+
+    fn replace_disk_fillup_prevention(
+        &self,
+        request: ReplaceDiskFillupPreventionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_disk_fillup_prevention(request).await.into_response() }
+    }
+
+    fn get_email_settings(
+        &self,
+        request: GetEmailSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_email_settings(request).await.into_response() }
+    }
+
+    fn replace_email_settings(
+        &self,
+        request: ReplaceEmailSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_email_settings(request).await.into_response() }
+    }
+
+    fn get_health_monitoring(
+        &self,
+        request: GetHealthMonitoringRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_health_monitoring(request).await.into_response() }
+    }
+
+    fn replace_health_monitoring(
+        &self,
+        request: ReplaceHealthMonitoringRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_health_monitoring(request).await.into_response() }
+    }
+
+    fn get_license(
+        &self,
+        request: GetLicenseRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_license(request).await.into_response() }
+    }
+
+    fn get_accounting(
+        &self,
+        request: GetAccountingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_accounting(request).await.into_response() }
+    }
+
+    fn get_webinterface(
+        &self,
+        request: GetWebinterfaceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_webinterface(request).await.into_response() }
+    }
+
+    fn replace_webinterface(
+        &self,
+        request: ReplaceWebinterfaceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_webinterface(request).await.into_response() }
+    }
+
+    fn get_web_gateway_authentication(
+        &self,
+        request: GetWebGatewayAuthenticationRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_web_gateway_authentication(request).await.into_response() }
+    }
+
+    fn replace_web_gateway_authentication(
+        &self,
+        request: ReplaceWebGatewayAuthenticationRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.replace_web_gateway_authentication(request).await.into_response()
+        }
+    }
+
+    fn get_root_password(
+        &self,
+        request: GetRootPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_root_password(request).await.into_response() }
+    }
+
+    fn replace_root_password(
+        &self,
+        request: ReplaceRootPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_root_password(request).await.into_response() }
+    }
+
+    fn get_soap_api(
+        &self,
+        request: GetSoapApiRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_soap_api(request).await.into_response() }
+    }
+
+    fn replace_soap_api(
+        &self,
+        request: ReplaceSoapApiRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_soap_api(request).await.into_response() }
+    }
+
+    fn get_snmp_index(
+        &self,
+        request: GetSnmpIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_snmp_index(request).await.into_response() }
+    }
+
+    fn get_snmp_trap(
+        &self,
+        request: GetSnmpTrapRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_snmp_trap(request).await.into_response() }
+    }
+
+    fn replace_snmp_trap(
+        &self,
+        request: ReplaceSnmpTrapRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_snmp_trap(request).await.into_response() }
+    }
+
+    fn get_syslog_settings(
+        &self,
+        request: GetSyslogSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_syslog_settings(request).await.into_response() }
+    }
+
+    fn replace_syslog_settings(
+        &self,
+        request: ReplaceSyslogSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_syslog_settings(request).await.into_response() }
+    }
+
+    fn get_splunk_forwarder(
+        &self,
+        request: GetSplunkForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_splunk_forwarder(request).await.into_response() }
+    }
+
+    fn replace_splunk_forwarder(
+        &self,
+        request: ReplaceSplunkForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_splunk_forwarder(request).await.into_response() }
+    }
+
+    fn get_universal_siem_forwarder(
+        &self,
+        request: GetUniversalSiemForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_universal_siem_forwarder(request).await.into_response() }
+    }
+
+    fn replace_universal_siem_forwarder(
+        &self,
+        request: ReplaceUniversalSiemForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move {
+            api.replace_universal_siem_forwarder(request).await.into_response()
+        }
+    }
+
+    fn get_support_info(
+        &self,
+        request: GetSupportInfoRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_support_info(request).await.into_response() }
+    }
+
+    fn replace_support_info(
+        &self,
+        request: ReplaceSupportInfoRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_support_info(request).await.into_response() }
+    }
+
     fn get_mssql_index(
         &self,
         request: GetMssqlIndexRequest,
@@ -32791,6 +41880,102 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.delete_mssql_settings_policy(request).await.into_response() }
+    }
+
+    fn get_network_index(
+        &self,
+        request: GetNetworkIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_network_index(request).await.into_response() }
+    }
+
+    fn get_dns_servers(
+        &self,
+        request: GetDnsServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_dns_servers(request).await.into_response() }
+    }
+
+    fn replace_dns_servers(
+        &self,
+        request: ReplaceDnsServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_dns_servers(request).await.into_response() }
+    }
+
+    fn get_ip_forwarding_rules(
+        &self,
+        request: GetIpForwardingRulesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ip_forwarding_rules(request).await.into_response() }
+    }
+
+    fn replace_ip_forwarding_rules(
+        &self,
+        request: ReplaceIpForwardingRulesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_ip_forwarding_rules(request).await.into_response() }
+    }
+
+    fn get_network_naming(
+        &self,
+        request: GetNetworkNamingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_network_naming(request).await.into_response() }
+    }
+
+    fn replace_network_naming(
+        &self,
+        request: ReplaceNetworkNamingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_network_naming(request).await.into_response() }
+    }
+
+    fn get_network_routing(
+        &self,
+        request: GetNetworkRoutingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_network_routing(request).await.into_response() }
+    }
+
+    fn replace_network_routing(
+        &self,
+        request: ReplaceNetworkRoutingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_network_routing(request).await.into_response() }
+    }
+
+    fn list_nics(
+        &self,
+        request: ListNicsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_nics(request).await.into_response() }
+    }
+
+    fn get_nic(
+        &self,
+        request: GetNicRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_nic(request).await.into_response() }
+    }
+
+    fn replace_nic(
+        &self,
+        request: ReplaceNicRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_nic(request).await.into_response() }
     }
 
     fn list_passwords(
@@ -33593,6 +42778,206 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_rdp_settings_policy(request).await.into_response() }
     }
 
+    fn get_reporting_index(
+        &self,
+        request: GetReportingIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_reporting_index(request).await.into_response() }
+    }
+
+    fn get_available_search_fields(
+        &self,
+        request: GetAvailableSearchFieldsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_available_search_fields(request).await.into_response() }
+    }
+
+    fn get_available_subchapters(
+        &self,
+        request: GetAvailableSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_available_subchapters(request).await.into_response() }
+    }
+
+    fn get_predefined_reports(
+        &self,
+        request: GetPredefinedReportsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_predefined_reports(request).await.into_response() }
+    }
+
+    fn replace_predefined_reports(
+        &self,
+        request: ReplacePredefinedReportsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_predefined_reports(request).await.into_response() }
+    }
+
+    fn list_content_subchapters(
+        &self,
+        request: ListContentSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_content_subchapters(request).await.into_response() }
+    }
+
+    fn create_content_subchapter(
+        &self,
+        request: CreateContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_content_subchapter(request).await.into_response() }
+    }
+
+    fn get_content_subchapter(
+        &self,
+        request: GetContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_content_subchapter(request).await.into_response() }
+    }
+
+    fn replace_content_subchapter(
+        &self,
+        request: ReplaceContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_content_subchapter(request).await.into_response() }
+    }
+
+    fn delete_content_subchapter(
+        &self,
+        request: DeleteContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_content_subchapter(request).await.into_response() }
+    }
+
+    fn list_statistics_subchapters(
+        &self,
+        request: ListStatisticsSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_statistics_subchapters(request).await.into_response() }
+    }
+
+    fn create_statistics_subchapter(
+        &self,
+        request: CreateStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_statistics_subchapter(request).await.into_response() }
+    }
+
+    fn get_statistics_subchapter(
+        &self,
+        request: GetStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_statistics_subchapter(request).await.into_response() }
+    }
+
+    fn replace_statistics_subchapter(
+        &self,
+        request: ReplaceStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_statistics_subchapter(request).await.into_response() }
+    }
+
+    fn delete_statistics_subchapter(
+        &self,
+        request: DeleteStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_statistics_subchapter(request).await.into_response() }
+    }
+
+    fn list_custom_subchapters(
+        &self,
+        request: ListCustomSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_custom_subchapters(request).await.into_response() }
+    }
+
+    fn create_custom_subchapter(
+        &self,
+        request: CreateCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_custom_subchapter(request).await.into_response() }
+    }
+
+    fn get_custom_subchapter(
+        &self,
+        request: GetCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_custom_subchapter(request).await.into_response() }
+    }
+
+    fn replace_custom_subchapter(
+        &self,
+        request: ReplaceCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_custom_subchapter(request).await.into_response() }
+    }
+
+    fn delete_custom_subchapter(
+        &self,
+        request: DeleteCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_custom_subchapter(request).await.into_response() }
+    }
+
+    fn list_reports(
+        &self,
+        request: ListReportsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_reports(request).await.into_response() }
+    }
+
+    fn create_report(
+        &self,
+        request: CreateReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_report(request).await.into_response() }
+    }
+
+    fn get_report(
+        &self,
+        request: GetReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_report(request).await.into_response() }
+    }
+
+    fn replace_report(
+        &self,
+        request: ReplaceReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_report(request).await.into_response() }
+    }
+
+    fn delete_report(
+        &self,
+        request: DeleteReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.delete_report(request).await.into_response() }
+    }
+
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -33799,6 +43184,22 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.delete_ssh_settings_policy(request).await.into_response() }
+    }
+
+    fn get_starling(
+        &self,
+        request: GetStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_starling(request).await.into_response() }
+    }
+
+    fn replace_starling(
+        &self,
+        request: ReplaceStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_starling(request).await.into_response() }
     }
 
     fn get_telnet_index(
@@ -34065,6 +43466,22 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.list_transaction_changes(request).await.into_response() }
+    }
+
+    fn get_troubleshooting(
+        &self,
+        request: GetTroubleshootingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_troubleshooting(request).await.into_response() }
+    }
+
+    fn replace_troubleshooting(
+        &self,
+        request: ReplaceTroubleshootingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_troubleshooting(request).await.into_response() }
     }
 
     fn get_vnc_index(
@@ -34349,6 +43766,46 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    fn get_alerting_index(
+        &self,
+        request: GetAlertingIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_traffic_alerts(
+        &self,
+        request: GetTrafficAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_traffic_alerts(
+        &self,
+        request: ReplaceTrafficAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_system_alerts(
+        &self,
+        request: GetSystemAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_system_alerts(
+        &self,
+        request: ReplaceSystemAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     fn authenticate(
         &self,
         request: AuthenticateRequest,
@@ -34408,6 +43865,46 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn get_policies_index(
         &self,
         request: GetPoliciesIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_datetime_index(
+        &self,
+        request: GetDatetimeIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ntp_servers(
+        &self,
+        request: GetNtpServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ntp_servers(
+        &self,
+        request: ReplaceNtpServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_timezone(
+        &self,
+        request: GetTimezoneRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_timezone(
+        &self,
+        request: ReplaceTimezoneRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -34957,6 +44454,238 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    fn get_management_certificates(
+        &self,
+        request: GetManagementCertificatesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_management_certificates(
+        &self,
+        request: ReplaceManagementCertificatesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_disk_fillup_prevention(
+        &self,
+        request: GetDiskFillupPreventionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_disk_fillup_prevention(
+        &self,
+        request: ReplaceDiskFillupPreventionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_email_settings(
+        &self,
+        request: GetEmailSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_email_settings(
+        &self,
+        request: ReplaceEmailSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_health_monitoring(
+        &self,
+        request: GetHealthMonitoringRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_health_monitoring(
+        &self,
+        request: ReplaceHealthMonitoringRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_license(
+        &self,
+        request: GetLicenseRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_accounting(
+        &self,
+        request: GetAccountingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_webinterface(
+        &self,
+        request: GetWebinterfaceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_webinterface(
+        &self,
+        request: ReplaceWebinterfaceRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_web_gateway_authentication(
+        &self,
+        request: GetWebGatewayAuthenticationRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_web_gateway_authentication(
+        &self,
+        request: ReplaceWebGatewayAuthenticationRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_root_password(
+        &self,
+        request: GetRootPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_root_password(
+        &self,
+        request: ReplaceRootPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_soap_api(
+        &self,
+        request: GetSoapApiRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_soap_api(
+        &self,
+        request: ReplaceSoapApiRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_snmp_index(
+        &self,
+        request: GetSnmpIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_snmp_trap(
+        &self,
+        request: GetSnmpTrapRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_snmp_trap(
+        &self,
+        request: ReplaceSnmpTrapRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_syslog_settings(
+        &self,
+        request: GetSyslogSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_syslog_settings(
+        &self,
+        request: ReplaceSyslogSettingsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_splunk_forwarder(
+        &self,
+        request: GetSplunkForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_splunk_forwarder(
+        &self,
+        request: ReplaceSplunkForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_universal_siem_forwarder(
+        &self,
+        request: GetUniversalSiemForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_universal_siem_forwarder(
+        &self,
+        request: ReplaceUniversalSiemForwarderRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_support_info(
+        &self,
+        request: GetSupportInfoRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_support_info(
+        &self,
+        request: ReplaceSupportInfoRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     fn get_mssql_index(
         &self,
         request: GetMssqlIndexRequest,
@@ -35136,6 +44865,102 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn delete_mssql_settings_policy(
         &self,
         request: DeleteMssqlSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_network_index(
+        &self,
+        request: GetNetworkIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_dns_servers(
+        &self,
+        request: GetDnsServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_dns_servers(
+        &self,
+        request: ReplaceDnsServersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_ip_forwarding_rules(
+        &self,
+        request: GetIpForwardingRulesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_ip_forwarding_rules(
+        &self,
+        request: ReplaceIpForwardingRulesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_network_naming(
+        &self,
+        request: GetNetworkNamingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_network_naming(
+        &self,
+        request: ReplaceNetworkNamingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_network_routing(
+        &self,
+        request: GetNetworkRoutingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_network_routing(
+        &self,
+        request: ReplaceNetworkRoutingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_nics(
+        &self,
+        request: ListNicsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_nic(
+        &self,
+        request: GetNicRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_nic(
+        &self,
+        request: ReplaceNicRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -35941,6 +45766,206 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    fn get_reporting_index(
+        &self,
+        request: GetReportingIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_available_search_fields(
+        &self,
+        request: GetAvailableSearchFieldsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_available_subchapters(
+        &self,
+        request: GetAvailableSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_predefined_reports(
+        &self,
+        request: GetPredefinedReportsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_predefined_reports(
+        &self,
+        request: ReplacePredefinedReportsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_content_subchapters(
+        &self,
+        request: ListContentSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_content_subchapter(
+        &self,
+        request: CreateContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_content_subchapter(
+        &self,
+        request: GetContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_content_subchapter(
+        &self,
+        request: ReplaceContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_content_subchapter(
+        &self,
+        request: DeleteContentSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_statistics_subchapters(
+        &self,
+        request: ListStatisticsSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_statistics_subchapter(
+        &self,
+        request: CreateStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_statistics_subchapter(
+        &self,
+        request: GetStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_statistics_subchapter(
+        &self,
+        request: ReplaceStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_statistics_subchapter(
+        &self,
+        request: DeleteStatisticsSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_custom_subchapters(
+        &self,
+        request: ListCustomSubchaptersRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_custom_subchapter(
+        &self,
+        request: CreateCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_custom_subchapter(
+        &self,
+        request: GetCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_custom_subchapter(
+        &self,
+        request: ReplaceCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_custom_subchapter(
+        &self,
+        request: DeleteCustomSubchapterRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn list_reports(
+        &self,
+        request: ListReportsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn create_report(
+        &self,
+        request: CreateReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_report(
+        &self,
+        request: GetReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_report(
+        &self,
+        request: ReplaceReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn delete_report(
+        &self,
+        request: DeleteReportRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -36136,6 +46161,22 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn delete_ssh_settings_policy(
         &self,
         request: DeleteSshSettingsPolicyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_starling(
+        &self,
+        request: GetStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_starling(
+        &self,
+        request: ReplaceStarlingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -36392,6 +46433,22 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn list_transaction_changes(
         &self,
         request: ListTransactionChangesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn get_troubleshooting(
+        &self,
+        request: GetTroubleshootingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    fn replace_troubleshooting(
+        &self,
+        request: ReplaceTroubleshootingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -36702,6 +46759,56 @@ async fn handle_get_saml2_settings<D: Dispatch>(
     }
 }
 
+async fn handle_get_alerting_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAlertingIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_alerting_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_traffic_alerts<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTrafficAlertsRequest::extract(request).await {
+        Ok(request) => dispatch.get_traffic_alerts(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_traffic_alerts<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTrafficAlertsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_traffic_alerts(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_system_alerts<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSystemAlertsRequest::extract(request).await {
+        Ok(request) => dispatch.get_system_alerts(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_system_alerts<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSystemAlertsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_system_alerts(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn handle_authenticate<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -36778,6 +46885,56 @@ async fn handle_get_policies_index<D: Dispatch>(
 ) -> axum::response::Response {
     match GetPoliciesIndexRequest::extract(request).await {
         Ok(request) => dispatch.get_policies_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_datetime_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetDatetimeIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_datetime_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ntp_servers<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetNtpServersRequest::extract(request).await {
+        Ok(request) => dispatch.get_ntp_servers(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ntp_servers<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceNtpServersRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ntp_servers(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_timezone<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTimezoneRequest::extract(request).await {
+        Ok(request) => dispatch.get_timezone(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_timezone<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTimezoneRequest::extract(request).await {
+        Ok(request) => dispatch.replace_timezone(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -37462,6 +47619,296 @@ async fn handle_replace_exported_configuration_encryption<D: Dispatch>(
     }
 }
 
+async fn handle_get_management_certificates<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetManagementCertificatesRequest::extract(request).await {
+        Ok(request) => dispatch.get_management_certificates(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_management_certificates<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceManagementCertificatesRequest::extract(request).await {
+        Ok(request) => dispatch.replace_management_certificates(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_disk_fillup_prevention<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetDiskFillupPreventionRequest::extract(request).await {
+        Ok(request) => dispatch.get_disk_fillup_prevention(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_disk_fillup_prevention<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceDiskFillupPreventionRequest::extract(request).await {
+        Ok(request) => dispatch.replace_disk_fillup_prevention(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_email_settings<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetEmailSettingsRequest::extract(request).await {
+        Ok(request) => dispatch.get_email_settings(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_email_settings<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceEmailSettingsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_email_settings(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_health_monitoring<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetHealthMonitoringRequest::extract(request).await {
+        Ok(request) => dispatch.get_health_monitoring(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_health_monitoring<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceHealthMonitoringRequest::extract(request).await {
+        Ok(request) => dispatch.replace_health_monitoring(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_license<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetLicenseRequest::extract(request).await {
+        Ok(request) => dispatch.get_license(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_accounting<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAccountingRequest::extract(request).await {
+        Ok(request) => dispatch.get_accounting(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_webinterface<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetWebinterfaceRequest::extract(request).await {
+        Ok(request) => dispatch.get_webinterface(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_webinterface<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceWebinterfaceRequest::extract(request).await {
+        Ok(request) => dispatch.replace_webinterface(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_web_gateway_authentication<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetWebGatewayAuthenticationRequest::extract(request).await {
+        Ok(request) => dispatch.get_web_gateway_authentication(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_web_gateway_authentication<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceWebGatewayAuthenticationRequest::extract(request).await {
+        Ok(request) => dispatch.replace_web_gateway_authentication(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_root_password<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetRootPasswordRequest::extract(request).await {
+        Ok(request) => dispatch.get_root_password(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_root_password<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceRootPasswordRequest::extract(request).await {
+        Ok(request) => dispatch.replace_root_password(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_soap_api<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSoapApiRequest::extract(request).await {
+        Ok(request) => dispatch.get_soap_api(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_soap_api<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSoapApiRequest::extract(request).await {
+        Ok(request) => dispatch.replace_soap_api(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_snmp_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSnmpIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_snmp_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_snmp_trap<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSnmpTrapRequest::extract(request).await {
+        Ok(request) => dispatch.get_snmp_trap(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_snmp_trap<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSnmpTrapRequest::extract(request).await {
+        Ok(request) => dispatch.replace_snmp_trap(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_syslog_settings<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSyslogSettingsRequest::extract(request).await {
+        Ok(request) => dispatch.get_syslog_settings(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_syslog_settings<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSyslogSettingsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_syslog_settings(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_splunk_forwarder<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSplunkForwarderRequest::extract(request).await {
+        Ok(request) => dispatch.get_splunk_forwarder(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_splunk_forwarder<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSplunkForwarderRequest::extract(request).await {
+        Ok(request) => dispatch.replace_splunk_forwarder(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_universal_siem_forwarder<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetUniversalSiemForwarderRequest::extract(request).await {
+        Ok(request) => dispatch.get_universal_siem_forwarder(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_universal_siem_forwarder<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceUniversalSiemForwarderRequest::extract(request).await {
+        Ok(request) => dispatch.replace_universal_siem_forwarder(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_support_info<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSupportInfoRequest::extract(request).await {
+        Ok(request) => dispatch.get_support_info(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_support_info<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceSupportInfoRequest::extract(request).await {
+        Ok(request) => dispatch.replace_support_info(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn handle_get_mssql_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -37688,6 +48135,126 @@ async fn handle_delete_mssql_settings_policy<D: Dispatch>(
 ) -> axum::response::Response {
     match DeleteMssqlSettingsPolicyRequest::extract(request).await {
         Ok(request) => dispatch.delete_mssql_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_network_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetNetworkIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_network_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_dns_servers<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetDnsServersRequest::extract(request).await {
+        Ok(request) => dispatch.get_dns_servers(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_dns_servers<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceDnsServersRequest::extract(request).await {
+        Ok(request) => dispatch.replace_dns_servers(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_ip_forwarding_rules<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetIpForwardingRulesRequest::extract(request).await {
+        Ok(request) => dispatch.get_ip_forwarding_rules(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_ip_forwarding_rules<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceIpForwardingRulesRequest::extract(request).await {
+        Ok(request) => dispatch.replace_ip_forwarding_rules(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_network_naming<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetNetworkNamingRequest::extract(request).await {
+        Ok(request) => dispatch.get_network_naming(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_network_naming<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceNetworkNamingRequest::extract(request).await {
+        Ok(request) => dispatch.replace_network_naming(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_network_routing<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetNetworkRoutingRequest::extract(request).await {
+        Ok(request) => dispatch.get_network_routing(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_network_routing<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceNetworkRoutingRequest::extract(request).await {
+        Ok(request) => dispatch.replace_network_routing(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_nics<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListNicsRequest::extract(request).await {
+        Ok(request) => dispatch.list_nics(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_nic<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetNicRequest::extract(request).await {
+        Ok(request) => dispatch.get_nic(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_nic<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceNicRequest::extract(request).await {
+        Ok(request) => dispatch.replace_nic(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -38692,6 +49259,256 @@ async fn handle_delete_rdp_settings_policy<D: Dispatch>(
     }
 }
 
+async fn handle_get_reporting_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetReportingIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_reporting_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_available_search_fields<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAvailableSearchFieldsRequest::extract(request).await {
+        Ok(request) => dispatch.get_available_search_fields(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_available_subchapters<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAvailableSubchaptersRequest::extract(request).await {
+        Ok(request) => dispatch.get_available_subchapters(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_predefined_reports<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetPredefinedReportsRequest::extract(request).await {
+        Ok(request) => dispatch.get_predefined_reports(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_predefined_reports<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplacePredefinedReportsRequest::extract(request).await {
+        Ok(request) => dispatch.replace_predefined_reports(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_content_subchapters<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListContentSubchaptersRequest::extract(request).await {
+        Ok(request) => dispatch.list_content_subchapters(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_content_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateContentSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.create_content_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_content_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetContentSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.get_content_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_content_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceContentSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.replace_content_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_content_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteContentSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.delete_content_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_statistics_subchapters<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListStatisticsSubchaptersRequest::extract(request).await {
+        Ok(request) => dispatch.list_statistics_subchapters(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_statistics_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateStatisticsSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.create_statistics_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_statistics_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetStatisticsSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.get_statistics_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_statistics_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceStatisticsSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.replace_statistics_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_statistics_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteStatisticsSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.delete_statistics_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_custom_subchapters<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListCustomSubchaptersRequest::extract(request).await {
+        Ok(request) => dispatch.list_custom_subchapters(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_custom_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateCustomSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.create_custom_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_custom_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetCustomSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.get_custom_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_custom_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceCustomSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.replace_custom_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_custom_subchapter<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteCustomSubchapterRequest::extract(request).await {
+        Ok(request) => dispatch.delete_custom_subchapter(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_list_reports<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListReportsRequest::extract(request).await {
+        Ok(request) => dispatch.list_reports(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_create_report<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateReportRequest::extract(request).await {
+        Ok(request) => dispatch.create_report(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_report<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetReportRequest::extract(request).await {
+        Ok(request) => dispatch.get_report(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_report<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceReportRequest::extract(request).await {
+        Ok(request) => dispatch.replace_report(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_delete_report<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DeleteReportRequest::extract(request).await {
+        Ok(request) => dispatch.delete_report(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn handle_terminate_active_session<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -38938,6 +49755,26 @@ async fn handle_delete_ssh_settings_policy<D: Dispatch>(
 ) -> axum::response::Response {
     match DeleteSshSettingsPolicyRequest::extract(request).await {
         Ok(request) => dispatch.delete_ssh_settings_policy(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_get_starling<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetStarlingRequest::extract(request).await {
+        Ok(request) => dispatch.get_starling(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_starling<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceStarlingRequest::extract(request).await {
+        Ok(request) => dispatch.replace_starling(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -39262,6 +50099,26 @@ async fn handle_list_transaction_changes<D: Dispatch>(
     }
 }
 
+async fn handle_get_troubleshooting<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetTroubleshootingRequest::extract(request).await {
+        Ok(request) => dispatch.get_troubleshooting(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle_replace_troubleshooting<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceTroubleshootingRequest::extract(request).await {
+        Ok(request) => dispatch.replace_troubleshooting(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 async fn handle_get_vnc_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -39487,6 +50344,20 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/aaa/saml2",
             axum::routing::get(handle_get_saml2_settings::<D>),
         )
+        .route(
+            "/api/configuration/alerting",
+            axum::routing::get(handle_get_alerting_index::<D>),
+        )
+        .route(
+            "/api/configuration/alerting/traffic_alerts",
+            axum::routing::get(handle_get_traffic_alerts::<D>)
+                .put(handle_replace_traffic_alerts::<D>),
+        )
+        .route(
+            "/api/configuration/alerting/system_alerts",
+            axum::routing::get(handle_get_system_alerts::<D>)
+                .put(handle_replace_system_alerts::<D>),
+        )
         .route("/api/authentication", axum::routing::get(handle_authenticate::<D>))
         .route(
             "/api/configuration/x509/{key}",
@@ -39512,6 +50383,20 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/configuration/policies",
             axum::routing::get(handle_get_policies_index::<D>),
+        )
+        .route(
+            "/api/configuration/datetime",
+            axum::routing::get(handle_get_datetime_index::<D>),
+        )
+        .route(
+            "/api/configuration/datetime/ntp_servers",
+            axum::routing::get(handle_get_ntp_servers::<D>)
+                .put(handle_replace_ntp_servers::<D>),
+        )
+        .route(
+            "/api/configuration/datetime/timezone",
+            axum::routing::get(handle_get_timezone::<D>)
+                .put(handle_replace_timezone::<D>),
         )
         .route("/api/firmware", axum::routing::get(handle_get_firmware_index::<D>))
         .route(
@@ -39672,6 +50557,83 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
                 .put(handle_replace_exported_configuration_encryption::<D>),
         )
         .route(
+            "/api/configuration/management/certificates",
+            axum::routing::get(handle_get_management_certificates::<D>)
+                .put(handle_replace_management_certificates::<D>),
+        )
+        .route(
+            "/api/configuration/management/disk_fillup_prevention",
+            axum::routing::get(handle_get_disk_fillup_prevention::<D>)
+                .put(handle_replace_disk_fillup_prevention::<D>),
+        )
+        .route(
+            "/api/configuration/management/email",
+            axum::routing::get(handle_get_email_settings::<D>)
+                .put(handle_replace_email_settings::<D>),
+        )
+        .route(
+            "/api/configuration/management/health_monitoring",
+            axum::routing::get(handle_get_health_monitoring::<D>)
+                .put(handle_replace_health_monitoring::<D>),
+        )
+        .route(
+            "/api/configuration/management/license",
+            axum::routing::get(handle_get_license::<D>),
+        )
+        .route(
+            "/api/configuration/management/accounting",
+            axum::routing::get(handle_get_accounting::<D>),
+        )
+        .route(
+            "/api/configuration/management/webinterface",
+            axum::routing::get(handle_get_webinterface::<D>)
+                .put(handle_replace_webinterface::<D>),
+        )
+        .route(
+            "/api/configuration/management/web_gateway_authentication",
+            axum::routing::get(handle_get_web_gateway_authentication::<D>)
+                .put(handle_replace_web_gateway_authentication::<D>),
+        )
+        .route(
+            "/api/configuration/management/root_password",
+            axum::routing::get(handle_get_root_password::<D>)
+                .put(handle_replace_root_password::<D>),
+        )
+        .route(
+            "/api/configuration/management/soap",
+            axum::routing::get(handle_get_soap_api::<D>)
+                .put(handle_replace_soap_api::<D>),
+        )
+        .route(
+            "/api/configuration/management/snmp",
+            axum::routing::get(handle_get_snmp_index::<D>),
+        )
+        .route(
+            "/api/configuration/management/snmp/trap",
+            axum::routing::get(handle_get_snmp_trap::<D>)
+                .put(handle_replace_snmp_trap::<D>),
+        )
+        .route(
+            "/api/configuration/management/syslog",
+            axum::routing::get(handle_get_syslog_settings::<D>)
+                .put(handle_replace_syslog_settings::<D>),
+        )
+        .route(
+            "/api/configuration/management/splunk_forwarder",
+            axum::routing::get(handle_get_splunk_forwarder::<D>)
+                .put(handle_replace_splunk_forwarder::<D>),
+        )
+        .route(
+            "/api/configuration/management/universal_siem_forwarder",
+            axum::routing::get(handle_get_universal_siem_forwarder::<D>)
+                .put(handle_replace_universal_siem_forwarder::<D>),
+        )
+        .route(
+            "/api/configuration/management/support_info",
+            axum::routing::get(handle_get_support_info::<D>)
+                .put(handle_replace_support_info::<D>),
+        )
+        .route(
             "/api/configuration/mssql",
             axum::routing::get(handle_get_mssql_index::<D>),
         )
@@ -39723,6 +50685,38 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             axum::routing::get(handle_get_mssql_settings_policy::<D>)
                 .put(handle_replace_mssql_settings_policy::<D>)
                 .delete(handle_delete_mssql_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/network",
+            axum::routing::get(handle_get_network_index::<D>),
+        )
+        .route(
+            "/api/configuration/network/dns",
+            axum::routing::get(handle_get_dns_servers::<D>)
+                .put(handle_replace_dns_servers::<D>),
+        )
+        .route(
+            "/api/configuration/network/ip_forwarding_rule_pairs",
+            axum::routing::get(handle_get_ip_forwarding_rules::<D>)
+                .put(handle_replace_ip_forwarding_rules::<D>),
+        )
+        .route(
+            "/api/configuration/network/naming",
+            axum::routing::get(handle_get_network_naming::<D>)
+                .put(handle_replace_network_naming::<D>),
+        )
+        .route(
+            "/api/configuration/network/routing",
+            axum::routing::get(handle_get_network_routing::<D>)
+                .put(handle_replace_network_routing::<D>),
+        )
+        .route(
+            "/api/configuration/network/nics",
+            axum::routing::get(handle_list_nics::<D>),
+        )
+        .route(
+            "/api/configuration/network/nics/{key}",
+            axum::routing::get(handle_get_nic::<D>).put(handle_replace_nic::<D>),
         )
         .route(
             "/api/configuration/passwords",
@@ -39975,6 +50969,66 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
                 .delete(handle_delete_rdp_settings_policy::<D>),
         )
         .route(
+            "/api/configuration/reporting",
+            axum::routing::get(handle_get_reporting_index::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/_available_search_fields",
+            axum::routing::get(handle_get_available_search_fields::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/_available_subchapters",
+            axum::routing::get(handle_get_available_subchapters::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/predefined_reports",
+            axum::routing::get(handle_get_predefined_reports::<D>)
+                .put(handle_replace_predefined_reports::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/content_subchapters",
+            axum::routing::get(handle_list_content_subchapters::<D>)
+                .post(handle_create_content_subchapter::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/content_subchapters/{key}",
+            axum::routing::get(handle_get_content_subchapter::<D>)
+                .put(handle_replace_content_subchapter::<D>)
+                .delete(handle_delete_content_subchapter::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/statistics_subchapters",
+            axum::routing::get(handle_list_statistics_subchapters::<D>)
+                .post(handle_create_statistics_subchapter::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/statistics_subchapters/{key}",
+            axum::routing::get(handle_get_statistics_subchapter::<D>)
+                .put(handle_replace_statistics_subchapter::<D>)
+                .delete(handle_delete_statistics_subchapter::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/custom_subchapters",
+            axum::routing::get(handle_list_custom_subchapters::<D>)
+                .post(handle_create_custom_subchapter::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/custom_subchapters/{key}",
+            axum::routing::get(handle_get_custom_subchapter::<D>)
+                .put(handle_replace_custom_subchapter::<D>)
+                .delete(handle_delete_custom_subchapter::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/reports",
+            axum::routing::get(handle_list_reports::<D>).post(handle_create_report::<D>),
+        )
+        .route(
+            "/api/configuration/reporting/reports/{key}",
+            axum::routing::get(handle_get_report::<D>)
+                .put(handle_replace_report::<D>)
+                .delete(handle_delete_report::<D>),
+        )
+        .route(
             "/api/active-sessions",
             axum::routing::delete(handle_terminate_active_session::<D>),
         )
@@ -40031,6 +51085,11 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             axum::routing::get(handle_get_ssh_settings_policy::<D>)
                 .put(handle_replace_ssh_settings_policy::<D>)
                 .delete(handle_delete_ssh_settings_policy::<D>),
+        )
+        .route(
+            "/api/configuration/starling",
+            axum::routing::get(handle_get_starling::<D>)
+                .put(handle_replace_starling::<D>),
         )
         .route(
             "/api/configuration/telnet",
@@ -40108,6 +51167,11 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/transaction/changes",
             axum::routing::get(handle_list_transaction_changes::<D>),
+        )
+        .route(
+            "/api/configuration/troubleshooting",
+            axum::routing::get(handle_get_troubleshooting::<D>)
+                .put(handle_replace_troubleshooting::<D>),
         )
         .route("/api/configuration/vnc", axum::routing::get(handle_get_vnc_index::<D>))
         .route(

@@ -174,6 +174,30 @@ pub struct AccessSubjectOnly {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Accounting of configuration changes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Accounting {
+    /// Every commit needs a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_commitlog: Option<bool>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The accounting settings in the object envelope (key `accounting`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AccountingObject {
+    /// Always `accounting`.
+    pub key: String,
+    pub body: Accounting,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Answer to an action whose reply the published pages do not show: at most the links of the
 /// endpoint; the answer may also have no body at all. Other fields are kept.
 ///
@@ -297,6 +321,21 @@ pub struct AdminWebLoginObject {
     pub body: AdminWebLogin,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Where one alert is sent. E-mail goes to the alerting address of the management e-mail settings;
+/// traps go to the receiver of the SNMP trap settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AlertChannels {
+    /// Send the alert by e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<bool>,
+    /// Send the alert as an SNMP trap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snmp: Option<bool>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -704,6 +743,14 @@ pub struct AuthenticationResult {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// The session fields report and search subchapters can use, computed by the appliance. Only the
+/// endpoint name is published; the answer is kept as sent, whatever its form.
+pub type AvailableSearchFields = serde_json::Value;
+
+/// The subchapters a report can include, computed by the appliance. Only the endpoint name is
+/// published; the answer is kept as sent, whatever its form.
+pub type AvailableSubchapters = serde_json::Value;
 
 /// Whether and how system backups are encrypted.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1437,6 +1484,58 @@ pub struct ContentPolicyList {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A subchapter built from the content of audit trails. Only `access` is published; what to search
+/// for and the other fields are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ContentSubchapter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<ReportAccess>,
+    /// Name of the subchapter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The content subchapters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ContentSubchapterList {
+    /// The content subchapters.
+    pub items: Vec<ContentSubchapterListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A content subchapter in the listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ContentSubchapterListItem {
+    /// Key of the content subchapter.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ContentSubchapter>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A content subchapter in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ContentSubchapterObject {
+    /// Key of the content subchapter.
+    pub key: String,
+    pub body: ContentSubchapter,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Answer to a successful configuration write (POST or PUT): the key of the object written and
 /// where to find it. The change takes effect only when the transaction is committed.
 ///
@@ -1505,6 +1604,58 @@ pub struct CredentialStoreObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A subchapter built from a custom query of the connection database (6.x only). Only `access` is
+/// published; the query and the other fields are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CustomSubchapter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<ReportAccess>,
+    /// Name of the subchapter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The custom subchapters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CustomSubchapterList {
+    /// The custom subchapters.
+    pub items: Vec<CustomSubchapterListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A custom subchapter in the listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CustomSubchapterListItem {
+    /// Key of the custom subchapter.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<CustomSubchapter>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A custom subchapter in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CustomSubchapterObject {
+    /// Key of the custom subchapter.
+    pub key: String,
+    pub body: CustomSubchapter,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// The intervals of one day in which connections are allowed; an empty list allows none that day.
 pub type DayIntervals = Vec<TimeInterval>;
 
@@ -1524,6 +1675,102 @@ pub type DayIntervals = Vec<TimeInterval>;
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeletedObject {
     pub meta: Meta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What the appliance does when its disk fills up.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DiskFillupPrevention {
+    /// Stop accepting new connections when the disk use passes the limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Also start every archive/cleanup policy when the limit is passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archiving_enabled: Option<bool>,
+    /// The disk use limit, in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_space_ratio_limit: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The disk fill-up prevention settings in the object envelope (key `disk_fillup_prevention`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DiskFillupPreventionObject {
+    /// Always `disk_fillup_prevention`.
+    pub key: String,
+    pub body: DiskFillupPrevention,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The name servers of the appliance.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DnsServers {
+    /// IP address of the primary name server.
+    pub primary: String,
+    /// IP address of the secondary name server, or null.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub secondary: Option<Option<String>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The DNS servers in the object envelope (key `dns`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DnsServersObject {
+    /// Always `dns`.
+    pub key: String,
+    pub body: DnsServers,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How and where the appliance sends e-mail.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct EmailSettings {
+    /// Address of the administrator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_address: Option<String>,
+    /// Where e-mail alerts go (see the alerting settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerting_address: Option<String>,
+    /// Where reports are sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporting_address: Option<String>,
+    /// The sender of the e-mails; null uses the default of the appliance.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub sender_address: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_auth: Option<SmtpAuthentication>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_encryption: Option<SmtpEncryption>,
+    /// The SMTP server, by IP address or host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_server: Option<ServerAddress>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The e-mail settings in the object envelope (key `email`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct EmailSettingsObject {
+    /// Always `email`.
+    pub key: String,
+    pub body: EmailSettings,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1975,6 +2222,42 @@ pub struct GpgPublicKey {
     /// The user IDs (name and e-mail) bound to the key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uids: Option<Vec<String>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Limits above which the appliance raises a system alert.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct HealthMonitoring {
+    /// Disk use limit, in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_disk_utilization_ratio: Option<i64>,
+    /// Limit of the 1-minute load average; null: not watched.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub maximum_load1: Option<Option<i64>>,
+    /// Limit of the 5-minute load average; null: not watched.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub maximum_load5: Option<Option<i64>>,
+    /// Limit of the 15-minute load average; null: not watched.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub maximum_load15: Option<Option<i64>>,
+    /// Swap use limit, in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_swap_utilization_ratio: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The health monitoring thresholds in the object envelope (key `health_monitoring`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct HealthMonitoringObject {
+    /// Always `health_monitoring`.
+    pub key: String,
+    pub body: HealthMonitoring,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2801,6 +3084,35 @@ pub struct IntegratedProductList {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Two interfaces between which the appliance routes IP traffic; the same interface on both sides
+/// routes on that one interface.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IpForwardingRulePair {
+    /// One interface, by its dotted key `<nic>.interfaces.<id>`.
+    pub interface_a: Reference,
+    /// The other interface, by its dotted key; the same as `interface_a` for routing on one interface.
+    pub interface_b: Reference,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The interface pairs the appliance routes between.
+pub type IpForwardingRulePairs = Vec<IpForwardingRulePair>;
+
+/// The interface pairs in the object envelope (key `ip_forwarding_rule_pairs`); the body is a list.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IpForwardingRulePairsObject {
+    /// Always `ip_forwarding_rule_pairs`.
+    pub key: String,
+    pub body: IpForwardingRulePairs,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Finding group memberships through an attribute of the user that lists its groups (`memberOf`
 /// style).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -2952,6 +3264,24 @@ pub struct LdapServerObject {
     /// Key of the object within its collection.
     pub key: String,
     pub body: LdapServer,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The installed license. Its fields are not published; all of them are kept as sent.
+pub type License = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The license in the object envelope. Nothing of the answer is published: nothing is required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LicenseObject {
+    /// Always `license`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<License>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
@@ -3150,6 +3480,20 @@ pub struct LogLevelOverride {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A text shown to users when they log in.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LoginBanner {
+    /// Show the banner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The banner; may span lines (`\n`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// An LDAP server used for logging in to the appliance. No field is published; everything the
 /// appliance sends is kept.
 pub type LoginLdapServer = indexmap::IndexMap<String, serde_json::Value>;
@@ -3207,6 +3551,106 @@ pub struct LoginMethodListItem {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The certificate authority the appliance signs certificates with (for example for the four-eyes
+/// or the TLS proxying features).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ManagementCertificateAuthority {
+    /// How the CA is given: `identity` is a stored certificate with its key (`x509_identity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<ManagementCertificateAuthoritySelection>,
+    /// The stored certificate (with its private key) of the CA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x509_identity: Option<Reference>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How the CA is given: `identity` is a stored certificate with its key (`x509_identity`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ManagementCertificateAuthoritySelection {
+    /// `identity`
+    Identity,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ManagementCertificateAuthoritySelection {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Identity => "identity",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for ManagementCertificateAuthoritySelection {
+    fn from(value: &str) -> Self {
+        match value {
+            "identity" => Self::Identity,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::str::FromStr for ManagementCertificateAuthoritySelection {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl std::fmt::Display for ManagementCertificateAuthoritySelection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ManagementCertificateAuthoritySelection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ManagementCertificateAuthoritySelection {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+/// The certificates the appliance uses for its own services.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ManagementCertificates {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<ManagementCertificateAuthority>,
+    /// The certificate of the web and REST interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<Reference>,
+    /// The certificate of the timestamping authority that signs audit trail timestamps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsa: Option<Reference>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The certificates of the appliance in the object envelope (key `certificates`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ManagementCertificatesObject {
+    /// Always `certificates`.
+    pub key: String,
+    pub body: ManagementCertificates,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Navigation links sent with every answer. All values are paths on the appliance. `first`, `last`,
 /// `previous` and `next` lead to the siblings of this endpoint under the same parent (null past
 /// either end). Some endpoints add links of their own; those are kept as extra fields.
@@ -3259,6 +3703,46 @@ pub struct Meta {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Host and domain naming of the appliance. Only the path is published; every field is kept as
+/// sent. The example is an illustration.
+pub type NetworkNaming = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The naming settings in the object envelope. Nothing of the answer is published: nothing is
+/// required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NetworkNamingObject {
+    /// Always `naming`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<NetworkNaming>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The static routes of the appliance. Only the path is published; every field is kept as sent. The
+/// example is an illustration.
+pub type NetworkRouting = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The static routes in the object envelope. Nothing of the answer is published: nothing is
+/// required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NetworkRoutingObject {
+    /// Always `routing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<NetworkRouting>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Copy data to an NFS export.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NfsTarget {
@@ -3267,6 +3751,55 @@ pub struct NfsTarget {
     /// The exported directory on the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A physical network interface with its logical interfaces (keyed by id) and their addresses. Only
+/// the dotted keys of the nested objects are published (`nic1.interfaces.<id>.addresses.<n>`);
+/// every field is kept as sent.
+pub type Nic = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The physical network interfaces. Nothing of the answer is published: nothing is required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NicList {
+    /// The interfaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<NicListItem>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A network interface in the listing.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NicListItem {
+    /// Name of the interface (`nic1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Nic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<LinkMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A network interface in the object envelope. Nothing of the answer is published: nothing is
+/// required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NicObject {
+    /// Name of the interface (`nic1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Nic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3358,6 +3891,26 @@ impl<'de> serde::Deserialize<'de> for NotificationEventType {
         let value = String::deserialize(deserializer)?;
         Ok(Self::from(value.as_str()))
     }
+}
+
+/// The NTP server setting. Only its path is published (the pages suggest a list of server
+/// addresses); the body is kept as sent, whatever its form.
+pub type NtpServers = serde_json::Value;
+
+/// The NTP server setting in the object envelope. Nothing of the answer is published: nothing is
+/// required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NtpServersObject {
+    /// Always `ntp_servers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<NtpServers>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What the appliance tells about a stored password; never the secret.
@@ -3497,6 +4050,26 @@ pub struct PostgresqlServiceObject {
     /// Always `postgresql`.
     pub key: String,
     pub body: PostgresqlService,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Settings of the built-in compliance report (PCI DSS 3.0). Not published; every field is kept as
+/// sent.
+pub type PredefinedReports = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The predefined report settings in the object envelope. Nothing of the answer is published:
+/// nothing is required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PredefinedReportsObject {
+    /// Always `predefined_reports`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<PredefinedReports>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
@@ -3966,6 +4539,102 @@ pub struct ReplacedObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A report: who may read it and its chapters. The schedule, the recipients and the layout are not
+/// published; they are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Report {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<ReportAccess>,
+    /// Name of the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The chapters of the report, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chapters: Option<Vec<ReportChapter>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Names of the access control groups whose members may read what this object produces (for example
+/// `report`).
+pub type ReportAccess = Vec<String>;
+
+/// A chapter of a report: a title and the subchapters it is made of, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ReportChapter {
+    /// Title of the chapter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The subchapters of the chapter, in order. Each refers to a statistics, content or custom
+    /// subchapter (or a built-in one): the `meta.href` of the reference says which collection it is in.
+    /// Written as the bare key or as the reference read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subchapters: Option<Vec<Reference>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The reports.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ReportList {
+    /// The reports.
+    pub items: Vec<ReportListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A report in the listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ReportListItem {
+    /// Key of the report.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Report>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A report in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ReportObject {
+    /// Key of the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: Report,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The password setting of the console `root` user. Not published; every field is kept as sent. A
+/// secret: it is written, never expected back.
+pub type RootPassword = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The root password setting in the object envelope. Nothing of the answer is published: nothing is
+/// required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RootPasswordObject {
+    /// Always `root_password`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<RootPassword>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Copy data with rsync over SSH.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RsyncTarget {
@@ -4312,6 +4981,87 @@ pub struct SmbTarget {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Whether the appliance logs in to the SMTP server. The fields of the login (user name, password
+/// reference) are not published; they are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SmtpAuthentication {
+    /// Log in to the SMTP server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How the connection to the SMTP server is protected. Only `disabled` is published; other choices
+/// and their fields are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SmtpEncryption {
+    /// The protection: `disabled` sends in clear text; newer appliances offer TLS choices, which the
+    /// generated enumeration keeps.
+    pub selection: SmtpEncryptionSelection,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The protection: `disabled` sends in clear text; newer appliances offer TLS choices, which the
+/// generated enumeration keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SmtpEncryptionSelection {
+    /// `disabled`
+    Disabled,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SmtpEncryptionSelection {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for SmtpEncryptionSelection {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl std::str::FromStr for SmtpEncryptionSelection {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl std::fmt::Display for SmtpEncryptionSelection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SmtpEncryptionSelection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SmtpEncryptionSelection {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
 /// The SNMP agent of the appliance, which lets SNMP managers read its status.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpAgent {
@@ -4355,6 +5105,104 @@ pub struct SnmpAgentObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Sending alerts as SNMP traps.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpTrap {
+    /// Send alerts as SNMP traps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<SnmpTrapVersion>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The SNMP trap settings in the object envelope (key `trap`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpTrapObject {
+    /// Always `trap`.
+    pub key: String,
+    pub body: SnmpTrap,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// SNMP version 2c traps.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpTrapV2c {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<SnmpV2cTarget>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// SNMP version 3 traps.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpTrapV3 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<SnmpV3Target>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The SNMP version of the traps, which decides the fields of `value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnmpTrapVersion {
+    /// `selection: 2c`
+    V2c(SnmpTrapV2c),
+    /// `selection: 3`
+    V3(SnmpTrapV3),
+    /// An object whose `selection` this version of the types does not know (or whose shape does not fit
+    /// its variant), kept whole.
+    Unknown(serde_json::Map<String, serde_json::Value>),
+}
+
+impl SnmpTrapVersion {
+    /// The value of the tag property, if the variant is a known one.
+    pub fn tag(&self) -> Option<&'static str> {
+        match self {
+            Self::V2c(_) => Some("2c"),
+            Self::V3(_) => Some("3"),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+impl serde::Serialize for SnmpTrapVersion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = tagged::Object::new();
+        if let Some(tag) = self.tag() {
+            map.insert("selection".to_string(), tag.into());
+        }
+        match self {
+            Self::V2c(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::V3(value) => tagged::flatten_into::<S, _>(&mut map, value)?,
+            Self::Unknown(fields) => return fields.serialize(serializer),
+        }
+        map.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SnmpTrapVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let map = tagged::Object::deserialize(deserializer)?;
+        let tag = tagged::tag(&map, "selection");
+        match tag.as_deref() {
+            Some("2c") => tagged::without_tag::<D, _>(map, "selection").map(Self::V2c),
+            Some("3") => tagged::without_tag::<D, _>(map, "selection").map(Self::V3),
+            _ => Ok(Self::Unknown(map)),
+        }
+    }
+}
+
 /// SNMP v1/v2c access with a community string.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpV2c {
@@ -4364,6 +5212,20 @@ pub struct SnmpV2c {
     /// The community string managers must send.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub community: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Trap receiver for SNMP version 2c.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnmpV2cTarget {
+    /// The community string of the traps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<String>,
+    /// The trap receiver, by IP address or host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerAddress>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -4383,6 +5245,10 @@ pub struct SnmpV3 {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Trap receiver and security settings for SNMP version 3 (user, engine id, authentication and
+/// encryption). The fields are not published; all of them are kept as sent.
+pub type SnmpV3Target = indexmap::IndexMap<String, serde_json::Value>;
+
 /// An SNMP v3 user. The published entry is cut: the authentication and encryption settings are
 /// known, further fields (such as the user name) are kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -4399,6 +5265,46 @@ pub struct SnmpV3User {
     /// The encryption password: a key of a password object, never the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_password: Option<Reference>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The SOAP API settings. The fields are not published; all of them are kept as sent. The example
+/// is an illustration.
+pub type SoapApi = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The SOAP API settings in the object envelope. Nothing of the answer is published: nothing is
+/// required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SoapApiObject {
+    /// Always `soap`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<SoapApi>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The Splunk forwarder settings. The fields are not published; all of them are kept as sent. The
+/// example is an illustration.
+pub type SplunkForwarder = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The Splunk forwarder settings in the object envelope. Nothing of the answer is published:
+/// nothing is required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SplunkForwarderObject {
+    /// Always `splunk_forwarder`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<SplunkForwarder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -4446,12 +5352,161 @@ pub struct SshOptionsObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The Starling connection of the appliance and Safeguard Remote Access.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Starling {
+    /// Where the appliance is joined, or null. Only shown: a value written here is not how the
+    /// appliance joins.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub join_info: Option<Option<StarlingJoinInfo>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_access: Option<Toggle>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The Starling instance the appliance is joined to; null when it is not joined. Set by joining,
+/// not by writing this object.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct StarlingJoinInfo {
+    /// The Starling environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// Name of this appliance in Starling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_instance: Option<String>,
+    /// Identifier of the product registration in Starling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_tims: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The Starling settings in the object envelope (key `starling`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct StarlingObject {
+    /// Always `starling`.
+    pub key: String,
+    pub body: Starling,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Times of day the policy runs, as `H:MM` or `HH:MM`.
 pub type StartTimes = Vec<String>;
+
+/// A subchapter built from statistics of the connection database. Its fields are not published; all
+/// of them are kept as sent.
+pub type StatisticsSubchapter = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The statistics subchapters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct StatisticsSubchapterList {
+    /// The statistics subchapters.
+    pub items: Vec<StatisticsSubchapterListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A statistics subchapter in the listing; newer appliances also embed its body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct StatisticsSubchapterListItem {
+    /// Key of the statistics subchapter.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<StatisticsSubchapter>,
+    pub meta: LinkMeta,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A statistics subchapter in the object envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct StatisticsSubchapterObject {
+    /// Key of the statistics subchapter.
+    pub key: String,
+    pub body: StatisticsSubchapter,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The support information settings. The fields are not published; all of them are kept as sent.
+/// The example is an illustration.
+pub type SupportInfo = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The support information settings in the object envelope. Nothing of the answer is published:
+/// nothing is required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SupportInfoObject {
+    /// Always `support_info`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<SupportInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The syslog settings. The fields are not published; all of them are kept as sent. The example is
+/// an illustration.
+pub type Syslog = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The syslog settings in the object envelope. Nothing of the answer is published: nothing is
+/// required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SyslogObject {
+    /// Always `syslog`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Syslog>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The system alerts (disk usage, RAID, login failures, firmware and so on), by alert name. The
+/// names are not published; every name sent is kept.
+pub type SystemAlerts = indexmap::IndexMap<String, AlertChannels>;
+
+/// The system alert settings in the object envelope. Nothing of the answer is published: nothing is
+/// required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SystemAlertsObject {
+    /// Always `system_alerts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<SystemAlerts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
 
 /// Which backup policy system backups use.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SystemBackup {
+    /// The backup policy (target, schedule) the appliance saves its configuration with; written as its
+    /// key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_policy: Option<Reference>,
     /// Properties this version of the types does not know, kept so they are written back.
@@ -4988,6 +6043,22 @@ pub struct TimestampingServerRemote {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Name of a time zone in the tz database, such as `Europe/Budapest` or `America/New_York`.
+pub type Timezone = String;
+
+/// The time zone in the object envelope (key `timezone`); the body is a string.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TimezoneObject {
+    /// Always `timezone`.
+    pub key: String,
+    pub body: Timezone,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// TLS parameters of one side (client or server) of a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TlsSecuritySettings {
@@ -5008,6 +6079,35 @@ pub struct TlsSettingsPair {
     pub client_tls_security_settings: Option<TlsSecuritySettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_tls_security_settings: Option<TlsSecuritySettings>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A feature that is only switched on or off. Other fields the appliance sends are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Toggle {
+    /// The feature is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The traffic alerts, by alert name (`scbAuthFailure`, `scbChannelDenied`,
+/// `scbCredStoreUnlockFailure`, ...). Every name the appliance sends is kept.
+pub type TrafficAlerts = indexmap::IndexMap<String, AlertChannels>;
+
+/// The traffic alert settings in the object envelope (key `traffic_alerts`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TrafficAlertsObject {
+    /// Always `traffic_alerts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: TrafficAlerts,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -5296,6 +6396,43 @@ impl<'de> serde::Deserialize<'de> for TransactionStatus {
     }
 }
 
+/// Debug logging and the retention of core files.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Troubleshooting {
+    /// Core files of crashed processes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_files: Option<TroubleshootingCoreFiles>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debug_logging: Option<Toggle>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Core files of crashed processes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TroubleshootingCoreFiles {
+    /// Days a core file is kept before it is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The troubleshooting settings in the object envelope (key `troubleshooting`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TroubleshootingObject {
+    /// Always `troubleshooting`.
+    pub key: String,
+    pub body: Troubleshooting,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A trusted CA list. Its fields are not published; everything the appliance sends is kept.
 pub type TrustedCaList = indexmap::IndexMap<String, serde_json::Value>;
 
@@ -5330,6 +6467,26 @@ pub struct TrustedCaListObject {
     /// Key of the object within its collection.
     pub key: String,
     pub body: TrustedCaList,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The universal SIEM forwarder settings. The fields are not published; all of them are kept as
+/// sent. The example is an illustration.
+pub type UniversalSiemForwarder = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The universal SIEM forwarder settings in the object envelope. Nothing of the answer is
+/// published: nothing is required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UniversalSiemForwarderObject {
+    /// Always `universal_siem_forwarder`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<UniversalSiemForwarder>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
@@ -5565,6 +6722,58 @@ pub struct VncSettingsPolicyObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Gateway authentication through the web interface.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebGatewayAuthentication {
+    /// Reuse the web interface login of a user for the sessions the user then opens, without a second
+    /// gateway authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_assign: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<LoginBanner>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The web gateway authentication settings in the object envelope (key
+/// `web_gateway_authentication`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebGatewayAuthenticationObject {
+    /// Always `web_gateway_authentication`.
+    pub key: String,
+    pub body: WebGatewayAuthentication,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Settings of the web interface.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebInterface {
+    /// Minutes of inactivity after which a web interface or REST session ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The web interface settings in the object envelope (key `webinterface`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebInterfaceObject {
+    /// Always `webinterface`.
+    pub key: String,
+    pub body: WebInterface,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// An address of the appliance a web interface listens on, with its HTTP and HTTPS ports.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WebListener {
@@ -5624,12 +6833,15 @@ pub fn __roundtrip(
             "AccessSubject" => roundtrip::<AccessSubject>(value),
             "AccessSubjectEverybody" => roundtrip::<AccessSubjectEverybody>(value),
             "AccessSubjectOnly" => roundtrip::<AccessSubjectOnly>(value),
+            "Accounting" => roundtrip::<Accounting>(value),
+            "AccountingObject" => roundtrip::<AccountingObject>(value),
             "Acknowledgement" => roundtrip::<Acknowledgement>(value),
             "Acl" => roundtrip::<Acl>(value),
             "AclPermission" => roundtrip::<AclPermission>(value),
             "AclsObject" => roundtrip::<AclsObject>(value),
             "AdminWebLogin" => roundtrip::<AdminWebLogin>(value),
             "AdminWebLoginObject" => roundtrip::<AdminWebLoginObject>(value),
+            "AlertChannels" => roundtrip::<AlertChannels>(value),
             "AnalyticsPolicy" => roundtrip::<AnalyticsPolicy>(value),
             "AnalyticsPolicyList" => roundtrip::<AnalyticsPolicyList>(value),
             "AnalyticsPolicyListItem" => roundtrip::<AnalyticsPolicyListItem>(value),
@@ -5666,6 +6878,8 @@ pub fn __roundtrip(
                 roundtrip::<AuthenticatedConnectionPolicyObject>(value)
             }
             "AuthenticationResult" => roundtrip::<AuthenticationResult>(value),
+            "AvailableSearchFields" => roundtrip::<AvailableSearchFields>(value),
+            "AvailableSubchapters" => roundtrip::<AvailableSubchapters>(value),
             "BackupEncryption" => roundtrip::<BackupEncryption>(value),
             "BackupPolicy" => roundtrip::<BackupPolicy>(value),
             "BackupPolicyList" => roundtrip::<BackupPolicyList>(value),
@@ -5707,13 +6921,29 @@ pub fn __roundtrip(
             "ConnectionPolicyListItem" => roundtrip::<ConnectionPolicyListItem>(value),
             "ConnectionPolicyObject" => roundtrip::<ConnectionPolicyObject>(value),
             "ContentPolicyList" => roundtrip::<ContentPolicyList>(value),
+            "ContentSubchapter" => roundtrip::<ContentSubchapter>(value),
+            "ContentSubchapterList" => roundtrip::<ContentSubchapterList>(value),
+            "ContentSubchapterListItem" => roundtrip::<ContentSubchapterListItem>(value),
+            "ContentSubchapterObject" => roundtrip::<ContentSubchapterObject>(value),
             "CreatedObject" => roundtrip::<CreatedObject>(value),
             "CredentialStore" => roundtrip::<CredentialStore>(value),
             "CredentialStoreList" => roundtrip::<CredentialStoreList>(value),
             "CredentialStoreListItem" => roundtrip::<CredentialStoreListItem>(value),
             "CredentialStoreObject" => roundtrip::<CredentialStoreObject>(value),
+            "CustomSubchapter" => roundtrip::<CustomSubchapter>(value),
+            "CustomSubchapterList" => roundtrip::<CustomSubchapterList>(value),
+            "CustomSubchapterListItem" => roundtrip::<CustomSubchapterListItem>(value),
+            "CustomSubchapterObject" => roundtrip::<CustomSubchapterObject>(value),
             "DayIntervals" => roundtrip::<DayIntervals>(value),
             "DeletedObject" => roundtrip::<DeletedObject>(value),
+            "DiskFillupPrevention" => roundtrip::<DiskFillupPrevention>(value),
+            "DiskFillupPreventionObject" => {
+                roundtrip::<DiskFillupPreventionObject>(value)
+            }
+            "DnsServers" => roundtrip::<DnsServers>(value),
+            "DnsServersObject" => roundtrip::<DnsServersObject>(value),
+            "EmailSettings" => roundtrip::<EmailSettings>(value),
+            "EmailSettingsObject" => roundtrip::<EmailSettingsObject>(value),
             "EncryptionCertificate" => roundtrip::<EncryptionCertificate>(value),
             "ErrorBody" => roundtrip::<ErrorBody>(value),
             "ErrorDetails" => roundtrip::<ErrorDetails>(value),
@@ -5740,6 +6970,8 @@ pub fn __roundtrip(
             "FirmwareTestResult" => roundtrip::<FirmwareTestResult>(value),
             "FirmwareTestSummary" => roundtrip::<FirmwareTestSummary>(value),
             "GpgPublicKey" => roundtrip::<GpgPublicKey>(value),
+            "HealthMonitoring" => roundtrip::<HealthMonitoring>(value),
+            "HealthMonitoringObject" => roundtrip::<HealthMonitoringObject>(value),
             "HealthStatus" => roundtrip::<HealthStatus>(value),
             "HealthStatusResponse" => roundtrip::<HealthStatusResponse>(value),
             "HostKey" => roundtrip::<HostKey>(value),
@@ -5782,6 +7014,11 @@ pub fn __roundtrip(
             "InfoObject" => roundtrip::<InfoObject>(value),
             "IntegratedProduct" => roundtrip::<IntegratedProduct>(value),
             "IntegratedProductList" => roundtrip::<IntegratedProductList>(value),
+            "IpForwardingRulePair" => roundtrip::<IpForwardingRulePair>(value),
+            "IpForwardingRulePairs" => roundtrip::<IpForwardingRulePairs>(value),
+            "IpForwardingRulePairsObject" => {
+                roundtrip::<IpForwardingRulePairsObject>(value)
+            }
             "LdapMemberOfCheck" => roundtrip::<LdapMemberOfCheck>(value),
             "LdapMembershipCheck" => roundtrip::<LdapMembershipCheck>(value),
             "LdapSchema" => roundtrip::<LdapSchema>(value),
@@ -5791,6 +7028,8 @@ pub fn __roundtrip(
             "LdapServerList" => roundtrip::<LdapServerList>(value),
             "LdapServerListItem" => roundtrip::<LdapServerListItem>(value),
             "LdapServerObject" => roundtrip::<LdapServerObject>(value),
+            "License" => roundtrip::<License>(value),
+            "LicenseObject" => roundtrip::<LicenseObject>(value),
             "LinkMeta" => roundtrip::<LinkMeta>(value),
             "ListItem" => roundtrip::<ListItem>(value),
             "LocalForward" => roundtrip::<LocalForward>(value),
@@ -5805,17 +7044,38 @@ pub fn __roundtrip(
             "LocalUserListItem" => roundtrip::<LocalUserListItem>(value),
             "LocalUserObject" => roundtrip::<LocalUserObject>(value),
             "LogLevelOverride" => roundtrip::<LogLevelOverride>(value),
+            "LoginBanner" => roundtrip::<LoginBanner>(value),
             "LoginLdapServer" => roundtrip::<LoginLdapServer>(value),
             "LoginLdapServerList" => roundtrip::<LoginLdapServerList>(value),
             "LoginLdapServerListItem" => roundtrip::<LoginLdapServerListItem>(value),
             "LoginMethod" => roundtrip::<LoginMethod>(value),
             "LoginMethodList" => roundtrip::<LoginMethodList>(value),
             "LoginMethodListItem" => roundtrip::<LoginMethodListItem>(value),
+            "ManagementCertificateAuthority" => {
+                roundtrip::<ManagementCertificateAuthority>(value)
+            }
+            "ManagementCertificateAuthoritySelection" => {
+                roundtrip::<ManagementCertificateAuthoritySelection>(value)
+            }
+            "ManagementCertificates" => roundtrip::<ManagementCertificates>(value),
+            "ManagementCertificatesObject" => {
+                roundtrip::<ManagementCertificatesObject>(value)
+            }
             "Meta" => roundtrip::<Meta>(value),
+            "NetworkNaming" => roundtrip::<NetworkNaming>(value),
+            "NetworkNamingObject" => roundtrip::<NetworkNamingObject>(value),
+            "NetworkRouting" => roundtrip::<NetworkRouting>(value),
+            "NetworkRoutingObject" => roundtrip::<NetworkRoutingObject>(value),
             "NfsTarget" => roundtrip::<NfsTarget>(value),
+            "Nic" => roundtrip::<Nic>(value),
+            "NicList" => roundtrip::<NicList>(value),
+            "NicListItem" => roundtrip::<NicListItem>(value),
+            "NicObject" => roundtrip::<NicObject>(value),
             "NoTarget" => roundtrip::<NoTarget>(value),
             "NotificationEvent" => roundtrip::<NotificationEvent>(value),
             "NotificationEventType" => roundtrip::<NotificationEventType>(value),
+            "NtpServers" => roundtrip::<NtpServers>(value),
+            "NtpServersObject" => roundtrip::<NtpServersObject>(value),
             "Password" => roundtrip::<Password>(value),
             "PasswordCreate" => roundtrip::<PasswordCreate>(value),
             "PasswordObject" => roundtrip::<PasswordObject>(value),
@@ -5827,6 +7087,8 @@ pub fn __roundtrip(
             "PluginSdkVersion" => roundtrip::<PluginSdkVersion>(value),
             "PostgresqlService" => roundtrip::<PostgresqlService>(value),
             "PostgresqlServiceObject" => roundtrip::<PostgresqlServiceObject>(value),
+            "PredefinedReports" => roundtrip::<PredefinedReports>(value),
+            "PredefinedReportsObject" => roundtrip::<PredefinedReportsObject>(value),
             "PrivateKey" => roundtrip::<PrivateKey>(value),
             "PrivateKeyObject" => roundtrip::<PrivateKeyObject>(value),
             "ProtocolAuditCleanup" => roundtrip::<ProtocolAuditCleanup>(value),
@@ -5850,6 +7112,14 @@ pub fn __roundtrip(
             "ReferenceObject" => roundtrip::<ReferenceObject>(value),
             "RemoteForward" => roundtrip::<RemoteForward>(value),
             "ReplacedObject" => roundtrip::<ReplacedObject>(value),
+            "Report" => roundtrip::<Report>(value),
+            "ReportAccess" => roundtrip::<ReportAccess>(value),
+            "ReportChapter" => roundtrip::<ReportChapter>(value),
+            "ReportList" => roundtrip::<ReportList>(value),
+            "ReportListItem" => roundtrip::<ReportListItem>(value),
+            "ReportObject" => roundtrip::<ReportObject>(value),
+            "RootPassword" => roundtrip::<RootPassword>(value),
+            "RootPasswordObject" => roundtrip::<RootPasswordObject>(value),
             "RsyncTarget" => roundtrip::<RsyncTarget>(value),
             "Saml2Settings" => roundtrip::<Saml2Settings>(value),
             "Saml2SettingsObject" => roundtrip::<Saml2SettingsObject>(value),
@@ -5871,15 +7141,46 @@ pub fn __roundtrip(
             }
             "SmbAuthenticationPassword" => roundtrip::<SmbAuthenticationPassword>(value),
             "SmbTarget" => roundtrip::<SmbTarget>(value),
+            "SmtpAuthentication" => roundtrip::<SmtpAuthentication>(value),
+            "SmtpEncryption" => roundtrip::<SmtpEncryption>(value),
+            "SmtpEncryptionSelection" => roundtrip::<SmtpEncryptionSelection>(value),
             "SnmpAgent" => roundtrip::<SnmpAgent>(value),
             "SnmpAgentObject" => roundtrip::<SnmpAgentObject>(value),
+            "SnmpTrap" => roundtrip::<SnmpTrap>(value),
+            "SnmpTrapObject" => roundtrip::<SnmpTrapObject>(value),
+            "SnmpTrapV2c" => roundtrip::<SnmpTrapV2c>(value),
+            "SnmpTrapV3" => roundtrip::<SnmpTrapV3>(value),
+            "SnmpTrapVersion" => roundtrip::<SnmpTrapVersion>(value),
             "SnmpV2c" => roundtrip::<SnmpV2c>(value),
+            "SnmpV2cTarget" => roundtrip::<SnmpV2cTarget>(value),
             "SnmpV3" => roundtrip::<SnmpV3>(value),
+            "SnmpV3Target" => roundtrip::<SnmpV3Target>(value),
             "SnmpV3User" => roundtrip::<SnmpV3User>(value),
+            "SoapApi" => roundtrip::<SoapApi>(value),
+            "SoapApiObject" => roundtrip::<SoapApiObject>(value),
+            "SplunkForwarder" => roundtrip::<SplunkForwarder>(value),
+            "SplunkForwarderObject" => roundtrip::<SplunkForwarderObject>(value),
             "SshGssapi" => roundtrip::<SshGssapi>(value),
             "SshOptions" => roundtrip::<SshOptions>(value),
             "SshOptionsObject" => roundtrip::<SshOptionsObject>(value),
+            "Starling" => roundtrip::<Starling>(value),
+            "StarlingJoinInfo" => roundtrip::<StarlingJoinInfo>(value),
+            "StarlingObject" => roundtrip::<StarlingObject>(value),
             "StartTimes" => roundtrip::<StartTimes>(value),
+            "StatisticsSubchapter" => roundtrip::<StatisticsSubchapter>(value),
+            "StatisticsSubchapterList" => roundtrip::<StatisticsSubchapterList>(value),
+            "StatisticsSubchapterListItem" => {
+                roundtrip::<StatisticsSubchapterListItem>(value)
+            }
+            "StatisticsSubchapterObject" => {
+                roundtrip::<StatisticsSubchapterObject>(value)
+            }
+            "SupportInfo" => roundtrip::<SupportInfo>(value),
+            "SupportInfoObject" => roundtrip::<SupportInfoObject>(value),
+            "Syslog" => roundtrip::<Syslog>(value),
+            "SyslogObject" => roundtrip::<SyslogObject>(value),
+            "SystemAlerts" => roundtrip::<SystemAlerts>(value),
+            "SystemAlertsObject" => roundtrip::<SystemAlertsObject>(value),
             "SystemBackup" => roundtrip::<SystemBackup>(value),
             "SystemBackupObject" => roundtrip::<SystemBackupObject>(value),
             "SystemDetails" => roundtrip::<SystemDetails>(value),
@@ -5926,8 +7227,13 @@ pub fn __roundtrip(
             "TimestampingServer" => roundtrip::<TimestampingServer>(value),
             "TimestampingServerLocal" => roundtrip::<TimestampingServerLocal>(value),
             "TimestampingServerRemote" => roundtrip::<TimestampingServerRemote>(value),
+            "Timezone" => roundtrip::<Timezone>(value),
+            "TimezoneObject" => roundtrip::<TimezoneObject>(value),
             "TlsSecuritySettings" => roundtrip::<TlsSecuritySettings>(value),
             "TlsSettingsPair" => roundtrip::<TlsSettingsPair>(value),
+            "Toggle" => roundtrip::<Toggle>(value),
+            "TrafficAlerts" => roundtrip::<TrafficAlerts>(value),
+            "TrafficAlertsObject" => roundtrip::<TrafficAlertsObject>(value),
             "Transaction" => roundtrip::<Transaction>(value),
             "TransactionChange" => roundtrip::<TransactionChange>(value),
             "TransactionChangeList" => roundtrip::<TransactionChangeList>(value),
@@ -5937,10 +7243,17 @@ pub fn __roundtrip(
             "TransactionMeta" => roundtrip::<TransactionMeta>(value),
             "TransactionObject" => roundtrip::<TransactionObject>(value),
             "TransactionStatus" => roundtrip::<TransactionStatus>(value),
+            "Troubleshooting" => roundtrip::<Troubleshooting>(value),
+            "TroubleshootingCoreFiles" => roundtrip::<TroubleshootingCoreFiles>(value),
+            "TroubleshootingObject" => roundtrip::<TroubleshootingObject>(value),
             "TrustedCaList" => roundtrip::<TrustedCaList>(value),
             "TrustedCaListList" => roundtrip::<TrustedCaListList>(value),
             "TrustedCaListListItem" => roundtrip::<TrustedCaListListItem>(value),
             "TrustedCaListObject" => roundtrip::<TrustedCaListObject>(value),
+            "UniversalSiemForwarder" => roundtrip::<UniversalSiemForwarder>(value),
+            "UniversalSiemForwarderObject" => {
+                roundtrip::<UniversalSiemForwarderObject>(value)
+            }
             "UpstreamEncryption" => roundtrip::<UpstreamEncryption>(value),
             "UsageFigures" => roundtrip::<UsageFigures>(value),
             "UserList" => roundtrip::<UserList>(value),
@@ -5958,6 +7271,12 @@ pub fn __roundtrip(
             "VncSettingsPolicyList" => roundtrip::<VncSettingsPolicyList>(value),
             "VncSettingsPolicyListItem" => roundtrip::<VncSettingsPolicyListItem>(value),
             "VncSettingsPolicyObject" => roundtrip::<VncSettingsPolicyObject>(value),
+            "WebGatewayAuthentication" => roundtrip::<WebGatewayAuthentication>(value),
+            "WebGatewayAuthenticationObject" => {
+                roundtrip::<WebGatewayAuthenticationObject>(value)
+            }
+            "WebInterface" => roundtrip::<WebInterface>(value),
+            "WebInterfaceObject" => roundtrip::<WebInterfaceObject>(value),
             "WebListener" => roundtrip::<WebListener>(value),
             "X509Certificate" => roundtrip::<X509Certificate>(value),
             "X509CertificateObject" => roundtrip::<X509CertificateObject>(value),

@@ -4,8 +4,10 @@
 //! Every test starts its own fake on a free port, so tests run in parallel without sharing
 //! state. What is proved: login and session handling, browsing the configuration tree by its
 //! `meta` links, transactions (helper and closure form) with commit, changelog and rollback, the
-//! configuration lock, write-once passwords (and objects referring to them), unknown fields and enumeration values surviving a
-//! GET -> PUT round trip, every error type the fake produces decoded as `Error::Api`, and TLS.
+//! configuration lock, write-once passwords (and objects referring to them), a report created with the subchapters it refers to
+//! (references followed by their href), the system backup pointing at a backup policy, unknown
+//! fields and enumeration values surviving a GET -> PUT round trip, every error type the fake
+//! produces decoded as `Error::Api`, and TLS.
 //!
 //! One file per behaviour; `support` holds what they share.
 
@@ -16,6 +18,8 @@ mod error_types;
 mod forward_compatibility;
 mod passwords;
 mod references;
+mod reports;
 mod sessions;
+mod system_backup;
 mod tls;
 mod transactions;

@@ -155,3 +155,22 @@ pub(crate) fn usermapping(
         extra: Default::default(),
     }
 }
+
+/// A backup policy to an NFS share.
+pub(crate) fn nfs_backup(name: &str, path: &str) -> types::BackupPolicy {
+    types::BackupPolicy {
+        name: name.to_owned(),
+        include_node_id_in_path: Some(false),
+        notification_event: Some(types::NotificationEvent {
+            r#type: Some(types::NotificationEventType::ErrorsOnly),
+            ..Default::default()
+        }),
+        target: types::BackupTarget::Nfs(types::NfsTarget {
+            server: Some(types::ServerAddress::Ip("10.0.0.5".to_owned())),
+            path: Some(path.to_owned()),
+            extra: Default::default(),
+        }),
+        start_times: Some(vec!["2:00".to_owned()]),
+        extra: Default::default(),
+    }
+}

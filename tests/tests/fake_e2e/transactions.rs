@@ -3,24 +3,6 @@
 
 use crate::support::*;
 
-fn nfs_backup(name: &str, path: &str) -> types::BackupPolicy {
-    types::BackupPolicy {
-        name: name.to_owned(),
-        include_node_id_in_path: Some(false),
-        notification_event: Some(types::NotificationEvent {
-            r#type: Some(types::NotificationEventType::ErrorsOnly),
-            ..Default::default()
-        }),
-        target: types::BackupTarget::Nfs(types::NfsTarget {
-            server: Some(types::ServerAddress::Ip("10.0.0.5".to_owned())),
-            path: Some(path.to_owned()),
-            extra: Default::default(),
-        }),
-        start_times: Some(vec!["2:00".to_owned()]),
-        extra: Default::default(),
-    }
-}
-
 /// Key of the first sample user: the target of group memberships.
 async fn a_user_key(client: &Client) -> String {
     let users = client.list_local_users().await.expect("list users");
