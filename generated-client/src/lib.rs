@@ -37,6 +37,7 @@ impl Client {
     ///
     /// Calls [`Client::authenticate`]; the session cookie of the reply is kept and sent with every
     /// later call (see [`Client::session_id`]).
+    #[cfg(feature = "authentication")]
     pub async fn login(
         &self,
         username: &str,
@@ -52,6 +53,7 @@ impl Client {
     /// at the next login.
     ///
     /// `GET /api/configuration/aaa/acls` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn get_acls(
         &self,
     ) -> Result<types::AclsObject, Error<types::ErrorResponse>> {
@@ -68,6 +70,7 @@ impl Client {
     /// groups.
     ///
     /// `GET /api/configuration/aaa/local_database` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn get_local_database_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -84,6 +87,7 @@ impl Client {
     /// lists, what their members (local or LDAP users) may see and change.
     ///
     /// `GET /api/configuration/aaa/local_database/groups` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn list_local_groups(
         &self,
     ) -> Result<types::LocalGroupList, Error<types::ErrorResponse>> {
@@ -101,6 +105,7 @@ impl Client {
     ///
     /// `POST /api/configuration/aaa/local_database/groups` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn create_local_group(
         &self,
         body: &types::LocalGroup,
@@ -122,6 +127,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn get_local_group(
         &self,
         key: &str,
@@ -149,6 +155,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn replace_local_group(
         &self,
         key: &str,
@@ -175,6 +182,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn delete_local_group(
         &self,
         key: &str,
@@ -196,6 +204,7 @@ impl Client {
     /// authentication only their group memberships are used.
     ///
     /// `GET /api/configuration/aaa/local_database/users` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn list_local_users(
         &self,
     ) -> Result<types::LocalUserList, Error<types::ErrorResponse>> {
@@ -214,6 +223,7 @@ impl Client {
     ///
     /// `POST /api/configuration/aaa/local_database/users` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn create_local_user(
         &self,
         body: &types::LocalUser,
@@ -235,6 +245,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn get_local_user(
         &self,
         key: &str,
@@ -260,6 +271,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn replace_local_user(
         &self,
         key: &str,
@@ -287,6 +299,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn delete_local_user(
         &self,
         key: &str,
@@ -312,6 +325,7 @@ impl Client {
     ///
     /// Sends `username` and `password` with HTTP basic authentication; the session cookie of the reply
     /// is kept for later calls.
+    #[cfg(feature = "authentication")]
     pub async fn authenticate(
         &self,
         username: &str,
@@ -333,6 +347,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "certificates")]
     pub async fn get_x509_certificate(
         &self,
         key: &str,
@@ -354,6 +369,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "certificates")]
     pub async fn get_private_key(
         &self,
         key: &str,
@@ -372,6 +388,7 @@ impl Client {
     /// exist depends on the appliance version.
     ///
     /// `GET /api/configuration` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_configuration_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -385,6 +402,7 @@ impl Client {
     /// interface, indexer, analytics and so on), each of which is a singleton configuration object.
     ///
     /// `GET /api/configuration/local_services` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_local_services_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -401,6 +419,7 @@ impl Client {
     /// interface and so on). The list has grown with every major version.
     ///
     /// `GET /api/configuration/management` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_management_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -418,6 +437,7 @@ impl Client {
     /// login methods and SAML.
     ///
     /// `GET /api/configuration/aaa` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_aaa_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -431,6 +451,7 @@ impl Client {
     /// (archive/cleanup, audit, backup, usermapping, trusted CA lists, user lists and so on).
     ///
     /// `GET /api/configuration/policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_policies_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -448,6 +469,7 @@ impl Client {
     /// the configuration and need no transaction.
     ///
     /// `GET /api/firmware` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     pub async fn get_firmware_index(
         &self,
     ) -> Result<types::FirmwareIndex, Error<types::ErrorResponse>> {
@@ -462,6 +484,7 @@ impl Client {
     /// empty slot has an empty body.
     ///
     /// `GET /api/firmware/slots` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     pub async fn list_firmware_slots(
         &self,
     ) -> Result<types::FirmwareSlotList, Error<types::ErrorResponse>> {
@@ -478,6 +501,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `slot_id`: Number of the slot, as a string of digits (`1`, `2`, ...).
+    #[cfg(feature = "firmware")]
     pub async fn get_firmware_slot(
         &self,
         slot_id: &str,
@@ -500,6 +524,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `slot_id`: Number of the slot, as a string of digits (`1`, `2`, ...).
+    #[cfg(feature = "firmware")]
     pub async fn delete_firmware_slot(
         &self,
         slot_id: &str,
@@ -519,6 +544,7 @@ impl Client {
     /// hand. The summary of the checks is returned either way.
     ///
     /// `POST /api/firmware/test` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     pub async fn test_firmware(
         &self,
         body: &types::FirmwareTestRequest,
@@ -537,6 +563,7 @@ impl Client {
     /// below the number of CPU cores is normal.
     ///
     /// `GET /api/health_status` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "health")]
     pub async fn get_health_status(
         &self,
     ) -> Result<types::HealthStatusResponse, Error<types::ErrorResponse>> {
@@ -550,6 +577,7 @@ impl Client {
     /// indexer needs is running, and which versions of remote indexers this appliance can work with.
     ///
     /// `GET /api/indexer/dashboard` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "health")]
     pub async fn get_indexer_dashboard(
         &self,
     ) -> Result<types::IndexerDashboard, Error<types::ErrorResponse>> {
@@ -564,6 +592,7 @@ impl Client {
     /// (with any conflicts found when applying it). `meta.self` names the node that answered.
     ///
     /// `GET /api/cluster/status` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "health")]
     pub async fn get_cluster_status(
         &self,
     ) -> Result<types::ClusterStatusList, Error<types::ErrorResponse>> {
@@ -578,6 +607,7 @@ impl Client {
     /// out the authentication and connection policies, which exist nonetheless.
     ///
     /// `GET /api/configuration/http` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn get_http_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -591,6 +621,7 @@ impl Client {
     /// how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/http/authentication_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "http")]
     pub async fn list_http_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -607,6 +638,7 @@ impl Client {
     ///
     /// `POST /api/configuration/http/authentication_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "http")]
     pub async fn create_http_authentication_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -629,6 +661,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn get_http_authentication_policy(
         &self,
         key: &str,
@@ -654,6 +687,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn replace_http_authentication_policy(
         &self,
         key: &str,
@@ -681,6 +715,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn delete_http_authentication_policy(
         &self,
         key: &str,
@@ -700,6 +735,7 @@ impl Client {
     /// Lists the HTTP channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/http/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn list_http_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -716,6 +752,7 @@ impl Client {
     ///
     /// `POST /api/configuration/http/channel_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn create_http_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -738,6 +775,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn get_http_channel_policy(
         &self,
         key: &str,
@@ -763,6 +801,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn replace_http_channel_policy(
         &self,
         key: &str,
@@ -790,6 +829,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn delete_http_channel_policy(
         &self,
         key: &str,
@@ -810,6 +850,7 @@ impl Client {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/http/connections` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn list_http_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -828,6 +869,7 @@ impl Client {
     ///
     /// `POST /api/configuration/http/connections` Requires an open transaction. Documented for SPS 6.x,
     /// 8.0.
+    #[cfg(feature = "http")]
     pub async fn create_http_connection(
         &self,
         body: &types::AuthenticatedConnectionPolicy,
@@ -850,6 +892,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn get_http_connection(
         &self,
         key: &str,
@@ -881,6 +924,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn replace_http_connection(
         &self,
         key: &str,
@@ -907,6 +951,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn delete_http_connection(
         &self,
         key: &str,
@@ -927,6 +972,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/http/options` Documented for SPS 6.x.
+    #[cfg(feature = "http")]
     pub async fn get_http_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -944,6 +990,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/http/options` Requires an open transaction. Documented for SPS 6.x. The
     /// reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "http")]
     pub async fn replace_http_options(
         &self,
         body: &types::ProtocolOptions,
@@ -962,6 +1009,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/http/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn list_http_settings_policies(
         &self,
     ) -> Result<types::HttpSettingsPolicyList, Error<types::ErrorResponse>> {
@@ -978,6 +1026,7 @@ impl Client {
     ///
     /// `POST /api/configuration/http/settings_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn create_http_settings_policy(
         &self,
         body: &types::HttpSettingsPolicy,
@@ -1000,6 +1049,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn get_http_settings_policy(
         &self,
         key: &str,
@@ -1025,6 +1075,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn replace_http_settings_policy(
         &self,
         key: &str,
@@ -1052,6 +1103,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn delete_http_settings_policy(
         &self,
         key: &str,
@@ -1073,6 +1125,7 @@ impl Client {
     /// sample leaves out the connection policies, which can be read.
     ///
     /// `GET /api/configuration/ica` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -1085,6 +1138,7 @@ impl Client {
     /// Lists the ICA (Citrix) channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/ica/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     pub async fn list_ica_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -1101,6 +1155,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ica/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     pub async fn create_ica_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -1123,6 +1178,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_channel_policy(
         &self,
         key: &str,
@@ -1148,6 +1204,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn replace_ica_channel_policy(
         &self,
         key: &str,
@@ -1175,6 +1232,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn delete_ica_channel_policy(
         &self,
         key: &str,
@@ -1197,6 +1255,7 @@ impl Client {
     /// interface.
     ///
     /// `GET /api/configuration/ica/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     pub async fn list_ica_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -1219,6 +1278,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_connection(
         &self,
         key: &str,
@@ -1239,6 +1299,7 @@ impl Client {
     /// with trail timestamping).
     ///
     /// `GET /api/configuration/ica/options` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -1256,6 +1317,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/ica/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ica")]
     pub async fn replace_ica_options(
         &self,
         body: &types::ProtocolOptions,
@@ -1274,6 +1336,7 @@ impl Client {
     /// including the built-in default with a negative key.
     ///
     /// `GET /api/configuration/ica/settings_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     pub async fn list_ica_settings_policies(
         &self,
     ) -> Result<types::IcaSettingsPolicyList, Error<types::ErrorResponse>> {
@@ -1290,6 +1353,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ica/settings_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
+    #[cfg(feature = "ica")]
     pub async fn create_ica_settings_policy(
         &self,
         body: &types::IcaSettingsPolicy,
@@ -1312,6 +1376,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_settings_policy(
         &self,
         key: &str,
@@ -1337,6 +1402,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn replace_ica_settings_policy(
         &self,
         key: &str,
@@ -1364,6 +1430,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn delete_ica_settings_policy(
         &self,
         key: &str,
@@ -1386,6 +1453,7 @@ impl Client {
     /// session. Handy as a liveness probe.
     ///
     /// `GET /api/info` Documented for SPS 5.x, 6.x.
+    #[cfg(feature = "info")]
     pub async fn get_info(
         &self,
     ) -> Result<types::InfoObject, Error<types::ErrorResponse>> {
@@ -1402,6 +1470,7 @@ impl Client {
     /// products cannot be listed.
     ///
     /// `GET /api/integrated_products` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "integrated_products")]
     pub async fn list_integrated_products(
         &self,
     ) -> Result<types::IntegratedProductList, Error<types::ErrorResponse>> {
@@ -1416,6 +1485,7 @@ impl Client {
     /// cluster must run the same SPS version.
     ///
     /// `GET /api/configuration/local_services/cluster` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "local_services")]
     pub async fn get_cluster_interface(
         &self,
     ) -> Result<types::ClusterInterfaceObject, Error<types::ErrorResponse>> {
@@ -1433,6 +1503,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/local_services/cluster` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     pub async fn replace_cluster_interface(
         &self,
         body: &types::ClusterInterface,
@@ -1451,6 +1522,7 @@ impl Client {
     /// The policy itself (target, schedule) lives in the backup policy collection.
     ///
     /// `GET /api/configuration/management/system_backup` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_system_backup(
         &self,
     ) -> Result<types::SystemBackupObject, Error<types::ErrorResponse>> {
@@ -1468,6 +1540,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/system_backup` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_system_backup(
         &self,
         body: &types::SystemBackup,
@@ -1487,6 +1560,7 @@ impl Client {
     ///
     /// `GET /api/configuration/management/exported_configuration_encryption` Documented for SPS 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_exported_configuration_encryption(
         &self,
     ) -> Result<
@@ -1512,6 +1586,7 @@ impl Client {
     /// `PUT /api/configuration/management/exported_configuration_encryption` Requires an open
     /// transaction. Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its
     /// body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_exported_configuration_encryption(
         &self,
         body: &types::ExportedConfigurationEncryption,
@@ -1530,6 +1605,7 @@ impl Client {
     /// protocol-wide options. The set of children depends on the appliance version.
     ///
     /// `GET /api/configuration/mssql` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -1543,6 +1619,7 @@ impl Client {
     /// how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/mssql/authentication_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     pub async fn list_mssql_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -1559,6 +1636,7 @@ impl Client {
     ///
     /// `POST /api/configuration/mssql/authentication_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     pub async fn create_mssql_authentication_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -1581,6 +1659,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_authentication_policy(
         &self,
         key: &str,
@@ -1606,6 +1685,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_authentication_policy(
         &self,
         key: &str,
@@ -1633,6 +1713,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn delete_mssql_authentication_policy(
         &self,
         key: &str,
@@ -1652,6 +1733,7 @@ impl Client {
     /// Lists the MSSQL channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/mssql/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn list_mssql_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -1668,6 +1750,7 @@ impl Client {
     ///
     /// `POST /api/configuration/mssql/channel_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn create_mssql_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -1690,6 +1773,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_channel_policy(
         &self,
         key: &str,
@@ -1715,6 +1799,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_channel_policy(
         &self,
         key: &str,
@@ -1742,6 +1827,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn delete_mssql_channel_policy(
         &self,
         key: &str,
@@ -1762,6 +1848,7 @@ impl Client {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/mssql/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn list_mssql_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -1780,6 +1867,7 @@ impl Client {
     ///
     /// `POST /api/configuration/mssql/connections` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn create_mssql_connection(
         &self,
         body: &types::AuthenticatedConnectionPolicy,
@@ -1802,6 +1890,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_connection(
         &self,
         key: &str,
@@ -1833,6 +1922,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_connection(
         &self,
         key: &str,
@@ -1859,6 +1949,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn delete_mssql_connection(
         &self,
         key: &str,
@@ -1879,6 +1970,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/mssql/options` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -1896,6 +1988,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/mssql/options` Requires an open transaction. Documented for SPS 6.x,
     /// 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_options(
         &self,
         body: &types::ProtocolOptions,
@@ -1914,6 +2007,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/mssql/settings_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     pub async fn list_mssql_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -1930,6 +2024,7 @@ impl Client {
     ///
     /// `POST /api/configuration/mssql/settings_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     pub async fn create_mssql_settings_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -1952,6 +2047,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_settings_policy(
         &self,
         key: &str,
@@ -1977,6 +2073,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_settings_policy(
         &self,
         key: &str,
@@ -2004,6 +2101,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn delete_mssql_settings_policy(
         &self,
         key: &str,
@@ -2027,6 +2125,7 @@ impl Client {
     ///
     /// `POST /api/configuration/passwords` Requires an open transaction. Documented for SPS 5.x, 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "passwords")]
     pub async fn create_password(
         &self,
         body: &types::PasswordCreate,
@@ -2049,6 +2148,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "passwords")]
     pub async fn get_password(
         &self,
         key: &str,
@@ -2067,6 +2167,7 @@ impl Client {
     /// stay searchable but cannot be moved back to the appliance.
     ///
     /// `GET /api/configuration/policies/archive_cleanup_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_archive_cleanup_policies(
         &self,
     ) -> Result<types::ArchiveCleanupPolicyList, Error<types::ErrorResponse>> {
@@ -2084,6 +2185,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/archive_cleanup_policies` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_archive_cleanup_policy(
         &self,
         body: &types::ArchiveCleanupPolicy,
@@ -2107,6 +2209,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_archive_cleanup_policy(
         &self,
         key: &str,
@@ -2133,6 +2236,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_archive_cleanup_policy(
         &self,
         key: &str,
@@ -2160,6 +2264,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_archive_cleanup_policy(
         &self,
         key: &str,
@@ -2181,6 +2286,7 @@ impl Client {
     /// appliances embed each policy body in the listing.
     ///
     /// `GET /api/configuration/policies/audit_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_audit_policies(
         &self,
     ) -> Result<types::AuditPolicyList, Error<types::ErrorResponse>> {
@@ -2199,6 +2305,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/audit_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_audit_policy(
         &self,
         body: &types::AuditPolicy,
@@ -2221,6 +2328,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_audit_policy(
         &self,
         key: &str,
@@ -2247,6 +2355,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_audit_policy(
         &self,
         key: &str,
@@ -2273,6 +2382,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_audit_policy(
         &self,
         key: &str,
@@ -2293,6 +2403,7 @@ impl Client {
     /// SMB/CIFS or NFS) and a schedule; system backups and connection data backups refer to one by key.
     ///
     /// `GET /api/configuration/policies/backup_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_backup_policies(
         &self,
     ) -> Result<types::BackupPolicyList, Error<types::ErrorResponse>> {
@@ -2311,6 +2422,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/backup_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_backup_policy(
         &self,
         body: &types::BackupPolicy,
@@ -2333,6 +2445,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_backup_policy(
         &self,
         key: &str,
@@ -2358,6 +2471,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_backup_policy(
         &self,
         key: &str,
@@ -2385,6 +2499,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_backup_policy(
         &self,
         key: &str,
@@ -2406,6 +2521,7 @@ impl Client {
     /// example, only administrators as `root`).
     ///
     /// `GET /api/configuration/policies/usermapping_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_usermapping_policies(
         &self,
     ) -> Result<types::UsermappingPolicyList, Error<types::ErrorResponse>> {
@@ -2422,6 +2538,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/usermapping_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_usermapping_policy(
         &self,
         body: &types::UsermappingPolicy,
@@ -2444,6 +2561,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_usermapping_policy(
         &self,
         key: &str,
@@ -2470,6 +2588,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_usermapping_policy(
         &self,
         key: &str,
@@ -2496,6 +2615,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_usermapping_policy(
         &self,
         key: &str,
@@ -2516,6 +2636,7 @@ impl Client {
     /// protocol-wide options. The set of children depends on the appliance version.
     ///
     /// `GET /api/configuration/rdp` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -2528,6 +2649,7 @@ impl Client {
     /// Lists the RDP channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/rdp/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn list_rdp_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -2544,6 +2666,7 @@ impl Client {
     ///
     /// `POST /api/configuration/rdp/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn create_rdp_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -2566,6 +2689,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_channel_policy(
         &self,
         key: &str,
@@ -2591,6 +2715,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_channel_policy(
         &self,
         key: &str,
@@ -2618,6 +2743,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn delete_rdp_channel_policy(
         &self,
         key: &str,
@@ -2638,6 +2764,7 @@ impl Client {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/rdp/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn list_rdp_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -2655,6 +2782,7 @@ impl Client {
     ///
     /// `POST /api/configuration/rdp/connections` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn create_rdp_connection(
         &self,
         body: &types::ConnectionPolicy,
@@ -2677,6 +2805,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_connection(
         &self,
         key: &str,
@@ -2701,6 +2830,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_connection(
         &self,
         key: &str,
@@ -2727,6 +2857,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn delete_rdp_connection(
         &self,
         key: &str,
@@ -2747,6 +2878,7 @@ impl Client {
     /// shows, switches off or changes the membership.
     ///
     /// `GET /api/configuration/rdp/domain_membership` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_domain_membership(
         &self,
     ) -> Result<types::RdpDomainMembershipObject, Error<types::ErrorResponse>> {
@@ -2764,6 +2896,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/rdp/domain_membership` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_domain_membership(
         &self,
         body: &types::RdpDomainMembership,
@@ -2783,6 +2916,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/rdp/options` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -2800,6 +2934,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/rdp/options` Requires an open transaction. Documented for SPS 6.x, 7.x,
     /// 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_options(
         &self,
         body: &types::ProtocolOptions,
@@ -2818,6 +2953,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/rdp/settings_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "rdp")]
     pub async fn list_rdp_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -2834,6 +2970,7 @@ impl Client {
     ///
     /// `POST /api/configuration/rdp/settings_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
+    #[cfg(feature = "rdp")]
     pub async fn create_rdp_settings_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -2857,6 +2994,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_settings_policy(
         &self,
         key: &str,
@@ -2882,6 +3020,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_settings_policy(
         &self,
         key: &str,
@@ -2909,6 +3048,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn delete_rdp_settings_policy(
         &self,
         key: &str,
@@ -2937,6 +3077,7 @@ impl Client {
     ///
     /// - `id`: ID of the recorded session to close, as shown among the active connections (it
     ///   contains `/` and `:`, so it must be percent-encoded).
+    #[cfg(feature = "sessions")]
     pub async fn terminate_active_session(
         &self,
         id: &str,
@@ -2954,6 +3095,7 @@ impl Client {
     /// and no request body.
     ///
     /// `POST /api/cleanup/cleanup_now` Documented for SPS 8.0.
+    #[cfg(feature = "sessions")]
     pub async fn run_cleanup_now(
         &self,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
@@ -2967,6 +3109,7 @@ impl Client {
     /// protocol-wide options. The set of children depends on the appliance version.
     ///
     /// `GET /api/configuration/ssh` Documented for SPS 5.x, 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -2980,6 +3123,7 @@ impl Client {
     /// how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/ssh/authentication_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     pub async fn list_ssh_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -2996,6 +3140,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ssh/authentication_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     pub async fn create_ssh_authentication_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -3018,6 +3163,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_authentication_policy(
         &self,
         key: &str,
@@ -3043,6 +3189,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_authentication_policy(
         &self,
         key: &str,
@@ -3070,6 +3217,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn delete_ssh_authentication_policy(
         &self,
         key: &str,
@@ -3089,6 +3237,7 @@ impl Client {
     /// Lists the SSH channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/ssh/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn list_ssh_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -3105,6 +3254,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ssh/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn create_ssh_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -3127,6 +3277,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_channel_policy(
         &self,
         key: &str,
@@ -3152,6 +3303,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_channel_policy(
         &self,
         key: &str,
@@ -3179,6 +3331,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn delete_ssh_channel_policy(
         &self,
         key: &str,
@@ -3199,6 +3352,7 @@ impl Client {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/ssh/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn list_ssh_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -3217,6 +3371,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ssh/connections` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn create_ssh_connection(
         &self,
         body: &types::AuthenticatedConnectionPolicy,
@@ -3239,6 +3394,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_connection(
         &self,
         key: &str,
@@ -3270,6 +3426,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_connection(
         &self,
         key: &str,
@@ -3296,6 +3453,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn delete_ssh_connection(
         &self,
         key: &str,
@@ -3316,6 +3474,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/ssh/options` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_options(
         &self,
     ) -> Result<types::SshOptionsObject, Error<types::ErrorResponse>> {
@@ -3333,6 +3492,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/ssh/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_options(
         &self,
         body: &types::SshOptions,
@@ -3351,6 +3511,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/ssh/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn list_ssh_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -3367,6 +3528,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ssh/settings_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn create_ssh_settings_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -3390,6 +3552,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_settings_policy(
         &self,
         key: &str,
@@ -3415,6 +3578,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_settings_policy(
         &self,
         key: &str,
@@ -3442,6 +3606,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn delete_ssh_settings_policy(
         &self,
         key: &str,
@@ -3464,6 +3629,7 @@ impl Client {
     /// connection policies, pattern sets and settings policies.
     ///
     /// `GET /api/configuration/telnet` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -3477,6 +3643,7 @@ impl Client {
     /// and how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/telnet/authentication_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_authentication_policies(
         &self,
     ) -> Result<types::TelnetAuthenticationPolicyList, Error<types::ErrorResponse>> {
@@ -3494,6 +3661,7 @@ impl Client {
     ///
     /// `POST /api/configuration/telnet/authentication_policies` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn create_telnet_authentication_policy(
         &self,
         body: &types::TelnetAuthenticationPolicy,
@@ -3516,6 +3684,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_authentication_policy(
         &self,
         key: &str,
@@ -3543,6 +3712,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_authentication_policy(
         &self,
         key: &str,
@@ -3570,6 +3740,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn delete_telnet_authentication_policy(
         &self,
         key: &str,
@@ -3589,6 +3760,7 @@ impl Client {
     /// Lists the Telnet channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/telnet/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -3605,6 +3777,7 @@ impl Client {
     ///
     /// `POST /api/configuration/telnet/channel_policies` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn create_telnet_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -3627,6 +3800,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_channel_policy(
         &self,
         key: &str,
@@ -3652,6 +3826,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_channel_policy(
         &self,
         key: &str,
@@ -3679,6 +3854,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn delete_telnet_channel_policy(
         &self,
         key: &str,
@@ -3699,6 +3875,7 @@ impl Client {
     /// appliances embed each policy body in the listing.
     ///
     /// `GET /api/configuration/telnet/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -3717,6 +3894,7 @@ impl Client {
     ///
     /// `POST /api/configuration/telnet/connections` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn create_telnet_connection(
         &self,
         body: &types::AuthenticatedConnectionPolicy,
@@ -3737,6 +3915,7 @@ impl Client {
     ///
     /// `GET /api/configuration/telnet/connections/@order` Documented for SPS 6.x, 7.x. The reply is not
     /// documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_connection_order(
         &self,
     ) -> Result<Option<types::ConnectionOrderObject>, Error<types::ErrorResponse>> {
@@ -3755,6 +3934,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/telnet/connections/@order` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_connection_order(
         &self,
         body: &types::ConnectionOrder,
@@ -3777,6 +3957,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_connection(
         &self,
         key: &str,
@@ -3808,6 +3989,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_connection(
         &self,
         key: &str,
@@ -3834,6 +4016,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn delete_telnet_connection(
         &self,
         key: &str,
@@ -3854,6 +4037,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/telnet/options` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -3871,6 +4055,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/telnet/options` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_options(
         &self,
         body: &types::ProtocolOptions,
@@ -3889,6 +4074,7 @@ impl Client {
     /// on Cisco devices). They are built in, with negative keys, and cannot be changed.
     ///
     /// `GET /api/configuration/telnet/pattern_sets` Documented for SPS 7.x.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_pattern_sets(
         &self,
     ) -> Result<types::TelnetPatternSetList, Error<types::ErrorResponse>> {
@@ -3909,6 +4095,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_pattern_set(
         &self,
         key: &str,
@@ -3928,6 +4115,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/telnet/settings_policies` Documented for SPS 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_settings_policies(
         &self,
     ) -> Result<types::TelnetSettingsPolicyList, Error<types::ErrorResponse>> {
@@ -3944,6 +4132,7 @@ impl Client {
     ///
     /// `POST /api/configuration/telnet/settings_policies` Requires an open transaction. Documented for
     /// SPS 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn create_telnet_settings_policy(
         &self,
         body: &types::TelnetSettingsPolicy,
@@ -3965,6 +4154,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_settings_policy(
         &self,
         key: &str,
@@ -3990,6 +4180,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_settings_policy(
         &self,
         key: &str,
@@ -4017,6 +4208,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn delete_telnet_settings_policy(
         &self,
         key: &str,
@@ -4038,6 +4230,7 @@ impl Client {
     /// `transaction`, newer ones under `body`; read whichever is present.
     ///
     /// `GET /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "transaction")]
     pub async fn get_transaction(
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
@@ -4054,6 +4247,7 @@ impl Client {
     ///
     /// `PUT /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
     /// client reads its body as optional.
+    #[cfg(feature = "transaction")]
     pub async fn commit_transaction(
         &self,
         body: &types::TransactionCommit,
@@ -4071,6 +4265,7 @@ impl Client {
     ///
     /// `POST /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
     /// client reads its body as optional.
+    #[cfg(feature = "transaction")]
     pub async fn open_transaction(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
@@ -4085,6 +4280,7 @@ impl Client {
     ///
     /// `DELETE /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
     /// client reads its body as optional.
+    #[cfg(feature = "transaction")]
     pub async fn rollback_transaction(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
@@ -4099,6 +4295,7 @@ impl Client {
     /// transaction before committing it.
     ///
     /// `GET /api/transaction/changes` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "transaction")]
     pub async fn list_transaction_changes(
         &self,
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
@@ -4113,6 +4310,7 @@ impl Client {
     /// only the channel policies and the options.
     ///
     /// `GET /api/configuration/vnc` Documented for SPS 6.x.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -4125,6 +4323,7 @@ impl Client {
     /// Lists the VNC channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/vnc/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     pub async fn list_vnc_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -4141,6 +4340,7 @@ impl Client {
     ///
     /// `POST /api/configuration/vnc/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     pub async fn create_vnc_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -4163,6 +4363,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_channel_policy(
         &self,
         key: &str,
@@ -4188,6 +4389,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn replace_vnc_channel_policy(
         &self,
         key: &str,
@@ -4215,6 +4417,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn delete_vnc_channel_policy(
         &self,
         key: &str,
@@ -4237,6 +4440,7 @@ impl Client {
     /// table and accept changes.
     ///
     /// `GET /api/configuration/vnc/connections` Documented for SPS 7.x.
+    #[cfg(feature = "vnc")]
     pub async fn list_vnc_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -4254,6 +4458,7 @@ impl Client {
     /// read-only.
     ///
     /// `POST /api/configuration/vnc/connections` Requires an open transaction. Documented for SPS 7.x.
+    #[cfg(feature = "vnc")]
     pub async fn create_vnc_connection(
         &self,
         body: &types::ConnectionPolicy,
@@ -4278,6 +4483,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_connection(
         &self,
         key: &str,
@@ -4303,6 +4509,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn replace_vnc_connection(
         &self,
         key: &str,
@@ -4330,6 +4537,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn delete_vnc_connection(
         &self,
         key: &str,
@@ -4350,6 +4558,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/vnc/options` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -4367,6 +4576,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/vnc/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "vnc")]
     pub async fn replace_vnc_options(
         &self,
         body: &types::ProtocolOptions,
@@ -4385,6 +4595,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/vnc/settings_policies` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     pub async fn list_vnc_settings_policies(
         &self,
     ) -> Result<types::VncSettingsPolicyList, Error<types::ErrorResponse>> {
@@ -4401,6 +4612,7 @@ impl Client {
     ///
     /// `POST /api/configuration/vnc/settings_policies` Requires an open transaction. Documented for SPS
     /// 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     pub async fn create_vnc_settings_policy(
         &self,
         body: &types::VncSettingsPolicy,
@@ -4424,6 +4636,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_settings_policy(
         &self,
         key: &str,
@@ -4449,6 +4662,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn replace_vnc_settings_policy(
         &self,
         key: &str,
@@ -4476,6 +4690,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn delete_vnc_settings_policy(
         &self,
         key: &str,
@@ -4493,11 +4708,13 @@ impl Client {
 
 /// The configuration transaction of a [`Client`]'s session: configuration writes only
 /// take effect when the transaction is committed. Created by [`Client::transaction`].
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone)]
 pub struct Transaction {
     client: Client,
 }
 
+#[cfg(feature = "transaction")]
 impl Transaction {
     /// The state of the transaction (open or closed).
     pub async fn status(
@@ -4518,6 +4735,7 @@ impl Transaction {
     }
 
     /// The changes made in the open transaction so far.
+    #[cfg(feature = "transaction")]
     pub async fn changes(
         &self,
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
@@ -4556,6 +4774,7 @@ impl Transaction {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl Client {
     /// The transaction helper for this client's session.
     pub fn transaction(&self) -> Transaction {

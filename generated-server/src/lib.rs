@@ -16,8 +16,59 @@ pub use runtime::{
     ApiError, BasicCredentials, OperationInfo, RawApi, RawRequest, RawResponse,
 };
 
+#[cfg(
+    any(
+        feature = "authentication",
+        feature = "info",
+        feature = "transaction",
+        feature = "configuration",
+        feature = "local_services",
+        feature = "management",
+        feature = "aaa",
+        feature = "passwords",
+        feature = "certificates",
+        feature = "policies",
+        feature = "firmware",
+        feature = "health",
+        feature = "sessions",
+        feature = "integrated_products",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 use std::future::Future;
 use std::sync::Arc;
+
+#[cfg(
+    any(
+        feature = "authentication",
+        feature = "info",
+        feature = "transaction",
+        feature = "configuration",
+        feature = "local_services",
+        feature = "management",
+        feature = "aaa",
+        feature = "passwords",
+        feature = "certificates",
+        feature = "policies",
+        feature = "firmware",
+        feature = "health",
+        feature = "sessions",
+        feature = "integrated_products",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 use axum::response::IntoResponse;
 
 /// Name of the session cookie set at login and sent with every call.
@@ -25,1935 +76,438 @@ pub const SESSION_COOKIE: &str = "session_id";
 
 /// Every operation of the API, in spec order.
 pub static OPERATIONS: &[OperationInfo] = &[
-    OperationInfo {
-        operation_id: "get_acls",
-        method: "GET",
-        path: "/api/configuration/aaa/acls",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_local_database_index",
-        method: "GET",
-        path: "/api/configuration/aaa/local_database",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_local_groups",
-        method: "GET",
-        path: "/api/configuration/aaa/local_database/groups",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_local_group",
-        method: "POST",
-        path: "/api/configuration/aaa/local_database/groups",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_local_group",
-        method: "GET",
-        path: "/api/configuration/aaa/local_database/groups/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_local_group",
-        method: "PUT",
-        path: "/api/configuration/aaa/local_database/groups/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_local_group",
-        method: "DELETE",
-        path: "/api/configuration/aaa/local_database/groups/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_local_users",
-        method: "GET",
-        path: "/api/configuration/aaa/local_database/users",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_local_user",
-        method: "POST",
-        path: "/api/configuration/aaa/local_database/users",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_local_user",
-        method: "GET",
-        path: "/api/configuration/aaa/local_database/users/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_local_user",
-        method: "PUT",
-        path: "/api/configuration/aaa/local_database/users/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_local_user",
-        method: "DELETE",
-        path: "/api/configuration/aaa/local_database/users/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "authenticate",
-        method: "GET",
-        path: "/api/authentication",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: false,
-        statuses: &[200, 401, 403],
-    },
-    OperationInfo {
-        operation_id: "get_x509_certificate",
-        method: "GET",
-        path: "/api/configuration/x509/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_private_key",
-        method: "GET",
-        path: "/api/configuration/private_keys/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_configuration_index",
-        method: "GET",
-        path: "/api/configuration",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_local_services_index",
-        method: "GET",
-        path: "/api/configuration/local_services",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_management_index",
-        method: "GET",
-        path: "/api/configuration/management",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_aaa_index",
-        method: "GET",
-        path: "/api/configuration/aaa",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_policies_index",
-        method: "GET",
-        path: "/api/configuration/policies",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_firmware_index",
-        method: "GET",
-        path: "/api/firmware",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_firmware_slots",
-        method: "GET",
-        path: "/api/firmware/slots",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_firmware_slot",
-        method: "GET",
-        path: "/api/firmware/slots/{slot_id}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "delete_firmware_slot",
-        method: "DELETE",
-        path: "/api/firmware/slots/{slot_id}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 400, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "test_firmware",
-        method: "POST",
-        path: "/api/firmware/test",
-        resource: Some("action"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 500],
-    },
-    OperationInfo {
-        operation_id: "get_health_status",
-        method: "GET",
-        path: "/api/health_status",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403],
-    },
-    OperationInfo {
-        operation_id: "get_indexer_dashboard",
-        method: "GET",
-        path: "/api/indexer/dashboard",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403],
-    },
-    OperationInfo {
-        operation_id: "get_cluster_status",
-        method: "GET",
-        path: "/api/cluster/status",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_http_index",
-        method: "GET",
-        path: "/api/configuration/http",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_http_authentication_policies",
-        method: "GET",
-        path: "/api/configuration/http/authentication_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_http_authentication_policy",
-        method: "POST",
-        path: "/api/configuration/http/authentication_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_http_authentication_policy",
-        method: "GET",
-        path: "/api/configuration/http/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_http_authentication_policy",
-        method: "PUT",
-        path: "/api/configuration/http/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_http_authentication_policy",
-        method: "DELETE",
-        path: "/api/configuration/http/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_http_channel_policies",
-        method: "GET",
-        path: "/api/configuration/http/channel_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_http_channel_policy",
-        method: "POST",
-        path: "/api/configuration/http/channel_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_http_channel_policy",
-        method: "GET",
-        path: "/api/configuration/http/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_http_channel_policy",
-        method: "PUT",
-        path: "/api/configuration/http/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_http_channel_policy",
-        method: "DELETE",
-        path: "/api/configuration/http/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_http_connections",
-        method: "GET",
-        path: "/api/configuration/http/connections",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_http_connection",
-        method: "POST",
-        path: "/api/configuration/http/connections",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_http_connection",
-        method: "GET",
-        path: "/api/configuration/http/connections/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_http_connection",
-        method: "PUT",
-        path: "/api/configuration/http/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_http_connection",
-        method: "DELETE",
-        path: "/api/configuration/http/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_http_options",
-        method: "GET",
-        path: "/api/configuration/http/options",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_http_options",
-        method: "PUT",
-        path: "/api/configuration/http/options",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_http_settings_policies",
-        method: "GET",
-        path: "/api/configuration/http/settings_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_http_settings_policy",
-        method: "POST",
-        path: "/api/configuration/http/settings_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_http_settings_policy",
-        method: "GET",
-        path: "/api/configuration/http/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_http_settings_policy",
-        method: "PUT",
-        path: "/api/configuration/http/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_http_settings_policy",
-        method: "DELETE",
-        path: "/api/configuration/http/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_ica_index",
-        method: "GET",
-        path: "/api/configuration/ica",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_ica_channel_policies",
-        method: "GET",
-        path: "/api/configuration/ica/channel_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_ica_channel_policy",
-        method: "POST",
-        path: "/api/configuration/ica/channel_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_ica_channel_policy",
-        method: "GET",
-        path: "/api/configuration/ica/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_ica_channel_policy",
-        method: "PUT",
-        path: "/api/configuration/ica/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_ica_channel_policy",
-        method: "DELETE",
-        path: "/api/configuration/ica/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_ica_connections",
-        method: "GET",
-        path: "/api/configuration/ica/connections",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_ica_connection",
-        method: "GET",
-        path: "/api/configuration/ica/connections/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_ica_options",
-        method: "GET",
-        path: "/api/configuration/ica/options",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_ica_options",
-        method: "PUT",
-        path: "/api/configuration/ica/options",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_ica_settings_policies",
-        method: "GET",
-        path: "/api/configuration/ica/settings_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_ica_settings_policy",
-        method: "POST",
-        path: "/api/configuration/ica/settings_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_ica_settings_policy",
-        method: "GET",
-        path: "/api/configuration/ica/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_ica_settings_policy",
-        method: "PUT",
-        path: "/api/configuration/ica/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_ica_settings_policy",
-        method: "DELETE",
-        path: "/api/configuration/ica/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_info",
-        method: "GET",
-        path: "/api/info",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: false,
-        statuses: &[200, 401, 403],
-    },
-    OperationInfo {
-        operation_id: "list_integrated_products",
-        method: "GET",
-        path: "/api/integrated_products",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403],
-    },
-    OperationInfo {
-        operation_id: "get_cluster_interface",
-        method: "GET",
-        path: "/api/configuration/local_services/cluster",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_cluster_interface",
-        method: "PUT",
-        path: "/api/configuration/local_services/cluster",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_system_backup",
-        method: "GET",
-        path: "/api/configuration/management/system_backup",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_system_backup",
-        method: "PUT",
-        path: "/api/configuration/management/system_backup",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_exported_configuration_encryption",
-        method: "GET",
-        path: "/api/configuration/management/exported_configuration_encryption",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_exported_configuration_encryption",
-        method: "PUT",
-        path: "/api/configuration/management/exported_configuration_encryption",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_mssql_index",
-        method: "GET",
-        path: "/api/configuration/mssql",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_mssql_authentication_policies",
-        method: "GET",
-        path: "/api/configuration/mssql/authentication_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_mssql_authentication_policy",
-        method: "POST",
-        path: "/api/configuration/mssql/authentication_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_mssql_authentication_policy",
-        method: "GET",
-        path: "/api/configuration/mssql/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_mssql_authentication_policy",
-        method: "PUT",
-        path: "/api/configuration/mssql/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_mssql_authentication_policy",
-        method: "DELETE",
-        path: "/api/configuration/mssql/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_mssql_channel_policies",
-        method: "GET",
-        path: "/api/configuration/mssql/channel_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_mssql_channel_policy",
-        method: "POST",
-        path: "/api/configuration/mssql/channel_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_mssql_channel_policy",
-        method: "GET",
-        path: "/api/configuration/mssql/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_mssql_channel_policy",
-        method: "PUT",
-        path: "/api/configuration/mssql/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_mssql_channel_policy",
-        method: "DELETE",
-        path: "/api/configuration/mssql/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_mssql_connections",
-        method: "GET",
-        path: "/api/configuration/mssql/connections",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_mssql_connection",
-        method: "POST",
-        path: "/api/configuration/mssql/connections",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_mssql_connection",
-        method: "GET",
-        path: "/api/configuration/mssql/connections/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_mssql_connection",
-        method: "PUT",
-        path: "/api/configuration/mssql/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_mssql_connection",
-        method: "DELETE",
-        path: "/api/configuration/mssql/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_mssql_options",
-        method: "GET",
-        path: "/api/configuration/mssql/options",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_mssql_options",
-        method: "PUT",
-        path: "/api/configuration/mssql/options",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_mssql_settings_policies",
-        method: "GET",
-        path: "/api/configuration/mssql/settings_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_mssql_settings_policy",
-        method: "POST",
-        path: "/api/configuration/mssql/settings_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_mssql_settings_policy",
-        method: "GET",
-        path: "/api/configuration/mssql/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_mssql_settings_policy",
-        method: "PUT",
-        path: "/api/configuration/mssql/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_mssql_settings_policy",
-        method: "DELETE",
-        path: "/api/configuration/mssql/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "create_password",
-        method: "POST",
-        path: "/api/configuration/passwords",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_password",
-        method: "GET",
-        path: "/api/configuration/passwords/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_archive_cleanup_policies",
-        method: "GET",
-        path: "/api/configuration/policies/archive_cleanup_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_archive_cleanup_policy",
-        method: "POST",
-        path: "/api/configuration/policies/archive_cleanup_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_archive_cleanup_policy",
-        method: "GET",
-        path: "/api/configuration/policies/archive_cleanup_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_archive_cleanup_policy",
-        method: "PUT",
-        path: "/api/configuration/policies/archive_cleanup_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_archive_cleanup_policy",
-        method: "DELETE",
-        path: "/api/configuration/policies/archive_cleanup_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_audit_policies",
-        method: "GET",
-        path: "/api/configuration/policies/audit_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_audit_policy",
-        method: "POST",
-        path: "/api/configuration/policies/audit_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_audit_policy",
-        method: "GET",
-        path: "/api/configuration/policies/audit_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_audit_policy",
-        method: "PUT",
-        path: "/api/configuration/policies/audit_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_audit_policy",
-        method: "DELETE",
-        path: "/api/configuration/policies/audit_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_backup_policies",
-        method: "GET",
-        path: "/api/configuration/policies/backup_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_backup_policy",
-        method: "POST",
-        path: "/api/configuration/policies/backup_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_backup_policy",
-        method: "GET",
-        path: "/api/configuration/policies/backup_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_backup_policy",
-        method: "PUT",
-        path: "/api/configuration/policies/backup_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_backup_policy",
-        method: "DELETE",
-        path: "/api/configuration/policies/backup_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_usermapping_policies",
-        method: "GET",
-        path: "/api/configuration/policies/usermapping_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 400, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_usermapping_policy",
-        method: "POST",
-        path: "/api/configuration/policies/usermapping_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_usermapping_policy",
-        method: "GET",
-        path: "/api/configuration/policies/usermapping_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_usermapping_policy",
-        method: "PUT",
-        path: "/api/configuration/policies/usermapping_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_usermapping_policy",
-        method: "DELETE",
-        path: "/api/configuration/policies/usermapping_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_rdp_index",
-        method: "GET",
-        path: "/api/configuration/rdp",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_rdp_channel_policies",
-        method: "GET",
-        path: "/api/configuration/rdp/channel_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_rdp_channel_policy",
-        method: "POST",
-        path: "/api/configuration/rdp/channel_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_rdp_channel_policy",
-        method: "GET",
-        path: "/api/configuration/rdp/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_rdp_channel_policy",
-        method: "PUT",
-        path: "/api/configuration/rdp/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_rdp_channel_policy",
-        method: "DELETE",
-        path: "/api/configuration/rdp/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_rdp_connections",
-        method: "GET",
-        path: "/api/configuration/rdp/connections",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_rdp_connection",
-        method: "POST",
-        path: "/api/configuration/rdp/connections",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_rdp_connection",
-        method: "GET",
-        path: "/api/configuration/rdp/connections/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_rdp_connection",
-        method: "PUT",
-        path: "/api/configuration/rdp/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_rdp_connection",
-        method: "DELETE",
-        path: "/api/configuration/rdp/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_rdp_domain_membership",
-        method: "GET",
-        path: "/api/configuration/rdp/domain_membership",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_rdp_domain_membership",
-        method: "PUT",
-        path: "/api/configuration/rdp/domain_membership",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_rdp_options",
-        method: "GET",
-        path: "/api/configuration/rdp/options",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_rdp_options",
-        method: "PUT",
-        path: "/api/configuration/rdp/options",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_rdp_settings_policies",
-        method: "GET",
-        path: "/api/configuration/rdp/settings_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_rdp_settings_policy",
-        method: "POST",
-        path: "/api/configuration/rdp/settings_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_rdp_settings_policy",
-        method: "GET",
-        path: "/api/configuration/rdp/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_rdp_settings_policy",
-        method: "PUT",
-        path: "/api/configuration/rdp/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_rdp_settings_policy",
-        method: "DELETE",
-        path: "/api/configuration/rdp/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "terminate_active_session",
-        method: "DELETE",
-        path: "/api/active-sessions",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 400, 401, 403, 404, 500, 503, 504],
-    },
-    OperationInfo {
-        operation_id: "run_cleanup_now",
-        method: "POST",
-        path: "/api/cleanup/cleanup_now",
-        resource: Some("action"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 405],
-    },
-    OperationInfo {
-        operation_id: "get_ssh_index",
-        method: "GET",
-        path: "/api/configuration/ssh",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_ssh_authentication_policies",
-        method: "GET",
-        path: "/api/configuration/ssh/authentication_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_ssh_authentication_policy",
-        method: "POST",
-        path: "/api/configuration/ssh/authentication_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_ssh_authentication_policy",
-        method: "GET",
-        path: "/api/configuration/ssh/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_ssh_authentication_policy",
-        method: "PUT",
-        path: "/api/configuration/ssh/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_ssh_authentication_policy",
-        method: "DELETE",
-        path: "/api/configuration/ssh/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_ssh_channel_policies",
-        method: "GET",
-        path: "/api/configuration/ssh/channel_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_ssh_channel_policy",
-        method: "POST",
-        path: "/api/configuration/ssh/channel_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_ssh_channel_policy",
-        method: "GET",
-        path: "/api/configuration/ssh/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_ssh_channel_policy",
-        method: "PUT",
-        path: "/api/configuration/ssh/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_ssh_channel_policy",
-        method: "DELETE",
-        path: "/api/configuration/ssh/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_ssh_connections",
-        method: "GET",
-        path: "/api/configuration/ssh/connections",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_ssh_connection",
-        method: "POST",
-        path: "/api/configuration/ssh/connections",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_ssh_connection",
-        method: "GET",
-        path: "/api/configuration/ssh/connections/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_ssh_connection",
-        method: "PUT",
-        path: "/api/configuration/ssh/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_ssh_connection",
-        method: "DELETE",
-        path: "/api/configuration/ssh/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_ssh_options",
-        method: "GET",
-        path: "/api/configuration/ssh/options",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_ssh_options",
-        method: "PUT",
-        path: "/api/configuration/ssh/options",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_ssh_settings_policies",
-        method: "GET",
-        path: "/api/configuration/ssh/settings_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_ssh_settings_policy",
-        method: "POST",
-        path: "/api/configuration/ssh/settings_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_ssh_settings_policy",
-        method: "GET",
-        path: "/api/configuration/ssh/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_ssh_settings_policy",
-        method: "PUT",
-        path: "/api/configuration/ssh/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_ssh_settings_policy",
-        method: "DELETE",
-        path: "/api/configuration/ssh/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_telnet_index",
-        method: "GET",
-        path: "/api/configuration/telnet",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_telnet_authentication_policies",
-        method: "GET",
-        path: "/api/configuration/telnet/authentication_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_telnet_authentication_policy",
-        method: "POST",
-        path: "/api/configuration/telnet/authentication_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_telnet_authentication_policy",
-        method: "GET",
-        path: "/api/configuration/telnet/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_telnet_authentication_policy",
-        method: "PUT",
-        path: "/api/configuration/telnet/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_telnet_authentication_policy",
-        method: "DELETE",
-        path: "/api/configuration/telnet/authentication_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_telnet_channel_policies",
-        method: "GET",
-        path: "/api/configuration/telnet/channel_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_telnet_channel_policy",
-        method: "POST",
-        path: "/api/configuration/telnet/channel_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_telnet_channel_policy",
-        method: "GET",
-        path: "/api/configuration/telnet/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_telnet_channel_policy",
-        method: "PUT",
-        path: "/api/configuration/telnet/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_telnet_channel_policy",
-        method: "DELETE",
-        path: "/api/configuration/telnet/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_telnet_connections",
-        method: "GET",
-        path: "/api/configuration/telnet/connections",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_telnet_connection",
-        method: "POST",
-        path: "/api/configuration/telnet/connections",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_telnet_connection_order",
-        method: "GET",
-        path: "/api/configuration/telnet/connections/@order",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_telnet_connection_order",
-        method: "PUT",
-        path: "/api/configuration/telnet/connections/@order",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_telnet_connection",
-        method: "GET",
-        path: "/api/configuration/telnet/connections/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_telnet_connection",
-        method: "PUT",
-        path: "/api/configuration/telnet/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_telnet_connection",
-        method: "DELETE",
-        path: "/api/configuration/telnet/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_telnet_options",
-        method: "GET",
-        path: "/api/configuration/telnet/options",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_telnet_options",
-        method: "PUT",
-        path: "/api/configuration/telnet/options",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_telnet_pattern_sets",
-        method: "GET",
-        path: "/api/configuration/telnet/pattern_sets",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "get_telnet_pattern_set",
-        method: "GET",
-        path: "/api/configuration/telnet/pattern_sets/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_telnet_settings_policies",
-        method: "GET",
-        path: "/api/configuration/telnet/settings_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_telnet_settings_policy",
-        method: "POST",
-        path: "/api/configuration/telnet/settings_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_telnet_settings_policy",
-        method: "GET",
-        path: "/api/configuration/telnet/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_telnet_settings_policy",
-        method: "PUT",
-        path: "/api/configuration/telnet/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_telnet_settings_policy",
-        method: "DELETE",
-        path: "/api/configuration/telnet/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_transaction",
-        method: "GET",
-        path: "/api/transaction",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403],
-    },
-    OperationInfo {
-        operation_id: "commit_transaction",
-        method: "PUT",
-        path: "/api/transaction",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 400, 401, 403, 409, 422],
-    },
-    OperationInfo {
-        operation_id: "open_transaction",
-        method: "POST",
-        path: "/api/transaction",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 409, 411],
-    },
-    OperationInfo {
-        operation_id: "rollback_transaction",
-        method: "DELETE",
-        path: "/api/transaction",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 409],
-    },
-    OperationInfo {
-        operation_id: "list_transaction_changes",
-        method: "GET",
-        path: "/api/transaction/changes",
-        resource: Some("service"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403],
-    },
-    OperationInfo {
-        operation_id: "get_vnc_index",
-        method: "GET",
-        path: "/api/configuration/vnc",
-        resource: Some("index"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "list_vnc_channel_policies",
-        method: "GET",
-        path: "/api/configuration/vnc/channel_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_vnc_channel_policy",
-        method: "POST",
-        path: "/api/configuration/vnc/channel_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_vnc_channel_policy",
-        method: "GET",
-        path: "/api/configuration/vnc/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_vnc_channel_policy",
-        method: "PUT",
-        path: "/api/configuration/vnc/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_vnc_channel_policy",
-        method: "DELETE",
-        path: "/api/configuration/vnc/channel_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_vnc_connections",
-        method: "GET",
-        path: "/api/configuration/vnc/connections",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_vnc_connection",
-        method: "POST",
-        path: "/api/configuration/vnc/connections",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_vnc_connection",
-        method: "GET",
-        path: "/api/configuration/vnc/connections/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_vnc_connection",
-        method: "PUT",
-        path: "/api/configuration/vnc/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_vnc_connection",
-        method: "DELETE",
-        path: "/api/configuration/vnc/connections/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_vnc_options",
-        method: "GET",
-        path: "/api/configuration/vnc/options",
-        resource: Some("singleton"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_vnc_options",
-        method: "PUT",
-        path: "/api/configuration/vnc/options",
-        resource: Some("singleton"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "list_vnc_settings_policies",
-        method: "GET",
-        path: "/api/configuration/vnc/settings_policies",
-        resource: Some("collection"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "create_vnc_settings_policy",
-        method: "POST",
-        path: "/api/configuration/vnc/settings_policies",
-        resource: Some("collection"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "get_vnc_settings_policy",
-        method: "GET",
-        path: "/api/configuration/vnc/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: false,
-        session_required: true,
-        statuses: &[200, 401, 403, 404],
-    },
-    OperationInfo {
-        operation_id: "replace_vnc_settings_policy",
-        method: "PUT",
-        path: "/api/configuration/vnc/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 201, 400, 401, 403, 404, 409],
-    },
-    OperationInfo {
-        operation_id: "delete_vnc_settings_policy",
-        method: "DELETE",
-        path: "/api/configuration/vnc/settings_policies/{key}",
-        resource: Some("item"),
-        transaction_required: true,
-        session_required: true,
-        statuses: &[200, 401, 403, 404, 409],
-    },
+    #[cfg(feature = "aaa")]
+    GetAclsRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    GetLocalDatabaseIndexRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    ListLocalGroupsRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    CreateLocalGroupRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    GetLocalGroupRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    ReplaceLocalGroupRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    DeleteLocalGroupRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    ListLocalUsersRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    CreateLocalUserRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    GetLocalUserRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    ReplaceLocalUserRequest::OPERATION,
+    #[cfg(feature = "aaa")]
+    DeleteLocalUserRequest::OPERATION,
+    #[cfg(feature = "authentication")]
+    AuthenticateRequest::OPERATION,
+    #[cfg(feature = "certificates")]
+    GetX509CertificateRequest::OPERATION,
+    #[cfg(feature = "certificates")]
+    GetPrivateKeyRequest::OPERATION,
+    #[cfg(feature = "configuration")]
+    GetConfigurationIndexRequest::OPERATION,
+    #[cfg(feature = "configuration")]
+    GetLocalServicesIndexRequest::OPERATION,
+    #[cfg(feature = "configuration")]
+    GetManagementIndexRequest::OPERATION,
+    #[cfg(feature = "configuration")]
+    GetAaaIndexRequest::OPERATION,
+    #[cfg(feature = "configuration")]
+    GetPoliciesIndexRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    GetFirmwareIndexRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    ListFirmwareSlotsRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    GetFirmwareSlotRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    DeleteFirmwareSlotRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    TestFirmwareRequest::OPERATION,
+    #[cfg(feature = "health")]
+    GetHealthStatusRequest::OPERATION,
+    #[cfg(feature = "health")]
+    GetIndexerDashboardRequest::OPERATION,
+    #[cfg(feature = "health")]
+    GetClusterStatusRequest::OPERATION,
+    #[cfg(feature = "http")]
+    GetHttpIndexRequest::OPERATION,
+    #[cfg(feature = "http")]
+    ListHttpAuthenticationPoliciesRequest::OPERATION,
+    #[cfg(feature = "http")]
+    CreateHttpAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    GetHttpAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    ReplaceHttpAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    DeleteHttpAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    ListHttpChannelPoliciesRequest::OPERATION,
+    #[cfg(feature = "http")]
+    CreateHttpChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    GetHttpChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    ReplaceHttpChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    DeleteHttpChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    ListHttpConnectionsRequest::OPERATION,
+    #[cfg(feature = "http")]
+    CreateHttpConnectionRequest::OPERATION,
+    #[cfg(feature = "http")]
+    GetHttpConnectionRequest::OPERATION,
+    #[cfg(feature = "http")]
+    ReplaceHttpConnectionRequest::OPERATION,
+    #[cfg(feature = "http")]
+    DeleteHttpConnectionRequest::OPERATION,
+    #[cfg(feature = "http")]
+    GetHttpOptionsRequest::OPERATION,
+    #[cfg(feature = "http")]
+    ReplaceHttpOptionsRequest::OPERATION,
+    #[cfg(feature = "http")]
+    ListHttpSettingsPoliciesRequest::OPERATION,
+    #[cfg(feature = "http")]
+    CreateHttpSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    GetHttpSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    ReplaceHttpSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "http")]
+    DeleteHttpSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    GetIcaIndexRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    ListIcaChannelPoliciesRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    CreateIcaChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    GetIcaChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    ReplaceIcaChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    DeleteIcaChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    ListIcaConnectionsRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    GetIcaConnectionRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    GetIcaOptionsRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    ReplaceIcaOptionsRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    ListIcaSettingsPoliciesRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    CreateIcaSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    GetIcaSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    ReplaceIcaSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "ica")]
+    DeleteIcaSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "info")]
+    GetInfoRequest::OPERATION,
+    #[cfg(feature = "integrated_products")]
+    ListIntegratedProductsRequest::OPERATION,
+    #[cfg(feature = "local_services")]
+    GetClusterInterfaceRequest::OPERATION,
+    #[cfg(feature = "local_services")]
+    ReplaceClusterInterfaceRequest::OPERATION,
+    #[cfg(feature = "management")]
+    GetSystemBackupRequest::OPERATION,
+    #[cfg(feature = "management")]
+    ReplaceSystemBackupRequest::OPERATION,
+    #[cfg(feature = "management")]
+    GetExportedConfigurationEncryptionRequest::OPERATION,
+    #[cfg(feature = "management")]
+    ReplaceExportedConfigurationEncryptionRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    GetMssqlIndexRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    ListMssqlAuthenticationPoliciesRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    CreateMssqlAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    GetMssqlAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    ReplaceMssqlAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    DeleteMssqlAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    ListMssqlChannelPoliciesRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    CreateMssqlChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    GetMssqlChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    ReplaceMssqlChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    DeleteMssqlChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    ListMssqlConnectionsRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    CreateMssqlConnectionRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    GetMssqlConnectionRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    ReplaceMssqlConnectionRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    DeleteMssqlConnectionRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    GetMssqlOptionsRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    ReplaceMssqlOptionsRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    ListMssqlSettingsPoliciesRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    CreateMssqlSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    GetMssqlSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    ReplaceMssqlSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "mssql")]
+    DeleteMssqlSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "passwords")]
+    CreatePasswordRequest::OPERATION,
+    #[cfg(feature = "passwords")]
+    GetPasswordRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    ListArchiveCleanupPoliciesRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    CreateArchiveCleanupPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    GetArchiveCleanupPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    ReplaceArchiveCleanupPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    DeleteArchiveCleanupPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    ListAuditPoliciesRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    CreateAuditPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    GetAuditPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    ReplaceAuditPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    DeleteAuditPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    ListBackupPoliciesRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    CreateBackupPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    GetBackupPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    ReplaceBackupPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    DeleteBackupPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    ListUsermappingPoliciesRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    CreateUsermappingPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    GetUsermappingPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    ReplaceUsermappingPolicyRequest::OPERATION,
+    #[cfg(feature = "policies")]
+    DeleteUsermappingPolicyRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    GetRdpIndexRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    ListRdpChannelPoliciesRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    CreateRdpChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    GetRdpChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    ReplaceRdpChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    DeleteRdpChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    ListRdpConnectionsRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    CreateRdpConnectionRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    GetRdpConnectionRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    ReplaceRdpConnectionRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    DeleteRdpConnectionRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    GetRdpDomainMembershipRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    ReplaceRdpDomainMembershipRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    GetRdpOptionsRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    ReplaceRdpOptionsRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    ListRdpSettingsPoliciesRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    CreateRdpSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    GetRdpSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    ReplaceRdpSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "rdp")]
+    DeleteRdpSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "sessions")]
+    TerminateActiveSessionRequest::OPERATION,
+    #[cfg(feature = "sessions")]
+    RunCleanupNowRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    GetSshIndexRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ListSshAuthenticationPoliciesRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    CreateSshAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    GetSshAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ReplaceSshAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    DeleteSshAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ListSshChannelPoliciesRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    CreateSshChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    GetSshChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ReplaceSshChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    DeleteSshChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ListSshConnectionsRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    CreateSshConnectionRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    GetSshConnectionRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ReplaceSshConnectionRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    DeleteSshConnectionRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    GetSshOptionsRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ReplaceSshOptionsRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ListSshSettingsPoliciesRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    CreateSshSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    GetSshSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ReplaceSshSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    DeleteSshSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    GetTelnetIndexRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ListTelnetAuthenticationPoliciesRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    CreateTelnetAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    GetTelnetAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ReplaceTelnetAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    DeleteTelnetAuthenticationPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ListTelnetChannelPoliciesRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    CreateTelnetChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    GetTelnetChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ReplaceTelnetChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    DeleteTelnetChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ListTelnetConnectionsRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    CreateTelnetConnectionRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    GetTelnetConnectionOrderRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ReplaceTelnetConnectionOrderRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    GetTelnetConnectionRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ReplaceTelnetConnectionRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    DeleteTelnetConnectionRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    GetTelnetOptionsRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ReplaceTelnetOptionsRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ListTelnetPatternSetsRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    GetTelnetPatternSetRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ListTelnetSettingsPoliciesRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    CreateTelnetSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    GetTelnetSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    ReplaceTelnetSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "telnet")]
+    DeleteTelnetSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "transaction")]
+    GetTransactionRequest::OPERATION,
+    #[cfg(feature = "transaction")]
+    CommitTransactionRequest::OPERATION,
+    #[cfg(feature = "transaction")]
+    OpenTransactionRequest::OPERATION,
+    #[cfg(feature = "transaction")]
+    RollbackTransactionRequest::OPERATION,
+    #[cfg(feature = "transaction")]
+    ListTransactionChangesRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    GetVncIndexRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    ListVncChannelPoliciesRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    CreateVncChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    GetVncChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    ReplaceVncChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    DeleteVncChannelPolicyRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    ListVncConnectionsRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    CreateVncConnectionRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    GetVncConnectionRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    ReplaceVncConnectionRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    DeleteVncConnectionRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    GetVncOptionsRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    ReplaceVncOptionsRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    ListVncSettingsPoliciesRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    CreateVncSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    GetVncSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    ReplaceVncSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "vnc")]
+    DeleteVncSettingsPolicyRequest::OPERATION,
 ];
 
 /// A validated `get_acls` request (`GET /api/configuration/aaa/acls`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct GetAclsRequest {
     /// The request path as received, without the query string.
@@ -1962,7 +516,18 @@ pub struct GetAclsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "aaa")]
 impl GetAclsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_acls",
+        method: "GET",
+        path: "/api/configuration/aaa/acls",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -1974,7 +539,7 @@ impl GetAclsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[0],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -1986,6 +551,7 @@ impl GetAclsRequest {
 }
 
 /// The replies of `get_acls`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetAclsResponse {
@@ -2005,6 +571,7 @@ pub enum GetAclsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for GetAclsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2017,6 +584,7 @@ impl axum::response::IntoResponse for GetAclsResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for GetAclsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2024,6 +592,7 @@ impl From<ApiError> for GetAclsResponse {
 }
 
 /// A validated `get_local_database_index` request (`GET /api/configuration/aaa/local_database`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct GetLocalDatabaseIndexRequest {
     /// The request path as received, without the query string.
@@ -2032,7 +601,18 @@ pub struct GetLocalDatabaseIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "aaa")]
 impl GetLocalDatabaseIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_local_database_index",
+        method: "GET",
+        path: "/api/configuration/aaa/local_database",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -2044,7 +624,7 @@ impl GetLocalDatabaseIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[1],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -2056,6 +636,7 @@ impl GetLocalDatabaseIndexRequest {
 }
 
 /// The replies of `get_local_database_index`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetLocalDatabaseIndexResponse {
@@ -2075,6 +656,7 @@ pub enum GetLocalDatabaseIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for GetLocalDatabaseIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2087,6 +669,7 @@ impl axum::response::IntoResponse for GetLocalDatabaseIndexResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for GetLocalDatabaseIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2094,6 +677,7 @@ impl From<ApiError> for GetLocalDatabaseIndexResponse {
 }
 
 /// A validated `list_local_groups` request (`GET /api/configuration/aaa/local_database/groups`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct ListLocalGroupsRequest {
     /// The request path as received, without the query string.
@@ -2102,7 +686,18 @@ pub struct ListLocalGroupsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "aaa")]
 impl ListLocalGroupsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_local_groups",
+        method: "GET",
+        path: "/api/configuration/aaa/local_database/groups",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -2114,7 +709,7 @@ impl ListLocalGroupsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[2],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -2126,6 +721,7 @@ impl ListLocalGroupsRequest {
 }
 
 /// The replies of `list_local_groups`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListLocalGroupsResponse {
@@ -2145,6 +741,7 @@ pub enum ListLocalGroupsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for ListLocalGroupsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2157,6 +754,7 @@ impl axum::response::IntoResponse for ListLocalGroupsResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for ListLocalGroupsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2164,6 +762,7 @@ impl From<ApiError> for ListLocalGroupsResponse {
 }
 
 /// A validated `create_local_group` request (`POST /api/configuration/aaa/local_database/groups`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct CreateLocalGroupRequest {
     /// The request path as received, without the query string.
@@ -2174,7 +773,18 @@ pub struct CreateLocalGroupRequest {
     pub body: types::LocalGroup,
 }
 
+#[cfg(feature = "aaa")]
 impl CreateLocalGroupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_local_group",
+        method: "POST",
+        path: "/api/configuration/aaa/local_database/groups",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -2188,7 +798,7 @@ impl CreateLocalGroupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[3],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -2200,6 +810,7 @@ impl CreateLocalGroupRequest {
 }
 
 /// The replies of `create_local_group`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateLocalGroupResponse {
@@ -2227,6 +838,7 @@ pub enum CreateLocalGroupResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for CreateLocalGroupResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2241,6 +853,7 @@ impl axum::response::IntoResponse for CreateLocalGroupResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for CreateLocalGroupResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2249,6 +862,7 @@ impl From<ApiError> for CreateLocalGroupResponse {
 
 /// A validated `get_local_group` request (`GET
 /// /api/configuration/aaa/local_database/groups/{key}`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct GetLocalGroupRequest {
     /// The request path as received, without the query string.
@@ -2259,7 +873,18 @@ pub struct GetLocalGroupRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "aaa")]
 impl GetLocalGroupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_local_group",
+        method: "GET",
+        path: "/api/configuration/aaa/local_database/groups/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -2273,7 +898,7 @@ impl GetLocalGroupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[4],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -2285,6 +910,7 @@ impl GetLocalGroupRequest {
 }
 
 /// The replies of `get_local_group`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetLocalGroupResponse {
@@ -2304,6 +930,7 @@ pub enum GetLocalGroupResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for GetLocalGroupResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2316,6 +943,7 @@ impl axum::response::IntoResponse for GetLocalGroupResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for GetLocalGroupResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2324,6 +952,7 @@ impl From<ApiError> for GetLocalGroupResponse {
 
 /// A validated `replace_local_group` request (`PUT
 /// /api/configuration/aaa/local_database/groups/{key}`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct ReplaceLocalGroupRequest {
     /// The request path as received, without the query string.
@@ -2336,7 +965,18 @@ pub struct ReplaceLocalGroupRequest {
     pub body: types::LocalGroup,
 }
 
+#[cfg(feature = "aaa")]
 impl ReplaceLocalGroupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_local_group",
+        method: "PUT",
+        path: "/api/configuration/aaa/local_database/groups/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -2357,7 +997,7 @@ impl ReplaceLocalGroupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[5],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -2369,6 +1009,7 @@ impl ReplaceLocalGroupRequest {
 }
 
 /// The replies of `replace_local_group`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceLocalGroupResponse {
@@ -2399,6 +1040,7 @@ pub enum ReplaceLocalGroupResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for ReplaceLocalGroupResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2416,6 +1058,7 @@ impl axum::response::IntoResponse for ReplaceLocalGroupResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for ReplaceLocalGroupResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2424,6 +1067,7 @@ impl From<ApiError> for ReplaceLocalGroupResponse {
 
 /// A validated `delete_local_group` request (`DELETE
 /// /api/configuration/aaa/local_database/groups/{key}`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct DeleteLocalGroupRequest {
     /// The request path as received, without the query string.
@@ -2434,7 +1078,18 @@ pub struct DeleteLocalGroupRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "aaa")]
 impl DeleteLocalGroupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_local_group",
+        method: "DELETE",
+        path: "/api/configuration/aaa/local_database/groups/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -2448,7 +1103,7 @@ impl DeleteLocalGroupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[6],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -2460,6 +1115,7 @@ impl DeleteLocalGroupRequest {
 }
 
 /// The replies of `delete_local_group`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteLocalGroupResponse {
@@ -2483,6 +1139,7 @@ pub enum DeleteLocalGroupResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for DeleteLocalGroupResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2496,6 +1153,7 @@ impl axum::response::IntoResponse for DeleteLocalGroupResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for DeleteLocalGroupResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2503,6 +1161,7 @@ impl From<ApiError> for DeleteLocalGroupResponse {
 }
 
 /// A validated `list_local_users` request (`GET /api/configuration/aaa/local_database/users`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct ListLocalUsersRequest {
     /// The request path as received, without the query string.
@@ -2511,7 +1170,18 @@ pub struct ListLocalUsersRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "aaa")]
 impl ListLocalUsersRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_local_users",
+        method: "GET",
+        path: "/api/configuration/aaa/local_database/users",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -2523,7 +1193,7 @@ impl ListLocalUsersRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[7],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -2535,6 +1205,7 @@ impl ListLocalUsersRequest {
 }
 
 /// The replies of `list_local_users`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListLocalUsersResponse {
@@ -2554,6 +1225,7 @@ pub enum ListLocalUsersResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for ListLocalUsersResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2566,6 +1238,7 @@ impl axum::response::IntoResponse for ListLocalUsersResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for ListLocalUsersResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2573,6 +1246,7 @@ impl From<ApiError> for ListLocalUsersResponse {
 }
 
 /// A validated `create_local_user` request (`POST /api/configuration/aaa/local_database/users`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct CreateLocalUserRequest {
     /// The request path as received, without the query string.
@@ -2583,7 +1257,18 @@ pub struct CreateLocalUserRequest {
     pub body: types::LocalUser,
 }
 
+#[cfg(feature = "aaa")]
 impl CreateLocalUserRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_local_user",
+        method: "POST",
+        path: "/api/configuration/aaa/local_database/users",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -2597,7 +1282,7 @@ impl CreateLocalUserRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[8],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -2609,6 +1294,7 @@ impl CreateLocalUserRequest {
 }
 
 /// The replies of `create_local_user`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateLocalUserResponse {
@@ -2636,6 +1322,7 @@ pub enum CreateLocalUserResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for CreateLocalUserResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2650,6 +1337,7 @@ impl axum::response::IntoResponse for CreateLocalUserResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for CreateLocalUserResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2657,6 +1345,7 @@ impl From<ApiError> for CreateLocalUserResponse {
 }
 
 /// A validated `get_local_user` request (`GET /api/configuration/aaa/local_database/users/{key}`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct GetLocalUserRequest {
     /// The request path as received, without the query string.
@@ -2667,7 +1356,18 @@ pub struct GetLocalUserRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "aaa")]
 impl GetLocalUserRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_local_user",
+        method: "GET",
+        path: "/api/configuration/aaa/local_database/users/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -2681,7 +1381,7 @@ impl GetLocalUserRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[9],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -2693,6 +1393,7 @@ impl GetLocalUserRequest {
 }
 
 /// The replies of `get_local_user`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetLocalUserResponse {
@@ -2712,6 +1413,7 @@ pub enum GetLocalUserResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for GetLocalUserResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2724,6 +1426,7 @@ impl axum::response::IntoResponse for GetLocalUserResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for GetLocalUserResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2732,6 +1435,7 @@ impl From<ApiError> for GetLocalUserResponse {
 
 /// A validated `replace_local_user` request (`PUT
 /// /api/configuration/aaa/local_database/users/{key}`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct ReplaceLocalUserRequest {
     /// The request path as received, without the query string.
@@ -2744,7 +1448,18 @@ pub struct ReplaceLocalUserRequest {
     pub body: types::LocalUser,
 }
 
+#[cfg(feature = "aaa")]
 impl ReplaceLocalUserRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_local_user",
+        method: "PUT",
+        path: "/api/configuration/aaa/local_database/users/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -2765,7 +1480,7 @@ impl ReplaceLocalUserRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[10],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -2777,6 +1492,7 @@ impl ReplaceLocalUserRequest {
 }
 
 /// The replies of `replace_local_user`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceLocalUserResponse {
@@ -2807,6 +1523,7 @@ pub enum ReplaceLocalUserResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for ReplaceLocalUserResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2824,6 +1541,7 @@ impl axum::response::IntoResponse for ReplaceLocalUserResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for ReplaceLocalUserResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2832,6 +1550,7 @@ impl From<ApiError> for ReplaceLocalUserResponse {
 
 /// A validated `delete_local_user` request (`DELETE
 /// /api/configuration/aaa/local_database/users/{key}`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone)]
 pub struct DeleteLocalUserRequest {
     /// The request path as received, without the query string.
@@ -2842,7 +1561,18 @@ pub struct DeleteLocalUserRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "aaa")]
 impl DeleteLocalUserRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_local_user",
+        method: "DELETE",
+        path: "/api/configuration/aaa/local_database/users/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -2856,7 +1586,7 @@ impl DeleteLocalUserRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[11],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -2868,6 +1598,7 @@ impl DeleteLocalUserRequest {
 }
 
 /// The replies of `delete_local_user`, one variant per documented status.
+#[cfg(feature = "aaa")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteLocalUserResponse {
@@ -2895,6 +1626,7 @@ pub enum DeleteLocalUserResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "aaa")]
 impl axum::response::IntoResponse for DeleteLocalUserResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2909,6 +1641,7 @@ impl axum::response::IntoResponse for DeleteLocalUserResponse {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<ApiError> for DeleteLocalUserResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -2916,6 +1649,7 @@ impl From<ApiError> for DeleteLocalUserResponse {
 }
 
 /// A validated `authenticate` request (`GET /api/authentication`).
+#[cfg(feature = "authentication")]
 #[derive(Debug, Clone)]
 pub struct AuthenticateRequest {
     /// The request path as received, without the query string.
@@ -2926,7 +1660,18 @@ pub struct AuthenticateRequest {
     pub credentials: runtime::BasicCredentials,
 }
 
+#[cfg(feature = "authentication")]
 impl AuthenticateRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "authenticate",
+        method: "GET",
+        path: "/api/authentication",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[200, 401, 403],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -2943,7 +1688,7 @@ impl AuthenticateRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[12],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -2955,6 +1700,7 @@ impl AuthenticateRequest {
 }
 
 /// The replies of `authenticate`, one variant per documented status.
+#[cfg(feature = "authentication")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum AuthenticateResponse {
@@ -2977,6 +1723,7 @@ pub enum AuthenticateResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "authentication")]
 impl axum::response::IntoResponse for AuthenticateResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -2995,6 +1742,7 @@ impl axum::response::IntoResponse for AuthenticateResponse {
     }
 }
 
+#[cfg(feature = "authentication")]
 impl From<ApiError> for AuthenticateResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3002,6 +1750,7 @@ impl From<ApiError> for AuthenticateResponse {
 }
 
 /// A validated `get_x509_certificate` request (`GET /api/configuration/x509/{key}`).
+#[cfg(feature = "certificates")]
 #[derive(Debug, Clone)]
 pub struct GetX509CertificateRequest {
     /// The request path as received, without the query string.
@@ -3012,7 +1761,18 @@ pub struct GetX509CertificateRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "certificates")]
 impl GetX509CertificateRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_x509_certificate",
+        method: "GET",
+        path: "/api/configuration/x509/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -3026,7 +1786,7 @@ impl GetX509CertificateRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[13],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -3038,6 +1798,7 @@ impl GetX509CertificateRequest {
 }
 
 /// The replies of `get_x509_certificate`, one variant per documented status.
+#[cfg(feature = "certificates")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetX509CertificateResponse {
@@ -3057,6 +1818,7 @@ pub enum GetX509CertificateResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "certificates")]
 impl axum::response::IntoResponse for GetX509CertificateResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3069,6 +1831,7 @@ impl axum::response::IntoResponse for GetX509CertificateResponse {
     }
 }
 
+#[cfg(feature = "certificates")]
 impl From<ApiError> for GetX509CertificateResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3076,6 +1839,7 @@ impl From<ApiError> for GetX509CertificateResponse {
 }
 
 /// A validated `get_private_key` request (`GET /api/configuration/private_keys/{key}`).
+#[cfg(feature = "certificates")]
 #[derive(Debug, Clone)]
 pub struct GetPrivateKeyRequest {
     /// The request path as received, without the query string.
@@ -3086,7 +1850,18 @@ pub struct GetPrivateKeyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "certificates")]
 impl GetPrivateKeyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_private_key",
+        method: "GET",
+        path: "/api/configuration/private_keys/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -3100,7 +1875,7 @@ impl GetPrivateKeyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[14],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -3112,6 +1887,7 @@ impl GetPrivateKeyRequest {
 }
 
 /// The replies of `get_private_key`, one variant per documented status.
+#[cfg(feature = "certificates")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetPrivateKeyResponse {
@@ -3131,6 +1907,7 @@ pub enum GetPrivateKeyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "certificates")]
 impl axum::response::IntoResponse for GetPrivateKeyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3143,6 +1920,7 @@ impl axum::response::IntoResponse for GetPrivateKeyResponse {
     }
 }
 
+#[cfg(feature = "certificates")]
 impl From<ApiError> for GetPrivateKeyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3150,6 +1928,7 @@ impl From<ApiError> for GetPrivateKeyResponse {
 }
 
 /// A validated `get_configuration_index` request (`GET /api/configuration`).
+#[cfg(feature = "configuration")]
 #[derive(Debug, Clone)]
 pub struct GetConfigurationIndexRequest {
     /// The request path as received, without the query string.
@@ -3158,7 +1937,18 @@ pub struct GetConfigurationIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "configuration")]
 impl GetConfigurationIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_configuration_index",
+        method: "GET",
+        path: "/api/configuration",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -3170,7 +1960,7 @@ impl GetConfigurationIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[15],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3182,6 +1972,7 @@ impl GetConfigurationIndexRequest {
 }
 
 /// The replies of `get_configuration_index`, one variant per documented status.
+#[cfg(feature = "configuration")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetConfigurationIndexResponse {
@@ -3201,6 +1992,7 @@ pub enum GetConfigurationIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "configuration")]
 impl axum::response::IntoResponse for GetConfigurationIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3213,6 +2005,7 @@ impl axum::response::IntoResponse for GetConfigurationIndexResponse {
     }
 }
 
+#[cfg(feature = "configuration")]
 impl From<ApiError> for GetConfigurationIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3220,6 +2013,7 @@ impl From<ApiError> for GetConfigurationIndexResponse {
 }
 
 /// A validated `get_local_services_index` request (`GET /api/configuration/local_services`).
+#[cfg(feature = "configuration")]
 #[derive(Debug, Clone)]
 pub struct GetLocalServicesIndexRequest {
     /// The request path as received, without the query string.
@@ -3228,7 +2022,18 @@ pub struct GetLocalServicesIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "configuration")]
 impl GetLocalServicesIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_local_services_index",
+        method: "GET",
+        path: "/api/configuration/local_services",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -3240,7 +2045,7 @@ impl GetLocalServicesIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[16],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3252,6 +2057,7 @@ impl GetLocalServicesIndexRequest {
 }
 
 /// The replies of `get_local_services_index`, one variant per documented status.
+#[cfg(feature = "configuration")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetLocalServicesIndexResponse {
@@ -3271,6 +2077,7 @@ pub enum GetLocalServicesIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "configuration")]
 impl axum::response::IntoResponse for GetLocalServicesIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3283,6 +2090,7 @@ impl axum::response::IntoResponse for GetLocalServicesIndexResponse {
     }
 }
 
+#[cfg(feature = "configuration")]
 impl From<ApiError> for GetLocalServicesIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3290,6 +2098,7 @@ impl From<ApiError> for GetLocalServicesIndexResponse {
 }
 
 /// A validated `get_management_index` request (`GET /api/configuration/management`).
+#[cfg(feature = "configuration")]
 #[derive(Debug, Clone)]
 pub struct GetManagementIndexRequest {
     /// The request path as received, without the query string.
@@ -3298,7 +2107,18 @@ pub struct GetManagementIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "configuration")]
 impl GetManagementIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_management_index",
+        method: "GET",
+        path: "/api/configuration/management",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -3310,7 +2130,7 @@ impl GetManagementIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[17],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3322,6 +2142,7 @@ impl GetManagementIndexRequest {
 }
 
 /// The replies of `get_management_index`, one variant per documented status.
+#[cfg(feature = "configuration")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetManagementIndexResponse {
@@ -3341,6 +2162,7 @@ pub enum GetManagementIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "configuration")]
 impl axum::response::IntoResponse for GetManagementIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3353,6 +2175,7 @@ impl axum::response::IntoResponse for GetManagementIndexResponse {
     }
 }
 
+#[cfg(feature = "configuration")]
 impl From<ApiError> for GetManagementIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3360,6 +2183,7 @@ impl From<ApiError> for GetManagementIndexResponse {
 }
 
 /// A validated `get_aaa_index` request (`GET /api/configuration/aaa`).
+#[cfg(feature = "configuration")]
 #[derive(Debug, Clone)]
 pub struct GetAaaIndexRequest {
     /// The request path as received, without the query string.
@@ -3368,7 +2192,18 @@ pub struct GetAaaIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "configuration")]
 impl GetAaaIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_aaa_index",
+        method: "GET",
+        path: "/api/configuration/aaa",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -3380,7 +2215,7 @@ impl GetAaaIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[18],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3392,6 +2227,7 @@ impl GetAaaIndexRequest {
 }
 
 /// The replies of `get_aaa_index`, one variant per documented status.
+#[cfg(feature = "configuration")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetAaaIndexResponse {
@@ -3411,6 +2247,7 @@ pub enum GetAaaIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "configuration")]
 impl axum::response::IntoResponse for GetAaaIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3423,6 +2260,7 @@ impl axum::response::IntoResponse for GetAaaIndexResponse {
     }
 }
 
+#[cfg(feature = "configuration")]
 impl From<ApiError> for GetAaaIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3430,6 +2268,7 @@ impl From<ApiError> for GetAaaIndexResponse {
 }
 
 /// A validated `get_policies_index` request (`GET /api/configuration/policies`).
+#[cfg(feature = "configuration")]
 #[derive(Debug, Clone)]
 pub struct GetPoliciesIndexRequest {
     /// The request path as received, without the query string.
@@ -3438,7 +2277,18 @@ pub struct GetPoliciesIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "configuration")]
 impl GetPoliciesIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_policies_index",
+        method: "GET",
+        path: "/api/configuration/policies",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -3450,7 +2300,7 @@ impl GetPoliciesIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[19],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3462,6 +2312,7 @@ impl GetPoliciesIndexRequest {
 }
 
 /// The replies of `get_policies_index`, one variant per documented status.
+#[cfg(feature = "configuration")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetPoliciesIndexResponse {
@@ -3481,6 +2332,7 @@ pub enum GetPoliciesIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "configuration")]
 impl axum::response::IntoResponse for GetPoliciesIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3493,6 +2345,7 @@ impl axum::response::IntoResponse for GetPoliciesIndexResponse {
     }
 }
 
+#[cfg(feature = "configuration")]
 impl From<ApiError> for GetPoliciesIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3500,6 +2353,7 @@ impl From<ApiError> for GetPoliciesIndexResponse {
 }
 
 /// A validated `get_firmware_index` request (`GET /api/firmware`).
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone)]
 pub struct GetFirmwareIndexRequest {
     /// The request path as received, without the query string.
@@ -3508,7 +2362,18 @@ pub struct GetFirmwareIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "firmware")]
 impl GetFirmwareIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_firmware_index",
+        method: "GET",
+        path: "/api/firmware",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -3520,7 +2385,7 @@ impl GetFirmwareIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[20],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3532,6 +2397,7 @@ impl GetFirmwareIndexRequest {
 }
 
 /// The replies of `get_firmware_index`, one variant per documented status.
+#[cfg(feature = "firmware")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetFirmwareIndexResponse {
@@ -3551,6 +2417,7 @@ pub enum GetFirmwareIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "firmware")]
 impl axum::response::IntoResponse for GetFirmwareIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3563,6 +2430,7 @@ impl axum::response::IntoResponse for GetFirmwareIndexResponse {
     }
 }
 
+#[cfg(feature = "firmware")]
 impl From<ApiError> for GetFirmwareIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3570,6 +2438,7 @@ impl From<ApiError> for GetFirmwareIndexResponse {
 }
 
 /// A validated `list_firmware_slots` request (`GET /api/firmware/slots`).
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone)]
 pub struct ListFirmwareSlotsRequest {
     /// The request path as received, without the query string.
@@ -3578,7 +2447,18 @@ pub struct ListFirmwareSlotsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "firmware")]
 impl ListFirmwareSlotsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_firmware_slots",
+        method: "GET",
+        path: "/api/firmware/slots",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -3590,7 +2470,7 @@ impl ListFirmwareSlotsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[21],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3602,6 +2482,7 @@ impl ListFirmwareSlotsRequest {
 }
 
 /// The replies of `list_firmware_slots`, one variant per documented status.
+#[cfg(feature = "firmware")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListFirmwareSlotsResponse {
@@ -3621,6 +2502,7 @@ pub enum ListFirmwareSlotsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "firmware")]
 impl axum::response::IntoResponse for ListFirmwareSlotsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3633,6 +2515,7 @@ impl axum::response::IntoResponse for ListFirmwareSlotsResponse {
     }
 }
 
+#[cfg(feature = "firmware")]
 impl From<ApiError> for ListFirmwareSlotsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3640,6 +2523,7 @@ impl From<ApiError> for ListFirmwareSlotsResponse {
 }
 
 /// A validated `get_firmware_slot` request (`GET /api/firmware/slots/{slot_id}`).
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone)]
 pub struct GetFirmwareSlotRequest {
     /// The request path as received, without the query string.
@@ -3650,7 +2534,18 @@ pub struct GetFirmwareSlotRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "firmware")]
 impl GetFirmwareSlotRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_firmware_slot",
+        method: "GET",
+        path: "/api/firmware/slots/{slot_id}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -3664,7 +2559,7 @@ impl GetFirmwareSlotRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[22],
+            operation: &Self::OPERATION,
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
@@ -3676,6 +2571,7 @@ impl GetFirmwareSlotRequest {
 }
 
 /// The replies of `get_firmware_slot`, one variant per documented status.
+#[cfg(feature = "firmware")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetFirmwareSlotResponse {
@@ -3695,6 +2591,7 @@ pub enum GetFirmwareSlotResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "firmware")]
 impl axum::response::IntoResponse for GetFirmwareSlotResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3707,6 +2604,7 @@ impl axum::response::IntoResponse for GetFirmwareSlotResponse {
     }
 }
 
+#[cfg(feature = "firmware")]
 impl From<ApiError> for GetFirmwareSlotResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3714,6 +2612,7 @@ impl From<ApiError> for GetFirmwareSlotResponse {
 }
 
 /// A validated `delete_firmware_slot` request (`DELETE /api/firmware/slots/{slot_id}`).
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone)]
 pub struct DeleteFirmwareSlotRequest {
     /// The request path as received, without the query string.
@@ -3724,7 +2623,18 @@ pub struct DeleteFirmwareSlotRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "firmware")]
 impl DeleteFirmwareSlotRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_firmware_slot",
+        method: "DELETE",
+        path: "/api/firmware/slots/{slot_id}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -3738,7 +2648,7 @@ impl DeleteFirmwareSlotRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[23],
+            operation: &Self::OPERATION,
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
@@ -3750,6 +2660,7 @@ impl DeleteFirmwareSlotRequest {
 }
 
 /// The replies of `delete_firmware_slot`, one variant per documented status.
+#[cfg(feature = "firmware")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteFirmwareSlotResponse {
@@ -3773,6 +2684,7 @@ pub enum DeleteFirmwareSlotResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "firmware")]
 impl axum::response::IntoResponse for DeleteFirmwareSlotResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3786,6 +2698,7 @@ impl axum::response::IntoResponse for DeleteFirmwareSlotResponse {
     }
 }
 
+#[cfg(feature = "firmware")]
 impl From<ApiError> for DeleteFirmwareSlotResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3793,6 +2706,7 @@ impl From<ApiError> for DeleteFirmwareSlotResponse {
 }
 
 /// A validated `test_firmware` request (`POST /api/firmware/test`).
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone)]
 pub struct TestFirmwareRequest {
     /// The request path as received, without the query string.
@@ -3803,7 +2717,18 @@ pub struct TestFirmwareRequest {
     pub body: types::FirmwareTestRequest,
 }
 
+#[cfg(feature = "firmware")]
 impl TestFirmwareRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "test_firmware",
+        method: "POST",
+        path: "/api/firmware/test",
+        resource: Some("action"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 500],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -3819,7 +2744,7 @@ impl TestFirmwareRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[24],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -3831,6 +2756,7 @@ impl TestFirmwareRequest {
 }
 
 /// The replies of `test_firmware`, one variant per documented status.
+#[cfg(feature = "firmware")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum TestFirmwareResponse {
@@ -3855,6 +2781,7 @@ pub enum TestFirmwareResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "firmware")]
 impl axum::response::IntoResponse for TestFirmwareResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3871,6 +2798,7 @@ impl axum::response::IntoResponse for TestFirmwareResponse {
     }
 }
 
+#[cfg(feature = "firmware")]
 impl From<ApiError> for TestFirmwareResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3878,6 +2806,7 @@ impl From<ApiError> for TestFirmwareResponse {
 }
 
 /// A validated `get_health_status` request (`GET /api/health_status`).
+#[cfg(feature = "health")]
 #[derive(Debug, Clone)]
 pub struct GetHealthStatusRequest {
     /// The request path as received, without the query string.
@@ -3886,7 +2815,18 @@ pub struct GetHealthStatusRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "health")]
 impl GetHealthStatusRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_health_status",
+        method: "GET",
+        path: "/api/health_status",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -3898,7 +2838,7 @@ impl GetHealthStatusRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[25],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3910,6 +2850,7 @@ impl GetHealthStatusRequest {
 }
 
 /// The replies of `get_health_status`, one variant per documented status.
+#[cfg(feature = "health")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetHealthStatusResponse {
@@ -3927,6 +2868,7 @@ pub enum GetHealthStatusResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "health")]
 impl axum::response::IntoResponse for GetHealthStatusResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -3938,6 +2880,7 @@ impl axum::response::IntoResponse for GetHealthStatusResponse {
     }
 }
 
+#[cfg(feature = "health")]
 impl From<ApiError> for GetHealthStatusResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -3945,6 +2888,7 @@ impl From<ApiError> for GetHealthStatusResponse {
 }
 
 /// A validated `get_indexer_dashboard` request (`GET /api/indexer/dashboard`).
+#[cfg(feature = "health")]
 #[derive(Debug, Clone)]
 pub struct GetIndexerDashboardRequest {
     /// The request path as received, without the query string.
@@ -3953,7 +2897,18 @@ pub struct GetIndexerDashboardRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "health")]
 impl GetIndexerDashboardRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_indexer_dashboard",
+        method: "GET",
+        path: "/api/indexer/dashboard",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -3965,7 +2920,7 @@ impl GetIndexerDashboardRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[26],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -3977,6 +2932,7 @@ impl GetIndexerDashboardRequest {
 }
 
 /// The replies of `get_indexer_dashboard`, one variant per documented status.
+#[cfg(feature = "health")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetIndexerDashboardResponse {
@@ -3994,6 +2950,7 @@ pub enum GetIndexerDashboardResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "health")]
 impl axum::response::IntoResponse for GetIndexerDashboardResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4005,6 +2962,7 @@ impl axum::response::IntoResponse for GetIndexerDashboardResponse {
     }
 }
 
+#[cfg(feature = "health")]
 impl From<ApiError> for GetIndexerDashboardResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4012,6 +2970,7 @@ impl From<ApiError> for GetIndexerDashboardResponse {
 }
 
 /// A validated `get_cluster_status` request (`GET /api/cluster/status`).
+#[cfg(feature = "health")]
 #[derive(Debug, Clone)]
 pub struct GetClusterStatusRequest {
     /// The request path as received, without the query string.
@@ -4020,7 +2979,18 @@ pub struct GetClusterStatusRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "health")]
 impl GetClusterStatusRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_status",
+        method: "GET",
+        path: "/api/cluster/status",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -4032,7 +3002,7 @@ impl GetClusterStatusRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[27],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4044,6 +3014,7 @@ impl GetClusterStatusRequest {
 }
 
 /// The replies of `get_cluster_status`, one variant per documented status.
+#[cfg(feature = "health")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetClusterStatusResponse {
@@ -4063,6 +3034,7 @@ pub enum GetClusterStatusResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "health")]
 impl axum::response::IntoResponse for GetClusterStatusResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4075,6 +3047,7 @@ impl axum::response::IntoResponse for GetClusterStatusResponse {
     }
 }
 
+#[cfg(feature = "health")]
 impl From<ApiError> for GetClusterStatusResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4082,6 +3055,7 @@ impl From<ApiError> for GetClusterStatusResponse {
 }
 
 /// A validated `get_http_index` request (`GET /api/configuration/http`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct GetHttpIndexRequest {
     /// The request path as received, without the query string.
@@ -4090,7 +3064,18 @@ pub struct GetHttpIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl GetHttpIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_http_index",
+        method: "GET",
+        path: "/api/configuration/http",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -4102,7 +3087,7 @@ impl GetHttpIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[28],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4114,6 +3099,7 @@ impl GetHttpIndexRequest {
 }
 
 /// The replies of `get_http_index`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetHttpIndexResponse {
@@ -4133,6 +3119,7 @@ pub enum GetHttpIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for GetHttpIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4145,6 +3132,7 @@ impl axum::response::IntoResponse for GetHttpIndexResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for GetHttpIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4153,6 +3141,7 @@ impl From<ApiError> for GetHttpIndexResponse {
 
 /// A validated `list_http_authentication_policies` request (`GET
 /// /api/configuration/http/authentication_policies`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct ListHttpAuthenticationPoliciesRequest {
     /// The request path as received, without the query string.
@@ -4161,7 +3150,18 @@ pub struct ListHttpAuthenticationPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl ListHttpAuthenticationPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_http_authentication_policies",
+        method: "GET",
+        path: "/api/configuration/http/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -4173,7 +3173,7 @@ impl ListHttpAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[29],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4185,6 +3185,7 @@ impl ListHttpAuthenticationPoliciesRequest {
 }
 
 /// The replies of `list_http_authentication_policies`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListHttpAuthenticationPoliciesResponse {
@@ -4204,6 +3205,7 @@ pub enum ListHttpAuthenticationPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for ListHttpAuthenticationPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4216,6 +3218,7 @@ impl axum::response::IntoResponse for ListHttpAuthenticationPoliciesResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for ListHttpAuthenticationPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4224,6 +3227,7 @@ impl From<ApiError> for ListHttpAuthenticationPoliciesResponse {
 
 /// A validated `create_http_authentication_policy` request (`POST
 /// /api/configuration/http/authentication_policies`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct CreateHttpAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -4234,7 +3238,18 @@ pub struct CreateHttpAuthenticationPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "http")]
 impl CreateHttpAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_http_authentication_policy",
+        method: "POST",
+        path: "/api/configuration/http/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -4250,7 +3265,7 @@ impl CreateHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[30],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4262,6 +3277,7 @@ impl CreateHttpAuthenticationPolicyRequest {
 }
 
 /// The replies of `create_http_authentication_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateHttpAuthenticationPolicyResponse {
@@ -4289,6 +3305,7 @@ pub enum CreateHttpAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for CreateHttpAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4303,6 +3320,7 @@ impl axum::response::IntoResponse for CreateHttpAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for CreateHttpAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4311,6 +3329,7 @@ impl From<ApiError> for CreateHttpAuthenticationPolicyResponse {
 
 /// A validated `get_http_authentication_policy` request (`GET
 /// /api/configuration/http/authentication_policies/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct GetHttpAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -4321,7 +3340,18 @@ pub struct GetHttpAuthenticationPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl GetHttpAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_http_authentication_policy",
+        method: "GET",
+        path: "/api/configuration/http/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -4335,7 +3365,7 @@ impl GetHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[31],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4347,6 +3377,7 @@ impl GetHttpAuthenticationPolicyRequest {
 }
 
 /// The replies of `get_http_authentication_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetHttpAuthenticationPolicyResponse {
@@ -4366,6 +3397,7 @@ pub enum GetHttpAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for GetHttpAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4378,6 +3410,7 @@ impl axum::response::IntoResponse for GetHttpAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for GetHttpAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4386,6 +3419,7 @@ impl From<ApiError> for GetHttpAuthenticationPolicyResponse {
 
 /// A validated `replace_http_authentication_policy` request (`PUT
 /// /api/configuration/http/authentication_policies/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct ReplaceHttpAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -4398,7 +3432,18 @@ pub struct ReplaceHttpAuthenticationPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "http")]
 impl ReplaceHttpAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_http_authentication_policy",
+        method: "PUT",
+        path: "/api/configuration/http/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -4421,7 +3466,7 @@ impl ReplaceHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[32],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4433,6 +3478,7 @@ impl ReplaceHttpAuthenticationPolicyRequest {
 }
 
 /// The replies of `replace_http_authentication_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceHttpAuthenticationPolicyResponse {
@@ -4463,6 +3509,7 @@ pub enum ReplaceHttpAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for ReplaceHttpAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4480,6 +3527,7 @@ impl axum::response::IntoResponse for ReplaceHttpAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for ReplaceHttpAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4488,6 +3536,7 @@ impl From<ApiError> for ReplaceHttpAuthenticationPolicyResponse {
 
 /// A validated `delete_http_authentication_policy` request (`DELETE
 /// /api/configuration/http/authentication_policies/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct DeleteHttpAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -4498,7 +3547,18 @@ pub struct DeleteHttpAuthenticationPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl DeleteHttpAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_http_authentication_policy",
+        method: "DELETE",
+        path: "/api/configuration/http/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -4512,7 +3572,7 @@ impl DeleteHttpAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[33],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4524,6 +3584,7 @@ impl DeleteHttpAuthenticationPolicyRequest {
 }
 
 /// The replies of `delete_http_authentication_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteHttpAuthenticationPolicyResponse {
@@ -4547,6 +3608,7 @@ pub enum DeleteHttpAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for DeleteHttpAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4560,6 +3622,7 @@ impl axum::response::IntoResponse for DeleteHttpAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for DeleteHttpAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4568,6 +3631,7 @@ impl From<ApiError> for DeleteHttpAuthenticationPolicyResponse {
 
 /// A validated `list_http_channel_policies` request (`GET
 /// /api/configuration/http/channel_policies`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct ListHttpChannelPoliciesRequest {
     /// The request path as received, without the query string.
@@ -4576,7 +3640,18 @@ pub struct ListHttpChannelPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl ListHttpChannelPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_http_channel_policies",
+        method: "GET",
+        path: "/api/configuration/http/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -4588,7 +3663,7 @@ impl ListHttpChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[34],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -4600,6 +3675,7 @@ impl ListHttpChannelPoliciesRequest {
 }
 
 /// The replies of `list_http_channel_policies`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListHttpChannelPoliciesResponse {
@@ -4619,6 +3695,7 @@ pub enum ListHttpChannelPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for ListHttpChannelPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4631,6 +3708,7 @@ impl axum::response::IntoResponse for ListHttpChannelPoliciesResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for ListHttpChannelPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4639,6 +3717,7 @@ impl From<ApiError> for ListHttpChannelPoliciesResponse {
 
 /// A validated `create_http_channel_policy` request (`POST
 /// /api/configuration/http/channel_policies`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct CreateHttpChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -4649,7 +3728,18 @@ pub struct CreateHttpChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "http")]
 impl CreateHttpChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_http_channel_policy",
+        method: "POST",
+        path: "/api/configuration/http/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -4665,7 +3755,7 @@ impl CreateHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[35],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4677,6 +3767,7 @@ impl CreateHttpChannelPolicyRequest {
 }
 
 /// The replies of `create_http_channel_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateHttpChannelPolicyResponse {
@@ -4704,6 +3795,7 @@ pub enum CreateHttpChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for CreateHttpChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4718,6 +3810,7 @@ impl axum::response::IntoResponse for CreateHttpChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for CreateHttpChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4726,6 +3819,7 @@ impl From<ApiError> for CreateHttpChannelPolicyResponse {
 
 /// A validated `get_http_channel_policy` request (`GET
 /// /api/configuration/http/channel_policies/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct GetHttpChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -4736,7 +3830,18 @@ pub struct GetHttpChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl GetHttpChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_http_channel_policy",
+        method: "GET",
+        path: "/api/configuration/http/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -4750,7 +3855,7 @@ impl GetHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[36],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4762,6 +3867,7 @@ impl GetHttpChannelPolicyRequest {
 }
 
 /// The replies of `get_http_channel_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetHttpChannelPolicyResponse {
@@ -4781,6 +3887,7 @@ pub enum GetHttpChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for GetHttpChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4793,6 +3900,7 @@ impl axum::response::IntoResponse for GetHttpChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for GetHttpChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4801,6 +3909,7 @@ impl From<ApiError> for GetHttpChannelPolicyResponse {
 
 /// A validated `replace_http_channel_policy` request (`PUT
 /// /api/configuration/http/channel_policies/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct ReplaceHttpChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -4813,7 +3922,18 @@ pub struct ReplaceHttpChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "http")]
 impl ReplaceHttpChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_http_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/http/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -4836,7 +3956,7 @@ impl ReplaceHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[37],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -4848,6 +3968,7 @@ impl ReplaceHttpChannelPolicyRequest {
 }
 
 /// The replies of `replace_http_channel_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceHttpChannelPolicyResponse {
@@ -4878,6 +3999,7 @@ pub enum ReplaceHttpChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for ReplaceHttpChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4895,6 +4017,7 @@ impl axum::response::IntoResponse for ReplaceHttpChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for ReplaceHttpChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4903,6 +4026,7 @@ impl From<ApiError> for ReplaceHttpChannelPolicyResponse {
 
 /// A validated `delete_http_channel_policy` request (`DELETE
 /// /api/configuration/http/channel_policies/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct DeleteHttpChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -4913,7 +4037,18 @@ pub struct DeleteHttpChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl DeleteHttpChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_http_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/http/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -4927,7 +4062,7 @@ impl DeleteHttpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[38],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -4939,6 +4074,7 @@ impl DeleteHttpChannelPolicyRequest {
 }
 
 /// The replies of `delete_http_channel_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteHttpChannelPolicyResponse {
@@ -4962,6 +4098,7 @@ pub enum DeleteHttpChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for DeleteHttpChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -4975,6 +4112,7 @@ impl axum::response::IntoResponse for DeleteHttpChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for DeleteHttpChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -4982,6 +4120,7 @@ impl From<ApiError> for DeleteHttpChannelPolicyResponse {
 }
 
 /// A validated `list_http_connections` request (`GET /api/configuration/http/connections`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct ListHttpConnectionsRequest {
     /// The request path as received, without the query string.
@@ -4990,7 +4129,18 @@ pub struct ListHttpConnectionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl ListHttpConnectionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_http_connections",
+        method: "GET",
+        path: "/api/configuration/http/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -5002,7 +4152,7 @@ impl ListHttpConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[39],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5014,6 +4164,7 @@ impl ListHttpConnectionsRequest {
 }
 
 /// The replies of `list_http_connections`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListHttpConnectionsResponse {
@@ -5033,6 +4184,7 @@ pub enum ListHttpConnectionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for ListHttpConnectionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5045,6 +4197,7 @@ impl axum::response::IntoResponse for ListHttpConnectionsResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for ListHttpConnectionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5052,6 +4205,7 @@ impl From<ApiError> for ListHttpConnectionsResponse {
 }
 
 /// A validated `create_http_connection` request (`POST /api/configuration/http/connections`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct CreateHttpConnectionRequest {
     /// The request path as received, without the query string.
@@ -5062,7 +4216,18 @@ pub struct CreateHttpConnectionRequest {
     pub body: types::AuthenticatedConnectionPolicy,
 }
 
+#[cfg(feature = "http")]
 impl CreateHttpConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_http_connection",
+        method: "POST",
+        path: "/api/configuration/http/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -5078,7 +4243,7 @@ impl CreateHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[40],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5090,6 +4255,7 @@ impl CreateHttpConnectionRequest {
 }
 
 /// The replies of `create_http_connection`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateHttpConnectionResponse {
@@ -5117,6 +4283,7 @@ pub enum CreateHttpConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for CreateHttpConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5131,6 +4298,7 @@ impl axum::response::IntoResponse for CreateHttpConnectionResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for CreateHttpConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5138,6 +4306,7 @@ impl From<ApiError> for CreateHttpConnectionResponse {
 }
 
 /// A validated `get_http_connection` request (`GET /api/configuration/http/connections/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct GetHttpConnectionRequest {
     /// The request path as received, without the query string.
@@ -5148,7 +4317,18 @@ pub struct GetHttpConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl GetHttpConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_http_connection",
+        method: "GET",
+        path: "/api/configuration/http/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -5162,7 +4342,7 @@ impl GetHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[41],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5174,6 +4354,7 @@ impl GetHttpConnectionRequest {
 }
 
 /// The replies of `get_http_connection`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetHttpConnectionResponse {
@@ -5193,6 +4374,7 @@ pub enum GetHttpConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for GetHttpConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5205,6 +4387,7 @@ impl axum::response::IntoResponse for GetHttpConnectionResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for GetHttpConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5212,6 +4395,7 @@ impl From<ApiError> for GetHttpConnectionResponse {
 }
 
 /// A validated `replace_http_connection` request (`PUT /api/configuration/http/connections/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct ReplaceHttpConnectionRequest {
     /// The request path as received, without the query string.
@@ -5224,7 +4408,18 @@ pub struct ReplaceHttpConnectionRequest {
     pub body: types::AuthenticatedConnectionPolicy,
 }
 
+#[cfg(feature = "http")]
 impl ReplaceHttpConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_http_connection",
+        method: "PUT",
+        path: "/api/configuration/http/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -5247,7 +4442,7 @@ impl ReplaceHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[42],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5259,6 +4454,7 @@ impl ReplaceHttpConnectionRequest {
 }
 
 /// The replies of `replace_http_connection`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceHttpConnectionResponse {
@@ -5289,6 +4485,7 @@ pub enum ReplaceHttpConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for ReplaceHttpConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5306,6 +4503,7 @@ impl axum::response::IntoResponse for ReplaceHttpConnectionResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for ReplaceHttpConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5314,6 +4512,7 @@ impl From<ApiError> for ReplaceHttpConnectionResponse {
 
 /// A validated `delete_http_connection` request (`DELETE
 /// /api/configuration/http/connections/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct DeleteHttpConnectionRequest {
     /// The request path as received, without the query string.
@@ -5324,7 +4523,18 @@ pub struct DeleteHttpConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl DeleteHttpConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_http_connection",
+        method: "DELETE",
+        path: "/api/configuration/http/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -5338,7 +4548,7 @@ impl DeleteHttpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[43],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5350,6 +4560,7 @@ impl DeleteHttpConnectionRequest {
 }
 
 /// The replies of `delete_http_connection`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteHttpConnectionResponse {
@@ -5373,6 +4584,7 @@ pub enum DeleteHttpConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for DeleteHttpConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5386,6 +4598,7 @@ impl axum::response::IntoResponse for DeleteHttpConnectionResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for DeleteHttpConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5393,6 +4606,7 @@ impl From<ApiError> for DeleteHttpConnectionResponse {
 }
 
 /// A validated `get_http_options` request (`GET /api/configuration/http/options`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct GetHttpOptionsRequest {
     /// The request path as received, without the query string.
@@ -5401,7 +4615,18 @@ pub struct GetHttpOptionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl GetHttpOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_http_options",
+        method: "GET",
+        path: "/api/configuration/http/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -5413,7 +4638,7 @@ impl GetHttpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[44],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5425,6 +4650,7 @@ impl GetHttpOptionsRequest {
 }
 
 /// The replies of `get_http_options`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetHttpOptionsResponse {
@@ -5444,6 +4670,7 @@ pub enum GetHttpOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for GetHttpOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5456,6 +4683,7 @@ impl axum::response::IntoResponse for GetHttpOptionsResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for GetHttpOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5463,6 +4691,7 @@ impl From<ApiError> for GetHttpOptionsResponse {
 }
 
 /// A validated `replace_http_options` request (`PUT /api/configuration/http/options`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct ReplaceHttpOptionsRequest {
     /// The request path as received, without the query string.
@@ -5473,7 +4702,18 @@ pub struct ReplaceHttpOptionsRequest {
     pub body: types::ProtocolOptions,
 }
 
+#[cfg(feature = "http")]
 impl ReplaceHttpOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_http_options",
+        method: "PUT",
+        path: "/api/configuration/http/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -5489,7 +4729,7 @@ impl ReplaceHttpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[45],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5501,6 +4741,7 @@ impl ReplaceHttpOptionsRequest {
 }
 
 /// The replies of `replace_http_options`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceHttpOptionsResponse {
@@ -5531,6 +4772,7 @@ pub enum ReplaceHttpOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for ReplaceHttpOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5548,6 +4790,7 @@ impl axum::response::IntoResponse for ReplaceHttpOptionsResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for ReplaceHttpOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5556,6 +4799,7 @@ impl From<ApiError> for ReplaceHttpOptionsResponse {
 
 /// A validated `list_http_settings_policies` request (`GET
 /// /api/configuration/http/settings_policies`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct ListHttpSettingsPoliciesRequest {
     /// The request path as received, without the query string.
@@ -5564,7 +4808,18 @@ pub struct ListHttpSettingsPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl ListHttpSettingsPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_http_settings_policies",
+        method: "GET",
+        path: "/api/configuration/http/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -5576,7 +4831,7 @@ impl ListHttpSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[46],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -5588,6 +4843,7 @@ impl ListHttpSettingsPoliciesRequest {
 }
 
 /// The replies of `list_http_settings_policies`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListHttpSettingsPoliciesResponse {
@@ -5607,6 +4863,7 @@ pub enum ListHttpSettingsPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for ListHttpSettingsPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5619,6 +4876,7 @@ impl axum::response::IntoResponse for ListHttpSettingsPoliciesResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for ListHttpSettingsPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5627,6 +4885,7 @@ impl From<ApiError> for ListHttpSettingsPoliciesResponse {
 
 /// A validated `create_http_settings_policy` request (`POST
 /// /api/configuration/http/settings_policies`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct CreateHttpSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -5637,7 +4896,18 @@ pub struct CreateHttpSettingsPolicyRequest {
     pub body: types::HttpSettingsPolicy,
 }
 
+#[cfg(feature = "http")]
 impl CreateHttpSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_http_settings_policy",
+        method: "POST",
+        path: "/api/configuration/http/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -5653,7 +4923,7 @@ impl CreateHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[47],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5665,6 +4935,7 @@ impl CreateHttpSettingsPolicyRequest {
 }
 
 /// The replies of `create_http_settings_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateHttpSettingsPolicyResponse {
@@ -5692,6 +4963,7 @@ pub enum CreateHttpSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for CreateHttpSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5706,6 +4978,7 @@ impl axum::response::IntoResponse for CreateHttpSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for CreateHttpSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5714,6 +4987,7 @@ impl From<ApiError> for CreateHttpSettingsPolicyResponse {
 
 /// A validated `get_http_settings_policy` request (`GET
 /// /api/configuration/http/settings_policies/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct GetHttpSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -5724,7 +4998,18 @@ pub struct GetHttpSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl GetHttpSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_http_settings_policy",
+        method: "GET",
+        path: "/api/configuration/http/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -5738,7 +5023,7 @@ impl GetHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[48],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5750,6 +5035,7 @@ impl GetHttpSettingsPolicyRequest {
 }
 
 /// The replies of `get_http_settings_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetHttpSettingsPolicyResponse {
@@ -5769,6 +5055,7 @@ pub enum GetHttpSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for GetHttpSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5781,6 +5068,7 @@ impl axum::response::IntoResponse for GetHttpSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for GetHttpSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5789,6 +5077,7 @@ impl From<ApiError> for GetHttpSettingsPolicyResponse {
 
 /// A validated `replace_http_settings_policy` request (`PUT
 /// /api/configuration/http/settings_policies/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct ReplaceHttpSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -5801,7 +5090,18 @@ pub struct ReplaceHttpSettingsPolicyRequest {
     pub body: types::HttpSettingsPolicy,
 }
 
+#[cfg(feature = "http")]
 impl ReplaceHttpSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_http_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/http/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -5824,7 +5124,7 @@ impl ReplaceHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[49],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -5836,6 +5136,7 @@ impl ReplaceHttpSettingsPolicyRequest {
 }
 
 /// The replies of `replace_http_settings_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceHttpSettingsPolicyResponse {
@@ -5866,6 +5167,7 @@ pub enum ReplaceHttpSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for ReplaceHttpSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5883,6 +5185,7 @@ impl axum::response::IntoResponse for ReplaceHttpSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for ReplaceHttpSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5891,6 +5194,7 @@ impl From<ApiError> for ReplaceHttpSettingsPolicyResponse {
 
 /// A validated `delete_http_settings_policy` request (`DELETE
 /// /api/configuration/http/settings_policies/{key}`).
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct DeleteHttpSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -5901,7 +5205,18 @@ pub struct DeleteHttpSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "http")]
 impl DeleteHttpSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_http_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/http/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -5915,7 +5230,7 @@ impl DeleteHttpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[50],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -5927,6 +5242,7 @@ impl DeleteHttpSettingsPolicyRequest {
 }
 
 /// The replies of `delete_http_settings_policy`, one variant per documented status.
+#[cfg(feature = "http")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteHttpSettingsPolicyResponse {
@@ -5950,6 +5266,7 @@ pub enum DeleteHttpSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "http")]
 impl axum::response::IntoResponse for DeleteHttpSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -5963,6 +5280,7 @@ impl axum::response::IntoResponse for DeleteHttpSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "http")]
 impl From<ApiError> for DeleteHttpSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -5970,6 +5288,7 @@ impl From<ApiError> for DeleteHttpSettingsPolicyResponse {
 }
 
 /// A validated `get_ica_index` request (`GET /api/configuration/ica`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct GetIcaIndexRequest {
     /// The request path as received, without the query string.
@@ -5978,7 +5297,18 @@ pub struct GetIcaIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl GetIcaIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ica_index",
+        method: "GET",
+        path: "/api/configuration/ica",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -5990,7 +5320,7 @@ impl GetIcaIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[51],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6002,6 +5332,7 @@ impl GetIcaIndexRequest {
 }
 
 /// The replies of `get_ica_index`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetIcaIndexResponse {
@@ -6021,6 +5352,7 @@ pub enum GetIcaIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for GetIcaIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6033,6 +5365,7 @@ impl axum::response::IntoResponse for GetIcaIndexResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for GetIcaIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6040,6 +5373,7 @@ impl From<ApiError> for GetIcaIndexResponse {
 }
 
 /// A validated `list_ica_channel_policies` request (`GET /api/configuration/ica/channel_policies`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct ListIcaChannelPoliciesRequest {
     /// The request path as received, without the query string.
@@ -6048,7 +5382,18 @@ pub struct ListIcaChannelPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl ListIcaChannelPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_ica_channel_policies",
+        method: "GET",
+        path: "/api/configuration/ica/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -6060,7 +5405,7 @@ impl ListIcaChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[52],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6072,6 +5417,7 @@ impl ListIcaChannelPoliciesRequest {
 }
 
 /// The replies of `list_ica_channel_policies`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListIcaChannelPoliciesResponse {
@@ -6091,6 +5437,7 @@ pub enum ListIcaChannelPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for ListIcaChannelPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6103,6 +5450,7 @@ impl axum::response::IntoResponse for ListIcaChannelPoliciesResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for ListIcaChannelPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6111,6 +5459,7 @@ impl From<ApiError> for ListIcaChannelPoliciesResponse {
 
 /// A validated `create_ica_channel_policy` request (`POST
 /// /api/configuration/ica/channel_policies`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct CreateIcaChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -6121,7 +5470,18 @@ pub struct CreateIcaChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "ica")]
 impl CreateIcaChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_ica_channel_policy",
+        method: "POST",
+        path: "/api/configuration/ica/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -6137,7 +5497,7 @@ impl CreateIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[53],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6149,6 +5509,7 @@ impl CreateIcaChannelPolicyRequest {
 }
 
 /// The replies of `create_ica_channel_policy`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateIcaChannelPolicyResponse {
@@ -6176,6 +5537,7 @@ pub enum CreateIcaChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for CreateIcaChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6190,6 +5552,7 @@ impl axum::response::IntoResponse for CreateIcaChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for CreateIcaChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6198,6 +5561,7 @@ impl From<ApiError> for CreateIcaChannelPolicyResponse {
 
 /// A validated `get_ica_channel_policy` request (`GET
 /// /api/configuration/ica/channel_policies/{key}`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct GetIcaChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -6208,7 +5572,18 @@ pub struct GetIcaChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl GetIcaChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ica_channel_policy",
+        method: "GET",
+        path: "/api/configuration/ica/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -6222,7 +5597,7 @@ impl GetIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[54],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6234,6 +5609,7 @@ impl GetIcaChannelPolicyRequest {
 }
 
 /// The replies of `get_ica_channel_policy`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetIcaChannelPolicyResponse {
@@ -6253,6 +5629,7 @@ pub enum GetIcaChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for GetIcaChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6265,6 +5642,7 @@ impl axum::response::IntoResponse for GetIcaChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for GetIcaChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6273,6 +5651,7 @@ impl From<ApiError> for GetIcaChannelPolicyResponse {
 
 /// A validated `replace_ica_channel_policy` request (`PUT
 /// /api/configuration/ica/channel_policies/{key}`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct ReplaceIcaChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -6285,7 +5664,18 @@ pub struct ReplaceIcaChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "ica")]
 impl ReplaceIcaChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_ica_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/ica/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -6308,7 +5698,7 @@ impl ReplaceIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[55],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6320,6 +5710,7 @@ impl ReplaceIcaChannelPolicyRequest {
 }
 
 /// The replies of `replace_ica_channel_policy`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceIcaChannelPolicyResponse {
@@ -6350,6 +5741,7 @@ pub enum ReplaceIcaChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for ReplaceIcaChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6367,6 +5759,7 @@ impl axum::response::IntoResponse for ReplaceIcaChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for ReplaceIcaChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6375,6 +5768,7 @@ impl From<ApiError> for ReplaceIcaChannelPolicyResponse {
 
 /// A validated `delete_ica_channel_policy` request (`DELETE
 /// /api/configuration/ica/channel_policies/{key}`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct DeleteIcaChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -6385,7 +5779,18 @@ pub struct DeleteIcaChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl DeleteIcaChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_ica_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/ica/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -6399,7 +5804,7 @@ impl DeleteIcaChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[56],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6411,6 +5816,7 @@ impl DeleteIcaChannelPolicyRequest {
 }
 
 /// The replies of `delete_ica_channel_policy`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteIcaChannelPolicyResponse {
@@ -6434,6 +5840,7 @@ pub enum DeleteIcaChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for DeleteIcaChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6447,6 +5854,7 @@ impl axum::response::IntoResponse for DeleteIcaChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for DeleteIcaChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6454,6 +5862,7 @@ impl From<ApiError> for DeleteIcaChannelPolicyResponse {
 }
 
 /// A validated `list_ica_connections` request (`GET /api/configuration/ica/connections`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct ListIcaConnectionsRequest {
     /// The request path as received, without the query string.
@@ -6462,7 +5871,18 @@ pub struct ListIcaConnectionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl ListIcaConnectionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_ica_connections",
+        method: "GET",
+        path: "/api/configuration/ica/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -6474,7 +5894,7 @@ impl ListIcaConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[57],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6486,6 +5906,7 @@ impl ListIcaConnectionsRequest {
 }
 
 /// The replies of `list_ica_connections`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListIcaConnectionsResponse {
@@ -6505,6 +5926,7 @@ pub enum ListIcaConnectionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for ListIcaConnectionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6517,6 +5939,7 @@ impl axum::response::IntoResponse for ListIcaConnectionsResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for ListIcaConnectionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6524,6 +5947,7 @@ impl From<ApiError> for ListIcaConnectionsResponse {
 }
 
 /// A validated `get_ica_connection` request (`GET /api/configuration/ica/connections/{key}`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct GetIcaConnectionRequest {
     /// The request path as received, without the query string.
@@ -6534,7 +5958,18 @@ pub struct GetIcaConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl GetIcaConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ica_connection",
+        method: "GET",
+        path: "/api/configuration/ica/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -6548,7 +5983,7 @@ impl GetIcaConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[58],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6560,6 +5995,7 @@ impl GetIcaConnectionRequest {
 }
 
 /// The replies of `get_ica_connection`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetIcaConnectionResponse {
@@ -6579,6 +6015,7 @@ pub enum GetIcaConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for GetIcaConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6591,6 +6028,7 @@ impl axum::response::IntoResponse for GetIcaConnectionResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for GetIcaConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6598,6 +6036,7 @@ impl From<ApiError> for GetIcaConnectionResponse {
 }
 
 /// A validated `get_ica_options` request (`GET /api/configuration/ica/options`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct GetIcaOptionsRequest {
     /// The request path as received, without the query string.
@@ -6606,7 +6045,18 @@ pub struct GetIcaOptionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl GetIcaOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ica_options",
+        method: "GET",
+        path: "/api/configuration/ica/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -6618,7 +6068,7 @@ impl GetIcaOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[59],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6630,6 +6080,7 @@ impl GetIcaOptionsRequest {
 }
 
 /// The replies of `get_ica_options`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetIcaOptionsResponse {
@@ -6649,6 +6100,7 @@ pub enum GetIcaOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for GetIcaOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6661,6 +6113,7 @@ impl axum::response::IntoResponse for GetIcaOptionsResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for GetIcaOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6668,6 +6121,7 @@ impl From<ApiError> for GetIcaOptionsResponse {
 }
 
 /// A validated `replace_ica_options` request (`PUT /api/configuration/ica/options`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct ReplaceIcaOptionsRequest {
     /// The request path as received, without the query string.
@@ -6678,7 +6132,18 @@ pub struct ReplaceIcaOptionsRequest {
     pub body: types::ProtocolOptions,
 }
 
+#[cfg(feature = "ica")]
 impl ReplaceIcaOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_ica_options",
+        method: "PUT",
+        path: "/api/configuration/ica/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -6694,7 +6159,7 @@ impl ReplaceIcaOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[60],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6706,6 +6171,7 @@ impl ReplaceIcaOptionsRequest {
 }
 
 /// The replies of `replace_ica_options`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceIcaOptionsResponse {
@@ -6736,6 +6202,7 @@ pub enum ReplaceIcaOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for ReplaceIcaOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6753,6 +6220,7 @@ impl axum::response::IntoResponse for ReplaceIcaOptionsResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for ReplaceIcaOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6761,6 +6229,7 @@ impl From<ApiError> for ReplaceIcaOptionsResponse {
 
 /// A validated `list_ica_settings_policies` request (`GET
 /// /api/configuration/ica/settings_policies`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct ListIcaSettingsPoliciesRequest {
     /// The request path as received, without the query string.
@@ -6769,7 +6238,18 @@ pub struct ListIcaSettingsPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl ListIcaSettingsPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_ica_settings_policies",
+        method: "GET",
+        path: "/api/configuration/ica/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -6781,7 +6261,7 @@ impl ListIcaSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[61],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -6793,6 +6273,7 @@ impl ListIcaSettingsPoliciesRequest {
 }
 
 /// The replies of `list_ica_settings_policies`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListIcaSettingsPoliciesResponse {
@@ -6812,6 +6293,7 @@ pub enum ListIcaSettingsPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for ListIcaSettingsPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6824,6 +6306,7 @@ impl axum::response::IntoResponse for ListIcaSettingsPoliciesResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for ListIcaSettingsPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6832,6 +6315,7 @@ impl From<ApiError> for ListIcaSettingsPoliciesResponse {
 
 /// A validated `create_ica_settings_policy` request (`POST
 /// /api/configuration/ica/settings_policies`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct CreateIcaSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -6842,7 +6326,18 @@ pub struct CreateIcaSettingsPolicyRequest {
     pub body: types::IcaSettingsPolicy,
 }
 
+#[cfg(feature = "ica")]
 impl CreateIcaSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_ica_settings_policy",
+        method: "POST",
+        path: "/api/configuration/ica/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -6858,7 +6353,7 @@ impl CreateIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[62],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -6870,6 +6365,7 @@ impl CreateIcaSettingsPolicyRequest {
 }
 
 /// The replies of `create_ica_settings_policy`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateIcaSettingsPolicyResponse {
@@ -6897,6 +6393,7 @@ pub enum CreateIcaSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for CreateIcaSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6911,6 +6408,7 @@ impl axum::response::IntoResponse for CreateIcaSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for CreateIcaSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6919,6 +6417,7 @@ impl From<ApiError> for CreateIcaSettingsPolicyResponse {
 
 /// A validated `get_ica_settings_policy` request (`GET
 /// /api/configuration/ica/settings_policies/{key}`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct GetIcaSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -6929,7 +6428,18 @@ pub struct GetIcaSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl GetIcaSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ica_settings_policy",
+        method: "GET",
+        path: "/api/configuration/ica/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -6943,7 +6453,7 @@ impl GetIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[63],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -6955,6 +6465,7 @@ impl GetIcaSettingsPolicyRequest {
 }
 
 /// The replies of `get_ica_settings_policy`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetIcaSettingsPolicyResponse {
@@ -6974,6 +6485,7 @@ pub enum GetIcaSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for GetIcaSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -6986,6 +6498,7 @@ impl axum::response::IntoResponse for GetIcaSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for GetIcaSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -6994,6 +6507,7 @@ impl From<ApiError> for GetIcaSettingsPolicyResponse {
 
 /// A validated `replace_ica_settings_policy` request (`PUT
 /// /api/configuration/ica/settings_policies/{key}`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct ReplaceIcaSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -7006,7 +6520,18 @@ pub struct ReplaceIcaSettingsPolicyRequest {
     pub body: types::IcaSettingsPolicy,
 }
 
+#[cfg(feature = "ica")]
 impl ReplaceIcaSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_ica_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/ica/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -7029,7 +6554,7 @@ impl ReplaceIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[64],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7041,6 +6566,7 @@ impl ReplaceIcaSettingsPolicyRequest {
 }
 
 /// The replies of `replace_ica_settings_policy`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceIcaSettingsPolicyResponse {
@@ -7071,6 +6597,7 @@ pub enum ReplaceIcaSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for ReplaceIcaSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7088,6 +6615,7 @@ impl axum::response::IntoResponse for ReplaceIcaSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for ReplaceIcaSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7096,6 +6624,7 @@ impl From<ApiError> for ReplaceIcaSettingsPolicyResponse {
 
 /// A validated `delete_ica_settings_policy` request (`DELETE
 /// /api/configuration/ica/settings_policies/{key}`).
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone)]
 pub struct DeleteIcaSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -7106,7 +6635,18 @@ pub struct DeleteIcaSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ica")]
 impl DeleteIcaSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_ica_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/ica/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -7120,7 +6660,7 @@ impl DeleteIcaSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[65],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -7132,6 +6672,7 @@ impl DeleteIcaSettingsPolicyRequest {
 }
 
 /// The replies of `delete_ica_settings_policy`, one variant per documented status.
+#[cfg(feature = "ica")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteIcaSettingsPolicyResponse {
@@ -7155,6 +6696,7 @@ pub enum DeleteIcaSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ica")]
 impl axum::response::IntoResponse for DeleteIcaSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7168,6 +6710,7 @@ impl axum::response::IntoResponse for DeleteIcaSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "ica")]
 impl From<ApiError> for DeleteIcaSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7175,6 +6718,7 @@ impl From<ApiError> for DeleteIcaSettingsPolicyResponse {
 }
 
 /// A validated `get_info` request (`GET /api/info`).
+#[cfg(feature = "info")]
 #[derive(Debug, Clone)]
 pub struct GetInfoRequest {
     /// The request path as received, without the query string.
@@ -7183,7 +6727,18 @@ pub struct GetInfoRequest {
     pub session_id: Option<String>,
 }
 
+#[cfg(feature = "info")]
 impl GetInfoRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_info",
+        method: "GET",
+        path: "/api/info",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[200, 401, 403],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -7195,7 +6750,7 @@ impl GetInfoRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[66],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7207,6 +6762,7 @@ impl GetInfoRequest {
 }
 
 /// The replies of `get_info`, one variant per documented status.
+#[cfg(feature = "info")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetInfoResponse {
@@ -7224,6 +6780,7 @@ pub enum GetInfoResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "info")]
 impl axum::response::IntoResponse for GetInfoResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7235,6 +6792,7 @@ impl axum::response::IntoResponse for GetInfoResponse {
     }
 }
 
+#[cfg(feature = "info")]
 impl From<ApiError> for GetInfoResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7242,6 +6800,7 @@ impl From<ApiError> for GetInfoResponse {
 }
 
 /// A validated `list_integrated_products` request (`GET /api/integrated_products`).
+#[cfg(feature = "integrated_products")]
 #[derive(Debug, Clone)]
 pub struct ListIntegratedProductsRequest {
     /// The request path as received, without the query string.
@@ -7250,7 +6809,18 @@ pub struct ListIntegratedProductsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "integrated_products")]
 impl ListIntegratedProductsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_integrated_products",
+        method: "GET",
+        path: "/api/integrated_products",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -7262,7 +6832,7 @@ impl ListIntegratedProductsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[67],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7274,6 +6844,7 @@ impl ListIntegratedProductsRequest {
 }
 
 /// The replies of `list_integrated_products`, one variant per documented status.
+#[cfg(feature = "integrated_products")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListIntegratedProductsResponse {
@@ -7291,6 +6862,7 @@ pub enum ListIntegratedProductsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "integrated_products")]
 impl axum::response::IntoResponse for ListIntegratedProductsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7302,6 +6874,7 @@ impl axum::response::IntoResponse for ListIntegratedProductsResponse {
     }
 }
 
+#[cfg(feature = "integrated_products")]
 impl From<ApiError> for ListIntegratedProductsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7309,6 +6882,7 @@ impl From<ApiError> for ListIntegratedProductsResponse {
 }
 
 /// A validated `get_cluster_interface` request (`GET /api/configuration/local_services/cluster`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone)]
 pub struct GetClusterInterfaceRequest {
     /// The request path as received, without the query string.
@@ -7317,7 +6891,18 @@ pub struct GetClusterInterfaceRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "local_services")]
 impl GetClusterInterfaceRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_interface",
+        method: "GET",
+        path: "/api/configuration/local_services/cluster",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -7329,7 +6914,7 @@ impl GetClusterInterfaceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[68],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7341,6 +6926,7 @@ impl GetClusterInterfaceRequest {
 }
 
 /// The replies of `get_cluster_interface`, one variant per documented status.
+#[cfg(feature = "local_services")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetClusterInterfaceResponse {
@@ -7360,6 +6946,7 @@ pub enum GetClusterInterfaceResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "local_services")]
 impl axum::response::IntoResponse for GetClusterInterfaceResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7372,6 +6959,7 @@ impl axum::response::IntoResponse for GetClusterInterfaceResponse {
     }
 }
 
+#[cfg(feature = "local_services")]
 impl From<ApiError> for GetClusterInterfaceResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7380,6 +6968,7 @@ impl From<ApiError> for GetClusterInterfaceResponse {
 
 /// A validated `replace_cluster_interface` request (`PUT
 /// /api/configuration/local_services/cluster`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone)]
 pub struct ReplaceClusterInterfaceRequest {
     /// The request path as received, without the query string.
@@ -7390,7 +6979,18 @@ pub struct ReplaceClusterInterfaceRequest {
     pub body: types::ClusterInterface,
 }
 
+#[cfg(feature = "local_services")]
 impl ReplaceClusterInterfaceRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_cluster_interface",
+        method: "PUT",
+        path: "/api/configuration/local_services/cluster",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -7406,7 +7006,7 @@ impl ReplaceClusterInterfaceRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[69],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7418,6 +7018,7 @@ impl ReplaceClusterInterfaceRequest {
 }
 
 /// The replies of `replace_cluster_interface`, one variant per documented status.
+#[cfg(feature = "local_services")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceClusterInterfaceResponse {
@@ -7448,6 +7049,7 @@ pub enum ReplaceClusterInterfaceResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "local_services")]
 impl axum::response::IntoResponse for ReplaceClusterInterfaceResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7465,6 +7067,7 @@ impl axum::response::IntoResponse for ReplaceClusterInterfaceResponse {
     }
 }
 
+#[cfg(feature = "local_services")]
 impl From<ApiError> for ReplaceClusterInterfaceResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7472,6 +7075,7 @@ impl From<ApiError> for ReplaceClusterInterfaceResponse {
 }
 
 /// A validated `get_system_backup` request (`GET /api/configuration/management/system_backup`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone)]
 pub struct GetSystemBackupRequest {
     /// The request path as received, without the query string.
@@ -7480,7 +7084,18 @@ pub struct GetSystemBackupRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "management")]
 impl GetSystemBackupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_system_backup",
+        method: "GET",
+        path: "/api/configuration/management/system_backup",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -7492,7 +7107,7 @@ impl GetSystemBackupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[70],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7504,6 +7119,7 @@ impl GetSystemBackupRequest {
 }
 
 /// The replies of `get_system_backup`, one variant per documented status.
+#[cfg(feature = "management")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetSystemBackupResponse {
@@ -7523,6 +7139,7 @@ pub enum GetSystemBackupResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "management")]
 impl axum::response::IntoResponse for GetSystemBackupResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7535,6 +7152,7 @@ impl axum::response::IntoResponse for GetSystemBackupResponse {
     }
 }
 
+#[cfg(feature = "management")]
 impl From<ApiError> for GetSystemBackupResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7542,6 +7160,7 @@ impl From<ApiError> for GetSystemBackupResponse {
 }
 
 /// A validated `replace_system_backup` request (`PUT /api/configuration/management/system_backup`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone)]
 pub struct ReplaceSystemBackupRequest {
     /// The request path as received, without the query string.
@@ -7552,7 +7171,18 @@ pub struct ReplaceSystemBackupRequest {
     pub body: types::SystemBackup,
 }
 
+#[cfg(feature = "management")]
 impl ReplaceSystemBackupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_system_backup",
+        method: "PUT",
+        path: "/api/configuration/management/system_backup",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -7566,7 +7196,7 @@ impl ReplaceSystemBackupRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[71],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7578,6 +7208,7 @@ impl ReplaceSystemBackupRequest {
 }
 
 /// The replies of `replace_system_backup`, one variant per documented status.
+#[cfg(feature = "management")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceSystemBackupResponse {
@@ -7608,6 +7239,7 @@ pub enum ReplaceSystemBackupResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "management")]
 impl axum::response::IntoResponse for ReplaceSystemBackupResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7625,6 +7257,7 @@ impl axum::response::IntoResponse for ReplaceSystemBackupResponse {
     }
 }
 
+#[cfg(feature = "management")]
 impl From<ApiError> for ReplaceSystemBackupResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7633,6 +7266,7 @@ impl From<ApiError> for ReplaceSystemBackupResponse {
 
 /// A validated `get_exported_configuration_encryption` request (`GET
 /// /api/configuration/management/exported_configuration_encryption`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone)]
 pub struct GetExportedConfigurationEncryptionRequest {
     /// The request path as received, without the query string.
@@ -7641,7 +7275,18 @@ pub struct GetExportedConfigurationEncryptionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "management")]
 impl GetExportedConfigurationEncryptionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_exported_configuration_encryption",
+        method: "GET",
+        path: "/api/configuration/management/exported_configuration_encryption",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -7653,7 +7298,7 @@ impl GetExportedConfigurationEncryptionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[72],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7665,6 +7310,7 @@ impl GetExportedConfigurationEncryptionRequest {
 }
 
 /// The replies of `get_exported_configuration_encryption`, one variant per documented status.
+#[cfg(feature = "management")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetExportedConfigurationEncryptionResponse {
@@ -7684,6 +7330,7 @@ pub enum GetExportedConfigurationEncryptionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "management")]
 impl axum::response::IntoResponse for GetExportedConfigurationEncryptionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7696,6 +7343,7 @@ impl axum::response::IntoResponse for GetExportedConfigurationEncryptionResponse
     }
 }
 
+#[cfg(feature = "management")]
 impl From<ApiError> for GetExportedConfigurationEncryptionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7704,6 +7352,7 @@ impl From<ApiError> for GetExportedConfigurationEncryptionResponse {
 
 /// A validated `replace_exported_configuration_encryption` request (`PUT
 /// /api/configuration/management/exported_configuration_encryption`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone)]
 pub struct ReplaceExportedConfigurationEncryptionRequest {
     /// The request path as received, without the query string.
@@ -7714,7 +7363,18 @@ pub struct ReplaceExportedConfigurationEncryptionRequest {
     pub body: types::ExportedConfigurationEncryption,
 }
 
+#[cfg(feature = "management")]
 impl ReplaceExportedConfigurationEncryptionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_exported_configuration_encryption",
+        method: "PUT",
+        path: "/api/configuration/management/exported_configuration_encryption",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -7730,7 +7390,7 @@ impl ReplaceExportedConfigurationEncryptionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[73],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7742,6 +7402,7 @@ impl ReplaceExportedConfigurationEncryptionRequest {
 }
 
 /// The replies of `replace_exported_configuration_encryption`, one variant per documented status.
+#[cfg(feature = "management")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceExportedConfigurationEncryptionResponse {
@@ -7772,6 +7433,7 @@ pub enum ReplaceExportedConfigurationEncryptionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "management")]
 impl axum::response::IntoResponse for ReplaceExportedConfigurationEncryptionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7789,6 +7451,7 @@ impl axum::response::IntoResponse for ReplaceExportedConfigurationEncryptionResp
     }
 }
 
+#[cfg(feature = "management")]
 impl From<ApiError> for ReplaceExportedConfigurationEncryptionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7796,6 +7459,7 @@ impl From<ApiError> for ReplaceExportedConfigurationEncryptionResponse {
 }
 
 /// A validated `get_mssql_index` request (`GET /api/configuration/mssql`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct GetMssqlIndexRequest {
     /// The request path as received, without the query string.
@@ -7804,7 +7468,18 @@ pub struct GetMssqlIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl GetMssqlIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_mssql_index",
+        method: "GET",
+        path: "/api/configuration/mssql",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -7816,7 +7491,7 @@ impl GetMssqlIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[74],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7828,6 +7503,7 @@ impl GetMssqlIndexRequest {
 }
 
 /// The replies of `get_mssql_index`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetMssqlIndexResponse {
@@ -7847,6 +7523,7 @@ pub enum GetMssqlIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for GetMssqlIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7859,6 +7536,7 @@ impl axum::response::IntoResponse for GetMssqlIndexResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for GetMssqlIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7867,6 +7545,7 @@ impl From<ApiError> for GetMssqlIndexResponse {
 
 /// A validated `list_mssql_authentication_policies` request (`GET
 /// /api/configuration/mssql/authentication_policies`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct ListMssqlAuthenticationPoliciesRequest {
     /// The request path as received, without the query string.
@@ -7875,7 +7554,18 @@ pub struct ListMssqlAuthenticationPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl ListMssqlAuthenticationPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_mssql_authentication_policies",
+        method: "GET",
+        path: "/api/configuration/mssql/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -7887,7 +7577,7 @@ impl ListMssqlAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[75],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -7899,6 +7589,7 @@ impl ListMssqlAuthenticationPoliciesRequest {
 }
 
 /// The replies of `list_mssql_authentication_policies`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListMssqlAuthenticationPoliciesResponse {
@@ -7918,6 +7609,7 @@ pub enum ListMssqlAuthenticationPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for ListMssqlAuthenticationPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -7930,6 +7622,7 @@ impl axum::response::IntoResponse for ListMssqlAuthenticationPoliciesResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for ListMssqlAuthenticationPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -7938,6 +7631,7 @@ impl From<ApiError> for ListMssqlAuthenticationPoliciesResponse {
 
 /// A validated `create_mssql_authentication_policy` request (`POST
 /// /api/configuration/mssql/authentication_policies`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct CreateMssqlAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -7948,7 +7642,18 @@ pub struct CreateMssqlAuthenticationPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "mssql")]
 impl CreateMssqlAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_mssql_authentication_policy",
+        method: "POST",
+        path: "/api/configuration/mssql/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -7964,7 +7669,7 @@ impl CreateMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[76],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -7976,6 +7681,7 @@ impl CreateMssqlAuthenticationPolicyRequest {
 }
 
 /// The replies of `create_mssql_authentication_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateMssqlAuthenticationPolicyResponse {
@@ -8003,6 +7709,7 @@ pub enum CreateMssqlAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for CreateMssqlAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8017,6 +7724,7 @@ impl axum::response::IntoResponse for CreateMssqlAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for CreateMssqlAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8025,6 +7733,7 @@ impl From<ApiError> for CreateMssqlAuthenticationPolicyResponse {
 
 /// A validated `get_mssql_authentication_policy` request (`GET
 /// /api/configuration/mssql/authentication_policies/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct GetMssqlAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -8035,7 +7744,18 @@ pub struct GetMssqlAuthenticationPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl GetMssqlAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_mssql_authentication_policy",
+        method: "GET",
+        path: "/api/configuration/mssql/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -8049,7 +7769,7 @@ impl GetMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[77],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8061,6 +7781,7 @@ impl GetMssqlAuthenticationPolicyRequest {
 }
 
 /// The replies of `get_mssql_authentication_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetMssqlAuthenticationPolicyResponse {
@@ -8080,6 +7801,7 @@ pub enum GetMssqlAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for GetMssqlAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8092,6 +7814,7 @@ impl axum::response::IntoResponse for GetMssqlAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for GetMssqlAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8100,6 +7823,7 @@ impl From<ApiError> for GetMssqlAuthenticationPolicyResponse {
 
 /// A validated `replace_mssql_authentication_policy` request (`PUT
 /// /api/configuration/mssql/authentication_policies/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct ReplaceMssqlAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -8112,7 +7836,18 @@ pub struct ReplaceMssqlAuthenticationPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "mssql")]
 impl ReplaceMssqlAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_mssql_authentication_policy",
+        method: "PUT",
+        path: "/api/configuration/mssql/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -8135,7 +7870,7 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[78],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8147,6 +7882,7 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
 }
 
 /// The replies of `replace_mssql_authentication_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceMssqlAuthenticationPolicyResponse {
@@ -8177,6 +7913,7 @@ pub enum ReplaceMssqlAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for ReplaceMssqlAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8194,6 +7931,7 @@ impl axum::response::IntoResponse for ReplaceMssqlAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for ReplaceMssqlAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8202,6 +7940,7 @@ impl From<ApiError> for ReplaceMssqlAuthenticationPolicyResponse {
 
 /// A validated `delete_mssql_authentication_policy` request (`DELETE
 /// /api/configuration/mssql/authentication_policies/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct DeleteMssqlAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -8212,7 +7951,18 @@ pub struct DeleteMssqlAuthenticationPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl DeleteMssqlAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_mssql_authentication_policy",
+        method: "DELETE",
+        path: "/api/configuration/mssql/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -8226,7 +7976,7 @@ impl DeleteMssqlAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[79],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8238,6 +7988,7 @@ impl DeleteMssqlAuthenticationPolicyRequest {
 }
 
 /// The replies of `delete_mssql_authentication_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteMssqlAuthenticationPolicyResponse {
@@ -8261,6 +8012,7 @@ pub enum DeleteMssqlAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for DeleteMssqlAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8274,6 +8026,7 @@ impl axum::response::IntoResponse for DeleteMssqlAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for DeleteMssqlAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8282,6 +8035,7 @@ impl From<ApiError> for DeleteMssqlAuthenticationPolicyResponse {
 
 /// A validated `list_mssql_channel_policies` request (`GET
 /// /api/configuration/mssql/channel_policies`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct ListMssqlChannelPoliciesRequest {
     /// The request path as received, without the query string.
@@ -8290,7 +8044,18 @@ pub struct ListMssqlChannelPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl ListMssqlChannelPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_mssql_channel_policies",
+        method: "GET",
+        path: "/api/configuration/mssql/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -8302,7 +8067,7 @@ impl ListMssqlChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[80],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8314,6 +8079,7 @@ impl ListMssqlChannelPoliciesRequest {
 }
 
 /// The replies of `list_mssql_channel_policies`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListMssqlChannelPoliciesResponse {
@@ -8333,6 +8099,7 @@ pub enum ListMssqlChannelPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for ListMssqlChannelPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8345,6 +8112,7 @@ impl axum::response::IntoResponse for ListMssqlChannelPoliciesResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for ListMssqlChannelPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8353,6 +8121,7 @@ impl From<ApiError> for ListMssqlChannelPoliciesResponse {
 
 /// A validated `create_mssql_channel_policy` request (`POST
 /// /api/configuration/mssql/channel_policies`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct CreateMssqlChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -8363,7 +8132,18 @@ pub struct CreateMssqlChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "mssql")]
 impl CreateMssqlChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_mssql_channel_policy",
+        method: "POST",
+        path: "/api/configuration/mssql/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -8379,7 +8159,7 @@ impl CreateMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[81],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8391,6 +8171,7 @@ impl CreateMssqlChannelPolicyRequest {
 }
 
 /// The replies of `create_mssql_channel_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateMssqlChannelPolicyResponse {
@@ -8418,6 +8199,7 @@ pub enum CreateMssqlChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for CreateMssqlChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8432,6 +8214,7 @@ impl axum::response::IntoResponse for CreateMssqlChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for CreateMssqlChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8440,6 +8223,7 @@ impl From<ApiError> for CreateMssqlChannelPolicyResponse {
 
 /// A validated `get_mssql_channel_policy` request (`GET
 /// /api/configuration/mssql/channel_policies/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct GetMssqlChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -8450,7 +8234,18 @@ pub struct GetMssqlChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl GetMssqlChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_mssql_channel_policy",
+        method: "GET",
+        path: "/api/configuration/mssql/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -8464,7 +8259,7 @@ impl GetMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[82],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8476,6 +8271,7 @@ impl GetMssqlChannelPolicyRequest {
 }
 
 /// The replies of `get_mssql_channel_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetMssqlChannelPolicyResponse {
@@ -8495,6 +8291,7 @@ pub enum GetMssqlChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for GetMssqlChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8507,6 +8304,7 @@ impl axum::response::IntoResponse for GetMssqlChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for GetMssqlChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8515,6 +8313,7 @@ impl From<ApiError> for GetMssqlChannelPolicyResponse {
 
 /// A validated `replace_mssql_channel_policy` request (`PUT
 /// /api/configuration/mssql/channel_policies/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct ReplaceMssqlChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -8527,7 +8326,18 @@ pub struct ReplaceMssqlChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "mssql")]
 impl ReplaceMssqlChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_mssql_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/mssql/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -8550,7 +8360,7 @@ impl ReplaceMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[83],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8562,6 +8372,7 @@ impl ReplaceMssqlChannelPolicyRequest {
 }
 
 /// The replies of `replace_mssql_channel_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceMssqlChannelPolicyResponse {
@@ -8592,6 +8403,7 @@ pub enum ReplaceMssqlChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for ReplaceMssqlChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8609,6 +8421,7 @@ impl axum::response::IntoResponse for ReplaceMssqlChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for ReplaceMssqlChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8617,6 +8430,7 @@ impl From<ApiError> for ReplaceMssqlChannelPolicyResponse {
 
 /// A validated `delete_mssql_channel_policy` request (`DELETE
 /// /api/configuration/mssql/channel_policies/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct DeleteMssqlChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -8627,7 +8441,18 @@ pub struct DeleteMssqlChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl DeleteMssqlChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_mssql_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/mssql/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -8641,7 +8466,7 @@ impl DeleteMssqlChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[84],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8653,6 +8478,7 @@ impl DeleteMssqlChannelPolicyRequest {
 }
 
 /// The replies of `delete_mssql_channel_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteMssqlChannelPolicyResponse {
@@ -8676,6 +8502,7 @@ pub enum DeleteMssqlChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for DeleteMssqlChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8689,6 +8516,7 @@ impl axum::response::IntoResponse for DeleteMssqlChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for DeleteMssqlChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8696,6 +8524,7 @@ impl From<ApiError> for DeleteMssqlChannelPolicyResponse {
 }
 
 /// A validated `list_mssql_connections` request (`GET /api/configuration/mssql/connections`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct ListMssqlConnectionsRequest {
     /// The request path as received, without the query string.
@@ -8704,7 +8533,18 @@ pub struct ListMssqlConnectionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl ListMssqlConnectionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_mssql_connections",
+        method: "GET",
+        path: "/api/configuration/mssql/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -8716,7 +8556,7 @@ impl ListMssqlConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[85],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -8728,6 +8568,7 @@ impl ListMssqlConnectionsRequest {
 }
 
 /// The replies of `list_mssql_connections`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListMssqlConnectionsResponse {
@@ -8747,6 +8588,7 @@ pub enum ListMssqlConnectionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for ListMssqlConnectionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8759,6 +8601,7 @@ impl axum::response::IntoResponse for ListMssqlConnectionsResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for ListMssqlConnectionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8766,6 +8609,7 @@ impl From<ApiError> for ListMssqlConnectionsResponse {
 }
 
 /// A validated `create_mssql_connection` request (`POST /api/configuration/mssql/connections`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct CreateMssqlConnectionRequest {
     /// The request path as received, without the query string.
@@ -8776,7 +8620,18 @@ pub struct CreateMssqlConnectionRequest {
     pub body: types::AuthenticatedConnectionPolicy,
 }
 
+#[cfg(feature = "mssql")]
 impl CreateMssqlConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_mssql_connection",
+        method: "POST",
+        path: "/api/configuration/mssql/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -8792,7 +8647,7 @@ impl CreateMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[86],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8804,6 +8659,7 @@ impl CreateMssqlConnectionRequest {
 }
 
 /// The replies of `create_mssql_connection`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateMssqlConnectionResponse {
@@ -8831,6 +8687,7 @@ pub enum CreateMssqlConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for CreateMssqlConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8845,6 +8702,7 @@ impl axum::response::IntoResponse for CreateMssqlConnectionResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for CreateMssqlConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8852,6 +8710,7 @@ impl From<ApiError> for CreateMssqlConnectionResponse {
 }
 
 /// A validated `get_mssql_connection` request (`GET /api/configuration/mssql/connections/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct GetMssqlConnectionRequest {
     /// The request path as received, without the query string.
@@ -8862,7 +8721,18 @@ pub struct GetMssqlConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl GetMssqlConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_mssql_connection",
+        method: "GET",
+        path: "/api/configuration/mssql/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -8876,7 +8746,7 @@ impl GetMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[87],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -8888,6 +8758,7 @@ impl GetMssqlConnectionRequest {
 }
 
 /// The replies of `get_mssql_connection`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetMssqlConnectionResponse {
@@ -8907,6 +8778,7 @@ pub enum GetMssqlConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for GetMssqlConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -8919,6 +8791,7 @@ impl axum::response::IntoResponse for GetMssqlConnectionResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for GetMssqlConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -8927,6 +8800,7 @@ impl From<ApiError> for GetMssqlConnectionResponse {
 
 /// A validated `replace_mssql_connection` request (`PUT
 /// /api/configuration/mssql/connections/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct ReplaceMssqlConnectionRequest {
     /// The request path as received, without the query string.
@@ -8939,7 +8813,18 @@ pub struct ReplaceMssqlConnectionRequest {
     pub body: types::AuthenticatedConnectionPolicy,
 }
 
+#[cfg(feature = "mssql")]
 impl ReplaceMssqlConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_mssql_connection",
+        method: "PUT",
+        path: "/api/configuration/mssql/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -8962,7 +8847,7 @@ impl ReplaceMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[88],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -8974,6 +8859,7 @@ impl ReplaceMssqlConnectionRequest {
 }
 
 /// The replies of `replace_mssql_connection`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceMssqlConnectionResponse {
@@ -9004,6 +8890,7 @@ pub enum ReplaceMssqlConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for ReplaceMssqlConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9021,6 +8908,7 @@ impl axum::response::IntoResponse for ReplaceMssqlConnectionResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for ReplaceMssqlConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9029,6 +8917,7 @@ impl From<ApiError> for ReplaceMssqlConnectionResponse {
 
 /// A validated `delete_mssql_connection` request (`DELETE
 /// /api/configuration/mssql/connections/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct DeleteMssqlConnectionRequest {
     /// The request path as received, without the query string.
@@ -9039,7 +8928,18 @@ pub struct DeleteMssqlConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl DeleteMssqlConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_mssql_connection",
+        method: "DELETE",
+        path: "/api/configuration/mssql/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -9053,7 +8953,7 @@ impl DeleteMssqlConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[89],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -9065,6 +8965,7 @@ impl DeleteMssqlConnectionRequest {
 }
 
 /// The replies of `delete_mssql_connection`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteMssqlConnectionResponse {
@@ -9088,6 +8989,7 @@ pub enum DeleteMssqlConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for DeleteMssqlConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9101,6 +9003,7 @@ impl axum::response::IntoResponse for DeleteMssqlConnectionResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for DeleteMssqlConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9108,6 +9011,7 @@ impl From<ApiError> for DeleteMssqlConnectionResponse {
 }
 
 /// A validated `get_mssql_options` request (`GET /api/configuration/mssql/options`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct GetMssqlOptionsRequest {
     /// The request path as received, without the query string.
@@ -9116,7 +9020,18 @@ pub struct GetMssqlOptionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl GetMssqlOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_mssql_options",
+        method: "GET",
+        path: "/api/configuration/mssql/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -9128,7 +9043,7 @@ impl GetMssqlOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[90],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9140,6 +9055,7 @@ impl GetMssqlOptionsRequest {
 }
 
 /// The replies of `get_mssql_options`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetMssqlOptionsResponse {
@@ -9159,6 +9075,7 @@ pub enum GetMssqlOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for GetMssqlOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9171,6 +9088,7 @@ impl axum::response::IntoResponse for GetMssqlOptionsResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for GetMssqlOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9178,6 +9096,7 @@ impl From<ApiError> for GetMssqlOptionsResponse {
 }
 
 /// A validated `replace_mssql_options` request (`PUT /api/configuration/mssql/options`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct ReplaceMssqlOptionsRequest {
     /// The request path as received, without the query string.
@@ -9188,7 +9107,18 @@ pub struct ReplaceMssqlOptionsRequest {
     pub body: types::ProtocolOptions,
 }
 
+#[cfg(feature = "mssql")]
 impl ReplaceMssqlOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_mssql_options",
+        method: "PUT",
+        path: "/api/configuration/mssql/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -9204,7 +9134,7 @@ impl ReplaceMssqlOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[91],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9216,6 +9146,7 @@ impl ReplaceMssqlOptionsRequest {
 }
 
 /// The replies of `replace_mssql_options`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceMssqlOptionsResponse {
@@ -9246,6 +9177,7 @@ pub enum ReplaceMssqlOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for ReplaceMssqlOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9263,6 +9195,7 @@ impl axum::response::IntoResponse for ReplaceMssqlOptionsResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for ReplaceMssqlOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9271,6 +9204,7 @@ impl From<ApiError> for ReplaceMssqlOptionsResponse {
 
 /// A validated `list_mssql_settings_policies` request (`GET
 /// /api/configuration/mssql/settings_policies`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct ListMssqlSettingsPoliciesRequest {
     /// The request path as received, without the query string.
@@ -9279,7 +9213,18 @@ pub struct ListMssqlSettingsPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl ListMssqlSettingsPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_mssql_settings_policies",
+        method: "GET",
+        path: "/api/configuration/mssql/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -9291,7 +9236,7 @@ impl ListMssqlSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[92],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9303,6 +9248,7 @@ impl ListMssqlSettingsPoliciesRequest {
 }
 
 /// The replies of `list_mssql_settings_policies`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListMssqlSettingsPoliciesResponse {
@@ -9322,6 +9268,7 @@ pub enum ListMssqlSettingsPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for ListMssqlSettingsPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9334,6 +9281,7 @@ impl axum::response::IntoResponse for ListMssqlSettingsPoliciesResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for ListMssqlSettingsPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9342,6 +9290,7 @@ impl From<ApiError> for ListMssqlSettingsPoliciesResponse {
 
 /// A validated `create_mssql_settings_policy` request (`POST
 /// /api/configuration/mssql/settings_policies`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct CreateMssqlSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -9352,7 +9301,18 @@ pub struct CreateMssqlSettingsPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "mssql")]
 impl CreateMssqlSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_mssql_settings_policy",
+        method: "POST",
+        path: "/api/configuration/mssql/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -9368,7 +9328,7 @@ impl CreateMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[93],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9380,6 +9340,7 @@ impl CreateMssqlSettingsPolicyRequest {
 }
 
 /// The replies of `create_mssql_settings_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateMssqlSettingsPolicyResponse {
@@ -9407,6 +9368,7 @@ pub enum CreateMssqlSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for CreateMssqlSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9421,6 +9383,7 @@ impl axum::response::IntoResponse for CreateMssqlSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for CreateMssqlSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9429,6 +9392,7 @@ impl From<ApiError> for CreateMssqlSettingsPolicyResponse {
 
 /// A validated `get_mssql_settings_policy` request (`GET
 /// /api/configuration/mssql/settings_policies/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct GetMssqlSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -9439,7 +9403,18 @@ pub struct GetMssqlSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl GetMssqlSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_mssql_settings_policy",
+        method: "GET",
+        path: "/api/configuration/mssql/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -9453,7 +9428,7 @@ impl GetMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[94],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -9465,6 +9440,7 @@ impl GetMssqlSettingsPolicyRequest {
 }
 
 /// The replies of `get_mssql_settings_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetMssqlSettingsPolicyResponse {
@@ -9484,6 +9460,7 @@ pub enum GetMssqlSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for GetMssqlSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9496,6 +9473,7 @@ impl axum::response::IntoResponse for GetMssqlSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for GetMssqlSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9504,6 +9482,7 @@ impl From<ApiError> for GetMssqlSettingsPolicyResponse {
 
 /// A validated `replace_mssql_settings_policy` request (`PUT
 /// /api/configuration/mssql/settings_policies/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct ReplaceMssqlSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -9516,7 +9495,18 @@ pub struct ReplaceMssqlSettingsPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "mssql")]
 impl ReplaceMssqlSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_mssql_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/mssql/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -9539,7 +9529,7 @@ impl ReplaceMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[95],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9551,6 +9541,7 @@ impl ReplaceMssqlSettingsPolicyRequest {
 }
 
 /// The replies of `replace_mssql_settings_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceMssqlSettingsPolicyResponse {
@@ -9581,6 +9572,7 @@ pub enum ReplaceMssqlSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for ReplaceMssqlSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9598,6 +9590,7 @@ impl axum::response::IntoResponse for ReplaceMssqlSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for ReplaceMssqlSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9606,6 +9599,7 @@ impl From<ApiError> for ReplaceMssqlSettingsPolicyResponse {
 
 /// A validated `delete_mssql_settings_policy` request (`DELETE
 /// /api/configuration/mssql/settings_policies/{key}`).
+#[cfg(feature = "mssql")]
 #[derive(Debug, Clone)]
 pub struct DeleteMssqlSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -9616,7 +9610,18 @@ pub struct DeleteMssqlSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "mssql")]
 impl DeleteMssqlSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_mssql_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/mssql/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -9630,7 +9635,7 @@ impl DeleteMssqlSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[96],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -9642,6 +9647,7 @@ impl DeleteMssqlSettingsPolicyRequest {
 }
 
 /// The replies of `delete_mssql_settings_policy`, one variant per documented status.
+#[cfg(feature = "mssql")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteMssqlSettingsPolicyResponse {
@@ -9665,6 +9671,7 @@ pub enum DeleteMssqlSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "mssql")]
 impl axum::response::IntoResponse for DeleteMssqlSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9678,6 +9685,7 @@ impl axum::response::IntoResponse for DeleteMssqlSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "mssql")]
 impl From<ApiError> for DeleteMssqlSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9685,6 +9693,7 @@ impl From<ApiError> for DeleteMssqlSettingsPolicyResponse {
 }
 
 /// A validated `create_password` request (`POST /api/configuration/passwords`).
+#[cfg(feature = "passwords")]
 #[derive(Debug, Clone)]
 pub struct CreatePasswordRequest {
     /// The request path as received, without the query string.
@@ -9695,7 +9704,18 @@ pub struct CreatePasswordRequest {
     pub body: types::PasswordCreate,
 }
 
+#[cfg(feature = "passwords")]
 impl CreatePasswordRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_password",
+        method: "POST",
+        path: "/api/configuration/passwords",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -9711,7 +9731,7 @@ impl CreatePasswordRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[97],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9723,6 +9743,7 @@ impl CreatePasswordRequest {
 }
 
 /// The replies of `create_password`, one variant per documented status.
+#[cfg(feature = "passwords")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreatePasswordResponse {
@@ -9750,6 +9771,7 @@ pub enum CreatePasswordResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "passwords")]
 impl axum::response::IntoResponse for CreatePasswordResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9764,6 +9786,7 @@ impl axum::response::IntoResponse for CreatePasswordResponse {
     }
 }
 
+#[cfg(feature = "passwords")]
 impl From<ApiError> for CreatePasswordResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9771,6 +9794,7 @@ impl From<ApiError> for CreatePasswordResponse {
 }
 
 /// A validated `get_password` request (`GET /api/configuration/passwords/{key}`).
+#[cfg(feature = "passwords")]
 #[derive(Debug, Clone)]
 pub struct GetPasswordRequest {
     /// The request path as received, without the query string.
@@ -9781,7 +9805,18 @@ pub struct GetPasswordRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "passwords")]
 impl GetPasswordRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_password",
+        method: "GET",
+        path: "/api/configuration/passwords/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -9795,7 +9830,7 @@ impl GetPasswordRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[98],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -9807,6 +9842,7 @@ impl GetPasswordRequest {
 }
 
 /// The replies of `get_password`, one variant per documented status.
+#[cfg(feature = "passwords")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetPasswordResponse {
@@ -9826,6 +9862,7 @@ pub enum GetPasswordResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "passwords")]
 impl axum::response::IntoResponse for GetPasswordResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9838,6 +9875,7 @@ impl axum::response::IntoResponse for GetPasswordResponse {
     }
 }
 
+#[cfg(feature = "passwords")]
 impl From<ApiError> for GetPasswordResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9846,6 +9884,7 @@ impl From<ApiError> for GetPasswordResponse {
 
 /// A validated `list_archive_cleanup_policies` request (`GET
 /// /api/configuration/policies/archive_cleanup_policies`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct ListArchiveCleanupPoliciesRequest {
     /// The request path as received, without the query string.
@@ -9854,7 +9893,18 @@ pub struct ListArchiveCleanupPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl ListArchiveCleanupPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_archive_cleanup_policies",
+        method: "GET",
+        path: "/api/configuration/policies/archive_cleanup_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -9866,7 +9916,7 @@ impl ListArchiveCleanupPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[99],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -9878,6 +9928,7 @@ impl ListArchiveCleanupPoliciesRequest {
 }
 
 /// The replies of `list_archive_cleanup_policies`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListArchiveCleanupPoliciesResponse {
@@ -9897,6 +9948,7 @@ pub enum ListArchiveCleanupPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for ListArchiveCleanupPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9909,6 +9961,7 @@ impl axum::response::IntoResponse for ListArchiveCleanupPoliciesResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for ListArchiveCleanupPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -9917,6 +9970,7 @@ impl From<ApiError> for ListArchiveCleanupPoliciesResponse {
 
 /// A validated `create_archive_cleanup_policy` request (`POST
 /// /api/configuration/policies/archive_cleanup_policies`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct CreateArchiveCleanupPolicyRequest {
     /// The request path as received, without the query string.
@@ -9927,7 +9981,18 @@ pub struct CreateArchiveCleanupPolicyRequest {
     pub body: types::ArchiveCleanupPolicy,
 }
 
+#[cfg(feature = "policies")]
 impl CreateArchiveCleanupPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_archive_cleanup_policy",
+        method: "POST",
+        path: "/api/configuration/policies/archive_cleanup_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -9943,7 +10008,7 @@ impl CreateArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[100],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -9955,6 +10020,7 @@ impl CreateArchiveCleanupPolicyRequest {
 }
 
 /// The replies of `create_archive_cleanup_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateArchiveCleanupPolicyResponse {
@@ -9982,6 +10048,7 @@ pub enum CreateArchiveCleanupPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for CreateArchiveCleanupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -9996,6 +10063,7 @@ impl axum::response::IntoResponse for CreateArchiveCleanupPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for CreateArchiveCleanupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10004,6 +10072,7 @@ impl From<ApiError> for CreateArchiveCleanupPolicyResponse {
 
 /// A validated `get_archive_cleanup_policy` request (`GET
 /// /api/configuration/policies/archive_cleanup_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct GetArchiveCleanupPolicyRequest {
     /// The request path as received, without the query string.
@@ -10014,7 +10083,18 @@ pub struct GetArchiveCleanupPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl GetArchiveCleanupPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_archive_cleanup_policy",
+        method: "GET",
+        path: "/api/configuration/policies/archive_cleanup_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -10028,7 +10108,7 @@ impl GetArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[101],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10040,6 +10120,7 @@ impl GetArchiveCleanupPolicyRequest {
 }
 
 /// The replies of `get_archive_cleanup_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetArchiveCleanupPolicyResponse {
@@ -10059,6 +10140,7 @@ pub enum GetArchiveCleanupPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for GetArchiveCleanupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10071,6 +10153,7 @@ impl axum::response::IntoResponse for GetArchiveCleanupPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for GetArchiveCleanupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10079,6 +10162,7 @@ impl From<ApiError> for GetArchiveCleanupPolicyResponse {
 
 /// A validated `replace_archive_cleanup_policy` request (`PUT
 /// /api/configuration/policies/archive_cleanup_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct ReplaceArchiveCleanupPolicyRequest {
     /// The request path as received, without the query string.
@@ -10091,7 +10175,18 @@ pub struct ReplaceArchiveCleanupPolicyRequest {
     pub body: types::ArchiveCleanupPolicy,
 }
 
+#[cfg(feature = "policies")]
 impl ReplaceArchiveCleanupPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_archive_cleanup_policy",
+        method: "PUT",
+        path: "/api/configuration/policies/archive_cleanup_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -10114,7 +10209,7 @@ impl ReplaceArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[102],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10126,6 +10221,7 @@ impl ReplaceArchiveCleanupPolicyRequest {
 }
 
 /// The replies of `replace_archive_cleanup_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceArchiveCleanupPolicyResponse {
@@ -10156,6 +10252,7 @@ pub enum ReplaceArchiveCleanupPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for ReplaceArchiveCleanupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10173,6 +10270,7 @@ impl axum::response::IntoResponse for ReplaceArchiveCleanupPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for ReplaceArchiveCleanupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10181,6 +10279,7 @@ impl From<ApiError> for ReplaceArchiveCleanupPolicyResponse {
 
 /// A validated `delete_archive_cleanup_policy` request (`DELETE
 /// /api/configuration/policies/archive_cleanup_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct DeleteArchiveCleanupPolicyRequest {
     /// The request path as received, without the query string.
@@ -10191,7 +10290,18 @@ pub struct DeleteArchiveCleanupPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl DeleteArchiveCleanupPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_archive_cleanup_policy",
+        method: "DELETE",
+        path: "/api/configuration/policies/archive_cleanup_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -10205,7 +10315,7 @@ impl DeleteArchiveCleanupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[103],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10217,6 +10327,7 @@ impl DeleteArchiveCleanupPolicyRequest {
 }
 
 /// The replies of `delete_archive_cleanup_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteArchiveCleanupPolicyResponse {
@@ -10240,6 +10351,7 @@ pub enum DeleteArchiveCleanupPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for DeleteArchiveCleanupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10253,6 +10365,7 @@ impl axum::response::IntoResponse for DeleteArchiveCleanupPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for DeleteArchiveCleanupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10260,6 +10373,7 @@ impl From<ApiError> for DeleteArchiveCleanupPolicyResponse {
 }
 
 /// A validated `list_audit_policies` request (`GET /api/configuration/policies/audit_policies`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct ListAuditPoliciesRequest {
     /// The request path as received, without the query string.
@@ -10268,7 +10382,18 @@ pub struct ListAuditPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl ListAuditPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_audit_policies",
+        method: "GET",
+        path: "/api/configuration/policies/audit_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -10280,7 +10405,7 @@ impl ListAuditPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[104],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -10292,6 +10417,7 @@ impl ListAuditPoliciesRequest {
 }
 
 /// The replies of `list_audit_policies`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListAuditPoliciesResponse {
@@ -10311,6 +10437,7 @@ pub enum ListAuditPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for ListAuditPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10323,6 +10450,7 @@ impl axum::response::IntoResponse for ListAuditPoliciesResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for ListAuditPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10330,6 +10458,7 @@ impl From<ApiError> for ListAuditPoliciesResponse {
 }
 
 /// A validated `create_audit_policy` request (`POST /api/configuration/policies/audit_policies`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct CreateAuditPolicyRequest {
     /// The request path as received, without the query string.
@@ -10340,7 +10469,18 @@ pub struct CreateAuditPolicyRequest {
     pub body: types::AuditPolicy,
 }
 
+#[cfg(feature = "policies")]
 impl CreateAuditPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_audit_policy",
+        method: "POST",
+        path: "/api/configuration/policies/audit_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -10354,7 +10494,7 @@ impl CreateAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[105],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10366,6 +10506,7 @@ impl CreateAuditPolicyRequest {
 }
 
 /// The replies of `create_audit_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateAuditPolicyResponse {
@@ -10393,6 +10534,7 @@ pub enum CreateAuditPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for CreateAuditPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10407,6 +10549,7 @@ impl axum::response::IntoResponse for CreateAuditPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for CreateAuditPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10414,6 +10557,7 @@ impl From<ApiError> for CreateAuditPolicyResponse {
 }
 
 /// A validated `get_audit_policy` request (`GET /api/configuration/policies/audit_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct GetAuditPolicyRequest {
     /// The request path as received, without the query string.
@@ -10424,7 +10568,18 @@ pub struct GetAuditPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl GetAuditPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_audit_policy",
+        method: "GET",
+        path: "/api/configuration/policies/audit_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -10438,7 +10593,7 @@ impl GetAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[106],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10450,6 +10605,7 @@ impl GetAuditPolicyRequest {
 }
 
 /// The replies of `get_audit_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetAuditPolicyResponse {
@@ -10469,6 +10625,7 @@ pub enum GetAuditPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for GetAuditPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10481,6 +10638,7 @@ impl axum::response::IntoResponse for GetAuditPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for GetAuditPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10489,6 +10647,7 @@ impl From<ApiError> for GetAuditPolicyResponse {
 
 /// A validated `replace_audit_policy` request (`PUT
 /// /api/configuration/policies/audit_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct ReplaceAuditPolicyRequest {
     /// The request path as received, without the query string.
@@ -10501,7 +10660,18 @@ pub struct ReplaceAuditPolicyRequest {
     pub body: types::AuditPolicy,
 }
 
+#[cfg(feature = "policies")]
 impl ReplaceAuditPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_audit_policy",
+        method: "PUT",
+        path: "/api/configuration/policies/audit_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -10522,7 +10692,7 @@ impl ReplaceAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[107],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10534,6 +10704,7 @@ impl ReplaceAuditPolicyRequest {
 }
 
 /// The replies of `replace_audit_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceAuditPolicyResponse {
@@ -10564,6 +10735,7 @@ pub enum ReplaceAuditPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for ReplaceAuditPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10581,6 +10753,7 @@ impl axum::response::IntoResponse for ReplaceAuditPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for ReplaceAuditPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10589,6 +10762,7 @@ impl From<ApiError> for ReplaceAuditPolicyResponse {
 
 /// A validated `delete_audit_policy` request (`DELETE
 /// /api/configuration/policies/audit_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct DeleteAuditPolicyRequest {
     /// The request path as received, without the query string.
@@ -10599,7 +10773,18 @@ pub struct DeleteAuditPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl DeleteAuditPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_audit_policy",
+        method: "DELETE",
+        path: "/api/configuration/policies/audit_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -10613,7 +10798,7 @@ impl DeleteAuditPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[108],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10625,6 +10810,7 @@ impl DeleteAuditPolicyRequest {
 }
 
 /// The replies of `delete_audit_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteAuditPolicyResponse {
@@ -10648,6 +10834,7 @@ pub enum DeleteAuditPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for DeleteAuditPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10661,6 +10848,7 @@ impl axum::response::IntoResponse for DeleteAuditPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for DeleteAuditPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10668,6 +10856,7 @@ impl From<ApiError> for DeleteAuditPolicyResponse {
 }
 
 /// A validated `list_backup_policies` request (`GET /api/configuration/policies/backup_policies`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct ListBackupPoliciesRequest {
     /// The request path as received, without the query string.
@@ -10676,7 +10865,18 @@ pub struct ListBackupPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl ListBackupPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_backup_policies",
+        method: "GET",
+        path: "/api/configuration/policies/backup_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -10688,7 +10888,7 @@ impl ListBackupPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[109],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -10700,6 +10900,7 @@ impl ListBackupPoliciesRequest {
 }
 
 /// The replies of `list_backup_policies`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListBackupPoliciesResponse {
@@ -10719,6 +10920,7 @@ pub enum ListBackupPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for ListBackupPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10731,6 +10933,7 @@ impl axum::response::IntoResponse for ListBackupPoliciesResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for ListBackupPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10738,6 +10941,7 @@ impl From<ApiError> for ListBackupPoliciesResponse {
 }
 
 /// A validated `create_backup_policy` request (`POST /api/configuration/policies/backup_policies`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct CreateBackupPolicyRequest {
     /// The request path as received, without the query string.
@@ -10748,7 +10952,18 @@ pub struct CreateBackupPolicyRequest {
     pub body: types::BackupPolicy,
 }
 
+#[cfg(feature = "policies")]
 impl CreateBackupPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_backup_policy",
+        method: "POST",
+        path: "/api/configuration/policies/backup_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -10762,7 +10977,7 @@ impl CreateBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[110],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10774,6 +10989,7 @@ impl CreateBackupPolicyRequest {
 }
 
 /// The replies of `create_backup_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateBackupPolicyResponse {
@@ -10801,6 +11017,7 @@ pub enum CreateBackupPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for CreateBackupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10815,6 +11032,7 @@ impl axum::response::IntoResponse for CreateBackupPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for CreateBackupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10823,6 +11041,7 @@ impl From<ApiError> for CreateBackupPolicyResponse {
 
 /// A validated `get_backup_policy` request (`GET
 /// /api/configuration/policies/backup_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct GetBackupPolicyRequest {
     /// The request path as received, without the query string.
@@ -10833,7 +11052,18 @@ pub struct GetBackupPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl GetBackupPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_backup_policy",
+        method: "GET",
+        path: "/api/configuration/policies/backup_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -10847,7 +11077,7 @@ impl GetBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[111],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -10859,6 +11089,7 @@ impl GetBackupPolicyRequest {
 }
 
 /// The replies of `get_backup_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetBackupPolicyResponse {
@@ -10878,6 +11109,7 @@ pub enum GetBackupPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for GetBackupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10890,6 +11122,7 @@ impl axum::response::IntoResponse for GetBackupPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for GetBackupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10898,6 +11131,7 @@ impl From<ApiError> for GetBackupPolicyResponse {
 
 /// A validated `replace_backup_policy` request (`PUT
 /// /api/configuration/policies/backup_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct ReplaceBackupPolicyRequest {
     /// The request path as received, without the query string.
@@ -10910,7 +11144,18 @@ pub struct ReplaceBackupPolicyRequest {
     pub body: types::BackupPolicy,
 }
 
+#[cfg(feature = "policies")]
 impl ReplaceBackupPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_backup_policy",
+        method: "PUT",
+        path: "/api/configuration/policies/backup_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -10931,7 +11176,7 @@ impl ReplaceBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[112],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -10943,6 +11188,7 @@ impl ReplaceBackupPolicyRequest {
 }
 
 /// The replies of `replace_backup_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceBackupPolicyResponse {
@@ -10973,6 +11219,7 @@ pub enum ReplaceBackupPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for ReplaceBackupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -10990,6 +11237,7 @@ impl axum::response::IntoResponse for ReplaceBackupPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for ReplaceBackupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -10998,6 +11246,7 @@ impl From<ApiError> for ReplaceBackupPolicyResponse {
 
 /// A validated `delete_backup_policy` request (`DELETE
 /// /api/configuration/policies/backup_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct DeleteBackupPolicyRequest {
     /// The request path as received, without the query string.
@@ -11008,7 +11257,18 @@ pub struct DeleteBackupPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl DeleteBackupPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_backup_policy",
+        method: "DELETE",
+        path: "/api/configuration/policies/backup_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -11022,7 +11282,7 @@ impl DeleteBackupPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[113],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11034,6 +11294,7 @@ impl DeleteBackupPolicyRequest {
 }
 
 /// The replies of `delete_backup_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteBackupPolicyResponse {
@@ -11057,6 +11318,7 @@ pub enum DeleteBackupPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for DeleteBackupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11070,6 +11332,7 @@ impl axum::response::IntoResponse for DeleteBackupPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for DeleteBackupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11078,6 +11341,7 @@ impl From<ApiError> for DeleteBackupPolicyResponse {
 
 /// A validated `list_usermapping_policies` request (`GET
 /// /api/configuration/policies/usermapping_policies`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct ListUsermappingPoliciesRequest {
     /// The request path as received, without the query string.
@@ -11086,7 +11350,18 @@ pub struct ListUsermappingPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl ListUsermappingPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_usermapping_policies",
+        method: "GET",
+        path: "/api/configuration/policies/usermapping_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -11098,7 +11373,7 @@ impl ListUsermappingPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[114],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -11110,6 +11385,7 @@ impl ListUsermappingPoliciesRequest {
 }
 
 /// The replies of `list_usermapping_policies`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListUsermappingPoliciesResponse {
@@ -11133,6 +11409,7 @@ pub enum ListUsermappingPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for ListUsermappingPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11146,6 +11423,7 @@ impl axum::response::IntoResponse for ListUsermappingPoliciesResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for ListUsermappingPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11154,6 +11432,7 @@ impl From<ApiError> for ListUsermappingPoliciesResponse {
 
 /// A validated `create_usermapping_policy` request (`POST
 /// /api/configuration/policies/usermapping_policies`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct CreateUsermappingPolicyRequest {
     /// The request path as received, without the query string.
@@ -11164,7 +11443,18 @@ pub struct CreateUsermappingPolicyRequest {
     pub body: types::UsermappingPolicy,
 }
 
+#[cfg(feature = "policies")]
 impl CreateUsermappingPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_usermapping_policy",
+        method: "POST",
+        path: "/api/configuration/policies/usermapping_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -11180,7 +11470,7 @@ impl CreateUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[115],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11192,6 +11482,7 @@ impl CreateUsermappingPolicyRequest {
 }
 
 /// The replies of `create_usermapping_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateUsermappingPolicyResponse {
@@ -11219,6 +11510,7 @@ pub enum CreateUsermappingPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for CreateUsermappingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11233,6 +11525,7 @@ impl axum::response::IntoResponse for CreateUsermappingPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for CreateUsermappingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11241,6 +11534,7 @@ impl From<ApiError> for CreateUsermappingPolicyResponse {
 
 /// A validated `get_usermapping_policy` request (`GET
 /// /api/configuration/policies/usermapping_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct GetUsermappingPolicyRequest {
     /// The request path as received, without the query string.
@@ -11251,7 +11545,18 @@ pub struct GetUsermappingPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl GetUsermappingPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_usermapping_policy",
+        method: "GET",
+        path: "/api/configuration/policies/usermapping_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -11265,7 +11570,7 @@ impl GetUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[116],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11277,6 +11582,7 @@ impl GetUsermappingPolicyRequest {
 }
 
 /// The replies of `get_usermapping_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetUsermappingPolicyResponse {
@@ -11296,6 +11602,7 @@ pub enum GetUsermappingPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for GetUsermappingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11308,6 +11615,7 @@ impl axum::response::IntoResponse for GetUsermappingPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for GetUsermappingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11316,6 +11624,7 @@ impl From<ApiError> for GetUsermappingPolicyResponse {
 
 /// A validated `replace_usermapping_policy` request (`PUT
 /// /api/configuration/policies/usermapping_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct ReplaceUsermappingPolicyRequest {
     /// The request path as received, without the query string.
@@ -11328,7 +11637,18 @@ pub struct ReplaceUsermappingPolicyRequest {
     pub body: types::UsermappingPolicy,
 }
 
+#[cfg(feature = "policies")]
 impl ReplaceUsermappingPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_usermapping_policy",
+        method: "PUT",
+        path: "/api/configuration/policies/usermapping_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -11351,7 +11671,7 @@ impl ReplaceUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[117],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11363,6 +11683,7 @@ impl ReplaceUsermappingPolicyRequest {
 }
 
 /// The replies of `replace_usermapping_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceUsermappingPolicyResponse {
@@ -11393,6 +11714,7 @@ pub enum ReplaceUsermappingPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for ReplaceUsermappingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11410,6 +11732,7 @@ impl axum::response::IntoResponse for ReplaceUsermappingPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for ReplaceUsermappingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11418,6 +11741,7 @@ impl From<ApiError> for ReplaceUsermappingPolicyResponse {
 
 /// A validated `delete_usermapping_policy` request (`DELETE
 /// /api/configuration/policies/usermapping_policies/{key}`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone)]
 pub struct DeleteUsermappingPolicyRequest {
     /// The request path as received, without the query string.
@@ -11428,7 +11752,18 @@ pub struct DeleteUsermappingPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "policies")]
 impl DeleteUsermappingPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_usermapping_policy",
+        method: "DELETE",
+        path: "/api/configuration/policies/usermapping_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -11442,7 +11777,7 @@ impl DeleteUsermappingPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[118],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11454,6 +11789,7 @@ impl DeleteUsermappingPolicyRequest {
 }
 
 /// The replies of `delete_usermapping_policy`, one variant per documented status.
+#[cfg(feature = "policies")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteUsermappingPolicyResponse {
@@ -11477,6 +11813,7 @@ pub enum DeleteUsermappingPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "policies")]
 impl axum::response::IntoResponse for DeleteUsermappingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11490,6 +11827,7 @@ impl axum::response::IntoResponse for DeleteUsermappingPolicyResponse {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<ApiError> for DeleteUsermappingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11497,6 +11835,7 @@ impl From<ApiError> for DeleteUsermappingPolicyResponse {
 }
 
 /// A validated `get_rdp_index` request (`GET /api/configuration/rdp`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct GetRdpIndexRequest {
     /// The request path as received, without the query string.
@@ -11505,7 +11844,18 @@ pub struct GetRdpIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl GetRdpIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_rdp_index",
+        method: "GET",
+        path: "/api/configuration/rdp",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -11517,7 +11867,7 @@ impl GetRdpIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[119],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -11529,6 +11879,7 @@ impl GetRdpIndexRequest {
 }
 
 /// The replies of `get_rdp_index`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetRdpIndexResponse {
@@ -11548,6 +11899,7 @@ pub enum GetRdpIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for GetRdpIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11560,6 +11912,7 @@ impl axum::response::IntoResponse for GetRdpIndexResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for GetRdpIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11567,6 +11920,7 @@ impl From<ApiError> for GetRdpIndexResponse {
 }
 
 /// A validated `list_rdp_channel_policies` request (`GET /api/configuration/rdp/channel_policies`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct ListRdpChannelPoliciesRequest {
     /// The request path as received, without the query string.
@@ -11575,7 +11929,18 @@ pub struct ListRdpChannelPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl ListRdpChannelPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_rdp_channel_policies",
+        method: "GET",
+        path: "/api/configuration/rdp/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -11587,7 +11952,7 @@ impl ListRdpChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[120],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -11599,6 +11964,7 @@ impl ListRdpChannelPoliciesRequest {
 }
 
 /// The replies of `list_rdp_channel_policies`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListRdpChannelPoliciesResponse {
@@ -11618,6 +11984,7 @@ pub enum ListRdpChannelPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for ListRdpChannelPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11630,6 +11997,7 @@ impl axum::response::IntoResponse for ListRdpChannelPoliciesResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for ListRdpChannelPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11638,6 +12006,7 @@ impl From<ApiError> for ListRdpChannelPoliciesResponse {
 
 /// A validated `create_rdp_channel_policy` request (`POST
 /// /api/configuration/rdp/channel_policies`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct CreateRdpChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -11648,7 +12017,18 @@ pub struct CreateRdpChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "rdp")]
 impl CreateRdpChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_rdp_channel_policy",
+        method: "POST",
+        path: "/api/configuration/rdp/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -11664,7 +12044,7 @@ impl CreateRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[121],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11676,6 +12056,7 @@ impl CreateRdpChannelPolicyRequest {
 }
 
 /// The replies of `create_rdp_channel_policy`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateRdpChannelPolicyResponse {
@@ -11703,6 +12084,7 @@ pub enum CreateRdpChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for CreateRdpChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11717,6 +12099,7 @@ impl axum::response::IntoResponse for CreateRdpChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for CreateRdpChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11725,6 +12108,7 @@ impl From<ApiError> for CreateRdpChannelPolicyResponse {
 
 /// A validated `get_rdp_channel_policy` request (`GET
 /// /api/configuration/rdp/channel_policies/{key}`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct GetRdpChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -11735,7 +12119,18 @@ pub struct GetRdpChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl GetRdpChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_rdp_channel_policy",
+        method: "GET",
+        path: "/api/configuration/rdp/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -11749,7 +12144,7 @@ impl GetRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[122],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11761,6 +12156,7 @@ impl GetRdpChannelPolicyRequest {
 }
 
 /// The replies of `get_rdp_channel_policy`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetRdpChannelPolicyResponse {
@@ -11780,6 +12176,7 @@ pub enum GetRdpChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for GetRdpChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11792,6 +12189,7 @@ impl axum::response::IntoResponse for GetRdpChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for GetRdpChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11800,6 +12198,7 @@ impl From<ApiError> for GetRdpChannelPolicyResponse {
 
 /// A validated `replace_rdp_channel_policy` request (`PUT
 /// /api/configuration/rdp/channel_policies/{key}`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct ReplaceRdpChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -11812,7 +12211,18 @@ pub struct ReplaceRdpChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "rdp")]
 impl ReplaceRdpChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_rdp_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/rdp/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -11835,7 +12245,7 @@ impl ReplaceRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[123],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -11847,6 +12257,7 @@ impl ReplaceRdpChannelPolicyRequest {
 }
 
 /// The replies of `replace_rdp_channel_policy`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceRdpChannelPolicyResponse {
@@ -11877,6 +12288,7 @@ pub enum ReplaceRdpChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for ReplaceRdpChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11894,6 +12306,7 @@ impl axum::response::IntoResponse for ReplaceRdpChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for ReplaceRdpChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11902,6 +12315,7 @@ impl From<ApiError> for ReplaceRdpChannelPolicyResponse {
 
 /// A validated `delete_rdp_channel_policy` request (`DELETE
 /// /api/configuration/rdp/channel_policies/{key}`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct DeleteRdpChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -11912,7 +12326,18 @@ pub struct DeleteRdpChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl DeleteRdpChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_rdp_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/rdp/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -11926,7 +12351,7 @@ impl DeleteRdpChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[124],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -11938,6 +12363,7 @@ impl DeleteRdpChannelPolicyRequest {
 }
 
 /// The replies of `delete_rdp_channel_policy`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteRdpChannelPolicyResponse {
@@ -11961,6 +12387,7 @@ pub enum DeleteRdpChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for DeleteRdpChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -11974,6 +12401,7 @@ impl axum::response::IntoResponse for DeleteRdpChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for DeleteRdpChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -11981,6 +12409,7 @@ impl From<ApiError> for DeleteRdpChannelPolicyResponse {
 }
 
 /// A validated `list_rdp_connections` request (`GET /api/configuration/rdp/connections`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct ListRdpConnectionsRequest {
     /// The request path as received, without the query string.
@@ -11989,7 +12418,18 @@ pub struct ListRdpConnectionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl ListRdpConnectionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_rdp_connections",
+        method: "GET",
+        path: "/api/configuration/rdp/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -12001,7 +12441,7 @@ impl ListRdpConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[125],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12013,6 +12453,7 @@ impl ListRdpConnectionsRequest {
 }
 
 /// The replies of `list_rdp_connections`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListRdpConnectionsResponse {
@@ -12032,6 +12473,7 @@ pub enum ListRdpConnectionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for ListRdpConnectionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12044,6 +12486,7 @@ impl axum::response::IntoResponse for ListRdpConnectionsResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for ListRdpConnectionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12051,6 +12494,7 @@ impl From<ApiError> for ListRdpConnectionsResponse {
 }
 
 /// A validated `create_rdp_connection` request (`POST /api/configuration/rdp/connections`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct CreateRdpConnectionRequest {
     /// The request path as received, without the query string.
@@ -12061,7 +12505,18 @@ pub struct CreateRdpConnectionRequest {
     pub body: types::ConnectionPolicy,
 }
 
+#[cfg(feature = "rdp")]
 impl CreateRdpConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_rdp_connection",
+        method: "POST",
+        path: "/api/configuration/rdp/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -12077,7 +12532,7 @@ impl CreateRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[126],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12089,6 +12544,7 @@ impl CreateRdpConnectionRequest {
 }
 
 /// The replies of `create_rdp_connection`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateRdpConnectionResponse {
@@ -12116,6 +12572,7 @@ pub enum CreateRdpConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for CreateRdpConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12130,6 +12587,7 @@ impl axum::response::IntoResponse for CreateRdpConnectionResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for CreateRdpConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12137,6 +12595,7 @@ impl From<ApiError> for CreateRdpConnectionResponse {
 }
 
 /// A validated `get_rdp_connection` request (`GET /api/configuration/rdp/connections/{key}`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct GetRdpConnectionRequest {
     /// The request path as received, without the query string.
@@ -12147,7 +12606,18 @@ pub struct GetRdpConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl GetRdpConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_rdp_connection",
+        method: "GET",
+        path: "/api/configuration/rdp/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -12161,7 +12631,7 @@ impl GetRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[127],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12173,6 +12643,7 @@ impl GetRdpConnectionRequest {
 }
 
 /// The replies of `get_rdp_connection`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetRdpConnectionResponse {
@@ -12192,6 +12663,7 @@ pub enum GetRdpConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for GetRdpConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12204,6 +12676,7 @@ impl axum::response::IntoResponse for GetRdpConnectionResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for GetRdpConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12211,6 +12684,7 @@ impl From<ApiError> for GetRdpConnectionResponse {
 }
 
 /// A validated `replace_rdp_connection` request (`PUT /api/configuration/rdp/connections/{key}`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct ReplaceRdpConnectionRequest {
     /// The request path as received, without the query string.
@@ -12223,7 +12697,18 @@ pub struct ReplaceRdpConnectionRequest {
     pub body: types::ConnectionPolicy,
 }
 
+#[cfg(feature = "rdp")]
 impl ReplaceRdpConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_rdp_connection",
+        method: "PUT",
+        path: "/api/configuration/rdp/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -12246,7 +12731,7 @@ impl ReplaceRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[128],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12258,6 +12743,7 @@ impl ReplaceRdpConnectionRequest {
 }
 
 /// The replies of `replace_rdp_connection`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceRdpConnectionResponse {
@@ -12288,6 +12774,7 @@ pub enum ReplaceRdpConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for ReplaceRdpConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12305,6 +12792,7 @@ impl axum::response::IntoResponse for ReplaceRdpConnectionResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for ReplaceRdpConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12312,6 +12800,7 @@ impl From<ApiError> for ReplaceRdpConnectionResponse {
 }
 
 /// A validated `delete_rdp_connection` request (`DELETE /api/configuration/rdp/connections/{key}`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct DeleteRdpConnectionRequest {
     /// The request path as received, without the query string.
@@ -12322,7 +12811,18 @@ pub struct DeleteRdpConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl DeleteRdpConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_rdp_connection",
+        method: "DELETE",
+        path: "/api/configuration/rdp/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -12336,7 +12836,7 @@ impl DeleteRdpConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[129],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12348,6 +12848,7 @@ impl DeleteRdpConnectionRequest {
 }
 
 /// The replies of `delete_rdp_connection`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteRdpConnectionResponse {
@@ -12371,6 +12872,7 @@ pub enum DeleteRdpConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for DeleteRdpConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12384,6 +12886,7 @@ impl axum::response::IntoResponse for DeleteRdpConnectionResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for DeleteRdpConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12392,6 +12895,7 @@ impl From<ApiError> for DeleteRdpConnectionResponse {
 
 /// A validated `get_rdp_domain_membership` request (`GET
 /// /api/configuration/rdp/domain_membership`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct GetRdpDomainMembershipRequest {
     /// The request path as received, without the query string.
@@ -12400,7 +12904,18 @@ pub struct GetRdpDomainMembershipRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl GetRdpDomainMembershipRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_rdp_domain_membership",
+        method: "GET",
+        path: "/api/configuration/rdp/domain_membership",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -12412,7 +12927,7 @@ impl GetRdpDomainMembershipRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[130],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12424,6 +12939,7 @@ impl GetRdpDomainMembershipRequest {
 }
 
 /// The replies of `get_rdp_domain_membership`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetRdpDomainMembershipResponse {
@@ -12443,6 +12959,7 @@ pub enum GetRdpDomainMembershipResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for GetRdpDomainMembershipResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12455,6 +12972,7 @@ impl axum::response::IntoResponse for GetRdpDomainMembershipResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for GetRdpDomainMembershipResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12463,6 +12981,7 @@ impl From<ApiError> for GetRdpDomainMembershipResponse {
 
 /// A validated `replace_rdp_domain_membership` request (`PUT
 /// /api/configuration/rdp/domain_membership`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct ReplaceRdpDomainMembershipRequest {
     /// The request path as received, without the query string.
@@ -12473,7 +12992,18 @@ pub struct ReplaceRdpDomainMembershipRequest {
     pub body: types::RdpDomainMembership,
 }
 
+#[cfg(feature = "rdp")]
 impl ReplaceRdpDomainMembershipRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_rdp_domain_membership",
+        method: "PUT",
+        path: "/api/configuration/rdp/domain_membership",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -12489,7 +13019,7 @@ impl ReplaceRdpDomainMembershipRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[131],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12501,6 +13031,7 @@ impl ReplaceRdpDomainMembershipRequest {
 }
 
 /// The replies of `replace_rdp_domain_membership`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceRdpDomainMembershipResponse {
@@ -12531,6 +13062,7 @@ pub enum ReplaceRdpDomainMembershipResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for ReplaceRdpDomainMembershipResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12548,6 +13080,7 @@ impl axum::response::IntoResponse for ReplaceRdpDomainMembershipResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for ReplaceRdpDomainMembershipResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12555,6 +13088,7 @@ impl From<ApiError> for ReplaceRdpDomainMembershipResponse {
 }
 
 /// A validated `get_rdp_options` request (`GET /api/configuration/rdp/options`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct GetRdpOptionsRequest {
     /// The request path as received, without the query string.
@@ -12563,7 +13097,18 @@ pub struct GetRdpOptionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl GetRdpOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_rdp_options",
+        method: "GET",
+        path: "/api/configuration/rdp/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -12575,7 +13120,7 @@ impl GetRdpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[132],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12587,6 +13132,7 @@ impl GetRdpOptionsRequest {
 }
 
 /// The replies of `get_rdp_options`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetRdpOptionsResponse {
@@ -12606,6 +13152,7 @@ pub enum GetRdpOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for GetRdpOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12618,6 +13165,7 @@ impl axum::response::IntoResponse for GetRdpOptionsResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for GetRdpOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12625,6 +13173,7 @@ impl From<ApiError> for GetRdpOptionsResponse {
 }
 
 /// A validated `replace_rdp_options` request (`PUT /api/configuration/rdp/options`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct ReplaceRdpOptionsRequest {
     /// The request path as received, without the query string.
@@ -12635,7 +13184,18 @@ pub struct ReplaceRdpOptionsRequest {
     pub body: types::ProtocolOptions,
 }
 
+#[cfg(feature = "rdp")]
 impl ReplaceRdpOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_rdp_options",
+        method: "PUT",
+        path: "/api/configuration/rdp/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -12651,7 +13211,7 @@ impl ReplaceRdpOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[133],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12663,6 +13223,7 @@ impl ReplaceRdpOptionsRequest {
 }
 
 /// The replies of `replace_rdp_options`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceRdpOptionsResponse {
@@ -12693,6 +13254,7 @@ pub enum ReplaceRdpOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for ReplaceRdpOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12710,6 +13272,7 @@ impl axum::response::IntoResponse for ReplaceRdpOptionsResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for ReplaceRdpOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12718,6 +13281,7 @@ impl From<ApiError> for ReplaceRdpOptionsResponse {
 
 /// A validated `list_rdp_settings_policies` request (`GET
 /// /api/configuration/rdp/settings_policies`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct ListRdpSettingsPoliciesRequest {
     /// The request path as received, without the query string.
@@ -12726,7 +13290,18 @@ pub struct ListRdpSettingsPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl ListRdpSettingsPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_rdp_settings_policies",
+        method: "GET",
+        path: "/api/configuration/rdp/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -12738,7 +13313,7 @@ impl ListRdpSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[134],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -12750,6 +13325,7 @@ impl ListRdpSettingsPoliciesRequest {
 }
 
 /// The replies of `list_rdp_settings_policies`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListRdpSettingsPoliciesResponse {
@@ -12769,6 +13345,7 @@ pub enum ListRdpSettingsPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for ListRdpSettingsPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12781,6 +13358,7 @@ impl axum::response::IntoResponse for ListRdpSettingsPoliciesResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for ListRdpSettingsPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12789,6 +13367,7 @@ impl From<ApiError> for ListRdpSettingsPoliciesResponse {
 
 /// A validated `create_rdp_settings_policy` request (`POST
 /// /api/configuration/rdp/settings_policies`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct CreateRdpSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -12799,7 +13378,18 @@ pub struct CreateRdpSettingsPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "rdp")]
 impl CreateRdpSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_rdp_settings_policy",
+        method: "POST",
+        path: "/api/configuration/rdp/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -12815,7 +13405,7 @@ impl CreateRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[135],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12827,6 +13417,7 @@ impl CreateRdpSettingsPolicyRequest {
 }
 
 /// The replies of `create_rdp_settings_policy`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateRdpSettingsPolicyResponse {
@@ -12854,6 +13445,7 @@ pub enum CreateRdpSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for CreateRdpSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12868,6 +13460,7 @@ impl axum::response::IntoResponse for CreateRdpSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for CreateRdpSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12876,6 +13469,7 @@ impl From<ApiError> for CreateRdpSettingsPolicyResponse {
 
 /// A validated `get_rdp_settings_policy` request (`GET
 /// /api/configuration/rdp/settings_policies/{key}`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct GetRdpSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -12886,7 +13480,18 @@ pub struct GetRdpSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl GetRdpSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_rdp_settings_policy",
+        method: "GET",
+        path: "/api/configuration/rdp/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -12900,7 +13505,7 @@ impl GetRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[136],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -12912,6 +13517,7 @@ impl GetRdpSettingsPolicyRequest {
 }
 
 /// The replies of `get_rdp_settings_policy`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetRdpSettingsPolicyResponse {
@@ -12931,6 +13537,7 @@ pub enum GetRdpSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for GetRdpSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -12943,6 +13550,7 @@ impl axum::response::IntoResponse for GetRdpSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for GetRdpSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -12951,6 +13559,7 @@ impl From<ApiError> for GetRdpSettingsPolicyResponse {
 
 /// A validated `replace_rdp_settings_policy` request (`PUT
 /// /api/configuration/rdp/settings_policies/{key}`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct ReplaceRdpSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -12963,7 +13572,18 @@ pub struct ReplaceRdpSettingsPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "rdp")]
 impl ReplaceRdpSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_rdp_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/rdp/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -12986,7 +13606,7 @@ impl ReplaceRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[137],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -12998,6 +13618,7 @@ impl ReplaceRdpSettingsPolicyRequest {
 }
 
 /// The replies of `replace_rdp_settings_policy`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceRdpSettingsPolicyResponse {
@@ -13028,6 +13649,7 @@ pub enum ReplaceRdpSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for ReplaceRdpSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13045,6 +13667,7 @@ impl axum::response::IntoResponse for ReplaceRdpSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for ReplaceRdpSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13053,6 +13676,7 @@ impl From<ApiError> for ReplaceRdpSettingsPolicyResponse {
 
 /// A validated `delete_rdp_settings_policy` request (`DELETE
 /// /api/configuration/rdp/settings_policies/{key}`).
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone)]
 pub struct DeleteRdpSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -13063,7 +13687,18 @@ pub struct DeleteRdpSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "rdp")]
 impl DeleteRdpSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_rdp_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/rdp/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -13077,7 +13712,7 @@ impl DeleteRdpSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[138],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13089,6 +13724,7 @@ impl DeleteRdpSettingsPolicyRequest {
 }
 
 /// The replies of `delete_rdp_settings_policy`, one variant per documented status.
+#[cfg(feature = "rdp")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteRdpSettingsPolicyResponse {
@@ -13112,6 +13748,7 @@ pub enum DeleteRdpSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "rdp")]
 impl axum::response::IntoResponse for DeleteRdpSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13125,6 +13762,7 @@ impl axum::response::IntoResponse for DeleteRdpSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "rdp")]
 impl From<ApiError> for DeleteRdpSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13132,6 +13770,7 @@ impl From<ApiError> for DeleteRdpSettingsPolicyResponse {
 }
 
 /// Query parameters of `terminate_active_session`.
+#[cfg(feature = "sessions")]
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct TerminateActiveSessionQuery {
     /// `id`: ID of the recorded session to close, as shown among the active connections (it contains
@@ -13141,6 +13780,7 @@ pub struct TerminateActiveSessionQuery {
 }
 
 /// A validated `terminate_active_session` request (`DELETE /api/active-sessions`).
+#[cfg(feature = "sessions")]
 #[derive(Debug, Clone)]
 pub struct TerminateActiveSessionRequest {
     /// The request path as received, without the query string.
@@ -13151,7 +13791,18 @@ pub struct TerminateActiveSessionRequest {
     pub query: TerminateActiveSessionQuery,
 }
 
+#[cfg(feature = "sessions")]
 impl TerminateActiveSessionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "terminate_active_session",
+        method: "DELETE",
+        path: "/api/active-sessions",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 500, 503, 504],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -13164,7 +13815,7 @@ impl TerminateActiveSessionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[139],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: runtime::to_object(&self.query),
             body: None,
@@ -13176,6 +13827,7 @@ impl TerminateActiveSessionRequest {
 }
 
 /// The replies of `terminate_active_session`, one variant per documented status.
+#[cfg(feature = "sessions")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum TerminateActiveSessionResponse {
@@ -13208,6 +13860,7 @@ pub enum TerminateActiveSessionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "sessions")]
 impl axum::response::IntoResponse for TerminateActiveSessionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13228,6 +13881,7 @@ impl axum::response::IntoResponse for TerminateActiveSessionResponse {
     }
 }
 
+#[cfg(feature = "sessions")]
 impl From<ApiError> for TerminateActiveSessionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13235,6 +13889,7 @@ impl From<ApiError> for TerminateActiveSessionResponse {
 }
 
 /// A validated `run_cleanup_now` request (`POST /api/cleanup/cleanup_now`).
+#[cfg(feature = "sessions")]
 #[derive(Debug, Clone)]
 pub struct RunCleanupNowRequest {
     /// The request path as received, without the query string.
@@ -13243,7 +13898,18 @@ pub struct RunCleanupNowRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "sessions")]
 impl RunCleanupNowRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "run_cleanup_now",
+        method: "POST",
+        path: "/api/cleanup/cleanup_now",
+        resource: Some("action"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 405],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -13255,7 +13921,7 @@ impl RunCleanupNowRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[140],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13267,6 +13933,7 @@ impl RunCleanupNowRequest {
 }
 
 /// The replies of `run_cleanup_now`, one variant per documented status.
+#[cfg(feature = "sessions")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum RunCleanupNowResponse {
@@ -13286,6 +13953,7 @@ pub enum RunCleanupNowResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "sessions")]
 impl axum::response::IntoResponse for RunCleanupNowResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13300,6 +13968,7 @@ impl axum::response::IntoResponse for RunCleanupNowResponse {
     }
 }
 
+#[cfg(feature = "sessions")]
 impl From<ApiError> for RunCleanupNowResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13307,6 +13976,7 @@ impl From<ApiError> for RunCleanupNowResponse {
 }
 
 /// A validated `get_ssh_index` request (`GET /api/configuration/ssh`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct GetSshIndexRequest {
     /// The request path as received, without the query string.
@@ -13315,7 +13985,18 @@ pub struct GetSshIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl GetSshIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ssh_index",
+        method: "GET",
+        path: "/api/configuration/ssh",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -13327,7 +14008,7 @@ impl GetSshIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[141],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13339,6 +14020,7 @@ impl GetSshIndexRequest {
 }
 
 /// The replies of `get_ssh_index`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetSshIndexResponse {
@@ -13358,6 +14040,7 @@ pub enum GetSshIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for GetSshIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13370,6 +14053,7 @@ impl axum::response::IntoResponse for GetSshIndexResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for GetSshIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13378,6 +14062,7 @@ impl From<ApiError> for GetSshIndexResponse {
 
 /// A validated `list_ssh_authentication_policies` request (`GET
 /// /api/configuration/ssh/authentication_policies`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct ListSshAuthenticationPoliciesRequest {
     /// The request path as received, without the query string.
@@ -13386,7 +14071,18 @@ pub struct ListSshAuthenticationPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl ListSshAuthenticationPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_ssh_authentication_policies",
+        method: "GET",
+        path: "/api/configuration/ssh/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -13398,7 +14094,7 @@ impl ListSshAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[142],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13410,6 +14106,7 @@ impl ListSshAuthenticationPoliciesRequest {
 }
 
 /// The replies of `list_ssh_authentication_policies`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListSshAuthenticationPoliciesResponse {
@@ -13429,6 +14126,7 @@ pub enum ListSshAuthenticationPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for ListSshAuthenticationPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13441,6 +14139,7 @@ impl axum::response::IntoResponse for ListSshAuthenticationPoliciesResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for ListSshAuthenticationPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13449,6 +14148,7 @@ impl From<ApiError> for ListSshAuthenticationPoliciesResponse {
 
 /// A validated `create_ssh_authentication_policy` request (`POST
 /// /api/configuration/ssh/authentication_policies`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct CreateSshAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -13459,7 +14159,18 @@ pub struct CreateSshAuthenticationPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "ssh")]
 impl CreateSshAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_ssh_authentication_policy",
+        method: "POST",
+        path: "/api/configuration/ssh/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -13475,7 +14186,7 @@ impl CreateSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[143],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13487,6 +14198,7 @@ impl CreateSshAuthenticationPolicyRequest {
 }
 
 /// The replies of `create_ssh_authentication_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateSshAuthenticationPolicyResponse {
@@ -13514,6 +14226,7 @@ pub enum CreateSshAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for CreateSshAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13528,6 +14241,7 @@ impl axum::response::IntoResponse for CreateSshAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for CreateSshAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13536,6 +14250,7 @@ impl From<ApiError> for CreateSshAuthenticationPolicyResponse {
 
 /// A validated `get_ssh_authentication_policy` request (`GET
 /// /api/configuration/ssh/authentication_policies/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct GetSshAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -13546,7 +14261,18 @@ pub struct GetSshAuthenticationPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl GetSshAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ssh_authentication_policy",
+        method: "GET",
+        path: "/api/configuration/ssh/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -13560,7 +14286,7 @@ impl GetSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[144],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13572,6 +14298,7 @@ impl GetSshAuthenticationPolicyRequest {
 }
 
 /// The replies of `get_ssh_authentication_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetSshAuthenticationPolicyResponse {
@@ -13591,6 +14318,7 @@ pub enum GetSshAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for GetSshAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13603,6 +14331,7 @@ impl axum::response::IntoResponse for GetSshAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for GetSshAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13611,6 +14340,7 @@ impl From<ApiError> for GetSshAuthenticationPolicyResponse {
 
 /// A validated `replace_ssh_authentication_policy` request (`PUT
 /// /api/configuration/ssh/authentication_policies/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct ReplaceSshAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -13623,7 +14353,18 @@ pub struct ReplaceSshAuthenticationPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "ssh")]
 impl ReplaceSshAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_ssh_authentication_policy",
+        method: "PUT",
+        path: "/api/configuration/ssh/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -13646,7 +14387,7 @@ impl ReplaceSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[145],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13658,6 +14399,7 @@ impl ReplaceSshAuthenticationPolicyRequest {
 }
 
 /// The replies of `replace_ssh_authentication_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceSshAuthenticationPolicyResponse {
@@ -13688,6 +14430,7 @@ pub enum ReplaceSshAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for ReplaceSshAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13705,6 +14448,7 @@ impl axum::response::IntoResponse for ReplaceSshAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for ReplaceSshAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13713,6 +14457,7 @@ impl From<ApiError> for ReplaceSshAuthenticationPolicyResponse {
 
 /// A validated `delete_ssh_authentication_policy` request (`DELETE
 /// /api/configuration/ssh/authentication_policies/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct DeleteSshAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -13723,7 +14468,18 @@ pub struct DeleteSshAuthenticationPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl DeleteSshAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_ssh_authentication_policy",
+        method: "DELETE",
+        path: "/api/configuration/ssh/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -13737,7 +14493,7 @@ impl DeleteSshAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[146],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13749,6 +14505,7 @@ impl DeleteSshAuthenticationPolicyRequest {
 }
 
 /// The replies of `delete_ssh_authentication_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteSshAuthenticationPolicyResponse {
@@ -13772,6 +14529,7 @@ pub enum DeleteSshAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for DeleteSshAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13785,6 +14543,7 @@ impl axum::response::IntoResponse for DeleteSshAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for DeleteSshAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13792,6 +14551,7 @@ impl From<ApiError> for DeleteSshAuthenticationPolicyResponse {
 }
 
 /// A validated `list_ssh_channel_policies` request (`GET /api/configuration/ssh/channel_policies`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct ListSshChannelPoliciesRequest {
     /// The request path as received, without the query string.
@@ -13800,7 +14560,18 @@ pub struct ListSshChannelPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl ListSshChannelPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_ssh_channel_policies",
+        method: "GET",
+        path: "/api/configuration/ssh/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -13812,7 +14583,7 @@ impl ListSshChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[147],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -13824,6 +14595,7 @@ impl ListSshChannelPoliciesRequest {
 }
 
 /// The replies of `list_ssh_channel_policies`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListSshChannelPoliciesResponse {
@@ -13843,6 +14615,7 @@ pub enum ListSshChannelPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for ListSshChannelPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13855,6 +14628,7 @@ impl axum::response::IntoResponse for ListSshChannelPoliciesResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for ListSshChannelPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13863,6 +14637,7 @@ impl From<ApiError> for ListSshChannelPoliciesResponse {
 
 /// A validated `create_ssh_channel_policy` request (`POST
 /// /api/configuration/ssh/channel_policies`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct CreateSshChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -13873,7 +14648,18 @@ pub struct CreateSshChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "ssh")]
 impl CreateSshChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_ssh_channel_policy",
+        method: "POST",
+        path: "/api/configuration/ssh/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -13889,7 +14675,7 @@ impl CreateSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[148],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -13901,6 +14687,7 @@ impl CreateSshChannelPolicyRequest {
 }
 
 /// The replies of `create_ssh_channel_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateSshChannelPolicyResponse {
@@ -13928,6 +14715,7 @@ pub enum CreateSshChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for CreateSshChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -13942,6 +14730,7 @@ impl axum::response::IntoResponse for CreateSshChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for CreateSshChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -13950,6 +14739,7 @@ impl From<ApiError> for CreateSshChannelPolicyResponse {
 
 /// A validated `get_ssh_channel_policy` request (`GET
 /// /api/configuration/ssh/channel_policies/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct GetSshChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -13960,7 +14750,18 @@ pub struct GetSshChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl GetSshChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ssh_channel_policy",
+        method: "GET",
+        path: "/api/configuration/ssh/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -13974,7 +14775,7 @@ impl GetSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[149],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -13986,6 +14787,7 @@ impl GetSshChannelPolicyRequest {
 }
 
 /// The replies of `get_ssh_channel_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetSshChannelPolicyResponse {
@@ -14005,6 +14807,7 @@ pub enum GetSshChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for GetSshChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14017,6 +14820,7 @@ impl axum::response::IntoResponse for GetSshChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for GetSshChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14025,6 +14829,7 @@ impl From<ApiError> for GetSshChannelPolicyResponse {
 
 /// A validated `replace_ssh_channel_policy` request (`PUT
 /// /api/configuration/ssh/channel_policies/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct ReplaceSshChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -14037,7 +14842,18 @@ pub struct ReplaceSshChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "ssh")]
 impl ReplaceSshChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_ssh_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/ssh/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -14060,7 +14876,7 @@ impl ReplaceSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[150],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14072,6 +14888,7 @@ impl ReplaceSshChannelPolicyRequest {
 }
 
 /// The replies of `replace_ssh_channel_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceSshChannelPolicyResponse {
@@ -14102,6 +14919,7 @@ pub enum ReplaceSshChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for ReplaceSshChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14119,6 +14937,7 @@ impl axum::response::IntoResponse for ReplaceSshChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for ReplaceSshChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14127,6 +14946,7 @@ impl From<ApiError> for ReplaceSshChannelPolicyResponse {
 
 /// A validated `delete_ssh_channel_policy` request (`DELETE
 /// /api/configuration/ssh/channel_policies/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct DeleteSshChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -14137,7 +14957,18 @@ pub struct DeleteSshChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl DeleteSshChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_ssh_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/ssh/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -14151,7 +14982,7 @@ impl DeleteSshChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[151],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14163,6 +14994,7 @@ impl DeleteSshChannelPolicyRequest {
 }
 
 /// The replies of `delete_ssh_channel_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteSshChannelPolicyResponse {
@@ -14186,6 +15018,7 @@ pub enum DeleteSshChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for DeleteSshChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14199,6 +15032,7 @@ impl axum::response::IntoResponse for DeleteSshChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for DeleteSshChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14206,6 +15040,7 @@ impl From<ApiError> for DeleteSshChannelPolicyResponse {
 }
 
 /// A validated `list_ssh_connections` request (`GET /api/configuration/ssh/connections`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct ListSshConnectionsRequest {
     /// The request path as received, without the query string.
@@ -14214,7 +15049,18 @@ pub struct ListSshConnectionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl ListSshConnectionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_ssh_connections",
+        method: "GET",
+        path: "/api/configuration/ssh/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -14226,7 +15072,7 @@ impl ListSshConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[152],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -14238,6 +15084,7 @@ impl ListSshConnectionsRequest {
 }
 
 /// The replies of `list_ssh_connections`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListSshConnectionsResponse {
@@ -14257,6 +15104,7 @@ pub enum ListSshConnectionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for ListSshConnectionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14269,6 +15117,7 @@ impl axum::response::IntoResponse for ListSshConnectionsResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for ListSshConnectionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14276,6 +15125,7 @@ impl From<ApiError> for ListSshConnectionsResponse {
 }
 
 /// A validated `create_ssh_connection` request (`POST /api/configuration/ssh/connections`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct CreateSshConnectionRequest {
     /// The request path as received, without the query string.
@@ -14286,7 +15136,18 @@ pub struct CreateSshConnectionRequest {
     pub body: types::AuthenticatedConnectionPolicy,
 }
 
+#[cfg(feature = "ssh")]
 impl CreateSshConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_ssh_connection",
+        method: "POST",
+        path: "/api/configuration/ssh/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -14302,7 +15163,7 @@ impl CreateSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[153],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14314,6 +15175,7 @@ impl CreateSshConnectionRequest {
 }
 
 /// The replies of `create_ssh_connection`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateSshConnectionResponse {
@@ -14341,6 +15203,7 @@ pub enum CreateSshConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for CreateSshConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14355,6 +15218,7 @@ impl axum::response::IntoResponse for CreateSshConnectionResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for CreateSshConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14362,6 +15226,7 @@ impl From<ApiError> for CreateSshConnectionResponse {
 }
 
 /// A validated `get_ssh_connection` request (`GET /api/configuration/ssh/connections/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct GetSshConnectionRequest {
     /// The request path as received, without the query string.
@@ -14372,7 +15237,18 @@ pub struct GetSshConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl GetSshConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ssh_connection",
+        method: "GET",
+        path: "/api/configuration/ssh/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -14386,7 +15262,7 @@ impl GetSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[154],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14398,6 +15274,7 @@ impl GetSshConnectionRequest {
 }
 
 /// The replies of `get_ssh_connection`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetSshConnectionResponse {
@@ -14417,6 +15294,7 @@ pub enum GetSshConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for GetSshConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14429,6 +15307,7 @@ impl axum::response::IntoResponse for GetSshConnectionResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for GetSshConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14436,6 +15315,7 @@ impl From<ApiError> for GetSshConnectionResponse {
 }
 
 /// A validated `replace_ssh_connection` request (`PUT /api/configuration/ssh/connections/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct ReplaceSshConnectionRequest {
     /// The request path as received, without the query string.
@@ -14448,7 +15328,18 @@ pub struct ReplaceSshConnectionRequest {
     pub body: types::AuthenticatedConnectionPolicy,
 }
 
+#[cfg(feature = "ssh")]
 impl ReplaceSshConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_ssh_connection",
+        method: "PUT",
+        path: "/api/configuration/ssh/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -14471,7 +15362,7 @@ impl ReplaceSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[155],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14483,6 +15374,7 @@ impl ReplaceSshConnectionRequest {
 }
 
 /// The replies of `replace_ssh_connection`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceSshConnectionResponse {
@@ -14513,6 +15405,7 @@ pub enum ReplaceSshConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for ReplaceSshConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14530,6 +15423,7 @@ impl axum::response::IntoResponse for ReplaceSshConnectionResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for ReplaceSshConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14537,6 +15431,7 @@ impl From<ApiError> for ReplaceSshConnectionResponse {
 }
 
 /// A validated `delete_ssh_connection` request (`DELETE /api/configuration/ssh/connections/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct DeleteSshConnectionRequest {
     /// The request path as received, without the query string.
@@ -14547,7 +15442,18 @@ pub struct DeleteSshConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl DeleteSshConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_ssh_connection",
+        method: "DELETE",
+        path: "/api/configuration/ssh/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -14561,7 +15467,7 @@ impl DeleteSshConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[156],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14573,6 +15479,7 @@ impl DeleteSshConnectionRequest {
 }
 
 /// The replies of `delete_ssh_connection`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteSshConnectionResponse {
@@ -14596,6 +15503,7 @@ pub enum DeleteSshConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for DeleteSshConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14609,6 +15517,7 @@ impl axum::response::IntoResponse for DeleteSshConnectionResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for DeleteSshConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14616,6 +15525,7 @@ impl From<ApiError> for DeleteSshConnectionResponse {
 }
 
 /// A validated `get_ssh_options` request (`GET /api/configuration/ssh/options`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct GetSshOptionsRequest {
     /// The request path as received, without the query string.
@@ -14624,7 +15534,18 @@ pub struct GetSshOptionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl GetSshOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ssh_options",
+        method: "GET",
+        path: "/api/configuration/ssh/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -14636,7 +15557,7 @@ impl GetSshOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[157],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -14648,6 +15569,7 @@ impl GetSshOptionsRequest {
 }
 
 /// The replies of `get_ssh_options`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetSshOptionsResponse {
@@ -14667,6 +15589,7 @@ pub enum GetSshOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for GetSshOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14679,6 +15602,7 @@ impl axum::response::IntoResponse for GetSshOptionsResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for GetSshOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14686,6 +15610,7 @@ impl From<ApiError> for GetSshOptionsResponse {
 }
 
 /// A validated `replace_ssh_options` request (`PUT /api/configuration/ssh/options`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct ReplaceSshOptionsRequest {
     /// The request path as received, without the query string.
@@ -14696,7 +15621,18 @@ pub struct ReplaceSshOptionsRequest {
     pub body: types::SshOptions,
 }
 
+#[cfg(feature = "ssh")]
 impl ReplaceSshOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_ssh_options",
+        method: "PUT",
+        path: "/api/configuration/ssh/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -14710,7 +15646,7 @@ impl ReplaceSshOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[158],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14722,6 +15658,7 @@ impl ReplaceSshOptionsRequest {
 }
 
 /// The replies of `replace_ssh_options`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceSshOptionsResponse {
@@ -14752,6 +15689,7 @@ pub enum ReplaceSshOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for ReplaceSshOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14769,6 +15707,7 @@ impl axum::response::IntoResponse for ReplaceSshOptionsResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for ReplaceSshOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14777,6 +15716,7 @@ impl From<ApiError> for ReplaceSshOptionsResponse {
 
 /// A validated `list_ssh_settings_policies` request (`GET
 /// /api/configuration/ssh/settings_policies`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct ListSshSettingsPoliciesRequest {
     /// The request path as received, without the query string.
@@ -14785,7 +15725,18 @@ pub struct ListSshSettingsPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl ListSshSettingsPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_ssh_settings_policies",
+        method: "GET",
+        path: "/api/configuration/ssh/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -14797,7 +15748,7 @@ impl ListSshSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[159],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -14809,6 +15760,7 @@ impl ListSshSettingsPoliciesRequest {
 }
 
 /// The replies of `list_ssh_settings_policies`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListSshSettingsPoliciesResponse {
@@ -14828,6 +15780,7 @@ pub enum ListSshSettingsPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for ListSshSettingsPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14840,6 +15793,7 @@ impl axum::response::IntoResponse for ListSshSettingsPoliciesResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for ListSshSettingsPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14848,6 +15802,7 @@ impl From<ApiError> for ListSshSettingsPoliciesResponse {
 
 /// A validated `create_ssh_settings_policy` request (`POST
 /// /api/configuration/ssh/settings_policies`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct CreateSshSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -14858,7 +15813,18 @@ pub struct CreateSshSettingsPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "ssh")]
 impl CreateSshSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_ssh_settings_policy",
+        method: "POST",
+        path: "/api/configuration/ssh/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -14874,7 +15840,7 @@ impl CreateSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[160],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -14886,6 +15852,7 @@ impl CreateSshSettingsPolicyRequest {
 }
 
 /// The replies of `create_ssh_settings_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateSshSettingsPolicyResponse {
@@ -14913,6 +15880,7 @@ pub enum CreateSshSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for CreateSshSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -14927,6 +15895,7 @@ impl axum::response::IntoResponse for CreateSshSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for CreateSshSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -14935,6 +15904,7 @@ impl From<ApiError> for CreateSshSettingsPolicyResponse {
 
 /// A validated `get_ssh_settings_policy` request (`GET
 /// /api/configuration/ssh/settings_policies/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct GetSshSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -14945,7 +15915,18 @@ pub struct GetSshSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl GetSshSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ssh_settings_policy",
+        method: "GET",
+        path: "/api/configuration/ssh/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -14959,7 +15940,7 @@ impl GetSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[161],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -14971,6 +15952,7 @@ impl GetSshSettingsPolicyRequest {
 }
 
 /// The replies of `get_ssh_settings_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetSshSettingsPolicyResponse {
@@ -14990,6 +15972,7 @@ pub enum GetSshSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for GetSshSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15002,6 +15985,7 @@ impl axum::response::IntoResponse for GetSshSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for GetSshSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15010,6 +15994,7 @@ impl From<ApiError> for GetSshSettingsPolicyResponse {
 
 /// A validated `replace_ssh_settings_policy` request (`PUT
 /// /api/configuration/ssh/settings_policies/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct ReplaceSshSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -15022,7 +16007,18 @@ pub struct ReplaceSshSettingsPolicyRequest {
     pub body: types::ProtocolPolicy,
 }
 
+#[cfg(feature = "ssh")]
 impl ReplaceSshSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_ssh_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/ssh/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -15045,7 +16041,7 @@ impl ReplaceSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[162],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15057,6 +16053,7 @@ impl ReplaceSshSettingsPolicyRequest {
 }
 
 /// The replies of `replace_ssh_settings_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceSshSettingsPolicyResponse {
@@ -15087,6 +16084,7 @@ pub enum ReplaceSshSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for ReplaceSshSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15104,6 +16102,7 @@ impl axum::response::IntoResponse for ReplaceSshSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for ReplaceSshSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15112,6 +16111,7 @@ impl From<ApiError> for ReplaceSshSettingsPolicyResponse {
 
 /// A validated `delete_ssh_settings_policy` request (`DELETE
 /// /api/configuration/ssh/settings_policies/{key}`).
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
 pub struct DeleteSshSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -15122,7 +16122,18 @@ pub struct DeleteSshSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "ssh")]
 impl DeleteSshSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_ssh_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/ssh/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -15136,7 +16147,7 @@ impl DeleteSshSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[163],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15148,6 +16159,7 @@ impl DeleteSshSettingsPolicyRequest {
 }
 
 /// The replies of `delete_ssh_settings_policy`, one variant per documented status.
+#[cfg(feature = "ssh")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteSshSettingsPolicyResponse {
@@ -15171,6 +16183,7 @@ pub enum DeleteSshSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "ssh")]
 impl axum::response::IntoResponse for DeleteSshSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15184,6 +16197,7 @@ impl axum::response::IntoResponse for DeleteSshSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "ssh")]
 impl From<ApiError> for DeleteSshSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15191,6 +16205,7 @@ impl From<ApiError> for DeleteSshSettingsPolicyResponse {
 }
 
 /// A validated `get_telnet_index` request (`GET /api/configuration/telnet`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct GetTelnetIndexRequest {
     /// The request path as received, without the query string.
@@ -15199,7 +16214,18 @@ pub struct GetTelnetIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl GetTelnetIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_telnet_index",
+        method: "GET",
+        path: "/api/configuration/telnet",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -15211,7 +16237,7 @@ impl GetTelnetIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[164],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -15223,6 +16249,7 @@ impl GetTelnetIndexRequest {
 }
 
 /// The replies of `get_telnet_index`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTelnetIndexResponse {
@@ -15242,6 +16269,7 @@ pub enum GetTelnetIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for GetTelnetIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15254,6 +16282,7 @@ impl axum::response::IntoResponse for GetTelnetIndexResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for GetTelnetIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15262,6 +16291,7 @@ impl From<ApiError> for GetTelnetIndexResponse {
 
 /// A validated `list_telnet_authentication_policies` request (`GET
 /// /api/configuration/telnet/authentication_policies`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ListTelnetAuthenticationPoliciesRequest {
     /// The request path as received, without the query string.
@@ -15270,7 +16300,18 @@ pub struct ListTelnetAuthenticationPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl ListTelnetAuthenticationPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_telnet_authentication_policies",
+        method: "GET",
+        path: "/api/configuration/telnet/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -15282,7 +16323,7 @@ impl ListTelnetAuthenticationPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[165],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -15294,6 +16335,7 @@ impl ListTelnetAuthenticationPoliciesRequest {
 }
 
 /// The replies of `list_telnet_authentication_policies`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListTelnetAuthenticationPoliciesResponse {
@@ -15313,6 +16355,7 @@ pub enum ListTelnetAuthenticationPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ListTelnetAuthenticationPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15325,6 +16368,7 @@ impl axum::response::IntoResponse for ListTelnetAuthenticationPoliciesResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ListTelnetAuthenticationPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15333,6 +16377,7 @@ impl From<ApiError> for ListTelnetAuthenticationPoliciesResponse {
 
 /// A validated `create_telnet_authentication_policy` request (`POST
 /// /api/configuration/telnet/authentication_policies`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct CreateTelnetAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -15343,7 +16388,18 @@ pub struct CreateTelnetAuthenticationPolicyRequest {
     pub body: types::TelnetAuthenticationPolicy,
 }
 
+#[cfg(feature = "telnet")]
 impl CreateTelnetAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_telnet_authentication_policy",
+        method: "POST",
+        path: "/api/configuration/telnet/authentication_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -15359,7 +16415,7 @@ impl CreateTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[166],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15371,6 +16427,7 @@ impl CreateTelnetAuthenticationPolicyRequest {
 }
 
 /// The replies of `create_telnet_authentication_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateTelnetAuthenticationPolicyResponse {
@@ -15398,6 +16455,7 @@ pub enum CreateTelnetAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for CreateTelnetAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15412,6 +16470,7 @@ impl axum::response::IntoResponse for CreateTelnetAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for CreateTelnetAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15420,6 +16479,7 @@ impl From<ApiError> for CreateTelnetAuthenticationPolicyResponse {
 
 /// A validated `get_telnet_authentication_policy` request (`GET
 /// /api/configuration/telnet/authentication_policies/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct GetTelnetAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -15430,7 +16490,18 @@ pub struct GetTelnetAuthenticationPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl GetTelnetAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_telnet_authentication_policy",
+        method: "GET",
+        path: "/api/configuration/telnet/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -15444,7 +16515,7 @@ impl GetTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[167],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15456,6 +16527,7 @@ impl GetTelnetAuthenticationPolicyRequest {
 }
 
 /// The replies of `get_telnet_authentication_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTelnetAuthenticationPolicyResponse {
@@ -15475,6 +16547,7 @@ pub enum GetTelnetAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for GetTelnetAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15487,6 +16560,7 @@ impl axum::response::IntoResponse for GetTelnetAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for GetTelnetAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15495,6 +16569,7 @@ impl From<ApiError> for GetTelnetAuthenticationPolicyResponse {
 
 /// A validated `replace_telnet_authentication_policy` request (`PUT
 /// /api/configuration/telnet/authentication_policies/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ReplaceTelnetAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -15507,7 +16582,18 @@ pub struct ReplaceTelnetAuthenticationPolicyRequest {
     pub body: types::TelnetAuthenticationPolicy,
 }
 
+#[cfg(feature = "telnet")]
 impl ReplaceTelnetAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_telnet_authentication_policy",
+        method: "PUT",
+        path: "/api/configuration/telnet/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -15530,7 +16616,7 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[168],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15542,6 +16628,7 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
 }
 
 /// The replies of `replace_telnet_authentication_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceTelnetAuthenticationPolicyResponse {
@@ -15572,6 +16659,7 @@ pub enum ReplaceTelnetAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ReplaceTelnetAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15589,6 +16677,7 @@ impl axum::response::IntoResponse for ReplaceTelnetAuthenticationPolicyResponse 
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ReplaceTelnetAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15597,6 +16686,7 @@ impl From<ApiError> for ReplaceTelnetAuthenticationPolicyResponse {
 
 /// A validated `delete_telnet_authentication_policy` request (`DELETE
 /// /api/configuration/telnet/authentication_policies/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct DeleteTelnetAuthenticationPolicyRequest {
     /// The request path as received, without the query string.
@@ -15607,7 +16697,18 @@ pub struct DeleteTelnetAuthenticationPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl DeleteTelnetAuthenticationPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_telnet_authentication_policy",
+        method: "DELETE",
+        path: "/api/configuration/telnet/authentication_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -15621,7 +16722,7 @@ impl DeleteTelnetAuthenticationPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[169],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15633,6 +16734,7 @@ impl DeleteTelnetAuthenticationPolicyRequest {
 }
 
 /// The replies of `delete_telnet_authentication_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteTelnetAuthenticationPolicyResponse {
@@ -15656,6 +16758,7 @@ pub enum DeleteTelnetAuthenticationPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for DeleteTelnetAuthenticationPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15669,6 +16772,7 @@ impl axum::response::IntoResponse for DeleteTelnetAuthenticationPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for DeleteTelnetAuthenticationPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15677,6 +16781,7 @@ impl From<ApiError> for DeleteTelnetAuthenticationPolicyResponse {
 
 /// A validated `list_telnet_channel_policies` request (`GET
 /// /api/configuration/telnet/channel_policies`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ListTelnetChannelPoliciesRequest {
     /// The request path as received, without the query string.
@@ -15685,7 +16790,18 @@ pub struct ListTelnetChannelPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl ListTelnetChannelPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_telnet_channel_policies",
+        method: "GET",
+        path: "/api/configuration/telnet/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -15697,7 +16813,7 @@ impl ListTelnetChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[170],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -15709,6 +16825,7 @@ impl ListTelnetChannelPoliciesRequest {
 }
 
 /// The replies of `list_telnet_channel_policies`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListTelnetChannelPoliciesResponse {
@@ -15728,6 +16845,7 @@ pub enum ListTelnetChannelPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ListTelnetChannelPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15740,6 +16858,7 @@ impl axum::response::IntoResponse for ListTelnetChannelPoliciesResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ListTelnetChannelPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15748,6 +16867,7 @@ impl From<ApiError> for ListTelnetChannelPoliciesResponse {
 
 /// A validated `create_telnet_channel_policy` request (`POST
 /// /api/configuration/telnet/channel_policies`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct CreateTelnetChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -15758,7 +16878,18 @@ pub struct CreateTelnetChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "telnet")]
 impl CreateTelnetChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_telnet_channel_policy",
+        method: "POST",
+        path: "/api/configuration/telnet/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -15774,7 +16905,7 @@ impl CreateTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[171],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15786,6 +16917,7 @@ impl CreateTelnetChannelPolicyRequest {
 }
 
 /// The replies of `create_telnet_channel_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateTelnetChannelPolicyResponse {
@@ -15813,6 +16945,7 @@ pub enum CreateTelnetChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for CreateTelnetChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15827,6 +16960,7 @@ impl axum::response::IntoResponse for CreateTelnetChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for CreateTelnetChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15835,6 +16969,7 @@ impl From<ApiError> for CreateTelnetChannelPolicyResponse {
 
 /// A validated `get_telnet_channel_policy` request (`GET
 /// /api/configuration/telnet/channel_policies/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct GetTelnetChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -15845,7 +16980,18 @@ pub struct GetTelnetChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl GetTelnetChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_telnet_channel_policy",
+        method: "GET",
+        path: "/api/configuration/telnet/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -15859,7 +17005,7 @@ impl GetTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[172],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -15871,6 +17017,7 @@ impl GetTelnetChannelPolicyRequest {
 }
 
 /// The replies of `get_telnet_channel_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTelnetChannelPolicyResponse {
@@ -15890,6 +17037,7 @@ pub enum GetTelnetChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for GetTelnetChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -15902,6 +17050,7 @@ impl axum::response::IntoResponse for GetTelnetChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for GetTelnetChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -15910,6 +17059,7 @@ impl From<ApiError> for GetTelnetChannelPolicyResponse {
 
 /// A validated `replace_telnet_channel_policy` request (`PUT
 /// /api/configuration/telnet/channel_policies/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ReplaceTelnetChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -15922,7 +17072,18 @@ pub struct ReplaceTelnetChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "telnet")]
 impl ReplaceTelnetChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_telnet_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/telnet/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -15945,7 +17106,7 @@ impl ReplaceTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[173],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -15957,6 +17118,7 @@ impl ReplaceTelnetChannelPolicyRequest {
 }
 
 /// The replies of `replace_telnet_channel_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceTelnetChannelPolicyResponse {
@@ -15987,6 +17149,7 @@ pub enum ReplaceTelnetChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ReplaceTelnetChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16004,6 +17167,7 @@ impl axum::response::IntoResponse for ReplaceTelnetChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ReplaceTelnetChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16012,6 +17176,7 @@ impl From<ApiError> for ReplaceTelnetChannelPolicyResponse {
 
 /// A validated `delete_telnet_channel_policy` request (`DELETE
 /// /api/configuration/telnet/channel_policies/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct DeleteTelnetChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -16022,7 +17187,18 @@ pub struct DeleteTelnetChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl DeleteTelnetChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_telnet_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/telnet/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -16036,7 +17212,7 @@ impl DeleteTelnetChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[174],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16048,6 +17224,7 @@ impl DeleteTelnetChannelPolicyRequest {
 }
 
 /// The replies of `delete_telnet_channel_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteTelnetChannelPolicyResponse {
@@ -16071,6 +17248,7 @@ pub enum DeleteTelnetChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for DeleteTelnetChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16084,6 +17262,7 @@ impl axum::response::IntoResponse for DeleteTelnetChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for DeleteTelnetChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16091,6 +17270,7 @@ impl From<ApiError> for DeleteTelnetChannelPolicyResponse {
 }
 
 /// A validated `list_telnet_connections` request (`GET /api/configuration/telnet/connections`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ListTelnetConnectionsRequest {
     /// The request path as received, without the query string.
@@ -16099,7 +17279,18 @@ pub struct ListTelnetConnectionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl ListTelnetConnectionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_telnet_connections",
+        method: "GET",
+        path: "/api/configuration/telnet/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -16111,7 +17302,7 @@ impl ListTelnetConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[175],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16123,6 +17314,7 @@ impl ListTelnetConnectionsRequest {
 }
 
 /// The replies of `list_telnet_connections`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListTelnetConnectionsResponse {
@@ -16142,6 +17334,7 @@ pub enum ListTelnetConnectionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ListTelnetConnectionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16154,6 +17347,7 @@ impl axum::response::IntoResponse for ListTelnetConnectionsResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ListTelnetConnectionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16161,6 +17355,7 @@ impl From<ApiError> for ListTelnetConnectionsResponse {
 }
 
 /// A validated `create_telnet_connection` request (`POST /api/configuration/telnet/connections`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct CreateTelnetConnectionRequest {
     /// The request path as received, without the query string.
@@ -16171,7 +17366,18 @@ pub struct CreateTelnetConnectionRequest {
     pub body: types::AuthenticatedConnectionPolicy,
 }
 
+#[cfg(feature = "telnet")]
 impl CreateTelnetConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_telnet_connection",
+        method: "POST",
+        path: "/api/configuration/telnet/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -16187,7 +17393,7 @@ impl CreateTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[176],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16199,6 +17405,7 @@ impl CreateTelnetConnectionRequest {
 }
 
 /// The replies of `create_telnet_connection`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateTelnetConnectionResponse {
@@ -16226,6 +17433,7 @@ pub enum CreateTelnetConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for CreateTelnetConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16240,6 +17448,7 @@ impl axum::response::IntoResponse for CreateTelnetConnectionResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for CreateTelnetConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16248,6 +17457,7 @@ impl From<ApiError> for CreateTelnetConnectionResponse {
 
 /// A validated `get_telnet_connection_order` request (`GET
 /// /api/configuration/telnet/connections/@order`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct GetTelnetConnectionOrderRequest {
     /// The request path as received, without the query string.
@@ -16256,7 +17466,18 @@ pub struct GetTelnetConnectionOrderRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl GetTelnetConnectionOrderRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_telnet_connection_order",
+        method: "GET",
+        path: "/api/configuration/telnet/connections/@order",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -16268,7 +17489,7 @@ impl GetTelnetConnectionOrderRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[177],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16280,6 +17501,7 @@ impl GetTelnetConnectionOrderRequest {
 }
 
 /// The replies of `get_telnet_connection_order`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTelnetConnectionOrderResponse {
@@ -16299,6 +17521,7 @@ pub enum GetTelnetConnectionOrderResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for GetTelnetConnectionOrderResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16311,6 +17534,7 @@ impl axum::response::IntoResponse for GetTelnetConnectionOrderResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for GetTelnetConnectionOrderResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16319,6 +17543,7 @@ impl From<ApiError> for GetTelnetConnectionOrderResponse {
 
 /// A validated `replace_telnet_connection_order` request (`PUT
 /// /api/configuration/telnet/connections/@order`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ReplaceTelnetConnectionOrderRequest {
     /// The request path as received, without the query string.
@@ -16329,7 +17554,18 @@ pub struct ReplaceTelnetConnectionOrderRequest {
     pub body: types::ConnectionOrder,
 }
 
+#[cfg(feature = "telnet")]
 impl ReplaceTelnetConnectionOrderRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_telnet_connection_order",
+        method: "PUT",
+        path: "/api/configuration/telnet/connections/@order",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -16345,7 +17581,7 @@ impl ReplaceTelnetConnectionOrderRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[178],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16357,6 +17593,7 @@ impl ReplaceTelnetConnectionOrderRequest {
 }
 
 /// The replies of `replace_telnet_connection_order`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceTelnetConnectionOrderResponse {
@@ -16387,6 +17624,7 @@ pub enum ReplaceTelnetConnectionOrderResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ReplaceTelnetConnectionOrderResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16404,6 +17642,7 @@ impl axum::response::IntoResponse for ReplaceTelnetConnectionOrderResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ReplaceTelnetConnectionOrderResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16411,6 +17650,7 @@ impl From<ApiError> for ReplaceTelnetConnectionOrderResponse {
 }
 
 /// A validated `get_telnet_connection` request (`GET /api/configuration/telnet/connections/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct GetTelnetConnectionRequest {
     /// The request path as received, without the query string.
@@ -16421,7 +17661,18 @@ pub struct GetTelnetConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl GetTelnetConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_telnet_connection",
+        method: "GET",
+        path: "/api/configuration/telnet/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -16435,7 +17686,7 @@ impl GetTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[179],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16447,6 +17698,7 @@ impl GetTelnetConnectionRequest {
 }
 
 /// The replies of `get_telnet_connection`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTelnetConnectionResponse {
@@ -16466,6 +17718,7 @@ pub enum GetTelnetConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for GetTelnetConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16478,6 +17731,7 @@ impl axum::response::IntoResponse for GetTelnetConnectionResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for GetTelnetConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16486,6 +17740,7 @@ impl From<ApiError> for GetTelnetConnectionResponse {
 
 /// A validated `replace_telnet_connection` request (`PUT
 /// /api/configuration/telnet/connections/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ReplaceTelnetConnectionRequest {
     /// The request path as received, without the query string.
@@ -16498,7 +17753,18 @@ pub struct ReplaceTelnetConnectionRequest {
     pub body: types::AuthenticatedConnectionPolicy,
 }
 
+#[cfg(feature = "telnet")]
 impl ReplaceTelnetConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_telnet_connection",
+        method: "PUT",
+        path: "/api/configuration/telnet/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -16521,7 +17787,7 @@ impl ReplaceTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[180],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16533,6 +17799,7 @@ impl ReplaceTelnetConnectionRequest {
 }
 
 /// The replies of `replace_telnet_connection`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceTelnetConnectionResponse {
@@ -16563,6 +17830,7 @@ pub enum ReplaceTelnetConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ReplaceTelnetConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16580,6 +17848,7 @@ impl axum::response::IntoResponse for ReplaceTelnetConnectionResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ReplaceTelnetConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16588,6 +17857,7 @@ impl From<ApiError> for ReplaceTelnetConnectionResponse {
 
 /// A validated `delete_telnet_connection` request (`DELETE
 /// /api/configuration/telnet/connections/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct DeleteTelnetConnectionRequest {
     /// The request path as received, without the query string.
@@ -16598,7 +17868,18 @@ pub struct DeleteTelnetConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl DeleteTelnetConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_telnet_connection",
+        method: "DELETE",
+        path: "/api/configuration/telnet/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -16612,7 +17893,7 @@ impl DeleteTelnetConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[181],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16624,6 +17905,7 @@ impl DeleteTelnetConnectionRequest {
 }
 
 /// The replies of `delete_telnet_connection`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteTelnetConnectionResponse {
@@ -16647,6 +17929,7 @@ pub enum DeleteTelnetConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for DeleteTelnetConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16660,6 +17943,7 @@ impl axum::response::IntoResponse for DeleteTelnetConnectionResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for DeleteTelnetConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16667,6 +17951,7 @@ impl From<ApiError> for DeleteTelnetConnectionResponse {
 }
 
 /// A validated `get_telnet_options` request (`GET /api/configuration/telnet/options`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct GetTelnetOptionsRequest {
     /// The request path as received, without the query string.
@@ -16675,7 +17960,18 @@ pub struct GetTelnetOptionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl GetTelnetOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_telnet_options",
+        method: "GET",
+        path: "/api/configuration/telnet/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -16687,7 +17983,7 @@ impl GetTelnetOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[182],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16699,6 +17995,7 @@ impl GetTelnetOptionsRequest {
 }
 
 /// The replies of `get_telnet_options`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTelnetOptionsResponse {
@@ -16718,6 +18015,7 @@ pub enum GetTelnetOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for GetTelnetOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16730,6 +18028,7 @@ impl axum::response::IntoResponse for GetTelnetOptionsResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for GetTelnetOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16737,6 +18036,7 @@ impl From<ApiError> for GetTelnetOptionsResponse {
 }
 
 /// A validated `replace_telnet_options` request (`PUT /api/configuration/telnet/options`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ReplaceTelnetOptionsRequest {
     /// The request path as received, without the query string.
@@ -16747,7 +18047,18 @@ pub struct ReplaceTelnetOptionsRequest {
     pub body: types::ProtocolOptions,
 }
 
+#[cfg(feature = "telnet")]
 impl ReplaceTelnetOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_telnet_options",
+        method: "PUT",
+        path: "/api/configuration/telnet/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -16763,7 +18074,7 @@ impl ReplaceTelnetOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[183],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -16775,6 +18086,7 @@ impl ReplaceTelnetOptionsRequest {
 }
 
 /// The replies of `replace_telnet_options`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceTelnetOptionsResponse {
@@ -16805,6 +18117,7 @@ pub enum ReplaceTelnetOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ReplaceTelnetOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16822,6 +18135,7 @@ impl axum::response::IntoResponse for ReplaceTelnetOptionsResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ReplaceTelnetOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16829,6 +18143,7 @@ impl From<ApiError> for ReplaceTelnetOptionsResponse {
 }
 
 /// A validated `list_telnet_pattern_sets` request (`GET /api/configuration/telnet/pattern_sets`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ListTelnetPatternSetsRequest {
     /// The request path as received, without the query string.
@@ -16837,7 +18152,18 @@ pub struct ListTelnetPatternSetsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl ListTelnetPatternSetsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_telnet_pattern_sets",
+        method: "GET",
+        path: "/api/configuration/telnet/pattern_sets",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -16849,7 +18175,7 @@ impl ListTelnetPatternSetsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[184],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -16861,6 +18187,7 @@ impl ListTelnetPatternSetsRequest {
 }
 
 /// The replies of `list_telnet_pattern_sets`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListTelnetPatternSetsResponse {
@@ -16880,6 +18207,7 @@ pub enum ListTelnetPatternSetsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ListTelnetPatternSetsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16892,6 +18220,7 @@ impl axum::response::IntoResponse for ListTelnetPatternSetsResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ListTelnetPatternSetsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16900,6 +18229,7 @@ impl From<ApiError> for ListTelnetPatternSetsResponse {
 
 /// A validated `get_telnet_pattern_set` request (`GET
 /// /api/configuration/telnet/pattern_sets/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct GetTelnetPatternSetRequest {
     /// The request path as received, without the query string.
@@ -16910,7 +18240,18 @@ pub struct GetTelnetPatternSetRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl GetTelnetPatternSetRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_telnet_pattern_set",
+        method: "GET",
+        path: "/api/configuration/telnet/pattern_sets/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -16924,7 +18265,7 @@ impl GetTelnetPatternSetRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[185],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -16936,6 +18277,7 @@ impl GetTelnetPatternSetRequest {
 }
 
 /// The replies of `get_telnet_pattern_set`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTelnetPatternSetResponse {
@@ -16955,6 +18297,7 @@ pub enum GetTelnetPatternSetResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for GetTelnetPatternSetResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -16967,6 +18310,7 @@ impl axum::response::IntoResponse for GetTelnetPatternSetResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for GetTelnetPatternSetResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -16975,6 +18319,7 @@ impl From<ApiError> for GetTelnetPatternSetResponse {
 
 /// A validated `list_telnet_settings_policies` request (`GET
 /// /api/configuration/telnet/settings_policies`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ListTelnetSettingsPoliciesRequest {
     /// The request path as received, without the query string.
@@ -16983,7 +18328,18 @@ pub struct ListTelnetSettingsPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl ListTelnetSettingsPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_telnet_settings_policies",
+        method: "GET",
+        path: "/api/configuration/telnet/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -16995,7 +18351,7 @@ impl ListTelnetSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[186],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17007,6 +18363,7 @@ impl ListTelnetSettingsPoliciesRequest {
 }
 
 /// The replies of `list_telnet_settings_policies`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListTelnetSettingsPoliciesResponse {
@@ -17026,6 +18383,7 @@ pub enum ListTelnetSettingsPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ListTelnetSettingsPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17038,6 +18396,7 @@ impl axum::response::IntoResponse for ListTelnetSettingsPoliciesResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ListTelnetSettingsPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17046,6 +18405,7 @@ impl From<ApiError> for ListTelnetSettingsPoliciesResponse {
 
 /// A validated `create_telnet_settings_policy` request (`POST
 /// /api/configuration/telnet/settings_policies`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct CreateTelnetSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -17056,7 +18416,18 @@ pub struct CreateTelnetSettingsPolicyRequest {
     pub body: types::TelnetSettingsPolicy,
 }
 
+#[cfg(feature = "telnet")]
 impl CreateTelnetSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_telnet_settings_policy",
+        method: "POST",
+        path: "/api/configuration/telnet/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -17072,7 +18443,7 @@ impl CreateTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[187],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17084,6 +18455,7 @@ impl CreateTelnetSettingsPolicyRequest {
 }
 
 /// The replies of `create_telnet_settings_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateTelnetSettingsPolicyResponse {
@@ -17111,6 +18483,7 @@ pub enum CreateTelnetSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for CreateTelnetSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17125,6 +18498,7 @@ impl axum::response::IntoResponse for CreateTelnetSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for CreateTelnetSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17133,6 +18507,7 @@ impl From<ApiError> for CreateTelnetSettingsPolicyResponse {
 
 /// A validated `get_telnet_settings_policy` request (`GET
 /// /api/configuration/telnet/settings_policies/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct GetTelnetSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -17143,7 +18518,18 @@ pub struct GetTelnetSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl GetTelnetSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_telnet_settings_policy",
+        method: "GET",
+        path: "/api/configuration/telnet/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -17157,7 +18543,7 @@ impl GetTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[188],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -17169,6 +18555,7 @@ impl GetTelnetSettingsPolicyRequest {
 }
 
 /// The replies of `get_telnet_settings_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTelnetSettingsPolicyResponse {
@@ -17188,6 +18575,7 @@ pub enum GetTelnetSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for GetTelnetSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17200,6 +18588,7 @@ impl axum::response::IntoResponse for GetTelnetSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for GetTelnetSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17208,6 +18597,7 @@ impl From<ApiError> for GetTelnetSettingsPolicyResponse {
 
 /// A validated `replace_telnet_settings_policy` request (`PUT
 /// /api/configuration/telnet/settings_policies/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct ReplaceTelnetSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -17220,7 +18610,18 @@ pub struct ReplaceTelnetSettingsPolicyRequest {
     pub body: types::TelnetSettingsPolicy,
 }
 
+#[cfg(feature = "telnet")]
 impl ReplaceTelnetSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_telnet_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/telnet/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -17243,7 +18644,7 @@ impl ReplaceTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[189],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17255,6 +18656,7 @@ impl ReplaceTelnetSettingsPolicyRequest {
 }
 
 /// The replies of `replace_telnet_settings_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceTelnetSettingsPolicyResponse {
@@ -17285,6 +18687,7 @@ pub enum ReplaceTelnetSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for ReplaceTelnetSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17302,6 +18705,7 @@ impl axum::response::IntoResponse for ReplaceTelnetSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for ReplaceTelnetSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17310,6 +18714,7 @@ impl From<ApiError> for ReplaceTelnetSettingsPolicyResponse {
 
 /// A validated `delete_telnet_settings_policy` request (`DELETE
 /// /api/configuration/telnet/settings_policies/{key}`).
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
 pub struct DeleteTelnetSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -17320,7 +18725,18 @@ pub struct DeleteTelnetSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "telnet")]
 impl DeleteTelnetSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_telnet_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/telnet/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -17334,7 +18750,7 @@ impl DeleteTelnetSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[190],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -17346,6 +18762,7 @@ impl DeleteTelnetSettingsPolicyRequest {
 }
 
 /// The replies of `delete_telnet_settings_policy`, one variant per documented status.
+#[cfg(feature = "telnet")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteTelnetSettingsPolicyResponse {
@@ -17369,6 +18786,7 @@ pub enum DeleteTelnetSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "telnet")]
 impl axum::response::IntoResponse for DeleteTelnetSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17382,6 +18800,7 @@ impl axum::response::IntoResponse for DeleteTelnetSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "telnet")]
 impl From<ApiError> for DeleteTelnetSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17389,6 +18808,7 @@ impl From<ApiError> for DeleteTelnetSettingsPolicyResponse {
 }
 
 /// A validated `get_transaction` request (`GET /api/transaction`).
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone)]
 pub struct GetTransactionRequest {
     /// The request path as received, without the query string.
@@ -17397,7 +18817,18 @@ pub struct GetTransactionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "transaction")]
 impl GetTransactionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_transaction",
+        method: "GET",
+        path: "/api/transaction",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -17409,7 +18840,7 @@ impl GetTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[191],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17421,6 +18852,7 @@ impl GetTransactionRequest {
 }
 
 /// The replies of `get_transaction`, one variant per documented status.
+#[cfg(feature = "transaction")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTransactionResponse {
@@ -17438,6 +18870,7 @@ pub enum GetTransactionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "transaction")]
 impl axum::response::IntoResponse for GetTransactionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17449,6 +18882,7 @@ impl axum::response::IntoResponse for GetTransactionResponse {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<ApiError> for GetTransactionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17456,6 +18890,7 @@ impl From<ApiError> for GetTransactionResponse {
 }
 
 /// A validated `commit_transaction` request (`PUT /api/transaction`).
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone)]
 pub struct CommitTransactionRequest {
     /// The request path as received, without the query string.
@@ -17466,7 +18901,18 @@ pub struct CommitTransactionRequest {
     pub body: types::TransactionCommit,
 }
 
+#[cfg(feature = "transaction")]
 impl CommitTransactionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "commit_transaction",
+        method: "PUT",
+        path: "/api/transaction",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 409, 422],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -17482,7 +18928,7 @@ impl CommitTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[192],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17494,6 +18940,7 @@ impl CommitTransactionRequest {
 }
 
 /// The replies of `commit_transaction`, one variant per documented status.
+#[cfg(feature = "transaction")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CommitTransactionResponse {
@@ -17521,6 +18968,7 @@ pub enum CommitTransactionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "transaction")]
 impl axum::response::IntoResponse for CommitTransactionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17537,6 +18985,7 @@ impl axum::response::IntoResponse for CommitTransactionResponse {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<ApiError> for CommitTransactionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17544,6 +18993,7 @@ impl From<ApiError> for CommitTransactionResponse {
 }
 
 /// A validated `open_transaction` request (`POST /api/transaction`).
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone)]
 pub struct OpenTransactionRequest {
     /// The request path as received, without the query string.
@@ -17552,7 +19002,18 @@ pub struct OpenTransactionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "transaction")]
 impl OpenTransactionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "open_transaction",
+        method: "POST",
+        path: "/api/transaction",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 409, 411],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -17564,7 +19025,7 @@ impl OpenTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[193],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17576,6 +19037,7 @@ impl OpenTransactionRequest {
 }
 
 /// The replies of `open_transaction`, one variant per documented status.
+#[cfg(feature = "transaction")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum OpenTransactionResponse {
@@ -17600,6 +19062,7 @@ pub enum OpenTransactionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "transaction")]
 impl axum::response::IntoResponse for OpenTransactionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17613,6 +19076,7 @@ impl axum::response::IntoResponse for OpenTransactionResponse {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<ApiError> for OpenTransactionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17620,6 +19084,7 @@ impl From<ApiError> for OpenTransactionResponse {
 }
 
 /// A validated `rollback_transaction` request (`DELETE /api/transaction`).
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone)]
 pub struct RollbackTransactionRequest {
     /// The request path as received, without the query string.
@@ -17628,7 +19093,18 @@ pub struct RollbackTransactionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "transaction")]
 impl RollbackTransactionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "rollback_transaction",
+        method: "DELETE",
+        path: "/api/transaction",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -17640,7 +19116,7 @@ impl RollbackTransactionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[194],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17652,6 +19128,7 @@ impl RollbackTransactionRequest {
 }
 
 /// The replies of `rollback_transaction`, one variant per documented status.
+#[cfg(feature = "transaction")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum RollbackTransactionResponse {
@@ -17673,6 +19150,7 @@ pub enum RollbackTransactionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "transaction")]
 impl axum::response::IntoResponse for RollbackTransactionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17685,6 +19163,7 @@ impl axum::response::IntoResponse for RollbackTransactionResponse {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<ApiError> for RollbackTransactionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17692,6 +19171,7 @@ impl From<ApiError> for RollbackTransactionResponse {
 }
 
 /// A validated `list_transaction_changes` request (`GET /api/transaction/changes`).
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone)]
 pub struct ListTransactionChangesRequest {
     /// The request path as received, without the query string.
@@ -17700,7 +19180,18 @@ pub struct ListTransactionChangesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "transaction")]
 impl ListTransactionChangesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_transaction_changes",
+        method: "GET",
+        path: "/api/transaction/changes",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -17712,7 +19203,7 @@ impl ListTransactionChangesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[195],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17724,6 +19215,7 @@ impl ListTransactionChangesRequest {
 }
 
 /// The replies of `list_transaction_changes`, one variant per documented status.
+#[cfg(feature = "transaction")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListTransactionChangesResponse {
@@ -17741,6 +19233,7 @@ pub enum ListTransactionChangesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "transaction")]
 impl axum::response::IntoResponse for ListTransactionChangesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17752,6 +19245,7 @@ impl axum::response::IntoResponse for ListTransactionChangesResponse {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<ApiError> for ListTransactionChangesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17759,6 +19253,7 @@ impl From<ApiError> for ListTransactionChangesResponse {
 }
 
 /// A validated `get_vnc_index` request (`GET /api/configuration/vnc`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct GetVncIndexRequest {
     /// The request path as received, without the query string.
@@ -17767,7 +19262,18 @@ pub struct GetVncIndexRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl GetVncIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_vnc_index",
+        method: "GET",
+        path: "/api/configuration/vnc",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -17779,7 +19285,7 @@ impl GetVncIndexRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[196],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17791,6 +19297,7 @@ impl GetVncIndexRequest {
 }
 
 /// The replies of `get_vnc_index`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetVncIndexResponse {
@@ -17810,6 +19317,7 @@ pub enum GetVncIndexResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for GetVncIndexResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17822,6 +19330,7 @@ impl axum::response::IntoResponse for GetVncIndexResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for GetVncIndexResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17829,6 +19338,7 @@ impl From<ApiError> for GetVncIndexResponse {
 }
 
 /// A validated `list_vnc_channel_policies` request (`GET /api/configuration/vnc/channel_policies`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct ListVncChannelPoliciesRequest {
     /// The request path as received, without the query string.
@@ -17837,7 +19347,18 @@ pub struct ListVncChannelPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl ListVncChannelPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_vnc_channel_policies",
+        method: "GET",
+        path: "/api/configuration/vnc/channel_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -17849,7 +19370,7 @@ impl ListVncChannelPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[197],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -17861,6 +19382,7 @@ impl ListVncChannelPoliciesRequest {
 }
 
 /// The replies of `list_vnc_channel_policies`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListVncChannelPoliciesResponse {
@@ -17880,6 +19402,7 @@ pub enum ListVncChannelPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for ListVncChannelPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17892,6 +19415,7 @@ impl axum::response::IntoResponse for ListVncChannelPoliciesResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for ListVncChannelPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17900,6 +19424,7 @@ impl From<ApiError> for ListVncChannelPoliciesResponse {
 
 /// A validated `create_vnc_channel_policy` request (`POST
 /// /api/configuration/vnc/channel_policies`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct CreateVncChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -17910,7 +19435,18 @@ pub struct CreateVncChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "vnc")]
 impl CreateVncChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_vnc_channel_policy",
+        method: "POST",
+        path: "/api/configuration/vnc/channel_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -17926,7 +19462,7 @@ impl CreateVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[198],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -17938,6 +19474,7 @@ impl CreateVncChannelPolicyRequest {
 }
 
 /// The replies of `create_vnc_channel_policy`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateVncChannelPolicyResponse {
@@ -17965,6 +19502,7 @@ pub enum CreateVncChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for CreateVncChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17979,6 +19517,7 @@ impl axum::response::IntoResponse for CreateVncChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for CreateVncChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17987,6 +19526,7 @@ impl From<ApiError> for CreateVncChannelPolicyResponse {
 
 /// A validated `get_vnc_channel_policy` request (`GET
 /// /api/configuration/vnc/channel_policies/{key}`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct GetVncChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -17997,7 +19537,18 @@ pub struct GetVncChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl GetVncChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_vnc_channel_policy",
+        method: "GET",
+        path: "/api/configuration/vnc/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -18011,7 +19562,7 @@ impl GetVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[199],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18023,6 +19574,7 @@ impl GetVncChannelPolicyRequest {
 }
 
 /// The replies of `get_vnc_channel_policy`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetVncChannelPolicyResponse {
@@ -18042,6 +19594,7 @@ pub enum GetVncChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for GetVncChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18054,6 +19607,7 @@ impl axum::response::IntoResponse for GetVncChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for GetVncChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18062,6 +19616,7 @@ impl From<ApiError> for GetVncChannelPolicyResponse {
 
 /// A validated `replace_vnc_channel_policy` request (`PUT
 /// /api/configuration/vnc/channel_policies/{key}`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct ReplaceVncChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -18074,7 +19629,18 @@ pub struct ReplaceVncChannelPolicyRequest {
     pub body: types::ChannelPolicy,
 }
 
+#[cfg(feature = "vnc")]
 impl ReplaceVncChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_vnc_channel_policy",
+        method: "PUT",
+        path: "/api/configuration/vnc/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -18097,7 +19663,7 @@ impl ReplaceVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[200],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18109,6 +19675,7 @@ impl ReplaceVncChannelPolicyRequest {
 }
 
 /// The replies of `replace_vnc_channel_policy`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceVncChannelPolicyResponse {
@@ -18139,6 +19706,7 @@ pub enum ReplaceVncChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for ReplaceVncChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18156,6 +19724,7 @@ impl axum::response::IntoResponse for ReplaceVncChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for ReplaceVncChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18164,6 +19733,7 @@ impl From<ApiError> for ReplaceVncChannelPolicyResponse {
 
 /// A validated `delete_vnc_channel_policy` request (`DELETE
 /// /api/configuration/vnc/channel_policies/{key}`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct DeleteVncChannelPolicyRequest {
     /// The request path as received, without the query string.
@@ -18174,7 +19744,18 @@ pub struct DeleteVncChannelPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl DeleteVncChannelPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_vnc_channel_policy",
+        method: "DELETE",
+        path: "/api/configuration/vnc/channel_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -18188,7 +19769,7 @@ impl DeleteVncChannelPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[201],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18200,6 +19781,7 @@ impl DeleteVncChannelPolicyRequest {
 }
 
 /// The replies of `delete_vnc_channel_policy`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteVncChannelPolicyResponse {
@@ -18223,6 +19805,7 @@ pub enum DeleteVncChannelPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for DeleteVncChannelPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18236,6 +19819,7 @@ impl axum::response::IntoResponse for DeleteVncChannelPolicyResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for DeleteVncChannelPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18243,6 +19827,7 @@ impl From<ApiError> for DeleteVncChannelPolicyResponse {
 }
 
 /// A validated `list_vnc_connections` request (`GET /api/configuration/vnc/connections`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct ListVncConnectionsRequest {
     /// The request path as received, without the query string.
@@ -18251,7 +19836,18 @@ pub struct ListVncConnectionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl ListVncConnectionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_vnc_connections",
+        method: "GET",
+        path: "/api/configuration/vnc/connections",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -18263,7 +19859,7 @@ impl ListVncConnectionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[202],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18275,6 +19871,7 @@ impl ListVncConnectionsRequest {
 }
 
 /// The replies of `list_vnc_connections`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListVncConnectionsResponse {
@@ -18294,6 +19891,7 @@ pub enum ListVncConnectionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for ListVncConnectionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18306,6 +19904,7 @@ impl axum::response::IntoResponse for ListVncConnectionsResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for ListVncConnectionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18313,6 +19912,7 @@ impl From<ApiError> for ListVncConnectionsResponse {
 }
 
 /// A validated `create_vnc_connection` request (`POST /api/configuration/vnc/connections`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct CreateVncConnectionRequest {
     /// The request path as received, without the query string.
@@ -18323,7 +19923,18 @@ pub struct CreateVncConnectionRequest {
     pub body: types::ConnectionPolicy,
 }
 
+#[cfg(feature = "vnc")]
 impl CreateVncConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_vnc_connection",
+        method: "POST",
+        path: "/api/configuration/vnc/connections",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -18339,7 +19950,7 @@ impl CreateVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[203],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18351,6 +19962,7 @@ impl CreateVncConnectionRequest {
 }
 
 /// The replies of `create_vnc_connection`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateVncConnectionResponse {
@@ -18378,6 +19990,7 @@ pub enum CreateVncConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for CreateVncConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18392,6 +20005,7 @@ impl axum::response::IntoResponse for CreateVncConnectionResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for CreateVncConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18399,6 +20013,7 @@ impl From<ApiError> for CreateVncConnectionResponse {
 }
 
 /// A validated `get_vnc_connection` request (`GET /api/configuration/vnc/connections/{key}`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct GetVncConnectionRequest {
     /// The request path as received, without the query string.
@@ -18409,7 +20024,18 @@ pub struct GetVncConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl GetVncConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_vnc_connection",
+        method: "GET",
+        path: "/api/configuration/vnc/connections/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -18423,7 +20049,7 @@ impl GetVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[204],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18435,6 +20061,7 @@ impl GetVncConnectionRequest {
 }
 
 /// The replies of `get_vnc_connection`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetVncConnectionResponse {
@@ -18454,6 +20081,7 @@ pub enum GetVncConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for GetVncConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18466,6 +20094,7 @@ impl axum::response::IntoResponse for GetVncConnectionResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for GetVncConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18473,6 +20102,7 @@ impl From<ApiError> for GetVncConnectionResponse {
 }
 
 /// A validated `replace_vnc_connection` request (`PUT /api/configuration/vnc/connections/{key}`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct ReplaceVncConnectionRequest {
     /// The request path as received, without the query string.
@@ -18485,7 +20115,18 @@ pub struct ReplaceVncConnectionRequest {
     pub body: types::ConnectionPolicy,
 }
 
+#[cfg(feature = "vnc")]
 impl ReplaceVncConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_vnc_connection",
+        method: "PUT",
+        path: "/api/configuration/vnc/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -18508,7 +20149,7 @@ impl ReplaceVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[205],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18520,6 +20161,7 @@ impl ReplaceVncConnectionRequest {
 }
 
 /// The replies of `replace_vnc_connection`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceVncConnectionResponse {
@@ -18550,6 +20192,7 @@ pub enum ReplaceVncConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for ReplaceVncConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18567,6 +20210,7 @@ impl axum::response::IntoResponse for ReplaceVncConnectionResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for ReplaceVncConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18574,6 +20218,7 @@ impl From<ApiError> for ReplaceVncConnectionResponse {
 }
 
 /// A validated `delete_vnc_connection` request (`DELETE /api/configuration/vnc/connections/{key}`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct DeleteVncConnectionRequest {
     /// The request path as received, without the query string.
@@ -18584,7 +20229,18 @@ pub struct DeleteVncConnectionRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl DeleteVncConnectionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_vnc_connection",
+        method: "DELETE",
+        path: "/api/configuration/vnc/connections/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -18598,7 +20254,7 @@ impl DeleteVncConnectionRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[206],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -18610,6 +20266,7 @@ impl DeleteVncConnectionRequest {
 }
 
 /// The replies of `delete_vnc_connection`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteVncConnectionResponse {
@@ -18633,6 +20290,7 @@ pub enum DeleteVncConnectionResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for DeleteVncConnectionResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18646,6 +20304,7 @@ impl axum::response::IntoResponse for DeleteVncConnectionResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for DeleteVncConnectionResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18653,6 +20312,7 @@ impl From<ApiError> for DeleteVncConnectionResponse {
 }
 
 /// A validated `get_vnc_options` request (`GET /api/configuration/vnc/options`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct GetVncOptionsRequest {
     /// The request path as received, without the query string.
@@ -18661,7 +20321,18 @@ pub struct GetVncOptionsRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl GetVncOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_vnc_options",
+        method: "GET",
+        path: "/api/configuration/vnc/options",
+        resource: Some("singleton"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -18673,7 +20344,7 @@ impl GetVncOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[207],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18685,6 +20356,7 @@ impl GetVncOptionsRequest {
 }
 
 /// The replies of `get_vnc_options`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetVncOptionsResponse {
@@ -18704,6 +20376,7 @@ pub enum GetVncOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for GetVncOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18716,6 +20389,7 @@ impl axum::response::IntoResponse for GetVncOptionsResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for GetVncOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18723,6 +20397,7 @@ impl From<ApiError> for GetVncOptionsResponse {
 }
 
 /// A validated `replace_vnc_options` request (`PUT /api/configuration/vnc/options`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct ReplaceVncOptionsRequest {
     /// The request path as received, without the query string.
@@ -18733,7 +20408,18 @@ pub struct ReplaceVncOptionsRequest {
     pub body: types::ProtocolOptions,
 }
 
+#[cfg(feature = "vnc")]
 impl ReplaceVncOptionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_vnc_options",
+        method: "PUT",
+        path: "/api/configuration/vnc/options",
+        resource: Some("singleton"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -18749,7 +20435,7 @@ impl ReplaceVncOptionsRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[208],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18761,6 +20447,7 @@ impl ReplaceVncOptionsRequest {
 }
 
 /// The replies of `replace_vnc_options`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceVncOptionsResponse {
@@ -18791,6 +20478,7 @@ pub enum ReplaceVncOptionsResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for ReplaceVncOptionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18808,6 +20496,7 @@ impl axum::response::IntoResponse for ReplaceVncOptionsResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for ReplaceVncOptionsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18816,6 +20505,7 @@ impl From<ApiError> for ReplaceVncOptionsResponse {
 
 /// A validated `list_vnc_settings_policies` request (`GET
 /// /api/configuration/vnc/settings_policies`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct ListVncSettingsPoliciesRequest {
     /// The request path as received, without the query string.
@@ -18824,7 +20514,18 @@ pub struct ListVncSettingsPoliciesRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl ListVncSettingsPoliciesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_vnc_settings_policies",
+        method: "GET",
+        path: "/api/configuration/vnc/settings_policies",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
@@ -18836,7 +20537,7 @@ impl ListVncSettingsPoliciesRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[209],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
@@ -18848,6 +20549,7 @@ impl ListVncSettingsPoliciesRequest {
 }
 
 /// The replies of `list_vnc_settings_policies`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListVncSettingsPoliciesResponse {
@@ -18867,6 +20569,7 @@ pub enum ListVncSettingsPoliciesResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for ListVncSettingsPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18879,6 +20582,7 @@ impl axum::response::IntoResponse for ListVncSettingsPoliciesResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for ListVncSettingsPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18887,6 +20591,7 @@ impl From<ApiError> for ListVncSettingsPoliciesResponse {
 
 /// A validated `create_vnc_settings_policy` request (`POST
 /// /api/configuration/vnc/settings_policies`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct CreateVncSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -18897,7 +20602,18 @@ pub struct CreateVncSettingsPolicyRequest {
     pub body: types::VncSettingsPolicy,
 }
 
+#[cfg(feature = "vnc")]
 impl CreateVncSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_vnc_settings_policy",
+        method: "POST",
+        path: "/api/configuration/vnc/settings_policies",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
@@ -18913,7 +20629,7 @@ impl CreateVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[210],
+            operation: &Self::OPERATION,
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -18925,6 +20641,7 @@ impl CreateVncSettingsPolicyRequest {
 }
 
 /// The replies of `create_vnc_settings_policy`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateVncSettingsPolicyResponse {
@@ -18952,6 +20669,7 @@ pub enum CreateVncSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for CreateVncSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18966,6 +20684,7 @@ impl axum::response::IntoResponse for CreateVncSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for CreateVncSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18974,6 +20693,7 @@ impl From<ApiError> for CreateVncSettingsPolicyResponse {
 
 /// A validated `get_vnc_settings_policy` request (`GET
 /// /api/configuration/vnc/settings_policies/{key}`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct GetVncSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -18984,7 +20704,18 @@ pub struct GetVncSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl GetVncSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_vnc_settings_policy",
+        method: "GET",
+        path: "/api/configuration/vnc/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -18998,7 +20729,7 @@ impl GetVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[211],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -19010,6 +20741,7 @@ impl GetVncSettingsPolicyRequest {
 }
 
 /// The replies of `get_vnc_settings_policy`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetVncSettingsPolicyResponse {
@@ -19029,6 +20761,7 @@ pub enum GetVncSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for GetVncSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19041,6 +20774,7 @@ impl axum::response::IntoResponse for GetVncSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for GetVncSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19049,6 +20783,7 @@ impl From<ApiError> for GetVncSettingsPolicyResponse {
 
 /// A validated `replace_vnc_settings_policy` request (`PUT
 /// /api/configuration/vnc/settings_policies/{key}`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct ReplaceVncSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -19061,7 +20796,18 @@ pub struct ReplaceVncSettingsPolicyRequest {
     pub body: types::VncSettingsPolicy,
 }
 
+#[cfg(feature = "vnc")]
 impl ReplaceVncSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_vnc_settings_policy",
+        method: "PUT",
+        path: "/api/configuration/vnc/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
@@ -19084,7 +20830,7 @@ impl ReplaceVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[212],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
@@ -19096,6 +20842,7 @@ impl ReplaceVncSettingsPolicyRequest {
 }
 
 /// The replies of `replace_vnc_settings_policy`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceVncSettingsPolicyResponse {
@@ -19126,6 +20873,7 @@ pub enum ReplaceVncSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for ReplaceVncSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19143,6 +20891,7 @@ impl axum::response::IntoResponse for ReplaceVncSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for ReplaceVncSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19151,6 +20900,7 @@ impl From<ApiError> for ReplaceVncSettingsPolicyResponse {
 
 /// A validated `delete_vnc_settings_policy` request (`DELETE
 /// /api/configuration/vnc/settings_policies/{key}`).
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
 pub struct DeleteVncSettingsPolicyRequest {
     /// The request path as received, without the query string.
@@ -19161,7 +20911,18 @@ pub struct DeleteVncSettingsPolicyRequest {
     pub session_id: String,
 }
 
+#[cfg(feature = "vnc")]
 impl DeleteVncSettingsPolicyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "delete_vnc_settings_policy",
+        method: "DELETE",
+        path: "/api/configuration/vnc/settings_policies/{key}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 401, 403, 404, 409],
+    };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (mut parts, _body) = request.into_parts();
@@ -19175,7 +20936,7 @@ impl DeleteVncSettingsPolicyRequest {
     /// The generic form of the request, for [`RawApi`].
     fn into_raw(self) -> RawRequest {
         RawRequest {
-            operation: &OPERATIONS[213],
+            operation: &Self::OPERATION,
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
@@ -19187,6 +20948,7 @@ impl DeleteVncSettingsPolicyRequest {
 }
 
 /// The replies of `delete_vnc_settings_policy`, one variant per documented status.
+#[cfg(feature = "vnc")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteVncSettingsPolicyResponse {
@@ -19210,6 +20972,7 @@ pub enum DeleteVncSettingsPolicyResponse {
     Error(ApiError),
 }
 
+#[cfg(feature = "vnc")]
 impl axum::response::IntoResponse for DeleteVncSettingsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19223,6 +20986,7 @@ impl axum::response::IntoResponse for DeleteVncSettingsPolicyResponse {
     }
 }
 
+#[cfg(feature = "vnc")]
 impl From<ApiError> for DeleteVncSettingsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19244,6 +21008,7 @@ pub trait Api: Send + Sync + 'static {
     /// at the next login.
     ///
     /// `GET /api/configuration/aaa/acls` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn get_acls(
         &self,
         request: GetAclsRequest,
@@ -19257,6 +21022,7 @@ pub trait Api: Send + Sync + 'static {
     /// groups.
     ///
     /// `GET /api/configuration/aaa/local_database` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn get_local_database_index(
         &self,
         request: GetLocalDatabaseIndexRequest,
@@ -19272,6 +21038,7 @@ pub trait Api: Send + Sync + 'static {
     /// lists, what their members (local or LDAP users) may see and change.
     ///
     /// `GET /api/configuration/aaa/local_database/groups` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn list_local_groups(
         &self,
         request: ListLocalGroupsRequest,
@@ -19288,6 +21055,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/aaa/local_database/groups` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn create_local_group(
         &self,
         request: CreateLocalGroupRequest,
@@ -19302,6 +21070,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns the name and the members of one local user group.
     ///
     /// `GET /api/configuration/aaa/local_database/groups/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn get_local_group(
         &self,
         request: GetLocalGroupRequest,
@@ -19320,6 +21089,7 @@ pub trait Api: Send + Sync + 'static {
     /// `PUT /api/configuration/aaa/local_database/groups/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
+    #[cfg(feature = "aaa")]
     fn replace_local_group(
         &self,
         request: ReplaceLocalGroupRequest,
@@ -19335,6 +21105,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/aaa/local_database/groups/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn delete_local_group(
         &self,
         request: DeleteLocalGroupRequest,
@@ -19351,6 +21122,7 @@ pub trait Api: Send + Sync + 'static {
     /// authentication only their group memberships are used.
     ///
     /// `GET /api/configuration/aaa/local_database/users` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn list_local_users(
         &self,
         request: ListLocalUsersRequest,
@@ -19368,6 +21140,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/aaa/local_database/users` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn create_local_user(
         &self,
         request: CreateLocalUserRequest,
@@ -19382,6 +21155,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns the user name, the reference to the password object and when the password was last set.
     ///
     /// `GET /api/configuration/aaa/local_database/users/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn get_local_user(
         &self,
         request: GetLocalUserRequest,
@@ -19398,6 +21172,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/aaa/local_database/users/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "aaa")]
     fn replace_local_user(
         &self,
         request: ReplaceLocalUserRequest,
@@ -19414,6 +21189,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/aaa/local_database/users/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     fn delete_local_user(
         &self,
         request: DeleteLocalUserRequest,
@@ -19431,6 +21207,7 @@ pub trait Api: Send + Sync + 'static {
     /// one of its groups. Clients should send a non-browser User-Agent.
     ///
     /// `GET /api/authentication` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "authentication")]
     fn authenticate(
         &self,
         request: AuthenticateRequest,
@@ -19447,6 +21224,7 @@ pub trait Api: Send + Sync + 'static {
     /// indexer and so on).
     ///
     /// `GET /api/configuration/x509/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
         request: GetX509CertificateRequest,
@@ -19462,6 +21240,7 @@ pub trait Api: Send + Sync + 'static {
     /// it (for example the key an rsync backup target logs in with).
     ///
     /// `GET /api/configuration/private_keys/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "certificates")]
     fn get_private_key(
         &self,
         request: GetPrivateKeyRequest,
@@ -19478,6 +21257,7 @@ pub trait Api: Send + Sync + 'static {
     /// exist depends on the appliance version.
     ///
     /// `GET /api/configuration` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     fn get_configuration_index(
         &self,
         request: GetConfigurationIndexRequest,
@@ -19493,6 +21273,7 @@ pub trait Api: Send + Sync + 'static {
     /// interface, indexer, analytics and so on), each of which is a singleton configuration object.
     ///
     /// `GET /api/configuration/local_services` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     fn get_local_services_index(
         &self,
         request: GetLocalServicesIndexRequest,
@@ -19508,6 +21289,7 @@ pub trait Api: Send + Sync + 'static {
     /// interface and so on). The list has grown with every major version.
     ///
     /// `GET /api/configuration/management` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     fn get_management_index(
         &self,
         request: GetManagementIndexRequest,
@@ -19524,6 +21306,7 @@ pub trait Api: Send + Sync + 'static {
     /// login methods and SAML.
     ///
     /// `GET /api/configuration/aaa` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     fn get_aaa_index(
         &self,
         request: GetAaaIndexRequest,
@@ -19539,6 +21322,7 @@ pub trait Api: Send + Sync + 'static {
     /// (archive/cleanup, audit, backup, usermapping, trusted CA lists, user lists and so on).
     ///
     /// `GET /api/configuration/policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     fn get_policies_index(
         &self,
         request: GetPoliciesIndexRequest,
@@ -19555,6 +21339,7 @@ pub trait Api: Send + Sync + 'static {
     /// the configuration and need no transaction.
     ///
     /// `GET /api/firmware` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     fn get_firmware_index(
         &self,
         request: GetFirmwareIndexRequest,
@@ -19571,6 +21356,7 @@ pub trait Api: Send + Sync + 'static {
     /// empty slot has an empty body.
     ///
     /// `GET /api/firmware/slots` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     fn list_firmware_slots(
         &self,
         request: ListFirmwareSlotsRequest,
@@ -19585,6 +21371,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns the details of the firmware image in one slot (an empty body for an empty slot).
     ///
     /// `GET /api/firmware/slots/{slot_id}` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     fn get_firmware_slot(
         &self,
         request: GetFirmwareSlotRequest,
@@ -19601,6 +21388,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/firmware/slots/{slot_id}` Documented for SPS 7.x, 8.0. The reply is not documented:
     /// a client reads its body as optional.
+    #[cfg(feature = "firmware")]
     fn delete_firmware_slot(
         &self,
         request: DeleteFirmwareSlotRequest,
@@ -19618,6 +21406,7 @@ pub trait Api: Send + Sync + 'static {
     /// hand. The summary of the checks is returned either way.
     ///
     /// `POST /api/firmware/test` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     fn test_firmware(
         &self,
         request: TestFirmwareRequest,
@@ -19636,6 +21425,7 @@ pub trait Api: Send + Sync + 'static {
     /// below the number of CPU cores is normal.
     ///
     /// `GET /api/health_status` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "health")]
     fn get_health_status(
         &self,
         request: GetHealthStatusRequest,
@@ -19651,6 +21441,7 @@ pub trait Api: Send + Sync + 'static {
     /// indexer needs is running, and which versions of remote indexers this appliance can work with.
     ///
     /// `GET /api/indexer/dashboard` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "health")]
     fn get_indexer_dashboard(
         &self,
         request: GetIndexerDashboardRequest,
@@ -19667,6 +21458,7 @@ pub trait Api: Send + Sync + 'static {
     /// (with any conflicts found when applying it). `meta.self` names the node that answered.
     ///
     /// `GET /api/cluster/status` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "health")]
     fn get_cluster_status(
         &self,
         request: GetClusterStatusRequest,
@@ -19683,6 +21475,7 @@ pub trait Api: Send + Sync + 'static {
     /// out the authentication and connection policies, which exist nonetheless.
     ///
     /// `GET /api/configuration/http` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "http")]
     fn get_http_index(
         &self,
         request: GetHttpIndexRequest,
@@ -19698,6 +21491,7 @@ pub trait Api: Send + Sync + 'static {
     /// how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/http/authentication_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "http")]
     fn list_http_authentication_policies(
         &self,
         request: ListHttpAuthenticationPoliciesRequest,
@@ -19715,6 +21509,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/http/authentication_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "http")]
     fn create_http_authentication_policy(
         &self,
         request: CreateHttpAuthenticationPolicyRequest,
@@ -19732,6 +21527,7 @@ pub trait Api: Send + Sync + 'static {
     /// and written as an open object.
     ///
     /// `GET /api/configuration/http/authentication_policies/{key}` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "http")]
     fn get_http_authentication_policy(
         &self,
         request: GetHttpAuthenticationPolicyRequest,
@@ -19750,6 +21546,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/http/authentication_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "http")]
     fn replace_http_authentication_policy(
         &self,
         request: ReplaceHttpAuthenticationPolicyRequest,
@@ -19768,6 +21565,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/http/authentication_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "http")]
     fn delete_http_authentication_policy(
         &self,
         request: DeleteHttpAuthenticationPolicyRequest,
@@ -19784,6 +21582,7 @@ pub trait Api: Send + Sync + 'static {
     /// Lists the HTTP channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/http/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     fn list_http_channel_policies(
         &self,
         request: ListHttpChannelPoliciesRequest,
@@ -19801,6 +21600,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/http/channel_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     fn create_http_channel_policy(
         &self,
         request: CreateHttpChannelPolicyRequest,
@@ -19818,6 +21618,7 @@ pub trait Api: Send + Sync + 'static {
     /// four-eyes approval or goes through a content policy.
     ///
     /// `GET /api/configuration/http/channel_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     fn get_http_channel_policy(
         &self,
         request: GetHttpChannelPolicyRequest,
@@ -19834,6 +21635,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/http/channel_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "http")]
     fn replace_http_channel_policy(
         &self,
         request: ReplaceHttpChannelPolicyRequest,
@@ -19852,6 +21654,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/http/channel_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     fn delete_http_channel_policy(
         &self,
         request: DeleteHttpChannelPolicyRequest,
@@ -19869,6 +21672,7 @@ pub trait Api: Send + Sync + 'static {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/http/connections` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "http")]
     fn list_http_connections(
         &self,
         request: ListHttpConnectionsRequest,
@@ -19885,6 +21689,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/http/connections` Requires an open transaction. Documented for SPS 6.x,
     /// 8.0.
+    #[cfg(feature = "http")]
     fn create_http_connection(
         &self,
         request: CreateHttpConnectionRequest,
@@ -19900,6 +21705,7 @@ pub trait Api: Send + Sync + 'static {
     /// audit or authorize its sessions, and the policies it uses.
     ///
     /// `GET /api/configuration/http/connections/{key}` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "http")]
     fn get_http_connection(
         &self,
         request: GetHttpConnectionRequest,
@@ -19916,6 +21722,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/http/connections/{key}` Requires an open transaction. Documented for SPS
     /// 6.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "http")]
     fn replace_http_connection(
         &self,
         request: ReplaceHttpConnectionRequest,
@@ -19932,6 +21739,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/http/connections/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 8.0.
+    #[cfg(feature = "http")]
     fn delete_http_connection(
         &self,
         request: DeleteHttpConnectionRequest,
@@ -19948,6 +21756,7 @@ pub trait Api: Send + Sync + 'static {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/http/options` Documented for SPS 6.x.
+    #[cfg(feature = "http")]
     fn get_http_options(
         &self,
         request: GetHttpOptionsRequest,
@@ -19964,6 +21773,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/http/options` Requires an open transaction. Documented for SPS 6.x. The
     /// reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "http")]
     fn replace_http_options(
         &self,
         request: ReplaceHttpOptionsRequest,
@@ -19979,6 +21789,7 @@ pub trait Api: Send + Sync + 'static {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/http/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     fn list_http_settings_policies(
         &self,
         request: ListHttpSettingsPoliciesRequest,
@@ -19996,6 +21807,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/http/settings_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     fn create_http_settings_policy(
         &self,
         request: CreateHttpSettingsPolicyRequest,
@@ -20013,6 +21825,7 @@ pub trait Api: Send + Sync + 'static {
     /// field names; they are kept as sent.
     ///
     /// `GET /api/configuration/http/settings_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     fn get_http_settings_policy(
         &self,
         request: GetHttpSettingsPolicyRequest,
@@ -20029,6 +21842,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/http/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "http")]
     fn replace_http_settings_policy(
         &self,
         request: ReplaceHttpSettingsPolicyRequest,
@@ -20047,6 +21861,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/http/settings_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     fn delete_http_settings_policy(
         &self,
         request: DeleteHttpSettingsPolicyRequest,
@@ -20065,6 +21880,7 @@ pub trait Api: Send + Sync + 'static {
     /// sample leaves out the connection policies, which can be read.
     ///
     /// `GET /api/configuration/ica` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     fn get_ica_index(
         &self,
         request: GetIcaIndexRequest,
@@ -20079,6 +21895,7 @@ pub trait Api: Send + Sync + 'static {
     /// Lists the ICA (Citrix) channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/ica/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     fn list_ica_channel_policies(
         &self,
         request: ListIcaChannelPoliciesRequest,
@@ -20096,6 +21913,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/ica/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     fn create_ica_channel_policy(
         &self,
         request: CreateIcaChannelPolicyRequest,
@@ -20113,6 +21931,7 @@ pub trait Api: Send + Sync + 'static {
     /// recorded, needs four-eyes approval or goes through a content policy.
     ///
     /// `GET /api/configuration/ica/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     fn get_ica_channel_policy(
         &self,
         request: GetIcaChannelPolicyRequest,
@@ -20129,6 +21948,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/ica/channel_policies/{key}` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ica")]
     fn replace_ica_channel_policy(
         &self,
         request: ReplaceIcaChannelPolicyRequest,
@@ -20147,6 +21967,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/ica/channel_policies/{key}` Requires an open transaction. Documented
     /// for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     fn delete_ica_channel_policy(
         &self,
         request: DeleteIcaChannelPolicyRequest,
@@ -20166,6 +21987,7 @@ pub trait Api: Send + Sync + 'static {
     /// interface.
     ///
     /// `GET /api/configuration/ica/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     fn list_ica_connections(
         &self,
         request: ListIcaConnectionsRequest,
@@ -20183,6 +22005,7 @@ pub trait Api: Send + Sync + 'static {
     /// the web interface.
     ///
     /// `GET /api/configuration/ica/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     fn get_ica_connection(
         &self,
         request: GetIcaConnectionRequest,
@@ -20199,6 +22022,7 @@ pub trait Api: Send + Sync + 'static {
     /// with trail timestamping).
     ///
     /// `GET /api/configuration/ica/options` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     fn get_ica_options(
         &self,
         request: GetIcaOptionsRequest,
@@ -20215,6 +22039,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/ica/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ica")]
     fn replace_ica_options(
         &self,
         request: ReplaceIcaOptionsRequest,
@@ -20230,6 +22055,7 @@ pub trait Api: Send + Sync + 'static {
     /// including the built-in default with a negative key.
     ///
     /// `GET /api/configuration/ica/settings_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     fn list_ica_settings_policies(
         &self,
         request: ListIcaSettingsPoliciesRequest,
@@ -20247,6 +22073,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/ica/settings_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
+    #[cfg(feature = "ica")]
     fn create_ica_settings_policy(
         &self,
         request: CreateIcaSettingsPolicyRequest,
@@ -20264,6 +22091,7 @@ pub trait Api: Send + Sync + 'static {
     /// are kept as sent.
     ///
     /// `GET /api/configuration/ica/settings_policies/{key}` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     fn get_ica_settings_policy(
         &self,
         request: GetIcaSettingsPolicyRequest,
@@ -20280,6 +22108,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/ica/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ica")]
     fn replace_ica_settings_policy(
         &self,
         request: ReplaceIcaSettingsPolicyRequest,
@@ -20298,6 +22127,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/ica/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     fn delete_ica_settings_policy(
         &self,
         request: DeleteIcaSettingsPolicyRequest,
@@ -20317,6 +22147,7 @@ pub trait Api: Send + Sync + 'static {
     /// session. Handy as a liveness probe.
     ///
     /// `GET /api/info` Documented for SPS 5.x, 6.x.
+    #[cfg(feature = "info")]
     fn get_info(
         &self,
         request: GetInfoRequest,
@@ -20333,6 +22164,7 @@ pub trait Api: Send + Sync + 'static {
     /// products cannot be listed.
     ///
     /// `GET /api/integrated_products` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "integrated_products")]
     fn list_integrated_products(
         &self,
         request: ListIntegratedProductsRequest,
@@ -20351,6 +22183,7 @@ pub trait Api: Send + Sync + 'static {
     /// cluster must run the same SPS version.
     ///
     /// `GET /api/configuration/local_services/cluster` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "local_services")]
     fn get_cluster_interface(
         &self,
         request: GetClusterInterfaceRequest,
@@ -20367,6 +22200,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/local_services/cluster` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     fn replace_cluster_interface(
         &self,
         request: ReplaceClusterInterfaceRequest,
@@ -20384,6 +22218,7 @@ pub trait Api: Send + Sync + 'static {
     /// The policy itself (target, schedule) lives in the backup policy collection.
     ///
     /// `GET /api/configuration/management/system_backup` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     fn get_system_backup(
         &self,
         request: GetSystemBackupRequest,
@@ -20400,6 +22235,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/management/system_backup` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     fn replace_system_backup(
         &self,
         request: ReplaceSystemBackupRequest,
@@ -20416,6 +22252,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `GET /api/configuration/management/exported_configuration_encryption` Documented for SPS 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "management")]
     fn get_exported_configuration_encryption(
         &self,
         request: GetExportedConfigurationEncryptionRequest,
@@ -20435,6 +22272,7 @@ pub trait Api: Send + Sync + 'static {
     /// `PUT /api/configuration/management/exported_configuration_encryption` Requires an open
     /// transaction. Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its
     /// body as optional.
+    #[cfg(feature = "management")]
     fn replace_exported_configuration_encryption(
         &self,
         request: ReplaceExportedConfigurationEncryptionRequest,
@@ -20452,6 +22290,7 @@ pub trait Api: Send + Sync + 'static {
     /// protocol-wide options. The set of children depends on the appliance version.
     ///
     /// `GET /api/configuration/mssql` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn get_mssql_index(
         &self,
         request: GetMssqlIndexRequest,
@@ -20467,6 +22306,7 @@ pub trait Api: Send + Sync + 'static {
     /// how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/mssql/authentication_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     fn list_mssql_authentication_policies(
         &self,
         request: ListMssqlAuthenticationPoliciesRequest,
@@ -20484,6 +22324,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/mssql/authentication_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     fn create_mssql_authentication_policy(
         &self,
         request: CreateMssqlAuthenticationPolicyRequest,
@@ -20501,6 +22342,7 @@ pub trait Api: Send + Sync + 'static {
     /// written as an open object.
     ///
     /// `GET /api/configuration/mssql/authentication_policies/{key}` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     fn get_mssql_authentication_policy(
         &self,
         request: GetMssqlAuthenticationPolicyRequest,
@@ -20519,6 +22361,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/mssql/authentication_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "mssql")]
     fn replace_mssql_authentication_policy(
         &self,
         request: ReplaceMssqlAuthenticationPolicyRequest,
@@ -20537,6 +22380,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/mssql/authentication_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     fn delete_mssql_authentication_policy(
         &self,
         request: DeleteMssqlAuthenticationPolicyRequest,
@@ -20553,6 +22397,7 @@ pub trait Api: Send + Sync + 'static {
     /// Lists the MSSQL channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/mssql/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn list_mssql_channel_policies(
         &self,
         request: ListMssqlChannelPoliciesRequest,
@@ -20570,6 +22415,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/mssql/channel_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn create_mssql_channel_policy(
         &self,
         request: CreateMssqlChannelPolicyRequest,
@@ -20587,6 +22433,7 @@ pub trait Api: Send + Sync + 'static {
     /// four-eyes approval or goes through a content policy.
     ///
     /// `GET /api/configuration/mssql/channel_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn get_mssql_channel_policy(
         &self,
         request: GetMssqlChannelPolicyRequest,
@@ -20603,6 +22450,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/mssql/channel_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "mssql")]
     fn replace_mssql_channel_policy(
         &self,
         request: ReplaceMssqlChannelPolicyRequest,
@@ -20621,6 +22469,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/mssql/channel_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn delete_mssql_channel_policy(
         &self,
         request: DeleteMssqlChannelPolicyRequest,
@@ -20638,6 +22487,7 @@ pub trait Api: Send + Sync + 'static {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/mssql/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn list_mssql_connections(
         &self,
         request: ListMssqlConnectionsRequest,
@@ -20654,6 +22504,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/mssql/connections` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn create_mssql_connection(
         &self,
         request: CreateMssqlConnectionRequest,
@@ -20669,6 +22520,7 @@ pub trait Api: Send + Sync + 'static {
     /// audit or authorize its sessions, and the policies it uses.
     ///
     /// `GET /api/configuration/mssql/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn get_mssql_connection(
         &self,
         request: GetMssqlConnectionRequest,
@@ -20685,6 +22537,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/mssql/connections/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "mssql")]
     fn replace_mssql_connection(
         &self,
         request: ReplaceMssqlConnectionRequest,
@@ -20703,6 +22556,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/mssql/connections/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn delete_mssql_connection(
         &self,
         request: DeleteMssqlConnectionRequest,
@@ -20719,6 +22573,7 @@ pub trait Api: Send + Sync + 'static {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/mssql/options` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "mssql")]
     fn get_mssql_options(
         &self,
         request: GetMssqlOptionsRequest,
@@ -20735,6 +22590,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/mssql/options` Requires an open transaction. Documented for SPS 6.x,
     /// 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "mssql")]
     fn replace_mssql_options(
         &self,
         request: ReplaceMssqlOptionsRequest,
@@ -20750,6 +22606,7 @@ pub trait Api: Send + Sync + 'static {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/mssql/settings_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     fn list_mssql_settings_policies(
         &self,
         request: ListMssqlSettingsPoliciesRequest,
@@ -20767,6 +22624,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/mssql/settings_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     fn create_mssql_settings_policy(
         &self,
         request: CreateMssqlSettingsPolicyRequest,
@@ -20784,6 +22642,7 @@ pub trait Api: Send + Sync + 'static {
     /// an open object.
     ///
     /// `GET /api/configuration/mssql/settings_policies/{key}` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     fn get_mssql_settings_policy(
         &self,
         request: GetMssqlSettingsPolicyRequest,
@@ -20802,6 +22661,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/mssql/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "mssql")]
     fn replace_mssql_settings_policy(
         &self,
         request: ReplaceMssqlSettingsPolicyRequest,
@@ -20820,6 +22680,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/mssql/settings_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     fn delete_mssql_settings_policy(
         &self,
         request: DeleteMssqlSettingsPolicyRequest,
@@ -20840,6 +22701,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/passwords` Requires an open transaction. Documented for SPS 5.x, 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "passwords")]
     fn create_password(
         &self,
         request: CreatePasswordRequest,
@@ -20855,6 +22717,7 @@ pub trait Api: Send + Sync + 'static {
     /// only confirms that the object exists.
     ///
     /// `GET /api/configuration/passwords/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "passwords")]
     fn get_password(
         &self,
         request: GetPasswordRequest,
@@ -20871,6 +22734,7 @@ pub trait Api: Send + Sync + 'static {
     /// stay searchable but cannot be moved back to the appliance.
     ///
     /// `GET /api/configuration/policies/archive_cleanup_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn list_archive_cleanup_policies(
         &self,
         request: ListArchiveCleanupPoliciesRequest,
@@ -20889,6 +22753,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/archive_cleanup_policies` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn create_archive_cleanup_policy(
         &self,
         request: CreateArchiveCleanupPolicyRequest,
@@ -20907,6 +22772,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `GET /api/configuration/policies/archive_cleanup_policies/{key}` Documented for SPS 6.x, 7.x,
     /// 8.0.
+    #[cfg(feature = "policies")]
     fn get_archive_cleanup_policy(
         &self,
         request: GetArchiveCleanupPolicyRequest,
@@ -20926,6 +22792,7 @@ pub trait Api: Send + Sync + 'static {
     /// `PUT /api/configuration/policies/archive_cleanup_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
+    #[cfg(feature = "policies")]
     fn replace_archive_cleanup_policy(
         &self,
         request: ReplaceArchiveCleanupPolicyRequest,
@@ -20944,6 +22811,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/archive_cleanup_policies/{key}` Requires an open
     /// transaction. Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn delete_archive_cleanup_policy(
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
@@ -20962,6 +22830,7 @@ pub trait Api: Send + Sync + 'static {
     /// appliances embed each policy body in the listing.
     ///
     /// `GET /api/configuration/policies/audit_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn list_audit_policies(
         &self,
         request: ListAuditPoliciesRequest,
@@ -20979,6 +22848,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/audit_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn create_audit_policy(
         &self,
         request: CreateAuditPolicyRequest,
@@ -20994,6 +22864,7 @@ pub trait Api: Send + Sync + 'static {
     /// and how often trails are signed and timestamped.
     ///
     /// `GET /api/configuration/policies/audit_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn get_audit_policy(
         &self,
         request: GetAuditPolicyRequest,
@@ -21011,6 +22882,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/audit_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "policies")]
     fn replace_audit_policy(
         &self,
         request: ReplaceAuditPolicyRequest,
@@ -21026,6 +22898,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/audit_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn delete_audit_policy(
         &self,
         request: DeleteAuditPolicyRequest,
@@ -21041,6 +22914,7 @@ pub trait Api: Send + Sync + 'static {
     /// SMB/CIFS or NFS) and a schedule; system backups and connection data backups refer to one by key.
     ///
     /// `GET /api/configuration/policies/backup_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
@@ -21058,6 +22932,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/backup_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn create_backup_policy(
         &self,
         request: CreateBackupPolicyRequest,
@@ -21073,6 +22948,7 @@ pub trait Api: Send + Sync + 'static {
     /// The host key of an rsync target always reads back as an algorithm and value pair.
     ///
     /// `GET /api/configuration/policies/backup_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn get_backup_policy(
         &self,
         request: GetBackupPolicyRequest,
@@ -21089,6 +22965,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/backup_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "policies")]
     fn replace_backup_policy(
         &self,
         request: ReplaceBackupPolicyRequest,
@@ -21105,6 +22982,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/backup_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn delete_backup_policy(
         &self,
         request: DeleteBackupPolicyRequest,
@@ -21121,6 +22999,7 @@ pub trait Api: Send + Sync + 'static {
     /// example, only administrators as `root`).
     ///
     /// `GET /api/configuration/policies/usermapping_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn list_usermapping_policies(
         &self,
         request: ListUsermappingPoliciesRequest,
@@ -21138,6 +23017,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/usermapping_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn create_usermapping_policy(
         &self,
         request: CreateUsermappingPolicyRequest,
@@ -21155,6 +23035,7 @@ pub trait Api: Send + Sync + 'static {
     /// whether users not listed may log in with their own name.
     ///
     /// `GET /api/configuration/policies/usermapping_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn get_usermapping_policy(
         &self,
         request: GetUsermappingPolicyRequest,
@@ -21172,6 +23053,7 @@ pub trait Api: Send + Sync + 'static {
     /// `PUT /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
+    #[cfg(feature = "policies")]
     fn replace_usermapping_policy(
         &self,
         request: ReplaceUsermappingPolicyRequest,
@@ -21189,6 +23071,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     fn delete_usermapping_policy(
         &self,
         request: DeleteUsermappingPolicyRequest,
@@ -21206,6 +23089,7 @@ pub trait Api: Send + Sync + 'static {
     /// protocol-wide options. The set of children depends on the appliance version.
     ///
     /// `GET /api/configuration/rdp` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn get_rdp_index(
         &self,
         request: GetRdpIndexRequest,
@@ -21220,6 +23104,7 @@ pub trait Api: Send + Sync + 'static {
     /// Lists the RDP channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/rdp/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn list_rdp_channel_policies(
         &self,
         request: ListRdpChannelPoliciesRequest,
@@ -21237,6 +23122,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/rdp/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn create_rdp_channel_policy(
         &self,
         request: CreateRdpChannelPolicyRequest,
@@ -21254,6 +23140,7 @@ pub trait Api: Send + Sync + 'static {
     /// four-eyes approval or goes through a content policy.
     ///
     /// `GET /api/configuration/rdp/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn get_rdp_channel_policy(
         &self,
         request: GetRdpChannelPolicyRequest,
@@ -21270,6 +23157,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/rdp/channel_policies/{key}` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "rdp")]
     fn replace_rdp_channel_policy(
         &self,
         request: ReplaceRdpChannelPolicyRequest,
@@ -21288,6 +23176,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/rdp/channel_policies/{key}` Requires an open transaction. Documented
     /// for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn delete_rdp_channel_policy(
         &self,
         request: DeleteRdpChannelPolicyRequest,
@@ -21305,6 +23194,7 @@ pub trait Api: Send + Sync + 'static {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/rdp/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn list_rdp_connections(
         &self,
         request: ListRdpConnectionsRequest,
@@ -21321,6 +23211,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/rdp/connections` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn create_rdp_connection(
         &self,
         request: CreateRdpConnectionRequest,
@@ -21336,6 +23227,7 @@ pub trait Api: Send + Sync + 'static {
     /// audit or authorize its sessions, and the policies it uses.
     ///
     /// `GET /api/configuration/rdp/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn get_rdp_connection(
         &self,
         request: GetRdpConnectionRequest,
@@ -21352,6 +23244,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/rdp/connections/{key}` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "rdp")]
     fn replace_rdp_connection(
         &self,
         request: ReplaceRdpConnectionRequest,
@@ -21368,6 +23261,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/rdp/connections/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn delete_rdp_connection(
         &self,
         request: DeleteRdpConnectionRequest,
@@ -21384,6 +23278,7 @@ pub trait Api: Send + Sync + 'static {
     /// shows, switches off or changes the membership.
     ///
     /// `GET /api/configuration/rdp/domain_membership` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn get_rdp_domain_membership(
         &self,
         request: GetRdpDomainMembershipRequest,
@@ -21402,6 +23297,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/rdp/domain_membership` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "rdp")]
     fn replace_rdp_domain_membership(
         &self,
         request: ReplaceRdpDomainMembershipRequest,
@@ -21420,6 +23316,7 @@ pub trait Api: Send + Sync + 'static {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/rdp/options` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     fn get_rdp_options(
         &self,
         request: GetRdpOptionsRequest,
@@ -21436,6 +23333,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/rdp/options` Requires an open transaction. Documented for SPS 6.x, 7.x,
     /// 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "rdp")]
     fn replace_rdp_options(
         &self,
         request: ReplaceRdpOptionsRequest,
@@ -21451,6 +23349,7 @@ pub trait Api: Send + Sync + 'static {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/rdp/settings_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "rdp")]
     fn list_rdp_settings_policies(
         &self,
         request: ListRdpSettingsPoliciesRequest,
@@ -21468,6 +23367,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/rdp/settings_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
+    #[cfg(feature = "rdp")]
     fn create_rdp_settings_policy(
         &self,
         request: CreateRdpSettingsPolicyRequest,
@@ -21486,6 +23386,7 @@ pub trait Api: Send + Sync + 'static {
     /// open object.
     ///
     /// `GET /api/configuration/rdp/settings_policies/{key}` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "rdp")]
     fn get_rdp_settings_policy(
         &self,
         request: GetRdpSettingsPolicyRequest,
@@ -21502,6 +23403,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/rdp/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "rdp")]
     fn replace_rdp_settings_policy(
         &self,
         request: ReplaceRdpSettingsPolicyRequest,
@@ -21520,6 +23422,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/rdp/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "rdp")]
     fn delete_rdp_settings_policy(
         &self,
         request: DeleteRdpSettingsPolicyRequest,
@@ -21540,6 +23443,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/active-sessions` Documented for SPS 7.x, 8.0. The reply is not documented: a client
     /// reads its body as optional.
+    #[cfg(feature = "sessions")]
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -21558,6 +23462,7 @@ pub trait Api: Send + Sync + 'static {
     /// and no request body.
     ///
     /// `POST /api/cleanup/cleanup_now` Documented for SPS 8.0.
+    #[cfg(feature = "sessions")]
     fn run_cleanup_now(
         &self,
         request: RunCleanupNowRequest,
@@ -21573,6 +23478,7 @@ pub trait Api: Send + Sync + 'static {
     /// protocol-wide options. The set of children depends on the appliance version.
     ///
     /// `GET /api/configuration/ssh` Documented for SPS 5.x, 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
         request: GetSshIndexRequest,
@@ -21588,6 +23494,7 @@ pub trait Api: Send + Sync + 'static {
     /// how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/ssh/authentication_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     fn list_ssh_authentication_policies(
         &self,
         request: ListSshAuthenticationPoliciesRequest,
@@ -21605,6 +23512,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/ssh/authentication_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     fn create_ssh_authentication_policy(
         &self,
         request: CreateSshAuthenticationPolicyRequest,
@@ -21622,6 +23530,7 @@ pub trait Api: Send + Sync + 'static {
     /// authentication methods without their fields, so the body is read and written as an open object.
     ///
     /// `GET /api/configuration/ssh/authentication_policies/{key}` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     fn get_ssh_authentication_policy(
         &self,
         request: GetSshAuthenticationPolicyRequest,
@@ -21640,6 +23549,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/ssh/authentication_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ssh")]
     fn replace_ssh_authentication_policy(
         &self,
         request: ReplaceSshAuthenticationPolicyRequest,
@@ -21658,6 +23568,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/ssh/authentication_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     fn delete_ssh_authentication_policy(
         &self,
         request: DeleteSshAuthenticationPolicyRequest,
@@ -21674,6 +23585,7 @@ pub trait Api: Send + Sync + 'static {
     /// Lists the SSH channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/ssh/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn list_ssh_channel_policies(
         &self,
         request: ListSshChannelPoliciesRequest,
@@ -21691,6 +23603,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/ssh/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn create_ssh_channel_policy(
         &self,
         request: CreateSshChannelPolicyRequest,
@@ -21708,6 +23621,7 @@ pub trait Api: Send + Sync + 'static {
     /// four-eyes approval or goes through a content policy.
     ///
     /// `GET /api/configuration/ssh/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn get_ssh_channel_policy(
         &self,
         request: GetSshChannelPolicyRequest,
@@ -21724,6 +23638,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/ssh/channel_policies/{key}` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ssh")]
     fn replace_ssh_channel_policy(
         &self,
         request: ReplaceSshChannelPolicyRequest,
@@ -21742,6 +23657,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/ssh/channel_policies/{key}` Requires an open transaction. Documented
     /// for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn delete_ssh_channel_policy(
         &self,
         request: DeleteSshChannelPolicyRequest,
@@ -21759,6 +23675,7 @@ pub trait Api: Send + Sync + 'static {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/ssh/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn list_ssh_connections(
         &self,
         request: ListSshConnectionsRequest,
@@ -21775,6 +23692,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/ssh/connections` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn create_ssh_connection(
         &self,
         request: CreateSshConnectionRequest,
@@ -21790,6 +23708,7 @@ pub trait Api: Send + Sync + 'static {
     /// audit or authorize its sessions, and the policies it uses.
     ///
     /// `GET /api/configuration/ssh/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn get_ssh_connection(
         &self,
         request: GetSshConnectionRequest,
@@ -21806,6 +23725,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/ssh/connections/{key}` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ssh")]
     fn replace_ssh_connection(
         &self,
         request: ReplaceSshConnectionRequest,
@@ -21822,6 +23742,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/ssh/connections/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn delete_ssh_connection(
         &self,
         request: DeleteSshConnectionRequest,
@@ -21838,6 +23759,7 @@ pub trait Api: Send + Sync + 'static {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/ssh/options` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     fn get_ssh_options(
         &self,
         request: GetSshOptionsRequest,
@@ -21854,6 +23776,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/ssh/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ssh")]
     fn replace_ssh_options(
         &self,
         request: ReplaceSshOptionsRequest,
@@ -21869,6 +23792,7 @@ pub trait Api: Send + Sync + 'static {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/ssh/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn list_ssh_settings_policies(
         &self,
         request: ListSshSettingsPoliciesRequest,
@@ -21886,6 +23810,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/ssh/settings_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn create_ssh_settings_policy(
         &self,
         request: CreateSshSettingsPolicyRequest,
@@ -21904,6 +23829,7 @@ pub trait Api: Send + Sync + 'static {
     /// their fields, so the body is read and written as an open object.
     ///
     /// `GET /api/configuration/ssh/settings_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn get_ssh_settings_policy(
         &self,
         request: GetSshSettingsPolicyRequest,
@@ -21920,6 +23846,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/ssh/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ssh")]
     fn replace_ssh_settings_policy(
         &self,
         request: ReplaceSshSettingsPolicyRequest,
@@ -21938,6 +23865,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/ssh/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     fn delete_ssh_settings_policy(
         &self,
         request: DeleteSshSettingsPolicyRequest,
@@ -21957,6 +23885,7 @@ pub trait Api: Send + Sync + 'static {
     /// connection policies, pattern sets and settings policies.
     ///
     /// `GET /api/configuration/telnet` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn get_telnet_index(
         &self,
         request: GetTelnetIndexRequest,
@@ -21972,6 +23901,7 @@ pub trait Api: Send + Sync + 'static {
     /// and how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/telnet/authentication_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn list_telnet_authentication_policies(
         &self,
         request: ListTelnetAuthenticationPoliciesRequest,
@@ -21989,6 +23919,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/telnet/authentication_policies` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn create_telnet_authentication_policy(
         &self,
         request: CreateTelnetAuthenticationPolicyRequest,
@@ -22006,6 +23937,7 @@ pub trait Api: Send + Sync + 'static {
     /// without their field names; they are kept as sent.
     ///
     /// `GET /api/configuration/telnet/authentication_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn get_telnet_authentication_policy(
         &self,
         request: GetTelnetAuthenticationPolicyRequest,
@@ -22025,6 +23957,7 @@ pub trait Api: Send + Sync + 'static {
     /// `PUT /api/configuration/telnet/authentication_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
+    #[cfg(feature = "telnet")]
     fn replace_telnet_authentication_policy(
         &self,
         request: ReplaceTelnetAuthenticationPolicyRequest,
@@ -22043,6 +23976,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/telnet/authentication_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn delete_telnet_authentication_policy(
         &self,
         request: DeleteTelnetAuthenticationPolicyRequest,
@@ -22059,6 +23993,7 @@ pub trait Api: Send + Sync + 'static {
     /// Lists the Telnet channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/telnet/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn list_telnet_channel_policies(
         &self,
         request: ListTelnetChannelPoliciesRequest,
@@ -22076,6 +24011,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/telnet/channel_policies` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn create_telnet_channel_policy(
         &self,
         request: CreateTelnetChannelPolicyRequest,
@@ -22093,6 +24029,7 @@ pub trait Api: Send + Sync + 'static {
     /// needs four-eyes approval or goes through a content policy.
     ///
     /// `GET /api/configuration/telnet/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn get_telnet_channel_policy(
         &self,
         request: GetTelnetChannelPolicyRequest,
@@ -22111,6 +24048,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/telnet/channel_policies/{key}` Requires an open transaction. Documented
     /// for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     fn replace_telnet_channel_policy(
         &self,
         request: ReplaceTelnetChannelPolicyRequest,
@@ -22129,6 +24067,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/telnet/channel_policies/{key}` Requires an open transaction.
     /// Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn delete_telnet_channel_policy(
         &self,
         request: DeleteTelnetChannelPolicyRequest,
@@ -22146,6 +24085,7 @@ pub trait Api: Send + Sync + 'static {
     /// appliances embed each policy body in the listing.
     ///
     /// `GET /api/configuration/telnet/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn list_telnet_connections(
         &self,
         request: ListTelnetConnectionsRequest,
@@ -22162,6 +24102,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/telnet/connections` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn create_telnet_connection(
         &self,
         request: CreateTelnetConnectionRequest,
@@ -22181,6 +24122,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `GET /api/configuration/telnet/connections/@order` Documented for SPS 6.x, 7.x. The reply is not
     /// documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     fn get_telnet_connection_order(
         &self,
         request: GetTelnetConnectionOrderRequest,
@@ -22199,6 +24141,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/telnet/connections/@order` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     fn replace_telnet_connection_order(
         &self,
         request: ReplaceTelnetConnectionOrderRequest,
@@ -22216,6 +24159,7 @@ pub trait Api: Send + Sync + 'static {
     /// audit or authorize its sessions, and the policies it uses.
     ///
     /// `GET /api/configuration/telnet/connections/{key}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn get_telnet_connection(
         &self,
         request: GetTelnetConnectionRequest,
@@ -22232,6 +24176,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/telnet/connections/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     fn replace_telnet_connection(
         &self,
         request: ReplaceTelnetConnectionRequest,
@@ -22250,6 +24195,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/telnet/connections/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn delete_telnet_connection(
         &self,
         request: DeleteTelnetConnectionRequest,
@@ -22268,6 +24214,7 @@ pub trait Api: Send + Sync + 'static {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/telnet/options` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     fn get_telnet_options(
         &self,
         request: GetTelnetOptionsRequest,
@@ -22284,6 +24231,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/telnet/options` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     fn replace_telnet_options(
         &self,
         request: ReplaceTelnetOptionsRequest,
@@ -22299,6 +24247,7 @@ pub trait Api: Send + Sync + 'static {
     /// on Cisco devices). They are built in, with negative keys, and cannot be changed.
     ///
     /// `GET /api/configuration/telnet/pattern_sets` Documented for SPS 7.x.
+    #[cfg(feature = "telnet")]
     fn list_telnet_pattern_sets(
         &self,
         request: ListTelnetPatternSetsRequest,
@@ -22314,6 +24263,7 @@ pub trait Api: Send + Sync + 'static {
     /// the listing embeds.
     ///
     /// `GET /api/configuration/telnet/pattern_sets/{key}` Documented for SPS 7.x.
+    #[cfg(feature = "telnet")]
     fn get_telnet_pattern_set(
         &self,
         request: GetTelnetPatternSetRequest,
@@ -22329,6 +24279,7 @@ pub trait Api: Send + Sync + 'static {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/telnet/settings_policies` Documented for SPS 8.0.
+    #[cfg(feature = "telnet")]
     fn list_telnet_settings_policies(
         &self,
         request: ListTelnetSettingsPoliciesRequest,
@@ -22346,6 +24297,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/telnet/settings_policies` Requires an open transaction. Documented for
     /// SPS 8.0.
+    #[cfg(feature = "telnet")]
     fn create_telnet_settings_policy(
         &self,
         request: CreateTelnetSettingsPolicyRequest,
@@ -22362,6 +24314,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns one Telnet settings policy.
     ///
     /// `GET /api/configuration/telnet/settings_policies/{key}` Documented for SPS 8.0.
+    #[cfg(feature = "telnet")]
     fn get_telnet_settings_policy(
         &self,
         request: GetTelnetSettingsPolicyRequest,
@@ -22380,6 +24333,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/telnet/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     fn replace_telnet_settings_policy(
         &self,
         request: ReplaceTelnetSettingsPolicyRequest,
@@ -22398,6 +24352,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/telnet/settings_policies/{key}` Requires an open transaction.
     /// Documented for SPS 8.0.
+    #[cfg(feature = "telnet")]
     fn delete_telnet_settings_policy(
         &self,
         request: DeleteTelnetSettingsPolicyRequest,
@@ -22416,6 +24371,7 @@ pub trait Api: Send + Sync + 'static {
     /// `transaction`, newer ones under `body`; read whichever is present.
     ///
     /// `GET /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "transaction")]
     fn get_transaction(
         &self,
         request: GetTransactionRequest,
@@ -22434,6 +24390,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
     /// client reads its body as optional.
+    #[cfg(feature = "transaction")]
     fn commit_transaction(
         &self,
         request: CommitTransactionRequest,
@@ -22451,6 +24408,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
     /// client reads its body as optional.
+    #[cfg(feature = "transaction")]
     fn open_transaction(
         &self,
         request: OpenTransactionRequest,
@@ -22467,6 +24425,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
     /// client reads its body as optional.
+    #[cfg(feature = "transaction")]
     fn rollback_transaction(
         &self,
         request: RollbackTransactionRequest,
@@ -22483,6 +24442,7 @@ pub trait Api: Send + Sync + 'static {
     /// transaction before committing it.
     ///
     /// `GET /api/transaction/changes` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "transaction")]
     fn list_transaction_changes(
         &self,
         request: ListTransactionChangesRequest,
@@ -22501,6 +24461,7 @@ pub trait Api: Send + Sync + 'static {
     /// only the channel policies and the options.
     ///
     /// `GET /api/configuration/vnc` Documented for SPS 6.x.
+    #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
         request: GetVncIndexRequest,
@@ -22515,6 +24476,7 @@ pub trait Api: Send + Sync + 'static {
     /// Lists the VNC channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/vnc/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     fn list_vnc_channel_policies(
         &self,
         request: ListVncChannelPoliciesRequest,
@@ -22532,6 +24494,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/vnc/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     fn create_vnc_channel_policy(
         &self,
         request: CreateVncChannelPolicyRequest,
@@ -22549,6 +24512,7 @@ pub trait Api: Send + Sync + 'static {
     /// four-eyes approval or goes through a content policy.
     ///
     /// `GET /api/configuration/vnc/channel_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     fn get_vnc_channel_policy(
         &self,
         request: GetVncChannelPolicyRequest,
@@ -22565,6 +24529,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/vnc/channel_policies/{key}` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "vnc")]
     fn replace_vnc_channel_policy(
         &self,
         request: ReplaceVncChannelPolicyRequest,
@@ -22583,6 +24548,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/vnc/channel_policies/{key}` Requires an open transaction. Documented
     /// for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     fn delete_vnc_channel_policy(
         &self,
         request: DeleteVncChannelPolicyRequest,
@@ -22602,6 +24568,7 @@ pub trait Api: Send + Sync + 'static {
     /// table and accept changes.
     ///
     /// `GET /api/configuration/vnc/connections` Documented for SPS 7.x.
+    #[cfg(feature = "vnc")]
     fn list_vnc_connections(
         &self,
         request: ListVncConnectionsRequest,
@@ -22618,6 +24585,7 @@ pub trait Api: Send + Sync + 'static {
     /// read-only.
     ///
     /// `POST /api/configuration/vnc/connections` Requires an open transaction. Documented for SPS 7.x.
+    #[cfg(feature = "vnc")]
     fn create_vnc_connection(
         &self,
         request: CreateVncConnectionRequest,
@@ -22635,6 +24603,7 @@ pub trait Api: Send + Sync + 'static {
     /// releases publish the full table and accept changes.
     ///
     /// `GET /api/configuration/vnc/connections/{key}` Documented for SPS 7.x.
+    #[cfg(feature = "vnc")]
     fn get_vnc_connection(
         &self,
         request: GetVncConnectionRequest,
@@ -22652,6 +24621,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/vnc/connections/{key}` Requires an open transaction. Documented for SPS
     /// 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "vnc")]
     fn replace_vnc_connection(
         &self,
         request: ReplaceVncConnectionRequest,
@@ -22669,6 +24639,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/vnc/connections/{key}` Requires an open transaction. Documented for
     /// SPS 7.x.
+    #[cfg(feature = "vnc")]
     fn delete_vnc_connection(
         &self,
         request: DeleteVncConnectionRequest,
@@ -22685,6 +24656,7 @@ pub trait Api: Send + Sync + 'static {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/vnc/options` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "vnc")]
     fn get_vnc_options(
         &self,
         request: GetVncOptionsRequest,
@@ -22701,6 +24673,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/vnc/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "vnc")]
     fn replace_vnc_options(
         &self,
         request: ReplaceVncOptionsRequest,
@@ -22716,6 +24689,7 @@ pub trait Api: Send + Sync + 'static {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/vnc/settings_policies` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     fn list_vnc_settings_policies(
         &self,
         request: ListVncSettingsPoliciesRequest,
@@ -22733,6 +24707,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/vnc/settings_policies` Requires an open transaction. Documented for SPS
     /// 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     fn create_vnc_settings_policy(
         &self,
         request: CreateVncSettingsPolicyRequest,
@@ -22751,6 +24726,7 @@ pub trait Api: Send + Sync + 'static {
     /// has the same structure.
     ///
     /// `GET /api/configuration/vnc/settings_policies/{key}` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     fn get_vnc_settings_policy(
         &self,
         request: GetVncSettingsPolicyRequest,
@@ -22767,6 +24743,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/vnc/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "vnc")]
     fn replace_vnc_settings_policy(
         &self,
         request: ReplaceVncSettingsPolicyRequest,
@@ -22785,6 +24762,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/vnc/settings_policies/{key}` Requires an open transaction. Documented
     /// for SPS 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     fn delete_vnc_settings_policy(
         &self,
         request: DeleteVncSettingsPolicyRequest,
@@ -22799,858 +24777,1072 @@ pub trait Api: Send + Sync + 'static {
 
 /// Routes a validated request to a handler: typed ([`Api`]) or generic ([`RawApi`]).
 trait Dispatch: Clone + Send + Sync + 'static {
+    #[cfg(feature = "aaa")]
     fn get_acls(
         &self,
         request: GetAclsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn get_local_database_index(
         &self,
         request: GetLocalDatabaseIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn list_local_groups(
         &self,
         request: ListLocalGroupsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn create_local_group(
         &self,
         request: CreateLocalGroupRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn get_local_group(
         &self,
         request: GetLocalGroupRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn replace_local_group(
         &self,
         request: ReplaceLocalGroupRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn delete_local_group(
         &self,
         request: DeleteLocalGroupRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn list_local_users(
         &self,
         request: ListLocalUsersRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn create_local_user(
         &self,
         request: CreateLocalUserRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn get_local_user(
         &self,
         request: GetLocalUserRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn replace_local_user(
         &self,
         request: ReplaceLocalUserRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "aaa")]
     fn delete_local_user(
         &self,
         request: DeleteLocalUserRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "authentication")]
     fn authenticate(
         &self,
         request: AuthenticateRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
         request: GetX509CertificateRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "certificates")]
     fn get_private_key(
         &self,
         request: GetPrivateKeyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "configuration")]
     fn get_configuration_index(
         &self,
         request: GetConfigurationIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "configuration")]
     fn get_local_services_index(
         &self,
         request: GetLocalServicesIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "configuration")]
     fn get_management_index(
         &self,
         request: GetManagementIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "configuration")]
     fn get_aaa_index(
         &self,
         request: GetAaaIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "configuration")]
     fn get_policies_index(
         &self,
         request: GetPoliciesIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
     fn get_firmware_index(
         &self,
         request: GetFirmwareIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
     fn list_firmware_slots(
         &self,
         request: ListFirmwareSlotsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
     fn get_firmware_slot(
         &self,
         request: GetFirmwareSlotRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
     fn delete_firmware_slot(
         &self,
         request: DeleteFirmwareSlotRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
     fn test_firmware(
         &self,
         request: TestFirmwareRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "health")]
     fn get_health_status(
         &self,
         request: GetHealthStatusRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "health")]
     fn get_indexer_dashboard(
         &self,
         request: GetIndexerDashboardRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "health")]
     fn get_cluster_status(
         &self,
         request: GetClusterStatusRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn get_http_index(
         &self,
         request: GetHttpIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn list_http_authentication_policies(
         &self,
         request: ListHttpAuthenticationPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn create_http_authentication_policy(
         &self,
         request: CreateHttpAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn get_http_authentication_policy(
         &self,
         request: GetHttpAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn replace_http_authentication_policy(
         &self,
         request: ReplaceHttpAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn delete_http_authentication_policy(
         &self,
         request: DeleteHttpAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn list_http_channel_policies(
         &self,
         request: ListHttpChannelPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn create_http_channel_policy(
         &self,
         request: CreateHttpChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn get_http_channel_policy(
         &self,
         request: GetHttpChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn replace_http_channel_policy(
         &self,
         request: ReplaceHttpChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn delete_http_channel_policy(
         &self,
         request: DeleteHttpChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn list_http_connections(
         &self,
         request: ListHttpConnectionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn create_http_connection(
         &self,
         request: CreateHttpConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn get_http_connection(
         &self,
         request: GetHttpConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn replace_http_connection(
         &self,
         request: ReplaceHttpConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn delete_http_connection(
         &self,
         request: DeleteHttpConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn get_http_options(
         &self,
         request: GetHttpOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn replace_http_options(
         &self,
         request: ReplaceHttpOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn list_http_settings_policies(
         &self,
         request: ListHttpSettingsPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn create_http_settings_policy(
         &self,
         request: CreateHttpSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn get_http_settings_policy(
         &self,
         request: GetHttpSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn replace_http_settings_policy(
         &self,
         request: ReplaceHttpSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "http")]
     fn delete_http_settings_policy(
         &self,
         request: DeleteHttpSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn get_ica_index(
         &self,
         request: GetIcaIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn list_ica_channel_policies(
         &self,
         request: ListIcaChannelPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn create_ica_channel_policy(
         &self,
         request: CreateIcaChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn get_ica_channel_policy(
         &self,
         request: GetIcaChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn replace_ica_channel_policy(
         &self,
         request: ReplaceIcaChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn delete_ica_channel_policy(
         &self,
         request: DeleteIcaChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn list_ica_connections(
         &self,
         request: ListIcaConnectionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn get_ica_connection(
         &self,
         request: GetIcaConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn get_ica_options(
         &self,
         request: GetIcaOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn replace_ica_options(
         &self,
         request: ReplaceIcaOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn list_ica_settings_policies(
         &self,
         request: ListIcaSettingsPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn create_ica_settings_policy(
         &self,
         request: CreateIcaSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn get_ica_settings_policy(
         &self,
         request: GetIcaSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn replace_ica_settings_policy(
         &self,
         request: ReplaceIcaSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ica")]
     fn delete_ica_settings_policy(
         &self,
         request: DeleteIcaSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "info")]
     fn get_info(
         &self,
         request: GetInfoRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "integrated_products")]
     fn list_integrated_products(
         &self,
         request: ListIntegratedProductsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "local_services")]
     fn get_cluster_interface(
         &self,
         request: GetClusterInterfaceRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "local_services")]
     fn replace_cluster_interface(
         &self,
         request: ReplaceClusterInterfaceRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "management")]
     fn get_system_backup(
         &self,
         request: GetSystemBackupRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "management")]
     fn replace_system_backup(
         &self,
         request: ReplaceSystemBackupRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "management")]
     fn get_exported_configuration_encryption(
         &self,
         request: GetExportedConfigurationEncryptionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "management")]
     fn replace_exported_configuration_encryption(
         &self,
         request: ReplaceExportedConfigurationEncryptionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn get_mssql_index(
         &self,
         request: GetMssqlIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn list_mssql_authentication_policies(
         &self,
         request: ListMssqlAuthenticationPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn create_mssql_authentication_policy(
         &self,
         request: CreateMssqlAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn get_mssql_authentication_policy(
         &self,
         request: GetMssqlAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn replace_mssql_authentication_policy(
         &self,
         request: ReplaceMssqlAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn delete_mssql_authentication_policy(
         &self,
         request: DeleteMssqlAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn list_mssql_channel_policies(
         &self,
         request: ListMssqlChannelPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn create_mssql_channel_policy(
         &self,
         request: CreateMssqlChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn get_mssql_channel_policy(
         &self,
         request: GetMssqlChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn replace_mssql_channel_policy(
         &self,
         request: ReplaceMssqlChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn delete_mssql_channel_policy(
         &self,
         request: DeleteMssqlChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn list_mssql_connections(
         &self,
         request: ListMssqlConnectionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn create_mssql_connection(
         &self,
         request: CreateMssqlConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn get_mssql_connection(
         &self,
         request: GetMssqlConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn replace_mssql_connection(
         &self,
         request: ReplaceMssqlConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn delete_mssql_connection(
         &self,
         request: DeleteMssqlConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn get_mssql_options(
         &self,
         request: GetMssqlOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn replace_mssql_options(
         &self,
         request: ReplaceMssqlOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn list_mssql_settings_policies(
         &self,
         request: ListMssqlSettingsPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn create_mssql_settings_policy(
         &self,
         request: CreateMssqlSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn get_mssql_settings_policy(
         &self,
         request: GetMssqlSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn replace_mssql_settings_policy(
         &self,
         request: ReplaceMssqlSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "mssql")]
     fn delete_mssql_settings_policy(
         &self,
         request: DeleteMssqlSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "passwords")]
     fn create_password(
         &self,
         request: CreatePasswordRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "passwords")]
     fn get_password(
         &self,
         request: GetPasswordRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn list_archive_cleanup_policies(
         &self,
         request: ListArchiveCleanupPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn create_archive_cleanup_policy(
         &self,
         request: CreateArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn get_archive_cleanup_policy(
         &self,
         request: GetArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn replace_archive_cleanup_policy(
         &self,
         request: ReplaceArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn delete_archive_cleanup_policy(
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn list_audit_policies(
         &self,
         request: ListAuditPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn create_audit_policy(
         &self,
         request: CreateAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn get_audit_policy(
         &self,
         request: GetAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn replace_audit_policy(
         &self,
         request: ReplaceAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn delete_audit_policy(
         &self,
         request: DeleteAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn create_backup_policy(
         &self,
         request: CreateBackupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn get_backup_policy(
         &self,
         request: GetBackupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn replace_backup_policy(
         &self,
         request: ReplaceBackupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn delete_backup_policy(
         &self,
         request: DeleteBackupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn list_usermapping_policies(
         &self,
         request: ListUsermappingPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn create_usermapping_policy(
         &self,
         request: CreateUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn get_usermapping_policy(
         &self,
         request: GetUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn replace_usermapping_policy(
         &self,
         request: ReplaceUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "policies")]
     fn delete_usermapping_policy(
         &self,
         request: DeleteUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn get_rdp_index(
         &self,
         request: GetRdpIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn list_rdp_channel_policies(
         &self,
         request: ListRdpChannelPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn create_rdp_channel_policy(
         &self,
         request: CreateRdpChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn get_rdp_channel_policy(
         &self,
         request: GetRdpChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn replace_rdp_channel_policy(
         &self,
         request: ReplaceRdpChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn delete_rdp_channel_policy(
         &self,
         request: DeleteRdpChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn list_rdp_connections(
         &self,
         request: ListRdpConnectionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn create_rdp_connection(
         &self,
         request: CreateRdpConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn get_rdp_connection(
         &self,
         request: GetRdpConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn replace_rdp_connection(
         &self,
         request: ReplaceRdpConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn delete_rdp_connection(
         &self,
         request: DeleteRdpConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn get_rdp_domain_membership(
         &self,
         request: GetRdpDomainMembershipRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn replace_rdp_domain_membership(
         &self,
         request: ReplaceRdpDomainMembershipRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn get_rdp_options(
         &self,
         request: GetRdpOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn replace_rdp_options(
         &self,
         request: ReplaceRdpOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn list_rdp_settings_policies(
         &self,
         request: ListRdpSettingsPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn create_rdp_settings_policy(
         &self,
         request: CreateRdpSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn get_rdp_settings_policy(
         &self,
         request: GetRdpSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn replace_rdp_settings_policy(
         &self,
         request: ReplaceRdpSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "rdp")]
     fn delete_rdp_settings_policy(
         &self,
         request: DeleteRdpSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "sessions")]
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "sessions")]
     fn run_cleanup_now(
         &self,
         request: RunCleanupNowRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
         request: GetSshIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn list_ssh_authentication_policies(
         &self,
         request: ListSshAuthenticationPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn create_ssh_authentication_policy(
         &self,
         request: CreateSshAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn get_ssh_authentication_policy(
         &self,
         request: GetSshAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn replace_ssh_authentication_policy(
         &self,
         request: ReplaceSshAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn delete_ssh_authentication_policy(
         &self,
         request: DeleteSshAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn list_ssh_channel_policies(
         &self,
         request: ListSshChannelPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn create_ssh_channel_policy(
         &self,
         request: CreateSshChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn get_ssh_channel_policy(
         &self,
         request: GetSshChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn replace_ssh_channel_policy(
         &self,
         request: ReplaceSshChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn delete_ssh_channel_policy(
         &self,
         request: DeleteSshChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn list_ssh_connections(
         &self,
         request: ListSshConnectionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn create_ssh_connection(
         &self,
         request: CreateSshConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn get_ssh_connection(
         &self,
         request: GetSshConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn replace_ssh_connection(
         &self,
         request: ReplaceSshConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn delete_ssh_connection(
         &self,
         request: DeleteSshConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn get_ssh_options(
         &self,
         request: GetSshOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn replace_ssh_options(
         &self,
         request: ReplaceSshOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn list_ssh_settings_policies(
         &self,
         request: ListSshSettingsPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn create_ssh_settings_policy(
         &self,
         request: CreateSshSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn get_ssh_settings_policy(
         &self,
         request: GetSshSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn replace_ssh_settings_policy(
         &self,
         request: ReplaceSshSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
     fn delete_ssh_settings_policy(
         &self,
         request: DeleteSshSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn get_telnet_index(
         &self,
         request: GetTelnetIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn list_telnet_authentication_policies(
         &self,
         request: ListTelnetAuthenticationPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn create_telnet_authentication_policy(
         &self,
         request: CreateTelnetAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn get_telnet_authentication_policy(
         &self,
         request: GetTelnetAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn replace_telnet_authentication_policy(
         &self,
         request: ReplaceTelnetAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn delete_telnet_authentication_policy(
         &self,
         request: DeleteTelnetAuthenticationPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn list_telnet_channel_policies(
         &self,
         request: ListTelnetChannelPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn create_telnet_channel_policy(
         &self,
         request: CreateTelnetChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn get_telnet_channel_policy(
         &self,
         request: GetTelnetChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn replace_telnet_channel_policy(
         &self,
         request: ReplaceTelnetChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn delete_telnet_channel_policy(
         &self,
         request: DeleteTelnetChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn list_telnet_connections(
         &self,
         request: ListTelnetConnectionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn create_telnet_connection(
         &self,
         request: CreateTelnetConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn get_telnet_connection_order(
         &self,
         request: GetTelnetConnectionOrderRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn replace_telnet_connection_order(
         &self,
         request: ReplaceTelnetConnectionOrderRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn get_telnet_connection(
         &self,
         request: GetTelnetConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn replace_telnet_connection(
         &self,
         request: ReplaceTelnetConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn delete_telnet_connection(
         &self,
         request: DeleteTelnetConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn get_telnet_options(
         &self,
         request: GetTelnetOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn replace_telnet_options(
         &self,
         request: ReplaceTelnetOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn list_telnet_pattern_sets(
         &self,
         request: ListTelnetPatternSetsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn get_telnet_pattern_set(
         &self,
         request: GetTelnetPatternSetRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn list_telnet_settings_policies(
         &self,
         request: ListTelnetSettingsPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn create_telnet_settings_policy(
         &self,
         request: CreateTelnetSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn get_telnet_settings_policy(
         &self,
         request: GetTelnetSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn replace_telnet_settings_policy(
         &self,
         request: ReplaceTelnetSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "telnet")]
     fn delete_telnet_settings_policy(
         &self,
         request: DeleteTelnetSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "transaction")]
     fn get_transaction(
         &self,
         request: GetTransactionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "transaction")]
     fn commit_transaction(
         &self,
         request: CommitTransactionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "transaction")]
     fn open_transaction(
         &self,
         request: OpenTransactionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "transaction")]
     fn rollback_transaction(
         &self,
         request: RollbackTransactionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "transaction")]
     fn list_transaction_changes(
         &self,
         request: ListTransactionChangesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
         request: GetVncIndexRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn list_vnc_channel_policies(
         &self,
         request: ListVncChannelPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn create_vnc_channel_policy(
         &self,
         request: CreateVncChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn get_vnc_channel_policy(
         &self,
         request: GetVncChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn replace_vnc_channel_policy(
         &self,
         request: ReplaceVncChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn delete_vnc_channel_policy(
         &self,
         request: DeleteVncChannelPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn list_vnc_connections(
         &self,
         request: ListVncConnectionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn create_vnc_connection(
         &self,
         request: CreateVncConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn get_vnc_connection(
         &self,
         request: GetVncConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn replace_vnc_connection(
         &self,
         request: ReplaceVncConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn delete_vnc_connection(
         &self,
         request: DeleteVncConnectionRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn get_vnc_options(
         &self,
         request: GetVncOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn replace_vnc_options(
         &self,
         request: ReplaceVncOptionsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn list_vnc_settings_policies(
         &self,
         request: ListVncSettingsPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn create_vnc_settings_policy(
         &self,
         request: CreateVncSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn get_vnc_settings_policy(
         &self,
         request: GetVncSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn replace_vnc_settings_policy(
         &self,
         request: ReplaceVncSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "vnc")]
     fn delete_vnc_settings_policy(
         &self,
         request: DeleteVncSettingsPolicyRequest,
@@ -23666,6 +25858,7 @@ impl<A> Clone for Typed<A> {
 }
 
 impl<A: Api> Dispatch for Typed<A> {
+    #[cfg(feature = "aaa")]
     fn get_acls(
         &self,
         request: GetAclsRequest,
@@ -23674,6 +25867,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_acls(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn get_local_database_index(
         &self,
         request: GetLocalDatabaseIndexRequest,
@@ -23682,6 +25876,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_local_database_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn list_local_groups(
         &self,
         request: ListLocalGroupsRequest,
@@ -23690,6 +25885,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_local_groups(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn create_local_group(
         &self,
         request: CreateLocalGroupRequest,
@@ -23698,6 +25894,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_local_group(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn get_local_group(
         &self,
         request: GetLocalGroupRequest,
@@ -23706,6 +25903,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_local_group(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn replace_local_group(
         &self,
         request: ReplaceLocalGroupRequest,
@@ -23714,6 +25912,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_local_group(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn delete_local_group(
         &self,
         request: DeleteLocalGroupRequest,
@@ -23722,6 +25921,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_local_group(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn list_local_users(
         &self,
         request: ListLocalUsersRequest,
@@ -23730,6 +25930,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_local_users(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn create_local_user(
         &self,
         request: CreateLocalUserRequest,
@@ -23738,6 +25939,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_local_user(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn get_local_user(
         &self,
         request: GetLocalUserRequest,
@@ -23746,6 +25948,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_local_user(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn replace_local_user(
         &self,
         request: ReplaceLocalUserRequest,
@@ -23754,6 +25957,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_local_user(request).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn delete_local_user(
         &self,
         request: DeleteLocalUserRequest,
@@ -23762,6 +25966,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_local_user(request).await.into_response() }
     }
 
+    #[cfg(feature = "authentication")]
     fn authenticate(
         &self,
         request: AuthenticateRequest,
@@ -23770,6 +25975,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.authenticate(request).await.into_response() }
     }
 
+    #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
         request: GetX509CertificateRequest,
@@ -23778,6 +25984,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_x509_certificate(request).await.into_response() }
     }
 
+    #[cfg(feature = "certificates")]
     fn get_private_key(
         &self,
         request: GetPrivateKeyRequest,
@@ -23786,6 +25993,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_private_key(request).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_configuration_index(
         &self,
         request: GetConfigurationIndexRequest,
@@ -23794,6 +26002,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_configuration_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_local_services_index(
         &self,
         request: GetLocalServicesIndexRequest,
@@ -23802,6 +26011,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_local_services_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_management_index(
         &self,
         request: GetManagementIndexRequest,
@@ -23810,6 +26020,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_management_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_aaa_index(
         &self,
         request: GetAaaIndexRequest,
@@ -23818,6 +26029,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_aaa_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_policies_index(
         &self,
         request: GetPoliciesIndexRequest,
@@ -23826,6 +26038,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_policies_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn get_firmware_index(
         &self,
         request: GetFirmwareIndexRequest,
@@ -23834,6 +26047,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_firmware_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn list_firmware_slots(
         &self,
         request: ListFirmwareSlotsRequest,
@@ -23842,6 +26056,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_firmware_slots(request).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn get_firmware_slot(
         &self,
         request: GetFirmwareSlotRequest,
@@ -23850,6 +26065,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_firmware_slot(request).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn delete_firmware_slot(
         &self,
         request: DeleteFirmwareSlotRequest,
@@ -23858,6 +26074,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_firmware_slot(request).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn test_firmware(
         &self,
         request: TestFirmwareRequest,
@@ -23866,6 +26083,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.test_firmware(request).await.into_response() }
     }
 
+    #[cfg(feature = "health")]
     fn get_health_status(
         &self,
         request: GetHealthStatusRequest,
@@ -23874,6 +26092,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_health_status(request).await.into_response() }
     }
 
+    #[cfg(feature = "health")]
     fn get_indexer_dashboard(
         &self,
         request: GetIndexerDashboardRequest,
@@ -23882,6 +26101,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_indexer_dashboard(request).await.into_response() }
     }
 
+    #[cfg(feature = "health")]
     fn get_cluster_status(
         &self,
         request: GetClusterStatusRequest,
@@ -23890,6 +26110,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_cluster_status(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_index(
         &self,
         request: GetHttpIndexRequest,
@@ -23898,6 +26119,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_http_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn list_http_authentication_policies(
         &self,
         request: ListHttpAuthenticationPoliciesRequest,
@@ -23908,6 +26130,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "http")]
     fn create_http_authentication_policy(
         &self,
         request: CreateHttpAuthenticationPolicyRequest,
@@ -23918,6 +26141,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_authentication_policy(
         &self,
         request: GetHttpAuthenticationPolicyRequest,
@@ -23926,6 +26150,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_http_authentication_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_authentication_policy(
         &self,
         request: ReplaceHttpAuthenticationPolicyRequest,
@@ -23936,6 +26161,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "http")]
     fn delete_http_authentication_policy(
         &self,
         request: DeleteHttpAuthenticationPolicyRequest,
@@ -23946,6 +26172,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "http")]
     fn list_http_channel_policies(
         &self,
         request: ListHttpChannelPoliciesRequest,
@@ -23954,6 +26181,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_http_channel_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn create_http_channel_policy(
         &self,
         request: CreateHttpChannelPolicyRequest,
@@ -23962,6 +26190,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_http_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_channel_policy(
         &self,
         request: GetHttpChannelPolicyRequest,
@@ -23970,6 +26199,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_http_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_channel_policy(
         &self,
         request: ReplaceHttpChannelPolicyRequest,
@@ -23978,6 +26208,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_http_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn delete_http_channel_policy(
         &self,
         request: DeleteHttpChannelPolicyRequest,
@@ -23986,6 +26217,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_http_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn list_http_connections(
         &self,
         request: ListHttpConnectionsRequest,
@@ -23994,6 +26226,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_http_connections(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn create_http_connection(
         &self,
         request: CreateHttpConnectionRequest,
@@ -24002,6 +26235,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_http_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_connection(
         &self,
         request: GetHttpConnectionRequest,
@@ -24010,6 +26244,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_http_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_connection(
         &self,
         request: ReplaceHttpConnectionRequest,
@@ -24018,6 +26253,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_http_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn delete_http_connection(
         &self,
         request: DeleteHttpConnectionRequest,
@@ -24026,6 +26262,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_http_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_options(
         &self,
         request: GetHttpOptionsRequest,
@@ -24034,6 +26271,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_http_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_options(
         &self,
         request: ReplaceHttpOptionsRequest,
@@ -24042,6 +26280,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_http_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn list_http_settings_policies(
         &self,
         request: ListHttpSettingsPoliciesRequest,
@@ -24050,6 +26289,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_http_settings_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn create_http_settings_policy(
         &self,
         request: CreateHttpSettingsPolicyRequest,
@@ -24058,6 +26298,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_http_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_settings_policy(
         &self,
         request: GetHttpSettingsPolicyRequest,
@@ -24066,6 +26307,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_http_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_settings_policy(
         &self,
         request: ReplaceHttpSettingsPolicyRequest,
@@ -24074,6 +26316,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_http_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn delete_http_settings_policy(
         &self,
         request: DeleteHttpSettingsPolicyRequest,
@@ -24082,6 +26325,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_http_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_index(
         &self,
         request: GetIcaIndexRequest,
@@ -24090,6 +26334,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ica_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn list_ica_channel_policies(
         &self,
         request: ListIcaChannelPoliciesRequest,
@@ -24098,6 +26343,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_ica_channel_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn create_ica_channel_policy(
         &self,
         request: CreateIcaChannelPolicyRequest,
@@ -24106,6 +26352,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_ica_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_channel_policy(
         &self,
         request: GetIcaChannelPolicyRequest,
@@ -24114,6 +26361,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ica_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn replace_ica_channel_policy(
         &self,
         request: ReplaceIcaChannelPolicyRequest,
@@ -24122,6 +26370,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_ica_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn delete_ica_channel_policy(
         &self,
         request: DeleteIcaChannelPolicyRequest,
@@ -24130,6 +26379,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_ica_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn list_ica_connections(
         &self,
         request: ListIcaConnectionsRequest,
@@ -24138,6 +26388,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_ica_connections(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_connection(
         &self,
         request: GetIcaConnectionRequest,
@@ -24146,6 +26397,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ica_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_options(
         &self,
         request: GetIcaOptionsRequest,
@@ -24154,6 +26406,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ica_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn replace_ica_options(
         &self,
         request: ReplaceIcaOptionsRequest,
@@ -24162,6 +26415,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_ica_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn list_ica_settings_policies(
         &self,
         request: ListIcaSettingsPoliciesRequest,
@@ -24170,6 +26424,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_ica_settings_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn create_ica_settings_policy(
         &self,
         request: CreateIcaSettingsPolicyRequest,
@@ -24178,6 +26433,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_ica_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_settings_policy(
         &self,
         request: GetIcaSettingsPolicyRequest,
@@ -24186,6 +26442,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ica_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn replace_ica_settings_policy(
         &self,
         request: ReplaceIcaSettingsPolicyRequest,
@@ -24194,6 +26451,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_ica_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn delete_ica_settings_policy(
         &self,
         request: DeleteIcaSettingsPolicyRequest,
@@ -24202,6 +26460,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_ica_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "info")]
     fn get_info(
         &self,
         request: GetInfoRequest,
@@ -24210,6 +26469,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_info(request).await.into_response() }
     }
 
+    #[cfg(feature = "integrated_products")]
     fn list_integrated_products(
         &self,
         request: ListIntegratedProductsRequest,
@@ -24218,6 +26478,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_integrated_products(request).await.into_response() }
     }
 
+    #[cfg(feature = "local_services")]
     fn get_cluster_interface(
         &self,
         request: GetClusterInterfaceRequest,
@@ -24226,6 +26487,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_cluster_interface(request).await.into_response() }
     }
 
+    #[cfg(feature = "local_services")]
     fn replace_cluster_interface(
         &self,
         request: ReplaceClusterInterfaceRequest,
@@ -24234,6 +26496,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_cluster_interface(request).await.into_response() }
     }
 
+    #[cfg(feature = "management")]
     fn get_system_backup(
         &self,
         request: GetSystemBackupRequest,
@@ -24242,6 +26505,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_system_backup(request).await.into_response() }
     }
 
+    #[cfg(feature = "management")]
     fn replace_system_backup(
         &self,
         request: ReplaceSystemBackupRequest,
@@ -24250,6 +26514,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_system_backup(request).await.into_response() }
     }
 
+    #[cfg(feature = "management")]
     fn get_exported_configuration_encryption(
         &self,
         request: GetExportedConfigurationEncryptionRequest,
@@ -24260,6 +26525,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "management")]
     fn replace_exported_configuration_encryption(
         &self,
         request: ReplaceExportedConfigurationEncryptionRequest,
@@ -24270,6 +26536,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_index(
         &self,
         request: GetMssqlIndexRequest,
@@ -24278,6 +26545,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_mssql_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn list_mssql_authentication_policies(
         &self,
         request: ListMssqlAuthenticationPoliciesRequest,
@@ -24288,6 +26556,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "mssql")]
     fn create_mssql_authentication_policy(
         &self,
         request: CreateMssqlAuthenticationPolicyRequest,
@@ -24298,6 +26567,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_authentication_policy(
         &self,
         request: GetMssqlAuthenticationPolicyRequest,
@@ -24306,6 +26576,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_mssql_authentication_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_authentication_policy(
         &self,
         request: ReplaceMssqlAuthenticationPolicyRequest,
@@ -24316,6 +26587,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "mssql")]
     fn delete_mssql_authentication_policy(
         &self,
         request: DeleteMssqlAuthenticationPolicyRequest,
@@ -24326,6 +26598,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "mssql")]
     fn list_mssql_channel_policies(
         &self,
         request: ListMssqlChannelPoliciesRequest,
@@ -24334,6 +26607,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_mssql_channel_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn create_mssql_channel_policy(
         &self,
         request: CreateMssqlChannelPolicyRequest,
@@ -24342,6 +26616,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_mssql_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_channel_policy(
         &self,
         request: GetMssqlChannelPolicyRequest,
@@ -24350,6 +26625,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_mssql_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_channel_policy(
         &self,
         request: ReplaceMssqlChannelPolicyRequest,
@@ -24358,6 +26634,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_mssql_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn delete_mssql_channel_policy(
         &self,
         request: DeleteMssqlChannelPolicyRequest,
@@ -24366,6 +26643,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_mssql_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn list_mssql_connections(
         &self,
         request: ListMssqlConnectionsRequest,
@@ -24374,6 +26652,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_mssql_connections(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn create_mssql_connection(
         &self,
         request: CreateMssqlConnectionRequest,
@@ -24382,6 +26661,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_mssql_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_connection(
         &self,
         request: GetMssqlConnectionRequest,
@@ -24390,6 +26670,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_mssql_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_connection(
         &self,
         request: ReplaceMssqlConnectionRequest,
@@ -24398,6 +26679,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_mssql_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn delete_mssql_connection(
         &self,
         request: DeleteMssqlConnectionRequest,
@@ -24406,6 +26688,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_mssql_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_options(
         &self,
         request: GetMssqlOptionsRequest,
@@ -24414,6 +26697,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_mssql_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_options(
         &self,
         request: ReplaceMssqlOptionsRequest,
@@ -24422,6 +26706,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_mssql_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn list_mssql_settings_policies(
         &self,
         request: ListMssqlSettingsPoliciesRequest,
@@ -24430,6 +26715,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_mssql_settings_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn create_mssql_settings_policy(
         &self,
         request: CreateMssqlSettingsPolicyRequest,
@@ -24438,6 +26724,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_mssql_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_settings_policy(
         &self,
         request: GetMssqlSettingsPolicyRequest,
@@ -24446,6 +26733,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_mssql_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_settings_policy(
         &self,
         request: ReplaceMssqlSettingsPolicyRequest,
@@ -24454,6 +26742,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_mssql_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn delete_mssql_settings_policy(
         &self,
         request: DeleteMssqlSettingsPolicyRequest,
@@ -24462,6 +26751,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_mssql_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "passwords")]
     fn create_password(
         &self,
         request: CreatePasswordRequest,
@@ -24470,6 +26760,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_password(request).await.into_response() }
     }
 
+    #[cfg(feature = "passwords")]
     fn get_password(
         &self,
         request: GetPasswordRequest,
@@ -24478,6 +26769,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_password(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn list_archive_cleanup_policies(
         &self,
         request: ListArchiveCleanupPoliciesRequest,
@@ -24486,6 +26778,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_archive_cleanup_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn create_archive_cleanup_policy(
         &self,
         request: CreateArchiveCleanupPolicyRequest,
@@ -24494,6 +26787,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_archive_cleanup_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn get_archive_cleanup_policy(
         &self,
         request: GetArchiveCleanupPolicyRequest,
@@ -24502,6 +26796,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_archive_cleanup_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn replace_archive_cleanup_policy(
         &self,
         request: ReplaceArchiveCleanupPolicyRequest,
@@ -24510,6 +26805,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_archive_cleanup_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn delete_archive_cleanup_policy(
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
@@ -24518,6 +26814,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_archive_cleanup_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn list_audit_policies(
         &self,
         request: ListAuditPoliciesRequest,
@@ -24526,6 +26823,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_audit_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn create_audit_policy(
         &self,
         request: CreateAuditPolicyRequest,
@@ -24534,6 +26832,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_audit_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn get_audit_policy(
         &self,
         request: GetAuditPolicyRequest,
@@ -24542,6 +26841,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_audit_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn replace_audit_policy(
         &self,
         request: ReplaceAuditPolicyRequest,
@@ -24550,6 +26850,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_audit_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn delete_audit_policy(
         &self,
         request: DeleteAuditPolicyRequest,
@@ -24558,6 +26859,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_audit_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
@@ -24566,6 +26868,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_backup_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn create_backup_policy(
         &self,
         request: CreateBackupPolicyRequest,
@@ -24574,6 +26877,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_backup_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn get_backup_policy(
         &self,
         request: GetBackupPolicyRequest,
@@ -24582,6 +26886,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_backup_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn replace_backup_policy(
         &self,
         request: ReplaceBackupPolicyRequest,
@@ -24590,6 +26895,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_backup_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn delete_backup_policy(
         &self,
         request: DeleteBackupPolicyRequest,
@@ -24598,6 +26904,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_backup_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn list_usermapping_policies(
         &self,
         request: ListUsermappingPoliciesRequest,
@@ -24606,6 +26913,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_usermapping_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn create_usermapping_policy(
         &self,
         request: CreateUsermappingPolicyRequest,
@@ -24614,6 +26922,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_usermapping_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn get_usermapping_policy(
         &self,
         request: GetUsermappingPolicyRequest,
@@ -24622,6 +26931,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_usermapping_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn replace_usermapping_policy(
         &self,
         request: ReplaceUsermappingPolicyRequest,
@@ -24630,6 +26940,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_usermapping_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn delete_usermapping_policy(
         &self,
         request: DeleteUsermappingPolicyRequest,
@@ -24638,6 +26949,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_usermapping_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_index(
         &self,
         request: GetRdpIndexRequest,
@@ -24646,6 +26958,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_rdp_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn list_rdp_channel_policies(
         &self,
         request: ListRdpChannelPoliciesRequest,
@@ -24654,6 +26967,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_rdp_channel_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn create_rdp_channel_policy(
         &self,
         request: CreateRdpChannelPolicyRequest,
@@ -24662,6 +26976,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_rdp_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_channel_policy(
         &self,
         request: GetRdpChannelPolicyRequest,
@@ -24670,6 +26985,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_rdp_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_channel_policy(
         &self,
         request: ReplaceRdpChannelPolicyRequest,
@@ -24678,6 +26994,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_rdp_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn delete_rdp_channel_policy(
         &self,
         request: DeleteRdpChannelPolicyRequest,
@@ -24686,6 +27003,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_rdp_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn list_rdp_connections(
         &self,
         request: ListRdpConnectionsRequest,
@@ -24694,6 +27012,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_rdp_connections(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn create_rdp_connection(
         &self,
         request: CreateRdpConnectionRequest,
@@ -24702,6 +27021,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_rdp_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_connection(
         &self,
         request: GetRdpConnectionRequest,
@@ -24710,6 +27030,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_rdp_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_connection(
         &self,
         request: ReplaceRdpConnectionRequest,
@@ -24718,6 +27039,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_rdp_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn delete_rdp_connection(
         &self,
         request: DeleteRdpConnectionRequest,
@@ -24726,6 +27048,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_rdp_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_domain_membership(
         &self,
         request: GetRdpDomainMembershipRequest,
@@ -24734,6 +27057,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_rdp_domain_membership(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_domain_membership(
         &self,
         request: ReplaceRdpDomainMembershipRequest,
@@ -24742,6 +27066,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_rdp_domain_membership(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_options(
         &self,
         request: GetRdpOptionsRequest,
@@ -24750,6 +27075,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_rdp_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_options(
         &self,
         request: ReplaceRdpOptionsRequest,
@@ -24758,6 +27084,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_rdp_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn list_rdp_settings_policies(
         &self,
         request: ListRdpSettingsPoliciesRequest,
@@ -24766,6 +27093,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_rdp_settings_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn create_rdp_settings_policy(
         &self,
         request: CreateRdpSettingsPolicyRequest,
@@ -24774,6 +27102,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_rdp_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_settings_policy(
         &self,
         request: GetRdpSettingsPolicyRequest,
@@ -24782,6 +27111,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_rdp_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_settings_policy(
         &self,
         request: ReplaceRdpSettingsPolicyRequest,
@@ -24790,6 +27120,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_rdp_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn delete_rdp_settings_policy(
         &self,
         request: DeleteRdpSettingsPolicyRequest,
@@ -24798,6 +27129,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_rdp_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "sessions")]
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -24806,6 +27138,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.terminate_active_session(request).await.into_response() }
     }
 
+    #[cfg(feature = "sessions")]
     fn run_cleanup_now(
         &self,
         request: RunCleanupNowRequest,
@@ -24814,6 +27147,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.run_cleanup_now(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
         request: GetSshIndexRequest,
@@ -24822,6 +27156,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ssh_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn list_ssh_authentication_policies(
         &self,
         request: ListSshAuthenticationPoliciesRequest,
@@ -24832,6 +27167,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "ssh")]
     fn create_ssh_authentication_policy(
         &self,
         request: CreateSshAuthenticationPolicyRequest,
@@ -24842,6 +27178,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_authentication_policy(
         &self,
         request: GetSshAuthenticationPolicyRequest,
@@ -24850,6 +27187,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ssh_authentication_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_authentication_policy(
         &self,
         request: ReplaceSshAuthenticationPolicyRequest,
@@ -24860,6 +27198,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "ssh")]
     fn delete_ssh_authentication_policy(
         &self,
         request: DeleteSshAuthenticationPolicyRequest,
@@ -24870,6 +27209,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "ssh")]
     fn list_ssh_channel_policies(
         &self,
         request: ListSshChannelPoliciesRequest,
@@ -24878,6 +27218,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_ssh_channel_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn create_ssh_channel_policy(
         &self,
         request: CreateSshChannelPolicyRequest,
@@ -24886,6 +27227,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_ssh_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_channel_policy(
         &self,
         request: GetSshChannelPolicyRequest,
@@ -24894,6 +27236,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ssh_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_channel_policy(
         &self,
         request: ReplaceSshChannelPolicyRequest,
@@ -24902,6 +27245,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_ssh_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn delete_ssh_channel_policy(
         &self,
         request: DeleteSshChannelPolicyRequest,
@@ -24910,6 +27254,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_ssh_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn list_ssh_connections(
         &self,
         request: ListSshConnectionsRequest,
@@ -24918,6 +27263,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_ssh_connections(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn create_ssh_connection(
         &self,
         request: CreateSshConnectionRequest,
@@ -24926,6 +27272,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_ssh_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_connection(
         &self,
         request: GetSshConnectionRequest,
@@ -24934,6 +27281,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ssh_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_connection(
         &self,
         request: ReplaceSshConnectionRequest,
@@ -24942,6 +27290,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_ssh_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn delete_ssh_connection(
         &self,
         request: DeleteSshConnectionRequest,
@@ -24950,6 +27299,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_ssh_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_options(
         &self,
         request: GetSshOptionsRequest,
@@ -24958,6 +27308,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ssh_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_options(
         &self,
         request: ReplaceSshOptionsRequest,
@@ -24966,6 +27317,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_ssh_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn list_ssh_settings_policies(
         &self,
         request: ListSshSettingsPoliciesRequest,
@@ -24974,6 +27326,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_ssh_settings_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn create_ssh_settings_policy(
         &self,
         request: CreateSshSettingsPolicyRequest,
@@ -24982,6 +27335,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_ssh_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_settings_policy(
         &self,
         request: GetSshSettingsPolicyRequest,
@@ -24990,6 +27344,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ssh_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_settings_policy(
         &self,
         request: ReplaceSshSettingsPolicyRequest,
@@ -24998,6 +27353,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_ssh_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn delete_ssh_settings_policy(
         &self,
         request: DeleteSshSettingsPolicyRequest,
@@ -25006,6 +27362,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_ssh_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_index(
         &self,
         request: GetTelnetIndexRequest,
@@ -25014,6 +27371,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_telnet_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_authentication_policies(
         &self,
         request: ListTelnetAuthenticationPoliciesRequest,
@@ -25024,6 +27382,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "telnet")]
     fn create_telnet_authentication_policy(
         &self,
         request: CreateTelnetAuthenticationPolicyRequest,
@@ -25034,6 +27393,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_authentication_policy(
         &self,
         request: GetTelnetAuthenticationPolicyRequest,
@@ -25044,6 +27404,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_authentication_policy(
         &self,
         request: ReplaceTelnetAuthenticationPolicyRequest,
@@ -25054,6 +27415,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "telnet")]
     fn delete_telnet_authentication_policy(
         &self,
         request: DeleteTelnetAuthenticationPolicyRequest,
@@ -25064,6 +27426,7 @@ impl<A: Api> Dispatch for Typed<A> {
         }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_channel_policies(
         &self,
         request: ListTelnetChannelPoliciesRequest,
@@ -25072,6 +27435,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_telnet_channel_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn create_telnet_channel_policy(
         &self,
         request: CreateTelnetChannelPolicyRequest,
@@ -25080,6 +27444,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_telnet_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_channel_policy(
         &self,
         request: GetTelnetChannelPolicyRequest,
@@ -25088,6 +27453,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_telnet_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_channel_policy(
         &self,
         request: ReplaceTelnetChannelPolicyRequest,
@@ -25096,6 +27462,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_telnet_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn delete_telnet_channel_policy(
         &self,
         request: DeleteTelnetChannelPolicyRequest,
@@ -25104,6 +27471,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_telnet_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_connections(
         &self,
         request: ListTelnetConnectionsRequest,
@@ -25112,6 +27480,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_telnet_connections(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn create_telnet_connection(
         &self,
         request: CreateTelnetConnectionRequest,
@@ -25120,6 +27489,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_telnet_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_connection_order(
         &self,
         request: GetTelnetConnectionOrderRequest,
@@ -25128,6 +27498,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_telnet_connection_order(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_connection_order(
         &self,
         request: ReplaceTelnetConnectionOrderRequest,
@@ -25136,6 +27507,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_telnet_connection_order(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_connection(
         &self,
         request: GetTelnetConnectionRequest,
@@ -25144,6 +27516,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_telnet_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_connection(
         &self,
         request: ReplaceTelnetConnectionRequest,
@@ -25152,6 +27525,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_telnet_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn delete_telnet_connection(
         &self,
         request: DeleteTelnetConnectionRequest,
@@ -25160,6 +27534,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_telnet_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_options(
         &self,
         request: GetTelnetOptionsRequest,
@@ -25168,6 +27543,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_telnet_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_options(
         &self,
         request: ReplaceTelnetOptionsRequest,
@@ -25176,6 +27552,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_telnet_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_pattern_sets(
         &self,
         request: ListTelnetPatternSetsRequest,
@@ -25184,6 +27561,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_telnet_pattern_sets(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_pattern_set(
         &self,
         request: GetTelnetPatternSetRequest,
@@ -25192,6 +27570,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_telnet_pattern_set(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_settings_policies(
         &self,
         request: ListTelnetSettingsPoliciesRequest,
@@ -25200,6 +27579,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_telnet_settings_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn create_telnet_settings_policy(
         &self,
         request: CreateTelnetSettingsPolicyRequest,
@@ -25208,6 +27588,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_telnet_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_settings_policy(
         &self,
         request: GetTelnetSettingsPolicyRequest,
@@ -25216,6 +27597,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_telnet_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_settings_policy(
         &self,
         request: ReplaceTelnetSettingsPolicyRequest,
@@ -25224,6 +27606,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_telnet_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn delete_telnet_settings_policy(
         &self,
         request: DeleteTelnetSettingsPolicyRequest,
@@ -25232,6 +27615,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_telnet_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn get_transaction(
         &self,
         request: GetTransactionRequest,
@@ -25240,6 +27624,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_transaction(request).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn commit_transaction(
         &self,
         request: CommitTransactionRequest,
@@ -25248,6 +27633,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.commit_transaction(request).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn open_transaction(
         &self,
         request: OpenTransactionRequest,
@@ -25256,6 +27642,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.open_transaction(request).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn rollback_transaction(
         &self,
         request: RollbackTransactionRequest,
@@ -25264,6 +27651,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.rollback_transaction(request).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn list_transaction_changes(
         &self,
         request: ListTransactionChangesRequest,
@@ -25272,6 +27660,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_transaction_changes(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
         request: GetVncIndexRequest,
@@ -25280,6 +27669,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_vnc_index(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn list_vnc_channel_policies(
         &self,
         request: ListVncChannelPoliciesRequest,
@@ -25288,6 +27678,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_vnc_channel_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn create_vnc_channel_policy(
         &self,
         request: CreateVncChannelPolicyRequest,
@@ -25296,6 +27687,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_vnc_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_channel_policy(
         &self,
         request: GetVncChannelPolicyRequest,
@@ -25304,6 +27696,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_vnc_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn replace_vnc_channel_policy(
         &self,
         request: ReplaceVncChannelPolicyRequest,
@@ -25312,6 +27705,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_vnc_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn delete_vnc_channel_policy(
         &self,
         request: DeleteVncChannelPolicyRequest,
@@ -25320,6 +27714,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_vnc_channel_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn list_vnc_connections(
         &self,
         request: ListVncConnectionsRequest,
@@ -25328,6 +27723,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_vnc_connections(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn create_vnc_connection(
         &self,
         request: CreateVncConnectionRequest,
@@ -25336,6 +27732,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_vnc_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_connection(
         &self,
         request: GetVncConnectionRequest,
@@ -25344,6 +27741,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_vnc_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn replace_vnc_connection(
         &self,
         request: ReplaceVncConnectionRequest,
@@ -25352,6 +27750,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_vnc_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn delete_vnc_connection(
         &self,
         request: DeleteVncConnectionRequest,
@@ -25360,6 +27759,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_vnc_connection(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_options(
         &self,
         request: GetVncOptionsRequest,
@@ -25368,6 +27768,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_vnc_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn replace_vnc_options(
         &self,
         request: ReplaceVncOptionsRequest,
@@ -25376,6 +27777,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_vnc_options(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn list_vnc_settings_policies(
         &self,
         request: ListVncSettingsPoliciesRequest,
@@ -25384,6 +27786,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_vnc_settings_policies(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn create_vnc_settings_policy(
         &self,
         request: CreateVncSettingsPolicyRequest,
@@ -25392,6 +27795,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_vnc_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_settings_policy(
         &self,
         request: GetVncSettingsPolicyRequest,
@@ -25400,6 +27804,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_vnc_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn replace_vnc_settings_policy(
         &self,
         request: ReplaceVncSettingsPolicyRequest,
@@ -25408,6 +27813,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_vnc_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn delete_vnc_settings_policy(
         &self,
         request: DeleteVncSettingsPolicyRequest,
@@ -25426,6 +27832,7 @@ impl<H> Clone for Raw<H> {
 }
 
 impl<H: RawApi> Dispatch for Raw<H> {
+    #[cfg(feature = "aaa")]
     fn get_acls(
         &self,
         request: GetAclsRequest,
@@ -25434,6 +27841,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn get_local_database_index(
         &self,
         request: GetLocalDatabaseIndexRequest,
@@ -25442,6 +27850,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn list_local_groups(
         &self,
         request: ListLocalGroupsRequest,
@@ -25450,6 +27859,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn create_local_group(
         &self,
         request: CreateLocalGroupRequest,
@@ -25458,6 +27868,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn get_local_group(
         &self,
         request: GetLocalGroupRequest,
@@ -25466,6 +27877,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn replace_local_group(
         &self,
         request: ReplaceLocalGroupRequest,
@@ -25474,6 +27886,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn delete_local_group(
         &self,
         request: DeleteLocalGroupRequest,
@@ -25482,6 +27895,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn list_local_users(
         &self,
         request: ListLocalUsersRequest,
@@ -25490,6 +27904,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn create_local_user(
         &self,
         request: CreateLocalUserRequest,
@@ -25498,6 +27913,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn get_local_user(
         &self,
         request: GetLocalUserRequest,
@@ -25506,6 +27922,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn replace_local_user(
         &self,
         request: ReplaceLocalUserRequest,
@@ -25514,6 +27931,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "aaa")]
     fn delete_local_user(
         &self,
         request: DeleteLocalUserRequest,
@@ -25522,6 +27940,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "authentication")]
     fn authenticate(
         &self,
         request: AuthenticateRequest,
@@ -25530,6 +27949,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
         request: GetX509CertificateRequest,
@@ -25538,6 +27958,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "certificates")]
     fn get_private_key(
         &self,
         request: GetPrivateKeyRequest,
@@ -25546,6 +27967,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_configuration_index(
         &self,
         request: GetConfigurationIndexRequest,
@@ -25554,6 +27976,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_local_services_index(
         &self,
         request: GetLocalServicesIndexRequest,
@@ -25562,6 +27985,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_management_index(
         &self,
         request: GetManagementIndexRequest,
@@ -25570,6 +27994,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_aaa_index(
         &self,
         request: GetAaaIndexRequest,
@@ -25578,6 +28003,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "configuration")]
     fn get_policies_index(
         &self,
         request: GetPoliciesIndexRequest,
@@ -25586,6 +28012,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn get_firmware_index(
         &self,
         request: GetFirmwareIndexRequest,
@@ -25594,6 +28021,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn list_firmware_slots(
         &self,
         request: ListFirmwareSlotsRequest,
@@ -25602,6 +28030,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn get_firmware_slot(
         &self,
         request: GetFirmwareSlotRequest,
@@ -25610,6 +28039,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn delete_firmware_slot(
         &self,
         request: DeleteFirmwareSlotRequest,
@@ -25618,6 +28048,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
     fn test_firmware(
         &self,
         request: TestFirmwareRequest,
@@ -25626,6 +28057,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "health")]
     fn get_health_status(
         &self,
         request: GetHealthStatusRequest,
@@ -25634,6 +28066,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "health")]
     fn get_indexer_dashboard(
         &self,
         request: GetIndexerDashboardRequest,
@@ -25642,6 +28075,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "health")]
     fn get_cluster_status(
         &self,
         request: GetClusterStatusRequest,
@@ -25650,6 +28084,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_index(
         &self,
         request: GetHttpIndexRequest,
@@ -25658,6 +28093,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn list_http_authentication_policies(
         &self,
         request: ListHttpAuthenticationPoliciesRequest,
@@ -25666,6 +28102,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn create_http_authentication_policy(
         &self,
         request: CreateHttpAuthenticationPolicyRequest,
@@ -25674,6 +28111,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_authentication_policy(
         &self,
         request: GetHttpAuthenticationPolicyRequest,
@@ -25682,6 +28120,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_authentication_policy(
         &self,
         request: ReplaceHttpAuthenticationPolicyRequest,
@@ -25690,6 +28129,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn delete_http_authentication_policy(
         &self,
         request: DeleteHttpAuthenticationPolicyRequest,
@@ -25698,6 +28138,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn list_http_channel_policies(
         &self,
         request: ListHttpChannelPoliciesRequest,
@@ -25706,6 +28147,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn create_http_channel_policy(
         &self,
         request: CreateHttpChannelPolicyRequest,
@@ -25714,6 +28156,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_channel_policy(
         &self,
         request: GetHttpChannelPolicyRequest,
@@ -25722,6 +28165,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_channel_policy(
         &self,
         request: ReplaceHttpChannelPolicyRequest,
@@ -25730,6 +28174,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn delete_http_channel_policy(
         &self,
         request: DeleteHttpChannelPolicyRequest,
@@ -25738,6 +28183,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn list_http_connections(
         &self,
         request: ListHttpConnectionsRequest,
@@ -25746,6 +28192,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn create_http_connection(
         &self,
         request: CreateHttpConnectionRequest,
@@ -25754,6 +28201,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_connection(
         &self,
         request: GetHttpConnectionRequest,
@@ -25762,6 +28210,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_connection(
         &self,
         request: ReplaceHttpConnectionRequest,
@@ -25770,6 +28219,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn delete_http_connection(
         &self,
         request: DeleteHttpConnectionRequest,
@@ -25778,6 +28228,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_options(
         &self,
         request: GetHttpOptionsRequest,
@@ -25786,6 +28237,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_options(
         &self,
         request: ReplaceHttpOptionsRequest,
@@ -25794,6 +28246,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn list_http_settings_policies(
         &self,
         request: ListHttpSettingsPoliciesRequest,
@@ -25802,6 +28255,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn create_http_settings_policy(
         &self,
         request: CreateHttpSettingsPolicyRequest,
@@ -25810,6 +28264,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn get_http_settings_policy(
         &self,
         request: GetHttpSettingsPolicyRequest,
@@ -25818,6 +28273,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn replace_http_settings_policy(
         &self,
         request: ReplaceHttpSettingsPolicyRequest,
@@ -25826,6 +28282,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "http")]
     fn delete_http_settings_policy(
         &self,
         request: DeleteHttpSettingsPolicyRequest,
@@ -25834,6 +28291,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_index(
         &self,
         request: GetIcaIndexRequest,
@@ -25842,6 +28300,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn list_ica_channel_policies(
         &self,
         request: ListIcaChannelPoliciesRequest,
@@ -25850,6 +28309,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn create_ica_channel_policy(
         &self,
         request: CreateIcaChannelPolicyRequest,
@@ -25858,6 +28318,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_channel_policy(
         &self,
         request: GetIcaChannelPolicyRequest,
@@ -25866,6 +28327,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn replace_ica_channel_policy(
         &self,
         request: ReplaceIcaChannelPolicyRequest,
@@ -25874,6 +28336,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn delete_ica_channel_policy(
         &self,
         request: DeleteIcaChannelPolicyRequest,
@@ -25882,6 +28345,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn list_ica_connections(
         &self,
         request: ListIcaConnectionsRequest,
@@ -25890,6 +28354,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_connection(
         &self,
         request: GetIcaConnectionRequest,
@@ -25898,6 +28363,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_options(
         &self,
         request: GetIcaOptionsRequest,
@@ -25906,6 +28372,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn replace_ica_options(
         &self,
         request: ReplaceIcaOptionsRequest,
@@ -25914,6 +28381,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn list_ica_settings_policies(
         &self,
         request: ListIcaSettingsPoliciesRequest,
@@ -25922,6 +28390,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn create_ica_settings_policy(
         &self,
         request: CreateIcaSettingsPolicyRequest,
@@ -25930,6 +28399,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn get_ica_settings_policy(
         &self,
         request: GetIcaSettingsPolicyRequest,
@@ -25938,6 +28408,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn replace_ica_settings_policy(
         &self,
         request: ReplaceIcaSettingsPolicyRequest,
@@ -25946,6 +28417,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ica")]
     fn delete_ica_settings_policy(
         &self,
         request: DeleteIcaSettingsPolicyRequest,
@@ -25954,6 +28426,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "info")]
     fn get_info(
         &self,
         request: GetInfoRequest,
@@ -25962,6 +28435,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "integrated_products")]
     fn list_integrated_products(
         &self,
         request: ListIntegratedProductsRequest,
@@ -25970,6 +28444,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "local_services")]
     fn get_cluster_interface(
         &self,
         request: GetClusterInterfaceRequest,
@@ -25978,6 +28453,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "local_services")]
     fn replace_cluster_interface(
         &self,
         request: ReplaceClusterInterfaceRequest,
@@ -25986,6 +28462,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "management")]
     fn get_system_backup(
         &self,
         request: GetSystemBackupRequest,
@@ -25994,6 +28471,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "management")]
     fn replace_system_backup(
         &self,
         request: ReplaceSystemBackupRequest,
@@ -26002,6 +28480,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "management")]
     fn get_exported_configuration_encryption(
         &self,
         request: GetExportedConfigurationEncryptionRequest,
@@ -26010,6 +28489,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "management")]
     fn replace_exported_configuration_encryption(
         &self,
         request: ReplaceExportedConfigurationEncryptionRequest,
@@ -26018,6 +28498,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_index(
         &self,
         request: GetMssqlIndexRequest,
@@ -26026,6 +28507,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn list_mssql_authentication_policies(
         &self,
         request: ListMssqlAuthenticationPoliciesRequest,
@@ -26034,6 +28516,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn create_mssql_authentication_policy(
         &self,
         request: CreateMssqlAuthenticationPolicyRequest,
@@ -26042,6 +28525,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_authentication_policy(
         &self,
         request: GetMssqlAuthenticationPolicyRequest,
@@ -26050,6 +28534,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_authentication_policy(
         &self,
         request: ReplaceMssqlAuthenticationPolicyRequest,
@@ -26058,6 +28543,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn delete_mssql_authentication_policy(
         &self,
         request: DeleteMssqlAuthenticationPolicyRequest,
@@ -26066,6 +28552,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn list_mssql_channel_policies(
         &self,
         request: ListMssqlChannelPoliciesRequest,
@@ -26074,6 +28561,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn create_mssql_channel_policy(
         &self,
         request: CreateMssqlChannelPolicyRequest,
@@ -26082,6 +28570,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_channel_policy(
         &self,
         request: GetMssqlChannelPolicyRequest,
@@ -26090,6 +28579,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_channel_policy(
         &self,
         request: ReplaceMssqlChannelPolicyRequest,
@@ -26098,6 +28588,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn delete_mssql_channel_policy(
         &self,
         request: DeleteMssqlChannelPolicyRequest,
@@ -26106,6 +28597,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn list_mssql_connections(
         &self,
         request: ListMssqlConnectionsRequest,
@@ -26114,6 +28606,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn create_mssql_connection(
         &self,
         request: CreateMssqlConnectionRequest,
@@ -26122,6 +28615,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_connection(
         &self,
         request: GetMssqlConnectionRequest,
@@ -26130,6 +28624,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_connection(
         &self,
         request: ReplaceMssqlConnectionRequest,
@@ -26138,6 +28633,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn delete_mssql_connection(
         &self,
         request: DeleteMssqlConnectionRequest,
@@ -26146,6 +28642,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_options(
         &self,
         request: GetMssqlOptionsRequest,
@@ -26154,6 +28651,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_options(
         &self,
         request: ReplaceMssqlOptionsRequest,
@@ -26162,6 +28660,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn list_mssql_settings_policies(
         &self,
         request: ListMssqlSettingsPoliciesRequest,
@@ -26170,6 +28669,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn create_mssql_settings_policy(
         &self,
         request: CreateMssqlSettingsPolicyRequest,
@@ -26178,6 +28678,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn get_mssql_settings_policy(
         &self,
         request: GetMssqlSettingsPolicyRequest,
@@ -26186,6 +28687,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn replace_mssql_settings_policy(
         &self,
         request: ReplaceMssqlSettingsPolicyRequest,
@@ -26194,6 +28696,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "mssql")]
     fn delete_mssql_settings_policy(
         &self,
         request: DeleteMssqlSettingsPolicyRequest,
@@ -26202,6 +28705,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "passwords")]
     fn create_password(
         &self,
         request: CreatePasswordRequest,
@@ -26210,6 +28714,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "passwords")]
     fn get_password(
         &self,
         request: GetPasswordRequest,
@@ -26218,6 +28723,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn list_archive_cleanup_policies(
         &self,
         request: ListArchiveCleanupPoliciesRequest,
@@ -26226,6 +28732,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn create_archive_cleanup_policy(
         &self,
         request: CreateArchiveCleanupPolicyRequest,
@@ -26234,6 +28741,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn get_archive_cleanup_policy(
         &self,
         request: GetArchiveCleanupPolicyRequest,
@@ -26242,6 +28750,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn replace_archive_cleanup_policy(
         &self,
         request: ReplaceArchiveCleanupPolicyRequest,
@@ -26250,6 +28759,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn delete_archive_cleanup_policy(
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
@@ -26258,6 +28768,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn list_audit_policies(
         &self,
         request: ListAuditPoliciesRequest,
@@ -26266,6 +28777,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn create_audit_policy(
         &self,
         request: CreateAuditPolicyRequest,
@@ -26274,6 +28786,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn get_audit_policy(
         &self,
         request: GetAuditPolicyRequest,
@@ -26282,6 +28795,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn replace_audit_policy(
         &self,
         request: ReplaceAuditPolicyRequest,
@@ -26290,6 +28804,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn delete_audit_policy(
         &self,
         request: DeleteAuditPolicyRequest,
@@ -26298,6 +28813,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
@@ -26306,6 +28822,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn create_backup_policy(
         &self,
         request: CreateBackupPolicyRequest,
@@ -26314,6 +28831,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn get_backup_policy(
         &self,
         request: GetBackupPolicyRequest,
@@ -26322,6 +28840,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn replace_backup_policy(
         &self,
         request: ReplaceBackupPolicyRequest,
@@ -26330,6 +28849,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn delete_backup_policy(
         &self,
         request: DeleteBackupPolicyRequest,
@@ -26338,6 +28858,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn list_usermapping_policies(
         &self,
         request: ListUsermappingPoliciesRequest,
@@ -26346,6 +28867,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn create_usermapping_policy(
         &self,
         request: CreateUsermappingPolicyRequest,
@@ -26354,6 +28876,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn get_usermapping_policy(
         &self,
         request: GetUsermappingPolicyRequest,
@@ -26362,6 +28885,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn replace_usermapping_policy(
         &self,
         request: ReplaceUsermappingPolicyRequest,
@@ -26370,6 +28894,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "policies")]
     fn delete_usermapping_policy(
         &self,
         request: DeleteUsermappingPolicyRequest,
@@ -26378,6 +28903,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_index(
         &self,
         request: GetRdpIndexRequest,
@@ -26386,6 +28912,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn list_rdp_channel_policies(
         &self,
         request: ListRdpChannelPoliciesRequest,
@@ -26394,6 +28921,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn create_rdp_channel_policy(
         &self,
         request: CreateRdpChannelPolicyRequest,
@@ -26402,6 +28930,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_channel_policy(
         &self,
         request: GetRdpChannelPolicyRequest,
@@ -26410,6 +28939,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_channel_policy(
         &self,
         request: ReplaceRdpChannelPolicyRequest,
@@ -26418,6 +28948,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn delete_rdp_channel_policy(
         &self,
         request: DeleteRdpChannelPolicyRequest,
@@ -26426,6 +28957,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn list_rdp_connections(
         &self,
         request: ListRdpConnectionsRequest,
@@ -26434,6 +28966,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn create_rdp_connection(
         &self,
         request: CreateRdpConnectionRequest,
@@ -26442,6 +28975,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_connection(
         &self,
         request: GetRdpConnectionRequest,
@@ -26450,6 +28984,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_connection(
         &self,
         request: ReplaceRdpConnectionRequest,
@@ -26458,6 +28993,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn delete_rdp_connection(
         &self,
         request: DeleteRdpConnectionRequest,
@@ -26466,6 +29002,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_domain_membership(
         &self,
         request: GetRdpDomainMembershipRequest,
@@ -26474,6 +29011,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_domain_membership(
         &self,
         request: ReplaceRdpDomainMembershipRequest,
@@ -26482,6 +29020,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_options(
         &self,
         request: GetRdpOptionsRequest,
@@ -26490,6 +29029,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_options(
         &self,
         request: ReplaceRdpOptionsRequest,
@@ -26498,6 +29038,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn list_rdp_settings_policies(
         &self,
         request: ListRdpSettingsPoliciesRequest,
@@ -26506,6 +29047,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn create_rdp_settings_policy(
         &self,
         request: CreateRdpSettingsPolicyRequest,
@@ -26514,6 +29056,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn get_rdp_settings_policy(
         &self,
         request: GetRdpSettingsPolicyRequest,
@@ -26522,6 +29065,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn replace_rdp_settings_policy(
         &self,
         request: ReplaceRdpSettingsPolicyRequest,
@@ -26530,6 +29074,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "rdp")]
     fn delete_rdp_settings_policy(
         &self,
         request: DeleteRdpSettingsPolicyRequest,
@@ -26538,6 +29083,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "sessions")]
     fn terminate_active_session(
         &self,
         request: TerminateActiveSessionRequest,
@@ -26546,6 +29092,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "sessions")]
     fn run_cleanup_now(
         &self,
         request: RunCleanupNowRequest,
@@ -26554,6 +29101,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
         request: GetSshIndexRequest,
@@ -26562,6 +29110,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn list_ssh_authentication_policies(
         &self,
         request: ListSshAuthenticationPoliciesRequest,
@@ -26570,6 +29119,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn create_ssh_authentication_policy(
         &self,
         request: CreateSshAuthenticationPolicyRequest,
@@ -26578,6 +29128,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_authentication_policy(
         &self,
         request: GetSshAuthenticationPolicyRequest,
@@ -26586,6 +29137,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_authentication_policy(
         &self,
         request: ReplaceSshAuthenticationPolicyRequest,
@@ -26594,6 +29146,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn delete_ssh_authentication_policy(
         &self,
         request: DeleteSshAuthenticationPolicyRequest,
@@ -26602,6 +29155,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn list_ssh_channel_policies(
         &self,
         request: ListSshChannelPoliciesRequest,
@@ -26610,6 +29164,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn create_ssh_channel_policy(
         &self,
         request: CreateSshChannelPolicyRequest,
@@ -26618,6 +29173,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_channel_policy(
         &self,
         request: GetSshChannelPolicyRequest,
@@ -26626,6 +29182,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_channel_policy(
         &self,
         request: ReplaceSshChannelPolicyRequest,
@@ -26634,6 +29191,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn delete_ssh_channel_policy(
         &self,
         request: DeleteSshChannelPolicyRequest,
@@ -26642,6 +29200,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn list_ssh_connections(
         &self,
         request: ListSshConnectionsRequest,
@@ -26650,6 +29209,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn create_ssh_connection(
         &self,
         request: CreateSshConnectionRequest,
@@ -26658,6 +29218,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_connection(
         &self,
         request: GetSshConnectionRequest,
@@ -26666,6 +29227,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_connection(
         &self,
         request: ReplaceSshConnectionRequest,
@@ -26674,6 +29236,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn delete_ssh_connection(
         &self,
         request: DeleteSshConnectionRequest,
@@ -26682,6 +29245,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_options(
         &self,
         request: GetSshOptionsRequest,
@@ -26690,6 +29254,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_options(
         &self,
         request: ReplaceSshOptionsRequest,
@@ -26698,6 +29263,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn list_ssh_settings_policies(
         &self,
         request: ListSshSettingsPoliciesRequest,
@@ -26706,6 +29272,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn create_ssh_settings_policy(
         &self,
         request: CreateSshSettingsPolicyRequest,
@@ -26714,6 +29281,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn get_ssh_settings_policy(
         &self,
         request: GetSshSettingsPolicyRequest,
@@ -26722,6 +29290,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn replace_ssh_settings_policy(
         &self,
         request: ReplaceSshSettingsPolicyRequest,
@@ -26730,6 +29299,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
     fn delete_ssh_settings_policy(
         &self,
         request: DeleteSshSettingsPolicyRequest,
@@ -26738,6 +29308,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_index(
         &self,
         request: GetTelnetIndexRequest,
@@ -26746,6 +29317,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_authentication_policies(
         &self,
         request: ListTelnetAuthenticationPoliciesRequest,
@@ -26754,6 +29326,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn create_telnet_authentication_policy(
         &self,
         request: CreateTelnetAuthenticationPolicyRequest,
@@ -26762,6 +29335,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_authentication_policy(
         &self,
         request: GetTelnetAuthenticationPolicyRequest,
@@ -26770,6 +29344,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_authentication_policy(
         &self,
         request: ReplaceTelnetAuthenticationPolicyRequest,
@@ -26778,6 +29353,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn delete_telnet_authentication_policy(
         &self,
         request: DeleteTelnetAuthenticationPolicyRequest,
@@ -26786,6 +29362,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_channel_policies(
         &self,
         request: ListTelnetChannelPoliciesRequest,
@@ -26794,6 +29371,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn create_telnet_channel_policy(
         &self,
         request: CreateTelnetChannelPolicyRequest,
@@ -26802,6 +29380,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_channel_policy(
         &self,
         request: GetTelnetChannelPolicyRequest,
@@ -26810,6 +29389,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_channel_policy(
         &self,
         request: ReplaceTelnetChannelPolicyRequest,
@@ -26818,6 +29398,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn delete_telnet_channel_policy(
         &self,
         request: DeleteTelnetChannelPolicyRequest,
@@ -26826,6 +29407,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_connections(
         &self,
         request: ListTelnetConnectionsRequest,
@@ -26834,6 +29416,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn create_telnet_connection(
         &self,
         request: CreateTelnetConnectionRequest,
@@ -26842,6 +29425,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_connection_order(
         &self,
         request: GetTelnetConnectionOrderRequest,
@@ -26850,6 +29434,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_connection_order(
         &self,
         request: ReplaceTelnetConnectionOrderRequest,
@@ -26858,6 +29443,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_connection(
         &self,
         request: GetTelnetConnectionRequest,
@@ -26866,6 +29452,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_connection(
         &self,
         request: ReplaceTelnetConnectionRequest,
@@ -26874,6 +29461,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn delete_telnet_connection(
         &self,
         request: DeleteTelnetConnectionRequest,
@@ -26882,6 +29470,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_options(
         &self,
         request: GetTelnetOptionsRequest,
@@ -26890,6 +29479,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_options(
         &self,
         request: ReplaceTelnetOptionsRequest,
@@ -26898,6 +29488,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_pattern_sets(
         &self,
         request: ListTelnetPatternSetsRequest,
@@ -26906,6 +29497,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_pattern_set(
         &self,
         request: GetTelnetPatternSetRequest,
@@ -26914,6 +29506,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn list_telnet_settings_policies(
         &self,
         request: ListTelnetSettingsPoliciesRequest,
@@ -26922,6 +29515,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn create_telnet_settings_policy(
         &self,
         request: CreateTelnetSettingsPolicyRequest,
@@ -26930,6 +29524,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn get_telnet_settings_policy(
         &self,
         request: GetTelnetSettingsPolicyRequest,
@@ -26938,6 +29533,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn replace_telnet_settings_policy(
         &self,
         request: ReplaceTelnetSettingsPolicyRequest,
@@ -26946,6 +29542,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "telnet")]
     fn delete_telnet_settings_policy(
         &self,
         request: DeleteTelnetSettingsPolicyRequest,
@@ -26954,6 +29551,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn get_transaction(
         &self,
         request: GetTransactionRequest,
@@ -26962,6 +29560,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn commit_transaction(
         &self,
         request: CommitTransactionRequest,
@@ -26970,6 +29569,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn open_transaction(
         &self,
         request: OpenTransactionRequest,
@@ -26978,6 +29578,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn rollback_transaction(
         &self,
         request: RollbackTransactionRequest,
@@ -26986,6 +29587,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "transaction")]
     fn list_transaction_changes(
         &self,
         request: ListTransactionChangesRequest,
@@ -26994,6 +29596,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
         request: GetVncIndexRequest,
@@ -27002,6 +29605,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn list_vnc_channel_policies(
         &self,
         request: ListVncChannelPoliciesRequest,
@@ -27010,6 +29614,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn create_vnc_channel_policy(
         &self,
         request: CreateVncChannelPolicyRequest,
@@ -27018,6 +29623,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_channel_policy(
         &self,
         request: GetVncChannelPolicyRequest,
@@ -27026,6 +29632,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn replace_vnc_channel_policy(
         &self,
         request: ReplaceVncChannelPolicyRequest,
@@ -27034,6 +29641,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn delete_vnc_channel_policy(
         &self,
         request: DeleteVncChannelPolicyRequest,
@@ -27042,6 +29650,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn list_vnc_connections(
         &self,
         request: ListVncConnectionsRequest,
@@ -27050,6 +29659,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn create_vnc_connection(
         &self,
         request: CreateVncConnectionRequest,
@@ -27058,6 +29668,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_connection(
         &self,
         request: GetVncConnectionRequest,
@@ -27066,6 +29677,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn replace_vnc_connection(
         &self,
         request: ReplaceVncConnectionRequest,
@@ -27074,6 +29686,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn delete_vnc_connection(
         &self,
         request: DeleteVncConnectionRequest,
@@ -27082,6 +29695,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_options(
         &self,
         request: GetVncOptionsRequest,
@@ -27090,6 +29704,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn replace_vnc_options(
         &self,
         request: ReplaceVncOptionsRequest,
@@ -27098,6 +29713,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn list_vnc_settings_policies(
         &self,
         request: ListVncSettingsPoliciesRequest,
@@ -27106,6 +29722,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn create_vnc_settings_policy(
         &self,
         request: CreateVncSettingsPolicyRequest,
@@ -27114,6 +29731,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn get_vnc_settings_policy(
         &self,
         request: GetVncSettingsPolicyRequest,
@@ -27122,6 +29740,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn replace_vnc_settings_policy(
         &self,
         request: ReplaceVncSettingsPolicyRequest,
@@ -27130,6 +29749,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "vnc")]
     fn delete_vnc_settings_policy(
         &self,
         request: DeleteVncSettingsPolicyRequest,
@@ -27139,6 +29759,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_get_acls<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27149,6 +29770,7 @@ async fn handle_get_acls<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_get_local_database_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27159,6 +29781,7 @@ async fn handle_get_local_database_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_list_local_groups<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27169,6 +29792,7 @@ async fn handle_list_local_groups<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_create_local_group<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27179,6 +29803,7 @@ async fn handle_create_local_group<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_get_local_group<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27189,6 +29814,7 @@ async fn handle_get_local_group<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_replace_local_group<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27199,6 +29825,7 @@ async fn handle_replace_local_group<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_delete_local_group<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27209,6 +29836,7 @@ async fn handle_delete_local_group<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_list_local_users<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27219,6 +29847,7 @@ async fn handle_list_local_users<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_create_local_user<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27229,6 +29858,7 @@ async fn handle_create_local_user<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_get_local_user<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27239,6 +29869,7 @@ async fn handle_get_local_user<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_replace_local_user<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27249,6 +29880,7 @@ async fn handle_replace_local_user<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "aaa")]
 async fn handle_delete_local_user<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27259,6 +29891,7 @@ async fn handle_delete_local_user<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "authentication")]
 async fn handle_authenticate<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27269,6 +29902,7 @@ async fn handle_authenticate<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "certificates")]
 async fn handle_get_x509_certificate<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27279,6 +29913,7 @@ async fn handle_get_x509_certificate<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "certificates")]
 async fn handle_get_private_key<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27289,6 +29924,7 @@ async fn handle_get_private_key<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "configuration")]
 async fn handle_get_configuration_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27299,6 +29935,7 @@ async fn handle_get_configuration_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "configuration")]
 async fn handle_get_local_services_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27309,6 +29946,7 @@ async fn handle_get_local_services_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "configuration")]
 async fn handle_get_management_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27319,6 +29957,7 @@ async fn handle_get_management_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "configuration")]
 async fn handle_get_aaa_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27329,6 +29968,7 @@ async fn handle_get_aaa_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "configuration")]
 async fn handle_get_policies_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27339,6 +29979,7 @@ async fn handle_get_policies_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "firmware")]
 async fn handle_get_firmware_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27349,6 +29990,7 @@ async fn handle_get_firmware_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "firmware")]
 async fn handle_list_firmware_slots<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27359,6 +30001,7 @@ async fn handle_list_firmware_slots<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "firmware")]
 async fn handle_get_firmware_slot<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27369,6 +30012,7 @@ async fn handle_get_firmware_slot<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "firmware")]
 async fn handle_delete_firmware_slot<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27379,6 +30023,7 @@ async fn handle_delete_firmware_slot<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "firmware")]
 async fn handle_test_firmware<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27389,6 +30034,7 @@ async fn handle_test_firmware<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "health")]
 async fn handle_get_health_status<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27399,6 +30045,7 @@ async fn handle_get_health_status<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "health")]
 async fn handle_get_indexer_dashboard<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27409,6 +30056,7 @@ async fn handle_get_indexer_dashboard<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "health")]
 async fn handle_get_cluster_status<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27419,6 +30067,7 @@ async fn handle_get_cluster_status<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_get_http_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27429,6 +30078,7 @@ async fn handle_get_http_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_list_http_authentication_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27439,6 +30089,7 @@ async fn handle_list_http_authentication_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_create_http_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27449,6 +30100,7 @@ async fn handle_create_http_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_get_http_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27459,6 +30111,7 @@ async fn handle_get_http_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_replace_http_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27469,6 +30122,7 @@ async fn handle_replace_http_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_delete_http_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27479,6 +30133,7 @@ async fn handle_delete_http_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_list_http_channel_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27489,6 +30144,7 @@ async fn handle_list_http_channel_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_create_http_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27499,6 +30155,7 @@ async fn handle_create_http_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_get_http_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27509,6 +30166,7 @@ async fn handle_get_http_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_replace_http_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27519,6 +30177,7 @@ async fn handle_replace_http_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_delete_http_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27529,6 +30188,7 @@ async fn handle_delete_http_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_list_http_connections<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27539,6 +30199,7 @@ async fn handle_list_http_connections<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_create_http_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27549,6 +30210,7 @@ async fn handle_create_http_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_get_http_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27559,6 +30221,7 @@ async fn handle_get_http_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_replace_http_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27569,6 +30232,7 @@ async fn handle_replace_http_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_delete_http_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27579,6 +30243,7 @@ async fn handle_delete_http_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_get_http_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27589,6 +30254,7 @@ async fn handle_get_http_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_replace_http_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27599,6 +30265,7 @@ async fn handle_replace_http_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_list_http_settings_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27609,6 +30276,7 @@ async fn handle_list_http_settings_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_create_http_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27619,6 +30287,7 @@ async fn handle_create_http_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_get_http_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27629,6 +30298,7 @@ async fn handle_get_http_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_replace_http_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27639,6 +30309,7 @@ async fn handle_replace_http_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "http")]
 async fn handle_delete_http_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27649,6 +30320,7 @@ async fn handle_delete_http_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_get_ica_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27659,6 +30331,7 @@ async fn handle_get_ica_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_list_ica_channel_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27669,6 +30342,7 @@ async fn handle_list_ica_channel_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_create_ica_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27679,6 +30353,7 @@ async fn handle_create_ica_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_get_ica_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27689,6 +30364,7 @@ async fn handle_get_ica_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_replace_ica_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27699,6 +30375,7 @@ async fn handle_replace_ica_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_delete_ica_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27709,6 +30386,7 @@ async fn handle_delete_ica_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_list_ica_connections<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27719,6 +30397,7 @@ async fn handle_list_ica_connections<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_get_ica_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27729,6 +30408,7 @@ async fn handle_get_ica_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_get_ica_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27739,6 +30419,7 @@ async fn handle_get_ica_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_replace_ica_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27749,6 +30430,7 @@ async fn handle_replace_ica_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_list_ica_settings_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27759,6 +30441,7 @@ async fn handle_list_ica_settings_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_create_ica_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27769,6 +30452,7 @@ async fn handle_create_ica_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_get_ica_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27779,6 +30463,7 @@ async fn handle_get_ica_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_replace_ica_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27789,6 +30474,7 @@ async fn handle_replace_ica_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ica")]
 async fn handle_delete_ica_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27799,6 +30485,7 @@ async fn handle_delete_ica_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "info")]
 async fn handle_get_info<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27809,6 +30496,7 @@ async fn handle_get_info<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "integrated_products")]
 async fn handle_list_integrated_products<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27819,6 +30507,7 @@ async fn handle_list_integrated_products<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "local_services")]
 async fn handle_get_cluster_interface<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27829,6 +30518,7 @@ async fn handle_get_cluster_interface<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "local_services")]
 async fn handle_replace_cluster_interface<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27839,6 +30529,7 @@ async fn handle_replace_cluster_interface<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "management")]
 async fn handle_get_system_backup<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27849,6 +30540,7 @@ async fn handle_get_system_backup<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "management")]
 async fn handle_replace_system_backup<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27859,6 +30551,7 @@ async fn handle_replace_system_backup<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "management")]
 async fn handle_get_exported_configuration_encryption<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27869,6 +30562,7 @@ async fn handle_get_exported_configuration_encryption<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "management")]
 async fn handle_replace_exported_configuration_encryption<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27879,6 +30573,7 @@ async fn handle_replace_exported_configuration_encryption<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_get_mssql_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27889,6 +30584,7 @@ async fn handle_get_mssql_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_list_mssql_authentication_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27899,6 +30595,7 @@ async fn handle_list_mssql_authentication_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_create_mssql_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27909,6 +30606,7 @@ async fn handle_create_mssql_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_get_mssql_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27919,6 +30617,7 @@ async fn handle_get_mssql_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_replace_mssql_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27929,6 +30628,7 @@ async fn handle_replace_mssql_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_delete_mssql_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27939,6 +30639,7 @@ async fn handle_delete_mssql_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_list_mssql_channel_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27949,6 +30650,7 @@ async fn handle_list_mssql_channel_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_create_mssql_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27959,6 +30661,7 @@ async fn handle_create_mssql_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_get_mssql_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27969,6 +30672,7 @@ async fn handle_get_mssql_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_replace_mssql_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27979,6 +30683,7 @@ async fn handle_replace_mssql_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_delete_mssql_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27989,6 +30694,7 @@ async fn handle_delete_mssql_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_list_mssql_connections<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -27999,6 +30705,7 @@ async fn handle_list_mssql_connections<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_create_mssql_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28009,6 +30716,7 @@ async fn handle_create_mssql_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_get_mssql_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28019,6 +30727,7 @@ async fn handle_get_mssql_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_replace_mssql_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28029,6 +30738,7 @@ async fn handle_replace_mssql_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_delete_mssql_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28039,6 +30749,7 @@ async fn handle_delete_mssql_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_get_mssql_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28049,6 +30760,7 @@ async fn handle_get_mssql_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_replace_mssql_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28059,6 +30771,7 @@ async fn handle_replace_mssql_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_list_mssql_settings_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28069,6 +30782,7 @@ async fn handle_list_mssql_settings_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_create_mssql_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28079,6 +30793,7 @@ async fn handle_create_mssql_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_get_mssql_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28089,6 +30804,7 @@ async fn handle_get_mssql_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_replace_mssql_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28099,6 +30815,7 @@ async fn handle_replace_mssql_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "mssql")]
 async fn handle_delete_mssql_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28109,6 +30826,7 @@ async fn handle_delete_mssql_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "passwords")]
 async fn handle_create_password<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28119,6 +30837,7 @@ async fn handle_create_password<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "passwords")]
 async fn handle_get_password<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28129,6 +30848,7 @@ async fn handle_get_password<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_list_archive_cleanup_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28139,6 +30859,7 @@ async fn handle_list_archive_cleanup_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_create_archive_cleanup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28149,6 +30870,7 @@ async fn handle_create_archive_cleanup_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_get_archive_cleanup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28159,6 +30881,7 @@ async fn handle_get_archive_cleanup_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_replace_archive_cleanup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28169,6 +30892,7 @@ async fn handle_replace_archive_cleanup_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_delete_archive_cleanup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28179,6 +30903,7 @@ async fn handle_delete_archive_cleanup_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_list_audit_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28189,6 +30914,7 @@ async fn handle_list_audit_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_create_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28199,6 +30925,7 @@ async fn handle_create_audit_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_get_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28209,6 +30936,7 @@ async fn handle_get_audit_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_replace_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28219,6 +30947,7 @@ async fn handle_replace_audit_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_delete_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28229,6 +30958,7 @@ async fn handle_delete_audit_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_list_backup_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28239,6 +30969,7 @@ async fn handle_list_backup_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_create_backup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28249,6 +30980,7 @@ async fn handle_create_backup_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_get_backup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28259,6 +30991,7 @@ async fn handle_get_backup_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_replace_backup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28269,6 +31002,7 @@ async fn handle_replace_backup_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_delete_backup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28279,6 +31013,7 @@ async fn handle_delete_backup_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_list_usermapping_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28289,6 +31024,7 @@ async fn handle_list_usermapping_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_create_usermapping_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28299,6 +31035,7 @@ async fn handle_create_usermapping_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_get_usermapping_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28309,6 +31046,7 @@ async fn handle_get_usermapping_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_replace_usermapping_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28319,6 +31057,7 @@ async fn handle_replace_usermapping_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "policies")]
 async fn handle_delete_usermapping_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28329,6 +31068,7 @@ async fn handle_delete_usermapping_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_get_rdp_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28339,6 +31079,7 @@ async fn handle_get_rdp_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_list_rdp_channel_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28349,6 +31090,7 @@ async fn handle_list_rdp_channel_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_create_rdp_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28359,6 +31101,7 @@ async fn handle_create_rdp_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_get_rdp_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28369,6 +31112,7 @@ async fn handle_get_rdp_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_replace_rdp_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28379,6 +31123,7 @@ async fn handle_replace_rdp_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_delete_rdp_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28389,6 +31134,7 @@ async fn handle_delete_rdp_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_list_rdp_connections<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28399,6 +31145,7 @@ async fn handle_list_rdp_connections<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_create_rdp_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28409,6 +31156,7 @@ async fn handle_create_rdp_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_get_rdp_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28419,6 +31167,7 @@ async fn handle_get_rdp_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_replace_rdp_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28429,6 +31178,7 @@ async fn handle_replace_rdp_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_delete_rdp_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28439,6 +31189,7 @@ async fn handle_delete_rdp_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_get_rdp_domain_membership<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28449,6 +31200,7 @@ async fn handle_get_rdp_domain_membership<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_replace_rdp_domain_membership<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28459,6 +31211,7 @@ async fn handle_replace_rdp_domain_membership<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_get_rdp_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28469,6 +31222,7 @@ async fn handle_get_rdp_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_replace_rdp_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28479,6 +31233,7 @@ async fn handle_replace_rdp_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_list_rdp_settings_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28489,6 +31244,7 @@ async fn handle_list_rdp_settings_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_create_rdp_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28499,6 +31255,7 @@ async fn handle_create_rdp_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_get_rdp_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28509,6 +31266,7 @@ async fn handle_get_rdp_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_replace_rdp_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28519,6 +31277,7 @@ async fn handle_replace_rdp_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "rdp")]
 async fn handle_delete_rdp_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28529,6 +31288,7 @@ async fn handle_delete_rdp_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "sessions")]
 async fn handle_terminate_active_session<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28539,6 +31299,7 @@ async fn handle_terminate_active_session<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "sessions")]
 async fn handle_run_cleanup_now<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28549,6 +31310,7 @@ async fn handle_run_cleanup_now<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_get_ssh_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28559,6 +31321,7 @@ async fn handle_get_ssh_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_list_ssh_authentication_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28569,6 +31332,7 @@ async fn handle_list_ssh_authentication_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_create_ssh_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28579,6 +31343,7 @@ async fn handle_create_ssh_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_get_ssh_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28589,6 +31354,7 @@ async fn handle_get_ssh_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_replace_ssh_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28599,6 +31365,7 @@ async fn handle_replace_ssh_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_delete_ssh_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28609,6 +31376,7 @@ async fn handle_delete_ssh_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_list_ssh_channel_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28619,6 +31387,7 @@ async fn handle_list_ssh_channel_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_create_ssh_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28629,6 +31398,7 @@ async fn handle_create_ssh_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_get_ssh_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28639,6 +31409,7 @@ async fn handle_get_ssh_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_replace_ssh_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28649,6 +31420,7 @@ async fn handle_replace_ssh_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_delete_ssh_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28659,6 +31431,7 @@ async fn handle_delete_ssh_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_list_ssh_connections<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28669,6 +31442,7 @@ async fn handle_list_ssh_connections<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_create_ssh_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28679,6 +31453,7 @@ async fn handle_create_ssh_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_get_ssh_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28689,6 +31464,7 @@ async fn handle_get_ssh_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_replace_ssh_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28699,6 +31475,7 @@ async fn handle_replace_ssh_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_delete_ssh_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28709,6 +31486,7 @@ async fn handle_delete_ssh_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_get_ssh_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28719,6 +31497,7 @@ async fn handle_get_ssh_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_replace_ssh_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28729,6 +31508,7 @@ async fn handle_replace_ssh_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_list_ssh_settings_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28739,6 +31519,7 @@ async fn handle_list_ssh_settings_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_create_ssh_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28749,6 +31530,7 @@ async fn handle_create_ssh_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_get_ssh_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28759,6 +31541,7 @@ async fn handle_get_ssh_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_replace_ssh_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28769,6 +31552,7 @@ async fn handle_replace_ssh_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
 async fn handle_delete_ssh_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28779,6 +31563,7 @@ async fn handle_delete_ssh_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_get_telnet_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28789,6 +31574,7 @@ async fn handle_get_telnet_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_list_telnet_authentication_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28799,6 +31585,7 @@ async fn handle_list_telnet_authentication_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_create_telnet_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28809,6 +31596,7 @@ async fn handle_create_telnet_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_get_telnet_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28819,6 +31607,7 @@ async fn handle_get_telnet_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_replace_telnet_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28829,6 +31618,7 @@ async fn handle_replace_telnet_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_delete_telnet_authentication_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28839,6 +31629,7 @@ async fn handle_delete_telnet_authentication_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_list_telnet_channel_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28849,6 +31640,7 @@ async fn handle_list_telnet_channel_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_create_telnet_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28859,6 +31651,7 @@ async fn handle_create_telnet_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_get_telnet_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28869,6 +31662,7 @@ async fn handle_get_telnet_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_replace_telnet_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28879,6 +31673,7 @@ async fn handle_replace_telnet_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_delete_telnet_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28889,6 +31684,7 @@ async fn handle_delete_telnet_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_list_telnet_connections<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28899,6 +31695,7 @@ async fn handle_list_telnet_connections<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_create_telnet_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28909,6 +31706,7 @@ async fn handle_create_telnet_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_get_telnet_connection_order<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28919,6 +31717,7 @@ async fn handle_get_telnet_connection_order<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_replace_telnet_connection_order<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28929,6 +31728,7 @@ async fn handle_replace_telnet_connection_order<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_get_telnet_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28939,6 +31739,7 @@ async fn handle_get_telnet_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_replace_telnet_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28949,6 +31750,7 @@ async fn handle_replace_telnet_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_delete_telnet_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28959,6 +31761,7 @@ async fn handle_delete_telnet_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_get_telnet_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28969,6 +31772,7 @@ async fn handle_get_telnet_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_replace_telnet_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28979,6 +31783,7 @@ async fn handle_replace_telnet_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_list_telnet_pattern_sets<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28989,6 +31794,7 @@ async fn handle_list_telnet_pattern_sets<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_get_telnet_pattern_set<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -28999,6 +31805,7 @@ async fn handle_get_telnet_pattern_set<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_list_telnet_settings_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29009,6 +31816,7 @@ async fn handle_list_telnet_settings_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_create_telnet_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29019,6 +31827,7 @@ async fn handle_create_telnet_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_get_telnet_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29029,6 +31838,7 @@ async fn handle_get_telnet_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_replace_telnet_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29039,6 +31849,7 @@ async fn handle_replace_telnet_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "telnet")]
 async fn handle_delete_telnet_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29049,6 +31860,7 @@ async fn handle_delete_telnet_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "transaction")]
 async fn handle_get_transaction<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29059,6 +31871,7 @@ async fn handle_get_transaction<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "transaction")]
 async fn handle_commit_transaction<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29069,6 +31882,7 @@ async fn handle_commit_transaction<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "transaction")]
 async fn handle_open_transaction<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29079,6 +31893,7 @@ async fn handle_open_transaction<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "transaction")]
 async fn handle_rollback_transaction<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29089,6 +31904,7 @@ async fn handle_rollback_transaction<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "transaction")]
 async fn handle_list_transaction_changes<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29099,6 +31915,7 @@ async fn handle_list_transaction_changes<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_get_vnc_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29109,6 +31926,7 @@ async fn handle_get_vnc_index<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_list_vnc_channel_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29119,6 +31937,7 @@ async fn handle_list_vnc_channel_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_create_vnc_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29129,6 +31948,7 @@ async fn handle_create_vnc_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_get_vnc_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29139,6 +31959,7 @@ async fn handle_get_vnc_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_replace_vnc_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29149,6 +31970,7 @@ async fn handle_replace_vnc_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_delete_vnc_channel_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29159,6 +31981,7 @@ async fn handle_delete_vnc_channel_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_list_vnc_connections<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29169,6 +31992,7 @@ async fn handle_list_vnc_connections<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_create_vnc_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29179,6 +32003,7 @@ async fn handle_create_vnc_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_get_vnc_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29189,6 +32014,7 @@ async fn handle_get_vnc_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_replace_vnc_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29199,6 +32025,7 @@ async fn handle_replace_vnc_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_delete_vnc_connection<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29209,6 +32036,7 @@ async fn handle_delete_vnc_connection<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_get_vnc_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29219,6 +32047,7 @@ async fn handle_get_vnc_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_replace_vnc_options<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29229,6 +32058,7 @@ async fn handle_replace_vnc_options<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_list_vnc_settings_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29239,6 +32069,7 @@ async fn handle_list_vnc_settings_policies<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_create_vnc_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29249,6 +32080,7 @@ async fn handle_create_vnc_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_get_vnc_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29259,6 +32091,7 @@ async fn handle_get_vnc_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_replace_vnc_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29269,6 +32102,7 @@ async fn handle_replace_vnc_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "vnc")]
 async fn handle_delete_vnc_settings_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -29280,506 +32114,1249 @@ async fn handle_delete_vnc_settings_policy<D: Dispatch>(
 }
 
 fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
-    axum::Router::new()
-        .route("/api/configuration/aaa/acls", axum::routing::get(handle_get_acls::<D>))
+    let router = axum::Router::new();
+    #[cfg(feature = "aaa")]
+    let router = router
+        .route("/api/configuration/aaa/acls", axum::routing::get(handle_get_acls::<D>));
+    #[cfg(feature = "aaa")]
+    let router = router
         .route(
             "/api/configuration/aaa/local_database",
             axum::routing::get(handle_get_local_database_index::<D>),
-        )
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
         .route(
             "/api/configuration/aaa/local_database/groups",
-            axum::routing::get(handle_list_local_groups::<D>)
-                .post(handle_create_local_group::<D>),
-        )
+            axum::routing::get(handle_list_local_groups::<D>),
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
+        .route(
+            "/api/configuration/aaa/local_database/groups",
+            axum::routing::post(handle_create_local_group::<D>),
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
         .route(
             "/api/configuration/aaa/local_database/groups/{key}",
-            axum::routing::get(handle_get_local_group::<D>)
-                .put(handle_replace_local_group::<D>)
-                .delete(handle_delete_local_group::<D>),
-        )
+            axum::routing::get(handle_get_local_group::<D>),
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
+        .route(
+            "/api/configuration/aaa/local_database/groups/{key}",
+            axum::routing::put(handle_replace_local_group::<D>),
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
+        .route(
+            "/api/configuration/aaa/local_database/groups/{key}",
+            axum::routing::delete(handle_delete_local_group::<D>),
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
         .route(
             "/api/configuration/aaa/local_database/users",
-            axum::routing::get(handle_list_local_users::<D>)
-                .post(handle_create_local_user::<D>),
-        )
+            axum::routing::get(handle_list_local_users::<D>),
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
+        .route(
+            "/api/configuration/aaa/local_database/users",
+            axum::routing::post(handle_create_local_user::<D>),
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
         .route(
             "/api/configuration/aaa/local_database/users/{key}",
-            axum::routing::get(handle_get_local_user::<D>)
-                .put(handle_replace_local_user::<D>)
-                .delete(handle_delete_local_user::<D>),
-        )
-        .route("/api/authentication", axum::routing::get(handle_authenticate::<D>))
+            axum::routing::get(handle_get_local_user::<D>),
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
+        .route(
+            "/api/configuration/aaa/local_database/users/{key}",
+            axum::routing::put(handle_replace_local_user::<D>),
+        );
+    #[cfg(feature = "aaa")]
+    let router = router
+        .route(
+            "/api/configuration/aaa/local_database/users/{key}",
+            axum::routing::delete(handle_delete_local_user::<D>),
+        );
+    #[cfg(feature = "authentication")]
+    let router = router
+        .route("/api/authentication", axum::routing::get(handle_authenticate::<D>));
+    #[cfg(feature = "certificates")]
+    let router = router
         .route(
             "/api/configuration/x509/{key}",
             axum::routing::get(handle_get_x509_certificate::<D>),
-        )
+        );
+    #[cfg(feature = "certificates")]
+    let router = router
         .route(
             "/api/configuration/private_keys/{key}",
             axum::routing::get(handle_get_private_key::<D>),
-        )
+        );
+    #[cfg(feature = "configuration")]
+    let router = router
         .route(
             "/api/configuration",
             axum::routing::get(handle_get_configuration_index::<D>),
-        )
+        );
+    #[cfg(feature = "configuration")]
+    let router = router
         .route(
             "/api/configuration/local_services",
             axum::routing::get(handle_get_local_services_index::<D>),
-        )
+        );
+    #[cfg(feature = "configuration")]
+    let router = router
         .route(
             "/api/configuration/management",
             axum::routing::get(handle_get_management_index::<D>),
-        )
-        .route("/api/configuration/aaa", axum::routing::get(handle_get_aaa_index::<D>))
+        );
+    #[cfg(feature = "configuration")]
+    let router = router
+        .route("/api/configuration/aaa", axum::routing::get(handle_get_aaa_index::<D>));
+    #[cfg(feature = "configuration")]
+    let router = router
         .route(
             "/api/configuration/policies",
             axum::routing::get(handle_get_policies_index::<D>),
-        )
-        .route("/api/firmware", axum::routing::get(handle_get_firmware_index::<D>))
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route("/api/firmware", axum::routing::get(handle_get_firmware_index::<D>));
+    #[cfg(feature = "firmware")]
+    let router = router
         .route(
             "/api/firmware/slots",
             axum::routing::get(handle_list_firmware_slots::<D>),
-        )
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
         .route(
             "/api/firmware/slots/{slot_id}",
-            axum::routing::get(handle_get_firmware_slot::<D>)
-                .delete(handle_delete_firmware_slot::<D>),
-        )
-        .route("/api/firmware/test", axum::routing::post(handle_test_firmware::<D>))
-        .route("/api/health_status", axum::routing::get(handle_get_health_status::<D>))
+            axum::routing::get(handle_get_firmware_slot::<D>),
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route(
+            "/api/firmware/slots/{slot_id}",
+            axum::routing::delete(handle_delete_firmware_slot::<D>),
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route("/api/firmware/test", axum::routing::post(handle_test_firmware::<D>));
+    #[cfg(feature = "health")]
+    let router = router
+        .route("/api/health_status", axum::routing::get(handle_get_health_status::<D>));
+    #[cfg(feature = "health")]
+    let router = router
         .route(
             "/api/indexer/dashboard",
             axum::routing::get(handle_get_indexer_dashboard::<D>),
-        )
-        .route("/api/cluster/status", axum::routing::get(handle_get_cluster_status::<D>))
-        .route("/api/configuration/http", axum::routing::get(handle_get_http_index::<D>))
+        );
+    #[cfg(feature = "health")]
+    let router = router
+        .route(
+            "/api/cluster/status",
+            axum::routing::get(handle_get_cluster_status::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http",
+            axum::routing::get(handle_get_http_index::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
         .route(
             "/api/configuration/http/authentication_policies",
-            axum::routing::get(handle_list_http_authentication_policies::<D>)
-                .post(handle_create_http_authentication_policy::<D>),
-        )
+            axum::routing::get(handle_list_http_authentication_policies::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/authentication_policies",
+            axum::routing::post(handle_create_http_authentication_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
         .route(
             "/api/configuration/http/authentication_policies/{key}",
-            axum::routing::get(handle_get_http_authentication_policy::<D>)
-                .put(handle_replace_http_authentication_policy::<D>)
-                .delete(handle_delete_http_authentication_policy::<D>),
-        )
+            axum::routing::get(handle_get_http_authentication_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/authentication_policies/{key}",
+            axum::routing::put(handle_replace_http_authentication_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/authentication_policies/{key}",
+            axum::routing::delete(handle_delete_http_authentication_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
         .route(
             "/api/configuration/http/channel_policies",
-            axum::routing::get(handle_list_http_channel_policies::<D>)
-                .post(handle_create_http_channel_policy::<D>),
-        )
+            axum::routing::get(handle_list_http_channel_policies::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/channel_policies",
+            axum::routing::post(handle_create_http_channel_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
         .route(
             "/api/configuration/http/channel_policies/{key}",
-            axum::routing::get(handle_get_http_channel_policy::<D>)
-                .put(handle_replace_http_channel_policy::<D>)
-                .delete(handle_delete_http_channel_policy::<D>),
-        )
+            axum::routing::get(handle_get_http_channel_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/channel_policies/{key}",
+            axum::routing::put(handle_replace_http_channel_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/channel_policies/{key}",
+            axum::routing::delete(handle_delete_http_channel_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
         .route(
             "/api/configuration/http/connections",
-            axum::routing::get(handle_list_http_connections::<D>)
-                .post(handle_create_http_connection::<D>),
-        )
+            axum::routing::get(handle_list_http_connections::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/connections",
+            axum::routing::post(handle_create_http_connection::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
         .route(
             "/api/configuration/http/connections/{key}",
-            axum::routing::get(handle_get_http_connection::<D>)
-                .put(handle_replace_http_connection::<D>)
-                .delete(handle_delete_http_connection::<D>),
-        )
+            axum::routing::get(handle_get_http_connection::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/connections/{key}",
+            axum::routing::put(handle_replace_http_connection::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/connections/{key}",
+            axum::routing::delete(handle_delete_http_connection::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
         .route(
             "/api/configuration/http/options",
-            axum::routing::get(handle_get_http_options::<D>)
-                .put(handle_replace_http_options::<D>),
-        )
+            axum::routing::get(handle_get_http_options::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/options",
+            axum::routing::put(handle_replace_http_options::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
         .route(
             "/api/configuration/http/settings_policies",
-            axum::routing::get(handle_list_http_settings_policies::<D>)
-                .post(handle_create_http_settings_policy::<D>),
-        )
+            axum::routing::get(handle_list_http_settings_policies::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/settings_policies",
+            axum::routing::post(handle_create_http_settings_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
         .route(
             "/api/configuration/http/settings_policies/{key}",
-            axum::routing::get(handle_get_http_settings_policy::<D>)
-                .put(handle_replace_http_settings_policy::<D>)
-                .delete(handle_delete_http_settings_policy::<D>),
-        )
-        .route("/api/configuration/ica", axum::routing::get(handle_get_ica_index::<D>))
+            axum::routing::get(handle_get_http_settings_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/settings_policies/{key}",
+            axum::routing::put(handle_replace_http_settings_policy::<D>),
+        );
+    #[cfg(feature = "http")]
+    let router = router
+        .route(
+            "/api/configuration/http/settings_policies/{key}",
+            axum::routing::delete(handle_delete_http_settings_policy::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
+        .route("/api/configuration/ica", axum::routing::get(handle_get_ica_index::<D>));
+    #[cfg(feature = "ica")]
+    let router = router
         .route(
             "/api/configuration/ica/channel_policies",
-            axum::routing::get(handle_list_ica_channel_policies::<D>)
-                .post(handle_create_ica_channel_policy::<D>),
-        )
+            axum::routing::get(handle_list_ica_channel_policies::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
+        .route(
+            "/api/configuration/ica/channel_policies",
+            axum::routing::post(handle_create_ica_channel_policy::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
         .route(
             "/api/configuration/ica/channel_policies/{key}",
-            axum::routing::get(handle_get_ica_channel_policy::<D>)
-                .put(handle_replace_ica_channel_policy::<D>)
-                .delete(handle_delete_ica_channel_policy::<D>),
-        )
+            axum::routing::get(handle_get_ica_channel_policy::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
+        .route(
+            "/api/configuration/ica/channel_policies/{key}",
+            axum::routing::put(handle_replace_ica_channel_policy::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
+        .route(
+            "/api/configuration/ica/channel_policies/{key}",
+            axum::routing::delete(handle_delete_ica_channel_policy::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
         .route(
             "/api/configuration/ica/connections",
             axum::routing::get(handle_list_ica_connections::<D>),
-        )
+        );
+    #[cfg(feature = "ica")]
+    let router = router
         .route(
             "/api/configuration/ica/connections/{key}",
             axum::routing::get(handle_get_ica_connection::<D>),
-        )
+        );
+    #[cfg(feature = "ica")]
+    let router = router
         .route(
             "/api/configuration/ica/options",
-            axum::routing::get(handle_get_ica_options::<D>)
-                .put(handle_replace_ica_options::<D>),
-        )
+            axum::routing::get(handle_get_ica_options::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
+        .route(
+            "/api/configuration/ica/options",
+            axum::routing::put(handle_replace_ica_options::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
         .route(
             "/api/configuration/ica/settings_policies",
-            axum::routing::get(handle_list_ica_settings_policies::<D>)
-                .post(handle_create_ica_settings_policy::<D>),
-        )
+            axum::routing::get(handle_list_ica_settings_policies::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
+        .route(
+            "/api/configuration/ica/settings_policies",
+            axum::routing::post(handle_create_ica_settings_policy::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
         .route(
             "/api/configuration/ica/settings_policies/{key}",
-            axum::routing::get(handle_get_ica_settings_policy::<D>)
-                .put(handle_replace_ica_settings_policy::<D>)
-                .delete(handle_delete_ica_settings_policy::<D>),
-        )
-        .route("/api/info", axum::routing::get(handle_get_info::<D>))
+            axum::routing::get(handle_get_ica_settings_policy::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
+        .route(
+            "/api/configuration/ica/settings_policies/{key}",
+            axum::routing::put(handle_replace_ica_settings_policy::<D>),
+        );
+    #[cfg(feature = "ica")]
+    let router = router
+        .route(
+            "/api/configuration/ica/settings_policies/{key}",
+            axum::routing::delete(handle_delete_ica_settings_policy::<D>),
+        );
+    #[cfg(feature = "info")]
+    let router = router.route("/api/info", axum::routing::get(handle_get_info::<D>));
+    #[cfg(feature = "integrated_products")]
+    let router = router
         .route(
             "/api/integrated_products",
             axum::routing::get(handle_list_integrated_products::<D>),
-        )
+        );
+    #[cfg(feature = "local_services")]
+    let router = router
         .route(
             "/api/configuration/local_services/cluster",
-            axum::routing::get(handle_get_cluster_interface::<D>)
-                .put(handle_replace_cluster_interface::<D>),
-        )
+            axum::routing::get(handle_get_cluster_interface::<D>),
+        );
+    #[cfg(feature = "local_services")]
+    let router = router
+        .route(
+            "/api/configuration/local_services/cluster",
+            axum::routing::put(handle_replace_cluster_interface::<D>),
+        );
+    #[cfg(feature = "management")]
+    let router = router
         .route(
             "/api/configuration/management/system_backup",
-            axum::routing::get(handle_get_system_backup::<D>)
-                .put(handle_replace_system_backup::<D>),
-        )
+            axum::routing::get(handle_get_system_backup::<D>),
+        );
+    #[cfg(feature = "management")]
+    let router = router
+        .route(
+            "/api/configuration/management/system_backup",
+            axum::routing::put(handle_replace_system_backup::<D>),
+        );
+    #[cfg(feature = "management")]
+    let router = router
         .route(
             "/api/configuration/management/exported_configuration_encryption",
-            axum::routing::get(handle_get_exported_configuration_encryption::<D>)
-                .put(handle_replace_exported_configuration_encryption::<D>),
-        )
+            axum::routing::get(handle_get_exported_configuration_encryption::<D>),
+        );
+    #[cfg(feature = "management")]
+    let router = router
+        .route(
+            "/api/configuration/management/exported_configuration_encryption",
+            axum::routing::put(handle_replace_exported_configuration_encryption::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql",
             axum::routing::get(handle_get_mssql_index::<D>),
-        )
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql/authentication_policies",
-            axum::routing::get(handle_list_mssql_authentication_policies::<D>)
-                .post(handle_create_mssql_authentication_policy::<D>),
-        )
+            axum::routing::get(handle_list_mssql_authentication_policies::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/authentication_policies",
+            axum::routing::post(handle_create_mssql_authentication_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql/authentication_policies/{key}",
-            axum::routing::get(handle_get_mssql_authentication_policy::<D>)
-                .put(handle_replace_mssql_authentication_policy::<D>)
-                .delete(handle_delete_mssql_authentication_policy::<D>),
-        )
+            axum::routing::get(handle_get_mssql_authentication_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/authentication_policies/{key}",
+            axum::routing::put(handle_replace_mssql_authentication_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/authentication_policies/{key}",
+            axum::routing::delete(handle_delete_mssql_authentication_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql/channel_policies",
-            axum::routing::get(handle_list_mssql_channel_policies::<D>)
-                .post(handle_create_mssql_channel_policy::<D>),
-        )
+            axum::routing::get(handle_list_mssql_channel_policies::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/channel_policies",
+            axum::routing::post(handle_create_mssql_channel_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql/channel_policies/{key}",
-            axum::routing::get(handle_get_mssql_channel_policy::<D>)
-                .put(handle_replace_mssql_channel_policy::<D>)
-                .delete(handle_delete_mssql_channel_policy::<D>),
-        )
+            axum::routing::get(handle_get_mssql_channel_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/channel_policies/{key}",
+            axum::routing::put(handle_replace_mssql_channel_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/channel_policies/{key}",
+            axum::routing::delete(handle_delete_mssql_channel_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql/connections",
-            axum::routing::get(handle_list_mssql_connections::<D>)
-                .post(handle_create_mssql_connection::<D>),
-        )
+            axum::routing::get(handle_list_mssql_connections::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/connections",
+            axum::routing::post(handle_create_mssql_connection::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql/connections/{key}",
-            axum::routing::get(handle_get_mssql_connection::<D>)
-                .put(handle_replace_mssql_connection::<D>)
-                .delete(handle_delete_mssql_connection::<D>),
-        )
+            axum::routing::get(handle_get_mssql_connection::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/connections/{key}",
+            axum::routing::put(handle_replace_mssql_connection::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/connections/{key}",
+            axum::routing::delete(handle_delete_mssql_connection::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql/options",
-            axum::routing::get(handle_get_mssql_options::<D>)
-                .put(handle_replace_mssql_options::<D>),
-        )
+            axum::routing::get(handle_get_mssql_options::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/options",
+            axum::routing::put(handle_replace_mssql_options::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql/settings_policies",
-            axum::routing::get(handle_list_mssql_settings_policies::<D>)
-                .post(handle_create_mssql_settings_policy::<D>),
-        )
+            axum::routing::get(handle_list_mssql_settings_policies::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/settings_policies",
+            axum::routing::post(handle_create_mssql_settings_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
         .route(
             "/api/configuration/mssql/settings_policies/{key}",
-            axum::routing::get(handle_get_mssql_settings_policy::<D>)
-                .put(handle_replace_mssql_settings_policy::<D>)
-                .delete(handle_delete_mssql_settings_policy::<D>),
-        )
+            axum::routing::get(handle_get_mssql_settings_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/settings_policies/{key}",
+            axum::routing::put(handle_replace_mssql_settings_policy::<D>),
+        );
+    #[cfg(feature = "mssql")]
+    let router = router
+        .route(
+            "/api/configuration/mssql/settings_policies/{key}",
+            axum::routing::delete(handle_delete_mssql_settings_policy::<D>),
+        );
+    #[cfg(feature = "passwords")]
+    let router = router
         .route(
             "/api/configuration/passwords",
             axum::routing::post(handle_create_password::<D>),
-        )
+        );
+    #[cfg(feature = "passwords")]
+    let router = router
         .route(
             "/api/configuration/passwords/{key}",
             axum::routing::get(handle_get_password::<D>),
-        )
+        );
+    #[cfg(feature = "policies")]
+    let router = router
         .route(
             "/api/configuration/policies/archive_cleanup_policies",
-            axum::routing::get(handle_list_archive_cleanup_policies::<D>)
-                .post(handle_create_archive_cleanup_policy::<D>),
-        )
+            axum::routing::get(handle_list_archive_cleanup_policies::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/archive_cleanup_policies",
+            axum::routing::post(handle_create_archive_cleanup_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
         .route(
             "/api/configuration/policies/archive_cleanup_policies/{key}",
-            axum::routing::get(handle_get_archive_cleanup_policy::<D>)
-                .put(handle_replace_archive_cleanup_policy::<D>)
-                .delete(handle_delete_archive_cleanup_policy::<D>),
-        )
+            axum::routing::get(handle_get_archive_cleanup_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/archive_cleanup_policies/{key}",
+            axum::routing::put(handle_replace_archive_cleanup_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/archive_cleanup_policies/{key}",
+            axum::routing::delete(handle_delete_archive_cleanup_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
         .route(
             "/api/configuration/policies/audit_policies",
-            axum::routing::get(handle_list_audit_policies::<D>)
-                .post(handle_create_audit_policy::<D>),
-        )
+            axum::routing::get(handle_list_audit_policies::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/audit_policies",
+            axum::routing::post(handle_create_audit_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
         .route(
             "/api/configuration/policies/audit_policies/{key}",
-            axum::routing::get(handle_get_audit_policy::<D>)
-                .put(handle_replace_audit_policy::<D>)
-                .delete(handle_delete_audit_policy::<D>),
-        )
+            axum::routing::get(handle_get_audit_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/audit_policies/{key}",
+            axum::routing::put(handle_replace_audit_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/audit_policies/{key}",
+            axum::routing::delete(handle_delete_audit_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
         .route(
             "/api/configuration/policies/backup_policies",
-            axum::routing::get(handle_list_backup_policies::<D>)
-                .post(handle_create_backup_policy::<D>),
-        )
+            axum::routing::get(handle_list_backup_policies::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/backup_policies",
+            axum::routing::post(handle_create_backup_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
         .route(
             "/api/configuration/policies/backup_policies/{key}",
-            axum::routing::get(handle_get_backup_policy::<D>)
-                .put(handle_replace_backup_policy::<D>)
-                .delete(handle_delete_backup_policy::<D>),
-        )
+            axum::routing::get(handle_get_backup_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/backup_policies/{key}",
+            axum::routing::put(handle_replace_backup_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/backup_policies/{key}",
+            axum::routing::delete(handle_delete_backup_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
         .route(
             "/api/configuration/policies/usermapping_policies",
-            axum::routing::get(handle_list_usermapping_policies::<D>)
-                .post(handle_create_usermapping_policy::<D>),
-        )
+            axum::routing::get(handle_list_usermapping_policies::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/usermapping_policies",
+            axum::routing::post(handle_create_usermapping_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
         .route(
             "/api/configuration/policies/usermapping_policies/{key}",
-            axum::routing::get(handle_get_usermapping_policy::<D>)
-                .put(handle_replace_usermapping_policy::<D>)
-                .delete(handle_delete_usermapping_policy::<D>),
-        )
-        .route("/api/configuration/rdp", axum::routing::get(handle_get_rdp_index::<D>))
+            axum::routing::get(handle_get_usermapping_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/usermapping_policies/{key}",
+            axum::routing::put(handle_replace_usermapping_policy::<D>),
+        );
+    #[cfg(feature = "policies")]
+    let router = router
+        .route(
+            "/api/configuration/policies/usermapping_policies/{key}",
+            axum::routing::delete(handle_delete_usermapping_policy::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route("/api/configuration/rdp", axum::routing::get(handle_get_rdp_index::<D>));
+    #[cfg(feature = "rdp")]
+    let router = router
         .route(
             "/api/configuration/rdp/channel_policies",
-            axum::routing::get(handle_list_rdp_channel_policies::<D>)
-                .post(handle_create_rdp_channel_policy::<D>),
-        )
+            axum::routing::get(handle_list_rdp_channel_policies::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/channel_policies",
+            axum::routing::post(handle_create_rdp_channel_policy::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
         .route(
             "/api/configuration/rdp/channel_policies/{key}",
-            axum::routing::get(handle_get_rdp_channel_policy::<D>)
-                .put(handle_replace_rdp_channel_policy::<D>)
-                .delete(handle_delete_rdp_channel_policy::<D>),
-        )
+            axum::routing::get(handle_get_rdp_channel_policy::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/channel_policies/{key}",
+            axum::routing::put(handle_replace_rdp_channel_policy::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/channel_policies/{key}",
+            axum::routing::delete(handle_delete_rdp_channel_policy::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
         .route(
             "/api/configuration/rdp/connections",
-            axum::routing::get(handle_list_rdp_connections::<D>)
-                .post(handle_create_rdp_connection::<D>),
-        )
+            axum::routing::get(handle_list_rdp_connections::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/connections",
+            axum::routing::post(handle_create_rdp_connection::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
         .route(
             "/api/configuration/rdp/connections/{key}",
-            axum::routing::get(handle_get_rdp_connection::<D>)
-                .put(handle_replace_rdp_connection::<D>)
-                .delete(handle_delete_rdp_connection::<D>),
-        )
+            axum::routing::get(handle_get_rdp_connection::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/connections/{key}",
+            axum::routing::put(handle_replace_rdp_connection::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/connections/{key}",
+            axum::routing::delete(handle_delete_rdp_connection::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
         .route(
             "/api/configuration/rdp/domain_membership",
-            axum::routing::get(handle_get_rdp_domain_membership::<D>)
-                .put(handle_replace_rdp_domain_membership::<D>),
-        )
+            axum::routing::get(handle_get_rdp_domain_membership::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/domain_membership",
+            axum::routing::put(handle_replace_rdp_domain_membership::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
         .route(
             "/api/configuration/rdp/options",
-            axum::routing::get(handle_get_rdp_options::<D>)
-                .put(handle_replace_rdp_options::<D>),
-        )
+            axum::routing::get(handle_get_rdp_options::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/options",
+            axum::routing::put(handle_replace_rdp_options::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
         .route(
             "/api/configuration/rdp/settings_policies",
-            axum::routing::get(handle_list_rdp_settings_policies::<D>)
-                .post(handle_create_rdp_settings_policy::<D>),
-        )
+            axum::routing::get(handle_list_rdp_settings_policies::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/settings_policies",
+            axum::routing::post(handle_create_rdp_settings_policy::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
         .route(
             "/api/configuration/rdp/settings_policies/{key}",
-            axum::routing::get(handle_get_rdp_settings_policy::<D>)
-                .put(handle_replace_rdp_settings_policy::<D>)
-                .delete(handle_delete_rdp_settings_policy::<D>),
-        )
+            axum::routing::get(handle_get_rdp_settings_policy::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/settings_policies/{key}",
+            axum::routing::put(handle_replace_rdp_settings_policy::<D>),
+        );
+    #[cfg(feature = "rdp")]
+    let router = router
+        .route(
+            "/api/configuration/rdp/settings_policies/{key}",
+            axum::routing::delete(handle_delete_rdp_settings_policy::<D>),
+        );
+    #[cfg(feature = "sessions")]
+    let router = router
         .route(
             "/api/active-sessions",
             axum::routing::delete(handle_terminate_active_session::<D>),
-        )
+        );
+    #[cfg(feature = "sessions")]
+    let router = router
         .route(
             "/api/cleanup/cleanup_now",
             axum::routing::post(handle_run_cleanup_now::<D>),
-        )
-        .route("/api/configuration/ssh", axum::routing::get(handle_get_ssh_index::<D>))
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route("/api/configuration/ssh", axum::routing::get(handle_get_ssh_index::<D>));
+    #[cfg(feature = "ssh")]
+    let router = router
         .route(
             "/api/configuration/ssh/authentication_policies",
-            axum::routing::get(handle_list_ssh_authentication_policies::<D>)
-                .post(handle_create_ssh_authentication_policy::<D>),
-        )
+            axum::routing::get(handle_list_ssh_authentication_policies::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/authentication_policies",
+            axum::routing::post(handle_create_ssh_authentication_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
         .route(
             "/api/configuration/ssh/authentication_policies/{key}",
-            axum::routing::get(handle_get_ssh_authentication_policy::<D>)
-                .put(handle_replace_ssh_authentication_policy::<D>)
-                .delete(handle_delete_ssh_authentication_policy::<D>),
-        )
+            axum::routing::get(handle_get_ssh_authentication_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/authentication_policies/{key}",
+            axum::routing::put(handle_replace_ssh_authentication_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/authentication_policies/{key}",
+            axum::routing::delete(handle_delete_ssh_authentication_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
         .route(
             "/api/configuration/ssh/channel_policies",
-            axum::routing::get(handle_list_ssh_channel_policies::<D>)
-                .post(handle_create_ssh_channel_policy::<D>),
-        )
+            axum::routing::get(handle_list_ssh_channel_policies::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/channel_policies",
+            axum::routing::post(handle_create_ssh_channel_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
         .route(
             "/api/configuration/ssh/channel_policies/{key}",
-            axum::routing::get(handle_get_ssh_channel_policy::<D>)
-                .put(handle_replace_ssh_channel_policy::<D>)
-                .delete(handle_delete_ssh_channel_policy::<D>),
-        )
+            axum::routing::get(handle_get_ssh_channel_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/channel_policies/{key}",
+            axum::routing::put(handle_replace_ssh_channel_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/channel_policies/{key}",
+            axum::routing::delete(handle_delete_ssh_channel_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
         .route(
             "/api/configuration/ssh/connections",
-            axum::routing::get(handle_list_ssh_connections::<D>)
-                .post(handle_create_ssh_connection::<D>),
-        )
+            axum::routing::get(handle_list_ssh_connections::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/connections",
+            axum::routing::post(handle_create_ssh_connection::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
         .route(
             "/api/configuration/ssh/connections/{key}",
-            axum::routing::get(handle_get_ssh_connection::<D>)
-                .put(handle_replace_ssh_connection::<D>)
-                .delete(handle_delete_ssh_connection::<D>),
-        )
+            axum::routing::get(handle_get_ssh_connection::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/connections/{key}",
+            axum::routing::put(handle_replace_ssh_connection::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/connections/{key}",
+            axum::routing::delete(handle_delete_ssh_connection::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
         .route(
             "/api/configuration/ssh/options",
-            axum::routing::get(handle_get_ssh_options::<D>)
-                .put(handle_replace_ssh_options::<D>),
-        )
+            axum::routing::get(handle_get_ssh_options::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/options",
+            axum::routing::put(handle_replace_ssh_options::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
         .route(
             "/api/configuration/ssh/settings_policies",
-            axum::routing::get(handle_list_ssh_settings_policies::<D>)
-                .post(handle_create_ssh_settings_policy::<D>),
-        )
+            axum::routing::get(handle_list_ssh_settings_policies::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/settings_policies",
+            axum::routing::post(handle_create_ssh_settings_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
         .route(
             "/api/configuration/ssh/settings_policies/{key}",
-            axum::routing::get(handle_get_ssh_settings_policy::<D>)
-                .put(handle_replace_ssh_settings_policy::<D>)
-                .delete(handle_delete_ssh_settings_policy::<D>),
-        )
+            axum::routing::get(handle_get_ssh_settings_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/settings_policies/{key}",
+            axum::routing::put(handle_replace_ssh_settings_policy::<D>),
+        );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/configuration/ssh/settings_policies/{key}",
+            axum::routing::delete(handle_delete_ssh_settings_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet",
             axum::routing::get(handle_get_telnet_index::<D>),
-        )
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/authentication_policies",
-            axum::routing::get(handle_list_telnet_authentication_policies::<D>)
-                .post(handle_create_telnet_authentication_policy::<D>),
-        )
+            axum::routing::get(handle_list_telnet_authentication_policies::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/authentication_policies",
+            axum::routing::post(handle_create_telnet_authentication_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/authentication_policies/{key}",
-            axum::routing::get(handle_get_telnet_authentication_policy::<D>)
-                .put(handle_replace_telnet_authentication_policy::<D>)
-                .delete(handle_delete_telnet_authentication_policy::<D>),
-        )
+            axum::routing::get(handle_get_telnet_authentication_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/authentication_policies/{key}",
+            axum::routing::put(handle_replace_telnet_authentication_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/authentication_policies/{key}",
+            axum::routing::delete(handle_delete_telnet_authentication_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/channel_policies",
-            axum::routing::get(handle_list_telnet_channel_policies::<D>)
-                .post(handle_create_telnet_channel_policy::<D>),
-        )
+            axum::routing::get(handle_list_telnet_channel_policies::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/channel_policies",
+            axum::routing::post(handle_create_telnet_channel_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/channel_policies/{key}",
-            axum::routing::get(handle_get_telnet_channel_policy::<D>)
-                .put(handle_replace_telnet_channel_policy::<D>)
-                .delete(handle_delete_telnet_channel_policy::<D>),
-        )
+            axum::routing::get(handle_get_telnet_channel_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/channel_policies/{key}",
+            axum::routing::put(handle_replace_telnet_channel_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/channel_policies/{key}",
+            axum::routing::delete(handle_delete_telnet_channel_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/connections",
-            axum::routing::get(handle_list_telnet_connections::<D>)
-                .post(handle_create_telnet_connection::<D>),
-        )
+            axum::routing::get(handle_list_telnet_connections::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/connections",
+            axum::routing::post(handle_create_telnet_connection::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/connections/@order",
-            axum::routing::get(handle_get_telnet_connection_order::<D>)
-                .put(handle_replace_telnet_connection_order::<D>),
-        )
+            axum::routing::get(handle_get_telnet_connection_order::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/connections/@order",
+            axum::routing::put(handle_replace_telnet_connection_order::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/connections/{key}",
-            axum::routing::get(handle_get_telnet_connection::<D>)
-                .put(handle_replace_telnet_connection::<D>)
-                .delete(handle_delete_telnet_connection::<D>),
-        )
+            axum::routing::get(handle_get_telnet_connection::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/connections/{key}",
+            axum::routing::put(handle_replace_telnet_connection::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/connections/{key}",
+            axum::routing::delete(handle_delete_telnet_connection::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/options",
-            axum::routing::get(handle_get_telnet_options::<D>)
-                .put(handle_replace_telnet_options::<D>),
-        )
+            axum::routing::get(handle_get_telnet_options::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/options",
+            axum::routing::put(handle_replace_telnet_options::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/pattern_sets",
             axum::routing::get(handle_list_telnet_pattern_sets::<D>),
-        )
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/pattern_sets/{key}",
             axum::routing::get(handle_get_telnet_pattern_set::<D>),
-        )
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/settings_policies",
-            axum::routing::get(handle_list_telnet_settings_policies::<D>)
-                .post(handle_create_telnet_settings_policy::<D>),
-        )
+            axum::routing::get(handle_list_telnet_settings_policies::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/settings_policies",
+            axum::routing::post(handle_create_telnet_settings_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
         .route(
             "/api/configuration/telnet/settings_policies/{key}",
-            axum::routing::get(handle_get_telnet_settings_policy::<D>)
-                .put(handle_replace_telnet_settings_policy::<D>)
-                .delete(handle_delete_telnet_settings_policy::<D>),
-        )
+            axum::routing::get(handle_get_telnet_settings_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/settings_policies/{key}",
+            axum::routing::put(handle_replace_telnet_settings_policy::<D>),
+        );
+    #[cfg(feature = "telnet")]
+    let router = router
+        .route(
+            "/api/configuration/telnet/settings_policies/{key}",
+            axum::routing::delete(handle_delete_telnet_settings_policy::<D>),
+        );
+    #[cfg(feature = "transaction")]
+    let router = router
+        .route("/api/transaction", axum::routing::get(handle_get_transaction::<D>));
+    #[cfg(feature = "transaction")]
+    let router = router
+        .route("/api/transaction", axum::routing::put(handle_commit_transaction::<D>));
+    #[cfg(feature = "transaction")]
+    let router = router
+        .route("/api/transaction", axum::routing::post(handle_open_transaction::<D>));
+    #[cfg(feature = "transaction")]
+    let router = router
         .route(
             "/api/transaction",
-            axum::routing::get(handle_get_transaction::<D>)
-                .put(handle_commit_transaction::<D>)
-                .post(handle_open_transaction::<D>)
-                .delete(handle_rollback_transaction::<D>),
-        )
+            axum::routing::delete(handle_rollback_transaction::<D>),
+        );
+    #[cfg(feature = "transaction")]
+    let router = router
         .route(
             "/api/transaction/changes",
             axum::routing::get(handle_list_transaction_changes::<D>),
-        )
-        .route("/api/configuration/vnc", axum::routing::get(handle_get_vnc_index::<D>))
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route("/api/configuration/vnc", axum::routing::get(handle_get_vnc_index::<D>));
+    #[cfg(feature = "vnc")]
+    let router = router
         .route(
             "/api/configuration/vnc/channel_policies",
-            axum::routing::get(handle_list_vnc_channel_policies::<D>)
-                .post(handle_create_vnc_channel_policy::<D>),
-        )
+            axum::routing::get(handle_list_vnc_channel_policies::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/channel_policies",
+            axum::routing::post(handle_create_vnc_channel_policy::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
         .route(
             "/api/configuration/vnc/channel_policies/{key}",
-            axum::routing::get(handle_get_vnc_channel_policy::<D>)
-                .put(handle_replace_vnc_channel_policy::<D>)
-                .delete(handle_delete_vnc_channel_policy::<D>),
-        )
+            axum::routing::get(handle_get_vnc_channel_policy::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/channel_policies/{key}",
+            axum::routing::put(handle_replace_vnc_channel_policy::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/channel_policies/{key}",
+            axum::routing::delete(handle_delete_vnc_channel_policy::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
         .route(
             "/api/configuration/vnc/connections",
-            axum::routing::get(handle_list_vnc_connections::<D>)
-                .post(handle_create_vnc_connection::<D>),
-        )
+            axum::routing::get(handle_list_vnc_connections::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/connections",
+            axum::routing::post(handle_create_vnc_connection::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
         .route(
             "/api/configuration/vnc/connections/{key}",
-            axum::routing::get(handle_get_vnc_connection::<D>)
-                .put(handle_replace_vnc_connection::<D>)
-                .delete(handle_delete_vnc_connection::<D>),
-        )
+            axum::routing::get(handle_get_vnc_connection::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/connections/{key}",
+            axum::routing::put(handle_replace_vnc_connection::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/connections/{key}",
+            axum::routing::delete(handle_delete_vnc_connection::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
         .route(
             "/api/configuration/vnc/options",
-            axum::routing::get(handle_get_vnc_options::<D>)
-                .put(handle_replace_vnc_options::<D>),
-        )
+            axum::routing::get(handle_get_vnc_options::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/options",
+            axum::routing::put(handle_replace_vnc_options::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
         .route(
             "/api/configuration/vnc/settings_policies",
-            axum::routing::get(handle_list_vnc_settings_policies::<D>)
-                .post(handle_create_vnc_settings_policy::<D>),
-        )
+            axum::routing::get(handle_list_vnc_settings_policies::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/settings_policies",
+            axum::routing::post(handle_create_vnc_settings_policy::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
         .route(
             "/api/configuration/vnc/settings_policies/{key}",
-            axum::routing::get(handle_get_vnc_settings_policy::<D>)
-                .put(handle_replace_vnc_settings_policy::<D>)
-                .delete(handle_delete_vnc_settings_policy::<D>),
-        )
+            axum::routing::get(handle_get_vnc_settings_policy::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/settings_policies/{key}",
+            axum::routing::put(handle_replace_vnc_settings_policy::<D>),
+        );
+    #[cfg(feature = "vnc")]
+    let router = router
+        .route(
+            "/api/configuration/vnc/settings_policies/{key}",
+            axum::routing::delete(handle_delete_vnc_settings_policy::<D>),
+        );
+    router
         .fallback(runtime::not_found)
         .method_not_allowed_fallback(runtime::method_not_allowed)
         .with_state(dispatch)

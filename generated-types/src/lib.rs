@@ -13,6 +13,17 @@ pub mod runtime;
 pub use runtime::{double_option, tagged};
 
 /// The users an access control rule applies to.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccessSubject {
     /// `selection: everybody`
@@ -24,6 +35,17 @@ pub enum AccessSubject {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl AccessSubject {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -35,6 +57,17 @@ impl AccessSubject {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl serde::Serialize for AccessSubject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -50,6 +83,17 @@ impl serde::Serialize for AccessSubject {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for AccessSubject {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -73,6 +117,17 @@ pub struct AccessSubjectEverybody {
 }
 
 /// The rule applies to the members of one group.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AccessSubjectOnly {
     /// Name of the user group the rule applies to.
@@ -95,6 +150,7 @@ pub struct AccessSubjectOnly {
 ///   }
 /// }
 /// ```
+#[cfg(any(feature = "firmware", feature = "sessions"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Acknowledgement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +161,7 @@ pub struct Acknowledgement {
 }
 
 /// One access control entry - a group, the objects it covers and the permission.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Acl {
     /// Name of the user group the entry applies to.
@@ -118,6 +175,7 @@ pub struct Acl {
 }
 
 /// What the group may do with the listed objects.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AclPermission {
     /// `read`
@@ -128,6 +186,7 @@ pub enum AclPermission {
     Unknown(String),
 }
 
+#[cfg(feature = "aaa")]
 impl AclPermission {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -139,6 +198,7 @@ impl AclPermission {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<&str> for AclPermission {
     fn from(value: &str) -> Self {
         match value {
@@ -149,6 +209,7 @@ impl From<&str> for AclPermission {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl std::str::FromStr for AclPermission {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -156,18 +217,21 @@ impl std::str::FromStr for AclPermission {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl std::fmt::Display for AclPermission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "aaa")]
 impl serde::Serialize for AclPermission {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "aaa")]
 impl<'de> serde::Deserialize<'de> for AclPermission {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -178,6 +242,7 @@ impl<'de> serde::Deserialize<'de> for AclPermission {
 }
 
 /// The access control lists in the object envelope; the body is an array.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AclsObject {
     /// Always `acls`.
@@ -194,6 +259,7 @@ pub struct AclsObject {
 
 /// An archive/cleanup policy: after how many days closed audit trails leave the appliance, where
 /// they go (or that they are only deleted), and when the policy runs.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicy {
     /// Name shown on the web interface; no whitespace allowed.
@@ -220,6 +286,7 @@ pub struct ArchiveCleanupPolicy {
 }
 
 /// The archive/cleanup policies.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicyList {
     /// The policies.
@@ -232,6 +299,7 @@ pub struct ArchiveCleanupPolicyList {
 }
 
 /// An archive/cleanup policy in the listing; newer appliances also embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicyListItem {
     /// Key of the policy.
@@ -245,6 +313,7 @@ pub struct ArchiveCleanupPolicyListItem {
 }
 
 /// An archive/cleanup policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicyObject {
     /// Key of the policy.
@@ -258,6 +327,7 @@ pub struct ArchiveCleanupPolicyObject {
 }
 
 /// Where an archive/cleanup policy moves data, or `none` to delete it without archiving.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArchiveTarget {
     /// `type: smb`
@@ -271,6 +341,7 @@ pub enum ArchiveTarget {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl ArchiveTarget {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -283,6 +354,7 @@ impl ArchiveTarget {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for ArchiveTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -299,6 +371,7 @@ impl serde::Serialize for ArchiveTarget {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for ArchiveTarget {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -315,6 +388,7 @@ impl<'de> serde::Deserialize<'de> for ArchiveTarget {
 }
 
 /// Encryption of audit trails.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditEncryption {
     /// Encrypt audit trails; needs `certificates`.
@@ -331,6 +405,7 @@ pub struct AuditEncryption {
 }
 
 /// An audit policy: whether audit trails are encrypted, signed and timestamped, and with what.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicy {
     /// Name shown on the web interface; no whitespace allowed.
@@ -350,6 +425,7 @@ pub struct AuditPolicy {
 }
 
 /// The audit policies.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicyList {
     /// The policies.
@@ -362,6 +438,7 @@ pub struct AuditPolicyList {
 }
 
 /// An audit policy in the listing; newer appliances also embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicyListItem {
     /// Key of the policy.
@@ -375,6 +452,7 @@ pub struct AuditPolicyListItem {
 }
 
 /// An audit policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicyObject {
     /// Key of the policy.
@@ -388,6 +466,7 @@ pub struct AuditPolicyObject {
 }
 
 /// Signing of audit trails.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditSigning {
     /// Sign audit trails; needs `x509_identity`.
@@ -401,6 +480,7 @@ pub struct AuditSigning {
 }
 
 /// Timestamping of audit trails.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditTimestamping {
     /// Timestamp audit trails.
@@ -415,6 +495,7 @@ pub struct AuditTimestamping {
 
 /// Timestamping of audit trails: the settings object of the published samples, or a bare boolean as
 /// the main field table types it.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum AuditTimestampingSetting {
@@ -422,12 +503,14 @@ pub enum AuditTimestampingSetting {
     AuditTimestamping(Box<AuditTimestamping>),
 }
 
+#[cfg(feature = "policies")]
 impl From<bool> for AuditTimestampingSetting {
     fn from(value: bool) -> Self {
         Self::Bool(value)
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<AuditTimestamping> for AuditTimestampingSetting {
     fn from(value: AuditTimestamping) -> Self {
         Self::AuditTimestamping(Box::new(value))
@@ -437,6 +520,7 @@ impl From<AuditTimestamping> for AuditTimestampingSetting {
 /// A connection policy of a protocol whose gateway authentication is configured in authentication
 /// policies (ssh, telnet, http, mssql): the common connection policy and the authentication policy
 /// it uses.
+#[cfg(any(feature = "ssh", feature = "telnet", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticatedConnectionPolicy {
     /// Name of the policy, shown in the session records; expected on create.
@@ -482,6 +566,7 @@ pub struct AuthenticatedConnectionPolicy {
 }
 
 /// A listing of connection policies.
+#[cfg(any(feature = "ssh", feature = "telnet", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticatedConnectionPolicyList {
     /// The objects, in the appliance's order.
@@ -495,6 +580,7 @@ pub struct AuthenticatedConnectionPolicyList {
 
 /// A connection policy with an authentication policy in a listing; newer appliances also embed its
 /// body.
+#[cfg(any(feature = "ssh", feature = "telnet", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticatedConnectionPolicyListItem {
     /// Key of the object.
@@ -508,6 +594,7 @@ pub struct AuthenticatedConnectionPolicyListItem {
 }
 
 /// A connection policy with an authentication policy, in the object envelope.
+#[cfg(any(feature = "ssh", feature = "telnet", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticatedConnectionPolicyObject {
     /// Key of the object.
@@ -523,6 +610,7 @@ pub struct AuthenticatedConnectionPolicyObject {
 
 /// Answer to a successful login. The useful part is the `session_id` cookie set in the headers; the
 /// body only carries links.
+#[cfg(feature = "authentication")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticationResult {
     pub meta: Meta,
@@ -532,6 +620,7 @@ pub struct AuthenticationResult {
 }
 
 /// Whether and how system backups are encrypted.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BackupEncryption {
     /// Encrypt system backups; needs `gpg_public_key`.
@@ -547,6 +636,7 @@ pub struct BackupEncryption {
 }
 
 /// A backup policy: a remote server to copy data to, the protocol to reach it, and when to run.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicy {
     /// Name shown on the web interface; no whitespace allowed.
@@ -566,6 +656,7 @@ pub struct BackupPolicy {
 }
 
 /// The backup policies.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicyList {
     /// The policies.
@@ -578,6 +669,7 @@ pub struct BackupPolicyList {
 }
 
 /// A backup policy in the listing; newer appliances also embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicyListItem {
     /// Key of the policy.
@@ -591,6 +683,7 @@ pub struct BackupPolicyListItem {
 }
 
 /// A backup policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicyObject {
     /// Key of the policy.
@@ -604,6 +697,7 @@ pub struct BackupPolicyObject {
 }
 
 /// Where and how a backup policy copies data.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackupTarget {
     /// `type: rsync`
@@ -617,6 +711,7 @@ pub enum BackupTarget {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl BackupTarget {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -629,6 +724,7 @@ impl BackupTarget {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for BackupTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -645,6 +741,7 @@ impl serde::Serialize for BackupTarget {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for BackupTarget {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -661,6 +758,17 @@ impl<'de> serde::Deserialize<'de> for BackupTarget {
 }
 
 /// What the appliance does with the channels of a rule.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelActions {
     /// Record the channel in the audit trail.
@@ -681,6 +789,17 @@ pub struct ChannelActions {
 }
 
 /// An address or network a forwarded channel may use.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelAddress {
     /// How the value is given (`address` in the published examples).
@@ -696,6 +815,17 @@ pub struct ChannelAddress {
 
 /// Removal of old session metadata from the appliance's database. In a connection policy the period
 /// may not be longer than the protocol-wide one nor than the archiving retention.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelDatabaseCleanup {
     /// Remove metadata older than `days`.
@@ -714,6 +844,17 @@ pub struct ChannelDatabaseCleanup {
 /// Every protocol has the same structure; only the names of the channel types differ (see
 /// `ChannelRule.channel`). The pages describe further restrictions per rule (by address, user,
 /// group or time) without their field names: those are kept as sent.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelPolicy {
     /// Name of the policy.
@@ -728,6 +869,17 @@ pub struct ChannelPolicy {
 }
 
 /// A listing of channel policies.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelPolicyList {
     /// The objects, in the appliance's order.
@@ -740,6 +892,17 @@ pub struct ChannelPolicyList {
 }
 
 /// A channel policy in a listing; newer appliances also embed its body.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelPolicyListItem {
     /// Key of the object.
@@ -753,6 +916,17 @@ pub struct ChannelPolicyListItem {
 }
 
 /// A channel policy, in the object envelope.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelPolicyObject {
     /// Key of the object.
@@ -767,6 +941,17 @@ pub struct ChannelPolicyObject {
 }
 
 /// What a channel policy allows for one channel type.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelRule {
     /// The channel type, in the protocol's own vocabulary. SSH: `session-shell`, `session-exec`,
@@ -812,6 +997,17 @@ pub struct CipherStrength {
 
 /// TLS between the client and the appliance. Only `selection: disabled` is shown in the pages; the
 /// other choices and their fields are kept as sent.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClientSideTransportSecurity {
     /// Whether and how TLS is used on the client side (`disabled` turns it off).
@@ -823,6 +1019,7 @@ pub struct ClientSideTransportSecurity {
 }
 
 /// Settings of the interface that carries cluster management traffic.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterInterface {
     /// Whether the node accepts cluster management connections.
@@ -836,6 +1033,7 @@ pub struct ClusterInterface {
 }
 
 /// The cluster interface settings in the object envelope (key `cluster`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterInterfaceObject {
     /// Always `cluster`.
@@ -849,6 +1047,7 @@ pub struct ClusterInterfaceObject {
 }
 
 /// Links of a node's status entry.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterNodeMeta {
     /// Path of the node's status.
@@ -862,6 +1061,7 @@ pub struct ClusterNodeMeta {
 }
 
 /// Status of one node of the cluster.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterNodeStatus {
     /// ID (a UUID) of the node.
@@ -888,6 +1088,7 @@ pub struct ClusterNodeStatus {
 }
 
 /// The status of every node of the cluster.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterStatusList {
     /// The nodes.
@@ -900,6 +1101,7 @@ pub struct ClusterStatusList {
 }
 
 /// Links of the cluster status.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterStatusMeta {
     /// Path of the cluster status.
@@ -917,6 +1119,7 @@ pub struct ClusterStatusMeta {
 
 /// Whether committing needs a commit log message (`required` when the appliance enforces a commit
 /// log).
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CommitMessageRequirement {
     /// `required`
@@ -927,6 +1130,7 @@ pub enum CommitMessageRequirement {
     Unknown(String),
 }
 
+#[cfg(feature = "transaction")]
 impl CommitMessageRequirement {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -938,6 +1142,7 @@ impl CommitMessageRequirement {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<&str> for CommitMessageRequirement {
     fn from(value: &str) -> Self {
         match value {
@@ -948,6 +1153,7 @@ impl From<&str> for CommitMessageRequirement {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::str::FromStr for CommitMessageRequirement {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -955,18 +1161,21 @@ impl std::str::FromStr for CommitMessageRequirement {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::fmt::Display for CommitMessageRequirement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl serde::Serialize for CommitMessageRequirement {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl<'de> serde::Deserialize<'de> for CommitMessageRequirement {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -977,6 +1186,7 @@ impl<'de> serde::Deserialize<'de> for CommitMessageRequirement {
 }
 
 /// Whether and when a node took over the cluster configuration.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConfigurationSync {
     /// When the node last applied a new configuration (ISO 8601).
@@ -996,6 +1206,7 @@ pub struct ConfigurationSync {
 }
 
 /// A problem found when a node applied the cluster configuration.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConfigurationSyncIssue {
     /// What is wrong.
@@ -1010,6 +1221,7 @@ pub struct ConfigurationSyncIssue {
 }
 
 /// Problems found when the node applied the configuration.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConfigurationSyncIssues {
     /// Problems that did not stop the configuration from being applied.
@@ -1025,6 +1237,17 @@ pub struct ConfigurationSyncIssues {
 
 /// One access control rule of a connection policy: a group of authorizers, what they may do, and
 /// whose sessions it applies to.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionAccessRule {
     /// Name of the user group (local or from LDAP) whose members may audit or authorize.
@@ -1049,6 +1272,17 @@ pub struct ConnectionAccessRule {
 
 /// What the authorizers may do: watch sessions and download their trails (`audit`), approve
 /// connections before they start (`authorize`), or both.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectionAccessRulePermission {
     /// `audit`
@@ -1061,6 +1295,17 @@ pub enum ConnectionAccessRulePermission {
     Unknown(String),
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl ConnectionAccessRulePermission {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1073,6 +1318,17 @@ impl ConnectionAccessRulePermission {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl From<&str> for ConnectionAccessRulePermission {
     fn from(value: &str) -> Self {
         match value {
@@ -1084,6 +1340,17 @@ impl From<&str> for ConnectionAccessRulePermission {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl std::str::FromStr for ConnectionAccessRulePermission {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -1091,18 +1358,51 @@ impl std::str::FromStr for ConnectionAccessRulePermission {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl std::fmt::Display for ConnectionAccessRulePermission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl serde::Serialize for ConnectionAccessRulePermission {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for ConnectionAccessRulePermission {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1113,6 +1413,17 @@ impl<'de> serde::Deserialize<'de> for ConnectionAccessRulePermission {
 }
 
 /// Whether and how the audit trails of the policy are indexed for search.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionIndexing {
     /// Index the audit trails.
@@ -1130,6 +1441,17 @@ pub struct ConnectionIndexing {
 }
 
 /// The traffic a connection policy catches.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionNetwork {
     /// Client addresses or networks the connections may come from.
@@ -1148,10 +1470,12 @@ pub struct ConnectionNetwork {
 
 /// The evaluation order of the connection policies. The endpoint is only known from a link; its
 /// body is not published and is kept as sent.
+#[cfg(feature = "telnet")]
 pub type ConnectionOrder = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The evaluation order of the connection policies, in the object envelope. Nothing of the answer
 /// is published: nothing is required.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionOrderObject {
     /// Name of the endpoint (`@order`).
@@ -1172,6 +1496,7 @@ pub struct ConnectionOrderObject {
 /// leave out the protocol-specific part of the table (signing CAs, usermapping, credential stores
 /// and the like), so other fields are expected and kept. Connection policies are evaluated in
 /// order.
+#[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionPolicy {
     /// Name of the policy, shown in the session records; expected on create.
@@ -1213,6 +1538,7 @@ pub struct ConnectionPolicy {
 }
 
 /// A listing of connection policies.
+#[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionPolicyList {
     /// The objects, in the appliance's order.
@@ -1225,6 +1551,7 @@ pub struct ConnectionPolicyList {
 }
 
 /// A connection policy in a listing; newer appliances also embed its body.
+#[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionPolicyListItem {
     /// Key of the object.
@@ -1238,6 +1565,7 @@ pub struct ConnectionPolicyListItem {
 }
 
 /// A connection policy, in the object envelope.
+#[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionPolicyObject {
     /// Key of the object.
@@ -1266,6 +1594,20 @@ pub struct ConnectionPolicyObject {
 ///   }
 /// }
 /// ```
+#[cfg(
+    any(
+        feature = "aaa",
+        feature = "passwords",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatedObject {
     /// Key of the created or replaced object.
@@ -1289,6 +1631,20 @@ pub struct CreatedObject {
 ///   }
 /// }
 /// ```
+#[cfg(
+    any(
+        feature = "aaa",
+        feature = "policies",
+        feature = "sessions",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeletedObject {
     pub meta: Meta,
@@ -1299,6 +1655,7 @@ pub struct DeletedObject {
 
 /// A certificate (and optionally a second one) audit trails are encrypted to. Only the key matters:
 /// send the bare PEM text with `\n` line breaks and no metadata.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EncryptionCertificate {
     /// PEM certificate whose private key can replay the trail.
@@ -1502,6 +1859,7 @@ impl<'de> serde::Deserialize<'de> for ErrorType {
 }
 
 /// Encryption settings of system backups and exported configurations.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExportedConfigurationEncryption {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1512,6 +1870,7 @@ pub struct ExportedConfigurationEncryption {
 }
 
 /// The backup encryption settings in the object envelope (key `exported_configuration_encryption`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExportedConfigurationEncryptionObject {
     /// Always `exported_configuration_encryption`.
@@ -1525,6 +1884,7 @@ pub struct ExportedConfigurationEncryptionObject {
 }
 
 /// Integrity of the installed firmware.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareHealth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1537,6 +1897,7 @@ pub struct FirmwareHealth {
 }
 
 /// The firmware management endpoints.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareIndex {
     /// The child endpoints.
@@ -1549,6 +1910,7 @@ pub struct FirmwareIndex {
 }
 
 /// Links of the firmware index, including a direct link to each child.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareIndexMeta {
     /// Path of the firmware index.
@@ -1574,6 +1936,7 @@ pub struct FirmwareIndexMeta {
 }
 
 /// Integrity of each firmware part.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareIntegrity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1587,9 +1950,11 @@ pub struct FirmwareIntegrity {
 
 /// Whether a firmware part is intact: `OK` or `CORRUPTED` in the published sample; other states are
 /// not documented and are kept as sent.
+#[cfg(feature = "health")]
 pub type FirmwareIntegrityState = String;
 
 /// The firmware image stored in a slot; every field is absent for an empty slot.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareSlot {
     /// This image is the one the appliance boots next.
@@ -1613,6 +1978,7 @@ pub struct FirmwareSlot {
 }
 
 /// The firmware slots.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareSlotList {
     /// The slots, in slot order.
@@ -1625,6 +1991,7 @@ pub struct FirmwareSlotList {
 }
 
 /// A slot in the listing, with the details of its image.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareSlotListItem {
     /// Number of the slot, as a string.
@@ -1638,6 +2005,7 @@ pub struct FirmwareSlotListItem {
 }
 
 /// A firmware slot in the object envelope; the key is the slot number.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareSlotObject {
     /// Number of the slot, as a string.
@@ -1651,6 +2019,7 @@ pub struct FirmwareSlotObject {
 }
 
 /// Number of files of each firmware part that differ from the shipped image.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTaintedFiles {
     /// Modified files of the boot firmware.
@@ -1668,6 +2037,7 @@ pub struct FirmwareTaintedFiles {
 }
 
 /// Links of the upgrade test answer.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTestMeta {
     /// Path of the test endpoint.
@@ -1687,6 +2057,7 @@ pub struct FirmwareTestMeta {
 }
 
 /// Which slot's image to test.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTestRequest {
     pub slot_id: SlotId,
@@ -1696,6 +2067,7 @@ pub struct FirmwareTestRequest {
 }
 
 /// Successful outcome of an upgrade test; the key is the tested slot.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTestResult {
     /// Number of the tested slot: a string of digits in the full sample, a bare number in the page's
@@ -1710,6 +2082,7 @@ pub struct FirmwareTestResult {
 }
 
 /// Outcome of the upgrade checks.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTestSummary {
     /// Log of the checks, one line per step.
@@ -1733,6 +2106,7 @@ pub struct FirmwareTestSummary {
 ///   ]
 /// }
 /// ```
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GpgPublicKey {
     /// Fingerprint of the key, as 40 hexadecimal digits.
@@ -1750,6 +2124,7 @@ pub struct GpgPublicKey {
 
 /// Health figures of a node. Percentages are 0-100. Older appliances and cluster status answers
 /// send only the basic figures.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthStatus {
     /// Overall CPU usage, in percent.
@@ -1797,6 +2172,7 @@ pub struct HealthStatus {
 }
 
 /// Answer of the health status endpoint.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthStatusResponse {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
@@ -1814,6 +2190,7 @@ pub struct HealthStatusResponse {
 /// ```json
 /// "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDmIDa1PuJFzgvZvPs9hzgvMd/9WIn4J7RBFuO769g/OgTvCRTgrF8IM/0iN0YzcUM3IGyPnJ1OlLE2Gb6CxVvEcjP6pme7JroAWo039wQHR3Rxl1KoEmC+0EOImQycIdAS7grWNwD2VB2S7iyFErZhqRxhGJPKbR/kF3lQ3dGtt3pr4+R6wnU9lZ7RSETfB+N09FE4f5Nqy+VEShgdc66ElFRXXVilmiTnIMAyim3T7UVNgRdZYIUAZ79tkyTp6I+DZ7k7BG9TYwdBjhwr0eVL56ILxpXylpzWONuMhHxLKsL42NfmeagjVUD1CJVOrfaGjCVGEeS3iQs6GVVxe78n"
 /// ```
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum HostKey {
@@ -1821,18 +2198,21 @@ pub enum HostKey {
     Value(HostKeyValue),
 }
 
+#[cfg(feature = "policies")]
 impl From<String> for HostKey {
     fn from(value: String) -> Self {
         Self::String(value)
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<&str> for HostKey {
     fn from(value: &str) -> Self {
         Self::String(value.to_string())
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<HostKeyValue> for HostKey {
     fn from(value: HostKeyValue) -> Self {
         Self::Value(value)
@@ -1870,6 +2250,7 @@ pub struct HostKeyRsa {
 }
 
 /// An SSH host key as an algorithm and the base64-encoded key.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostKeyValue {
     /// `selection: rsa`
@@ -1883,6 +2264,7 @@ pub enum HostKeyValue {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl HostKeyValue {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -1895,6 +2277,7 @@ impl HostKeyValue {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for HostKeyValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -1911,6 +2294,7 @@ impl serde::Serialize for HostKeyValue {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for HostKeyValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1934,6 +2318,7 @@ impl<'de> serde::Deserialize<'de> for HostKeyValue {
 
 /// An HTTP settings policy: the TLS parameters towards the client and towards the server. The idle
 /// and session timeouts the pages describe are kept as sent.
+#[cfg(feature = "http")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HttpSettingsPolicy {
     /// Name of the policy.
@@ -1952,6 +2337,7 @@ pub struct HttpSettingsPolicy {
 }
 
 /// A listing of HTTP settings policies.
+#[cfg(feature = "http")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HttpSettingsPolicyList {
     /// The objects, in the appliance's order.
@@ -1964,6 +2350,7 @@ pub struct HttpSettingsPolicyList {
 }
 
 /// An HTTP settings policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "http")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HttpSettingsPolicyListItem {
     /// Key of the object.
@@ -1977,6 +2364,7 @@ pub struct HttpSettingsPolicyListItem {
 }
 
 /// An HTTP settings policy, in the object envelope.
+#[cfg(feature = "http")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HttpSettingsPolicyObject {
     /// Key of the object.
@@ -1992,6 +2380,7 @@ pub struct HttpSettingsPolicyObject {
 
 /// An ICA (Citrix) settings policy: whether policies are checked before the server side is opened,
 /// how connection attempts are retried, and the timeout.
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IcaSettingsPolicy {
     /// Name of the policy.
@@ -2013,6 +2402,7 @@ pub struct IcaSettingsPolicy {
 }
 
 /// A listing of ICA settings policies.
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IcaSettingsPolicyList {
     /// The objects, in the appliance's order.
@@ -2025,6 +2415,7 @@ pub struct IcaSettingsPolicyList {
 }
 
 /// An ICA settings policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IcaSettingsPolicyListItem {
     /// Key of the object.
@@ -2038,6 +2429,7 @@ pub struct IcaSettingsPolicyListItem {
 }
 
 /// An ICA settings policy, in the object envelope.
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IcaSettingsPolicyObject {
     /// Key of the object.
@@ -2066,6 +2458,17 @@ pub struct InactivityTimeout {
 }
 
 /// One server (or group of servers) users may ask for with inband selection.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InbandTarget {
     pub domain: InbandTargetName,
@@ -2098,6 +2501,17 @@ pub struct InbandTargetDomain {
 }
 
 /// How an inband target names its server.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InbandTargetName {
     /// `selection: address`
@@ -2109,6 +2523,17 @@ pub enum InbandTargetName {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl InbandTargetName {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -2120,6 +2545,17 @@ impl InbandTargetName {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl serde::Serialize for InbandTargetName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -2135,6 +2571,17 @@ impl serde::Serialize for InbandTargetName {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for InbandTargetName {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2155,6 +2602,19 @@ impl<'de> serde::Deserialize<'de> for InbandTargetName {
 
 /// An index endpoint: the list of the child endpoints below it. The set of children grows with
 /// newer appliance versions.
+#[cfg(
+    any(
+        feature = "configuration",
+        feature = "aaa",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexList {
     /// The child endpoints, in the appliance's order.
@@ -2167,6 +2627,7 @@ pub struct IndexList {
 }
 
 /// A kind of task an indexer worker can take.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IndexerCapability {
     /// `index`
@@ -2179,6 +2640,7 @@ pub enum IndexerCapability {
     Unknown(String),
 }
 
+#[cfg(feature = "health")]
 impl IndexerCapability {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2191,6 +2653,7 @@ impl IndexerCapability {
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for IndexerCapability {
     fn from(value: &str) -> Self {
         match value {
@@ -2202,6 +2665,7 @@ impl From<&str> for IndexerCapability {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::str::FromStr for IndexerCapability {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -2209,18 +2673,21 @@ impl std::str::FromStr for IndexerCapability {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::fmt::Display for IndexerCapability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl serde::Serialize for IndexerCapability {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl<'de> serde::Deserialize<'de> for IndexerCapability {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2231,6 +2698,7 @@ impl<'de> serde::Deserialize<'de> for IndexerCapability {
 }
 
 /// Validity of one certificate of the indexer service.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerCertificate {
     /// When the certificate expires, as printed by OpenSSL (`Oct 9 12:09:31 2024 GMT`).
@@ -2243,6 +2711,7 @@ pub struct IndexerCertificate {
 
 /// When one certificate of the indexer service expires: an object with `expiration_date` (as in the
 /// published sample) or the date string itself (as the field table describes it).
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum IndexerCertificateState {
@@ -2250,18 +2719,21 @@ pub enum IndexerCertificateState {
     IndexerCertificate(IndexerCertificate),
 }
 
+#[cfg(feature = "health")]
 impl From<String> for IndexerCertificateState {
     fn from(value: String) -> Self {
         Self::String(value)
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for IndexerCertificateState {
     fn from(value: &str) -> Self {
         Self::String(value.to_string())
     }
 }
 
+#[cfg(feature = "health")]
 impl From<IndexerCertificate> for IndexerCertificateState {
     fn from(value: IndexerCertificate) -> Self {
         Self::IndexerCertificate(value)
@@ -2269,6 +2741,7 @@ impl From<IndexerCertificate> for IndexerCertificateState {
 }
 
 /// State of the indexer service.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerDashboard {
     /// The certificates of the indexer service, by file name (`ca.pem`, `service.pem`, `worker.pem`);
@@ -2288,6 +2761,7 @@ pub struct IndexerDashboard {
 }
 
 /// Workload of the indexer service.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerHealth {
     /// The worker groups and their load.
@@ -2309,6 +2783,7 @@ pub struct IndexerHealth {
 
 /// Whether a system service is running: `true`/`false`, or the systemd state such as `active` or
 /// `inactive`.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum IndexerServiceStatus {
@@ -2316,18 +2791,21 @@ pub enum IndexerServiceStatus {
     String(String),
 }
 
+#[cfg(feature = "health")]
 impl From<bool> for IndexerServiceStatus {
     fn from(value: bool) -> Self {
         Self::Bool(value)
     }
 }
 
+#[cfg(feature = "health")]
 impl From<String> for IndexerServiceStatus {
     fn from(value: String) -> Self {
         Self::String(value)
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for IndexerServiceStatus {
     fn from(value: &str) -> Self {
         Self::String(value.to_string())
@@ -2347,6 +2825,7 @@ impl From<&str> for IndexerServiceStatus {
 ///   "video_jobs": 0
 /// }
 /// ```
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerTask {
     /// Name of the connection policy.
@@ -2370,6 +2849,7 @@ pub struct IndexerTask {
 }
 
 /// Range of remote indexer versions this appliance works with.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerVersionRange {
     /// Oldest supported version.
@@ -2384,6 +2864,7 @@ pub struct IndexerVersionRange {
 }
 
 /// A group of indexer workers with the same capabilities on one host.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerWorkerGroup {
     /// The kinds of task the workers of the group handle.
@@ -2414,6 +2895,7 @@ pub struct IndexerWorkerGroup {
 
 /// Facts about the appliance. The fields marked as needing a session are left out when the endpoint
 /// is called anonymously.
+#[cfg(feature = "info")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Info {
     /// Host name of the appliance.
@@ -2454,6 +2936,7 @@ pub struct Info {
 }
 
 /// The `/api/info` answer in the usual object envelope (key `about_info`).
+#[cfg(feature = "info")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InfoObject {
     /// Always `about_info`.
@@ -2467,6 +2950,7 @@ pub struct InfoObject {
 }
 
 /// A product of the One Identity platform and the state of its integration.
+#[cfg(feature = "integrated_products")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntegratedProduct {
     /// Name of the product.
@@ -2482,6 +2966,7 @@ pub struct IntegratedProduct {
 }
 
 /// The products the appliance knows about.
+#[cfg(feature = "integrated_products")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntegratedProductList {
     /// The products.
@@ -2494,6 +2979,23 @@ pub struct IntegratedProductList {
 }
 
 /// The `meta` of a list entry or of a reference, holding the entry's own path.
+#[cfg(
+    any(
+        feature = "configuration",
+        feature = "local_services",
+        feature = "management",
+        feature = "aaa",
+        feature = "policies",
+        feature = "firmware",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LinkMeta {
     /// Path of the entry or of the referenced object.
@@ -2504,6 +3006,20 @@ pub struct LinkMeta {
 }
 
 /// One entry of an index or of a collection listing, pointing at a child endpoint.
+#[cfg(
+    any(
+        feature = "configuration",
+        feature = "aaa",
+        feature = "firmware",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListItem {
     /// Name of the child endpoint or key of the child object.
@@ -2515,6 +3031,17 @@ pub struct ListItem {
 }
 
 /// One permitted local port forward.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalForward {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2530,6 +3057,7 @@ pub struct LocalForward {
 }
 
 /// A user group stored on the appliance.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalGroup {
     /// Name of the group, as used in access control lists.
@@ -2542,6 +3070,7 @@ pub struct LocalGroup {
 }
 
 /// The local user groups.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalGroupList {
     /// The groups.
@@ -2554,6 +3083,7 @@ pub struct LocalGroupList {
 }
 
 /// A group in the listing; newer appliances also embed its body.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalGroupListItem {
     /// Key of the group.
@@ -2567,6 +3097,7 @@ pub struct LocalGroupListItem {
 }
 
 /// A local user group in the object envelope.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalGroupObject {
     /// Key of the group.
@@ -2580,6 +3111,7 @@ pub struct LocalGroupObject {
 }
 
 /// A user account stored on the appliance.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalUser {
     /// Login name of the user.
@@ -2597,6 +3129,7 @@ pub struct LocalUser {
 }
 
 /// The local users.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalUserList {
     /// The users.
@@ -2609,6 +3142,7 @@ pub struct LocalUserList {
 }
 
 /// A user in the listing; newer appliances also embed its body.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalUserListItem {
     /// Key of the user.
@@ -2622,6 +3156,7 @@ pub struct LocalUserListItem {
 }
 
 /// A local user in the object envelope.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalUserObject {
     /// Key of the user.
@@ -2635,6 +3170,17 @@ pub struct LocalUserObject {
 }
 
 /// A log level of this policy's own; when off, the level of the protocol's `options` applies.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LogLevelOverride {
     /// Use `level` instead of the protocol-wide level.
@@ -2701,6 +3247,7 @@ pub struct Meta {
 }
 
 /// Copy data to an NFS export.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NfsTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2722,6 +3269,7 @@ pub struct NoTarget {
 }
 
 /// E-mail notification settings of a backup or archive/cleanup policy.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NotificationEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2738,6 +3286,7 @@ pub struct NotificationEvent {
 }
 
 /// Which e-mail notifications the policy sends: on every event, only on errors, or none.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NotificationEventType {
     /// `all`
@@ -2750,6 +3299,7 @@ pub enum NotificationEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "policies")]
 impl NotificationEventType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2762,6 +3312,7 @@ impl NotificationEventType {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<&str> for NotificationEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -2773,6 +3324,7 @@ impl From<&str> for NotificationEventType {
     }
 }
 
+#[cfg(feature = "policies")]
 impl std::str::FromStr for NotificationEventType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -2780,18 +3332,21 @@ impl std::str::FromStr for NotificationEventType {
     }
 }
 
+#[cfg(feature = "policies")]
 impl std::fmt::Display for NotificationEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for NotificationEventType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for NotificationEventType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2802,11 +3357,13 @@ impl<'de> serde::Deserialize<'de> for NotificationEventType {
 }
 
 /// What the appliance tells about a stored password; never the secret.
+#[cfg(feature = "passwords")]
 pub type Password = indexmap::IndexMap<String, serde_json::Value>;
 
 /// A secret to store. Newer appliances also accept a precomputed hash instead of the plain text;
 /// its field name is not documented, so it is not declared here (extra fields are sent as given).
 /// An empty object stores nothing and is refused.
+#[cfg(feature = "passwords")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PasswordCreate {
     /// The password in plain text.
@@ -2820,6 +3377,7 @@ pub struct PasswordCreate {
 }
 
 /// A stored password object in the object envelope.
+#[cfg(feature = "passwords")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PasswordObject {
     /// Key (a UUID) of the password object.
@@ -2833,6 +3391,7 @@ pub struct PasswordObject {
 }
 
 /// How full the processing pipelines are, in percent.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PipelineQueues {
     /// Fill level of the session event queue.
@@ -2847,6 +3406,7 @@ pub struct PipelineQueues {
 }
 
 /// Version of the plugin SDK the appliance supports.
+#[cfg(feature = "info")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PluginSdkVersion {
     /// The feature level (major.minor), which is what plugin compatibility depends on.
@@ -2862,9 +3422,11 @@ pub struct PluginSdkVersion {
 
 /// A private key stored on the appliance. Its fields are not documented publicly; all of them are
 /// kept as sent.
+#[cfg(feature = "certificates")]
 pub type PrivateKey = indexmap::IndexMap<String, serde_json::Value>;
 
 /// A stored private key in the object envelope.
+#[cfg(feature = "certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PrivateKeyObject {
     /// Key (a UUID) of the private key.
@@ -2878,6 +3440,17 @@ pub struct PrivateKeyObject {
 }
 
 /// Removal of old session metadata (6.x form).
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolAuditCleanup {
     /// Remove old metadata.
@@ -2892,6 +3465,17 @@ pub struct ProtocolAuditCleanup {
 }
 
 /// The 6.x grouping of metadata cleanup and trail timestamping.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolAuditOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2904,6 +3488,17 @@ pub struct ProtocolAuditOptions {
 }
 
 /// Timestamping of the audit trails (6.x form).
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolAuditTimestamping {
     /// Which timestamping server is used; `local` makes the appliance its own timestamping authority.
@@ -2921,6 +3516,16 @@ pub struct ProtocolAuditTimestamping {
 /// session metadata is kept. The shape changed between versions: 6.x appliances group cleanup and
 /// timestamping under `audit`, 7.x and later have `channel_database_cleanup` at the top. Both are
 /// declared; an appliance sends one of them.
+#[cfg(
+    any(
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2935,6 +3540,16 @@ pub struct ProtocolOptions {
 }
 
 /// The protocol-wide options, in the object envelope.
+#[cfg(
+    any(
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolOptionsObject {
     /// Always `options`.
@@ -2951,6 +3566,7 @@ pub struct ProtocolOptionsObject {
 /// A settings or authentication policy whose fields the published pages do not list beyond its name
 /// (SSH, RDP and MSSQL settings policies; SSH, HTTP and MSSQL authentication policies). Everything
 /// the appliance sends is kept, so an object read and written back loses nothing.
+#[cfg(any(feature = "ssh", feature = "rdp", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolPolicy {
     /// Name of the policy.
@@ -2962,6 +3578,7 @@ pub struct ProtocolPolicy {
 }
 
 /// A listing of settings or authentication policies.
+#[cfg(any(feature = "ssh", feature = "rdp", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolPolicyList {
     /// The objects, in the appliance's order.
@@ -2974,6 +3591,7 @@ pub struct ProtocolPolicyList {
 }
 
 /// A settings or authentication policy in a listing; newer appliances also embed its body.
+#[cfg(any(feature = "ssh", feature = "rdp", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolPolicyListItem {
     /// Key of the object.
@@ -2987,6 +3605,7 @@ pub struct ProtocolPolicyListItem {
 }
 
 /// A settings or authentication policy, in the object envelope.
+#[cfg(any(feature = "ssh", feature = "rdp", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolPolicyObject {
     /// Key of the object.
@@ -3001,6 +3620,17 @@ pub struct ProtocolPolicyObject {
 }
 
 /// Whether the appliance handles the protocol, and how much it logs.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolService {
     /// Handle connections of this protocol.
@@ -3015,6 +3645,7 @@ pub struct ProtocolService {
 }
 
 /// State of one disk of the RAID array.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RaidDisk {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3026,6 +3657,7 @@ pub struct RaidDisk {
 
 /// State of one disk: working, a hot spare standing by, being rebuilt, or failed and to be
 /// replaced.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RaidDiskState {
     /// `OK`
@@ -3040,6 +3672,7 @@ pub enum RaidDiskState {
     Unknown(String),
 }
 
+#[cfg(feature = "health")]
 impl RaidDiskState {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -3053,6 +3686,7 @@ impl RaidDiskState {
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for RaidDiskState {
     fn from(value: &str) -> Self {
         match value {
@@ -3065,6 +3699,7 @@ impl From<&str> for RaidDiskState {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::str::FromStr for RaidDiskState {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -3072,18 +3707,21 @@ impl std::str::FromStr for RaidDiskState {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::fmt::Display for RaidDiskState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl serde::Serialize for RaidDiskState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl<'de> serde::Deserialize<'de> for RaidDiskState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3094,6 +3732,7 @@ impl<'de> serde::Deserialize<'de> for RaidDiskState {
 }
 
 /// State of the RAID array and of its disks.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RaidHealth {
     /// The disks, by controller position (such as `252:0`).
@@ -3108,6 +3747,7 @@ pub struct RaidHealth {
 
 /// Overall state of the array: healthy, close to a threshold, degraded (with or without a resync in
 /// progress), or data lost.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RaidState {
     /// `OK`
@@ -3124,6 +3764,7 @@ pub enum RaidState {
     Unknown(String),
 }
 
+#[cfg(feature = "health")]
 impl RaidState {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -3138,6 +3779,7 @@ impl RaidState {
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for RaidState {
     fn from(value: &str) -> Self {
         match value {
@@ -3151,6 +3793,7 @@ impl From<&str> for RaidState {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::str::FromStr for RaidState {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -3158,18 +3801,21 @@ impl std::str::FromStr for RaidState {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::fmt::Display for RaidState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl serde::Serialize for RaidState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl<'de> serde::Deserialize<'de> for RaidState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3180,6 +3826,7 @@ impl<'de> serde::Deserialize<'de> for RaidState {
 }
 
 /// Overall state of the RAID array.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RaidStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3197,6 +3844,7 @@ pub struct RaidStatus {
 
 /// The Windows domain the appliance is a member of, needed for network level authentication
 /// (CredSSP) of RDP connections.
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RdpDomainMembership {
     /// Whether the appliance uses its domain membership.
@@ -3214,6 +3862,7 @@ pub struct RdpDomainMembership {
 }
 
 /// The RDP domain membership, in the object envelope.
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RdpDomainMembershipObject {
     /// Name of the endpoint.
@@ -3230,6 +3879,21 @@ pub struct RdpDomainMembershipObject {
 /// A pointer to another configuration object. The appliance answers with a `ReferenceObject`; when
 /// writing, the bare key of the target object is enough (an object read back can also be written
 /// back unchanged). The target must exist before the object pointing at it is written.
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Reference {
@@ -3237,18 +3901,63 @@ pub enum Reference {
     Object(Box<ReferenceObject>),
 }
 
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl From<String> for Reference {
     fn from(value: String) -> Self {
         Self::String(value)
     }
 }
 
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl From<&str> for Reference {
     fn from(value: &str) -> Self {
         Self::String(value.to_string())
     }
 }
 
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl From<ReferenceObject> for Reference {
     fn from(value: ReferenceObject) -> Self {
         Self::Object(Box::new(value))
@@ -3268,6 +3977,21 @@ impl From<ReferenceObject> for Reference {
 ///   }
 /// }
 /// ```
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceObject {
     /// Key of the referenced object.
@@ -3280,6 +4004,17 @@ pub struct ReferenceObject {
 }
 
 /// One permitted remote port forward.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RemoteForward {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3310,6 +4045,21 @@ pub struct RemoteForward {
 ///   }
 /// }
 /// ```
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReplacedObject {
     /// Key of the replaced object.
@@ -3323,6 +4073,7 @@ pub struct ReplacedObject {
 }
 
 /// Copy data with rsync over SSH.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RsyncTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3346,6 +4097,7 @@ pub struct RsyncTarget {
 }
 
 /// Address of a remote server, either as an IP address or as a host name.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerAddress {
     /// `selection: ip`
@@ -3357,6 +4109,7 @@ pub enum ServerAddress {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl ServerAddress {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -3368,6 +4121,7 @@ impl ServerAddress {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for ServerAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -3383,6 +4137,7 @@ impl serde::Serialize for ServerAddress {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for ServerAddress {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3431,6 +4186,7 @@ pub struct ServerAddressIp {
 ///   "rdp": 4
 /// }
 /// ```
+#[cfg(feature = "health")]
 pub type SessionCounts = indexmap::IndexMap<String, i64>;
 
 /// The connection timeout and the closing of idle sessions.
@@ -3488,6 +4244,7 @@ impl From<&str> for SlotId {
 }
 
 /// How the appliance logs in to an SMB/CIFS server.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmbAuthentication {
     /// `selection: password`
@@ -3499,6 +4256,7 @@ pub enum SmbAuthentication {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl SmbAuthentication {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -3510,6 +4268,7 @@ impl SmbAuthentication {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for SmbAuthentication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -3525,6 +4284,7 @@ impl serde::Serialize for SmbAuthentication {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for SmbAuthentication {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3550,6 +4310,7 @@ pub struct SmbAuthenticationAnonymous {
 }
 
 /// Log in to the SMB server with a user name and password.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SmbAuthenticationPassword {
     /// User name on the SMB server.
@@ -3563,6 +4324,7 @@ pub struct SmbAuthenticationPassword {
 }
 
 /// Copy data to a Windows (SMB/CIFS) share.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SmbTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3588,6 +4350,7 @@ pub struct SmbTarget {
 }
 
 /// GSSAPI (Kerberos) authentication through the appliance.
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SshGssapi {
     /// Whether GSSAPI authentication is offered.
@@ -3600,6 +4363,7 @@ pub struct SshGssapi {
 
 /// The protocol-wide SSH options: the common protocol options and whether GSSAPI (Kerberos)
 /// authentication is offered.
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SshOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3616,6 +4380,7 @@ pub struct SshOptions {
 }
 
 /// The SSH options, in the object envelope.
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SshOptionsObject {
     /// Name of the endpoint.
@@ -3630,9 +4395,11 @@ pub struct SshOptionsObject {
 }
 
 /// Times of day the policy runs, as `H:MM` or `HH:MM`.
+#[cfg(feature = "policies")]
 pub type StartTimes = Vec<String>;
 
 /// Which backup policy system backups use.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SystemBackup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3643,6 +4410,7 @@ pub struct SystemBackup {
 }
 
 /// The system backup setting in the object envelope (key `system_backup`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SystemBackupObject {
     /// Always `system_backup`.
@@ -3656,6 +4424,7 @@ pub struct SystemBackupObject {
 }
 
 /// Detailed CPU, disk, memory and swap figures of the operating system.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SystemDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3672,6 +4441,17 @@ pub struct SystemDetails {
 }
 
 /// How a connection policy finds the server to connect to.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetServerAddress {
     /// `selection: original`
@@ -3687,6 +4467,17 @@ pub enum TargetServerAddress {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl TargetServerAddress {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -3700,6 +4491,17 @@ impl TargetServerAddress {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl serde::Serialize for TargetServerAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -3717,6 +4519,17 @@ impl serde::Serialize for TargetServerAddress {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TargetServerAddress {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3736,6 +4549,17 @@ impl<'de> serde::Deserialize<'de> for TargetServerAddress {
 }
 
 /// Always connect to one fixed server.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TargetServerFix {
     /// Address or host name of the server.
@@ -3749,6 +4573,17 @@ pub struct TargetServerFix {
 
 /// Take the server from what the client sends inside the protocol (inband destination selection),
 /// limited to the listed targets.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TargetServerInband {
     /// The servers the users may ask for.
@@ -3768,6 +4603,17 @@ pub struct TargetServerInband {
 }
 
 /// Translate the targeted address into another network.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TargetServerNat {
     /// The network to translate into, as address and prefix (`10.20.30.40/24`).
@@ -3788,6 +4634,7 @@ pub struct TargetServerOriginal {
 /// A Telnet authentication policy: how the user name is found in the session (pattern sets) and, in
 /// fields the pages do not list, how users authenticate on the gateway. Fields not listed here are
 /// kept as sent.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetAuthenticationPolicy {
     /// Name of the policy.
@@ -3802,6 +4649,7 @@ pub struct TelnetAuthenticationPolicy {
 }
 
 /// A listing of Telnet authentication policies.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetAuthenticationPolicyList {
     /// The objects, in the appliance's order.
@@ -3814,6 +4662,7 @@ pub struct TelnetAuthenticationPolicyList {
 }
 
 /// A Telnet authentication policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetAuthenticationPolicyListItem {
     /// Key of the object.
@@ -3827,6 +4676,7 @@ pub struct TelnetAuthenticationPolicyListItem {
 }
 
 /// A Telnet authentication policy, in the object envelope.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetAuthenticationPolicyObject {
     /// Key of the object.
@@ -3841,6 +4691,7 @@ pub struct TelnetAuthenticationPolicyObject {
 }
 
 /// A built-in set of patterns for finding the user name in a Telnet session. Read-only.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetPatternSet {
     /// Name of the pattern set.
@@ -3855,6 +4706,7 @@ pub struct TelnetPatternSet {
 }
 
 /// A listing of pattern sets.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetPatternSetList {
     /// The objects, in the appliance's order.
@@ -3867,6 +4719,7 @@ pub struct TelnetPatternSetList {
 }
 
 /// A pattern set in a listing; newer appliances also embed its body.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetPatternSetListItem {
     /// Key of the object.
@@ -3880,6 +4733,7 @@ pub struct TelnetPatternSetListItem {
 }
 
 /// A pattern set, in the object envelope.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetPatternSetObject {
     /// Key of the object.
@@ -3895,6 +4749,7 @@ pub struct TelnetPatternSetObject {
 
 /// A Telnet settings policy: banner, timeouts, the policy check before the server side is opened,
 /// and TLS towards client and server.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetSettingsPolicy {
     /// Name of the policy.
@@ -3921,6 +4776,7 @@ pub struct TelnetSettingsPolicy {
 }
 
 /// A listing of Telnet settings policies.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetSettingsPolicyList {
     /// The objects, in the appliance's order.
@@ -3933,6 +4789,7 @@ pub struct TelnetSettingsPolicyList {
 }
 
 /// A Telnet settings policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetSettingsPolicyListItem {
     /// Key of the object.
@@ -3946,6 +4803,7 @@ pub struct TelnetSettingsPolicyListItem {
 }
 
 /// A Telnet settings policy, in the object envelope.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetSettingsPolicyObject {
     /// Key of the object.
@@ -3960,6 +4818,7 @@ pub struct TelnetSettingsPolicyObject {
 }
 
 /// Timestamping policy OID to request from the authority.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingOid {
     /// Send `policy_oid` with the timestamp requests.
@@ -3974,6 +4833,7 @@ pub struct TimestampingOid {
 }
 
 /// Which timestamping authority timestamps the audit trails.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimestampingServer {
     /// `selection: local`
@@ -3985,6 +4845,7 @@ pub enum TimestampingServer {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl TimestampingServer {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -3996,6 +4857,7 @@ impl TimestampingServer {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for TimestampingServer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -4011,6 +4873,7 @@ impl serde::Serialize for TimestampingServer {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for TimestampingServer {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4030,6 +4893,7 @@ impl<'de> serde::Deserialize<'de> for TimestampingServer {
 }
 
 /// Use the appliance's built-in timestamping.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingServerLocal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4040,6 +4904,7 @@ pub struct TimestampingServerLocal {
 }
 
 /// Use an external timestamping authority (RFC 3161).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingServerRemote {
     /// URL of the timestamping authority.
@@ -4078,6 +4943,7 @@ pub struct TlsSettingsPair {
 }
 
 /// The state of the caller's configuration transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Transaction {
     pub status: TransactionStatus,
@@ -4089,6 +4955,7 @@ pub struct Transaction {
 }
 
 /// One entry of the changelog of a transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TransactionChange {
     pub r#type: TransactionChangeType,
@@ -4114,6 +4981,7 @@ pub struct TransactionChange {
 }
 
 /// The changelog of the open transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransactionChangeList {
     /// The changes, oldest first.
@@ -4128,6 +4996,7 @@ pub struct TransactionChangeList {
 
 /// What happened at `path`: an object was created, deleted or replaced, or the order of a list was
 /// changed.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TransactionChangeType {
     /// `create`
@@ -4142,6 +5011,7 @@ pub enum TransactionChangeType {
     Unknown(String),
 }
 
+#[cfg(feature = "transaction")]
 impl TransactionChangeType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4155,6 +5025,7 @@ impl TransactionChangeType {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<&str> for TransactionChangeType {
     fn from(value: &str) -> Self {
         match value {
@@ -4167,6 +5038,7 @@ impl From<&str> for TransactionChangeType {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::str::FromStr for TransactionChangeType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -4174,18 +5046,21 @@ impl std::str::FromStr for TransactionChangeType {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::fmt::Display for TransactionChangeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl serde::Serialize for TransactionChangeType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl<'de> serde::Deserialize<'de> for TransactionChangeType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4196,6 +5071,7 @@ impl<'de> serde::Deserialize<'de> for TransactionChangeType {
 }
 
 /// Request to commit the open transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TransactionCommit {
     pub status: TransactionCommitStatus,
@@ -4208,6 +5084,7 @@ pub struct TransactionCommit {
 }
 
 /// The state change asked for; committing is the only documented one.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TransactionCommitStatus {
     /// `commit`
@@ -4216,6 +5093,7 @@ pub enum TransactionCommitStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "transaction")]
 impl TransactionCommitStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4226,6 +5104,7 @@ impl TransactionCommitStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<&str> for TransactionCommitStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -4235,6 +5114,7 @@ impl From<&str> for TransactionCommitStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::str::FromStr for TransactionCommitStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -4242,18 +5122,21 @@ impl std::str::FromStr for TransactionCommitStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::fmt::Display for TransactionCommitStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl serde::Serialize for TransactionCommitStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl<'de> serde::Deserialize<'de> for TransactionCommitStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4264,6 +5147,7 @@ impl<'de> serde::Deserialize<'de> for TransactionCommitStatus {
 }
 
 /// Links of the transaction endpoint.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransactionMeta {
     /// Path of the transaction endpoint.
@@ -4284,6 +5168,7 @@ pub struct TransactionMeta {
 
 /// The transaction state. Newer appliances send it in `body`, older ones in `transaction`; exactly
 /// one of them is expected.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransactionObject {
     /// Always `transaction`.
@@ -4301,6 +5186,7 @@ pub struct TransactionObject {
 }
 
 /// Whether the caller has an open transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TransactionStatus {
     /// `open`
@@ -4311,6 +5197,7 @@ pub enum TransactionStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "transaction")]
 impl TransactionStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4322,6 +5209,7 @@ impl TransactionStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<&str> for TransactionStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -4332,6 +5220,7 @@ impl From<&str> for TransactionStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::str::FromStr for TransactionStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -4339,18 +5228,21 @@ impl std::str::FromStr for TransactionStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::fmt::Display for TransactionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl serde::Serialize for TransactionStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl<'de> serde::Deserialize<'de> for TransactionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4361,6 +5253,7 @@ impl<'de> serde::Deserialize<'de> for TransactionStatus {
 }
 
 /// Encrypting the server-to-client (upstream) traffic with separate certificates.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpstreamEncryption {
     /// Use separate certificates for upstream traffic; needs `certificates`.
@@ -4376,9 +5269,11 @@ pub struct UpstreamEncryption {
 
 /// A set of named figures from the operating system (bytes, percentages, counters). The names
 /// depend on the kernel and may change between versions.
+#[cfg(feature = "health")]
 pub type UsageFigures = indexmap::IndexMap<String, f64>;
 
 /// One remote user name and the groups allowed to use it.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserMapping {
     /// User name on the target server.
@@ -4392,6 +5287,7 @@ pub struct UserMapping {
 
 /// A usermapping policy: which user groups may use which user names on the target servers of SSH,
 /// RDP, Telnet and Citrix ICA connections.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicy {
     /// Name shown on the web interface.
@@ -4409,6 +5305,7 @@ pub struct UsermappingPolicy {
 }
 
 /// The usermapping policies.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicyList {
     /// The policies.
@@ -4421,6 +5318,7 @@ pub struct UsermappingPolicyList {
 }
 
 /// A usermapping policy in the listing; newer appliances also embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicyListItem {
     /// Key of the policy.
@@ -4434,6 +5332,7 @@ pub struct UsermappingPolicyListItem {
 }
 
 /// A usermapping policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicyObject {
     /// Key of the policy.
@@ -4449,6 +5348,7 @@ pub struct UsermappingPolicyObject {
 /// A VNC settings policy: timeouts, the policy check before the server side is opened, and TLS
 /// towards client and server. Only the client-side part is published in full; the rest follows the
 /// Telnet settings policy.
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VncSettingsPolicy {
     /// Name of the policy.
@@ -4472,6 +5372,7 @@ pub struct VncSettingsPolicy {
 }
 
 /// A listing of VNC settings policies.
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VncSettingsPolicyList {
     /// The objects, in the appliance's order.
@@ -4484,6 +5385,7 @@ pub struct VncSettingsPolicyList {
 }
 
 /// A VNC settings policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VncSettingsPolicyListItem {
     /// Key of the object.
@@ -4497,6 +5399,7 @@ pub struct VncSettingsPolicyListItem {
 }
 
 /// A VNC settings policy, in the object envelope.
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VncSettingsPolicyObject {
     /// Key of the object.
@@ -4512,9 +5415,11 @@ pub struct VncSettingsPolicyObject {
 
 /// An X.509 certificate stored on the appliance. Its fields are not documented publicly; all of
 /// them are kept as sent.
+#[cfg(feature = "certificates")]
 pub type X509Certificate = indexmap::IndexMap<String, serde_json::Value>;
 
 /// A stored X.509 certificate in the object envelope.
+#[cfg(feature = "certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct X509CertificateObject {
     /// Key (a UUID) of the certificate.
@@ -4543,269 +5448,955 @@ pub fn __roundtrip(
     }
     Some(
         match type_name {
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AccessSubject" => roundtrip::<AccessSubject>(value),
             "AccessSubjectEverybody" => roundtrip::<AccessSubjectEverybody>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AccessSubjectOnly" => roundtrip::<AccessSubjectOnly>(value),
+            #[cfg(any(feature = "firmware", feature = "sessions"))]
             "Acknowledgement" => roundtrip::<Acknowledgement>(value),
+            #[cfg(feature = "aaa")]
             "Acl" => roundtrip::<Acl>(value),
+            #[cfg(feature = "aaa")]
             "AclPermission" => roundtrip::<AclPermission>(value),
+            #[cfg(feature = "aaa")]
             "AclsObject" => roundtrip::<AclsObject>(value),
+            #[cfg(feature = "policies")]
             "ArchiveCleanupPolicy" => roundtrip::<ArchiveCleanupPolicy>(value),
+            #[cfg(feature = "policies")]
             "ArchiveCleanupPolicyList" => roundtrip::<ArchiveCleanupPolicyList>(value),
+            #[cfg(feature = "policies")]
             "ArchiveCleanupPolicyListItem" => {
                 roundtrip::<ArchiveCleanupPolicyListItem>(value)
             }
+
+            #[cfg(feature = "policies")]
             "ArchiveCleanupPolicyObject" => {
                 roundtrip::<ArchiveCleanupPolicyObject>(value)
             }
+
+            #[cfg(feature = "policies")]
             "ArchiveTarget" => roundtrip::<ArchiveTarget>(value),
+            #[cfg(feature = "policies")]
             "AuditEncryption" => roundtrip::<AuditEncryption>(value),
+            #[cfg(feature = "policies")]
             "AuditPolicy" => roundtrip::<AuditPolicy>(value),
+            #[cfg(feature = "policies")]
             "AuditPolicyList" => roundtrip::<AuditPolicyList>(value),
+            #[cfg(feature = "policies")]
             "AuditPolicyListItem" => roundtrip::<AuditPolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "AuditPolicyObject" => roundtrip::<AuditPolicyObject>(value),
+            #[cfg(feature = "policies")]
             "AuditSigning" => roundtrip::<AuditSigning>(value),
+            #[cfg(feature = "policies")]
             "AuditTimestamping" => roundtrip::<AuditTimestamping>(value),
+            #[cfg(feature = "policies")]
             "AuditTimestampingSetting" => roundtrip::<AuditTimestampingSetting>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "telnet",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AuthenticatedConnectionPolicy" => {
                 roundtrip::<AuthenticatedConnectionPolicy>(value)
             }
+
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "telnet",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AuthenticatedConnectionPolicyList" => {
                 roundtrip::<AuthenticatedConnectionPolicyList>(value)
             }
+
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "telnet",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AuthenticatedConnectionPolicyListItem" => {
                 roundtrip::<AuthenticatedConnectionPolicyListItem>(value)
             }
+
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "telnet",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AuthenticatedConnectionPolicyObject" => {
                 roundtrip::<AuthenticatedConnectionPolicyObject>(value)
             }
+
+            #[cfg(feature = "authentication")]
             "AuthenticationResult" => roundtrip::<AuthenticationResult>(value),
+            #[cfg(feature = "management")]
             "BackupEncryption" => roundtrip::<BackupEncryption>(value),
+            #[cfg(feature = "policies")]
             "BackupPolicy" => roundtrip::<BackupPolicy>(value),
+            #[cfg(feature = "policies")]
             "BackupPolicyList" => roundtrip::<BackupPolicyList>(value),
+            #[cfg(feature = "policies")]
             "BackupPolicyListItem" => roundtrip::<BackupPolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "BackupPolicyObject" => roundtrip::<BackupPolicyObject>(value),
+            #[cfg(feature = "policies")]
             "BackupTarget" => roundtrip::<BackupTarget>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelActions" => roundtrip::<ChannelActions>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelAddress" => roundtrip::<ChannelAddress>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelDatabaseCleanup" => roundtrip::<ChannelDatabaseCleanup>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelPolicy" => roundtrip::<ChannelPolicy>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelPolicyList" => roundtrip::<ChannelPolicyList>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelPolicyListItem" => roundtrip::<ChannelPolicyListItem>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelPolicyObject" => roundtrip::<ChannelPolicyObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelRule" => roundtrip::<ChannelRule>(value),
             "CipherStrength" => roundtrip::<CipherStrength>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ClientSideTransportSecurity" => {
                 roundtrip::<ClientSideTransportSecurity>(value)
             }
+
+            #[cfg(feature = "local_services")]
             "ClusterInterface" => roundtrip::<ClusterInterface>(value),
+            #[cfg(feature = "local_services")]
             "ClusterInterfaceObject" => roundtrip::<ClusterInterfaceObject>(value),
+            #[cfg(feature = "health")]
             "ClusterNodeMeta" => roundtrip::<ClusterNodeMeta>(value),
+            #[cfg(feature = "health")]
             "ClusterNodeStatus" => roundtrip::<ClusterNodeStatus>(value),
+            #[cfg(feature = "health")]
             "ClusterStatusList" => roundtrip::<ClusterStatusList>(value),
+            #[cfg(feature = "health")]
             "ClusterStatusMeta" => roundtrip::<ClusterStatusMeta>(value),
+            #[cfg(feature = "transaction")]
             "CommitMessageRequirement" => roundtrip::<CommitMessageRequirement>(value),
+            #[cfg(feature = "health")]
             "ConfigurationSync" => roundtrip::<ConfigurationSync>(value),
+            #[cfg(feature = "health")]
             "ConfigurationSyncIssue" => roundtrip::<ConfigurationSyncIssue>(value),
+            #[cfg(feature = "health")]
             "ConfigurationSyncIssues" => roundtrip::<ConfigurationSyncIssues>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ConnectionAccessRule" => roundtrip::<ConnectionAccessRule>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ConnectionAccessRulePermission" => {
                 roundtrip::<ConnectionAccessRulePermission>(value)
             }
+
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ConnectionIndexing" => roundtrip::<ConnectionIndexing>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ConnectionNetwork" => roundtrip::<ConnectionNetwork>(value),
+            #[cfg(feature = "telnet")]
             "ConnectionOrder" => roundtrip::<ConnectionOrder>(value),
+            #[cfg(feature = "telnet")]
             "ConnectionOrderObject" => roundtrip::<ConnectionOrderObject>(value),
+            #[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
             "ConnectionPolicy" => roundtrip::<ConnectionPolicy>(value),
+            #[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
             "ConnectionPolicyList" => roundtrip::<ConnectionPolicyList>(value),
+            #[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
             "ConnectionPolicyListItem" => roundtrip::<ConnectionPolicyListItem>(value),
+            #[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
             "ConnectionPolicyObject" => roundtrip::<ConnectionPolicyObject>(value),
+            #[cfg(
+                any(
+                    feature = "aaa",
+                    feature = "passwords",
+                    feature = "policies",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "CreatedObject" => roundtrip::<CreatedObject>(value),
+            #[cfg(
+                any(
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "sessions",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "DeletedObject" => roundtrip::<DeletedObject>(value),
+            #[cfg(feature = "policies")]
             "EncryptionCertificate" => roundtrip::<EncryptionCertificate>(value),
             "ErrorBody" => roundtrip::<ErrorBody>(value),
             "ErrorDetails" => roundtrip::<ErrorDetails>(value),
             "ErrorResponse" => roundtrip::<ErrorResponse>(value),
             "ErrorType" => roundtrip::<ErrorType>(value),
+            #[cfg(feature = "management")]
             "ExportedConfigurationEncryption" => {
                 roundtrip::<ExportedConfigurationEncryption>(value)
             }
+
+            #[cfg(feature = "management")]
             "ExportedConfigurationEncryptionObject" => {
                 roundtrip::<ExportedConfigurationEncryptionObject>(value)
             }
+
+            #[cfg(feature = "health")]
             "FirmwareHealth" => roundtrip::<FirmwareHealth>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareIndex" => roundtrip::<FirmwareIndex>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareIndexMeta" => roundtrip::<FirmwareIndexMeta>(value),
+            #[cfg(feature = "health")]
             "FirmwareIntegrity" => roundtrip::<FirmwareIntegrity>(value),
+            #[cfg(feature = "health")]
             "FirmwareIntegrityState" => roundtrip::<FirmwareIntegrityState>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareSlot" => roundtrip::<FirmwareSlot>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareSlotList" => roundtrip::<FirmwareSlotList>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareSlotListItem" => roundtrip::<FirmwareSlotListItem>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareSlotObject" => roundtrip::<FirmwareSlotObject>(value),
+            #[cfg(feature = "health")]
             "FirmwareTaintedFiles" => roundtrip::<FirmwareTaintedFiles>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareTestMeta" => roundtrip::<FirmwareTestMeta>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareTestRequest" => roundtrip::<FirmwareTestRequest>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareTestResult" => roundtrip::<FirmwareTestResult>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareTestSummary" => roundtrip::<FirmwareTestSummary>(value),
+            #[cfg(feature = "management")]
             "GpgPublicKey" => roundtrip::<GpgPublicKey>(value),
+            #[cfg(feature = "health")]
             "HealthStatus" => roundtrip::<HealthStatus>(value),
+            #[cfg(feature = "health")]
             "HealthStatusResponse" => roundtrip::<HealthStatusResponse>(value),
+            #[cfg(feature = "policies")]
             "HostKey" => roundtrip::<HostKey>(value),
             "HostKeyDsa" => roundtrip::<HostKeyDsa>(value),
             "HostKeyDss" => roundtrip::<HostKeyDss>(value),
             "HostKeyRsa" => roundtrip::<HostKeyRsa>(value),
+            #[cfg(feature = "policies")]
             "HostKeyValue" => roundtrip::<HostKeyValue>(value),
+            #[cfg(feature = "http")]
             "HttpSettingsPolicy" => roundtrip::<HttpSettingsPolicy>(value),
+            #[cfg(feature = "http")]
             "HttpSettingsPolicyList" => roundtrip::<HttpSettingsPolicyList>(value),
+            #[cfg(feature = "http")]
             "HttpSettingsPolicyListItem" => {
                 roundtrip::<HttpSettingsPolicyListItem>(value)
             }
+
+            #[cfg(feature = "http")]
             "HttpSettingsPolicyObject" => roundtrip::<HttpSettingsPolicyObject>(value),
+            #[cfg(feature = "ica")]
             "IcaSettingsPolicy" => roundtrip::<IcaSettingsPolicy>(value),
+            #[cfg(feature = "ica")]
             "IcaSettingsPolicyList" => roundtrip::<IcaSettingsPolicyList>(value),
+            #[cfg(feature = "ica")]
             "IcaSettingsPolicyListItem" => roundtrip::<IcaSettingsPolicyListItem>(value),
+            #[cfg(feature = "ica")]
             "IcaSettingsPolicyObject" => roundtrip::<IcaSettingsPolicyObject>(value),
             "InactivityTimeout" => roundtrip::<InactivityTimeout>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "InbandTarget" => roundtrip::<InbandTarget>(value),
             "InbandTargetAddress" => roundtrip::<InbandTargetAddress>(value),
             "InbandTargetDomain" => roundtrip::<InbandTargetDomain>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "InbandTargetName" => roundtrip::<InbandTargetName>(value),
+            #[cfg(
+                any(
+                    feature = "configuration",
+                    feature = "aaa",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "IndexList" => roundtrip::<IndexList>(value),
+            #[cfg(feature = "health")]
             "IndexerCapability" => roundtrip::<IndexerCapability>(value),
+            #[cfg(feature = "health")]
             "IndexerCertificate" => roundtrip::<IndexerCertificate>(value),
+            #[cfg(feature = "health")]
             "IndexerCertificateState" => roundtrip::<IndexerCertificateState>(value),
+            #[cfg(feature = "health")]
             "IndexerDashboard" => roundtrip::<IndexerDashboard>(value),
+            #[cfg(feature = "health")]
             "IndexerHealth" => roundtrip::<IndexerHealth>(value),
+            #[cfg(feature = "health")]
             "IndexerServiceStatus" => roundtrip::<IndexerServiceStatus>(value),
+            #[cfg(feature = "health")]
             "IndexerTask" => roundtrip::<IndexerTask>(value),
+            #[cfg(feature = "health")]
             "IndexerVersionRange" => roundtrip::<IndexerVersionRange>(value),
+            #[cfg(feature = "health")]
             "IndexerWorkerGroup" => roundtrip::<IndexerWorkerGroup>(value),
+            #[cfg(feature = "info")]
             "Info" => roundtrip::<Info>(value),
+            #[cfg(feature = "info")]
             "InfoObject" => roundtrip::<InfoObject>(value),
+            #[cfg(feature = "integrated_products")]
             "IntegratedProduct" => roundtrip::<IntegratedProduct>(value),
+            #[cfg(feature = "integrated_products")]
             "IntegratedProductList" => roundtrip::<IntegratedProductList>(value),
+            #[cfg(
+                any(
+                    feature = "configuration",
+                    feature = "local_services",
+                    feature = "management",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "firmware",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "LinkMeta" => roundtrip::<LinkMeta>(value),
+            #[cfg(
+                any(
+                    feature = "configuration",
+                    feature = "aaa",
+                    feature = "firmware",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ListItem" => roundtrip::<ListItem>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "LocalForward" => roundtrip::<LocalForward>(value),
+            #[cfg(feature = "aaa")]
             "LocalGroup" => roundtrip::<LocalGroup>(value),
+            #[cfg(feature = "aaa")]
             "LocalGroupList" => roundtrip::<LocalGroupList>(value),
+            #[cfg(feature = "aaa")]
             "LocalGroupListItem" => roundtrip::<LocalGroupListItem>(value),
+            #[cfg(feature = "aaa")]
             "LocalGroupObject" => roundtrip::<LocalGroupObject>(value),
+            #[cfg(feature = "aaa")]
             "LocalUser" => roundtrip::<LocalUser>(value),
+            #[cfg(feature = "aaa")]
             "LocalUserList" => roundtrip::<LocalUserList>(value),
+            #[cfg(feature = "aaa")]
             "LocalUserListItem" => roundtrip::<LocalUserListItem>(value),
+            #[cfg(feature = "aaa")]
             "LocalUserObject" => roundtrip::<LocalUserObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "LogLevelOverride" => roundtrip::<LogLevelOverride>(value),
             "Meta" => roundtrip::<Meta>(value),
+            #[cfg(feature = "policies")]
             "NfsTarget" => roundtrip::<NfsTarget>(value),
             "NoTarget" => roundtrip::<NoTarget>(value),
+            #[cfg(feature = "policies")]
             "NotificationEvent" => roundtrip::<NotificationEvent>(value),
+            #[cfg(feature = "policies")]
             "NotificationEventType" => roundtrip::<NotificationEventType>(value),
+            #[cfg(feature = "passwords")]
             "Password" => roundtrip::<Password>(value),
+            #[cfg(feature = "passwords")]
             "PasswordCreate" => roundtrip::<PasswordCreate>(value),
+            #[cfg(feature = "passwords")]
             "PasswordObject" => roundtrip::<PasswordObject>(value),
+            #[cfg(feature = "health")]
             "PipelineQueues" => roundtrip::<PipelineQueues>(value),
+            #[cfg(feature = "info")]
             "PluginSdkVersion" => roundtrip::<PluginSdkVersion>(value),
+            #[cfg(feature = "certificates")]
             "PrivateKey" => roundtrip::<PrivateKey>(value),
+            #[cfg(feature = "certificates")]
             "PrivateKeyObject" => roundtrip::<PrivateKeyObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolAuditCleanup" => roundtrip::<ProtocolAuditCleanup>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolAuditOptions" => roundtrip::<ProtocolAuditOptions>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolAuditTimestamping" => roundtrip::<ProtocolAuditTimestamping>(value),
+            #[cfg(
+                any(
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolOptions" => roundtrip::<ProtocolOptions>(value),
+            #[cfg(
+                any(
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolOptionsObject" => roundtrip::<ProtocolOptionsObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolPolicy" => roundtrip::<ProtocolPolicy>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolPolicyList" => roundtrip::<ProtocolPolicyList>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolPolicyListItem" => roundtrip::<ProtocolPolicyListItem>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolPolicyObject" => roundtrip::<ProtocolPolicyObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolService" => roundtrip::<ProtocolService>(value),
+            #[cfg(feature = "health")]
             "RaidDisk" => roundtrip::<RaidDisk>(value),
+            #[cfg(feature = "health")]
             "RaidDiskState" => roundtrip::<RaidDiskState>(value),
+            #[cfg(feature = "health")]
             "RaidHealth" => roundtrip::<RaidHealth>(value),
+            #[cfg(feature = "health")]
             "RaidState" => roundtrip::<RaidState>(value),
+            #[cfg(feature = "health")]
             "RaidStatus" => roundtrip::<RaidStatus>(value),
+            #[cfg(feature = "rdp")]
             "RdpDomainMembership" => roundtrip::<RdpDomainMembership>(value),
+            #[cfg(feature = "rdp")]
             "RdpDomainMembershipObject" => roundtrip::<RdpDomainMembershipObject>(value),
+            #[cfg(
+                any(
+                    feature = "local_services",
+                    feature = "management",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "Reference" => roundtrip::<Reference>(value),
+            #[cfg(
+                any(
+                    feature = "local_services",
+                    feature = "management",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ReferenceObject" => roundtrip::<ReferenceObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "RemoteForward" => roundtrip::<RemoteForward>(value),
+            #[cfg(
+                any(
+                    feature = "local_services",
+                    feature = "management",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ReplacedObject" => roundtrip::<ReplacedObject>(value),
+            #[cfg(feature = "policies")]
             "RsyncTarget" => roundtrip::<RsyncTarget>(value),
+            #[cfg(feature = "policies")]
             "ServerAddress" => roundtrip::<ServerAddress>(value),
             "ServerAddressFqdn" => roundtrip::<ServerAddressFqdn>(value),
             "ServerAddressIp" => roundtrip::<ServerAddressIp>(value),
+            #[cfg(feature = "health")]
             "SessionCounts" => roundtrip::<SessionCounts>(value),
             "SessionTimeouts" => roundtrip::<SessionTimeouts>(value),
             "SettingsPolicyBase" => roundtrip::<SettingsPolicyBase>(value),
             "SlotId" => roundtrip::<SlotId>(value),
+            #[cfg(feature = "policies")]
             "SmbAuthentication" => roundtrip::<SmbAuthentication>(value),
             "SmbAuthenticationAnonymous" => {
                 roundtrip::<SmbAuthenticationAnonymous>(value)
             }
+
+            #[cfg(feature = "policies")]
             "SmbAuthenticationPassword" => roundtrip::<SmbAuthenticationPassword>(value),
+            #[cfg(feature = "policies")]
             "SmbTarget" => roundtrip::<SmbTarget>(value),
+            #[cfg(feature = "ssh")]
             "SshGssapi" => roundtrip::<SshGssapi>(value),
+            #[cfg(feature = "ssh")]
             "SshOptions" => roundtrip::<SshOptions>(value),
+            #[cfg(feature = "ssh")]
             "SshOptionsObject" => roundtrip::<SshOptionsObject>(value),
+            #[cfg(feature = "policies")]
             "StartTimes" => roundtrip::<StartTimes>(value),
+            #[cfg(feature = "management")]
             "SystemBackup" => roundtrip::<SystemBackup>(value),
+            #[cfg(feature = "management")]
             "SystemBackupObject" => roundtrip::<SystemBackupObject>(value),
+            #[cfg(feature = "health")]
             "SystemDetails" => roundtrip::<SystemDetails>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "TargetServerAddress" => roundtrip::<TargetServerAddress>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "TargetServerFix" => roundtrip::<TargetServerFix>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "TargetServerInband" => roundtrip::<TargetServerInband>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "TargetServerNat" => roundtrip::<TargetServerNat>(value),
             "TargetServerOriginal" => roundtrip::<TargetServerOriginal>(value),
+            #[cfg(feature = "telnet")]
             "TelnetAuthenticationPolicy" => {
                 roundtrip::<TelnetAuthenticationPolicy>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetAuthenticationPolicyList" => {
                 roundtrip::<TelnetAuthenticationPolicyList>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetAuthenticationPolicyListItem" => {
                 roundtrip::<TelnetAuthenticationPolicyListItem>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetAuthenticationPolicyObject" => {
                 roundtrip::<TelnetAuthenticationPolicyObject>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetPatternSet" => roundtrip::<TelnetPatternSet>(value),
+            #[cfg(feature = "telnet")]
             "TelnetPatternSetList" => roundtrip::<TelnetPatternSetList>(value),
+            #[cfg(feature = "telnet")]
             "TelnetPatternSetListItem" => roundtrip::<TelnetPatternSetListItem>(value),
+            #[cfg(feature = "telnet")]
             "TelnetPatternSetObject" => roundtrip::<TelnetPatternSetObject>(value),
+            #[cfg(feature = "telnet")]
             "TelnetSettingsPolicy" => roundtrip::<TelnetSettingsPolicy>(value),
+            #[cfg(feature = "telnet")]
             "TelnetSettingsPolicyList" => roundtrip::<TelnetSettingsPolicyList>(value),
+            #[cfg(feature = "telnet")]
             "TelnetSettingsPolicyListItem" => {
                 roundtrip::<TelnetSettingsPolicyListItem>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetSettingsPolicyObject" => {
                 roundtrip::<TelnetSettingsPolicyObject>(value)
             }
+
+            #[cfg(feature = "policies")]
             "TimestampingOid" => roundtrip::<TimestampingOid>(value),
+            #[cfg(feature = "policies")]
             "TimestampingServer" => roundtrip::<TimestampingServer>(value),
+            #[cfg(feature = "policies")]
             "TimestampingServerLocal" => roundtrip::<TimestampingServerLocal>(value),
+            #[cfg(feature = "policies")]
             "TimestampingServerRemote" => roundtrip::<TimestampingServerRemote>(value),
             "TlsSecuritySettings" => roundtrip::<TlsSecuritySettings>(value),
             "TlsSettingsPair" => roundtrip::<TlsSettingsPair>(value),
+            #[cfg(feature = "transaction")]
             "Transaction" => roundtrip::<Transaction>(value),
+            #[cfg(feature = "transaction")]
             "TransactionChange" => roundtrip::<TransactionChange>(value),
+            #[cfg(feature = "transaction")]
             "TransactionChangeList" => roundtrip::<TransactionChangeList>(value),
+            #[cfg(feature = "transaction")]
             "TransactionChangeType" => roundtrip::<TransactionChangeType>(value),
+            #[cfg(feature = "transaction")]
             "TransactionCommit" => roundtrip::<TransactionCommit>(value),
+            #[cfg(feature = "transaction")]
             "TransactionCommitStatus" => roundtrip::<TransactionCommitStatus>(value),
+            #[cfg(feature = "transaction")]
             "TransactionMeta" => roundtrip::<TransactionMeta>(value),
+            #[cfg(feature = "transaction")]
             "TransactionObject" => roundtrip::<TransactionObject>(value),
+            #[cfg(feature = "transaction")]
             "TransactionStatus" => roundtrip::<TransactionStatus>(value),
+            #[cfg(feature = "policies")]
             "UpstreamEncryption" => roundtrip::<UpstreamEncryption>(value),
+            #[cfg(feature = "health")]
             "UsageFigures" => roundtrip::<UsageFigures>(value),
+            #[cfg(feature = "policies")]
             "UserMapping" => roundtrip::<UserMapping>(value),
+            #[cfg(feature = "policies")]
             "UsermappingPolicy" => roundtrip::<UsermappingPolicy>(value),
+            #[cfg(feature = "policies")]
             "UsermappingPolicyList" => roundtrip::<UsermappingPolicyList>(value),
+            #[cfg(feature = "policies")]
             "UsermappingPolicyListItem" => roundtrip::<UsermappingPolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "UsermappingPolicyObject" => roundtrip::<UsermappingPolicyObject>(value),
+            #[cfg(feature = "vnc")]
             "VncSettingsPolicy" => roundtrip::<VncSettingsPolicy>(value),
+            #[cfg(feature = "vnc")]
             "VncSettingsPolicyList" => roundtrip::<VncSettingsPolicyList>(value),
+            #[cfg(feature = "vnc")]
             "VncSettingsPolicyListItem" => roundtrip::<VncSettingsPolicyListItem>(value),
+            #[cfg(feature = "vnc")]
             "VncSettingsPolicyObject" => roundtrip::<VncSettingsPolicyObject>(value),
+            #[cfg(feature = "certificates")]
             "X509Certificate" => roundtrip::<X509Certificate>(value),
+            #[cfg(feature = "certificates")]
             "X509CertificateObject" => roundtrip::<X509CertificateObject>(value),
             _ => return None,
         },

@@ -5,6 +5,7 @@ mod contract;
 mod coverage;
 mod diff;
 mod docs;
+mod features;
 mod fuzz;
 mod gen;
 mod spec;
@@ -32,6 +33,9 @@ verbs:
                   mutate the bundled spec N times (seeded, each case replayable with --case):
                   no panic, no hang, every diagnostic located, deterministic output, and K
                   lint-clean mutants' crates must build
+  features [AREA...]
+                  each API area's Cargo feature alone (or the AREAs given), and all areas,
+                  build the generated crates without warnings (clippy -D warnings)
   test            run everything CI runs
   bench           measure generation time, generated code size and client build time
   diff OLD [NEW] [--json] [--fail-on-breaking]
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         "contract" => contract::run(rest),
         "coverage" => coverage::run(rest),
         "fuzz" => fuzz::run(rest),
+        "features" => features::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
