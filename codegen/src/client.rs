@@ -42,7 +42,7 @@ categories = ["api-bindings", "web-programming::http-client"]
 "#,
     );
     let types = emit::types_dependency(config);
-    let features = features::manifest_section(&model.features, &[&config.types.package]);
+    let features = features::manifest_section(&model.features, &[&config.types.package], "");
     format!(
         r#"{package}
 [dependencies]

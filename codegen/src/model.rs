@@ -39,6 +39,10 @@ pub struct Feature {
     pub description: Option<String>,
 }
 
+/// The types crate's feature that compiles `__roundtrip`, the lookup of every type by name for
+/// round-trip tests (off by default: it compiles every type's serde code). No area takes it.
+pub const ROUNDTRIP_FEATURE: &str = "roundtrip";
+
 /// The features that compile an item, any one of them sufficing. Empty: the item is always
 /// compiled (it belongs to every area, to none, or to an operation without tags).
 pub type Gate = Vec<String>;

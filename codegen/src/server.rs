@@ -37,7 +37,7 @@ fn cargo_toml(model: &Model, config: &Config) -> String {
         "",
     );
     let types = emit::types_dependency(config);
-    let features = features::manifest_section(&model.features, &[&config.types.package]);
+    let features = features::manifest_section(&model.features, &[&config.types.package], "");
     format!(
         r#"{package}
 [dependencies]

@@ -14,6 +14,7 @@ use crate::emit::{
 };
 use crate::model::{
     Extra, Field, Model, Payload, Struct, Tagged, TypeDef, TypeKind, TypeRef, UntaggedVariant,
+    ROUNDTRIP_FEATURE,
 };
 use crate::naming::{ident, unraw};
 use crate::spec::Diagnostic;
@@ -44,7 +45,13 @@ fn cargo_toml(model: &Model, config: &Config) -> String {
 categories = ["api-bindings"]
 "#,
     );
-    let features = features::manifest_section(&model.features, &[]);
+    // The round-trip lookup names every type, so it compiles every type's serde code: only the
+    // workspace's own tests turn it on.
+    let roundtrip = format!(
+        "# Not an area: `__roundtrip`, a lookup of every type by name for round-trip tests.\n\
+         # It compiles the serde code of every type; leave it off.\n{ROUNDTRIP_FEATURE} = []\n"
+    );
+    let features = features::manifest_section(&model.features, &[], &roundtrip);
     format!(
         r#"{package}
 [dependencies]
@@ -479,10 +486,12 @@ fn roundtrip_fn(model: &Model) -> TokenStream {
     let idents = names.iter().map(|n| ident(n));
     let wire_names: Vec<String> = names.iter().map(|n| unraw(n).to_string()).collect();
     let cfgs = model.types.iter().map(|t| features::cfg(&t.gate));
+    let feature = ROUNDTRIP_FEATURE;
     quote! {
         /// Decodes `value` as the type named `type_name` and encodes it again (used by the
         /// round-trip tests of the spec's examples). `None` if there is no such type.
         #[doc(hidden)]
+        #[cfg(feature = #feature)]
         pub fn __roundtrip(
             type_name: &str,
             value: serde_json::Value,

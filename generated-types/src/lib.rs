@@ -5435,6 +5435,7 @@ pub struct X509CertificateObject {
 /// Decodes `value` as the type named `type_name` and encodes it again (used by the
 /// round-trip tests of the spec's examples). `None` if there is no such type.
 #[doc(hidden)]
+#[cfg(feature = "roundtrip")]
 pub fn __roundtrip(
     type_name: &str,
     value: serde_json::Value,

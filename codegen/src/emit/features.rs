@@ -63,19 +63,22 @@ pub fn union<'a>(gates: impl IntoIterator<Item = &'a Gate>, features: &[Feature]
 
 /// The `[features]` section of a manifest: `default` turns every area on; each area forwards
 /// itself to the crates named in `forward` (`sps-types`), so that picking an area of the client
-/// compiles only that area's types.
-pub fn manifest_section(features: &[Feature], forward: &[&str]) -> String {
-    if features.is_empty() {
+/// compiles only that area's types. `extra` (lines) ends the section.
+pub fn manifest_section(features: &[Feature], forward: &[&str], extra: &str) -> String {
+    if features.is_empty() && extra.is_empty() {
         return String::new();
     }
-    let mut out = String::from(
-        "\n# One feature per API area (spec tag), all on by default; with\n\
-         # `default-features = false`, pick the areas you use.\n[features]\ndefault = [\n",
-    );
-    for feature in features {
-        out.push_str(&format!("    \"{}\",\n", feature.name));
+    let mut out = String::from("\n[features]\n");
+    if !features.is_empty() {
+        out.push_str(
+            "# One feature per API area (spec tag), all on by default; with\n\
+             # `default-features = false`, pick the areas you use.\ndefault = [\n",
+        );
+        for feature in features {
+            out.push_str(&format!("    \"{}\",\n", feature.name));
+        }
+        out.push_str("]\n");
     }
-    out.push_str("]\n");
     for feature in features {
         if let Some(line) = feature
             .description
@@ -90,5 +93,6 @@ pub fn manifest_section(features: &[Feature], forward: &[&str]) -> String {
             .collect();
         out.push_str(&format!("{} = [{}]\n", feature.name, forwarded.join(", ")));
     }
+    out.push_str(extra);
     out
 }

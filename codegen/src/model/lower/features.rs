@@ -29,7 +29,8 @@ pub(super) fn areas(openapi: &OpenAPI, operations: &mut [Operation]) -> Vec<Feat
             }
         }
     }
-    let mut scope = Scope::new();
+    // The types crate's own feature is not an area's.
+    let mut scope = Scope::with_reserved([crate::model::ROUNDTRIP_FEATURE]);
     let features: Vec<Feature> = tags
         .into_iter()
         .map(|(tag, description)| Feature {
