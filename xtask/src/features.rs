@@ -34,19 +34,16 @@ pub fn selection(area: Option<&str>) -> Vec<String> {
     for package in packages() {
         args.extend(["-p".to_string(), package]);
     }
-    match area {
-        Some(area) => {
-            let features: Vec<String> = packages()
-                .iter()
-                .map(|package| format!("{package}/{area}"))
-                .collect();
-            args.extend([
-                "--no-default-features".to_string(),
-                "--features".to_string(),
-                features.join(","),
-            ]);
-        }
-        None => {}
+    if let Some(area) = area {
+        let features: Vec<String> = packages()
+            .iter()
+            .map(|package| format!("{package}/{area}"))
+            .collect();
+        args.extend([
+            "--no-default-features".to_string(),
+            "--features".to_string(),
+            features.join(","),
+        ]);
     }
     args
 }
