@@ -113,7 +113,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {{
     Ok(())
 }}
 ```
-{tx}
+{tx}{features}
 ## TLS
 
 Certificates are checked with the bundled web PKI roots (rustls, no OpenSSL). For an appliance
@@ -132,8 +132,37 @@ MIT OR Apache-2.0
 "#,
         package = config.client.package,
         types = config.types.package,
+        features = features_readme(model, config),
         title = model.info.title,
         version = model.info.version,
+    )
+}
+
+/// How to pick API areas, when the spec has any.
+fn features_readme(model: &Model, config: &Config) -> String {
+    let Some(first) = model.features.first() else {
+        return String::new();
+    };
+    let names: Vec<String> = model
+        .features
+        .iter()
+        .map(|f| format!("`{}`", f.name))
+        .collect();
+    format!(
+        r#"
+## Features: pick the API areas you use
+
+One Cargo feature per API area, all on by default: {names}. With
+`default-features = false`, only the areas named are compiled, with the types they use:
+
+```toml
+{package} = {{ version = "{version}", default-features = false, features = ["{first}"] }}
+```
+"#,
+        names = names.join(", "),
+        package = config.client.package,
+        version = config.client.version,
+        first = first.name,
     )
 }
 
