@@ -7,10 +7,10 @@ use quote::{format_ident, quote};
 
 use crate::config::Config;
 use crate::emit::{
-    self, op_doc, param_doc, query_type, raw_doc, rust_file, template_file, type_tokens,
+    self, features, op_doc, param_doc, query_type, raw_doc, rust_file, template_file, type_tokens,
     GeneratedFile,
 };
-use crate::model::{Method, Model, Operation, Security, TypeKind, TypeRef};
+use crate::model::{Gate, Method, Model, Operation, Security, TypeKind, TypeRef};
 use crate::naming;
 use crate::spec::Diagnostic;
 
@@ -27,14 +27,14 @@ const MAX_POSITIONAL_QUERY: usize = 2;
 pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
     let dir = &config.client.dir;
     Ok(vec![
-        GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(config)),
+        GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(model, config)),
         GeneratedFile::markdown(dir.join("README.md"), &readme::readme(model, config)),
         rust_file(dir.join("src/lib.rs"), lib_tokens(model, config))?,
         template_file(dir.join("src/runtime.rs"), RUNTIME),
     ])
 }
 
-fn cargo_toml(config: &Config) -> String {
+fn cargo_toml(model: &Model, config: &Config) -> String {
     let package = emit::package_section(
         &config.client,
         &config.links,
@@ -44,6 +44,7 @@ categories = ["api-bindings", "web-programming::http-client"]
 "#,
     );
     let types = emit::types_dependency(config);
+    let features = features::manifest_section(&model.features, &[&config.types.package], "");
     format!(
         r#"{package}
 [dependencies]
@@ -59,7 +60,7 @@ serde_urlencoded = "0.7"
 [dev-dependencies]
 # The README's examples (doctests) run in a Tokio runtime.
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
-"#
+{features}"#
     )
 }
 
@@ -212,8 +213,10 @@ fn params_struct(op: &Operation) -> TokenStream {
     } else {
         quote!()
     };
+    let cfg = features::cfg(&op.gate);
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, #default serde::Serialize)]
         pub struct #name {
             #(#fields)*
@@ -354,8 +357,10 @@ fn op_method(op: &Operation) -> TokenStream {
     let ok = success_type(op);
     let err = error_type(op);
     let send = send_tokens(op);
+    let cfg = features::cfg(&op.gate);
     quote! {
         #doc
+        #cfg
         pub async fn #name(&self, #(#args),*) -> Result<#ok, Error<#err>> {
             #build
             #send
@@ -409,8 +414,10 @@ fn paging_method(op: &Operation, model: &Model) -> Option<TokenStream> {
         op.method.as_str(),
         op.path
     ));
+    let cfg = features::cfg(&op.gate);
     Some(quote! {
         #doc
+        #cfg
         pub async fn #name(&self, #(#args),*) -> Result<Vec<#item>, Error<#err>> {
             let mut params = params.clone();
             let start = params.#offset.unwrap_or(0);
@@ -456,8 +463,10 @@ fn login_alias(model: &Model) -> Option<TokenStream> {
          call (see [`Client::session_id`]).",
         naming::unraw(&op.rust_name)
     ));
+    let cfg = features::cfg(&op.gate);
     Some(quote! {
         #doc
+        #cfg
         pub async fn login(&self, username: &str, password: &str) -> Result<#ok, Error<#err>> {
             self.#target(username, password).await
         }
@@ -474,6 +483,8 @@ struct TxCall {
     call: TokenStream,
     /// Sends `call` and decodes the reply.
     send: TokenStream,
+    /// The operation's feature gate.
+    gate: Gate,
 }
 
 impl TxCall {
@@ -501,6 +512,7 @@ fn tx_call(op: &Operation) -> TxCall {
         err,
         call: quote!(runtime::Call::new(#method, #path)),
         send,
+        gate: op.gate.clone(),
     }
 }
 
@@ -518,6 +530,8 @@ fn transaction_tokens(model: &Model) -> TokenStream {
     ) else {
         return TokenStream::new();
     };
+    // The helper exists when the areas of all four operations are on.
+    let cfg = features::cfg_all(&[&status.gate, &open.gate, &rollback.gate, &commit.gate]);
     let (status_ret, status_body) = (&status.ret, status.body());
     let (open_ret, open_body) = (&open.ret, open.body());
     let (rollback_ret, rollback_body) = (&rollback.ret, rollback.body());
@@ -532,8 +546,10 @@ fn transaction_tokens(model: &Model) -> TokenStream {
     let changes = match ops.changes.as_deref().and_then(call) {
         Some(changes) => {
             let (ret, body) = (&changes.ret, changes.body());
+            let cfg = features::cfg(&changes.gate);
             quote! {
                 /// The changes made in the open transaction so far.
+                #cfg
                 pub async fn changes(&self) #ret {
                     #body
                 }
@@ -544,11 +560,13 @@ fn transaction_tokens(model: &Model) -> TokenStream {
     quote! {
         /// The configuration transaction of a [`Client`]'s session: configuration writes only
         /// take effect when the transaction is committed. Created by [`Client::transaction`].
+        #cfg
         #[derive(Debug, Clone)]
         pub struct Transaction {
             client: Client,
         }
 
+        #cfg
         impl Transaction {
             /// The state of the transaction (open or closed).
             pub async fn status(&self) #status_ret {
@@ -580,6 +598,7 @@ fn transaction_tokens(model: &Model) -> TokenStream {
             }
         }
 
+        #cfg
         impl Client {
             /// The transaction helper for this client's session.
             pub fn transaction(&self) -> Transaction {

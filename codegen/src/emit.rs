@@ -18,6 +18,7 @@ use proc_macro2::TokenStream;
 use crate::spec::Diagnostic;
 
 pub mod docs;
+pub mod features;
 pub mod rust_types;
 pub mod showcase;
 
@@ -125,11 +126,12 @@ all-features = true
     )
 }
 
-/// The `[dependencies]` line by which the client and server crates use the types crate.
+/// The `[dependencies]` line by which the client and server crates use the types crate (its
+/// areas are turned on by theirs, see [`features::manifest_section`]).
 pub fn types_dependency(config: &crate::config::Config) -> String {
     let types = &config.types;
     format!(
-        "{} = {{ version = \"{}\", path = \"../{}\" }}",
+        "{} = {{ version = \"{}\", path = \"../{}\", default-features = false }}",
         types.package,
         types.version,
         types.dir.display()

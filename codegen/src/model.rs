@@ -23,7 +23,29 @@ pub struct Model {
     pub transaction_ops: Option<TransactionOps>,
     /// Every example value of the spec with the type it must decode into (round-trip tests).
     pub examples: Vec<Example>,
+    /// One Cargo feature per API area (spec tag), in the order of the root `tags`, then tags
+    /// used but not declared there, in first use.
+    pub features: Vec<Feature>,
 }
+
+/// A Cargo feature of the generated crates: one API area (a spec tag), on by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feature {
+    /// The Cargo feature name (snake_case, unique, never `default`).
+    pub name: String,
+    /// The spec tag.
+    pub tag: String,
+    /// `description` of the tag in the root `tags`.
+    pub description: Option<String>,
+}
+
+/// The types crate's feature that compiles `__roundtrip`, the lookup of every type by name for
+/// round-trip tests (off by default: it compiles every type's serde code). No area takes it.
+pub const ROUNDTRIP_FEATURE: &str = "roundtrip";
+
+/// The features that compile an item, any one of them sufficing. Empty: the item is always
+/// compiled (it belongs to every area, to none, or to an operation without tags).
+pub type Gate = Vec<String>;
 
 /// An example value found in the spec.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +137,9 @@ pub struct TypeDef {
     pub examples: Vec<serde_json::Value>,
     /// What the type is.
     pub kind: TypeKind,
+    /// The features whose operations reach the type (through fields, items, unions and
+    /// additional properties).
+    pub gate: Gate,
 }
 
 /// The shape of a [`TypeDef`].
@@ -329,6 +354,8 @@ pub struct Operation {
     pub description: Option<String>,
     /// `tags`.
     pub tags: Vec<String>,
+    /// The features of its tags (see [`Model::features`]).
+    pub gate: Gate,
     /// `deprecated: true`.
     pub deprecated: bool,
 }

@@ -147,6 +147,17 @@ pub fn snake(s: &str, fallback: &str) -> String {
     escape_keyword(name)
 }
 
+/// A Cargo feature name for a spec tag (`Local Services` -> `local_services`): snake_case
+/// words, `area` for a tag without any, never `default` (Cargo's own feature).
+pub fn feature_name(tag: &str) -> String {
+    let name = ascii_words(tag).to_snake_case();
+    match name.as_str() {
+        "" => "area".to_string(),
+        "default" => "default_".to_string(),
+        _ => name,
+    }
+}
+
 /// A PascalCase Rust identifier for a wire name (`rsync-ssh` -> `RsyncSsh`, `6.x` -> `V6X`,
 /// `Self` -> `Self_`). Empty or symbol-only names become `fallback`.
 pub fn pascal(s: &str, fallback: &str) -> String {

@@ -9,7 +9,8 @@ use quote::{format_ident, quote};
 use crate::config::Config;
 use crate::emit::showcase;
 use crate::emit::{
-    self, op_doc, param_doc, query_type, rust_file, template_file, type_tokens, GeneratedFile,
+    self, features, op_doc, param_doc, query_type, rust_file, template_file, type_tokens,
+    GeneratedFile,
 };
 use crate::model::{Body, Method, Model, Operation, Param, Response, Security, Status, TypeRef};
 use crate::naming::{self, Scope};
@@ -22,14 +23,14 @@ const RUNTIME: &str = include_str!("../templates/server_runtime.rs");
 pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
     let dir = &config.server.dir;
     Ok(vec![
-        GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(config)),
+        GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(model, config)),
         GeneratedFile::markdown(dir.join("README.md"), &readme(model, config)),
         rust_file(dir.join("src/lib.rs"), lib_tokens(model, config))?,
         template_file(dir.join("src/runtime.rs"), RUNTIME),
     ])
 }
 
-fn cargo_toml(config: &Config) -> String {
+fn cargo_toml(model: &Model, config: &Config) -> String {
     let package = emit::package_section(
         &config.server,
         &config.links,
@@ -39,6 +40,7 @@ categories = ["api-bindings", "web-programming::http-server"]
 "#,
     );
     let types = emit::types_dependency(config);
+    let features = features::manifest_section(&model.features, &[&config.types.package], "");
     format!(
         r#"{package}
 [dependencies]
@@ -54,7 +56,7 @@ serde_urlencoded = "0.7"
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt", "net"] }}
-"#
+{features}"#
     )
 }
 
@@ -175,8 +177,10 @@ fn query_struct(op: &Operation) -> TokenStream {
             }
         }
     });
+    let cfg = features::cfg(&op.gate);
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
         pub struct #name {
             #(#fields)*
@@ -353,7 +357,7 @@ fn body_member(body: &Body) -> Member {
     }
 }
 
-fn request_struct(op: &Operation, index: usize) -> TokenStream {
+fn request_struct(op: &Operation) -> TokenStream {
     let name = request_ident(op);
     let doc = emit::doc_attrs(&format!(
         "A validated `{}` request (`{} {}`).",
@@ -391,9 +395,11 @@ fn request_struct(op: &Operation, index: usize) -> TokenStream {
     } else {
         quote!(_body)
     };
-    let index_lit = proc_macro2::Literal::usize_unsuffixed(index);
+    let cfg = features::cfg(&op.gate);
+    let info = operation_info(op);
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone)]
         pub struct #name {
             /// The request path as received, without the query string.
@@ -401,7 +407,11 @@ fn request_struct(op: &Operation, index: usize) -> TokenStream {
             #(#fields)*
         }
 
+        #cfg
         impl #name {
+            /// The operation's entry in [`OPERATIONS`].
+            pub const OPERATION: OperationInfo = #info;
+
             /// Validates and extracts the request; malformed input becomes the API's error reply.
             async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
                 let (#parts_binding, #body_binding) = request.into_parts();
@@ -414,7 +424,7 @@ fn request_struct(op: &Operation, index: usize) -> TokenStream {
             /// The generic form of the request, for [`RawApi`].
             fn into_raw(self) -> RawRequest {
                 RawRequest {
-                    operation: &OPERATIONS[#index_lit],
+                    operation: &Self::OPERATION,
                     path_params: vec![#(#raw_path),*],
                     query: #raw_query,
                     body: #raw_body,
@@ -542,8 +552,10 @@ fn response_enum(op: &Operation) -> TokenStream {
     let mut scope = Scope::with_reserved(op.responses.iter().map(|r| r.variant.as_str()));
     let error = naming::ident(&scope.claim("Error"));
     let (variants, arms): (Vec<_>, Vec<_>) = op.responses.iter().map(variant_tokens).unzip();
+    let cfg = features::cfg(&op.gate);
     quote! {
         #doc
+        #cfg
         // A reply is built once and turned into a response at once: boxing the big bodies
         // would only make every handler noisier.
         #[allow(clippy::large_enum_variant)]
@@ -556,6 +568,7 @@ fn response_enum(op: &Operation) -> TokenStream {
             #error(ApiError),
         }
 
+        #cfg
         impl axum::response::IntoResponse for #name {
             fn into_response(self) -> axum::response::Response {
                 match self {
@@ -565,6 +578,7 @@ fn response_enum(op: &Operation) -> TokenStream {
             }
         }
 
+        #cfg
         impl From<ApiError> for #name {
             fn from(error: ApiError) -> Self {
                 Self::#error(error)
@@ -604,8 +618,10 @@ fn operation_info(op: &Operation) -> TokenStream {
 fn api_method(op: &Operation) -> TokenStream {
     let (name, req, resp) = (op_ident(op), request_ident(op), response_ident(op));
     let doc = emit::doc_attrs(&op_doc(op));
+    let cfg = features::cfg(&op.gate);
     quote! {
         #doc
+        #cfg
         fn #name(&self, request: #req) -> impl Future<Output = #resp> + Send {
             async move { #resp::from(ApiError::not_implemented(&request.href)) }
         }
@@ -615,7 +631,9 @@ fn api_method(op: &Operation) -> TokenStream {
 /// The axum handler of an operation: extracts the request, then dispatches it.
 fn handler_fn(op: &Operation) -> TokenStream {
     let (name, req, handler) = (op_ident(op), request_ident(op), handler_ident(op));
+    let cfg = features::cfg(&op.gate);
     quote! {
+        #cfg
         async fn #handler<D: Dispatch>(
             axum::extract::State(dispatch): axum::extract::State<D>,
             request: axum::extract::Request,
@@ -642,26 +660,27 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     let cookie = model.session_cookie.as_deref().unwrap_or("session_id");
     // The README is the crate documentation, so its example is compiled as a doctest.
     let crate_doc = quote!(#![doc = include_str!("../README.md")]);
-    let infos = model.operations.iter().map(operation_info);
     let ops = &model.operations;
-    let items = ops.iter().enumerate().map(|(index, op)| {
-        let (query, request, response) = (
-            query_struct(op),
-            request_struct(op, index),
-            response_enum(op),
-        );
+    let infos = ops.iter().map(|op| {
+        let (cfg, req) = (features::cfg(&op.gate), request_ident(op));
+        quote!(#cfg #req::OPERATION)
+    });
+    let items = ops.iter().map(|op| {
+        let (query, request, response) = (query_struct(op), request_struct(op), response_enum(op));
         quote!(#query #request #response)
     });
     let api_methods = ops.iter().map(api_method);
     let dispatch_decls = ops.iter().map(|op| {
-        let (name, req) = (op_ident(op), request_ident(op));
+        let (cfg, name, req) = (features::cfg(&op.gate), op_ident(op), request_ident(op));
         quote! {
+            #cfg
             fn #name(&self, request: #req) -> impl Future<Output = axum::response::Response> + Send;
         }
     });
     let typed_impls = ops.iter().map(|op| {
-        let (name, req) = (op_ident(op), request_ident(op));
+        let (cfg, name, req) = (features::cfg(&op.gate), op_ident(op), request_ident(op));
         quote! {
+            #cfg
             fn #name(&self, request: #req) -> impl Future<Output = axum::response::Response> + Send {
                 let api = Arc::clone(&self.0);
                 async move { api.#name(request).await.into_response() }
@@ -669,8 +688,9 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
         }
     });
     let raw_impls = ops.iter().map(|op| {
-        let (name, req) = (op_ident(op), request_ident(op));
+        let (cfg, name, req) = (features::cfg(&op.gate), op_ident(op), request_ident(op));
         quote! {
+            #cfg
             fn #name(&self, request: #req) -> impl Future<Output = axum::response::Response> + Send {
                 let handler = Arc::clone(&self.0);
                 async move { handler.handle(request.into_raw()).await.into_response() }
@@ -678,39 +698,28 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
         }
     });
     let handlers = ops.iter().map(handler_fn);
-    // Without operations nothing would use these (an unused import is a warning).
-    let uses = if model.operations.is_empty() {
-        quote!(
-            use std::sync::Arc;
-        )
+    // Only operations use these (an unused import is a warning): they are compiled when any
+    // operation is.
+    let ops_cfg = features::cfg(&features::union(
+        ops.iter().map(|op| &op.gate),
+        &model.features,
+    ));
+    let (future, into_response) = if ops.is_empty() {
+        (TokenStream::new(), TokenStream::new())
     } else {
-        quote! {
-            use std::future::Future;
-            use std::sync::Arc;
-
-            use axum::response::IntoResponse;
-        }
+        (
+            quote!(#ops_cfg use std::future::Future;),
+            quote!(#ops_cfg use axum::response::IntoResponse;),
+        )
     };
-    // One route per path, methods chained in spec order.
-    let mut paths: Vec<(&str, Vec<&Operation>)> = Vec::new();
-    for op in &model.operations {
-        match paths.iter_mut().find(|(p, _)| *p == op.path) {
-            Some((_, ops)) => ops.push(op),
-            None => paths.push((&op.path, vec![op])),
+    // One route per operation; axum merges the methods of one path into one route.
+    let routes = ops.iter().map(|op| {
+        let (cfg, path) = (features::cfg(&op.gate), &op.path);
+        let (f, handler) = (routing_fn(op.method), handler_ident(op));
+        quote! {
+            #cfg
+            let router = router.route(#path, axum::routing::#f(#handler::<D>));
         }
-    }
-    let routes = paths.iter().map(|(path, ops)| {
-        let mut chain = TokenStream::new();
-        for (i, op) in ops.iter().enumerate() {
-            let f = routing_fn(op.method);
-            let handler = handler_ident(op);
-            if i == 0 {
-                chain.extend(quote!(axum::routing::#f(#handler::<D>)));
-            } else {
-                chain.extend(quote!(.#f(#handler::<D>)));
-            }
-        }
-        quote!(.route(#path, #chain))
     });
     quote! {
         #crate_doc
@@ -722,7 +731,10 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
 
         pub use runtime::{ApiError, BasicCredentials, OperationInfo, RawApi, RawRequest, RawResponse};
 
-        #uses
+        #future
+        use std::sync::Arc;
+
+        #into_response
 
         /// Name of the session cookie set at login and sent with every call.
         pub const SESSION_COOKIE: &str = #cookie;
@@ -775,8 +787,9 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
         #(#handlers)*
 
         fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
-            axum::Router::new()
-                #(#routes)*
+            let router = axum::Router::new();
+            #(#routes)*
+            router
                 .fallback(runtime::not_found)
                 .method_not_allowed_fallback(runtime::method_not_allowed)
                 .with_state(dispatch)

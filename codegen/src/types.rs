@@ -9,9 +9,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::config::Config;
-use crate::emit::{self, doc_attrs, local_type_tokens, rust_file, template_file, GeneratedFile};
+use crate::emit::{
+    self, doc_attrs, features, local_type_tokens, rust_file, template_file, GeneratedFile,
+};
 use crate::model::{
     Extra, Field, Model, Payload, Struct, Tagged, TypeDef, TypeKind, TypeRef, UntaggedVariant,
+    ROUNDTRIP_FEATURE,
 };
 use crate::naming::{ident, unraw};
 use crate::spec::Diagnostic;
@@ -42,13 +45,20 @@ fn cargo_toml(model: &Model, config: &Config) -> String {
 categories = ["api-bindings"]
 "#,
     );
+    // The round-trip lookup names every type, so it compiles every type's serde code: only the
+    // workspace's own tests turn it on.
+    let roundtrip = format!(
+        "# Not an area: `__roundtrip`, a lookup of every type by name for round-trip tests.\n\
+         # It compiles the serde code of every type; leave it off.\n{ROUNDTRIP_FEATURE} = []\n"
+    );
+    let features = features::manifest_section(&model.features, &[], &roundtrip);
     format!(
         r#"{package}
 [dependencies]
 indexmap = {{ version = "2", features = ["serde"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["preserve_order"] }}
-"#
+{features}"#
     )
 }
 
@@ -173,18 +183,21 @@ fn type_doc(def: &TypeDef) -> TokenStream {
     docs
 }
 
+/// The items of one type, each behind the type's feature gate.
 fn type_def(def: &TypeDef, traits: &Traits) -> TokenStream {
     let docs = type_doc(def);
     let name = ident(&def.name);
+    let cfg = features::cfg(&def.gate);
     match &def.kind {
-        TypeKind::Struct(s) => struct_def(def, s, traits, docs),
-        TypeKind::StringEnum(values) => string_enum(&name, values, docs),
-        TypeKind::Tagged(t) => tagged_enum(def, t, traits, docs),
-        TypeKind::Untagged(variants) => untagged_enum(def, variants, traits, docs),
+        TypeKind::Struct(s) => struct_def(def, s, traits, quote!(#docs #cfg)),
+        TypeKind::StringEnum(values) => string_enum(&name, values, docs, &cfg),
+        TypeKind::Tagged(t) => tagged_enum(def, t, traits, docs, &cfg),
+        TypeKind::Untagged(variants) => untagged_enum(def, variants, traits, docs, &cfg),
         TypeKind::Alias(target) => {
             let target = local_type_tokens(target);
             quote! {
                 #docs
+                #cfg
                 pub type #name = #target;
             }
         }
@@ -263,6 +276,7 @@ fn string_enum(
     name: &proc_macro2::Ident,
     values: &[crate::model::EnumValue],
     docs: TokenStream,
+    cfg: &TokenStream,
 ) -> TokenStream {
     let variants: Vec<_> = values.iter().map(|v| ident(&v.rust_name)).collect();
     let wires: Vec<_> = values.iter().map(|v| v.wire.as_str()).collect();
@@ -272,6 +286,7 @@ fn string_enum(
         .collect();
     quote! {
         #docs
+        #cfg
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum #name {
             #( #[doc = #variant_docs] #variants, )*
@@ -279,6 +294,7 @@ fn string_enum(
             Unknown(String),
         }
 
+        #cfg
         impl #name {
             /// The value as sent on the wire.
             pub fn as_str(&self) -> &str {
@@ -289,6 +305,7 @@ fn string_enum(
             }
         }
 
+        #cfg
         impl From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
@@ -298,6 +315,7 @@ fn string_enum(
             }
         }
 
+        #cfg
         impl std::str::FromStr for #name {
             type Err = std::convert::Infallible;
 
@@ -306,18 +324,21 @@ fn string_enum(
             }
         }
 
+        #cfg
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
+        #cfg
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
+        #cfg
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = String::deserialize(deserializer)?;
@@ -327,7 +348,13 @@ fn string_enum(
     }
 }
 
-fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) -> TokenStream {
+fn tagged_enum(
+    def: &TypeDef,
+    t: &Tagged,
+    traits: &Traits,
+    docs: TokenStream,
+    cfg: &TokenStream,
+) -> TokenStream {
     let name = ident(&def.name);
     let tag = &t.tag;
     let unknown = ident(&t.unknown_name);
@@ -385,6 +412,7 @@ fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) ->
     ));
     quote! {
         #docs
+        #cfg
         #[derive(Debug, Clone, PartialEq, #eq)]
         pub enum #name {
             #(#variants)*
@@ -392,6 +420,7 @@ fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) ->
             #unknown(serde_json::Map<String, serde_json::Value>),
         }
 
+        #cfg
         impl #name {
             /// The value of the tag property, if the variant is a known one.
             pub fn tag(&self) -> Option<&'static str> {
@@ -402,6 +431,7 @@ fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) ->
             }
         }
 
+        #cfg
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut map = tagged::Object::new();
@@ -416,6 +446,7 @@ fn tagged_enum(def: &TypeDef, t: &Tagged, traits: &Traits, docs: TokenStream) ->
             }
         }
 
+        #cfg
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let map = tagged::Object::deserialize(deserializer)?;
@@ -434,6 +465,7 @@ fn untagged_enum(
     variants: &[UntaggedVariant],
     traits: &Traits,
     docs: TokenStream,
+    cfg: &TokenStream,
 ) -> TokenStream {
     let name = ident(&def.name);
     let mut members = Vec::new();
@@ -454,6 +486,7 @@ fn untagged_enum(
                 quote!(value)
             };
             froms.push(quote! {
+                #cfg
                 impl From<#ty> for #name {
                     fn from(value: #ty) -> Self {
                         Self::#variant(#wrap)
@@ -462,6 +495,7 @@ fn untagged_enum(
             });
             if v.type_ref == TypeRef::String {
                 froms.push(quote! {
+                    #cfg
                     impl From<&str> for #name {
                         fn from(value: &str) -> Self {
                             Self::#variant(value.to_string())
@@ -474,6 +508,7 @@ fn untagged_enum(
     let derive = derives(traits.eq(&def.name), false);
     quote! {
         #docs
+        #cfg
         #derive
         #[serde(untagged)]
         pub enum #name {
@@ -488,10 +523,13 @@ fn roundtrip_fn(model: &Model) -> TokenStream {
     let names: Vec<&str> = model.types.iter().map(|t| t.name.as_str()).collect();
     let idents = names.iter().map(|n| ident(n));
     let wire_names: Vec<String> = names.iter().map(|n| unraw(n).to_string()).collect();
+    let cfgs = model.types.iter().map(|t| features::cfg(&t.gate));
+    let feature = ROUNDTRIP_FEATURE;
     quote! {
         /// Decodes `value` as the type named `type_name` and encodes it again (used by the
         /// round-trip tests of the spec's examples). `None` if there is no such type.
         #[doc(hidden)]
+        #[cfg(feature = #feature)]
         pub fn __roundtrip(
             type_name: &str,
             value: serde_json::Value,
@@ -503,7 +541,7 @@ fn roundtrip_fn(model: &Model) -> TokenStream {
                 serde_json::to_value(&decoded).map_err(|e| format!("encode: {e}"))
             }
             Some(match type_name {
-                #( #wire_names => roundtrip::<#idents>(value), )*
+                #( #cfgs #wire_names => roundtrip::<#idents>(value), )*
                 _ => return None,
             })
         }

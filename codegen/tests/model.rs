@@ -461,3 +461,39 @@ fn body_examples_are_collected_with_their_types() {
         &named("User")
     )));
 }
+
+#[test]
+fn areas_gate_operations_and_the_types_they_reach() {
+    let model = model("features");
+    let names: Vec<(&str, &str)> = model
+        .features
+        .iter()
+        .map(|f| (f.tag.as_str(), f.name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("alpha", "alpha"),
+            ("Beta Things", "beta_things"),
+            ("gamma", "gamma")
+        ]
+    );
+    let op_gate = |id: &str| model.operation(id).map(|op| op.gate.clone());
+    assert_eq!(op_gate("get_alpha"), Some(vec!["alpha".to_string()]));
+    assert_eq!(
+        op_gate("create_beta"),
+        Some(vec!["beta_things".to_string()])
+    );
+    let gate = |name: &str| def(&model, name).gate.clone();
+    // Reached by one area, through a field and an enum.
+    assert_eq!(gate("AlphaObject"), ["alpha"]);
+    assert_eq!(gate("AlphaKind"), ["alpha"]);
+    // Reached by two, directly and through a hoisted request body, array items and maps.
+    assert_eq!(gate("Shared"), ["alpha", "beta_things"]);
+    assert_eq!(gate("SharedItem"), ["alpha", "beta_things"]);
+    assert_eq!(gate("CreateBetaRequest"), ["beta_things"]);
+    // Reached by every area, or by none (with what it refers to): always compiled.
+    assert!(gate("ErrorResponse").is_empty());
+    assert!(gate("Unused").is_empty());
+    assert!(gate("UnusedKind").is_empty());
+}

@@ -17,6 +17,7 @@ impl Client {
     ///
     /// Calls [`Client::authenticate`]; the session cookie of the reply is kept and sent with every
     /// later call (see [`Client::session_id`]).
+    #[cfg(feature = "authentication")]
     pub async fn login(
         &self,
         username: &str,
@@ -32,6 +33,7 @@ impl Client {
     /// at the next login.
     ///
     /// `GET /api/configuration/aaa/acls` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn get_acls(
         &self,
     ) -> Result<types::AclsObject, Error<types::ErrorResponse>> {
@@ -48,6 +50,7 @@ impl Client {
     /// groups.
     ///
     /// `GET /api/configuration/aaa/local_database` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn get_local_database_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -64,6 +67,7 @@ impl Client {
     /// lists, what their members (local or LDAP users) may see and change.
     ///
     /// `GET /api/configuration/aaa/local_database/groups` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn list_local_groups(
         &self,
     ) -> Result<types::LocalGroupList, Error<types::ErrorResponse>> {
@@ -81,6 +85,7 @@ impl Client {
     ///
     /// `POST /api/configuration/aaa/local_database/groups` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn create_local_group(
         &self,
         body: &types::LocalGroup,
@@ -102,6 +107,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn get_local_group(
         &self,
         key: &str,
@@ -129,6 +135,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn replace_local_group(
         &self,
         key: &str,
@@ -155,6 +162,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn delete_local_group(
         &self,
         key: &str,
@@ -176,6 +184,7 @@ impl Client {
     /// authentication only their group memberships are used.
     ///
     /// `GET /api/configuration/aaa/local_database/users` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn list_local_users(
         &self,
     ) -> Result<types::LocalUserList, Error<types::ErrorResponse>> {
@@ -194,6 +203,7 @@ impl Client {
     ///
     /// `POST /api/configuration/aaa/local_database/users` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn create_local_user(
         &self,
         body: &types::LocalUser,
@@ -215,6 +225,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn get_local_user(
         &self,
         key: &str,
@@ -240,6 +251,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn replace_local_user(
         &self,
         key: &str,
@@ -267,6 +279,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "aaa")]
     pub async fn delete_local_user(
         &self,
         key: &str,
@@ -287,6 +300,7 @@ impl Client {
     /// database to use and the password rules).
     ///
     /// `GET /api/configuration/aaa/settings` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn get_aaa_settings(
         &self,
     ) -> Result<types::AaaSettingsObject, Error<types::ErrorResponse>> {
@@ -303,6 +317,7 @@ impl Client {
     /// and REST API (SPS 7.x and later).
     ///
     /// `GET /api/configuration/aaa/ldap_servers` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn list_aaa_ldap_servers(
         &self,
     ) -> Result<types::LoginLdapServerList, Error<types::ErrorResponse>> {
@@ -319,6 +334,7 @@ impl Client {
     /// later).
     ///
     /// `GET /api/configuration/aaa/login_methods` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn list_aaa_login_methods(
         &self,
     ) -> Result<types::LoginMethodList, Error<types::ErrorResponse>> {
@@ -334,6 +350,7 @@ impl Client {
     /// Returns the settings of logging in to the appliance through a SAML2 identity provider (SPS 8.0).
     ///
     /// `GET /api/configuration/aaa/saml2` Documented for SPS 8.0.
+    #[cfg(feature = "aaa")]
     pub async fn get_saml2_settings(
         &self,
     ) -> Result<types::Saml2SettingsObject, Error<types::ErrorResponse>> {
@@ -350,6 +367,7 @@ impl Client {
     /// proxies. Each alert can be sent by e-mail, as an SNMP trap, or both.
     ///
     /// `GET /api/configuration/alerting` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "alerting")]
     pub async fn get_alerting_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -367,6 +385,7 @@ impl Client {
     /// alerts.
     ///
     /// `GET /api/configuration/alerting/traffic_alerts` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "alerting")]
     pub async fn get_traffic_alerts(
         &self,
     ) -> Result<types::TrafficAlertsObject, Error<types::ErrorResponse>> {
@@ -384,6 +403,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/alerting/traffic_alerts` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "alerting")]
     pub async fn replace_traffic_alerts(
         &self,
         body: &types::TrafficAlerts,
@@ -404,6 +424,7 @@ impl Client {
     ///
     /// `GET /api/configuration/alerting/system_alerts` Documented for SPS 6.x, 7.x, 8.0. The reply is
     /// not documented: a client reads its body as optional.
+    #[cfg(feature = "alerting")]
     pub async fn get_system_alerts(
         &self,
     ) -> Result<Option<types::SystemAlertsObject>, Error<types::ErrorResponse>> {
@@ -421,6 +442,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/alerting/system_alerts` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "alerting")]
     pub async fn replace_system_alerts(
         &self,
         body: &types::SystemAlerts,
@@ -444,6 +466,7 @@ impl Client {
     ///
     /// Sends `username` and `password` with HTTP basic authentication; the session cookie of the reply
     /// is kept for later calls.
+    #[cfg(feature = "authentication")]
     pub async fn authenticate(
         &self,
         username: &str,
@@ -465,6 +488,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "certificates")]
     pub async fn get_x509_certificate(
         &self,
         key: &str,
@@ -486,6 +510,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "certificates")]
     pub async fn get_private_key(
         &self,
         key: &str,
@@ -504,6 +529,7 @@ impl Client {
     /// exist depends on the appliance version.
     ///
     /// `GET /api/configuration` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_configuration_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -517,6 +543,7 @@ impl Client {
     /// interface, indexer, analytics and so on), each of which is a singleton configuration object.
     ///
     /// `GET /api/configuration/local_services` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_local_services_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -533,6 +560,7 @@ impl Client {
     /// interface and so on). The list has grown with every major version.
     ///
     /// `GET /api/configuration/management` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_management_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -550,6 +578,7 @@ impl Client {
     /// login methods and SAML.
     ///
     /// `GET /api/configuration/aaa` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_aaa_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -563,6 +592,7 @@ impl Client {
     /// (archive/cleanup, audit, backup, usermapping, trusted CA lists, user lists and so on).
     ///
     /// `GET /api/configuration/policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_policies_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -579,6 +609,7 @@ impl Client {
     /// with.
     ///
     /// `GET /api/configuration/datetime` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "datetime")]
     pub async fn get_datetime_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -596,6 +627,7 @@ impl Client {
     ///
     /// `GET /api/configuration/datetime/ntp_servers` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply
     /// is not documented: a client reads its body as optional.
+    #[cfg(feature = "datetime")]
     pub async fn get_ntp_servers(
         &self,
     ) -> Result<Option<types::NtpServersObject>, Error<types::ErrorResponse>> {
@@ -613,6 +645,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/datetime/ntp_servers` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "datetime")]
     pub async fn replace_ntp_servers(
         &self,
         body: &types::NtpServers,
@@ -631,6 +664,7 @@ impl Client {
     /// name of the zone in the tz database.
     ///
     /// `GET /api/configuration/datetime/timezone` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "datetime")]
     pub async fn get_timezone(
         &self,
     ) -> Result<types::TimezoneObject, Error<types::ErrorResponse>> {
@@ -648,6 +682,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/datetime/timezone` Requires an open transaction. Documented for SPS 5.x,
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "datetime")]
     pub async fn replace_timezone(
         &self,
         body: &types::Timezone,
@@ -667,6 +702,7 @@ impl Client {
     /// the configuration and need no transaction.
     ///
     /// `GET /api/firmware` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     pub async fn get_firmware_index(
         &self,
     ) -> Result<types::FirmwareIndex, Error<types::ErrorResponse>> {
@@ -681,6 +717,7 @@ impl Client {
     /// empty slot has an empty body.
     ///
     /// `GET /api/firmware/slots` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     pub async fn list_firmware_slots(
         &self,
     ) -> Result<types::FirmwareSlotList, Error<types::ErrorResponse>> {
@@ -697,6 +734,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `slot_id`: Number of the slot, as a string of digits (`1`, `2`, ...).
+    #[cfg(feature = "firmware")]
     pub async fn get_firmware_slot(
         &self,
         slot_id: &str,
@@ -719,6 +757,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `slot_id`: Number of the slot, as a string of digits (`1`, `2`, ...).
+    #[cfg(feature = "firmware")]
     pub async fn delete_firmware_slot(
         &self,
         slot_id: &str,
@@ -738,6 +777,7 @@ impl Client {
     /// hand. The summary of the checks is returned either way.
     ///
     /// `POST /api/firmware/test` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
     pub async fn test_firmware(
         &self,
         body: &types::FirmwareTestRequest,
@@ -756,6 +796,7 @@ impl Client {
     /// below the number of CPU cores is normal.
     ///
     /// `GET /api/health_status` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "health")]
     pub async fn get_health_status(
         &self,
     ) -> Result<types::HealthStatusResponse, Error<types::ErrorResponse>> {
@@ -769,6 +810,7 @@ impl Client {
     /// indexer needs is running, and which versions of remote indexers this appliance can work with.
     ///
     /// `GET /api/indexer/dashboard` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "health")]
     pub async fn get_indexer_dashboard(
         &self,
     ) -> Result<types::IndexerDashboard, Error<types::ErrorResponse>> {
@@ -783,6 +825,7 @@ impl Client {
     /// (with any conflicts found when applying it). `meta.self` names the node that answered.
     ///
     /// `GET /api/cluster/status` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "health")]
     pub async fn get_cluster_status(
         &self,
     ) -> Result<types::ClusterStatusList, Error<types::ErrorResponse>> {
@@ -797,6 +840,7 @@ impl Client {
     /// out the authentication and connection policies, which exist nonetheless.
     ///
     /// `GET /api/configuration/http` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn get_http_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -810,6 +854,7 @@ impl Client {
     /// how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/http/authentication_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "http")]
     pub async fn list_http_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -826,6 +871,7 @@ impl Client {
     ///
     /// `POST /api/configuration/http/authentication_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "http")]
     pub async fn create_http_authentication_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -848,6 +894,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn get_http_authentication_policy(
         &self,
         key: &str,
@@ -873,6 +920,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn replace_http_authentication_policy(
         &self,
         key: &str,
@@ -900,6 +948,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn delete_http_authentication_policy(
         &self,
         key: &str,
@@ -919,6 +968,7 @@ impl Client {
     /// Lists the HTTP channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/http/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn list_http_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -935,6 +985,7 @@ impl Client {
     ///
     /// `POST /api/configuration/http/channel_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn create_http_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -957,6 +1008,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn get_http_channel_policy(
         &self,
         key: &str,
@@ -982,6 +1034,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn replace_http_channel_policy(
         &self,
         key: &str,
@@ -1009,6 +1062,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn delete_http_channel_policy(
         &self,
         key: &str,
@@ -1029,6 +1083,7 @@ impl Client {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/http/connections` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn list_http_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -1047,6 +1102,7 @@ impl Client {
     ///
     /// `POST /api/configuration/http/connections` Requires an open transaction. Documented for SPS 6.x,
     /// 8.0.
+    #[cfg(feature = "http")]
     pub async fn create_http_connection(
         &self,
         body: &types::AuthenticatedConnectionPolicy,
@@ -1069,6 +1125,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn get_http_connection(
         &self,
         key: &str,
@@ -1100,6 +1157,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn replace_http_connection(
         &self,
         key: &str,
@@ -1126,6 +1184,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn delete_http_connection(
         &self,
         key: &str,
@@ -1146,6 +1205,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/http/options` Documented for SPS 6.x.
+    #[cfg(feature = "http")]
     pub async fn get_http_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -1163,6 +1223,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/http/options` Requires an open transaction. Documented for SPS 6.x. The
     /// reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "http")]
     pub async fn replace_http_options(
         &self,
         body: &types::ProtocolOptions,
@@ -1181,6 +1242,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/http/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn list_http_settings_policies(
         &self,
     ) -> Result<types::HttpSettingsPolicyList, Error<types::ErrorResponse>> {
@@ -1197,6 +1259,7 @@ impl Client {
     ///
     /// `POST /api/configuration/http/settings_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "http")]
     pub async fn create_http_settings_policy(
         &self,
         body: &types::HttpSettingsPolicy,
@@ -1219,6 +1282,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn get_http_settings_policy(
         &self,
         key: &str,
@@ -1244,6 +1308,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn replace_http_settings_policy(
         &self,
         key: &str,
@@ -1271,6 +1336,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "http")]
     pub async fn delete_http_settings_policy(
         &self,
         key: &str,
@@ -1292,6 +1358,7 @@ impl Client {
     /// sample leaves out the connection policies, which can be read.
     ///
     /// `GET /api/configuration/ica` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -1304,6 +1371,7 @@ impl Client {
     /// Lists the ICA (Citrix) channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/ica/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     pub async fn list_ica_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -1320,6 +1388,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ica/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     pub async fn create_ica_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -1342,6 +1411,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_channel_policy(
         &self,
         key: &str,
@@ -1367,6 +1437,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn replace_ica_channel_policy(
         &self,
         key: &str,
@@ -1394,6 +1465,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn delete_ica_channel_policy(
         &self,
         key: &str,
@@ -1416,6 +1488,7 @@ impl Client {
     /// interface.
     ///
     /// `GET /api/configuration/ica/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ica")]
     pub async fn list_ica_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -1438,6 +1511,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_connection(
         &self,
         key: &str,
@@ -1458,6 +1532,7 @@ impl Client {
     /// with trail timestamping).
     ///
     /// `GET /api/configuration/ica/options` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -1475,6 +1550,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/ica/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ica")]
     pub async fn replace_ica_options(
         &self,
         body: &types::ProtocolOptions,
@@ -1493,6 +1569,7 @@ impl Client {
     /// including the built-in default with a negative key.
     ///
     /// `GET /api/configuration/ica/settings_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ica")]
     pub async fn list_ica_settings_policies(
         &self,
     ) -> Result<types::IcaSettingsPolicyList, Error<types::ErrorResponse>> {
@@ -1509,6 +1586,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ica/settings_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
+    #[cfg(feature = "ica")]
     pub async fn create_ica_settings_policy(
         &self,
         body: &types::IcaSettingsPolicy,
@@ -1531,6 +1609,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn get_ica_settings_policy(
         &self,
         key: &str,
@@ -1556,6 +1635,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn replace_ica_settings_policy(
         &self,
         key: &str,
@@ -1583,6 +1663,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ica")]
     pub async fn delete_ica_settings_policy(
         &self,
         key: &str,
@@ -1605,6 +1686,7 @@ impl Client {
     /// session. Handy as a liveness probe.
     ///
     /// `GET /api/info` Documented for SPS 5.x, 6.x.
+    #[cfg(feature = "info")]
     pub async fn get_info(
         &self,
     ) -> Result<types::InfoObject, Error<types::ErrorResponse>> {
@@ -1621,6 +1703,7 @@ impl Client {
     /// products cannot be listed.
     ///
     /// `GET /api/integrated_products` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "integrated_products")]
     pub async fn list_integrated_products(
         &self,
     ) -> Result<types::IntegratedProductList, Error<types::ErrorResponse>> {
@@ -1635,6 +1718,7 @@ impl Client {
     /// cluster must run the same SPS version.
     ///
     /// `GET /api/configuration/local_services/cluster` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "local_services")]
     pub async fn get_cluster_interface(
         &self,
     ) -> Result<types::ClusterInterfaceObject, Error<types::ErrorResponse>> {
@@ -1652,6 +1736,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/local_services/cluster` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     pub async fn replace_cluster_interface(
         &self,
         body: &types::ClusterInterface,
@@ -1670,6 +1755,7 @@ impl Client {
     /// listens, and from which networks it may be reached.
     ///
     /// `GET /api/configuration/local_services/user_web` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "local_services")]
     pub async fn get_user_web_login(
         &self,
     ) -> Result<types::UserWebLoginObject, Error<types::ErrorResponse>> {
@@ -1687,6 +1773,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/local_services/user_web` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     pub async fn replace_user_web_login(
         &self,
         body: &types::UserWebLogin,
@@ -1705,6 +1792,7 @@ impl Client {
     /// published guide; the answer is expected to resemble the user web interface settings.
     ///
     /// `GET /api/configuration/local_services/admin_web` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "local_services")]
     pub async fn get_admin_web_login(
         &self,
     ) -> Result<types::AdminWebLoginObject, Error<types::ErrorResponse>> {
@@ -1722,6 +1810,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/local_services/admin_web` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     pub async fn replace_admin_web_login(
         &self,
         body: &types::AdminWebLogin,
@@ -1740,6 +1829,7 @@ impl Client {
     /// which networks, and with which public keys or passwords.
     ///
     /// `GET /api/configuration/local_services/ssh` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "local_services")]
     pub async fn get_ssh_access(
         &self,
     ) -> Result<types::LocalSshAccessObject, Error<types::ErrorResponse>> {
@@ -1757,6 +1847,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/local_services/ssh` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     pub async fn replace_ssh_access(
         &self,
         body: &types::LocalSshAccess,
@@ -1776,6 +1867,7 @@ impl Client {
     /// password objects and never read back.
     ///
     /// `GET /api/configuration/local_services/snmp_agent` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "local_services")]
     pub async fn get_snmp_agent(
         &self,
     ) -> Result<types::SnmpAgentObject, Error<types::ErrorResponse>> {
@@ -1794,6 +1886,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/local_services/snmp_agent` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     pub async fn replace_snmp_agent(
         &self,
         body: &types::SnmpAgent,
@@ -1812,6 +1905,7 @@ impl Client {
     /// switched on.
     ///
     /// `GET /api/configuration/local_services/analytics` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "local_services")]
     pub async fn get_analytics_service(
         &self,
     ) -> Result<types::AnalyticsServiceObject, Error<types::ErrorResponse>> {
@@ -1829,6 +1923,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/local_services/analytics` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     pub async fn replace_analytics_service(
         &self,
         body: &types::AnalyticsService,
@@ -1847,6 +1942,7 @@ impl Client {
     /// content: among them the certificates whose keys decrypt encrypted audit trails for indexing.
     ///
     /// `GET /api/configuration/local_services/indexer` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "local_services")]
     pub async fn get_indexer_service(
         &self,
     ) -> Result<types::IndexerServiceObject, Error<types::ErrorResponse>> {
@@ -1864,6 +1960,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/local_services/indexer` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     pub async fn replace_indexer_service(
         &self,
         body: &types::IndexerService,
@@ -1882,6 +1979,7 @@ impl Client {
     /// published.
     ///
     /// `GET /api/configuration/local_services/postgresql` Documented for SPS 7.x.
+    #[cfg(feature = "local_services")]
     pub async fn get_postgresql_service(
         &self,
     ) -> Result<types::PostgresqlServiceObject, Error<types::ErrorResponse>> {
@@ -1899,6 +1997,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/local_services/postgresql` Requires an open transaction. Documented for
     /// SPS 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "local_services")]
     pub async fn replace_postgresql_service(
         &self,
         body: &types::PostgresqlService,
@@ -1917,6 +2016,7 @@ impl Client {
     /// The policy itself (target, schedule) lives in the backup policy collection.
     ///
     /// `GET /api/configuration/management/system_backup` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_system_backup(
         &self,
     ) -> Result<types::SystemBackupObject, Error<types::ErrorResponse>> {
@@ -1934,6 +2034,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/system_backup` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_system_backup(
         &self,
         body: &types::SystemBackup,
@@ -1953,6 +2054,7 @@ impl Client {
     ///
     /// `GET /api/configuration/management/exported_configuration_encryption` Documented for SPS 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_exported_configuration_encryption(
         &self,
     ) -> Result<
@@ -1978,6 +2080,7 @@ impl Client {
     /// `PUT /api/configuration/management/exported_configuration_encryption` Requires an open
     /// transaction. Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its
     /// body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_exported_configuration_encryption(
         &self,
         body: &types::ExportedConfigurationEncryption,
@@ -1998,6 +2101,7 @@ impl Client {
     /// `/api/configuration/x509`; the keys themselves are never shown here.
     ///
     /// `GET /api/configuration/management/certificates` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_management_certificates(
         &self,
     ) -> Result<types::ManagementCertificatesObject, Error<types::ErrorResponse>> {
@@ -2017,6 +2121,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/certificates` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_management_certificates(
         &self,
         body: &types::ManagementCertificates,
@@ -2035,6 +2140,7 @@ impl Client {
     /// accepting new connections and can start the archive/cleanup jobs.
     ///
     /// `GET /api/configuration/management/disk_fillup_prevention` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_disk_fillup_prevention(
         &self,
     ) -> Result<types::DiskFillupPreventionObject, Error<types::ErrorResponse>> {
@@ -2052,6 +2158,7 @@ impl Client {
     /// `PUT /api/configuration/management/disk_fillup_prevention` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
+    #[cfg(feature = "management")]
     pub async fn replace_disk_fillup_prevention(
         &self,
         body: &types::DiskFillupPrevention,
@@ -2070,6 +2177,7 @@ impl Client {
     /// sender address) and where: the administrator, alert and report addresses.
     ///
     /// `GET /api/configuration/management/email` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_email_settings(
         &self,
     ) -> Result<types::EmailSettingsObject, Error<types::ErrorResponse>> {
@@ -2086,6 +2194,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/email` Requires an open transaction. Documented for SPS 5.x,
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_email_settings(
         &self,
         body: &types::EmailSettings,
@@ -2104,6 +2213,7 @@ impl Client {
     /// and the load averages over 1, 5 and 15 minutes (null: not watched).
     ///
     /// `GET /api/configuration/management/health_monitoring` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_health_monitoring(
         &self,
     ) -> Result<types::HealthMonitoringObject, Error<types::ErrorResponse>> {
@@ -2120,6 +2230,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/health_monitoring` Requires an open transaction. Documented
     /// for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_health_monitoring(
         &self,
         body: &types::HealthMonitoring,
@@ -2139,6 +2250,7 @@ impl Client {
     ///
     /// `GET /api/configuration/management/license` Documented for SPS 6.x, 7.x, 8.0. The reply is not
     /// documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn get_license(
         &self,
     ) -> Result<Option<types::LicenseObject>, Error<types::ErrorResponse>> {
@@ -2155,6 +2267,7 @@ impl Client {
     /// `commit_message: required`).
     ///
     /// `GET /api/configuration/management/accounting` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_accounting(
         &self,
     ) -> Result<types::AccountingObject, Error<types::ErrorResponse>> {
@@ -2170,6 +2283,7 @@ impl Client {
     /// Shows after how many idle minutes the appliance ends a web interface or REST session.
     ///
     /// `GET /api/configuration/management/webinterface` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_webinterface(
         &self,
     ) -> Result<types::WebInterfaceObject, Error<types::ErrorResponse>> {
@@ -2187,6 +2301,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/webinterface` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_webinterface(
         &self,
         body: &types::WebInterface,
@@ -2205,6 +2320,7 @@ impl Client {
     /// the sessions it then opens, and the banner shown at gateway authentication.
     ///
     /// `GET /api/configuration/management/web_gateway_authentication` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_web_gateway_authentication(
         &self,
     ) -> Result<types::WebGatewayAuthenticationObject, Error<types::ErrorResponse>> {
@@ -2223,6 +2339,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/web_gateway_authentication` Requires an open transaction.
     /// Documented for SPS 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_web_gateway_authentication(
         &self,
         body: &types::WebGatewayAuthentication,
@@ -2243,6 +2360,7 @@ impl Client {
     ///
     /// `GET /api/configuration/management/root_password` Documented for SPS 6.x, 7.x, 8.0. The reply is
     /// not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn get_root_password(
         &self,
     ) -> Result<Option<types::RootPasswordObject>, Error<types::ErrorResponse>> {
@@ -2260,6 +2378,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/root_password` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_root_password(
         &self,
         body: &types::RootPassword,
@@ -2279,6 +2398,7 @@ impl Client {
     ///
     /// `GET /api/configuration/management/soap` Documented for SPS 6.x, 7.x, 8.0. The reply is not
     /// documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn get_soap_api(
         &self,
     ) -> Result<Option<types::SoapApiObject>, Error<types::ErrorResponse>> {
@@ -2296,6 +2416,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/soap` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_soap_api(
         &self,
         body: &types::SoapApi,
@@ -2313,6 +2434,7 @@ impl Client {
     /// Lists the SNMP settings of the appliance; the trap receiver is the only child published.
     ///
     /// `GET /api/configuration/management/snmp` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_snmp_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -2329,6 +2451,7 @@ impl Client {
     /// SNMP version. The version decides the fields: a community for 2c; user and security settings for 3.
     ///
     /// `GET /api/configuration/management/snmp/trap` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "management")]
     pub async fn get_snmp_trap(
         &self,
     ) -> Result<types::SnmpTrapObject, Error<types::ErrorResponse>> {
@@ -2345,6 +2468,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/snmp/trap` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_snmp_trap(
         &self,
         body: &types::SnmpTrap,
@@ -2364,6 +2488,7 @@ impl Client {
     ///
     /// `GET /api/configuration/management/syslog` Documented for SPS 6.x, 7.x, 8.0. The reply is not
     /// documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn get_syslog_settings(
         &self,
     ) -> Result<Option<types::SyslogObject>, Error<types::ErrorResponse>> {
@@ -2381,6 +2506,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/syslog` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_syslog_settings(
         &self,
         body: &types::Syslog,
@@ -2400,6 +2526,7 @@ impl Client {
     ///
     /// `GET /api/configuration/management/splunk_forwarder` Documented for SPS 6.x, 7.x, 8.0. The reply
     /// is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn get_splunk_forwarder(
         &self,
     ) -> Result<Option<types::SplunkForwarderObject>, Error<types::ErrorResponse>> {
@@ -2418,6 +2545,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/splunk_forwarder` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_splunk_forwarder(
         &self,
         body: &types::SplunkForwarder,
@@ -2437,6 +2565,7 @@ impl Client {
     ///
     /// `GET /api/configuration/management/universal_siem_forwarder` Documented for SPS 6.x, 7.x, 8.0.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn get_universal_siem_forwarder(
         &self,
     ) -> Result<
@@ -2462,6 +2591,7 @@ impl Client {
     /// `PUT /api/configuration/management/universal_siem_forwarder` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
+    #[cfg(feature = "management")]
     pub async fn replace_universal_siem_forwarder(
         &self,
         body: &types::UniversalSiemForwarder,
@@ -2481,6 +2611,7 @@ impl Client {
     ///
     /// `GET /api/configuration/management/support_info` Documented for SPS 6.x, 7.x, 8.0. The reply is
     /// not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn get_support_info(
         &self,
     ) -> Result<Option<types::SupportInfoObject>, Error<types::ErrorResponse>> {
@@ -2498,6 +2629,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/management/support_info` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "management")]
     pub async fn replace_support_info(
         &self,
         body: &types::SupportInfo,
@@ -2516,6 +2648,7 @@ impl Client {
     /// protocol-wide options. The set of children depends on the appliance version.
     ///
     /// `GET /api/configuration/mssql` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -2529,6 +2662,7 @@ impl Client {
     /// how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/mssql/authentication_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     pub async fn list_mssql_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -2545,6 +2679,7 @@ impl Client {
     ///
     /// `POST /api/configuration/mssql/authentication_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     pub async fn create_mssql_authentication_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -2567,6 +2702,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_authentication_policy(
         &self,
         key: &str,
@@ -2592,6 +2728,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_authentication_policy(
         &self,
         key: &str,
@@ -2619,6 +2756,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn delete_mssql_authentication_policy(
         &self,
         key: &str,
@@ -2638,6 +2776,7 @@ impl Client {
     /// Lists the MSSQL channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/mssql/channel_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn list_mssql_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -2654,6 +2793,7 @@ impl Client {
     ///
     /// `POST /api/configuration/mssql/channel_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn create_mssql_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -2676,6 +2816,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_channel_policy(
         &self,
         key: &str,
@@ -2701,6 +2842,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_channel_policy(
         &self,
         key: &str,
@@ -2728,6 +2870,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn delete_mssql_channel_policy(
         &self,
         key: &str,
@@ -2748,6 +2891,7 @@ impl Client {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/mssql/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn list_mssql_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -2766,6 +2910,7 @@ impl Client {
     ///
     /// `POST /api/configuration/mssql/connections` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn create_mssql_connection(
         &self,
         body: &types::AuthenticatedConnectionPolicy,
@@ -2788,6 +2933,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_connection(
         &self,
         key: &str,
@@ -2819,6 +2965,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_connection(
         &self,
         key: &str,
@@ -2845,6 +2992,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn delete_mssql_connection(
         &self,
         key: &str,
@@ -2865,6 +3013,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/mssql/options` Documented for SPS 6.x, 8.0.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -2882,6 +3031,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/mssql/options` Requires an open transaction. Documented for SPS 6.x,
     /// 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_options(
         &self,
         body: &types::ProtocolOptions,
@@ -2900,6 +3050,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/mssql/settings_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     pub async fn list_mssql_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -2916,6 +3067,7 @@ impl Client {
     ///
     /// `POST /api/configuration/mssql/settings_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x.
+    #[cfg(feature = "mssql")]
     pub async fn create_mssql_settings_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -2938,6 +3090,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn get_mssql_settings_policy(
         &self,
         key: &str,
@@ -2963,6 +3116,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn replace_mssql_settings_policy(
         &self,
         key: &str,
@@ -2990,6 +3144,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "mssql")]
     pub async fn delete_mssql_settings_policy(
         &self,
         key: &str,
@@ -3010,6 +3165,7 @@ impl Client {
     /// static routes, and which interfaces it routes between.
     ///
     /// `GET /api/configuration/network` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "network")]
     pub async fn get_network_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -3025,6 +3181,7 @@ impl Client {
     /// Shows the name servers the appliance uses: a primary and an optional secondary one.
     ///
     /// `GET /api/configuration/network/dns` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "network")]
     pub async fn get_dns_servers(
         &self,
     ) -> Result<types::DnsServersObject, Error<types::ErrorResponse>> {
@@ -3042,6 +3199,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/network/dns` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "network")]
     pub async fn replace_dns_servers(
         &self,
         body: &types::DnsServers,
@@ -3061,6 +3219,7 @@ impl Client {
     /// route on that one interface.
     ///
     /// `GET /api/configuration/network/ip_forwarding_rule_pairs` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "network")]
     pub async fn get_ip_forwarding_rules(
         &self,
     ) -> Result<types::IpForwardingRulePairsObject, Error<types::ErrorResponse>> {
@@ -3079,6 +3238,7 @@ impl Client {
     /// `PUT /api/configuration/network/ip_forwarding_rule_pairs` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
+    #[cfg(feature = "network")]
     pub async fn replace_ip_forwarding_rules(
         &self,
         body: &types::IpForwardingRulePairs,
@@ -3098,6 +3258,7 @@ impl Client {
     ///
     /// `GET /api/configuration/network/naming` Documented for SPS 6.x, 7.x, 8.0. The reply is not
     /// documented: a client reads its body as optional.
+    #[cfg(feature = "network")]
     pub async fn get_network_naming(
         &self,
     ) -> Result<Option<types::NetworkNamingObject>, Error<types::ErrorResponse>> {
@@ -3115,6 +3276,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/network/naming` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "network")]
     pub async fn replace_network_naming(
         &self,
         body: &types::NetworkNaming,
@@ -3134,6 +3296,7 @@ impl Client {
     ///
     /// `GET /api/configuration/network/routing` Documented for SPS 6.x, 7.x, 8.0. The reply is not
     /// documented: a client reads its body as optional.
+    #[cfg(feature = "network")]
     pub async fn get_network_routing(
         &self,
     ) -> Result<Option<types::NetworkRoutingObject>, Error<types::ErrorResponse>> {
@@ -3152,6 +3315,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/network/routing` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "network")]
     pub async fn replace_network_routing(
         &self,
         body: &types::NetworkRouting,
@@ -3171,6 +3335,7 @@ impl Client {
     ///
     /// `GET /api/configuration/network/nics` Documented for SPS 6.x, 7.x, 8.0. The reply is not
     /// documented: a client reads its body as optional.
+    #[cfg(feature = "network")]
     pub async fn list_nics(
         &self,
     ) -> Result<Option<types::NicList>, Error<types::ErrorResponse>> {
@@ -3193,6 +3358,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "network")]
     pub async fn get_nic(
         &self,
         key: &str,
@@ -3215,6 +3381,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "network")]
     pub async fn replace_nic(
         &self,
         key: &str,
@@ -3235,6 +3402,7 @@ impl Client {
     /// the refusal as the documented outcome, not as a missing endpoint.
     ///
     /// `GET /api/configuration/passwords` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "passwords")]
     pub async fn list_passwords(&self) -> Result<(), Error<types::ErrorResponse>> {
         let call = runtime::Call::new(
             runtime::Method::GET,
@@ -3252,6 +3420,7 @@ impl Client {
     ///
     /// `POST /api/configuration/passwords` Requires an open transaction. Documented for SPS 5.x, 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "passwords")]
     pub async fn create_password(
         &self,
         body: &types::PasswordCreate,
@@ -3274,6 +3443,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "passwords")]
     pub async fn get_password(
         &self,
         key: &str,
@@ -3292,6 +3462,7 @@ impl Client {
     /// plugins). Each kind is a read-only collection of the plugins uploaded.
     ///
     /// `GET /api/configuration/plugins` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "configuration")]
     pub async fn get_plugins_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -3310,6 +3481,7 @@ impl Client {
     /// through this collection.
     ///
     /// `GET /api/configuration/plugins/aa` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "plugins")]
     pub async fn list_aa_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
@@ -3330,6 +3502,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "plugins")]
     pub async fn get_aa_plugin(
         &self,
         key: &str,
@@ -3352,6 +3525,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "plugins")]
     pub async fn delete_aa_plugin(
         &self,
         key: &str,
@@ -3370,6 +3544,7 @@ impl Client {
     /// collection.
     ///
     /// `GET /api/configuration/plugins/credentialstore` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "plugins")]
     pub async fn list_credential_store_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
@@ -3390,6 +3565,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "plugins")]
     pub async fn get_credential_store_plugin(
         &self,
         key: &str,
@@ -3411,6 +3587,7 @@ impl Client {
     /// through this collection.
     ///
     /// `GET /api/configuration/plugins/configuration_sync` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "plugins")]
     pub async fn list_configuration_sync_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
@@ -3432,6 +3609,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "plugins")]
     pub async fn get_configuration_sync_plugin(
         &self,
         key: &str,
@@ -3453,6 +3631,7 @@ impl Client {
     /// added by uploading them, not through this collection.
     ///
     /// `GET /api/configuration/plugins/signingca` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "plugins")]
     pub async fn list_signing_ca_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
@@ -3473,6 +3652,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "plugins")]
     pub async fn get_signing_ca_plugin(
         &self,
         key: &str,
@@ -3493,6 +3673,7 @@ impl Client {
     /// not through this collection.
     ///
     /// `GET /api/configuration/plugins/ticketing` Documented for SPS 6.x.
+    #[cfg(feature = "plugins")]
     pub async fn list_ticketing_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
@@ -3513,6 +3694,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "plugins")]
     pub async fn get_ticketing_plugin(
         &self,
         key: &str,
@@ -3533,6 +3715,7 @@ impl Client {
     /// example, only administrators as `root`).
     ///
     /// `GET /api/configuration/policies/usermapping_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_usermapping_policies(
         &self,
     ) -> Result<types::UsermappingPolicyList, Error<types::ErrorResponse>> {
@@ -3549,6 +3732,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/usermapping_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_usermapping_policy(
         &self,
         body: &types::UsermappingPolicy,
@@ -3571,6 +3755,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_usermapping_policy(
         &self,
         key: &str,
@@ -3597,6 +3782,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_usermapping_policy(
         &self,
         key: &str,
@@ -3623,6 +3809,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_usermapping_policy(
         &self,
         key: &str,
@@ -3643,6 +3830,7 @@ impl Client {
     /// The built-in `7x24` policy allows every hour of the week.
     ///
     /// `GET /api/configuration/policies/time_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_time_policies(
         &self,
     ) -> Result<types::TimePolicyList, Error<types::ErrorResponse>> {
@@ -3659,6 +3847,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/time_policies` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_time_policy(
         &self,
         body: &types::TimePolicy,
@@ -3681,6 +3870,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_time_policy(
         &self,
         key: &str,
@@ -3706,6 +3896,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_time_policy(
         &self,
         key: &str,
@@ -3733,6 +3924,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_time_policy(
         &self,
         key: &str,
@@ -3753,6 +3945,7 @@ impl Client {
     /// gateway and remote users. Keys that are negative numbers are built-in lists.
     ///
     /// `GET /api/configuration/policies/userlists` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_userlists(
         &self,
     ) -> Result<types::UserListList, Error<types::ErrorResponse>> {
@@ -3769,6 +3962,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/userlists` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_userlist(
         &self,
         body: &types::UserList,
@@ -3790,6 +3984,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_userlist(
         &self,
         key: &str,
@@ -3814,6 +4009,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_userlist(
         &self,
         key: &str,
@@ -3840,6 +4036,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_userlist(
         &self,
         key: &str,
@@ -3860,6 +4057,7 @@ impl Client {
     /// stay searchable but cannot be moved back to the appliance.
     ///
     /// `GET /api/configuration/policies/archive_cleanup_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_archive_cleanup_policies(
         &self,
     ) -> Result<types::ArchiveCleanupPolicyList, Error<types::ErrorResponse>> {
@@ -3877,6 +4075,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/archive_cleanup_policies` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_archive_cleanup_policy(
         &self,
         body: &types::ArchiveCleanupPolicy,
@@ -3900,6 +4099,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_archive_cleanup_policy(
         &self,
         key: &str,
@@ -3926,6 +4126,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_archive_cleanup_policy(
         &self,
         key: &str,
@@ -3953,6 +4154,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_archive_cleanup_policy(
         &self,
         key: &str,
@@ -3973,6 +4175,7 @@ impl Client {
     /// SMB/CIFS or NFS) and a schedule; system backups and connection data backups refer to one by key.
     ///
     /// `GET /api/configuration/policies/backup_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_backup_policies(
         &self,
     ) -> Result<types::BackupPolicyList, Error<types::ErrorResponse>> {
@@ -3991,6 +4194,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/backup_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_backup_policy(
         &self,
         body: &types::BackupPolicy,
@@ -4013,6 +4217,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_backup_policy(
         &self,
         key: &str,
@@ -4038,6 +4243,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_backup_policy(
         &self,
         key: &str,
@@ -4065,6 +4271,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_backup_policy(
         &self,
         key: &str,
@@ -4086,6 +4293,7 @@ impl Client {
     /// appliances embed each policy body in the listing.
     ///
     /// `GET /api/configuration/policies/audit_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_audit_policies(
         &self,
     ) -> Result<types::AuditPolicyList, Error<types::ErrorResponse>> {
@@ -4104,6 +4312,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/audit_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_audit_policy(
         &self,
         body: &types::AuditPolicy,
@@ -4126,6 +4335,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_audit_policy(
         &self,
         key: &str,
@@ -4152,6 +4362,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_audit_policy(
         &self,
         key: &str,
@@ -4178,6 +4389,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_audit_policy(
         &self,
         key: &str,
@@ -4199,6 +4411,7 @@ impl Client {
     /// connections and for X.509 authentication in SSH.
     ///
     /// `GET /api/configuration/policies/signing_cas` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_signing_cas(
         &self,
     ) -> Result<types::SigningCaList, Error<types::ErrorResponse>> {
@@ -4215,6 +4428,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/signing_cas` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_signing_ca(
         &self,
         body: &types::SigningCa,
@@ -4237,6 +4451,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_signing_ca(
         &self,
         key: &str,
@@ -4262,6 +4477,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_signing_ca(
         &self,
         key: &str,
@@ -4289,6 +4505,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_signing_ca(
         &self,
         key: &str,
@@ -4309,6 +4526,7 @@ impl Client {
     /// the certificate of a client or a server.
     ///
     /// `GET /api/configuration/policies/trusted_ca_lists` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_trusted_ca_lists(
         &self,
     ) -> Result<types::TrustedCaListList, Error<types::ErrorResponse>> {
@@ -4328,6 +4546,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_trusted_ca_list(
         &self,
         key: &str,
@@ -4349,6 +4568,7 @@ impl Client {
     /// indexing settings.
     ///
     /// `GET /api/configuration/policies/indexing` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_indexing_policies(
         &self,
     ) -> Result<types::IndexingPolicyList, Error<types::ErrorResponse>> {
@@ -4366,6 +4586,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/indexing` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
+    #[cfg(feature = "policies")]
     pub async fn create_indexing_policy(
         &self,
         body: &types::IndexingPolicy,
@@ -4387,6 +4608,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_indexing_policy(
         &self,
         key: &str,
@@ -4411,6 +4633,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_indexing_policy(
         &self,
         key: &str,
@@ -4437,6 +4660,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_indexing_policy(
         &self,
         key: &str,
@@ -4457,6 +4681,7 @@ impl Client {
     /// Channel policies refer to them by key.
     ///
     /// `GET /api/configuration/policies/content_policies` Documented for SPS 5.x, 6.x, 7.x.
+    #[cfg(feature = "policies")]
     pub async fn list_content_policies(
         &self,
     ) -> Result<types::ContentPolicyList, Error<types::ErrorResponse>> {
@@ -4473,6 +4698,7 @@ impl Client {
     /// behaviour and how the scores are combined (SPS 7.x and later, with an analytics licence).
     ///
     /// `GET /api/configuration/policies/analytics` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_analytics_policies(
         &self,
     ) -> Result<types::AnalyticsPolicyList, Error<types::ErrorResponse>> {
@@ -4489,6 +4715,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/analytics` Requires an open transaction. Documented for SPS
     /// 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_analytics_policy(
         &self,
         body: &types::AnalyticsPolicy,
@@ -4510,6 +4737,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_analytics_policy(
         &self,
         key: &str,
@@ -4534,6 +4762,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_analytics_policy(
         &self,
         key: &str,
@@ -4560,6 +4789,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_analytics_policy(
         &self,
         key: &str,
@@ -4579,6 +4809,7 @@ impl Client {
     /// authentication and usermapping).
     ///
     /// `GET /api/configuration/policies/ldap_servers` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_ldap_servers(
         &self,
     ) -> Result<types::LdapServerList, Error<types::ErrorResponse>> {
@@ -4595,6 +4826,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/ldap_servers` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_ldap_server(
         &self,
         body: &types::LdapServer,
@@ -4617,6 +4849,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_ldap_server(
         &self,
         key: &str,
@@ -4642,6 +4875,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_ldap_server(
         &self,
         key: &str,
@@ -4669,6 +4903,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_ldap_server(
         &self,
         key: &str,
@@ -4690,6 +4925,7 @@ impl Client {
     /// through a plugin).
     ///
     /// `GET /api/configuration/policies/credentialstores` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_credential_stores(
         &self,
     ) -> Result<types::CredentialStoreList, Error<types::ErrorResponse>> {
@@ -4706,6 +4942,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/credentialstores` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_credential_store(
         &self,
         body: &types::CredentialStore,
@@ -4727,6 +4964,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_credential_store(
         &self,
         key: &str,
@@ -4753,6 +4991,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_credential_store(
         &self,
         key: &str,
@@ -4780,6 +5019,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_credential_store(
         &self,
         key: &str,
@@ -4801,6 +5041,7 @@ impl Client {
     /// ask for multi-factor authentication or a ticket.
     ///
     /// `GET /api/configuration/policies/aa_plugin_instances` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn list_aa_plugin_instances(
         &self,
     ) -> Result<types::AaPluginInstanceList, Error<types::ErrorResponse>> {
@@ -4817,6 +5058,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/aa_plugin_instances` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "policies")]
     pub async fn create_aa_plugin_instance(
         &self,
         body: &types::AaPluginInstance,
@@ -4838,6 +5080,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_aa_plugin_instance(
         &self,
         key: &str,
@@ -4864,6 +5107,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn replace_aa_plugin_instance(
         &self,
         key: &str,
@@ -4891,6 +5135,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn delete_aa_plugin_instance(
         &self,
         key: &str,
@@ -4911,6 +5156,7 @@ impl Client {
     /// system before connecting. Later versions do this through AA plugin instances.
     ///
     /// `GET /api/configuration/policies/ticketing_policies` Documented for SPS 6.x.
+    #[cfg(feature = "policies")]
     pub async fn list_ticketing_policies(
         &self,
     ) -> Result<types::TicketingPolicyList, Error<types::ErrorResponse>> {
@@ -4930,6 +5176,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "policies")]
     pub async fn get_ticketing_policy(
         &self,
         key: &str,
@@ -4950,6 +5197,7 @@ impl Client {
     /// protocol-wide options. The set of children depends on the appliance version.
     ///
     /// `GET /api/configuration/rdp` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -4962,6 +5210,7 @@ impl Client {
     /// Lists the RDP channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/rdp/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn list_rdp_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -4978,6 +5227,7 @@ impl Client {
     ///
     /// `POST /api/configuration/rdp/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn create_rdp_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -5000,6 +5250,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_channel_policy(
         &self,
         key: &str,
@@ -5025,6 +5276,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_channel_policy(
         &self,
         key: &str,
@@ -5052,6 +5304,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn delete_rdp_channel_policy(
         &self,
         key: &str,
@@ -5072,6 +5325,7 @@ impl Client {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/rdp/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn list_rdp_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -5089,6 +5343,7 @@ impl Client {
     ///
     /// `POST /api/configuration/rdp/connections` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn create_rdp_connection(
         &self,
         body: &types::ConnectionPolicy,
@@ -5111,6 +5366,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_connection(
         &self,
         key: &str,
@@ -5135,6 +5391,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_connection(
         &self,
         key: &str,
@@ -5161,6 +5418,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn delete_rdp_connection(
         &self,
         key: &str,
@@ -5181,6 +5439,7 @@ impl Client {
     /// shows, switches off or changes the membership.
     ///
     /// `GET /api/configuration/rdp/domain_membership` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_domain_membership(
         &self,
     ) -> Result<types::RdpDomainMembershipObject, Error<types::ErrorResponse>> {
@@ -5198,6 +5457,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/rdp/domain_membership` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_domain_membership(
         &self,
         body: &types::RdpDomainMembership,
@@ -5217,6 +5477,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/rdp/options` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -5234,6 +5495,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/rdp/options` Requires an open transaction. Documented for SPS 6.x, 7.x,
     /// 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_options(
         &self,
         body: &types::ProtocolOptions,
@@ -5252,6 +5514,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/rdp/settings_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "rdp")]
     pub async fn list_rdp_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -5268,6 +5531,7 @@ impl Client {
     ///
     /// `POST /api/configuration/rdp/settings_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
+    #[cfg(feature = "rdp")]
     pub async fn create_rdp_settings_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -5291,6 +5555,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn get_rdp_settings_policy(
         &self,
         key: &str,
@@ -5316,6 +5581,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn replace_rdp_settings_policy(
         &self,
         key: &str,
@@ -5343,6 +5609,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "rdp")]
     pub async fn delete_rdp_settings_policy(
         &self,
         key: &str,
@@ -5364,6 +5631,7 @@ impl Client {
     /// children depends on the appliance version.
     ///
     /// `GET /api/configuration/reporting` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "reporting")]
     pub async fn get_reporting_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -5382,6 +5650,7 @@ impl Client {
     ///
     /// `GET /api/configuration/reporting/_available_search_fields` Documented for SPS 7.x, 8.0. The
     /// reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "reporting")]
     pub async fn get_available_search_fields(
         &self,
     ) -> Result<Option<types::AvailableSearchFields>, Error<types::ErrorResponse>> {
@@ -5401,6 +5670,7 @@ impl Client {
     ///
     /// `GET /api/configuration/reporting/_available_subchapters` Documented for SPS 7.x, 8.0. The reply
     /// is not documented: a client reads its body as optional.
+    #[cfg(feature = "reporting")]
     pub async fn get_available_subchapters(
         &self,
     ) -> Result<Option<types::AvailableSubchapters>, Error<types::ErrorResponse>> {
@@ -5419,6 +5689,7 @@ impl Client {
     ///
     /// `GET /api/configuration/reporting/predefined_reports` Documented for SPS 6.x, 7.x. The reply is
     /// not documented: a client reads its body as optional.
+    #[cfg(feature = "reporting")]
     pub async fn get_predefined_reports(
         &self,
     ) -> Result<Option<types::PredefinedReportsObject>, Error<types::ErrorResponse>> {
@@ -5437,6 +5708,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/reporting/predefined_reports` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "reporting")]
     pub async fn replace_predefined_reports(
         &self,
         body: &types::PredefinedReports,
@@ -5456,6 +5728,7 @@ impl Client {
     /// chapters.
     ///
     /// `GET /api/configuration/reporting/content_subchapters` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "reporting")]
     pub async fn list_content_subchapters(
         &self,
     ) -> Result<types::ContentSubchapterList, Error<types::ErrorResponse>> {
@@ -5472,6 +5745,7 @@ impl Client {
     ///
     /// `POST /api/configuration/reporting/content_subchapters` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "reporting")]
     pub async fn create_content_subchapter(
         &self,
         body: &types::ContentSubchapter,
@@ -5494,6 +5768,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn get_content_subchapter(
         &self,
         key: &str,
@@ -5520,6 +5795,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn replace_content_subchapter(
         &self,
         key: &str,
@@ -5548,6 +5824,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn delete_content_subchapter(
         &self,
         key: &str,
@@ -5568,6 +5845,7 @@ impl Client {
     /// building blocks of reports: a report lists them in its chapters.
     ///
     /// `GET /api/configuration/reporting/statistics_subchapters` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "reporting")]
     pub async fn list_statistics_subchapters(
         &self,
     ) -> Result<types::StatisticsSubchapterList, Error<types::ErrorResponse>> {
@@ -5584,6 +5862,7 @@ impl Client {
     ///
     /// `POST /api/configuration/reporting/statistics_subchapters` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "reporting")]
     pub async fn create_statistics_subchapter(
         &self,
         body: &types::StatisticsSubchapter,
@@ -5606,6 +5885,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn get_statistics_subchapter(
         &self,
         key: &str,
@@ -5632,6 +5912,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn replace_statistics_subchapter(
         &self,
         key: &str,
@@ -5660,6 +5941,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn delete_statistics_subchapter(
         &self,
         key: &str,
@@ -5681,6 +5963,7 @@ impl Client {
     /// reports: a report lists them in its chapters.
     ///
     /// `GET /api/configuration/reporting/custom_subchapters` Documented for SPS 6.x. Deprecated.
+    #[cfg(feature = "reporting")]
     pub async fn list_custom_subchapters(
         &self,
     ) -> Result<types::CustomSubchapterList, Error<types::ErrorResponse>> {
@@ -5697,6 +5980,7 @@ impl Client {
     ///
     /// `POST /api/configuration/reporting/custom_subchapters` Requires an open transaction. Documented
     /// for SPS 6.x. Deprecated.
+    #[cfg(feature = "reporting")]
     pub async fn create_custom_subchapter(
         &self,
         body: &types::CustomSubchapter,
@@ -5719,6 +6003,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn get_custom_subchapter(
         &self,
         key: &str,
@@ -5745,6 +6030,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn replace_custom_subchapter(
         &self,
         key: &str,
@@ -5773,6 +6059,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn delete_custom_subchapter(
         &self,
         key: &str,
@@ -5792,6 +6079,7 @@ impl Client {
     /// Lists the configured reports.
     ///
     /// `GET /api/configuration/reporting/reports` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "reporting")]
     pub async fn list_reports(
         &self,
     ) -> Result<types::ReportList, Error<types::ErrorResponse>> {
@@ -5809,6 +6097,7 @@ impl Client {
     ///
     /// `POST /api/configuration/reporting/reports` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
+    #[cfg(feature = "reporting")]
     pub async fn create_report(
         &self,
         body: &types::Report,
@@ -5831,6 +6120,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn get_report(
         &self,
         key: &str,
@@ -5855,6 +6145,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn replace_report(
         &self,
         key: &str,
@@ -5881,6 +6172,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "reporting")]
     pub async fn delete_report(
         &self,
         key: &str,
@@ -5908,6 +6200,7 @@ impl Client {
     ///
     /// - `id`: ID of the recorded session to close, as shown among the active connections (it
     ///   contains `/` and `:`, so it must be percent-encoded).
+    #[cfg(feature = "sessions")]
     pub async fn terminate_active_session(
         &self,
         id: &str,
@@ -5925,6 +6218,7 @@ impl Client {
     /// and no request body.
     ///
     /// `POST /api/cleanup/cleanup_now` Documented for SPS 8.0.
+    #[cfg(feature = "sessions")]
     pub async fn run_cleanup_now(
         &self,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
@@ -5938,6 +6232,7 @@ impl Client {
     /// protocol-wide options. The set of children depends on the appliance version.
     ///
     /// `GET /api/configuration/ssh` Documented for SPS 5.x, 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -5951,6 +6246,7 @@ impl Client {
     /// how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/ssh/authentication_policies` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     pub async fn list_ssh_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -5967,6 +6263,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ssh/authentication_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     pub async fn create_ssh_authentication_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -5989,6 +6286,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_authentication_policy(
         &self,
         key: &str,
@@ -6014,6 +6312,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_authentication_policy(
         &self,
         key: &str,
@@ -6041,6 +6340,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn delete_ssh_authentication_policy(
         &self,
         key: &str,
@@ -6060,6 +6360,7 @@ impl Client {
     /// Lists the SSH channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/ssh/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn list_ssh_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -6076,6 +6377,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ssh/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn create_ssh_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -6098,6 +6400,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_channel_policy(
         &self,
         key: &str,
@@ -6123,6 +6426,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_channel_policy(
         &self,
         key: &str,
@@ -6150,6 +6454,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn delete_ssh_channel_policy(
         &self,
         key: &str,
@@ -6170,6 +6475,7 @@ impl Client {
     /// embed each policy body in the listing.
     ///
     /// `GET /api/configuration/ssh/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn list_ssh_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -6188,6 +6494,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ssh/connections` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn create_ssh_connection(
         &self,
         body: &types::AuthenticatedConnectionPolicy,
@@ -6210,6 +6517,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_connection(
         &self,
         key: &str,
@@ -6241,6 +6549,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_connection(
         &self,
         key: &str,
@@ -6267,6 +6576,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn delete_ssh_connection(
         &self,
         key: &str,
@@ -6287,6 +6597,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/ssh/options` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_options(
         &self,
     ) -> Result<types::SshOptionsObject, Error<types::ErrorResponse>> {
@@ -6304,6 +6615,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/ssh/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_options(
         &self,
         body: &types::SshOptions,
@@ -6322,6 +6634,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/ssh/settings_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn list_ssh_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
@@ -6338,6 +6651,7 @@ impl Client {
     ///
     /// `POST /api/configuration/ssh/settings_policies` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "ssh")]
     pub async fn create_ssh_settings_policy(
         &self,
         body: &types::ProtocolPolicy,
@@ -6361,6 +6675,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn get_ssh_settings_policy(
         &self,
         key: &str,
@@ -6386,6 +6701,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn replace_ssh_settings_policy(
         &self,
         key: &str,
@@ -6413,6 +6729,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "ssh")]
     pub async fn delete_ssh_settings_policy(
         &self,
         key: &str,
@@ -6433,6 +6750,7 @@ impl Client {
     /// whether Safeguard Remote Access is on.
     ///
     /// `GET /api/configuration/starling` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "starling")]
     pub async fn get_starling(
         &self,
     ) -> Result<types::StarlingObject, Error<types::ErrorResponse>> {
@@ -6451,6 +6769,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/starling` Requires an open transaction. Documented for SPS 7.x, 8.0. The
     /// reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "starling")]
     pub async fn replace_starling(
         &self,
         body: &types::Starling,
@@ -6471,6 +6790,7 @@ impl Client {
     /// connection policies, pattern sets and settings policies.
     ///
     /// `GET /api/configuration/telnet` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -6484,6 +6804,7 @@ impl Client {
     /// and how the appliance authenticates to the server. The built-in policies have negative keys.
     ///
     /// `GET /api/configuration/telnet/authentication_policies` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_authentication_policies(
         &self,
     ) -> Result<types::TelnetAuthenticationPolicyList, Error<types::ErrorResponse>> {
@@ -6501,6 +6822,7 @@ impl Client {
     ///
     /// `POST /api/configuration/telnet/authentication_policies` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn create_telnet_authentication_policy(
         &self,
         body: &types::TelnetAuthenticationPolicy,
@@ -6523,6 +6845,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_authentication_policy(
         &self,
         key: &str,
@@ -6550,6 +6873,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_authentication_policy(
         &self,
         key: &str,
@@ -6577,6 +6901,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn delete_telnet_authentication_policy(
         &self,
         key: &str,
@@ -6596,6 +6921,7 @@ impl Client {
     /// Lists the Telnet channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/telnet/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -6612,6 +6938,7 @@ impl Client {
     ///
     /// `POST /api/configuration/telnet/channel_policies` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn create_telnet_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -6634,6 +6961,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_channel_policy(
         &self,
         key: &str,
@@ -6659,6 +6987,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_channel_policy(
         &self,
         key: &str,
@@ -6686,6 +7015,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn delete_telnet_channel_policy(
         &self,
         key: &str,
@@ -6706,6 +7036,7 @@ impl Client {
     /// appliances embed each policy body in the listing.
     ///
     /// `GET /api/configuration/telnet/connections` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -6724,6 +7055,7 @@ impl Client {
     ///
     /// `POST /api/configuration/telnet/connections` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn create_telnet_connection(
         &self,
         body: &types::AuthenticatedConnectionPolicy,
@@ -6744,6 +7076,7 @@ impl Client {
     ///
     /// `GET /api/configuration/telnet/connections/@order` Documented for SPS 6.x, 7.x. The reply is not
     /// documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_connection_order(
         &self,
     ) -> Result<Option<types::ConnectionOrderObject>, Error<types::ErrorResponse>> {
@@ -6762,6 +7095,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/telnet/connections/@order` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_connection_order(
         &self,
         body: &types::ConnectionOrder,
@@ -6784,6 +7118,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_connection(
         &self,
         key: &str,
@@ -6815,6 +7150,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_connection(
         &self,
         key: &str,
@@ -6841,6 +7177,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn delete_telnet_connection(
         &self,
         key: &str,
@@ -6861,6 +7198,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/telnet/options` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -6878,6 +7216,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/telnet/options` Requires an open transaction. Documented for SPS 6.x,
     /// 7.x, 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_options(
         &self,
         body: &types::ProtocolOptions,
@@ -6896,6 +7235,7 @@ impl Client {
     /// on Cisco devices). They are built in, with negative keys, and cannot be changed.
     ///
     /// `GET /api/configuration/telnet/pattern_sets` Documented for SPS 7.x.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_pattern_sets(
         &self,
     ) -> Result<types::TelnetPatternSetList, Error<types::ErrorResponse>> {
@@ -6916,6 +7256,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_pattern_set(
         &self,
         key: &str,
@@ -6935,6 +7276,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/telnet/settings_policies` Documented for SPS 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn list_telnet_settings_policies(
         &self,
     ) -> Result<types::TelnetSettingsPolicyList, Error<types::ErrorResponse>> {
@@ -6951,6 +7293,7 @@ impl Client {
     ///
     /// `POST /api/configuration/telnet/settings_policies` Requires an open transaction. Documented for
     /// SPS 8.0.
+    #[cfg(feature = "telnet")]
     pub async fn create_telnet_settings_policy(
         &self,
         body: &types::TelnetSettingsPolicy,
@@ -6972,6 +7315,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn get_telnet_settings_policy(
         &self,
         key: &str,
@@ -6997,6 +7341,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn replace_telnet_settings_policy(
         &self,
         key: &str,
@@ -7024,6 +7369,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "telnet")]
     pub async fn delete_telnet_settings_policy(
         &self,
         key: &str,
@@ -7045,6 +7391,7 @@ impl Client {
     /// `transaction`, newer ones under `body`; read whichever is present.
     ///
     /// `GET /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "transaction")]
     pub async fn get_transaction(
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
@@ -7061,6 +7408,7 @@ impl Client {
     ///
     /// `PUT /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
     /// client reads its body as optional.
+    #[cfg(feature = "transaction")]
     pub async fn commit_transaction(
         &self,
         body: &types::TransactionCommit,
@@ -7078,6 +7426,7 @@ impl Client {
     ///
     /// `POST /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
     /// client reads its body as optional.
+    #[cfg(feature = "transaction")]
     pub async fn open_transaction(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
@@ -7092,6 +7441,7 @@ impl Client {
     ///
     /// `DELETE /api/transaction` Documented for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a
     /// client reads its body as optional.
+    #[cfg(feature = "transaction")]
     pub async fn rollback_transaction(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
@@ -7106,6 +7456,7 @@ impl Client {
     /// transaction before committing it.
     ///
     /// `GET /api/transaction/changes` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "transaction")]
     pub async fn list_transaction_changes(
         &self,
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
@@ -7119,6 +7470,7 @@ impl Client {
     /// crashed processes.
     ///
     /// `GET /api/configuration/troubleshooting` Documented for SPS 8.0.
+    #[cfg(feature = "troubleshooting")]
     pub async fn get_troubleshooting(
         &self,
     ) -> Result<types::TroubleshootingObject, Error<types::ErrorResponse>> {
@@ -7135,6 +7487,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/troubleshooting` Requires an open transaction. Documented for SPS 8.0.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "troubleshooting")]
     pub async fn replace_troubleshooting(
         &self,
         body: &types::Troubleshooting,
@@ -7154,6 +7507,7 @@ impl Client {
     /// only the channel policies and the options.
     ///
     /// `GET /api/configuration/vnc` Documented for SPS 6.x.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
@@ -7166,6 +7520,7 @@ impl Client {
     /// Lists the VNC channel policies, which connection policies select by key.
     ///
     /// `GET /api/configuration/vnc/channel_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     pub async fn list_vnc_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
@@ -7182,6 +7537,7 @@ impl Client {
     ///
     /// `POST /api/configuration/vnc/channel_policies` Requires an open transaction. Documented for SPS
     /// 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     pub async fn create_vnc_channel_policy(
         &self,
         body: &types::ChannelPolicy,
@@ -7204,6 +7560,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_channel_policy(
         &self,
         key: &str,
@@ -7229,6 +7586,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn replace_vnc_channel_policy(
         &self,
         key: &str,
@@ -7256,6 +7614,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn delete_vnc_channel_policy(
         &self,
         key: &str,
@@ -7278,6 +7637,7 @@ impl Client {
     /// table and accept changes.
     ///
     /// `GET /api/configuration/vnc/connections` Documented for SPS 7.x.
+    #[cfg(feature = "vnc")]
     pub async fn list_vnc_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
@@ -7295,6 +7655,7 @@ impl Client {
     /// read-only.
     ///
     /// `POST /api/configuration/vnc/connections` Requires an open transaction. Documented for SPS 7.x.
+    #[cfg(feature = "vnc")]
     pub async fn create_vnc_connection(
         &self,
         body: &types::ConnectionPolicy,
@@ -7319,6 +7680,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_connection(
         &self,
         key: &str,
@@ -7344,6 +7706,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn replace_vnc_connection(
         &self,
         key: &str,
@@ -7371,6 +7734,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn delete_vnc_connection(
         &self,
         key: &str,
@@ -7391,6 +7755,7 @@ impl Client {
     /// trail timestamping).
     ///
     /// `GET /api/configuration/vnc/options` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
@@ -7408,6 +7773,7 @@ impl Client {
     ///
     /// `PUT /api/configuration/vnc/options` Requires an open transaction. Documented for SPS 6.x, 7.x.
     /// The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "vnc")]
     pub async fn replace_vnc_options(
         &self,
         body: &types::ProtocolOptions,
@@ -7426,6 +7792,7 @@ impl Client {
     /// built-in default with a negative key.
     ///
     /// `GET /api/configuration/vnc/settings_policies` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     pub async fn list_vnc_settings_policies(
         &self,
     ) -> Result<types::VncSettingsPolicyList, Error<types::ErrorResponse>> {
@@ -7442,6 +7809,7 @@ impl Client {
     ///
     /// `POST /api/configuration/vnc/settings_policies` Requires an open transaction. Documented for SPS
     /// 7.x, 8.0.
+    #[cfg(feature = "vnc")]
     pub async fn create_vnc_settings_policy(
         &self,
         body: &types::VncSettingsPolicy,
@@ -7465,6 +7833,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn get_vnc_settings_policy(
         &self,
         key: &str,
@@ -7490,6 +7859,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn replace_vnc_settings_policy(
         &self,
         key: &str,
@@ -7517,6 +7887,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "vnc")]
     pub async fn delete_vnc_settings_policy(
         &self,
         key: &str,
@@ -7534,11 +7905,13 @@ impl Client {
 
 /// The configuration transaction of a [`Client`]'s session: configuration writes only
 /// take effect when the transaction is committed. Created by [`Client::transaction`].
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone)]
 pub struct Transaction {
     client: Client,
 }
 
+#[cfg(feature = "transaction")]
 impl Transaction {
     /// The state of the transaction (open or closed).
     pub async fn status(
@@ -7559,6 +7932,7 @@ impl Transaction {
     }
 
     /// The changes made in the open transaction so far.
+    #[cfg(feature = "transaction")]
     pub async fn changes(
         &self,
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
@@ -7597,6 +7971,7 @@ impl Transaction {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl Client {
     /// The transaction helper for this client's session.
     pub fn transaction(&self) -> Transaction {

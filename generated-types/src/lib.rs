@@ -11,6 +11,7 @@ pub use runtime::{double_option, tagged};
 
 /// An AA plugin instance: an uploaded authentication and authorization plugin with its
 /// configuration.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AaPluginInstance {
     /// Name of the instance.
@@ -26,6 +27,7 @@ pub struct AaPluginInstance {
 }
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AaPluginInstanceList {
     /// The objects, in the appliance's order.
@@ -39,6 +41,7 @@ pub struct AaPluginInstanceList {
 
 /// One entry of the listing: the key, link and (on newer appliances) body of an instance, or the
 /// instance fields themselves (see the decision on `list_aa_plugin_instances`).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AaPluginInstanceListItem {
     /// Key of the instance.
@@ -63,6 +66,7 @@ pub struct AaPluginInstanceListItem {
 }
 
 /// An AA plugin instance in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AaPluginInstanceObject {
     /// Key of the object within its collection.
@@ -76,9 +80,11 @@ pub struct AaPluginInstanceObject {
 }
 
 /// Login and user database settings. No field is published; everything the appliance sends is kept.
+#[cfg(feature = "aaa")]
 pub type AaaSettings = indexmap::IndexMap<String, serde_json::Value>;
 
 /// Login and user database settings in the object envelope (key `settings`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AaaSettingsObject {
     /// Always `settings`.
@@ -92,6 +98,7 @@ pub struct AaaSettingsObject {
 }
 
 /// Which client addresses may reach a service of the appliance.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AccessRestriction {
     /// Whether only the listed networks may connect.
@@ -105,6 +112,17 @@ pub struct AccessRestriction {
 }
 
 /// The users an access control rule applies to.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccessSubject {
     /// `selection: everybody`
@@ -116,6 +134,17 @@ pub enum AccessSubject {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl AccessSubject {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -127,6 +156,17 @@ impl AccessSubject {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl serde::Serialize for AccessSubject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -142,6 +182,17 @@ impl serde::Serialize for AccessSubject {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for AccessSubject {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -165,6 +216,17 @@ pub struct AccessSubjectEverybody {
 }
 
 /// The rule applies to the members of one group.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AccessSubjectOnly {
     /// Name of the user group the rule applies to.
@@ -175,6 +237,7 @@ pub struct AccessSubjectOnly {
 }
 
 /// Accounting of configuration changes.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Accounting {
     /// Every commit needs a message.
@@ -186,6 +249,7 @@ pub struct Accounting {
 }
 
 /// The accounting settings in the object envelope (key `accounting`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AccountingObject {
     /// Always `accounting`.
@@ -211,6 +275,7 @@ pub struct AccountingObject {
 ///   }
 /// }
 /// ```
+#[cfg(any(feature = "firmware", feature = "sessions"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Acknowledgement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -221,6 +286,7 @@ pub struct Acknowledgement {
 }
 
 /// One access control entry - a group, the objects it covers and the permission.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Acl {
     /// Name of the user group the entry applies to.
@@ -234,6 +300,7 @@ pub struct Acl {
 }
 
 /// What the group may do with the listed objects.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AclPermission {
     /// `read`
@@ -244,6 +311,7 @@ pub enum AclPermission {
     Unknown(String),
 }
 
+#[cfg(feature = "aaa")]
 impl AclPermission {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -255,6 +323,7 @@ impl AclPermission {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl From<&str> for AclPermission {
     fn from(value: &str) -> Self {
         match value {
@@ -265,6 +334,7 @@ impl From<&str> for AclPermission {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl std::str::FromStr for AclPermission {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -272,18 +342,21 @@ impl std::str::FromStr for AclPermission {
     }
 }
 
+#[cfg(feature = "aaa")]
 impl std::fmt::Display for AclPermission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "aaa")]
 impl serde::Serialize for AclPermission {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "aaa")]
 impl<'de> serde::Deserialize<'de> for AclPermission {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -294,6 +367,7 @@ impl<'de> serde::Deserialize<'de> for AclPermission {
 }
 
 /// The access control lists in the object envelope; the body is an array.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AclsObject {
     /// Always `acls`.
@@ -311,9 +385,11 @@ pub struct AclsObject {
 /// Settings of the administrator web interface. No field is published (they are expected to follow
 /// `UserWebLogin`); everything the appliance sends is kept, so the settings read can be written
 /// back unchanged.
+#[cfg(feature = "local_services")]
 pub type AdminWebLogin = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The administrator web interface settings in the object envelope (key `admin_web`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AdminWebLoginObject {
     /// Always `admin_web`.
@@ -328,6 +404,7 @@ pub struct AdminWebLoginObject {
 
 /// Where one alert is sent. E-mail goes to the alerting address of the management e-mail settings;
 /// traps go to the receiver of the SNMP trap settings.
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AlertChannels {
     /// Send the alert by e-mail.
@@ -342,9 +419,11 @@ pub struct AlertChannels {
 }
 
 /// An analytics policy. Its fields are not published; everything the appliance sends is kept.
+#[cfg(feature = "policies")]
 pub type AnalyticsPolicy = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AnalyticsPolicyList {
     /// The objects, in the appliance's order.
@@ -357,6 +436,7 @@ pub struct AnalyticsPolicyList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AnalyticsPolicyListItem {
     /// Key of the object.
@@ -370,6 +450,7 @@ pub struct AnalyticsPolicyListItem {
 }
 
 /// An analytics policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AnalyticsPolicyObject {
     /// Key of the object within its collection.
@@ -383,6 +464,7 @@ pub struct AnalyticsPolicyObject {
 }
 
 /// Whether the behaviour analytics runs.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AnalyticsService {
     /// Whether analytics is on.
@@ -393,6 +475,7 @@ pub struct AnalyticsService {
 }
 
 /// The analytics switch in the object envelope (key `analytics`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AnalyticsServiceObject {
     /// Always `analytics`.
@@ -407,6 +490,7 @@ pub struct AnalyticsServiceObject {
 
 /// An archive/cleanup policy: after how many days closed audit trails leave the appliance, where
 /// they go (or that they are only deleted), and when the policy runs.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicy {
     /// Name shown on the web interface; no whitespace allowed.
@@ -433,6 +517,7 @@ pub struct ArchiveCleanupPolicy {
 }
 
 /// The archive/cleanup policies.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicyList {
     /// The policies.
@@ -445,6 +530,7 @@ pub struct ArchiveCleanupPolicyList {
 }
 
 /// An archive/cleanup policy in the listing; newer appliances also embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicyListItem {
     /// Key of the policy.
@@ -458,6 +544,7 @@ pub struct ArchiveCleanupPolicyListItem {
 }
 
 /// An archive/cleanup policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicyObject {
     /// Key of the policy.
@@ -471,6 +558,7 @@ pub struct ArchiveCleanupPolicyObject {
 }
 
 /// Where an archive/cleanup policy moves data, or `none` to delete it without archiving.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArchiveTarget {
     /// `type: smb`
@@ -484,6 +572,7 @@ pub enum ArchiveTarget {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl ArchiveTarget {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -496,6 +585,7 @@ impl ArchiveTarget {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for ArchiveTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -512,6 +602,7 @@ impl serde::Serialize for ArchiveTarget {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for ArchiveTarget {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -528,6 +619,7 @@ impl<'de> serde::Deserialize<'de> for ArchiveTarget {
 }
 
 /// Encryption of audit trails.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditEncryption {
     /// Encrypt audit trails; needs `certificates`.
@@ -544,6 +636,7 @@ pub struct AuditEncryption {
 }
 
 /// An audit policy: whether audit trails are encrypted, signed and timestamped, and with what.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicy {
     /// Name shown on the web interface; no whitespace allowed.
@@ -563,6 +656,7 @@ pub struct AuditPolicy {
 }
 
 /// The audit policies.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicyList {
     /// The policies.
@@ -575,6 +669,7 @@ pub struct AuditPolicyList {
 }
 
 /// An audit policy in the listing; newer appliances also embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicyListItem {
     /// Key of the policy.
@@ -588,6 +683,7 @@ pub struct AuditPolicyListItem {
 }
 
 /// An audit policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicyObject {
     /// Key of the policy.
@@ -601,6 +697,7 @@ pub struct AuditPolicyObject {
 }
 
 /// Signing of audit trails.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditSigning {
     /// Sign audit trails; needs `x509_identity`.
@@ -614,6 +711,7 @@ pub struct AuditSigning {
 }
 
 /// Timestamping of audit trails.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditTimestamping {
     /// Timestamp audit trails.
@@ -628,6 +726,7 @@ pub struct AuditTimestamping {
 
 /// Timestamping of audit trails: the settings object of the published samples, or a bare boolean as
 /// the main field table types it.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum AuditTimestampingSetting {
@@ -635,12 +734,14 @@ pub enum AuditTimestampingSetting {
     AuditTimestamping(Box<AuditTimestamping>),
 }
 
+#[cfg(feature = "policies")]
 impl From<bool> for AuditTimestampingSetting {
     fn from(value: bool) -> Self {
         Self::Bool(value)
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<AuditTimestamping> for AuditTimestampingSetting {
     fn from(value: AuditTimestamping) -> Self {
         Self::AuditTimestamping(Box::new(value))
@@ -650,6 +751,7 @@ impl From<AuditTimestamping> for AuditTimestampingSetting {
 /// A connection policy of a protocol whose gateway authentication is configured in authentication
 /// policies (ssh, telnet, http, mssql): the common connection policy and the authentication policy
 /// it uses.
+#[cfg(any(feature = "ssh", feature = "telnet", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticatedConnectionPolicy {
     /// Name of the policy, shown in the session records; expected on create.
@@ -695,6 +797,7 @@ pub struct AuthenticatedConnectionPolicy {
 }
 
 /// A listing of connection policies.
+#[cfg(any(feature = "ssh", feature = "telnet", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticatedConnectionPolicyList {
     /// The objects, in the appliance's order.
@@ -708,6 +811,7 @@ pub struct AuthenticatedConnectionPolicyList {
 
 /// A connection policy with an authentication policy in a listing; newer appliances also embed its
 /// body.
+#[cfg(any(feature = "ssh", feature = "telnet", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticatedConnectionPolicyListItem {
     /// Key of the object.
@@ -721,6 +825,7 @@ pub struct AuthenticatedConnectionPolicyListItem {
 }
 
 /// A connection policy with an authentication policy, in the object envelope.
+#[cfg(any(feature = "ssh", feature = "telnet", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticatedConnectionPolicyObject {
     /// Key of the object.
@@ -736,6 +841,7 @@ pub struct AuthenticatedConnectionPolicyObject {
 
 /// Answer to a successful login. The useful part is the `session_id` cookie set in the headers; the
 /// body only carries links.
+#[cfg(feature = "authentication")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticationResult {
     pub meta: Meta,
@@ -746,13 +852,16 @@ pub struct AuthenticationResult {
 
 /// The session fields report and search subchapters can use, computed by the appliance. Only the
 /// endpoint name is published; the answer is kept as sent, whatever its form.
+#[cfg(feature = "reporting")]
 pub type AvailableSearchFields = serde_json::Value;
 
 /// The subchapters a report can include, computed by the appliance. Only the endpoint name is
 /// published; the answer is kept as sent, whatever its form.
+#[cfg(feature = "reporting")]
 pub type AvailableSubchapters = serde_json::Value;
 
 /// Whether and how system backups are encrypted.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BackupEncryption {
     /// Encrypt system backups; needs `gpg_public_key`.
@@ -768,6 +877,7 @@ pub struct BackupEncryption {
 }
 
 /// A backup policy: a remote server to copy data to, the protocol to reach it, and when to run.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicy {
     /// Name shown on the web interface; no whitespace allowed.
@@ -787,6 +897,7 @@ pub struct BackupPolicy {
 }
 
 /// The backup policies.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicyList {
     /// The policies.
@@ -799,6 +910,7 @@ pub struct BackupPolicyList {
 }
 
 /// A backup policy in the listing; newer appliances also embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicyListItem {
     /// Key of the policy.
@@ -812,6 +924,7 @@ pub struct BackupPolicyListItem {
 }
 
 /// A backup policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicyObject {
     /// Key of the policy.
@@ -825,6 +938,7 @@ pub struct BackupPolicyObject {
 }
 
 /// Where and how a backup policy copies data.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackupTarget {
     /// `type: rsync`
@@ -838,6 +952,7 @@ pub enum BackupTarget {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl BackupTarget {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -850,6 +965,7 @@ impl BackupTarget {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for BackupTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -866,6 +982,7 @@ impl serde::Serialize for BackupTarget {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for BackupTarget {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -882,6 +999,17 @@ impl<'de> serde::Deserialize<'de> for BackupTarget {
 }
 
 /// What the appliance does with the channels of a rule.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelActions {
     /// Record the channel in the audit trail.
@@ -902,6 +1030,17 @@ pub struct ChannelActions {
 }
 
 /// An address or network a forwarded channel may use.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelAddress {
     /// How the value is given (`address` in the published examples).
@@ -917,6 +1056,17 @@ pub struct ChannelAddress {
 
 /// Removal of old session metadata from the appliance's database. In a connection policy the period
 /// may not be longer than the protocol-wide one nor than the archiving retention.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelDatabaseCleanup {
     /// Remove metadata older than `days`.
@@ -935,6 +1085,17 @@ pub struct ChannelDatabaseCleanup {
 /// Every protocol has the same structure; only the names of the channel types differ (see
 /// `ChannelRule.channel`). The pages describe further restrictions per rule (by address, user,
 /// group or time) without their field names: those are kept as sent.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelPolicy {
     /// Name of the policy.
@@ -949,6 +1110,17 @@ pub struct ChannelPolicy {
 }
 
 /// A listing of channel policies.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelPolicyList {
     /// The objects, in the appliance's order.
@@ -961,6 +1133,17 @@ pub struct ChannelPolicyList {
 }
 
 /// A channel policy in a listing; newer appliances also embed its body.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelPolicyListItem {
     /// Key of the object.
@@ -974,6 +1157,17 @@ pub struct ChannelPolicyListItem {
 }
 
 /// A channel policy, in the object envelope.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelPolicyObject {
     /// Key of the object.
@@ -988,6 +1182,17 @@ pub struct ChannelPolicyObject {
 }
 
 /// What a channel policy allows for one channel type.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChannelRule {
     /// The channel type, in the protocol's own vocabulary. SSH: `session-shell`, `session-exec`,
@@ -1033,6 +1238,17 @@ pub struct CipherStrength {
 
 /// TLS between the client and the appliance. Only `selection: disabled` is shown in the pages; the
 /// other choices and their fields are kept as sent.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClientSideTransportSecurity {
     /// Whether and how TLS is used on the client side (`disabled` turns it off).
@@ -1044,6 +1260,7 @@ pub struct ClientSideTransportSecurity {
 }
 
 /// Settings of the interface that carries cluster management traffic.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterInterface {
     /// Whether the node accepts cluster management connections.
@@ -1057,6 +1274,7 @@ pub struct ClusterInterface {
 }
 
 /// The cluster interface settings in the object envelope (key `cluster`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterInterfaceObject {
     /// Always `cluster`.
@@ -1070,6 +1288,7 @@ pub struct ClusterInterfaceObject {
 }
 
 /// Links of a node's status entry.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterNodeMeta {
     /// Path of the node's status.
@@ -1083,6 +1302,7 @@ pub struct ClusterNodeMeta {
 }
 
 /// Status of one node of the cluster.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterNodeStatus {
     /// ID (a UUID) of the node.
@@ -1109,6 +1329,7 @@ pub struct ClusterNodeStatus {
 }
 
 /// The status of every node of the cluster.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterStatusList {
     /// The nodes.
@@ -1121,6 +1342,7 @@ pub struct ClusterStatusList {
 }
 
 /// Links of the cluster status.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClusterStatusMeta {
     /// Path of the cluster status.
@@ -1138,6 +1360,7 @@ pub struct ClusterStatusMeta {
 
 /// Whether committing needs a commit log message (`required` when the appliance enforces a commit
 /// log).
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CommitMessageRequirement {
     /// `required`
@@ -1148,6 +1371,7 @@ pub enum CommitMessageRequirement {
     Unknown(String),
 }
 
+#[cfg(feature = "transaction")]
 impl CommitMessageRequirement {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1159,6 +1383,7 @@ impl CommitMessageRequirement {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<&str> for CommitMessageRequirement {
     fn from(value: &str) -> Self {
         match value {
@@ -1169,6 +1394,7 @@ impl From<&str> for CommitMessageRequirement {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::str::FromStr for CommitMessageRequirement {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -1176,18 +1402,21 @@ impl std::str::FromStr for CommitMessageRequirement {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::fmt::Display for CommitMessageRequirement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl serde::Serialize for CommitMessageRequirement {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl<'de> serde::Deserialize<'de> for CommitMessageRequirement {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1198,6 +1427,7 @@ impl<'de> serde::Deserialize<'de> for CommitMessageRequirement {
 }
 
 /// Whether and when a node took over the cluster configuration.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConfigurationSync {
     /// When the node last applied a new configuration (ISO 8601).
@@ -1217,6 +1447,7 @@ pub struct ConfigurationSync {
 }
 
 /// A problem found when a node applied the cluster configuration.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConfigurationSyncIssue {
     /// What is wrong.
@@ -1231,6 +1462,7 @@ pub struct ConfigurationSyncIssue {
 }
 
 /// Problems found when the node applied the configuration.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConfigurationSyncIssues {
     /// Problems that did not stop the configuration from being applied.
@@ -1246,6 +1478,17 @@ pub struct ConfigurationSyncIssues {
 
 /// One access control rule of a connection policy: a group of authorizers, what they may do, and
 /// whose sessions it applies to.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionAccessRule {
     /// Name of the user group (local or from LDAP) whose members may audit or authorize.
@@ -1270,6 +1513,17 @@ pub struct ConnectionAccessRule {
 
 /// What the authorizers may do: watch sessions and download their trails (`audit`), approve
 /// connections before they start (`authorize`), or both.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectionAccessRulePermission {
     /// `audit`
@@ -1282,6 +1536,17 @@ pub enum ConnectionAccessRulePermission {
     Unknown(String),
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl ConnectionAccessRulePermission {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1294,6 +1559,17 @@ impl ConnectionAccessRulePermission {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl From<&str> for ConnectionAccessRulePermission {
     fn from(value: &str) -> Self {
         match value {
@@ -1305,6 +1581,17 @@ impl From<&str> for ConnectionAccessRulePermission {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl std::str::FromStr for ConnectionAccessRulePermission {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -1312,18 +1599,51 @@ impl std::str::FromStr for ConnectionAccessRulePermission {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl std::fmt::Display for ConnectionAccessRulePermission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl serde::Serialize for ConnectionAccessRulePermission {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for ConnectionAccessRulePermission {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1334,6 +1654,17 @@ impl<'de> serde::Deserialize<'de> for ConnectionAccessRulePermission {
 }
 
 /// Whether and how the audit trails of the policy are indexed for search.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionIndexing {
     /// Index the audit trails.
@@ -1351,6 +1682,17 @@ pub struct ConnectionIndexing {
 }
 
 /// The traffic a connection policy catches.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionNetwork {
     /// Client addresses or networks the connections may come from.
@@ -1369,10 +1711,12 @@ pub struct ConnectionNetwork {
 
 /// The evaluation order of the connection policies. The endpoint is only known from a link; its
 /// body is not published and is kept as sent.
+#[cfg(feature = "telnet")]
 pub type ConnectionOrder = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The evaluation order of the connection policies, in the object envelope. Nothing of the answer
 /// is published: nothing is required.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionOrderObject {
     /// Name of the endpoint (`@order`).
@@ -1393,6 +1737,7 @@ pub struct ConnectionOrderObject {
 /// leave out the protocol-specific part of the table (signing CAs, usermapping, credential stores
 /// and the like), so other fields are expected and kept. Connection policies are evaluated in
 /// order.
+#[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionPolicy {
     /// Name of the policy, shown in the session records; expected on create.
@@ -1434,6 +1779,7 @@ pub struct ConnectionPolicy {
 }
 
 /// A listing of connection policies.
+#[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionPolicyList {
     /// The objects, in the appliance's order.
@@ -1446,6 +1792,7 @@ pub struct ConnectionPolicyList {
 }
 
 /// A connection policy in a listing; newer appliances also embed its body.
+#[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionPolicyListItem {
     /// Key of the object.
@@ -1459,6 +1806,7 @@ pub struct ConnectionPolicyListItem {
 }
 
 /// A connection policy, in the object envelope.
+#[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionPolicyObject {
     /// Key of the object.
@@ -1473,6 +1821,7 @@ pub struct ConnectionPolicyObject {
 }
 
 /// The listing of the content policies: keys and links only (the policy bodies are not published).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContentPolicyList {
     /// The content policies, in the appliance's order.
@@ -1486,6 +1835,7 @@ pub struct ContentPolicyList {
 
 /// A subchapter built from the content of audit trails. Only `access` is published; what to search
 /// for and the other fields are kept as sent.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContentSubchapter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1499,6 +1849,7 @@ pub struct ContentSubchapter {
 }
 
 /// The content subchapters.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContentSubchapterList {
     /// The content subchapters.
@@ -1511,6 +1862,7 @@ pub struct ContentSubchapterList {
 }
 
 /// A content subchapter in the listing; newer appliances also embed its body.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContentSubchapterListItem {
     /// Key of the content subchapter.
@@ -1524,6 +1876,7 @@ pub struct ContentSubchapterListItem {
 }
 
 /// A content subchapter in the object envelope.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContentSubchapterObject {
     /// Key of the content subchapter.
@@ -1551,6 +1904,21 @@ pub struct ContentSubchapterObject {
 ///   }
 /// }
 /// ```
+#[cfg(
+    any(
+        feature = "reporting",
+        feature = "aaa",
+        feature = "passwords",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatedObject {
     /// Key of the created or replaced object.
@@ -1564,9 +1932,11 @@ pub struct CreatedObject {
 /// A credential store: either local (credentials kept on the appliance) or external (a credential
 /// store plugin and its configuration). The fields are not published; everything the appliance
 /// sends is kept, so an object read and written back loses nothing.
+#[cfg(feature = "policies")]
 pub type CredentialStore = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CredentialStoreList {
     /// The objects, in the appliance's order.
@@ -1579,6 +1949,7 @@ pub struct CredentialStoreList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CredentialStoreListItem {
     /// Key of the object.
@@ -1592,6 +1963,7 @@ pub struct CredentialStoreListItem {
 }
 
 /// A credential store in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CredentialStoreObject {
     /// Key of the object within its collection.
@@ -1606,6 +1978,7 @@ pub struct CredentialStoreObject {
 
 /// A subchapter built from a custom query of the connection database (6.x only). Only `access` is
 /// published; the query and the other fields are kept as sent.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CustomSubchapter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1619,6 +1992,7 @@ pub struct CustomSubchapter {
 }
 
 /// The custom subchapters.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CustomSubchapterList {
     /// The custom subchapters.
@@ -1631,6 +2005,7 @@ pub struct CustomSubchapterList {
 }
 
 /// A custom subchapter in the listing; newer appliances also embed its body.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CustomSubchapterListItem {
     /// Key of the custom subchapter.
@@ -1644,6 +2019,7 @@ pub struct CustomSubchapterListItem {
 }
 
 /// A custom subchapter in the object envelope.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CustomSubchapterObject {
     /// Key of the custom subchapter.
@@ -1657,6 +2033,7 @@ pub struct CustomSubchapterObject {
 }
 
 /// The intervals of one day in which connections are allowed; an empty list allows none that day.
+#[cfg(feature = "policies")]
 pub type DayIntervals = Vec<TimeInterval>;
 
 /// Answer to a successful DELETE: only the links of the removed object. For configuration objects
@@ -1672,6 +2049,22 @@ pub type DayIntervals = Vec<TimeInterval>;
 ///   }
 /// }
 /// ```
+#[cfg(
+    any(
+        feature = "reporting",
+        feature = "aaa",
+        feature = "policies",
+        feature = "plugins",
+        feature = "sessions",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeletedObject {
     pub meta: Meta,
@@ -1681,6 +2074,7 @@ pub struct DeletedObject {
 }
 
 /// What the appliance does when its disk fills up.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DiskFillupPrevention {
     /// Stop accepting new connections when the disk use passes the limit.
@@ -1698,6 +2092,7 @@ pub struct DiskFillupPrevention {
 }
 
 /// The disk fill-up prevention settings in the object envelope (key `disk_fillup_prevention`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DiskFillupPreventionObject {
     /// Always `disk_fillup_prevention`.
@@ -1711,6 +2106,7 @@ pub struct DiskFillupPreventionObject {
 }
 
 /// The name servers of the appliance.
+#[cfg(feature = "network")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DnsServers {
     /// IP address of the primary name server.
@@ -1724,6 +2120,7 @@ pub struct DnsServers {
 }
 
 /// The DNS servers in the object envelope (key `dns`).
+#[cfg(feature = "network")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DnsServersObject {
     /// Always `dns`.
@@ -1737,6 +2134,7 @@ pub struct DnsServersObject {
 }
 
 /// How and where the appliance sends e-mail.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailSettings {
     /// Address of the administrator.
@@ -1764,6 +2162,7 @@ pub struct EmailSettings {
 }
 
 /// The e-mail settings in the object envelope (key `email`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailSettingsObject {
     /// Always `email`.
@@ -1778,6 +2177,7 @@ pub struct EmailSettingsObject {
 
 /// A certificate (and optionally a second one) audit trails are encrypted to. Only the key matters:
 /// send the bare PEM text with `\n` line breaks and no metadata.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EncryptionCertificate {
     /// PEM certificate whose private key can replay the trail.
@@ -1981,6 +2381,7 @@ impl<'de> serde::Deserialize<'de> for ErrorType {
 }
 
 /// Encryption settings of system backups and exported configurations.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExportedConfigurationEncryption {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1991,6 +2392,7 @@ pub struct ExportedConfigurationEncryption {
 }
 
 /// The backup encryption settings in the object envelope (key `exported_configuration_encryption`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExportedConfigurationEncryptionObject {
     /// Always `exported_configuration_encryption`.
@@ -2004,6 +2406,7 @@ pub struct ExportedConfigurationEncryptionObject {
 }
 
 /// Integrity of the installed firmware.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareHealth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2016,6 +2419,7 @@ pub struct FirmwareHealth {
 }
 
 /// The firmware management endpoints.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareIndex {
     /// The child endpoints.
@@ -2028,6 +2432,7 @@ pub struct FirmwareIndex {
 }
 
 /// Links of the firmware index, including a direct link to each child.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareIndexMeta {
     /// Path of the firmware index.
@@ -2053,6 +2458,7 @@ pub struct FirmwareIndexMeta {
 }
 
 /// Integrity of each firmware part.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareIntegrity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2066,9 +2472,11 @@ pub struct FirmwareIntegrity {
 
 /// Whether a firmware part is intact: `OK` or `CORRUPTED` in the published sample; other states are
 /// not documented and are kept as sent.
+#[cfg(feature = "health")]
 pub type FirmwareIntegrityState = String;
 
 /// The firmware image stored in a slot; every field is absent for an empty slot.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareSlot {
     /// This image is the one the appliance boots next.
@@ -2092,6 +2500,7 @@ pub struct FirmwareSlot {
 }
 
 /// The firmware slots.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareSlotList {
     /// The slots, in slot order.
@@ -2104,6 +2513,7 @@ pub struct FirmwareSlotList {
 }
 
 /// A slot in the listing, with the details of its image.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareSlotListItem {
     /// Number of the slot, as a string.
@@ -2117,6 +2527,7 @@ pub struct FirmwareSlotListItem {
 }
 
 /// A firmware slot in the object envelope; the key is the slot number.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareSlotObject {
     /// Number of the slot, as a string.
@@ -2130,6 +2541,7 @@ pub struct FirmwareSlotObject {
 }
 
 /// Number of files of each firmware part that differ from the shipped image.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTaintedFiles {
     /// Modified files of the boot firmware.
@@ -2147,6 +2559,7 @@ pub struct FirmwareTaintedFiles {
 }
 
 /// Links of the upgrade test answer.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTestMeta {
     /// Path of the test endpoint.
@@ -2166,6 +2579,7 @@ pub struct FirmwareTestMeta {
 }
 
 /// Which slot's image to test.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTestRequest {
     pub slot_id: SlotId,
@@ -2175,6 +2589,7 @@ pub struct FirmwareTestRequest {
 }
 
 /// Successful outcome of an upgrade test; the key is the tested slot.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTestResult {
     /// Number of the tested slot: a string of digits in the full sample, a bare number in the page's
@@ -2189,6 +2604,7 @@ pub struct FirmwareTestResult {
 }
 
 /// Outcome of the upgrade checks.
+#[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareTestSummary {
     /// Log of the checks, one line per step.
@@ -2212,6 +2628,7 @@ pub struct FirmwareTestSummary {
 ///   ]
 /// }
 /// ```
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GpgPublicKey {
     /// Fingerprint of the key, as 40 hexadecimal digits.
@@ -2228,6 +2645,7 @@ pub struct GpgPublicKey {
 }
 
 /// Limits above which the appliance raises a system alert.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthMonitoring {
     /// Disk use limit, in percent.
@@ -2251,6 +2669,7 @@ pub struct HealthMonitoring {
 }
 
 /// The health monitoring thresholds in the object envelope (key `health_monitoring`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthMonitoringObject {
     /// Always `health_monitoring`.
@@ -2265,6 +2684,7 @@ pub struct HealthMonitoringObject {
 
 /// Health figures of a node. Percentages are 0-100. Older appliances and cluster status answers
 /// send only the basic figures.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthStatus {
     /// Overall CPU usage, in percent.
@@ -2312,6 +2732,7 @@ pub struct HealthStatus {
 }
 
 /// Answer of the health status endpoint.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthStatusResponse {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
@@ -2329,6 +2750,7 @@ pub struct HealthStatusResponse {
 /// ```json
 /// "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDmIDa1PuJFzgvZvPs9hzgvMd/9WIn4J7RBFuO769g/OgTvCRTgrF8IM/0iN0YzcUM3IGyPnJ1OlLE2Gb6CxVvEcjP6pme7JroAWo039wQHR3Rxl1KoEmC+0EOImQycIdAS7grWNwD2VB2S7iyFErZhqRxhGJPKbR/kF3lQ3dGtt3pr4+R6wnU9lZ7RSETfB+N09FE4f5Nqy+VEShgdc66ElFRXXVilmiTnIMAyim3T7UVNgRdZYIUAZ79tkyTp6I+DZ7k7BG9TYwdBjhwr0eVL56ILxpXylpzWONuMhHxLKsL42NfmeagjVUD1CJVOrfaGjCVGEeS3iQs6GVVxe78n"
 /// ```
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum HostKey {
@@ -2336,18 +2758,21 @@ pub enum HostKey {
     Value(HostKeyValue),
 }
 
+#[cfg(feature = "policies")]
 impl From<String> for HostKey {
     fn from(value: String) -> Self {
         Self::String(value)
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<&str> for HostKey {
     fn from(value: &str) -> Self {
         Self::String(value.to_string())
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<HostKeyValue> for HostKey {
     fn from(value: HostKeyValue) -> Self {
         Self::Value(value)
@@ -2385,6 +2810,7 @@ pub struct HostKeyRsa {
 }
 
 /// An SSH host key as an algorithm and the base64-encoded key.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostKeyValue {
     /// `selection: rsa`
@@ -2398,6 +2824,7 @@ pub enum HostKeyValue {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl HostKeyValue {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -2410,6 +2837,7 @@ impl HostKeyValue {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for HostKeyValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -2426,6 +2854,7 @@ impl serde::Serialize for HostKeyValue {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for HostKeyValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2449,6 +2878,7 @@ impl<'de> serde::Deserialize<'de> for HostKeyValue {
 
 /// An HTTP settings policy: the TLS parameters towards the client and towards the server. The idle
 /// and session timeouts the pages describe are kept as sent.
+#[cfg(feature = "http")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HttpSettingsPolicy {
     /// Name of the policy.
@@ -2467,6 +2897,7 @@ pub struct HttpSettingsPolicy {
 }
 
 /// A listing of HTTP settings policies.
+#[cfg(feature = "http")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HttpSettingsPolicyList {
     /// The objects, in the appliance's order.
@@ -2479,6 +2910,7 @@ pub struct HttpSettingsPolicyList {
 }
 
 /// An HTTP settings policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "http")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HttpSettingsPolicyListItem {
     /// Key of the object.
@@ -2492,6 +2924,7 @@ pub struct HttpSettingsPolicyListItem {
 }
 
 /// An HTTP settings policy, in the object envelope.
+#[cfg(feature = "http")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HttpSettingsPolicyObject {
     /// Key of the object.
@@ -2507,6 +2940,7 @@ pub struct HttpSettingsPolicyObject {
 
 /// An ICA (Citrix) settings policy: whether policies are checked before the server side is opened,
 /// how connection attempts are retried, and the timeout.
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IcaSettingsPolicy {
     /// Name of the policy.
@@ -2528,6 +2962,7 @@ pub struct IcaSettingsPolicy {
 }
 
 /// A listing of ICA settings policies.
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IcaSettingsPolicyList {
     /// The objects, in the appliance's order.
@@ -2540,6 +2975,7 @@ pub struct IcaSettingsPolicyList {
 }
 
 /// An ICA settings policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IcaSettingsPolicyListItem {
     /// Key of the object.
@@ -2553,6 +2989,7 @@ pub struct IcaSettingsPolicyListItem {
 }
 
 /// An ICA settings policy, in the object envelope.
+#[cfg(feature = "ica")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IcaSettingsPolicyObject {
     /// Key of the object.
@@ -2581,6 +3018,17 @@ pub struct InactivityTimeout {
 }
 
 /// One server (or group of servers) users may ask for with inband selection.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InbandTarget {
     pub domain: InbandTargetName,
@@ -2613,6 +3061,17 @@ pub struct InbandTargetDomain {
 }
 
 /// How an inband target names its server.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InbandTargetName {
     /// `selection: address`
@@ -2624,6 +3083,17 @@ pub enum InbandTargetName {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl InbandTargetName {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -2635,6 +3105,17 @@ impl InbandTargetName {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl serde::Serialize for InbandTargetName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -2650,6 +3131,17 @@ impl serde::Serialize for InbandTargetName {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for InbandTargetName {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2670,6 +3162,24 @@ impl<'de> serde::Deserialize<'de> for InbandTargetName {
 
 /// An index endpoint: the list of the child endpoints below it. The set of children grows with
 /// newer appliance versions.
+#[cfg(
+    any(
+        feature = "configuration",
+        feature = "management",
+        feature = "alerting",
+        feature = "datetime",
+        feature = "network",
+        feature = "reporting",
+        feature = "aaa",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexList {
     /// The child endpoints, in the appliance's order.
@@ -2682,6 +3192,7 @@ pub struct IndexList {
 }
 
 /// A kind of task an indexer worker can take.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IndexerCapability {
     /// `index`
@@ -2694,6 +3205,7 @@ pub enum IndexerCapability {
     Unknown(String),
 }
 
+#[cfg(feature = "health")]
 impl IndexerCapability {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2706,6 +3218,7 @@ impl IndexerCapability {
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for IndexerCapability {
     fn from(value: &str) -> Self {
         match value {
@@ -2717,6 +3230,7 @@ impl From<&str> for IndexerCapability {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::str::FromStr for IndexerCapability {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -2724,18 +3238,21 @@ impl std::str::FromStr for IndexerCapability {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::fmt::Display for IndexerCapability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl serde::Serialize for IndexerCapability {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl<'de> serde::Deserialize<'de> for IndexerCapability {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2746,6 +3263,7 @@ impl<'de> serde::Deserialize<'de> for IndexerCapability {
 }
 
 /// Validity of one certificate of the indexer service.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerCertificate {
     /// When the certificate expires, as printed by OpenSSL (`Oct 9 12:09:31 2024 GMT`).
@@ -2758,6 +3276,7 @@ pub struct IndexerCertificate {
 
 /// When one certificate of the indexer service expires: an object with `expiration_date` (as in the
 /// published sample) or the date string itself (as the field table describes it).
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum IndexerCertificateState {
@@ -2765,18 +3284,21 @@ pub enum IndexerCertificateState {
     IndexerCertificate(IndexerCertificate),
 }
 
+#[cfg(feature = "health")]
 impl From<String> for IndexerCertificateState {
     fn from(value: String) -> Self {
         Self::String(value)
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for IndexerCertificateState {
     fn from(value: &str) -> Self {
         Self::String(value.to_string())
     }
 }
 
+#[cfg(feature = "health")]
 impl From<IndexerCertificate> for IndexerCertificateState {
     fn from(value: IndexerCertificate) -> Self {
         Self::IndexerCertificate(value)
@@ -2784,6 +3306,7 @@ impl From<IndexerCertificate> for IndexerCertificateState {
 }
 
 /// State of the indexer service.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerDashboard {
     /// The certificates of the indexer service, by file name (`ca.pem`, `service.pem`, `worker.pem`);
@@ -2803,6 +3326,7 @@ pub struct IndexerDashboard {
 }
 
 /// Workload of the indexer service.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerHealth {
     /// The worker groups and their load.
@@ -2824,6 +3348,7 @@ pub struct IndexerHealth {
 
 /// Settings of the indexer service. Only the decryption keys are published; the worker and external
 /// indexer settings are kept as sent.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerService {
     /// Certificates (with private keys) used to decrypt encrypted audit trails before indexing.
@@ -2835,6 +3360,7 @@ pub struct IndexerService {
 }
 
 /// The indexer service settings in the object envelope (key `indexer`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerServiceObject {
     /// Always `indexer`.
@@ -2850,6 +3376,7 @@ pub struct IndexerServiceObject {
 
 /// Whether a system service is running: `true`/`false`, or the systemd state such as `active` or
 /// `inactive`.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum IndexerServiceStatus {
@@ -2857,18 +3384,21 @@ pub enum IndexerServiceStatus {
     String(String),
 }
 
+#[cfg(feature = "health")]
 impl From<bool> for IndexerServiceStatus {
     fn from(value: bool) -> Self {
         Self::Bool(value)
     }
 }
 
+#[cfg(feature = "health")]
 impl From<String> for IndexerServiceStatus {
     fn from(value: String) -> Self {
         Self::String(value)
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for IndexerServiceStatus {
     fn from(value: &str) -> Self {
         Self::String(value.to_string())
@@ -2888,6 +3418,7 @@ impl From<&str> for IndexerServiceStatus {
 ///   "video_jobs": 0
 /// }
 /// ```
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerTask {
     /// Name of the connection policy.
@@ -2911,6 +3442,7 @@ pub struct IndexerTask {
 }
 
 /// Range of remote indexer versions this appliance works with.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerVersionRange {
     /// Oldest supported version.
@@ -2925,6 +3457,7 @@ pub struct IndexerVersionRange {
 }
 
 /// A group of indexer workers with the same capabilities on one host.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexerWorkerGroup {
     /// The kinds of task the workers of the group handle.
@@ -2955,6 +3488,7 @@ pub struct IndexerWorkerGroup {
 
 /// An indexing policy. Only its name is published (and assumed); the OCR language selection exists
 /// but its fields are not, so they are kept as sent.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexingPolicy {
     /// Name of the policy.
@@ -2966,6 +3500,7 @@ pub struct IndexingPolicy {
 }
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexingPolicyList {
     /// The objects, in the appliance's order.
@@ -2978,6 +3513,7 @@ pub struct IndexingPolicyList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexingPolicyListItem {
     /// Key of the object.
@@ -2991,6 +3527,7 @@ pub struct IndexingPolicyListItem {
 }
 
 /// An indexing policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexingPolicyObject {
     /// Key of the object within its collection.
@@ -3005,6 +3542,7 @@ pub struct IndexingPolicyObject {
 
 /// Facts about the appliance. The fields marked as needing a session are left out when the endpoint
 /// is called anonymously.
+#[cfg(feature = "info")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Info {
     /// Host name of the appliance.
@@ -3045,6 +3583,7 @@ pub struct Info {
 }
 
 /// The `/api/info` answer in the usual object envelope (key `about_info`).
+#[cfg(feature = "info")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InfoObject {
     /// Always `about_info`.
@@ -3058,6 +3597,7 @@ pub struct InfoObject {
 }
 
 /// A product of the One Identity platform and the state of its integration.
+#[cfg(feature = "integrated_products")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntegratedProduct {
     /// Name of the product.
@@ -3073,6 +3613,7 @@ pub struct IntegratedProduct {
 }
 
 /// The products the appliance knows about.
+#[cfg(feature = "integrated_products")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntegratedProductList {
     /// The products.
@@ -3086,6 +3627,7 @@ pub struct IntegratedProductList {
 
 /// Two interfaces between which the appliance routes IP traffic; the same interface on both sides
 /// routes on that one interface.
+#[cfg(feature = "network")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IpForwardingRulePair {
     /// One interface, by its dotted key `<nic>.interfaces.<id>`.
@@ -3098,9 +3640,11 @@ pub struct IpForwardingRulePair {
 }
 
 /// The interface pairs the appliance routes between.
+#[cfg(feature = "network")]
 pub type IpForwardingRulePairs = Vec<IpForwardingRulePair>;
 
 /// The interface pairs in the object envelope (key `ip_forwarding_rule_pairs`); the body is a list.
+#[cfg(feature = "network")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IpForwardingRulePairsObject {
     /// Always `ip_forwarding_rule_pairs`.
@@ -3115,6 +3659,7 @@ pub struct IpForwardingRulePairsObject {
 
 /// Finding group memberships through an attribute of the user that lists its groups (`memberOf`
 /// style).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapMemberOfCheck {
     /// Whether group membership is checked this way.
@@ -3130,6 +3675,7 @@ pub struct LdapMemberOfCheck {
 
 /// Finding group members through an attribute of the group that lists user names (POSIX `memberUid`
 /// style).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapMembershipCheck {
     /// Whether group membership is checked this way.
@@ -3144,6 +3690,7 @@ pub struct LdapMembershipCheck {
 }
 
 /// The kind of directory, which decides how users and groups are found.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LdapSchema {
     /// `selection: posix`
@@ -3155,6 +3702,7 @@ pub enum LdapSchema {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl LdapSchema {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -3166,6 +3714,7 @@ impl LdapSchema {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for LdapSchema {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -3181,6 +3730,7 @@ impl serde::Serialize for LdapSchema {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for LdapSchema {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3207,6 +3757,7 @@ pub struct LdapSchemaAd {
 }
 
 /// A POSIX directory (users and `posixGroup` groups).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapSchemaPosix {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3221,6 +3772,7 @@ pub struct LdapSchemaPosix {
 /// An LDAP server setting: a name and the directory schema. The server addresses, the bind account
 /// and the TLS settings exist on the appliance but their fields are not published; they are kept as
 /// sent.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapServer {
     /// Name of the setting.
@@ -3234,6 +3786,7 @@ pub struct LdapServer {
 }
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapServerList {
     /// The objects, in the appliance's order.
@@ -3246,6 +3799,7 @@ pub struct LdapServerList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapServerListItem {
     /// Key of the object.
@@ -3259,6 +3813,7 @@ pub struct LdapServerListItem {
 }
 
 /// An LDAP server setting in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapServerObject {
     /// Key of the object within its collection.
@@ -3272,9 +3827,11 @@ pub struct LdapServerObject {
 }
 
 /// The installed license. Its fields are not published; all of them are kept as sent.
+#[cfg(feature = "management")]
 pub type License = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The license in the object envelope. Nothing of the answer is published: nothing is required.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LicenseObject {
     /// Always `license`.
@@ -3290,6 +3847,28 @@ pub struct LicenseObject {
 }
 
 /// The `meta` of a list entry or of a reference, holding the entry's own path.
+#[cfg(
+    any(
+        feature = "configuration",
+        feature = "local_services",
+        feature = "management",
+        feature = "alerting",
+        feature = "datetime",
+        feature = "network",
+        feature = "reporting",
+        feature = "aaa",
+        feature = "policies",
+        feature = "plugins",
+        feature = "firmware",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LinkMeta {
     /// Path of the entry or of the referenced object.
@@ -3300,6 +3879,26 @@ pub struct LinkMeta {
 }
 
 /// One entry of an index or of a collection listing, pointing at a child endpoint.
+#[cfg(
+    any(
+        feature = "configuration",
+        feature = "management",
+        feature = "alerting",
+        feature = "datetime",
+        feature = "network",
+        feature = "reporting",
+        feature = "aaa",
+        feature = "policies",
+        feature = "firmware",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListItem {
     /// Name of the child endpoint or key of the child object.
@@ -3311,6 +3910,17 @@ pub struct ListItem {
 }
 
 /// One permitted local port forward.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalForward {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3326,6 +3936,7 @@ pub struct LocalForward {
 }
 
 /// A user group stored on the appliance.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalGroup {
     /// Name of the group, as used in access control lists.
@@ -3338,6 +3949,7 @@ pub struct LocalGroup {
 }
 
 /// The local user groups.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalGroupList {
     /// The groups.
@@ -3350,6 +3962,7 @@ pub struct LocalGroupList {
 }
 
 /// A group in the listing; newer appliances also embed its body.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalGroupListItem {
     /// Key of the group.
@@ -3363,6 +3976,7 @@ pub struct LocalGroupListItem {
 }
 
 /// A local user group in the object envelope.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalGroupObject {
     /// Key of the group.
@@ -3376,6 +3990,7 @@ pub struct LocalGroupObject {
 }
 
 /// SSH access to the appliance itself, for administrators.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalSshAccess {
     /// Whether the SSH server of the appliance runs.
@@ -3399,6 +4014,7 @@ pub struct LocalSshAccess {
 }
 
 /// The SSH access settings in the object envelope (key `ssh`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalSshAccessObject {
     /// Always `ssh`.
@@ -3412,6 +4028,7 @@ pub struct LocalSshAccessObject {
 }
 
 /// A user account stored on the appliance.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalUser {
     /// Login name of the user.
@@ -3429,6 +4046,7 @@ pub struct LocalUser {
 }
 
 /// The local users.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalUserList {
     /// The users.
@@ -3441,6 +4059,7 @@ pub struct LocalUserList {
 }
 
 /// A user in the listing; newer appliances also embed its body.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalUserListItem {
     /// Key of the user.
@@ -3454,6 +4073,7 @@ pub struct LocalUserListItem {
 }
 
 /// A local user in the object envelope.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LocalUserObject {
     /// Key of the user.
@@ -3467,6 +4087,17 @@ pub struct LocalUserObject {
 }
 
 /// A log level of this policy's own; when off, the level of the protocol's `options` applies.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LogLevelOverride {
     /// Use `level` instead of the protocol-wide level.
@@ -3481,6 +4112,7 @@ pub struct LogLevelOverride {
 }
 
 /// A text shown to users when they log in.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoginBanner {
     /// Show the banner.
@@ -3496,9 +4128,11 @@ pub struct LoginBanner {
 
 /// An LDAP server used for logging in to the appliance. No field is published; everything the
 /// appliance sends is kept.
+#[cfg(feature = "aaa")]
 pub type LoginLdapServer = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoginLdapServerList {
     /// The objects, in the appliance's order.
@@ -3511,6 +4145,7 @@ pub struct LoginLdapServerList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoginLdapServerListItem {
     /// Key of the object.
@@ -3524,9 +4159,11 @@ pub struct LoginLdapServerListItem {
 }
 
 /// A login method of the appliance. No field is published; everything the appliance sends is kept.
+#[cfg(feature = "aaa")]
 pub type LoginMethod = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoginMethodList {
     /// The objects, in the appliance's order.
@@ -3539,6 +4176,7 @@ pub struct LoginMethodList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoginMethodListItem {
     /// Key of the object.
@@ -3553,6 +4191,7 @@ pub struct LoginMethodListItem {
 
 /// The certificate authority the appliance signs certificates with (for example for the four-eyes
 /// or the TLS proxying features).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ManagementCertificateAuthority {
     /// How the CA is given: `identity` is a stored certificate with its key (`x509_identity`).
@@ -3567,6 +4206,7 @@ pub struct ManagementCertificateAuthority {
 }
 
 /// How the CA is given: `identity` is a stored certificate with its key (`x509_identity`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ManagementCertificateAuthoritySelection {
     /// `identity`
@@ -3575,6 +4215,7 @@ pub enum ManagementCertificateAuthoritySelection {
     Unknown(String),
 }
 
+#[cfg(feature = "management")]
 impl ManagementCertificateAuthoritySelection {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -3585,6 +4226,7 @@ impl ManagementCertificateAuthoritySelection {
     }
 }
 
+#[cfg(feature = "management")]
 impl From<&str> for ManagementCertificateAuthoritySelection {
     fn from(value: &str) -> Self {
         match value {
@@ -3594,6 +4236,7 @@ impl From<&str> for ManagementCertificateAuthoritySelection {
     }
 }
 
+#[cfg(feature = "management")]
 impl std::str::FromStr for ManagementCertificateAuthoritySelection {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -3601,18 +4244,21 @@ impl std::str::FromStr for ManagementCertificateAuthoritySelection {
     }
 }
 
+#[cfg(feature = "management")]
 impl std::fmt::Display for ManagementCertificateAuthoritySelection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "management")]
 impl serde::Serialize for ManagementCertificateAuthoritySelection {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "management")]
 impl<'de> serde::Deserialize<'de> for ManagementCertificateAuthoritySelection {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3623,6 +4269,7 @@ impl<'de> serde::Deserialize<'de> for ManagementCertificateAuthoritySelection {
 }
 
 /// The certificates the appliance uses for its own services.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ManagementCertificates {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3639,6 +4286,7 @@ pub struct ManagementCertificates {
 }
 
 /// The certificates of the appliance in the object envelope (key `certificates`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ManagementCertificatesObject {
     /// Always `certificates`.
@@ -3705,10 +4353,12 @@ pub struct Meta {
 
 /// Host and domain naming of the appliance. Only the path is published; every field is kept as
 /// sent. The example is an illustration.
+#[cfg(feature = "network")]
 pub type NetworkNaming = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The naming settings in the object envelope. Nothing of the answer is published: nothing is
 /// required.
+#[cfg(feature = "network")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NetworkNamingObject {
     /// Always `naming`.
@@ -3725,10 +4375,12 @@ pub struct NetworkNamingObject {
 
 /// The static routes of the appliance. Only the path is published; every field is kept as sent. The
 /// example is an illustration.
+#[cfg(feature = "network")]
 pub type NetworkRouting = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The static routes in the object envelope. Nothing of the answer is published: nothing is
 /// required.
+#[cfg(feature = "network")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NetworkRoutingObject {
     /// Always `routing`.
@@ -3744,6 +4396,7 @@ pub struct NetworkRoutingObject {
 }
 
 /// Copy data to an NFS export.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NfsTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3759,9 +4412,11 @@ pub struct NfsTarget {
 /// A physical network interface with its logical interfaces (keyed by id) and their addresses. Only
 /// the dotted keys of the nested objects are published (`nic1.interfaces.<id>.addresses.<n>`);
 /// every field is kept as sent.
+#[cfg(feature = "network")]
 pub type Nic = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The physical network interfaces. Nothing of the answer is published: nothing is required.
+#[cfg(feature = "network")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NicList {
     /// The interfaces.
@@ -3775,6 +4430,7 @@ pub struct NicList {
 }
 
 /// A network interface in the listing.
+#[cfg(feature = "network")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NicListItem {
     /// Name of the interface (`nic1`).
@@ -3791,6 +4447,7 @@ pub struct NicListItem {
 
 /// A network interface in the object envelope. Nothing of the answer is published: nothing is
 /// required.
+#[cfg(feature = "network")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NicObject {
     /// Name of the interface (`nic1`).
@@ -3814,6 +4471,7 @@ pub struct NoTarget {
 }
 
 /// E-mail notification settings of a backup or archive/cleanup policy.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NotificationEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3830,6 +4488,7 @@ pub struct NotificationEvent {
 }
 
 /// Which e-mail notifications the policy sends: on every event, only on errors, or none.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NotificationEventType {
     /// `all`
@@ -3842,6 +4501,7 @@ pub enum NotificationEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "policies")]
 impl NotificationEventType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -3854,6 +4514,7 @@ impl NotificationEventType {
     }
 }
 
+#[cfg(feature = "policies")]
 impl From<&str> for NotificationEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -3865,6 +4526,7 @@ impl From<&str> for NotificationEventType {
     }
 }
 
+#[cfg(feature = "policies")]
 impl std::str::FromStr for NotificationEventType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -3872,18 +4534,21 @@ impl std::str::FromStr for NotificationEventType {
     }
 }
 
+#[cfg(feature = "policies")]
 impl std::fmt::Display for NotificationEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for NotificationEventType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for NotificationEventType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3895,10 +4560,12 @@ impl<'de> serde::Deserialize<'de> for NotificationEventType {
 
 /// The NTP server setting. Only its path is published (the pages suggest a list of server
 /// addresses); the body is kept as sent, whatever its form.
+#[cfg(feature = "datetime")]
 pub type NtpServers = serde_json::Value;
 
 /// The NTP server setting in the object envelope. Nothing of the answer is published: nothing is
 /// required.
+#[cfg(feature = "datetime")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NtpServersObject {
     /// Always `ntp_servers`.
@@ -3914,11 +4581,13 @@ pub struct NtpServersObject {
 }
 
 /// What the appliance tells about a stored password; never the secret.
+#[cfg(feature = "passwords")]
 pub type Password = indexmap::IndexMap<String, serde_json::Value>;
 
 /// A secret to store. Newer appliances also accept a precomputed hash instead of the plain text;
 /// its field name is not documented, so it is not declared here (extra fields are sent as given).
 /// An empty object stores nothing and is refused.
+#[cfg(feature = "passwords")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PasswordCreate {
     /// The password in plain text.
@@ -3932,6 +4601,7 @@ pub struct PasswordCreate {
 }
 
 /// A stored password object in the object envelope.
+#[cfg(feature = "passwords")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PasswordObject {
     /// Key (a UUID) of the password object.
@@ -3945,6 +4615,7 @@ pub struct PasswordObject {
 }
 
 /// How full the processing pipelines are, in percent.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PipelineQueues {
     /// Fill level of the session event queue.
@@ -3959,6 +4630,7 @@ pub struct PipelineQueues {
 }
 
 /// What the appliance reports about an uploaded plugin (read-only).
+#[cfg(feature = "plugins")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Plugin {
     /// Version of the plugin interface the plugin implements, such as `1.0`.
@@ -3988,6 +4660,7 @@ pub struct Plugin {
 }
 
 /// The listing of the collection.
+#[cfg(feature = "plugins")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PluginList {
     /// The objects, in the appliance's order.
@@ -4000,6 +4673,7 @@ pub struct PluginList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "plugins")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PluginListItem {
     /// Key of the object.
@@ -4013,6 +4687,7 @@ pub struct PluginListItem {
 }
 
 /// An uploaded plugin in the object envelope.
+#[cfg(feature = "plugins")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PluginObject {
     /// Key of the object within its collection.
@@ -4027,6 +4702,7 @@ pub struct PluginObject {
 }
 
 /// Version of the plugin SDK the appliance supports.
+#[cfg(feature = "info")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PluginSdkVersion {
     /// The feature level (major.minor), which is what plugin compatibility depends on.
@@ -4042,9 +4718,11 @@ pub struct PluginSdkVersion {
 
 /// Settings of the database service (SPS 7.x). No field is published; everything the appliance
 /// sends is kept.
+#[cfg(feature = "local_services")]
 pub type PostgresqlService = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The PostgreSQL service settings in the object envelope (key `postgresql`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PostgresqlServiceObject {
     /// Always `postgresql`.
@@ -4059,10 +4737,12 @@ pub struct PostgresqlServiceObject {
 
 /// Settings of the built-in compliance report (PCI DSS 3.0). Not published; every field is kept as
 /// sent.
+#[cfg(feature = "reporting")]
 pub type PredefinedReports = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The predefined report settings in the object envelope. Nothing of the answer is published:
 /// nothing is required.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PredefinedReportsObject {
     /// Always `predefined_reports`.
@@ -4079,9 +4759,11 @@ pub struct PredefinedReportsObject {
 
 /// A private key stored on the appliance. Its fields are not documented publicly; all of them are
 /// kept as sent.
+#[cfg(feature = "certificates")]
 pub type PrivateKey = indexmap::IndexMap<String, serde_json::Value>;
 
 /// A stored private key in the object envelope.
+#[cfg(feature = "certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PrivateKeyObject {
     /// Key (a UUID) of the private key.
@@ -4095,6 +4777,17 @@ pub struct PrivateKeyObject {
 }
 
 /// Removal of old session metadata (6.x form).
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolAuditCleanup {
     /// Remove old metadata.
@@ -4109,6 +4802,17 @@ pub struct ProtocolAuditCleanup {
 }
 
 /// The 6.x grouping of metadata cleanup and trail timestamping.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolAuditOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4121,6 +4825,17 @@ pub struct ProtocolAuditOptions {
 }
 
 /// Timestamping of the audit trails (6.x form).
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolAuditTimestamping {
     /// Which timestamping server is used; `local` makes the appliance its own timestamping authority.
@@ -4138,6 +4853,16 @@ pub struct ProtocolAuditTimestamping {
 /// session metadata is kept. The shape changed between versions: 6.x appliances group cleanup and
 /// timestamping under `audit`, 7.x and later have `channel_database_cleanup` at the top. Both are
 /// declared; an appliance sends one of them.
+#[cfg(
+    any(
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4152,6 +4877,16 @@ pub struct ProtocolOptions {
 }
 
 /// The protocol-wide options, in the object envelope.
+#[cfg(
+    any(
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolOptionsObject {
     /// Always `options`.
@@ -4168,6 +4903,7 @@ pub struct ProtocolOptionsObject {
 /// A settings or authentication policy whose fields the published pages do not list beyond its name
 /// (SSH, RDP and MSSQL settings policies; SSH, HTTP and MSSQL authentication policies). Everything
 /// the appliance sends is kept, so an object read and written back loses nothing.
+#[cfg(any(feature = "ssh", feature = "rdp", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolPolicy {
     /// Name of the policy.
@@ -4179,6 +4915,7 @@ pub struct ProtocolPolicy {
 }
 
 /// A listing of settings or authentication policies.
+#[cfg(any(feature = "ssh", feature = "rdp", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolPolicyList {
     /// The objects, in the appliance's order.
@@ -4191,6 +4928,7 @@ pub struct ProtocolPolicyList {
 }
 
 /// A settings or authentication policy in a listing; newer appliances also embed its body.
+#[cfg(any(feature = "ssh", feature = "rdp", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolPolicyListItem {
     /// Key of the object.
@@ -4204,6 +4942,7 @@ pub struct ProtocolPolicyListItem {
 }
 
 /// A settings or authentication policy, in the object envelope.
+#[cfg(any(feature = "ssh", feature = "rdp", feature = "http", feature = "mssql"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolPolicyObject {
     /// Key of the object.
@@ -4218,6 +4957,17 @@ pub struct ProtocolPolicyObject {
 }
 
 /// Whether the appliance handles the protocol, and how much it logs.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProtocolService {
     /// Handle connections of this protocol.
@@ -4232,6 +4982,7 @@ pub struct ProtocolService {
 }
 
 /// State of one disk of the RAID array.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RaidDisk {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4243,6 +4994,7 @@ pub struct RaidDisk {
 
 /// State of one disk: working, a hot spare standing by, being rebuilt, or failed and to be
 /// replaced.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RaidDiskState {
     /// `OK`
@@ -4257,6 +5009,7 @@ pub enum RaidDiskState {
     Unknown(String),
 }
 
+#[cfg(feature = "health")]
 impl RaidDiskState {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4270,6 +5023,7 @@ impl RaidDiskState {
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for RaidDiskState {
     fn from(value: &str) -> Self {
         match value {
@@ -4282,6 +5036,7 @@ impl From<&str> for RaidDiskState {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::str::FromStr for RaidDiskState {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -4289,18 +5044,21 @@ impl std::str::FromStr for RaidDiskState {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::fmt::Display for RaidDiskState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl serde::Serialize for RaidDiskState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl<'de> serde::Deserialize<'de> for RaidDiskState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4311,6 +5069,7 @@ impl<'de> serde::Deserialize<'de> for RaidDiskState {
 }
 
 /// State of the RAID array and of its disks.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RaidHealth {
     /// The disks, by controller position (such as `252:0`).
@@ -4325,6 +5084,7 @@ pub struct RaidHealth {
 
 /// Overall state of the array: healthy, close to a threshold, degraded (with or without a resync in
 /// progress), or data lost.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RaidState {
     /// `OK`
@@ -4341,6 +5101,7 @@ pub enum RaidState {
     Unknown(String),
 }
 
+#[cfg(feature = "health")]
 impl RaidState {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4355,6 +5116,7 @@ impl RaidState {
     }
 }
 
+#[cfg(feature = "health")]
 impl From<&str> for RaidState {
     fn from(value: &str) -> Self {
         match value {
@@ -4368,6 +5130,7 @@ impl From<&str> for RaidState {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::str::FromStr for RaidState {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -4375,18 +5138,21 @@ impl std::str::FromStr for RaidState {
     }
 }
 
+#[cfg(feature = "health")]
 impl std::fmt::Display for RaidState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl serde::Serialize for RaidState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "health")]
 impl<'de> serde::Deserialize<'de> for RaidState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4397,6 +5163,7 @@ impl<'de> serde::Deserialize<'de> for RaidState {
 }
 
 /// Overall state of the RAID array.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RaidStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4414,6 +5181,7 @@ pub struct RaidStatus {
 
 /// The Windows domain the appliance is a member of, needed for network level authentication
 /// (CredSSP) of RDP connections.
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RdpDomainMembership {
     /// Whether the appliance uses its domain membership.
@@ -4431,6 +5199,7 @@ pub struct RdpDomainMembership {
 }
 
 /// The RDP domain membership, in the object envelope.
+#[cfg(feature = "rdp")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RdpDomainMembershipObject {
     /// Name of the endpoint.
@@ -4447,6 +5216,23 @@ pub struct RdpDomainMembershipObject {
 /// A pointer to another configuration object. The appliance answers with a `ReferenceObject`; when
 /// writing, the bare key of the target object is enough (an object read back can also be written
 /// back unchanged). The target must exist before the object pointing at it is written.
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "network",
+        feature = "reporting",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Reference {
@@ -4454,18 +5240,69 @@ pub enum Reference {
     Object(Box<ReferenceObject>),
 }
 
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "network",
+        feature = "reporting",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl From<String> for Reference {
     fn from(value: String) -> Self {
         Self::String(value)
     }
 }
 
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "network",
+        feature = "reporting",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl From<&str> for Reference {
     fn from(value: &str) -> Self {
         Self::String(value.to_string())
     }
 }
 
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "network",
+        feature = "reporting",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl From<ReferenceObject> for Reference {
     fn from(value: ReferenceObject) -> Self {
         Self::Object(Box::new(value))
@@ -4485,6 +5322,23 @@ impl From<ReferenceObject> for Reference {
 ///   }
 /// }
 /// ```
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "network",
+        feature = "reporting",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceObject {
     /// Key of the referenced object.
@@ -4497,6 +5351,17 @@ pub struct ReferenceObject {
 }
 
 /// One permitted remote port forward.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RemoteForward {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4527,6 +5392,27 @@ pub struct RemoteForward {
 ///   }
 /// }
 /// ```
+#[cfg(
+    any(
+        feature = "local_services",
+        feature = "management",
+        feature = "alerting",
+        feature = "datetime",
+        feature = "network",
+        feature = "reporting",
+        feature = "starling",
+        feature = "troubleshooting",
+        feature = "aaa",
+        feature = "policies",
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReplacedObject {
     /// Key of the replaced object.
@@ -4541,6 +5427,7 @@ pub struct ReplacedObject {
 
 /// A report: who may read it and its chapters. The schedule, the recipients and the layout are not
 /// published; they are kept as sent.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4558,9 +5445,11 @@ pub struct Report {
 
 /// Names of the access control groups whose members may read what this object produces (for example
 /// `report`).
+#[cfg(feature = "reporting")]
 pub type ReportAccess = Vec<String>;
 
 /// A chapter of a report: a title and the subchapters it is made of, in order.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReportChapter {
     /// Title of the chapter.
@@ -4577,6 +5466,7 @@ pub struct ReportChapter {
 }
 
 /// The reports.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReportList {
     /// The reports.
@@ -4589,6 +5479,7 @@ pub struct ReportList {
 }
 
 /// A report in the listing; newer appliances also embed its body.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReportListItem {
     /// Key of the report.
@@ -4602,6 +5493,7 @@ pub struct ReportListItem {
 }
 
 /// A report in the object envelope.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReportObject {
     /// Key of the report.
@@ -4617,10 +5509,12 @@ pub struct ReportObject {
 
 /// The password setting of the console `root` user. Not published; every field is kept as sent. A
 /// secret: it is written, never expected back.
+#[cfg(feature = "management")]
 pub type RootPassword = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The root password setting in the object envelope. Nothing of the answer is published: nothing is
 /// required.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RootPasswordObject {
     /// Always `root_password`.
@@ -4636,6 +5530,7 @@ pub struct RootPasswordObject {
 }
 
 /// Copy data with rsync over SSH.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RsyncTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4659,9 +5554,11 @@ pub struct RsyncTarget {
 }
 
 /// SAML2 login settings. No field is published; everything the appliance sends is kept.
+#[cfg(feature = "aaa")]
 pub type Saml2Settings = indexmap::IndexMap<String, serde_json::Value>;
 
 /// SAML2 login settings in the object envelope (key `saml2`).
+#[cfg(feature = "aaa")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Saml2SettingsObject {
     /// Always `saml2`.
@@ -4675,6 +5572,7 @@ pub struct Saml2SettingsObject {
 }
 
 /// Address of a remote server, either as an IP address or as a host name.
+#[cfg(any(feature = "management", feature = "policies"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerAddress {
     /// `selection: ip`
@@ -4686,6 +5584,7 @@ pub enum ServerAddress {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(any(feature = "management", feature = "policies"))]
 impl ServerAddress {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -4697,6 +5596,7 @@ impl ServerAddress {
     }
 }
 
+#[cfg(any(feature = "management", feature = "policies"))]
 impl serde::Serialize for ServerAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -4712,6 +5612,7 @@ impl serde::Serialize for ServerAddress {
     }
 }
 
+#[cfg(any(feature = "management", feature = "policies"))]
 impl<'de> serde::Deserialize<'de> for ServerAddress {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4751,6 +5652,7 @@ pub struct ServerAddressIp {
 }
 
 /// An address of the appliance a service listens on, and the port.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceListener {
     /// An address of a network interface: a key such as `nic1.interfaces.<id>.addresses.<n>` (its link
@@ -4774,6 +5676,7 @@ pub struct ServiceListener {
 ///   "rdp": 4
 /// }
 /// ```
+#[cfg(feature = "health")]
 pub type SessionCounts = indexmap::IndexMap<String, i64>;
 
 /// The connection timeout and the closing of idle sessions.
@@ -4806,6 +5709,7 @@ pub struct SettingsPolicyBase {
 /// A signing CA: the CA certificate (stored with its private key among the X.509 objects) used to
 /// issue server certificates. Only `ca` is published; other fields (such as validity settings) are
 /// kept as sent.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SigningCa {
     /// The CA certificate and key: a key of `/api/configuration/x509`.
@@ -4817,6 +5721,7 @@ pub struct SigningCa {
 }
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SigningCaList {
     /// The objects, in the appliance's order.
@@ -4829,6 +5734,7 @@ pub struct SigningCaList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SigningCaListItem {
     /// Key of the object.
@@ -4842,6 +5748,7 @@ pub struct SigningCaListItem {
 }
 
 /// A signing CA setting in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SigningCaObject {
     /// Key of the object within its collection.
@@ -4882,6 +5789,7 @@ impl From<&str> for SlotId {
 }
 
 /// How the appliance logs in to an SMB/CIFS server.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmbAuthentication {
     /// `selection: password`
@@ -4893,6 +5801,7 @@ pub enum SmbAuthentication {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl SmbAuthentication {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -4904,6 +5813,7 @@ impl SmbAuthentication {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for SmbAuthentication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -4919,6 +5829,7 @@ impl serde::Serialize for SmbAuthentication {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for SmbAuthentication {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4944,6 +5855,7 @@ pub struct SmbAuthenticationAnonymous {
 }
 
 /// Log in to the SMB server with a user name and password.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SmbAuthenticationPassword {
     /// User name on the SMB server.
@@ -4957,6 +5869,7 @@ pub struct SmbAuthenticationPassword {
 }
 
 /// Copy data to a Windows (SMB/CIFS) share.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SmbTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4983,6 +5896,7 @@ pub struct SmbTarget {
 
 /// Whether the appliance logs in to the SMTP server. The fields of the login (user name, password
 /// reference) are not published; they are kept as sent.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SmtpAuthentication {
     /// Log in to the SMTP server.
@@ -4995,6 +5909,7 @@ pub struct SmtpAuthentication {
 
 /// How the connection to the SMTP server is protected. Only `disabled` is published; other choices
 /// and their fields are kept as sent.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SmtpEncryption {
     /// The protection: `disabled` sends in clear text; newer appliances offer TLS choices, which the
@@ -5007,6 +5922,7 @@ pub struct SmtpEncryption {
 
 /// The protection: `disabled` sends in clear text; newer appliances offer TLS choices, which the
 /// generated enumeration keeps.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SmtpEncryptionSelection {
     /// `disabled`
@@ -5015,6 +5931,7 @@ pub enum SmtpEncryptionSelection {
     Unknown(String),
 }
 
+#[cfg(feature = "management")]
 impl SmtpEncryptionSelection {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -5025,6 +5942,7 @@ impl SmtpEncryptionSelection {
     }
 }
 
+#[cfg(feature = "management")]
 impl From<&str> for SmtpEncryptionSelection {
     fn from(value: &str) -> Self {
         match value {
@@ -5034,6 +5952,7 @@ impl From<&str> for SmtpEncryptionSelection {
     }
 }
 
+#[cfg(feature = "management")]
 impl std::str::FromStr for SmtpEncryptionSelection {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -5041,18 +5960,21 @@ impl std::str::FromStr for SmtpEncryptionSelection {
     }
 }
 
+#[cfg(feature = "management")]
 impl std::fmt::Display for SmtpEncryptionSelection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "management")]
 impl serde::Serialize for SmtpEncryptionSelection {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "management")]
 impl<'de> serde::Deserialize<'de> for SmtpEncryptionSelection {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5063,6 +5985,7 @@ impl<'de> serde::Deserialize<'de> for SmtpEncryptionSelection {
 }
 
 /// The SNMP agent of the appliance, which lets SNMP managers read its status.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpAgent {
     /// Whether the agent runs.
@@ -5092,6 +6015,7 @@ pub struct SnmpAgent {
 }
 
 /// The SNMP agent settings in the object envelope (key `snmp_agent`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpAgentObject {
     /// Always `snmp_agent`.
@@ -5106,6 +6030,7 @@ pub struct SnmpAgentObject {
 }
 
 /// Sending alerts as SNMP traps.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpTrap {
     /// Send alerts as SNMP traps.
@@ -5119,6 +6044,7 @@ pub struct SnmpTrap {
 }
 
 /// The SNMP trap settings in the object envelope (key `trap`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpTrapObject {
     /// Always `trap`.
@@ -5132,6 +6058,7 @@ pub struct SnmpTrapObject {
 }
 
 /// SNMP version 2c traps.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpTrapV2c {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5142,6 +6069,7 @@ pub struct SnmpTrapV2c {
 }
 
 /// SNMP version 3 traps.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpTrapV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5152,6 +6080,7 @@ pub struct SnmpTrapV3 {
 }
 
 /// The SNMP version of the traps, which decides the fields of `value`.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SnmpTrapVersion {
     /// `selection: 2c`
@@ -5163,6 +6092,7 @@ pub enum SnmpTrapVersion {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "management")]
 impl SnmpTrapVersion {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -5174,6 +6104,7 @@ impl SnmpTrapVersion {
     }
 }
 
+#[cfg(feature = "management")]
 impl serde::Serialize for SnmpTrapVersion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -5189,6 +6120,7 @@ impl serde::Serialize for SnmpTrapVersion {
     }
 }
 
+#[cfg(feature = "management")]
 impl<'de> serde::Deserialize<'de> for SnmpTrapVersion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5204,6 +6136,7 @@ impl<'de> serde::Deserialize<'de> for SnmpTrapVersion {
 }
 
 /// SNMP v1/v2c access with a community string.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpV2c {
     /// Whether v2c queries are answered.
@@ -5218,6 +6151,7 @@ pub struct SnmpV2c {
 }
 
 /// Trap receiver for SNMP version 2c.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpV2cTarget {
     /// The community string of the traps.
@@ -5232,6 +6166,7 @@ pub struct SnmpV2cTarget {
 }
 
 /// SNMP v3 access with named users.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpV3 {
     /// Whether v3 queries are answered.
@@ -5247,10 +6182,12 @@ pub struct SnmpV3 {
 
 /// Trap receiver and security settings for SNMP version 3 (user, engine id, authentication and
 /// encryption). The fields are not published; all of them are kept as sent.
+#[cfg(feature = "management")]
 pub type SnmpV3Target = indexmap::IndexMap<String, serde_json::Value>;
 
 /// An SNMP v3 user. The published entry is cut: the authentication and encryption settings are
 /// known, further fields (such as the user name) are kept as sent.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnmpV3User {
     /// Authentication hash: `sha` is the value shown (`md5` may exist); other values are kept.
@@ -5272,10 +6209,12 @@ pub struct SnmpV3User {
 
 /// The SOAP API settings. The fields are not published; all of them are kept as sent. The example
 /// is an illustration.
+#[cfg(feature = "management")]
 pub type SoapApi = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The SOAP API settings in the object envelope. Nothing of the answer is published: nothing is
 /// required.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SoapApiObject {
     /// Always `soap`.
@@ -5292,10 +6231,12 @@ pub struct SoapApiObject {
 
 /// The Splunk forwarder settings. The fields are not published; all of them are kept as sent. The
 /// example is an illustration.
+#[cfg(feature = "management")]
 pub type SplunkForwarder = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The Splunk forwarder settings in the object envelope. Nothing of the answer is published:
 /// nothing is required.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SplunkForwarderObject {
     /// Always `splunk_forwarder`.
@@ -5311,6 +6252,7 @@ pub struct SplunkForwarderObject {
 }
 
 /// GSSAPI (Kerberos) authentication through the appliance.
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SshGssapi {
     /// Whether GSSAPI authentication is offered.
@@ -5323,6 +6265,7 @@ pub struct SshGssapi {
 
 /// The protocol-wide SSH options: the common protocol options and whether GSSAPI (Kerberos)
 /// authentication is offered.
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SshOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5339,6 +6282,7 @@ pub struct SshOptions {
 }
 
 /// The SSH options, in the object envelope.
+#[cfg(feature = "ssh")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SshOptionsObject {
     /// Name of the endpoint.
@@ -5353,6 +6297,7 @@ pub struct SshOptionsObject {
 }
 
 /// The Starling connection of the appliance and Safeguard Remote Access.
+#[cfg(feature = "starling")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Starling {
     /// Where the appliance is joined, or null. Only shown: a value written here is not how the
@@ -5368,6 +6313,7 @@ pub struct Starling {
 
 /// The Starling instance the appliance is joined to; null when it is not joined. Set by joining,
 /// not by writing this object.
+#[cfg(feature = "starling")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StarlingJoinInfo {
     /// The Starling environment.
@@ -5385,6 +6331,7 @@ pub struct StarlingJoinInfo {
 }
 
 /// The Starling settings in the object envelope (key `starling`).
+#[cfg(feature = "starling")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StarlingObject {
     /// Always `starling`.
@@ -5398,13 +6345,16 @@ pub struct StarlingObject {
 }
 
 /// Times of day the policy runs, as `H:MM` or `HH:MM`.
+#[cfg(feature = "policies")]
 pub type StartTimes = Vec<String>;
 
 /// A subchapter built from statistics of the connection database. Its fields are not published; all
 /// of them are kept as sent.
+#[cfg(feature = "reporting")]
 pub type StatisticsSubchapter = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The statistics subchapters.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StatisticsSubchapterList {
     /// The statistics subchapters.
@@ -5417,6 +6367,7 @@ pub struct StatisticsSubchapterList {
 }
 
 /// A statistics subchapter in the listing; newer appliances also embed its body.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StatisticsSubchapterListItem {
     /// Key of the statistics subchapter.
@@ -5430,6 +6381,7 @@ pub struct StatisticsSubchapterListItem {
 }
 
 /// A statistics subchapter in the object envelope.
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StatisticsSubchapterObject {
     /// Key of the statistics subchapter.
@@ -5444,10 +6396,12 @@ pub struct StatisticsSubchapterObject {
 
 /// The support information settings. The fields are not published; all of them are kept as sent.
 /// The example is an illustration.
+#[cfg(feature = "management")]
 pub type SupportInfo = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The support information settings in the object envelope. Nothing of the answer is published:
 /// nothing is required.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SupportInfoObject {
     /// Always `support_info`.
@@ -5464,10 +6418,12 @@ pub struct SupportInfoObject {
 
 /// The syslog settings. The fields are not published; all of them are kept as sent. The example is
 /// an illustration.
+#[cfg(feature = "management")]
 pub type Syslog = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The syslog settings in the object envelope. Nothing of the answer is published: nothing is
 /// required.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SyslogObject {
     /// Always `syslog`.
@@ -5484,10 +6440,12 @@ pub struct SyslogObject {
 
 /// The system alerts (disk usage, RAID, login failures, firmware and so on), by alert name. The
 /// names are not published; every name sent is kept.
+#[cfg(feature = "alerting")]
 pub type SystemAlerts = indexmap::IndexMap<String, AlertChannels>;
 
 /// The system alert settings in the object envelope. Nothing of the answer is published: nothing is
 /// required.
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SystemAlertsObject {
     /// Always `system_alerts`.
@@ -5503,6 +6461,7 @@ pub struct SystemAlertsObject {
 }
 
 /// Which backup policy system backups use.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SystemBackup {
     /// The backup policy (target, schedule) the appliance saves its configuration with; written as its
@@ -5515,6 +6474,7 @@ pub struct SystemBackup {
 }
 
 /// The system backup setting in the object envelope (key `system_backup`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SystemBackupObject {
     /// Always `system_backup`.
@@ -5528,6 +6488,7 @@ pub struct SystemBackupObject {
 }
 
 /// Detailed CPU, disk, memory and swap figures of the operating system.
+#[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SystemDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5544,6 +6505,17 @@ pub struct SystemDetails {
 }
 
 /// How a connection policy finds the server to connect to.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetServerAddress {
     /// `selection: original`
@@ -5559,6 +6531,17 @@ pub enum TargetServerAddress {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl TargetServerAddress {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -5572,6 +6555,17 @@ impl TargetServerAddress {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl serde::Serialize for TargetServerAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -5589,6 +6583,17 @@ impl serde::Serialize for TargetServerAddress {
     }
 }
 
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for TargetServerAddress {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5608,6 +6613,17 @@ impl<'de> serde::Deserialize<'de> for TargetServerAddress {
 }
 
 /// Always connect to one fixed server.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TargetServerFix {
     /// Address or host name of the server.
@@ -5621,6 +6637,17 @@ pub struct TargetServerFix {
 
 /// Take the server from what the client sends inside the protocol (inband destination selection),
 /// limited to the listed targets.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TargetServerInband {
     /// The servers the users may ask for.
@@ -5640,6 +6667,17 @@ pub struct TargetServerInband {
 }
 
 /// Translate the targeted address into another network.
+#[cfg(
+    any(
+        feature = "ssh",
+        feature = "rdp",
+        feature = "telnet",
+        feature = "vnc",
+        feature = "ica",
+        feature = "http",
+        feature = "mssql"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TargetServerNat {
     /// The network to translate into, as address and prefix (`10.20.30.40/24`).
@@ -5660,6 +6698,7 @@ pub struct TargetServerOriginal {
 /// A Telnet authentication policy: how the user name is found in the session (pattern sets) and, in
 /// fields the pages do not list, how users authenticate on the gateway. Fields not listed here are
 /// kept as sent.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetAuthenticationPolicy {
     /// Name of the policy.
@@ -5674,6 +6713,7 @@ pub struct TelnetAuthenticationPolicy {
 }
 
 /// A listing of Telnet authentication policies.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetAuthenticationPolicyList {
     /// The objects, in the appliance's order.
@@ -5686,6 +6726,7 @@ pub struct TelnetAuthenticationPolicyList {
 }
 
 /// A Telnet authentication policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetAuthenticationPolicyListItem {
     /// Key of the object.
@@ -5699,6 +6740,7 @@ pub struct TelnetAuthenticationPolicyListItem {
 }
 
 /// A Telnet authentication policy, in the object envelope.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetAuthenticationPolicyObject {
     /// Key of the object.
@@ -5713,6 +6755,7 @@ pub struct TelnetAuthenticationPolicyObject {
 }
 
 /// A built-in set of patterns for finding the user name in a Telnet session. Read-only.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetPatternSet {
     /// Name of the pattern set.
@@ -5727,6 +6770,7 @@ pub struct TelnetPatternSet {
 }
 
 /// A listing of pattern sets.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetPatternSetList {
     /// The objects, in the appliance's order.
@@ -5739,6 +6783,7 @@ pub struct TelnetPatternSetList {
 }
 
 /// A pattern set in a listing; newer appliances also embed its body.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetPatternSetListItem {
     /// Key of the object.
@@ -5752,6 +6797,7 @@ pub struct TelnetPatternSetListItem {
 }
 
 /// A pattern set, in the object envelope.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetPatternSetObject {
     /// Key of the object.
@@ -5767,6 +6813,7 @@ pub struct TelnetPatternSetObject {
 
 /// A Telnet settings policy: banner, timeouts, the policy check before the server side is opened,
 /// and TLS towards client and server.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetSettingsPolicy {
     /// Name of the policy.
@@ -5793,6 +6840,7 @@ pub struct TelnetSettingsPolicy {
 }
 
 /// A listing of Telnet settings policies.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetSettingsPolicyList {
     /// The objects, in the appliance's order.
@@ -5805,6 +6853,7 @@ pub struct TelnetSettingsPolicyList {
 }
 
 /// A Telnet settings policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetSettingsPolicyListItem {
     /// Key of the object.
@@ -5818,6 +6867,7 @@ pub struct TelnetSettingsPolicyListItem {
 }
 
 /// A Telnet settings policy, in the object envelope.
+#[cfg(feature = "telnet")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnetSettingsPolicyObject {
     /// Key of the object.
@@ -5833,9 +6883,11 @@ pub struct TelnetSettingsPolicyObject {
 
 /// A ticketing policy (SPS 6.x). Only its existence is published; everything the appliance sends is
 /// kept.
+#[cfg(feature = "policies")]
 pub type TicketingPolicy = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TicketingPolicyList {
     /// The objects, in the appliance's order.
@@ -5848,6 +6900,7 @@ pub struct TicketingPolicyList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TicketingPolicyListItem {
     /// Key of the object.
@@ -5861,6 +6914,7 @@ pub struct TicketingPolicyListItem {
 }
 
 /// A ticketing policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TicketingPolicyObject {
     /// Key of the object within its collection.
@@ -5874,13 +6928,16 @@ pub struct TicketingPolicyObject {
 }
 
 /// One interval of a day: its start and its end time, in this order.
+#[cfg(feature = "policies")]
 pub type TimeInterval = Vec<TimeOfDay>;
 
 /// A time of day, `H:MM` or `HH:MM` (24-hour clock).
+#[cfg(feature = "policies")]
 pub type TimeOfDay = String;
 
 /// A time policy: for each day of the week, the intervals in which connections using it are
 /// allowed. Connection policies refer to it by key.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimePolicy {
     /// Name of the policy, without whitespace.
@@ -5912,6 +6969,7 @@ pub struct TimePolicy {
 }
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimePolicyList {
     /// The objects, in the appliance's order.
@@ -5924,6 +6982,7 @@ pub struct TimePolicyList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimePolicyListItem {
     /// Key of the object.
@@ -5937,6 +6996,7 @@ pub struct TimePolicyListItem {
 }
 
 /// A time policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimePolicyObject {
     /// Key of the object within its collection.
@@ -5951,6 +7011,7 @@ pub struct TimePolicyObject {
 }
 
 /// Timestamping policy OID to request from the authority.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingOid {
     /// Send `policy_oid` with the timestamp requests.
@@ -5965,6 +7026,7 @@ pub struct TimestampingOid {
 }
 
 /// Which timestamping authority timestamps the audit trails.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimestampingServer {
     /// `selection: local`
@@ -5976,6 +7038,7 @@ pub enum TimestampingServer {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
+#[cfg(feature = "policies")]
 impl TimestampingServer {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -5987,6 +7050,7 @@ impl TimestampingServer {
     }
 }
 
+#[cfg(feature = "policies")]
 impl serde::Serialize for TimestampingServer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -6002,6 +7066,7 @@ impl serde::Serialize for TimestampingServer {
     }
 }
 
+#[cfg(feature = "policies")]
 impl<'de> serde::Deserialize<'de> for TimestampingServer {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6021,6 +7086,7 @@ impl<'de> serde::Deserialize<'de> for TimestampingServer {
 }
 
 /// Use the appliance's built-in timestamping.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingServerLocal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6031,6 +7097,7 @@ pub struct TimestampingServerLocal {
 }
 
 /// Use an external timestamping authority (RFC 3161).
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingServerRemote {
     /// URL of the timestamping authority.
@@ -6044,9 +7111,11 @@ pub struct TimestampingServerRemote {
 }
 
 /// Name of a time zone in the tz database, such as `Europe/Budapest` or `America/New_York`.
+#[cfg(feature = "datetime")]
 pub type Timezone = String;
 
 /// The time zone in the object envelope (key `timezone`); the body is a string.
+#[cfg(feature = "datetime")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimezoneObject {
     /// Always `timezone`.
@@ -6085,6 +7154,7 @@ pub struct TlsSettingsPair {
 }
 
 /// A feature that is only switched on or off. Other fields the appliance sends are kept.
+#[cfg(any(feature = "starling", feature = "troubleshooting"))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Toggle {
     /// The feature is on.
@@ -6097,9 +7167,11 @@ pub struct Toggle {
 
 /// The traffic alerts, by alert name (`scbAuthFailure`, `scbChannelDenied`,
 /// `scbCredStoreUnlockFailure`, ...). Every name the appliance sends is kept.
+#[cfg(feature = "alerting")]
 pub type TrafficAlerts = indexmap::IndexMap<String, AlertChannels>;
 
 /// The traffic alert settings in the object envelope (key `traffic_alerts`).
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrafficAlertsObject {
     /// Always `traffic_alerts`.
@@ -6114,6 +7186,7 @@ pub struct TrafficAlertsObject {
 }
 
 /// The state of the caller's configuration transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Transaction {
     pub status: TransactionStatus,
@@ -6125,6 +7198,7 @@ pub struct Transaction {
 }
 
 /// One entry of the changelog of a transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TransactionChange {
     pub r#type: TransactionChangeType,
@@ -6150,6 +7224,7 @@ pub struct TransactionChange {
 }
 
 /// The changelog of the open transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransactionChangeList {
     /// The changes, oldest first.
@@ -6164,6 +7239,7 @@ pub struct TransactionChangeList {
 
 /// What happened at `path`: an object was created, deleted or replaced, or the order of a list was
 /// changed.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TransactionChangeType {
     /// `create`
@@ -6178,6 +7254,7 @@ pub enum TransactionChangeType {
     Unknown(String),
 }
 
+#[cfg(feature = "transaction")]
 impl TransactionChangeType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -6191,6 +7268,7 @@ impl TransactionChangeType {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<&str> for TransactionChangeType {
     fn from(value: &str) -> Self {
         match value {
@@ -6203,6 +7281,7 @@ impl From<&str> for TransactionChangeType {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::str::FromStr for TransactionChangeType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -6210,18 +7289,21 @@ impl std::str::FromStr for TransactionChangeType {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::fmt::Display for TransactionChangeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl serde::Serialize for TransactionChangeType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl<'de> serde::Deserialize<'de> for TransactionChangeType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6232,6 +7314,7 @@ impl<'de> serde::Deserialize<'de> for TransactionChangeType {
 }
 
 /// Request to commit the open transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TransactionCommit {
     pub status: TransactionCommitStatus,
@@ -6244,6 +7327,7 @@ pub struct TransactionCommit {
 }
 
 /// The state change asked for; committing is the only documented one.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TransactionCommitStatus {
     /// `commit`
@@ -6252,6 +7336,7 @@ pub enum TransactionCommitStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "transaction")]
 impl TransactionCommitStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -6262,6 +7347,7 @@ impl TransactionCommitStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<&str> for TransactionCommitStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -6271,6 +7357,7 @@ impl From<&str> for TransactionCommitStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::str::FromStr for TransactionCommitStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -6278,18 +7365,21 @@ impl std::str::FromStr for TransactionCommitStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::fmt::Display for TransactionCommitStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl serde::Serialize for TransactionCommitStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl<'de> serde::Deserialize<'de> for TransactionCommitStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6300,6 +7390,7 @@ impl<'de> serde::Deserialize<'de> for TransactionCommitStatus {
 }
 
 /// Links of the transaction endpoint.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransactionMeta {
     /// Path of the transaction endpoint.
@@ -6320,6 +7411,7 @@ pub struct TransactionMeta {
 
 /// The transaction state. Newer appliances send it in `body`, older ones in `transaction`; exactly
 /// one of them is expected.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransactionObject {
     /// Always `transaction`.
@@ -6337,6 +7429,7 @@ pub struct TransactionObject {
 }
 
 /// Whether the caller has an open transaction.
+#[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TransactionStatus {
     /// `open`
@@ -6347,6 +7440,7 @@ pub enum TransactionStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "transaction")]
 impl TransactionStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -6358,6 +7452,7 @@ impl TransactionStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl From<&str> for TransactionStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -6368,6 +7463,7 @@ impl From<&str> for TransactionStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::str::FromStr for TransactionStatus {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -6375,18 +7471,21 @@ impl std::str::FromStr for TransactionStatus {
     }
 }
 
+#[cfg(feature = "transaction")]
 impl std::fmt::Display for TransactionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl serde::Serialize for TransactionStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "transaction")]
 impl<'de> serde::Deserialize<'de> for TransactionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6397,6 +7496,7 @@ impl<'de> serde::Deserialize<'de> for TransactionStatus {
 }
 
 /// Debug logging and the retention of core files.
+#[cfg(feature = "troubleshooting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Troubleshooting {
     /// Core files of crashed processes.
@@ -6410,6 +7510,7 @@ pub struct Troubleshooting {
 }
 
 /// Core files of crashed processes.
+#[cfg(feature = "troubleshooting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TroubleshootingCoreFiles {
     /// Days a core file is kept before it is deleted.
@@ -6421,6 +7522,7 @@ pub struct TroubleshootingCoreFiles {
 }
 
 /// The troubleshooting settings in the object envelope (key `troubleshooting`).
+#[cfg(feature = "troubleshooting")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TroubleshootingObject {
     /// Always `troubleshooting`.
@@ -6434,9 +7536,11 @@ pub struct TroubleshootingObject {
 }
 
 /// A trusted CA list. Its fields are not published; everything the appliance sends is kept.
+#[cfg(feature = "policies")]
 pub type TrustedCaList = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrustedCaListList {
     /// The objects, in the appliance's order.
@@ -6449,6 +7553,7 @@ pub struct TrustedCaListList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrustedCaListListItem {
     /// Key of the object.
@@ -6462,6 +7567,7 @@ pub struct TrustedCaListListItem {
 }
 
 /// A trusted CA list in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrustedCaListObject {
     /// Key of the object within its collection.
@@ -6476,10 +7582,12 @@ pub struct TrustedCaListObject {
 
 /// The universal SIEM forwarder settings. The fields are not published; all of them are kept as
 /// sent. The example is an illustration.
+#[cfg(feature = "management")]
 pub type UniversalSiemForwarder = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The universal SIEM forwarder settings in the object envelope. Nothing of the answer is
 /// published: nothing is required.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UniversalSiemForwarderObject {
     /// Always `universal_siem_forwarder`.
@@ -6495,6 +7603,7 @@ pub struct UniversalSiemForwarderObject {
 }
 
 /// Encrypting the server-to-client (upstream) traffic with separate certificates.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpstreamEncryption {
     /// Use separate certificates for upstream traffic; needs `certificates`.
@@ -6510,11 +7619,13 @@ pub struct UpstreamEncryption {
 
 /// A set of named figures from the operating system (bytes, percentages, counters). The names
 /// depend on the kernel and may change between versions.
+#[cfg(feature = "health")]
 pub type UsageFigures = indexmap::IndexMap<String, f64>;
 
 /// A user list: a named set of user names, with whether the users listed are the ones allowed or
 /// the ones refused. Only `name` is published; the fields holding the default and the names are
 /// kept as sent.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserList {
     /// Name of the list.
@@ -6526,6 +7637,7 @@ pub struct UserList {
 }
 
 /// The listing of the collection.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserListList {
     /// The objects, in the appliance's order.
@@ -6538,6 +7650,7 @@ pub struct UserListList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserListListItem {
     /// Key of the object.
@@ -6551,6 +7664,7 @@ pub struct UserListListItem {
 }
 
 /// A user list in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserListObject {
     /// Key of the object within its collection.
@@ -6564,6 +7678,7 @@ pub struct UserListObject {
 }
 
 /// One remote user name and the groups allowed to use it.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserMapping {
     /// User name on the target server.
@@ -6576,6 +7691,7 @@ pub struct UserMapping {
 }
 
 /// Settings of the web interface for users who are not administrators.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserWebLogin {
     pub access_restriction: AccessRestriction,
@@ -6590,6 +7706,7 @@ pub struct UserWebLogin {
 }
 
 /// The user web interface settings in the object envelope (key `user_web`).
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserWebLoginObject {
     /// Always `user_web`.
@@ -6604,6 +7721,7 @@ pub struct UserWebLoginObject {
 
 /// A usermapping policy: which user groups may use which user names on the target servers of SSH,
 /// RDP, Telnet and Citrix ICA connections.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicy {
     /// Name shown on the web interface.
@@ -6621,6 +7739,7 @@ pub struct UsermappingPolicy {
 }
 
 /// The usermapping policies.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicyList {
     /// The policies.
@@ -6633,6 +7752,7 @@ pub struct UsermappingPolicyList {
 }
 
 /// A usermapping policy in the listing; newer appliances also embed its body.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicyListItem {
     /// Key of the policy.
@@ -6646,6 +7766,7 @@ pub struct UsermappingPolicyListItem {
 }
 
 /// A usermapping policy in the object envelope.
+#[cfg(feature = "policies")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicyObject {
     /// Key of the policy.
@@ -6661,6 +7782,7 @@ pub struct UsermappingPolicyObject {
 /// A VNC settings policy: timeouts, the policy check before the server side is opened, and TLS
 /// towards client and server. Only the client-side part is published in full; the rest follows the
 /// Telnet settings policy.
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VncSettingsPolicy {
     /// Name of the policy.
@@ -6684,6 +7806,7 @@ pub struct VncSettingsPolicy {
 }
 
 /// A listing of VNC settings policies.
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VncSettingsPolicyList {
     /// The objects, in the appliance's order.
@@ -6696,6 +7819,7 @@ pub struct VncSettingsPolicyList {
 }
 
 /// A VNC settings policy in a listing; newer appliances also embed its body.
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VncSettingsPolicyListItem {
     /// Key of the object.
@@ -6709,6 +7833,7 @@ pub struct VncSettingsPolicyListItem {
 }
 
 /// A VNC settings policy, in the object envelope.
+#[cfg(feature = "vnc")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VncSettingsPolicyObject {
     /// Key of the object.
@@ -6723,6 +7848,7 @@ pub struct VncSettingsPolicyObject {
 }
 
 /// Gateway authentication through the web interface.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebGatewayAuthentication {
     /// Reuse the web interface login of a user for the sessions the user then opens, without a second
@@ -6738,6 +7864,7 @@ pub struct WebGatewayAuthentication {
 
 /// The web gateway authentication settings in the object envelope (key
 /// `web_gateway_authentication`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebGatewayAuthenticationObject {
     /// Always `web_gateway_authentication`.
@@ -6751,6 +7878,7 @@ pub struct WebGatewayAuthenticationObject {
 }
 
 /// Settings of the web interface.
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebInterface {
     /// Minutes of inactivity after which a web interface or REST session ends.
@@ -6762,6 +7890,7 @@ pub struct WebInterface {
 }
 
 /// The web interface settings in the object envelope (key `webinterface`).
+#[cfg(feature = "management")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebInterfaceObject {
     /// Always `webinterface`.
@@ -6775,6 +7904,7 @@ pub struct WebInterfaceObject {
 }
 
 /// An address of the appliance a web interface listens on, with its HTTP and HTTPS ports.
+#[cfg(feature = "local_services")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WebListener {
     /// An address of a network interface (`nic1.interfaces.<id>.addresses.<n>`).
@@ -6792,9 +7922,11 @@ pub struct WebListener {
 
 /// An X.509 certificate stored on the appliance. Its fields are not documented publicly; all of
 /// them are kept as sent.
+#[cfg(feature = "certificates")]
 pub type X509Certificate = indexmap::IndexMap<String, serde_json::Value>;
 
 /// A stored X.509 certificate in the object envelope.
+#[cfg(feature = "certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct X509CertificateObject {
     /// Key (a UUID) of the certificate.
@@ -6810,6 +7942,7 @@ pub struct X509CertificateObject {
 /// Decodes `value` as the type named `type_name` and encodes it again (used by the
 /// round-trip tests of the spec's examples). `None` if there is no such type.
 #[doc(hidden)]
+#[cfg(feature = "roundtrip")]
 pub fn __roundtrip(
     type_name: &str,
     value: serde_json::Value,
@@ -6823,462 +7956,1359 @@ pub fn __roundtrip(
     }
     Some(
         match type_name {
+            #[cfg(feature = "policies")]
             "AaPluginInstance" => roundtrip::<AaPluginInstance>(value),
+            #[cfg(feature = "policies")]
             "AaPluginInstanceList" => roundtrip::<AaPluginInstanceList>(value),
+            #[cfg(feature = "policies")]
             "AaPluginInstanceListItem" => roundtrip::<AaPluginInstanceListItem>(value),
+            #[cfg(feature = "policies")]
             "AaPluginInstanceObject" => roundtrip::<AaPluginInstanceObject>(value),
+            #[cfg(feature = "aaa")]
             "AaaSettings" => roundtrip::<AaaSettings>(value),
+            #[cfg(feature = "aaa")]
             "AaaSettingsObject" => roundtrip::<AaaSettingsObject>(value),
+            #[cfg(feature = "local_services")]
             "AccessRestriction" => roundtrip::<AccessRestriction>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AccessSubject" => roundtrip::<AccessSubject>(value),
             "AccessSubjectEverybody" => roundtrip::<AccessSubjectEverybody>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AccessSubjectOnly" => roundtrip::<AccessSubjectOnly>(value),
+            #[cfg(feature = "management")]
             "Accounting" => roundtrip::<Accounting>(value),
+            #[cfg(feature = "management")]
             "AccountingObject" => roundtrip::<AccountingObject>(value),
+            #[cfg(any(feature = "firmware", feature = "sessions"))]
             "Acknowledgement" => roundtrip::<Acknowledgement>(value),
+            #[cfg(feature = "aaa")]
             "Acl" => roundtrip::<Acl>(value),
+            #[cfg(feature = "aaa")]
             "AclPermission" => roundtrip::<AclPermission>(value),
+            #[cfg(feature = "aaa")]
             "AclsObject" => roundtrip::<AclsObject>(value),
+            #[cfg(feature = "local_services")]
             "AdminWebLogin" => roundtrip::<AdminWebLogin>(value),
+            #[cfg(feature = "local_services")]
             "AdminWebLoginObject" => roundtrip::<AdminWebLoginObject>(value),
+            #[cfg(feature = "alerting")]
             "AlertChannels" => roundtrip::<AlertChannels>(value),
+            #[cfg(feature = "policies")]
             "AnalyticsPolicy" => roundtrip::<AnalyticsPolicy>(value),
+            #[cfg(feature = "policies")]
             "AnalyticsPolicyList" => roundtrip::<AnalyticsPolicyList>(value),
+            #[cfg(feature = "policies")]
             "AnalyticsPolicyListItem" => roundtrip::<AnalyticsPolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "AnalyticsPolicyObject" => roundtrip::<AnalyticsPolicyObject>(value),
+            #[cfg(feature = "local_services")]
             "AnalyticsService" => roundtrip::<AnalyticsService>(value),
+            #[cfg(feature = "local_services")]
             "AnalyticsServiceObject" => roundtrip::<AnalyticsServiceObject>(value),
+            #[cfg(feature = "policies")]
             "ArchiveCleanupPolicy" => roundtrip::<ArchiveCleanupPolicy>(value),
+            #[cfg(feature = "policies")]
             "ArchiveCleanupPolicyList" => roundtrip::<ArchiveCleanupPolicyList>(value),
+            #[cfg(feature = "policies")]
             "ArchiveCleanupPolicyListItem" => {
                 roundtrip::<ArchiveCleanupPolicyListItem>(value)
             }
+
+            #[cfg(feature = "policies")]
             "ArchiveCleanupPolicyObject" => {
                 roundtrip::<ArchiveCleanupPolicyObject>(value)
             }
+
+            #[cfg(feature = "policies")]
             "ArchiveTarget" => roundtrip::<ArchiveTarget>(value),
+            #[cfg(feature = "policies")]
             "AuditEncryption" => roundtrip::<AuditEncryption>(value),
+            #[cfg(feature = "policies")]
             "AuditPolicy" => roundtrip::<AuditPolicy>(value),
+            #[cfg(feature = "policies")]
             "AuditPolicyList" => roundtrip::<AuditPolicyList>(value),
+            #[cfg(feature = "policies")]
             "AuditPolicyListItem" => roundtrip::<AuditPolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "AuditPolicyObject" => roundtrip::<AuditPolicyObject>(value),
+            #[cfg(feature = "policies")]
             "AuditSigning" => roundtrip::<AuditSigning>(value),
+            #[cfg(feature = "policies")]
             "AuditTimestamping" => roundtrip::<AuditTimestamping>(value),
+            #[cfg(feature = "policies")]
             "AuditTimestampingSetting" => roundtrip::<AuditTimestampingSetting>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "telnet",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AuthenticatedConnectionPolicy" => {
                 roundtrip::<AuthenticatedConnectionPolicy>(value)
             }
+
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "telnet",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AuthenticatedConnectionPolicyList" => {
                 roundtrip::<AuthenticatedConnectionPolicyList>(value)
             }
+
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "telnet",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AuthenticatedConnectionPolicyListItem" => {
                 roundtrip::<AuthenticatedConnectionPolicyListItem>(value)
             }
+
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "telnet",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "AuthenticatedConnectionPolicyObject" => {
                 roundtrip::<AuthenticatedConnectionPolicyObject>(value)
             }
+
+            #[cfg(feature = "authentication")]
             "AuthenticationResult" => roundtrip::<AuthenticationResult>(value),
+            #[cfg(feature = "reporting")]
             "AvailableSearchFields" => roundtrip::<AvailableSearchFields>(value),
+            #[cfg(feature = "reporting")]
             "AvailableSubchapters" => roundtrip::<AvailableSubchapters>(value),
+            #[cfg(feature = "management")]
             "BackupEncryption" => roundtrip::<BackupEncryption>(value),
+            #[cfg(feature = "policies")]
             "BackupPolicy" => roundtrip::<BackupPolicy>(value),
+            #[cfg(feature = "policies")]
             "BackupPolicyList" => roundtrip::<BackupPolicyList>(value),
+            #[cfg(feature = "policies")]
             "BackupPolicyListItem" => roundtrip::<BackupPolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "BackupPolicyObject" => roundtrip::<BackupPolicyObject>(value),
+            #[cfg(feature = "policies")]
             "BackupTarget" => roundtrip::<BackupTarget>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelActions" => roundtrip::<ChannelActions>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelAddress" => roundtrip::<ChannelAddress>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelDatabaseCleanup" => roundtrip::<ChannelDatabaseCleanup>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelPolicy" => roundtrip::<ChannelPolicy>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelPolicyList" => roundtrip::<ChannelPolicyList>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelPolicyListItem" => roundtrip::<ChannelPolicyListItem>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelPolicyObject" => roundtrip::<ChannelPolicyObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ChannelRule" => roundtrip::<ChannelRule>(value),
             "CipherStrength" => roundtrip::<CipherStrength>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ClientSideTransportSecurity" => {
                 roundtrip::<ClientSideTransportSecurity>(value)
             }
+
+            #[cfg(feature = "local_services")]
             "ClusterInterface" => roundtrip::<ClusterInterface>(value),
+            #[cfg(feature = "local_services")]
             "ClusterInterfaceObject" => roundtrip::<ClusterInterfaceObject>(value),
+            #[cfg(feature = "health")]
             "ClusterNodeMeta" => roundtrip::<ClusterNodeMeta>(value),
+            #[cfg(feature = "health")]
             "ClusterNodeStatus" => roundtrip::<ClusterNodeStatus>(value),
+            #[cfg(feature = "health")]
             "ClusterStatusList" => roundtrip::<ClusterStatusList>(value),
+            #[cfg(feature = "health")]
             "ClusterStatusMeta" => roundtrip::<ClusterStatusMeta>(value),
+            #[cfg(feature = "transaction")]
             "CommitMessageRequirement" => roundtrip::<CommitMessageRequirement>(value),
+            #[cfg(feature = "health")]
             "ConfigurationSync" => roundtrip::<ConfigurationSync>(value),
+            #[cfg(feature = "health")]
             "ConfigurationSyncIssue" => roundtrip::<ConfigurationSyncIssue>(value),
+            #[cfg(feature = "health")]
             "ConfigurationSyncIssues" => roundtrip::<ConfigurationSyncIssues>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ConnectionAccessRule" => roundtrip::<ConnectionAccessRule>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ConnectionAccessRulePermission" => {
                 roundtrip::<ConnectionAccessRulePermission>(value)
             }
+
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ConnectionIndexing" => roundtrip::<ConnectionIndexing>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ConnectionNetwork" => roundtrip::<ConnectionNetwork>(value),
+            #[cfg(feature = "telnet")]
             "ConnectionOrder" => roundtrip::<ConnectionOrder>(value),
+            #[cfg(feature = "telnet")]
             "ConnectionOrderObject" => roundtrip::<ConnectionOrderObject>(value),
+            #[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
             "ConnectionPolicy" => roundtrip::<ConnectionPolicy>(value),
+            #[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
             "ConnectionPolicyList" => roundtrip::<ConnectionPolicyList>(value),
+            #[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
             "ConnectionPolicyListItem" => roundtrip::<ConnectionPolicyListItem>(value),
+            #[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
             "ConnectionPolicyObject" => roundtrip::<ConnectionPolicyObject>(value),
+            #[cfg(feature = "policies")]
             "ContentPolicyList" => roundtrip::<ContentPolicyList>(value),
+            #[cfg(feature = "reporting")]
             "ContentSubchapter" => roundtrip::<ContentSubchapter>(value),
+            #[cfg(feature = "reporting")]
             "ContentSubchapterList" => roundtrip::<ContentSubchapterList>(value),
+            #[cfg(feature = "reporting")]
             "ContentSubchapterListItem" => roundtrip::<ContentSubchapterListItem>(value),
+            #[cfg(feature = "reporting")]
             "ContentSubchapterObject" => roundtrip::<ContentSubchapterObject>(value),
+            #[cfg(
+                any(
+                    feature = "reporting",
+                    feature = "aaa",
+                    feature = "passwords",
+                    feature = "policies",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "CreatedObject" => roundtrip::<CreatedObject>(value),
+            #[cfg(feature = "policies")]
             "CredentialStore" => roundtrip::<CredentialStore>(value),
+            #[cfg(feature = "policies")]
             "CredentialStoreList" => roundtrip::<CredentialStoreList>(value),
+            #[cfg(feature = "policies")]
             "CredentialStoreListItem" => roundtrip::<CredentialStoreListItem>(value),
+            #[cfg(feature = "policies")]
             "CredentialStoreObject" => roundtrip::<CredentialStoreObject>(value),
+            #[cfg(feature = "reporting")]
             "CustomSubchapter" => roundtrip::<CustomSubchapter>(value),
+            #[cfg(feature = "reporting")]
             "CustomSubchapterList" => roundtrip::<CustomSubchapterList>(value),
+            #[cfg(feature = "reporting")]
             "CustomSubchapterListItem" => roundtrip::<CustomSubchapterListItem>(value),
+            #[cfg(feature = "reporting")]
             "CustomSubchapterObject" => roundtrip::<CustomSubchapterObject>(value),
+            #[cfg(feature = "policies")]
             "DayIntervals" => roundtrip::<DayIntervals>(value),
+            #[cfg(
+                any(
+                    feature = "reporting",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "plugins",
+                    feature = "sessions",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "DeletedObject" => roundtrip::<DeletedObject>(value),
+            #[cfg(feature = "management")]
             "DiskFillupPrevention" => roundtrip::<DiskFillupPrevention>(value),
+            #[cfg(feature = "management")]
             "DiskFillupPreventionObject" => {
                 roundtrip::<DiskFillupPreventionObject>(value)
             }
+
+            #[cfg(feature = "network")]
             "DnsServers" => roundtrip::<DnsServers>(value),
+            #[cfg(feature = "network")]
             "DnsServersObject" => roundtrip::<DnsServersObject>(value),
+            #[cfg(feature = "management")]
             "EmailSettings" => roundtrip::<EmailSettings>(value),
+            #[cfg(feature = "management")]
             "EmailSettingsObject" => roundtrip::<EmailSettingsObject>(value),
+            #[cfg(feature = "policies")]
             "EncryptionCertificate" => roundtrip::<EncryptionCertificate>(value),
             "ErrorBody" => roundtrip::<ErrorBody>(value),
             "ErrorDetails" => roundtrip::<ErrorDetails>(value),
             "ErrorResponse" => roundtrip::<ErrorResponse>(value),
             "ErrorType" => roundtrip::<ErrorType>(value),
+            #[cfg(feature = "management")]
             "ExportedConfigurationEncryption" => {
                 roundtrip::<ExportedConfigurationEncryption>(value)
             }
+
+            #[cfg(feature = "management")]
             "ExportedConfigurationEncryptionObject" => {
                 roundtrip::<ExportedConfigurationEncryptionObject>(value)
             }
+
+            #[cfg(feature = "health")]
             "FirmwareHealth" => roundtrip::<FirmwareHealth>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareIndex" => roundtrip::<FirmwareIndex>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareIndexMeta" => roundtrip::<FirmwareIndexMeta>(value),
+            #[cfg(feature = "health")]
             "FirmwareIntegrity" => roundtrip::<FirmwareIntegrity>(value),
+            #[cfg(feature = "health")]
             "FirmwareIntegrityState" => roundtrip::<FirmwareIntegrityState>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareSlot" => roundtrip::<FirmwareSlot>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareSlotList" => roundtrip::<FirmwareSlotList>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareSlotListItem" => roundtrip::<FirmwareSlotListItem>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareSlotObject" => roundtrip::<FirmwareSlotObject>(value),
+            #[cfg(feature = "health")]
             "FirmwareTaintedFiles" => roundtrip::<FirmwareTaintedFiles>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareTestMeta" => roundtrip::<FirmwareTestMeta>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareTestRequest" => roundtrip::<FirmwareTestRequest>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareTestResult" => roundtrip::<FirmwareTestResult>(value),
+            #[cfg(feature = "firmware")]
             "FirmwareTestSummary" => roundtrip::<FirmwareTestSummary>(value),
+            #[cfg(feature = "management")]
             "GpgPublicKey" => roundtrip::<GpgPublicKey>(value),
+            #[cfg(feature = "management")]
             "HealthMonitoring" => roundtrip::<HealthMonitoring>(value),
+            #[cfg(feature = "management")]
             "HealthMonitoringObject" => roundtrip::<HealthMonitoringObject>(value),
+            #[cfg(feature = "health")]
             "HealthStatus" => roundtrip::<HealthStatus>(value),
+            #[cfg(feature = "health")]
             "HealthStatusResponse" => roundtrip::<HealthStatusResponse>(value),
+            #[cfg(feature = "policies")]
             "HostKey" => roundtrip::<HostKey>(value),
             "HostKeyDsa" => roundtrip::<HostKeyDsa>(value),
             "HostKeyDss" => roundtrip::<HostKeyDss>(value),
             "HostKeyRsa" => roundtrip::<HostKeyRsa>(value),
+            #[cfg(feature = "policies")]
             "HostKeyValue" => roundtrip::<HostKeyValue>(value),
+            #[cfg(feature = "http")]
             "HttpSettingsPolicy" => roundtrip::<HttpSettingsPolicy>(value),
+            #[cfg(feature = "http")]
             "HttpSettingsPolicyList" => roundtrip::<HttpSettingsPolicyList>(value),
+            #[cfg(feature = "http")]
             "HttpSettingsPolicyListItem" => {
                 roundtrip::<HttpSettingsPolicyListItem>(value)
             }
+
+            #[cfg(feature = "http")]
             "HttpSettingsPolicyObject" => roundtrip::<HttpSettingsPolicyObject>(value),
+            #[cfg(feature = "ica")]
             "IcaSettingsPolicy" => roundtrip::<IcaSettingsPolicy>(value),
+            #[cfg(feature = "ica")]
             "IcaSettingsPolicyList" => roundtrip::<IcaSettingsPolicyList>(value),
+            #[cfg(feature = "ica")]
             "IcaSettingsPolicyListItem" => roundtrip::<IcaSettingsPolicyListItem>(value),
+            #[cfg(feature = "ica")]
             "IcaSettingsPolicyObject" => roundtrip::<IcaSettingsPolicyObject>(value),
             "InactivityTimeout" => roundtrip::<InactivityTimeout>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "InbandTarget" => roundtrip::<InbandTarget>(value),
             "InbandTargetAddress" => roundtrip::<InbandTargetAddress>(value),
             "InbandTargetDomain" => roundtrip::<InbandTargetDomain>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "InbandTargetName" => roundtrip::<InbandTargetName>(value),
+            #[cfg(
+                any(
+                    feature = "configuration",
+                    feature = "management",
+                    feature = "alerting",
+                    feature = "datetime",
+                    feature = "network",
+                    feature = "reporting",
+                    feature = "aaa",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "IndexList" => roundtrip::<IndexList>(value),
+            #[cfg(feature = "health")]
             "IndexerCapability" => roundtrip::<IndexerCapability>(value),
+            #[cfg(feature = "health")]
             "IndexerCertificate" => roundtrip::<IndexerCertificate>(value),
+            #[cfg(feature = "health")]
             "IndexerCertificateState" => roundtrip::<IndexerCertificateState>(value),
+            #[cfg(feature = "health")]
             "IndexerDashboard" => roundtrip::<IndexerDashboard>(value),
+            #[cfg(feature = "health")]
             "IndexerHealth" => roundtrip::<IndexerHealth>(value),
+            #[cfg(feature = "local_services")]
             "IndexerService" => roundtrip::<IndexerService>(value),
+            #[cfg(feature = "local_services")]
             "IndexerServiceObject" => roundtrip::<IndexerServiceObject>(value),
+            #[cfg(feature = "health")]
             "IndexerServiceStatus" => roundtrip::<IndexerServiceStatus>(value),
+            #[cfg(feature = "health")]
             "IndexerTask" => roundtrip::<IndexerTask>(value),
+            #[cfg(feature = "health")]
             "IndexerVersionRange" => roundtrip::<IndexerVersionRange>(value),
+            #[cfg(feature = "health")]
             "IndexerWorkerGroup" => roundtrip::<IndexerWorkerGroup>(value),
+            #[cfg(feature = "policies")]
             "IndexingPolicy" => roundtrip::<IndexingPolicy>(value),
+            #[cfg(feature = "policies")]
             "IndexingPolicyList" => roundtrip::<IndexingPolicyList>(value),
+            #[cfg(feature = "policies")]
             "IndexingPolicyListItem" => roundtrip::<IndexingPolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "IndexingPolicyObject" => roundtrip::<IndexingPolicyObject>(value),
+            #[cfg(feature = "info")]
             "Info" => roundtrip::<Info>(value),
+            #[cfg(feature = "info")]
             "InfoObject" => roundtrip::<InfoObject>(value),
+            #[cfg(feature = "integrated_products")]
             "IntegratedProduct" => roundtrip::<IntegratedProduct>(value),
+            #[cfg(feature = "integrated_products")]
             "IntegratedProductList" => roundtrip::<IntegratedProductList>(value),
+            #[cfg(feature = "network")]
             "IpForwardingRulePair" => roundtrip::<IpForwardingRulePair>(value),
+            #[cfg(feature = "network")]
             "IpForwardingRulePairs" => roundtrip::<IpForwardingRulePairs>(value),
+            #[cfg(feature = "network")]
             "IpForwardingRulePairsObject" => {
                 roundtrip::<IpForwardingRulePairsObject>(value)
             }
+
+            #[cfg(feature = "policies")]
             "LdapMemberOfCheck" => roundtrip::<LdapMemberOfCheck>(value),
+            #[cfg(feature = "policies")]
             "LdapMembershipCheck" => roundtrip::<LdapMembershipCheck>(value),
+            #[cfg(feature = "policies")]
             "LdapSchema" => roundtrip::<LdapSchema>(value),
             "LdapSchemaAd" => roundtrip::<LdapSchemaAd>(value),
+            #[cfg(feature = "policies")]
             "LdapSchemaPosix" => roundtrip::<LdapSchemaPosix>(value),
+            #[cfg(feature = "policies")]
             "LdapServer" => roundtrip::<LdapServer>(value),
+            #[cfg(feature = "policies")]
             "LdapServerList" => roundtrip::<LdapServerList>(value),
+            #[cfg(feature = "policies")]
             "LdapServerListItem" => roundtrip::<LdapServerListItem>(value),
+            #[cfg(feature = "policies")]
             "LdapServerObject" => roundtrip::<LdapServerObject>(value),
+            #[cfg(feature = "management")]
             "License" => roundtrip::<License>(value),
+            #[cfg(feature = "management")]
             "LicenseObject" => roundtrip::<LicenseObject>(value),
+            #[cfg(
+                any(
+                    feature = "configuration",
+                    feature = "local_services",
+                    feature = "management",
+                    feature = "alerting",
+                    feature = "datetime",
+                    feature = "network",
+                    feature = "reporting",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "plugins",
+                    feature = "firmware",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "LinkMeta" => roundtrip::<LinkMeta>(value),
+            #[cfg(
+                any(
+                    feature = "configuration",
+                    feature = "management",
+                    feature = "alerting",
+                    feature = "datetime",
+                    feature = "network",
+                    feature = "reporting",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "firmware",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ListItem" => roundtrip::<ListItem>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "LocalForward" => roundtrip::<LocalForward>(value),
+            #[cfg(feature = "aaa")]
             "LocalGroup" => roundtrip::<LocalGroup>(value),
+            #[cfg(feature = "aaa")]
             "LocalGroupList" => roundtrip::<LocalGroupList>(value),
+            #[cfg(feature = "aaa")]
             "LocalGroupListItem" => roundtrip::<LocalGroupListItem>(value),
+            #[cfg(feature = "aaa")]
             "LocalGroupObject" => roundtrip::<LocalGroupObject>(value),
+            #[cfg(feature = "local_services")]
             "LocalSshAccess" => roundtrip::<LocalSshAccess>(value),
+            #[cfg(feature = "local_services")]
             "LocalSshAccessObject" => roundtrip::<LocalSshAccessObject>(value),
+            #[cfg(feature = "aaa")]
             "LocalUser" => roundtrip::<LocalUser>(value),
+            #[cfg(feature = "aaa")]
             "LocalUserList" => roundtrip::<LocalUserList>(value),
+            #[cfg(feature = "aaa")]
             "LocalUserListItem" => roundtrip::<LocalUserListItem>(value),
+            #[cfg(feature = "aaa")]
             "LocalUserObject" => roundtrip::<LocalUserObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "LogLevelOverride" => roundtrip::<LogLevelOverride>(value),
+            #[cfg(feature = "management")]
             "LoginBanner" => roundtrip::<LoginBanner>(value),
+            #[cfg(feature = "aaa")]
             "LoginLdapServer" => roundtrip::<LoginLdapServer>(value),
+            #[cfg(feature = "aaa")]
             "LoginLdapServerList" => roundtrip::<LoginLdapServerList>(value),
+            #[cfg(feature = "aaa")]
             "LoginLdapServerListItem" => roundtrip::<LoginLdapServerListItem>(value),
+            #[cfg(feature = "aaa")]
             "LoginMethod" => roundtrip::<LoginMethod>(value),
+            #[cfg(feature = "aaa")]
             "LoginMethodList" => roundtrip::<LoginMethodList>(value),
+            #[cfg(feature = "aaa")]
             "LoginMethodListItem" => roundtrip::<LoginMethodListItem>(value),
+            #[cfg(feature = "management")]
             "ManagementCertificateAuthority" => {
                 roundtrip::<ManagementCertificateAuthority>(value)
             }
+
+            #[cfg(feature = "management")]
             "ManagementCertificateAuthoritySelection" => {
                 roundtrip::<ManagementCertificateAuthoritySelection>(value)
             }
+
+            #[cfg(feature = "management")]
             "ManagementCertificates" => roundtrip::<ManagementCertificates>(value),
+            #[cfg(feature = "management")]
             "ManagementCertificatesObject" => {
                 roundtrip::<ManagementCertificatesObject>(value)
             }
             "Meta" => roundtrip::<Meta>(value),
+            #[cfg(feature = "network")]
             "NetworkNaming" => roundtrip::<NetworkNaming>(value),
+            #[cfg(feature = "network")]
             "NetworkNamingObject" => roundtrip::<NetworkNamingObject>(value),
+            #[cfg(feature = "network")]
             "NetworkRouting" => roundtrip::<NetworkRouting>(value),
+            #[cfg(feature = "network")]
             "NetworkRoutingObject" => roundtrip::<NetworkRoutingObject>(value),
+            #[cfg(feature = "policies")]
             "NfsTarget" => roundtrip::<NfsTarget>(value),
+            #[cfg(feature = "network")]
             "Nic" => roundtrip::<Nic>(value),
+            #[cfg(feature = "network")]
             "NicList" => roundtrip::<NicList>(value),
+            #[cfg(feature = "network")]
             "NicListItem" => roundtrip::<NicListItem>(value),
+            #[cfg(feature = "network")]
             "NicObject" => roundtrip::<NicObject>(value),
             "NoTarget" => roundtrip::<NoTarget>(value),
+            #[cfg(feature = "policies")]
             "NotificationEvent" => roundtrip::<NotificationEvent>(value),
+            #[cfg(feature = "policies")]
             "NotificationEventType" => roundtrip::<NotificationEventType>(value),
+            #[cfg(feature = "datetime")]
             "NtpServers" => roundtrip::<NtpServers>(value),
+            #[cfg(feature = "datetime")]
             "NtpServersObject" => roundtrip::<NtpServersObject>(value),
+            #[cfg(feature = "passwords")]
             "Password" => roundtrip::<Password>(value),
+            #[cfg(feature = "passwords")]
             "PasswordCreate" => roundtrip::<PasswordCreate>(value),
+            #[cfg(feature = "passwords")]
             "PasswordObject" => roundtrip::<PasswordObject>(value),
+            #[cfg(feature = "health")]
             "PipelineQueues" => roundtrip::<PipelineQueues>(value),
+            #[cfg(feature = "plugins")]
             "Plugin" => roundtrip::<Plugin>(value),
+            #[cfg(feature = "plugins")]
             "PluginList" => roundtrip::<PluginList>(value),
+            #[cfg(feature = "plugins")]
             "PluginListItem" => roundtrip::<PluginListItem>(value),
+            #[cfg(feature = "plugins")]
             "PluginObject" => roundtrip::<PluginObject>(value),
+            #[cfg(feature = "info")]
             "PluginSdkVersion" => roundtrip::<PluginSdkVersion>(value),
+            #[cfg(feature = "local_services")]
             "PostgresqlService" => roundtrip::<PostgresqlService>(value),
+            #[cfg(feature = "local_services")]
             "PostgresqlServiceObject" => roundtrip::<PostgresqlServiceObject>(value),
+            #[cfg(feature = "reporting")]
             "PredefinedReports" => roundtrip::<PredefinedReports>(value),
+            #[cfg(feature = "reporting")]
             "PredefinedReportsObject" => roundtrip::<PredefinedReportsObject>(value),
+            #[cfg(feature = "certificates")]
             "PrivateKey" => roundtrip::<PrivateKey>(value),
+            #[cfg(feature = "certificates")]
             "PrivateKeyObject" => roundtrip::<PrivateKeyObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolAuditCleanup" => roundtrip::<ProtocolAuditCleanup>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolAuditOptions" => roundtrip::<ProtocolAuditOptions>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolAuditTimestamping" => roundtrip::<ProtocolAuditTimestamping>(value),
+            #[cfg(
+                any(
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolOptions" => roundtrip::<ProtocolOptions>(value),
+            #[cfg(
+                any(
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolOptionsObject" => roundtrip::<ProtocolOptionsObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolPolicy" => roundtrip::<ProtocolPolicy>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolPolicyList" => roundtrip::<ProtocolPolicyList>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolPolicyListItem" => roundtrip::<ProtocolPolicyListItem>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolPolicyObject" => roundtrip::<ProtocolPolicyObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ProtocolService" => roundtrip::<ProtocolService>(value),
+            #[cfg(feature = "health")]
             "RaidDisk" => roundtrip::<RaidDisk>(value),
+            #[cfg(feature = "health")]
             "RaidDiskState" => roundtrip::<RaidDiskState>(value),
+            #[cfg(feature = "health")]
             "RaidHealth" => roundtrip::<RaidHealth>(value),
+            #[cfg(feature = "health")]
             "RaidState" => roundtrip::<RaidState>(value),
+            #[cfg(feature = "health")]
             "RaidStatus" => roundtrip::<RaidStatus>(value),
+            #[cfg(feature = "rdp")]
             "RdpDomainMembership" => roundtrip::<RdpDomainMembership>(value),
+            #[cfg(feature = "rdp")]
             "RdpDomainMembershipObject" => roundtrip::<RdpDomainMembershipObject>(value),
+            #[cfg(
+                any(
+                    feature = "local_services",
+                    feature = "management",
+                    feature = "network",
+                    feature = "reporting",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "Reference" => roundtrip::<Reference>(value),
+            #[cfg(
+                any(
+                    feature = "local_services",
+                    feature = "management",
+                    feature = "network",
+                    feature = "reporting",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ReferenceObject" => roundtrip::<ReferenceObject>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "RemoteForward" => roundtrip::<RemoteForward>(value),
+            #[cfg(
+                any(
+                    feature = "local_services",
+                    feature = "management",
+                    feature = "alerting",
+                    feature = "datetime",
+                    feature = "network",
+                    feature = "reporting",
+                    feature = "starling",
+                    feature = "troubleshooting",
+                    feature = "aaa",
+                    feature = "policies",
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "ReplacedObject" => roundtrip::<ReplacedObject>(value),
+            #[cfg(feature = "reporting")]
             "Report" => roundtrip::<Report>(value),
+            #[cfg(feature = "reporting")]
             "ReportAccess" => roundtrip::<ReportAccess>(value),
+            #[cfg(feature = "reporting")]
             "ReportChapter" => roundtrip::<ReportChapter>(value),
+            #[cfg(feature = "reporting")]
             "ReportList" => roundtrip::<ReportList>(value),
+            #[cfg(feature = "reporting")]
             "ReportListItem" => roundtrip::<ReportListItem>(value),
+            #[cfg(feature = "reporting")]
             "ReportObject" => roundtrip::<ReportObject>(value),
+            #[cfg(feature = "management")]
             "RootPassword" => roundtrip::<RootPassword>(value),
+            #[cfg(feature = "management")]
             "RootPasswordObject" => roundtrip::<RootPasswordObject>(value),
+            #[cfg(feature = "policies")]
             "RsyncTarget" => roundtrip::<RsyncTarget>(value),
+            #[cfg(feature = "aaa")]
             "Saml2Settings" => roundtrip::<Saml2Settings>(value),
+            #[cfg(feature = "aaa")]
             "Saml2SettingsObject" => roundtrip::<Saml2SettingsObject>(value),
+            #[cfg(any(feature = "management", feature = "policies"))]
             "ServerAddress" => roundtrip::<ServerAddress>(value),
             "ServerAddressFqdn" => roundtrip::<ServerAddressFqdn>(value),
             "ServerAddressIp" => roundtrip::<ServerAddressIp>(value),
+            #[cfg(feature = "local_services")]
             "ServiceListener" => roundtrip::<ServiceListener>(value),
+            #[cfg(feature = "health")]
             "SessionCounts" => roundtrip::<SessionCounts>(value),
             "SessionTimeouts" => roundtrip::<SessionTimeouts>(value),
             "SettingsPolicyBase" => roundtrip::<SettingsPolicyBase>(value),
+            #[cfg(feature = "policies")]
             "SigningCa" => roundtrip::<SigningCa>(value),
+            #[cfg(feature = "policies")]
             "SigningCaList" => roundtrip::<SigningCaList>(value),
+            #[cfg(feature = "policies")]
             "SigningCaListItem" => roundtrip::<SigningCaListItem>(value),
+            #[cfg(feature = "policies")]
             "SigningCaObject" => roundtrip::<SigningCaObject>(value),
             "SlotId" => roundtrip::<SlotId>(value),
+            #[cfg(feature = "policies")]
             "SmbAuthentication" => roundtrip::<SmbAuthentication>(value),
             "SmbAuthenticationAnonymous" => {
                 roundtrip::<SmbAuthenticationAnonymous>(value)
             }
+
+            #[cfg(feature = "policies")]
             "SmbAuthenticationPassword" => roundtrip::<SmbAuthenticationPassword>(value),
+            #[cfg(feature = "policies")]
             "SmbTarget" => roundtrip::<SmbTarget>(value),
+            #[cfg(feature = "management")]
             "SmtpAuthentication" => roundtrip::<SmtpAuthentication>(value),
+            #[cfg(feature = "management")]
             "SmtpEncryption" => roundtrip::<SmtpEncryption>(value),
+            #[cfg(feature = "management")]
             "SmtpEncryptionSelection" => roundtrip::<SmtpEncryptionSelection>(value),
+            #[cfg(feature = "local_services")]
             "SnmpAgent" => roundtrip::<SnmpAgent>(value),
+            #[cfg(feature = "local_services")]
             "SnmpAgentObject" => roundtrip::<SnmpAgentObject>(value),
+            #[cfg(feature = "management")]
             "SnmpTrap" => roundtrip::<SnmpTrap>(value),
+            #[cfg(feature = "management")]
             "SnmpTrapObject" => roundtrip::<SnmpTrapObject>(value),
+            #[cfg(feature = "management")]
             "SnmpTrapV2c" => roundtrip::<SnmpTrapV2c>(value),
+            #[cfg(feature = "management")]
             "SnmpTrapV3" => roundtrip::<SnmpTrapV3>(value),
+            #[cfg(feature = "management")]
             "SnmpTrapVersion" => roundtrip::<SnmpTrapVersion>(value),
+            #[cfg(feature = "local_services")]
             "SnmpV2c" => roundtrip::<SnmpV2c>(value),
+            #[cfg(feature = "management")]
             "SnmpV2cTarget" => roundtrip::<SnmpV2cTarget>(value),
+            #[cfg(feature = "local_services")]
             "SnmpV3" => roundtrip::<SnmpV3>(value),
+            #[cfg(feature = "management")]
             "SnmpV3Target" => roundtrip::<SnmpV3Target>(value),
+            #[cfg(feature = "local_services")]
             "SnmpV3User" => roundtrip::<SnmpV3User>(value),
+            #[cfg(feature = "management")]
             "SoapApi" => roundtrip::<SoapApi>(value),
+            #[cfg(feature = "management")]
             "SoapApiObject" => roundtrip::<SoapApiObject>(value),
+            #[cfg(feature = "management")]
             "SplunkForwarder" => roundtrip::<SplunkForwarder>(value),
+            #[cfg(feature = "management")]
             "SplunkForwarderObject" => roundtrip::<SplunkForwarderObject>(value),
+            #[cfg(feature = "ssh")]
             "SshGssapi" => roundtrip::<SshGssapi>(value),
+            #[cfg(feature = "ssh")]
             "SshOptions" => roundtrip::<SshOptions>(value),
+            #[cfg(feature = "ssh")]
             "SshOptionsObject" => roundtrip::<SshOptionsObject>(value),
+            #[cfg(feature = "starling")]
             "Starling" => roundtrip::<Starling>(value),
+            #[cfg(feature = "starling")]
             "StarlingJoinInfo" => roundtrip::<StarlingJoinInfo>(value),
+            #[cfg(feature = "starling")]
             "StarlingObject" => roundtrip::<StarlingObject>(value),
+            #[cfg(feature = "policies")]
             "StartTimes" => roundtrip::<StartTimes>(value),
+            #[cfg(feature = "reporting")]
             "StatisticsSubchapter" => roundtrip::<StatisticsSubchapter>(value),
+            #[cfg(feature = "reporting")]
             "StatisticsSubchapterList" => roundtrip::<StatisticsSubchapterList>(value),
+            #[cfg(feature = "reporting")]
             "StatisticsSubchapterListItem" => {
                 roundtrip::<StatisticsSubchapterListItem>(value)
             }
+
+            #[cfg(feature = "reporting")]
             "StatisticsSubchapterObject" => {
                 roundtrip::<StatisticsSubchapterObject>(value)
             }
+
+            #[cfg(feature = "management")]
             "SupportInfo" => roundtrip::<SupportInfo>(value),
+            #[cfg(feature = "management")]
             "SupportInfoObject" => roundtrip::<SupportInfoObject>(value),
+            #[cfg(feature = "management")]
             "Syslog" => roundtrip::<Syslog>(value),
+            #[cfg(feature = "management")]
             "SyslogObject" => roundtrip::<SyslogObject>(value),
+            #[cfg(feature = "alerting")]
             "SystemAlerts" => roundtrip::<SystemAlerts>(value),
+            #[cfg(feature = "alerting")]
             "SystemAlertsObject" => roundtrip::<SystemAlertsObject>(value),
+            #[cfg(feature = "management")]
             "SystemBackup" => roundtrip::<SystemBackup>(value),
+            #[cfg(feature = "management")]
             "SystemBackupObject" => roundtrip::<SystemBackupObject>(value),
+            #[cfg(feature = "health")]
             "SystemDetails" => roundtrip::<SystemDetails>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "TargetServerAddress" => roundtrip::<TargetServerAddress>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "TargetServerFix" => roundtrip::<TargetServerFix>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "TargetServerInband" => roundtrip::<TargetServerInband>(value),
+            #[cfg(
+                any(
+                    feature = "ssh",
+                    feature = "rdp",
+                    feature = "telnet",
+                    feature = "vnc",
+                    feature = "ica",
+                    feature = "http",
+                    feature = "mssql"
+                )
+            )]
             "TargetServerNat" => roundtrip::<TargetServerNat>(value),
             "TargetServerOriginal" => roundtrip::<TargetServerOriginal>(value),
+            #[cfg(feature = "telnet")]
             "TelnetAuthenticationPolicy" => {
                 roundtrip::<TelnetAuthenticationPolicy>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetAuthenticationPolicyList" => {
                 roundtrip::<TelnetAuthenticationPolicyList>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetAuthenticationPolicyListItem" => {
                 roundtrip::<TelnetAuthenticationPolicyListItem>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetAuthenticationPolicyObject" => {
                 roundtrip::<TelnetAuthenticationPolicyObject>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetPatternSet" => roundtrip::<TelnetPatternSet>(value),
+            #[cfg(feature = "telnet")]
             "TelnetPatternSetList" => roundtrip::<TelnetPatternSetList>(value),
+            #[cfg(feature = "telnet")]
             "TelnetPatternSetListItem" => roundtrip::<TelnetPatternSetListItem>(value),
+            #[cfg(feature = "telnet")]
             "TelnetPatternSetObject" => roundtrip::<TelnetPatternSetObject>(value),
+            #[cfg(feature = "telnet")]
             "TelnetSettingsPolicy" => roundtrip::<TelnetSettingsPolicy>(value),
+            #[cfg(feature = "telnet")]
             "TelnetSettingsPolicyList" => roundtrip::<TelnetSettingsPolicyList>(value),
+            #[cfg(feature = "telnet")]
             "TelnetSettingsPolicyListItem" => {
                 roundtrip::<TelnetSettingsPolicyListItem>(value)
             }
+
+            #[cfg(feature = "telnet")]
             "TelnetSettingsPolicyObject" => {
                 roundtrip::<TelnetSettingsPolicyObject>(value)
             }
+
+            #[cfg(feature = "policies")]
             "TicketingPolicy" => roundtrip::<TicketingPolicy>(value),
+            #[cfg(feature = "policies")]
             "TicketingPolicyList" => roundtrip::<TicketingPolicyList>(value),
+            #[cfg(feature = "policies")]
             "TicketingPolicyListItem" => roundtrip::<TicketingPolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "TicketingPolicyObject" => roundtrip::<TicketingPolicyObject>(value),
+            #[cfg(feature = "policies")]
             "TimeInterval" => roundtrip::<TimeInterval>(value),
+            #[cfg(feature = "policies")]
             "TimeOfDay" => roundtrip::<TimeOfDay>(value),
+            #[cfg(feature = "policies")]
             "TimePolicy" => roundtrip::<TimePolicy>(value),
+            #[cfg(feature = "policies")]
             "TimePolicyList" => roundtrip::<TimePolicyList>(value),
+            #[cfg(feature = "policies")]
             "TimePolicyListItem" => roundtrip::<TimePolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "TimePolicyObject" => roundtrip::<TimePolicyObject>(value),
+            #[cfg(feature = "policies")]
             "TimestampingOid" => roundtrip::<TimestampingOid>(value),
+            #[cfg(feature = "policies")]
             "TimestampingServer" => roundtrip::<TimestampingServer>(value),
+            #[cfg(feature = "policies")]
             "TimestampingServerLocal" => roundtrip::<TimestampingServerLocal>(value),
+            #[cfg(feature = "policies")]
             "TimestampingServerRemote" => roundtrip::<TimestampingServerRemote>(value),
+            #[cfg(feature = "datetime")]
             "Timezone" => roundtrip::<Timezone>(value),
+            #[cfg(feature = "datetime")]
             "TimezoneObject" => roundtrip::<TimezoneObject>(value),
             "TlsSecuritySettings" => roundtrip::<TlsSecuritySettings>(value),
             "TlsSettingsPair" => roundtrip::<TlsSettingsPair>(value),
+            #[cfg(any(feature = "starling", feature = "troubleshooting"))]
             "Toggle" => roundtrip::<Toggle>(value),
+            #[cfg(feature = "alerting")]
             "TrafficAlerts" => roundtrip::<TrafficAlerts>(value),
+            #[cfg(feature = "alerting")]
             "TrafficAlertsObject" => roundtrip::<TrafficAlertsObject>(value),
+            #[cfg(feature = "transaction")]
             "Transaction" => roundtrip::<Transaction>(value),
+            #[cfg(feature = "transaction")]
             "TransactionChange" => roundtrip::<TransactionChange>(value),
+            #[cfg(feature = "transaction")]
             "TransactionChangeList" => roundtrip::<TransactionChangeList>(value),
+            #[cfg(feature = "transaction")]
             "TransactionChangeType" => roundtrip::<TransactionChangeType>(value),
+            #[cfg(feature = "transaction")]
             "TransactionCommit" => roundtrip::<TransactionCommit>(value),
+            #[cfg(feature = "transaction")]
             "TransactionCommitStatus" => roundtrip::<TransactionCommitStatus>(value),
+            #[cfg(feature = "transaction")]
             "TransactionMeta" => roundtrip::<TransactionMeta>(value),
+            #[cfg(feature = "transaction")]
             "TransactionObject" => roundtrip::<TransactionObject>(value),
+            #[cfg(feature = "transaction")]
             "TransactionStatus" => roundtrip::<TransactionStatus>(value),
+            #[cfg(feature = "troubleshooting")]
             "Troubleshooting" => roundtrip::<Troubleshooting>(value),
+            #[cfg(feature = "troubleshooting")]
             "TroubleshootingCoreFiles" => roundtrip::<TroubleshootingCoreFiles>(value),
+            #[cfg(feature = "troubleshooting")]
             "TroubleshootingObject" => roundtrip::<TroubleshootingObject>(value),
+            #[cfg(feature = "policies")]
             "TrustedCaList" => roundtrip::<TrustedCaList>(value),
+            #[cfg(feature = "policies")]
             "TrustedCaListList" => roundtrip::<TrustedCaListList>(value),
+            #[cfg(feature = "policies")]
             "TrustedCaListListItem" => roundtrip::<TrustedCaListListItem>(value),
+            #[cfg(feature = "policies")]
             "TrustedCaListObject" => roundtrip::<TrustedCaListObject>(value),
+            #[cfg(feature = "management")]
             "UniversalSiemForwarder" => roundtrip::<UniversalSiemForwarder>(value),
+            #[cfg(feature = "management")]
             "UniversalSiemForwarderObject" => {
                 roundtrip::<UniversalSiemForwarderObject>(value)
             }
+
+            #[cfg(feature = "policies")]
             "UpstreamEncryption" => roundtrip::<UpstreamEncryption>(value),
+            #[cfg(feature = "health")]
             "UsageFigures" => roundtrip::<UsageFigures>(value),
+            #[cfg(feature = "policies")]
             "UserList" => roundtrip::<UserList>(value),
+            #[cfg(feature = "policies")]
             "UserListList" => roundtrip::<UserListList>(value),
+            #[cfg(feature = "policies")]
             "UserListListItem" => roundtrip::<UserListListItem>(value),
+            #[cfg(feature = "policies")]
             "UserListObject" => roundtrip::<UserListObject>(value),
+            #[cfg(feature = "policies")]
             "UserMapping" => roundtrip::<UserMapping>(value),
+            #[cfg(feature = "local_services")]
             "UserWebLogin" => roundtrip::<UserWebLogin>(value),
+            #[cfg(feature = "local_services")]
             "UserWebLoginObject" => roundtrip::<UserWebLoginObject>(value),
+            #[cfg(feature = "policies")]
             "UsermappingPolicy" => roundtrip::<UsermappingPolicy>(value),
+            #[cfg(feature = "policies")]
             "UsermappingPolicyList" => roundtrip::<UsermappingPolicyList>(value),
+            #[cfg(feature = "policies")]
             "UsermappingPolicyListItem" => roundtrip::<UsermappingPolicyListItem>(value),
+            #[cfg(feature = "policies")]
             "UsermappingPolicyObject" => roundtrip::<UsermappingPolicyObject>(value),
+            #[cfg(feature = "vnc")]
             "VncSettingsPolicy" => roundtrip::<VncSettingsPolicy>(value),
+            #[cfg(feature = "vnc")]
             "VncSettingsPolicyList" => roundtrip::<VncSettingsPolicyList>(value),
+            #[cfg(feature = "vnc")]
             "VncSettingsPolicyListItem" => roundtrip::<VncSettingsPolicyListItem>(value),
+            #[cfg(feature = "vnc")]
             "VncSettingsPolicyObject" => roundtrip::<VncSettingsPolicyObject>(value),
+            #[cfg(feature = "management")]
             "WebGatewayAuthentication" => roundtrip::<WebGatewayAuthentication>(value),
+            #[cfg(feature = "management")]
             "WebGatewayAuthenticationObject" => {
                 roundtrip::<WebGatewayAuthenticationObject>(value)
             }
+
+            #[cfg(feature = "management")]
             "WebInterface" => roundtrip::<WebInterface>(value),
+            #[cfg(feature = "management")]
             "WebInterfaceObject" => roundtrip::<WebInterfaceObject>(value),
+            #[cfg(feature = "local_services")]
             "WebListener" => roundtrip::<WebListener>(value),
+            #[cfg(feature = "certificates")]
             "X509Certificate" => roundtrip::<X509Certificate>(value),
+            #[cfg(feature = "certificates")]
             "X509CertificateObject" => roundtrip::<X509CertificateObject>(value),
             _ => return None,
         },

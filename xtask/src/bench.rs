@@ -1,17 +1,38 @@
-//! `cargo xtask bench [--runs N] [--no-build]`: how long generation takes, how much code it
-//! produces, and how long the client takes to build from scratch. A measurement, not a test: it
-//! prints numbers and fails only if a step fails.
+//! `cargo xtask bench [--runs N] [--no-build] [--no-progenitor] [--no-decode]`: at the current
+//! spec, how long generation takes (in-process, and the release binary as a whole process), how
+//! much code it produces, how long the generated crates take to build (clean, rebuilt alone,
+//! one API area alone), how fast they decode; and the same next to progenitor's client on the
+//! same spec. A measurement, not a test: it prints numbers and fails only if a step fails.
+//!
+//! Builds run in their own target directories under `target/` with `CARGO_INCREMENTAL=0`: a
+//! user compiles the generated crates as dependencies, never incrementally.
+
+mod builds;
+mod progenitor;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo xtask bench [--runs N] [--no-build]";
+use builds::{args, median, TargetDir};
+
+const USAGE: &str =
+    "usage: cargo xtask bench [--runs N] [--no-build] [--no-progenitor] [--no-decode]";
+
+/// The numbers of one generator, for the side-by-side table.
+#[derive(Default)]
+struct Column {
+    generation: Option<Duration>,
+    lines: String,
+    clean_build: Option<Duration>,
+    rebuild: Option<Duration>,
+    one_area: Option<(String, Duration)>,
+}
 
 pub fn run(args: &[String]) -> crate::Result {
     let mut runs = 7usize;
-    let mut build = true;
+    let (mut build, mut with_progenitor, mut decode) = (true, true, true);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
@@ -23,10 +44,25 @@ pub fn run(args: &[String]) -> crate::Result {
                     .ok_or(USAGE)?;
             }
             "--no-build" => build = false,
+            "--no-progenitor" => with_progenitor = false,
+            "--no-decode" => decode = false,
             _ => return Err(USAGE.into()),
         }
     }
     let root = crate::workspace_root();
+    let spec = crate::spec::load()?;
+    println!(
+        "spec: {} operations, {} areas",
+        spec.openapi
+            .paths
+            .paths
+            .values()
+            .filter_map(|p| p.as_item())
+            .map(|p| p.iter().count())
+            .sum::<usize>(),
+        crate::features::areas()?.len()
+    );
+    let mut ours = Column::default();
 
     let mut times = Vec::with_capacity(runs);
     let mut files = Vec::new();
@@ -36,15 +72,21 @@ pub fn run(args: &[String]) -> crate::Result {
         times.push(start.elapsed());
     }
     times.sort();
-    let median = times[times.len() / 2];
+    let median_in_process = times[times.len() / 2];
     println!(
         "generation (load + bundle + lower + emit, in-process, {} build): median {} over {runs} runs (min {}, max {})",
         if cfg!(debug_assertions) { "debug" } else { "release" },
-        millis(median),
+        millis(median_in_process),
         millis(times[0]),
         millis(times[times.len() - 1])
     );
     stages(&root, runs)?;
+    let release = release_generation(&root, runs)?;
+    println!(
+        "generation (release binary, whole process: lint + generate three crates): median {}",
+        millis(release)
+    );
+    ours.generation = Some(release);
 
     println!("\ngenerated code (lines):");
     let mut per_crate: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -67,15 +109,161 @@ pub fn run(args: &[String]) -> crate::Result {
     for (krate, (rust, other)) in &per_crate {
         println!("  {krate:<20} {rust:>10} {other:>12}");
     }
+    ours.lines = per_crate
+        .iter()
+        .map(|(krate, (rust, _))| format!("{} {rust}", krate.trim_start_matches("generated-")))
+        .collect::<Vec<_>>()
+        .join(", ");
 
     if build {
-        let elapsed = clean_build(&root, "sps-client")?;
+        generated_builds(&root, runs, &mut ours)?;
+    }
+    if decode {
+        println!("\ndecode (cargo bench -p sps-bench --bench decode):");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let status = Command::new(&cargo)
+            .args(["bench", "--quiet", "-p", "sps-bench", "--bench", "decode"])
+            .current_dir(&root)
+            .status()
+            .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+        if !status.success() {
+            return Err(format!("the decode bench failed ({status})"));
+        }
+    }
+    let theirs = if with_progenitor {
+        Some(progenitor::measure(&spec, runs, build)?)
+    } else {
+        None
+    };
+    table(&ours, theirs.as_ref());
+    Ok(())
+}
+
+/// The release `xtask gen --out` as a whole process, median of `runs`.
+fn release_generation(root: &Path, runs: usize) -> crate::Result<Duration> {
+    let target = TargetDir::new(root, "bench-xtask", false)?;
+    target.build(&args(&["--release", "-p", "xtask"]))?;
+    let binary = target.dir.join("release/xtask");
+    let out = root.join("target/bench/generated");
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let mut gen = Command::new(&binary);
+        gen.args(["gen", "--out"]).arg(&out).current_dir(root);
+        crate::validate::succeed("xtask gen --out", &mut gen)?;
+        times.push(start.elapsed());
+    }
+    Ok(median(times))
+}
+
+/// Clean build of the client, rebuilds of the generated crates alone, and the largest area
+/// alone, in a fresh target directory.
+fn generated_builds(root: &Path, runs: usize, ours: &mut Column) -> crate::Result {
+    let [types, client, server] = crate::features::packages();
+    let target = TargetDir::new(root, "bench-build", true)?;
+    let source = |dir: &str| root.join(dir).join("src/lib.rs");
+    let generated = [
+        source("generated-types"),
+        source("generated-client"),
+        source("generated-server"),
+    ];
+    let rebuilds = runs.min(3);
+    println!("\nbuilds (debug, CARGO_INCREMENTAL=0, target/bench-build/; rebuilds: median of {rebuilds}):");
+    let clean = target.build(&args(&["-p", &client]))?;
+    println!(
+        "  clean build of {client} with its dependencies: {}",
+        seconds(clean)
+    );
+    let server_after = target.build(&args(&["-p", &server]))?;
+    println!(
+        "  then {server} (dependencies shared with the client built): {}",
+        seconds(server_after)
+    );
+    let all_client = target.rebuild(&generated, &args(&["-p", &client]), rebuilds)?;
+    println!("  rebuild of {types} + {client}: {}", seconds(all_client));
+    let client_alone = target.rebuild(&generated[1..2], &args(&["-p", &client]), rebuilds)?;
+    println!("  rebuild of {client} alone: {}", seconds(client_alone));
+    let all_server = target.rebuild(&generated, &args(&["-p", &server]), rebuilds)?;
+    println!("  rebuild of {types} + {server}: {}", seconds(all_server));
+    // The area with the most operations: the worst case of building one area alone.
+    let area = largest_area()?;
+    let one = |package: &str| {
+        args(&[
+            "-p",
+            package,
+            "--no-default-features",
+            "--features",
+            &format!("{package}/{area}"),
+        ])
+    };
+    let area_client = target.rebuild(&generated, &one(&client), rebuilds)?;
+    let area_server = target.rebuild(&generated, &one(&server), rebuilds)?;
+    println!(
+        "  one area alone (`{area}`, the largest): {types} + {client} {} ({:.0}% of all areas), {types} + {server} {} ({:.0}%)",
+        seconds(area_client),
+        100.0 * area_client.as_secs_f64() / all_client.as_secs_f64(),
+        seconds(area_server),
+        100.0 * area_server.as_secs_f64() / all_server.as_secs_f64(),
+    );
+    ours.clean_build = Some(clean);
+    ours.rebuild = Some(all_client);
+    ours.one_area = Some((area, area_client));
+    Ok(())
+}
+
+/// The area with the most operations.
+fn largest_area() -> crate::Result<String> {
+    let spec = crate::spec::load()?;
+    let model = codegen::model::lower(&spec)
+        .map_err(|d| crate::spec::report(&crate::workspace_root(), &d))?;
+    model
+        .features
+        .iter()
+        .max_by_key(|f| {
+            model
+                .operations
+                .iter()
+                .filter(|op| op.gate.contains(&f.name))
+                .count()
+        })
+        .map(|f| f.name.clone())
+        .ok_or_else(|| "the spec has no areas".to_string())
+}
+
+fn table(ours: &Column, theirs: Option<&progenitor::Measured>) {
+    let show =
+        |d: Option<Duration>, f: fn(Duration) -> String| d.map(f).unwrap_or_else(|| "-".into());
+    println!("\n| | this project | progenitor |");
+    println!("|---|---|---|");
+    let theirs_or = |f: &dyn Fn(&progenitor::Measured) -> String| {
+        theirs.map(f).unwrap_or_else(|| "not run".into())
+    };
+    println!(
+        "| generation (release binary, whole process) | {} (three crates) | {} (client only) |",
+        show(ours.generation, millis),
+        theirs_or(&|t| millis(t.generation)),
+    );
+    println!(
+        "| generated lines | {} | {} |",
+        ours.lines,
+        theirs_or(&|t| t.lines.to_string())
+    );
+    println!(
+        "| clean debug build with dependencies | client {} | {} (no TLS backend) |",
+        show(ours.clean_build, seconds),
+        theirs_or(&|t| show(t.clean_build, seconds)),
+    );
+    println!(
+        "| rebuild of the generated crates only | types + client {} | {} |",
+        show(ours.rebuild, seconds),
+        theirs_or(&|t| show(t.rebuild, seconds)),
+    );
+    if let Some((area, time)) = &ours.one_area {
         println!(
-            "\nclean build of sps-client (debug, fresh target dir): {}",
-            seconds(elapsed)
+            "| rebuild, one area alone (`{area}`) | types + client {} | - |",
+            seconds(*time)
         );
     }
-    Ok(())
 }
 
 /// Median time of each stage, to see where generation time goes.
@@ -106,28 +294,6 @@ fn stages(root: &Path, runs: usize) -> crate::Result {
         median(emit)
     );
     Ok(())
-}
-
-/// `cargo build -p <package>` in a fresh target directory under `target/`.
-fn clean_build(root: &Path, package: &str) -> crate::Result<Duration> {
-    let target = root.join("target/bench-build");
-    if target.exists() {
-        std::fs::remove_dir_all(&target)
-            .map_err(|e| format!("cannot clear {}: {e}", target.display()))?;
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let start = Instant::now();
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", package])
-        .current_dir(root)
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let elapsed = start.elapsed();
-    if !status.success() {
-        return Err(format!("cargo build -p {package} failed ({status})"));
-    }
-    Ok(elapsed)
 }
 
 fn millis(d: Duration) -> String {

@@ -5,6 +5,7 @@ mod contract;
 mod coverage;
 mod diff;
 mod docs;
+mod features;
 mod fuzz;
 mod gen;
 mod publish;
@@ -35,6 +36,9 @@ verbs:
                   mutate the bundled spec N times (seeded, each case replayable with --case):
                   no panic, no hang, every diagnostic located, deterministic output, and K
                   lint-clean mutants' crates must build
+  features [AREA...]
+                  each API area's Cargo feature alone (or the AREAs given), and all areas,
+                  build the generated crates without warnings (clippy -D warnings)
   test            run everything CI runs
   bench           measure generation time, generated code size and client build time
   diff OLD [NEW] [--json | --changelog] [--rust-api] [--fail-on-breaking]
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         "coverage" => coverage::run(rest),
         "fuzz" => fuzz::run(rest),
         "publish" => publish::run(rest),
+        "features" => features::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -44,6 +44,10 @@ const STEPS: &[Step] = &[
         run: clippy,
     },
     Step {
+        name: "each API area alone and all areas, clippy warnings denied (cargo xtask features)",
+        run: features,
+    },
+    Step {
         name: "rustdoc, warnings denied",
         run: doc,
     },
@@ -141,6 +145,10 @@ fn clippy() -> crate::Result {
         ],
         &[],
     )
+}
+
+fn features() -> crate::Result {
+    crate::features::run(&[])
 }
 
 fn doc() -> crate::Result {

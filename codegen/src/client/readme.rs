@@ -42,6 +42,7 @@ generated from a hand-maintained OpenAPI description ({title}, version {version}
     if let Some(paging) = paging(model, &lib) {
         out.push_str(&paging);
     }
+    out.push_str(&features_readme(model, config));
     out.push_str(
         r#"
 ## TLS
@@ -282,4 +283,32 @@ async fn count(client: &Client) -> Result<usize, Error<{error}>> {{
         error = error_body(op),
         name = crate::naming::unraw(&op.rust_name),
     ))
+}
+
+/// How to pick API areas, when the spec has any.
+fn features_readme(model: &Model, config: &Config) -> String {
+    let Some(first) = model.features.first() else {
+        return String::new();
+    };
+    let names: Vec<String> = model
+        .features
+        .iter()
+        .map(|f| format!("`{}`", f.name))
+        .collect();
+    format!(
+        r#"
+## Features: pick the API areas you use
+
+One Cargo feature per API area, all on by default: {names}. With
+`default-features = false`, only the areas named are compiled, with the types they use:
+
+```toml
+{package} = {{ version = "{version}", default-features = false, features = ["{first}"] }}
+```
+"#,
+        names = names.join(", "),
+        package = config.client.package,
+        version = config.client.version,
+        first = first.name,
+    )
 }

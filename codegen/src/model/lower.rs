@@ -14,6 +14,7 @@ use crate::naming::{self, Scope};
 use crate::spec::pointer::join;
 use crate::spec::{Diagnostic, Spec};
 
+mod features;
 mod operations;
 mod shape;
 
@@ -30,7 +31,7 @@ pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
     }
     let mut lowerer = Lowerer::new(spec);
     lowerer.lower_components();
-    let operations = lowerer.lower_operations();
+    let mut operations = lowerer.lower_operations();
     lowerer.finish_tagged_unions();
     lowerer.prune_hoisted(&operations);
     lowerer.box_recursive_fields();
@@ -42,6 +43,8 @@ pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
     let info = &spec.openapi.info;
     let mut types = lowerer.types;
     types.sort_by(|a, b| a.name.cmp(&b.name));
+    let features = features::areas(&spec.openapi, &mut operations);
+    features::gate_types(&mut types, &operations, &features);
     Ok(Model {
         info: Info {
             title: info.title.clone(),
@@ -52,6 +55,7 @@ pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
         operations,
         session_cookie,
         transaction_ops,
+        features,
         examples: {
             // A shared parameter or response is met once per operation using it.
             let mut seen = BTreeSet::new();
@@ -212,6 +216,7 @@ impl<'a> Lowerer<'a> {
             description,
             examples,
             kind,
+            gate: Gate::new(),
         });
         self.types.len() - 1
     }
@@ -660,33 +665,10 @@ impl<'a> Lowerer<'a> {
             .filter(|t| t.schema_name.is_some())
             .map(|t| t.name.as_str())
             .collect();
-        let mut refs = Vec::new();
         for op in operations {
-            refs.extend(
-                op.path_params
-                    .iter()
-                    .chain(&op.query_params)
-                    .chain(&op.header_params)
-                    .map(|p| &p.type_ref),
-            );
-            refs.extend(op.request_body.iter().map(|b| &b.type_ref));
-            for response in &op.responses {
-                refs.extend(response.body.iter());
-                refs.extend(response.headers.iter().map(|h| &h.type_ref));
-            }
+            shape::operation_refs(op, &mut stack);
         }
-        for type_ref in refs {
-            shape::named_in(type_ref, &mut stack);
-        }
-        let mut reached: BTreeSet<String> = BTreeSet::new();
-        while let Some(name) = stack.pop() {
-            if !reached.insert(name.to_string()) {
-                continue;
-            }
-            if let Some(def) = index.get(name) {
-                shape::references(def, &mut stack);
-            }
-        }
+        let reached = shape::reach(&index, stack);
         self.types.retain(|t| reached.contains(&t.name));
         self.examples
             .retain(|e| !matches!(&e.type_ref, TypeRef::Named(n) if !reached.contains(n)));

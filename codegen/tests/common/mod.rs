@@ -10,6 +10,7 @@ use codegen::{Config, CrateConfig, GeneratedFile, Links};
 pub const FIXTURES: &[&str] = &[
     "allof",
     "enums",
+    "features",
     "g2_routes",
     "naming",
     "objects",

@@ -162,6 +162,7 @@ impl<'a> Lowerer<'a> {
             summary: trimmed(operation.summary.as_deref()),
             description: trimmed(operation.description.as_deref()),
             tags: operation.tags.clone(),
+            gate: Gate::new(),
             deprecated: operation.deprecated,
         })
     }

@@ -9,7 +9,7 @@ use openapiv3::{
     VariantOrUnknownOrEmpty,
 };
 
-use crate::model::{Extra, Payload, TypeDef, TypeKind, TypeRef};
+use crate::model::{Extra, Operation, Payload, TypeDef, TypeKind, TypeRef};
 
 /// A schema or a `$ref` to one.
 #[derive(Debug, Clone, Copy)]
@@ -409,6 +409,40 @@ pub(crate) fn named_in<'a>(type_ref: &'a TypeRef, out: &mut Vec<&'a str>) {
         TypeRef::Array(inner) | TypeRef::Map(inner) => named_in(inner, out),
         _ => {}
     }
+}
+
+/// Pushes the named types an operation uses directly: parameters, bodies, response headers.
+pub(crate) fn operation_refs<'a>(op: &'a Operation, out: &mut Vec<&'a str>) {
+    let params = op.path_params.iter().chain(&op.query_params);
+    for param in params.chain(&op.header_params) {
+        named_in(&param.type_ref, out);
+    }
+    if let Some(body) = &op.request_body {
+        named_in(&body.type_ref, out);
+    }
+    for response in &op.responses {
+        response.body.iter().for_each(|body| named_in(body, out));
+        for header in &response.headers {
+            named_in(&header.type_ref, out);
+        }
+    }
+}
+
+/// Every type reachable from `start` through [`references`].
+pub(crate) fn reach<'a>(
+    index: &HashMap<&str, &'a TypeDef>,
+    mut stack: Vec<&'a str>,
+) -> BTreeSet<String> {
+    let mut reached = BTreeSet::new();
+    while let Some(name) = stack.pop() {
+        if !reached.insert(name.to_string()) {
+            continue;
+        }
+        if let Some(def) = index.get(name) {
+            references(def, &mut stack);
+        }
+    }
+    reached
 }
 
 /// Pushes the named types a type definition refers to.
