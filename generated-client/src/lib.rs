@@ -27,10 +27,18 @@ pub use sps_types as types;
 
 pub mod runtime;
 
-pub use runtime::{Client, ClientBuilder, Credentials, Error};
+pub use runtime::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
 
 /// Name of the session cookie set at login and sent with every call.
 pub const SESSION_COOKIE: &str = "session_id";
+
+/// The operations that open and close a configuration transaction: the runtime keeps
+/// track of whether the session holds one, to never log in again inside it.
+#[doc(hidden)]
+pub const TRANSACTION_OPERATIONS: runtime::TransactionOperations = runtime::TransactionOperations {
+    open: "open_transaction",
+    close: &["commit_transaction", "rollback_transaction"],
+};
 
 impl Client {
     /// Logs in with a user name and password (HTTP basic authentication).
@@ -55,10 +63,16 @@ impl Client {
     pub async fn get_acls(
         &self,
     ) -> Result<types::AclsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/acls",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_acls",
+                method: "GET",
+                path: "/api/configuration/aaa/acls",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/acls")
+        };
         self.send::<types::AclsObject, types::ErrorResponse>(call).await
     }
 
@@ -71,10 +85,16 @@ impl Client {
     pub async fn get_local_database_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/local_database",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_local_database_index",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/local_database")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -87,10 +107,19 @@ impl Client {
     pub async fn list_local_groups(
         &self,
     ) -> Result<types::LocalGroupList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/local_database/groups",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_local_groups",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database/groups",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/aaa/local_database/groups",
+            )
+        };
         self.send::<types::LocalGroupList, types::ErrorResponse>(call).await
     }
 
@@ -105,10 +134,19 @@ impl Client {
         &self,
         body: &types::LocalGroup,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/aaa/local_database/groups",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_local_group",
+                method: "POST",
+                path: "/api/configuration/aaa/local_database/groups",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/aaa/local_database/groups",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -126,13 +164,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::LocalGroupObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/aaa/local_database/groups/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_local_group",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database/groups/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/groups/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::LocalGroupObject, types::ErrorResponse>(call).await
     }
 
@@ -154,13 +201,22 @@ impl Client {
         key: &str,
         body: &types::LocalGroup,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/aaa/local_database/groups/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_local_group",
+                method: "PUT",
+                path: "/api/configuration/aaa/local_database/groups/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/groups/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -179,13 +235,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/aaa/local_database/groups/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_local_group",
+                method: "DELETE",
+                path: "/api/configuration/aaa/local_database/groups/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/groups/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -199,10 +264,16 @@ impl Client {
     pub async fn list_local_users(
         &self,
     ) -> Result<types::LocalUserList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/local_database/users",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_local_users",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database/users",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/local_database/users")
+        };
         self.send::<types::LocalUserList, types::ErrorResponse>(call).await
     }
 
@@ -218,10 +289,16 @@ impl Client {
         &self,
         body: &types::LocalUser,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/aaa/local_database/users",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_local_user",
+                method: "POST",
+                path: "/api/configuration/aaa/local_database/users",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/local_database/users")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -239,13 +316,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::LocalUserObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/aaa/local_database/users/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_local_user",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database/users/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/users/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::LocalUserObject, types::ErrorResponse>(call).await
     }
 
@@ -265,13 +351,22 @@ impl Client {
         key: &str,
         body: &types::LocalUser,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/aaa/local_database/users/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_local_user",
+                method: "PUT",
+                path: "/api/configuration/aaa/local_database/users/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/users/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -291,13 +386,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/aaa/local_database/users/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_local_user",
+                method: "DELETE",
+                path: "/api/configuration/aaa/local_database/users/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/users/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -317,7 +421,16 @@ impl Client {
         username: &str,
         password: &str,
     ) -> Result<types::AuthenticationResult, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/authentication");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "authenticate",
+                method: "GET",
+                path: "/api/authentication",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/authentication")
+        };
         let call = call.basic_auth(runtime::Credentials::new(username, password));
         self.send::<types::AuthenticationResult, types::ErrorResponse>(call).await
     }
@@ -337,10 +450,19 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::X509CertificateObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/configuration/x509/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_x509_certificate",
+                method: "GET",
+                path: "/api/configuration/x509/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/configuration/x509/{}", runtime::encode_segment(key)),
+            )
+        };
         self.send::<types::X509CertificateObject, types::ErrorResponse>(call).await
     }
 
@@ -358,10 +480,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::PrivateKeyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/configuration/private_keys/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_private_key",
+                method: "GET",
+                path: "/api/configuration/private_keys/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/private_keys/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::PrivateKeyObject, types::ErrorResponse>(call).await
     }
 
@@ -375,7 +508,16 @@ impl Client {
     pub async fn get_configuration_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_configuration_index",
+                method: "GET",
+                path: "/api/configuration",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -388,10 +530,16 @@ impl Client {
     pub async fn get_local_services_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_local_services_index",
+                method: "GET",
+                path: "/api/configuration/local_services",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -404,10 +552,16 @@ impl Client {
     pub async fn get_management_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_management_index",
+                method: "GET",
+                path: "/api/configuration/management",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -421,7 +575,16 @@ impl Client {
     pub async fn get_aaa_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/aaa");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_aaa_index",
+                method: "GET",
+                path: "/api/configuration/aaa",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -434,10 +597,16 @@ impl Client {
     pub async fn get_policies_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_policies_index",
+                method: "GET",
+                path: "/api/configuration/policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -451,7 +620,16 @@ impl Client {
     pub async fn get_firmware_index(
         &self,
     ) -> Result<types::FirmwareIndex, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/firmware");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_firmware_index",
+                method: "GET",
+                path: "/api/firmware",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/firmware")
+        };
         self.send::<types::FirmwareIndex, types::ErrorResponse>(call).await
     }
 
@@ -465,7 +643,16 @@ impl Client {
     pub async fn list_firmware_slots(
         &self,
     ) -> Result<types::FirmwareSlotList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/firmware/slots");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_firmware_slots",
+                method: "GET",
+                path: "/api/firmware/slots",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/firmware/slots")
+        };
         self.send::<types::FirmwareSlotList, types::ErrorResponse>(call).await
     }
 
@@ -482,10 +669,19 @@ impl Client {
         &self,
         slot_id: &str,
     ) -> Result<types::FirmwareSlotObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_firmware_slot",
+                method: "GET",
+                path: "/api/firmware/slots/{slot_id}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
+            )
+        };
         self.send::<types::FirmwareSlotObject, types::ErrorResponse>(call).await
     }
 
@@ -504,10 +700,19 @@ impl Client {
         &self,
         slot_id: &str,
     ) -> Result<Option<types::Acknowledgement>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_firmware_slot",
+                method: "DELETE",
+                path: "/api/firmware/slots/{slot_id}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
+            )
+        };
         self.send::<Option<types::Acknowledgement>, types::ErrorResponse>(call).await
     }
 
@@ -523,7 +728,16 @@ impl Client {
         &self,
         body: &types::FirmwareTestRequest,
     ) -> Result<types::FirmwareTestResult, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::POST, "/api/firmware/test");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "test_firmware",
+                method: "POST",
+                path: "/api/firmware/test",
+                versions: &["7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/firmware/test")
+        };
         let call = call.json(body);
         self.send::<types::FirmwareTestResult, types::ErrorResponse>(call).await
     }
@@ -540,7 +754,16 @@ impl Client {
     pub async fn get_health_status(
         &self,
     ) -> Result<types::HealthStatusResponse, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/health_status");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_health_status",
+                method: "GET",
+                path: "/api/health_status",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/health_status")
+        };
         self.send::<types::HealthStatusResponse, types::ErrorResponse>(call).await
     }
 
@@ -553,7 +776,16 @@ impl Client {
     pub async fn get_indexer_dashboard(
         &self,
     ) -> Result<types::IndexerDashboard, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/indexer/dashboard");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_indexer_dashboard",
+                method: "GET",
+                path: "/api/indexer/dashboard",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/indexer/dashboard")
+        };
         self.send::<types::IndexerDashboard, types::ErrorResponse>(call).await
     }
 
@@ -567,7 +799,16 @@ impl Client {
     pub async fn get_cluster_status(
         &self,
     ) -> Result<types::ClusterStatusList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/cluster/status");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_cluster_status",
+                method: "GET",
+                path: "/api/cluster/status",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/cluster/status")
+        };
         self.send::<types::ClusterStatusList, types::ErrorResponse>(call).await
     }
 
@@ -581,7 +822,16 @@ impl Client {
     pub async fn get_http_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/http");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_index",
+                method: "GET",
+                path: "/api/configuration/http",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -594,10 +844,19 @@ impl Client {
     pub async fn list_http_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_http_authentication_policies",
+                method: "GET",
+                path: "/api/configuration/http/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/http/authentication_policies",
+            )
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -611,10 +870,19 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/http/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_http_authentication_policy",
+                method: "POST",
+                path: "/api/configuration/http/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/http/authentication_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -633,13 +901,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/http/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_authentication_policy",
+                method: "GET",
+                path: "/api/configuration/http/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -659,13 +936,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/http/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_authentication_policy",
+                method: "PUT",
+                path: "/api/configuration/http/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -685,13 +971,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/http/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_http_authentication_policy",
+                method: "DELETE",
+                path: "/api/configuration/http/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -703,10 +998,16 @@ impl Client {
     pub async fn list_http_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_http_channel_policies",
+                method: "GET",
+                path: "/api/configuration/http/channel_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -720,10 +1021,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/http/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_http_channel_policy",
+                method: "POST",
+                path: "/api/configuration/http/channel_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -742,13 +1049,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/http/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_channel_policy",
+                method: "GET",
+                path: "/api/configuration/http/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -768,13 +1084,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/http/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/http/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -794,13 +1119,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/http/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_http_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/http/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -813,10 +1147,16 @@ impl Client {
     pub async fn list_http_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_http_connections",
+                method: "GET",
+                path: "/api/configuration/http/connections",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/connections")
+        };
         self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -832,10 +1172,16 @@ impl Client {
         &self,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/http/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_http_connection",
+                method: "POST",
+                path: "/api/configuration/http/connections",
+                versions: &["6.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -857,12 +1203,22 @@ impl Client {
         types::AuthenticatedConnectionPolicyObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/http/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_connection",
+                method: "GET",
+                path: "/api/configuration/http/connections/{key}",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<
                 types::AuthenticatedConnectionPolicyObject,
                 types::ErrorResponse,
@@ -886,12 +1242,22 @@ impl Client {
         key: &str,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/http/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_connection",
+                method: "PUT",
+                path: "/api/configuration/http/connections/{key}",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -911,12 +1277,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/http/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_http_connection",
+                method: "DELETE",
+                path: "/api/configuration/http/connections/{key}",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -930,10 +1306,16 @@ impl Client {
     pub async fn get_http_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_options",
+                method: "GET",
+                path: "/api/configuration/http/options",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -948,10 +1330,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/http/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_options",
+                method: "PUT",
+                path: "/api/configuration/http/options",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -965,10 +1353,16 @@ impl Client {
     pub async fn list_http_settings_policies(
         &self,
     ) -> Result<types::HttpSettingsPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_http_settings_policies",
+                method: "GET",
+                path: "/api/configuration/http/settings_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/settings_policies")
+        };
         self.send::<types::HttpSettingsPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -982,10 +1376,16 @@ impl Client {
         &self,
         body: &types::HttpSettingsPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/http/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_http_settings_policy",
+                method: "POST",
+                path: "/api/configuration/http/settings_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1004,13 +1404,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::HttpSettingsPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/http/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_settings_policy",
+                method: "GET",
+                path: "/api/configuration/http/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::HttpSettingsPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1030,13 +1439,22 @@ impl Client {
         key: &str,
         body: &types::HttpSettingsPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/http/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/http/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1056,13 +1474,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/http/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_http_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/http/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1076,7 +1503,16 @@ impl Client {
     pub async fn get_ica_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/ica");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_index",
+                method: "GET",
+                path: "/api/configuration/ica",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -1088,10 +1524,16 @@ impl Client {
     pub async fn list_ica_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ica/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ica_channel_policies",
+                method: "GET",
+                path: "/api/configuration/ica/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1105,10 +1547,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ica/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ica_channel_policy",
+                method: "POST",
+                path: "/api/configuration/ica/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1127,13 +1575,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ica/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_channel_policy",
+                method: "GET",
+                path: "/api/configuration/ica/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1153,13 +1610,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ica/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ica_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/ica/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1179,13 +1645,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ica/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ica_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/ica/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1200,10 +1675,16 @@ impl Client {
     pub async fn list_ica_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ica/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ica_connections",
+                method: "GET",
+                path: "/api/configuration/ica/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/connections")
+        };
         self.send::<types::ConnectionPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1223,12 +1704,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ConnectionPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ica/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_connection",
+                method: "GET",
+                path: "/api/configuration/ica/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ConnectionPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1242,10 +1732,16 @@ impl Client {
     pub async fn get_ica_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ica/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_options",
+                method: "GET",
+                path: "/api/configuration/ica/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -1260,10 +1756,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/ica/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ica_options",
+                method: "PUT",
+                path: "/api/configuration/ica/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1277,10 +1779,16 @@ impl Client {
     pub async fn list_ica_settings_policies(
         &self,
     ) -> Result<types::IcaSettingsPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ica/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ica_settings_policies",
+                method: "GET",
+                path: "/api/configuration/ica/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/settings_policies")
+        };
         self.send::<types::IcaSettingsPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1294,10 +1802,16 @@ impl Client {
         &self,
         body: &types::IcaSettingsPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ica/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ica_settings_policy",
+                method: "POST",
+                path: "/api/configuration/ica/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1316,13 +1830,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::IcaSettingsPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ica/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_settings_policy",
+                method: "GET",
+                path: "/api/configuration/ica/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::IcaSettingsPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1342,13 +1865,22 @@ impl Client {
         key: &str,
         body: &types::IcaSettingsPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ica/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ica_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/ica/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1368,13 +1900,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ica/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ica_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/ica/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1389,7 +1930,16 @@ impl Client {
     pub async fn get_info(
         &self,
     ) -> Result<types::InfoObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/info");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_info",
+                method: "GET",
+                path: "/api/info",
+                versions: &["5.x", "6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/info")
+        };
         self.send::<types::InfoObject, types::ErrorResponse>(call).await
     }
 
@@ -1405,7 +1955,16 @@ impl Client {
     pub async fn list_integrated_products(
         &self,
     ) -> Result<types::IntegratedProductList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/integrated_products");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_integrated_products",
+                method: "GET",
+                path: "/api/integrated_products",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/integrated_products")
+        };
         self.send::<types::IntegratedProductList, types::ErrorResponse>(call).await
     }
 
@@ -1419,10 +1978,16 @@ impl Client {
     pub async fn get_cluster_interface(
         &self,
     ) -> Result<types::ClusterInterfaceObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services/cluster",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_cluster_interface",
+                method: "GET",
+                path: "/api/configuration/local_services/cluster",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/cluster")
+        };
         self.send::<types::ClusterInterfaceObject, types::ErrorResponse>(call).await
     }
 
@@ -1437,10 +2002,16 @@ impl Client {
         &self,
         body: &types::ClusterInterface,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/local_services/cluster",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_cluster_interface",
+                method: "PUT",
+                path: "/api/configuration/local_services/cluster",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/cluster")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1454,10 +2025,16 @@ impl Client {
     pub async fn get_system_backup(
         &self,
     ) -> Result<types::SystemBackupObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/system_backup",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_system_backup",
+                method: "GET",
+                path: "/api/configuration/management/system_backup",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/system_backup")
+        };
         self.send::<types::SystemBackupObject, types::ErrorResponse>(call).await
     }
 
@@ -1472,10 +2049,16 @@ impl Client {
         &self,
         body: &types::SystemBackup,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/system_backup",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_system_backup",
+                method: "PUT",
+                path: "/api/configuration/management/system_backup",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/system_backup")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1493,10 +2076,19 @@ impl Client {
         types::ExportedConfigurationEncryptionObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/exported_configuration_encryption",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_exported_configuration_encryption",
+                method: "GET",
+                path: "/api/configuration/management/exported_configuration_encryption",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/exported_configuration_encryption",
+            )
+        };
         self.send::<
                 types::ExportedConfigurationEncryptionObject,
                 types::ErrorResponse,
@@ -1516,10 +2108,19 @@ impl Client {
         &self,
         body: &types::ExportedConfigurationEncryption,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/exported_configuration_encryption",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_exported_configuration_encryption",
+                method: "PUT",
+                path: "/api/configuration/management/exported_configuration_encryption",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/exported_configuration_encryption",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1533,7 +2134,16 @@ impl Client {
     pub async fn get_mssql_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/mssql");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_index",
+                method: "GET",
+                path: "/api/configuration/mssql",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -1546,10 +2156,19 @@ impl Client {
     pub async fn list_mssql_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_mssql_authentication_policies",
+                method: "GET",
+                path: "/api/configuration/mssql/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/mssql/authentication_policies",
+            )
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1563,10 +2182,19 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/mssql/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_mssql_authentication_policy",
+                method: "POST",
+                path: "/api/configuration/mssql/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/mssql/authentication_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1585,13 +2213,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/mssql/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_authentication_policy",
+                method: "GET",
+                path: "/api/configuration/mssql/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1611,13 +2248,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/mssql/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_authentication_policy",
+                method: "PUT",
+                path: "/api/configuration/mssql/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1637,13 +2283,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/mssql/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_mssql_authentication_policy",
+                method: "DELETE",
+                path: "/api/configuration/mssql/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1655,10 +2310,16 @@ impl Client {
     pub async fn list_mssql_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_mssql_channel_policies",
+                method: "GET",
+                path: "/api/configuration/mssql/channel_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1672,10 +2333,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/mssql/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_mssql_channel_policy",
+                method: "POST",
+                path: "/api/configuration/mssql/channel_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1694,13 +2361,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/mssql/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_channel_policy",
+                method: "GET",
+                path: "/api/configuration/mssql/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1720,13 +2396,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/mssql/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/mssql/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1746,13 +2431,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/mssql/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_mssql_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/mssql/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1765,10 +2459,16 @@ impl Client {
     pub async fn list_mssql_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_mssql_connections",
+                method: "GET",
+                path: "/api/configuration/mssql/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/connections")
+        };
         self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -1784,10 +2484,16 @@ impl Client {
         &self,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/mssql/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_mssql_connection",
+                method: "POST",
+                path: "/api/configuration/mssql/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1809,12 +2515,22 @@ impl Client {
         types::AuthenticatedConnectionPolicyObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/mssql/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_connection",
+                method: "GET",
+                path: "/api/configuration/mssql/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<
                 types::AuthenticatedConnectionPolicyObject,
                 types::ErrorResponse,
@@ -1838,12 +2554,22 @@ impl Client {
         key: &str,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/mssql/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_connection",
+                method: "PUT",
+                path: "/api/configuration/mssql/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1863,12 +2589,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/mssql/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_mssql_connection",
+                method: "DELETE",
+                path: "/api/configuration/mssql/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1882,10 +2618,16 @@ impl Client {
     pub async fn get_mssql_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_options",
+                method: "GET",
+                path: "/api/configuration/mssql/options",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -1900,10 +2642,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/mssql/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_options",
+                method: "PUT",
+                path: "/api/configuration/mssql/options",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1917,10 +2665,16 @@ impl Client {
     pub async fn list_mssql_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_mssql_settings_policies",
+                method: "GET",
+                path: "/api/configuration/mssql/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/settings_policies")
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1934,10 +2688,16 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/mssql/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_mssql_settings_policy",
+                method: "POST",
+                path: "/api/configuration/mssql/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1956,13 +2716,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/mssql/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_settings_policy",
+                method: "GET",
+                path: "/api/configuration/mssql/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1982,13 +2751,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/mssql/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/mssql/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2008,13 +2786,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/mssql/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_mssql_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/mssql/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2031,10 +2818,16 @@ impl Client {
         &self,
         body: &types::PasswordCreate,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/passwords",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_password",
+                method: "POST",
+                path: "/api/configuration/passwords",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/passwords")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2053,10 +2846,19 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::PasswordObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/configuration/passwords/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_password",
+                method: "GET",
+                path: "/api/configuration/passwords/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/configuration/passwords/{}", runtime::encode_segment(key)),
+            )
+        };
         self.send::<types::PasswordObject, types::ErrorResponse>(call).await
     }
 
@@ -2070,10 +2872,19 @@ impl Client {
     pub async fn list_archive_cleanup_policies(
         &self,
     ) -> Result<types::ArchiveCleanupPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/archive_cleanup_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_archive_cleanup_policies",
+                method: "GET",
+                path: "/api/configuration/policies/archive_cleanup_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/archive_cleanup_policies",
+            )
+        };
         self.send::<types::ArchiveCleanupPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -2088,10 +2899,19 @@ impl Client {
         &self,
         body: &types::ArchiveCleanupPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/archive_cleanup_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_archive_cleanup_policy",
+                method: "POST",
+                path: "/api/configuration/policies/archive_cleanup_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/archive_cleanup_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2111,13 +2931,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ArchiveCleanupPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/archive_cleanup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_archive_cleanup_policy",
+                method: "GET",
+                path: "/api/configuration/policies/archive_cleanup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/archive_cleanup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ArchiveCleanupPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -2138,13 +2967,22 @@ impl Client {
         key: &str,
         body: &types::ArchiveCleanupPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/archive_cleanup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_archive_cleanup_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/archive_cleanup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/archive_cleanup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2164,13 +3002,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/archive_cleanup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_archive_cleanup_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/archive_cleanup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/archive_cleanup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2184,10 +3031,16 @@ impl Client {
     pub async fn list_audit_policies(
         &self,
     ) -> Result<types::AuditPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/audit_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_audit_policies",
+                method: "GET",
+                path: "/api/configuration/policies/audit_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/audit_policies")
+        };
         self.send::<types::AuditPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -2203,10 +3056,16 @@ impl Client {
         &self,
         body: &types::AuditPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/audit_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_audit_policy",
+                method: "POST",
+                path: "/api/configuration/policies/audit_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/audit_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2225,13 +3084,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::AuditPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/audit_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_audit_policy",
+                method: "GET",
+                path: "/api/configuration/policies/audit_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/audit_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::AuditPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -2252,13 +3120,22 @@ impl Client {
         key: &str,
         body: &types::AuditPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/audit_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_audit_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/audit_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/audit_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2277,13 +3154,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/audit_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_audit_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/audit_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/audit_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2296,10 +3182,16 @@ impl Client {
     pub async fn list_backup_policies(
         &self,
     ) -> Result<types::BackupPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/backup_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_backup_policies",
+                method: "GET",
+                path: "/api/configuration/policies/backup_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/backup_policies")
+        };
         self.send::<types::BackupPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -2315,10 +3207,16 @@ impl Client {
         &self,
         body: &types::BackupPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/backup_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_backup_policy",
+                method: "POST",
+                path: "/api/configuration/policies/backup_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/backup_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2337,13 +3235,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::BackupPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/backup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_backup_policy",
+                method: "GET",
+                path: "/api/configuration/policies/backup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/backup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::BackupPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -2363,13 +3270,22 @@ impl Client {
         key: &str,
         body: &types::BackupPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/backup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_backup_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/backup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/backup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2389,13 +3305,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/backup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_backup_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/backup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/backup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2409,10 +3334,19 @@ impl Client {
     pub async fn list_usermapping_policies(
         &self,
     ) -> Result<types::UsermappingPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/usermapping_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_usermapping_policies",
+                method: "GET",
+                path: "/api/configuration/policies/usermapping_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/usermapping_policies",
+            )
+        };
         self.send::<types::UsermappingPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -2426,10 +3360,19 @@ impl Client {
         &self,
         body: &types::UsermappingPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/usermapping_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_usermapping_policy",
+                method: "POST",
+                path: "/api/configuration/policies/usermapping_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/usermapping_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2448,13 +3391,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::UsermappingPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/usermapping_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_usermapping_policy",
+                method: "GET",
+                path: "/api/configuration/policies/usermapping_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/usermapping_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::UsermappingPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -2475,13 +3427,22 @@ impl Client {
         key: &str,
         body: &types::UsermappingPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/usermapping_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_usermapping_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/usermapping_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/usermapping_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2500,13 +3461,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/usermapping_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_usermapping_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/usermapping_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/usermapping_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2519,7 +3489,16 @@ impl Client {
     pub async fn get_rdp_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/rdp");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_index",
+                method: "GET",
+                path: "/api/configuration/rdp",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -2531,10 +3510,16 @@ impl Client {
     pub async fn list_rdp_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_rdp_channel_policies",
+                method: "GET",
+                path: "/api/configuration/rdp/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -2548,10 +3533,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/rdp/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_rdp_channel_policy",
+                method: "POST",
+                path: "/api/configuration/rdp/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2570,13 +3561,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/rdp/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_channel_policy",
+                method: "GET",
+                path: "/api/configuration/rdp/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -2596,13 +3596,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/rdp/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/rdp/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2622,13 +3631,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/rdp/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_rdp_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/rdp/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2641,10 +3659,16 @@ impl Client {
     pub async fn list_rdp_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_rdp_connections",
+                method: "GET",
+                path: "/api/configuration/rdp/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/connections")
+        };
         self.send::<types::ConnectionPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -2659,10 +3683,16 @@ impl Client {
         &self,
         body: &types::ConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/rdp/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_rdp_connection",
+                method: "POST",
+                path: "/api/configuration/rdp/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2681,12 +3711,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ConnectionPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_connection",
+                method: "GET",
+                path: "/api/configuration/rdp/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ConnectionPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -2706,12 +3745,21 @@ impl Client {
         key: &str,
         body: &types::ConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_connection",
+                method: "PUT",
+                path: "/api/configuration/rdp/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2731,12 +3779,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_rdp_connection",
+                method: "DELETE",
+                path: "/api/configuration/rdp/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2750,10 +3807,16 @@ impl Client {
     pub async fn get_rdp_domain_membership(
         &self,
     ) -> Result<types::RdpDomainMembershipObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/domain_membership",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_domain_membership",
+                method: "GET",
+                path: "/api/configuration/rdp/domain_membership",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/domain_membership")
+        };
         self.send::<types::RdpDomainMembershipObject, types::ErrorResponse>(call).await
     }
 
@@ -2768,10 +3831,16 @@ impl Client {
         &self,
         body: &types::RdpDomainMembership,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/rdp/domain_membership",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_domain_membership",
+                method: "PUT",
+                path: "/api/configuration/rdp/domain_membership",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/domain_membership")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2786,10 +3855,16 @@ impl Client {
     pub async fn get_rdp_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_options",
+                method: "GET",
+                path: "/api/configuration/rdp/options",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -2804,10 +3879,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/rdp/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_options",
+                method: "PUT",
+                path: "/api/configuration/rdp/options",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2821,10 +3902,16 @@ impl Client {
     pub async fn list_rdp_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_rdp_settings_policies",
+                method: "GET",
+                path: "/api/configuration/rdp/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/settings_policies")
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -2838,10 +3925,16 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/rdp/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_rdp_settings_policy",
+                method: "POST",
+                path: "/api/configuration/rdp/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2861,13 +3954,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/rdp/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_settings_policy",
+                method: "GET",
+                path: "/api/configuration/rdp/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -2887,13 +3989,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/rdp/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/rdp/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2913,13 +4024,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/rdp/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_rdp_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/rdp/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2941,7 +4061,16 @@ impl Client {
         &self,
         id: &str,
     ) -> Result<Option<types::Acknowledgement>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::DELETE, "/api/active-sessions");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "terminate_active_session",
+                method: "DELETE",
+                path: "/api/active-sessions",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/active-sessions")
+        };
         let query: Vec<(&str, String)> = vec![("id", runtime::to_text(& id))];
         let call = call.query(&query);
         self.send::<Option<types::Acknowledgement>, types::ErrorResponse>(call).await
@@ -2957,7 +4086,16 @@ impl Client {
     pub async fn run_cleanup_now(
         &self,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::POST, "/api/cleanup/cleanup_now");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "run_cleanup_now",
+                method: "POST",
+                path: "/api/cleanup/cleanup_now",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/cleanup/cleanup_now")
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2970,7 +4108,16 @@ impl Client {
     pub async fn get_ssh_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/ssh");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_index",
+                method: "GET",
+                path: "/api/configuration/ssh",
+                versions: &["5.x", "6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -2983,10 +4130,19 @@ impl Client {
     pub async fn list_ssh_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ssh_authentication_policies",
+                method: "GET",
+                path: "/api/configuration/ssh/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/ssh/authentication_policies",
+            )
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -3000,10 +4156,19 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ssh/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ssh_authentication_policy",
+                method: "POST",
+                path: "/api/configuration/ssh/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/ssh/authentication_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3022,13 +4187,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ssh/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_authentication_policy",
+                method: "GET",
+                path: "/api/configuration/ssh/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -3048,13 +4222,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ssh/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_authentication_policy",
+                method: "PUT",
+                path: "/api/configuration/ssh/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3074,13 +4257,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ssh/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ssh_authentication_policy",
+                method: "DELETE",
+                path: "/api/configuration/ssh/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3092,10 +4284,16 @@ impl Client {
     pub async fn list_ssh_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ssh_channel_policies",
+                method: "GET",
+                path: "/api/configuration/ssh/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -3109,10 +4307,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ssh/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ssh_channel_policy",
+                method: "POST",
+                path: "/api/configuration/ssh/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3131,13 +4335,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ssh/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_channel_policy",
+                method: "GET",
+                path: "/api/configuration/ssh/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -3157,13 +4370,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ssh/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/ssh/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3183,13 +4405,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ssh/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ssh_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/ssh/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3202,10 +4433,16 @@ impl Client {
     pub async fn list_ssh_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ssh_connections",
+                method: "GET",
+                path: "/api/configuration/ssh/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/connections")
+        };
         self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -3221,10 +4458,16 @@ impl Client {
         &self,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ssh/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ssh_connection",
+                method: "POST",
+                path: "/api/configuration/ssh/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3246,12 +4489,21 @@ impl Client {
         types::AuthenticatedConnectionPolicyObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_connection",
+                method: "GET",
+                path: "/api/configuration/ssh/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<
                 types::AuthenticatedConnectionPolicyObject,
                 types::ErrorResponse,
@@ -3275,12 +4527,21 @@ impl Client {
         key: &str,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_connection",
+                method: "PUT",
+                path: "/api/configuration/ssh/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3300,12 +4561,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ssh_connection",
+                method: "DELETE",
+                path: "/api/configuration/ssh/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3319,10 +4589,16 @@ impl Client {
     pub async fn get_ssh_options(
         &self,
     ) -> Result<types::SshOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_options",
+                method: "GET",
+                path: "/api/configuration/ssh/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/options")
+        };
         self.send::<types::SshOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -3337,10 +4613,16 @@ impl Client {
         &self,
         body: &types::SshOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/ssh/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_options",
+                method: "PUT",
+                path: "/api/configuration/ssh/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3354,10 +4636,16 @@ impl Client {
     pub async fn list_ssh_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ssh_settings_policies",
+                method: "GET",
+                path: "/api/configuration/ssh/settings_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/settings_policies")
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -3371,10 +4659,16 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ssh/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ssh_settings_policy",
+                method: "POST",
+                path: "/api/configuration/ssh/settings_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3394,13 +4688,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ssh/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_settings_policy",
+                method: "GET",
+                path: "/api/configuration/ssh/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -3420,13 +4723,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ssh/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/ssh/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3446,13 +4758,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ssh/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ssh_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/ssh/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3467,7 +4788,16 @@ impl Client {
     pub async fn get_telnet_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/telnet");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_index",
+                method: "GET",
+                path: "/api/configuration/telnet",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -3480,10 +4810,19 @@ impl Client {
     pub async fn list_telnet_authentication_policies(
         &self,
     ) -> Result<types::TelnetAuthenticationPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_authentication_policies",
+                method: "GET",
+                path: "/api/configuration/telnet/authentication_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/telnet/authentication_policies",
+            )
+        };
         self.send::<types::TelnetAuthenticationPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -3498,10 +4837,19 @@ impl Client {
         &self,
         body: &types::TelnetAuthenticationPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/telnet/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_telnet_authentication_policy",
+                method: "POST",
+                path: "/api/configuration/telnet/authentication_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/telnet/authentication_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3520,13 +4868,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::TelnetAuthenticationPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_authentication_policy",
+                method: "GET",
+                path: "/api/configuration/telnet/authentication_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::TelnetAuthenticationPolicyObject, types::ErrorResponse>(call)
             .await
     }
@@ -3548,13 +4905,22 @@ impl Client {
         key: &str,
         body: &types::TelnetAuthenticationPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/telnet/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_authentication_policy",
+                method: "PUT",
+                path: "/api/configuration/telnet/authentication_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3574,13 +4940,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/telnet/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_telnet_authentication_policy",
+                method: "DELETE",
+                path: "/api/configuration/telnet/authentication_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3592,10 +4967,16 @@ impl Client {
     pub async fn list_telnet_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_channel_policies",
+                method: "GET",
+                path: "/api/configuration/telnet/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -3609,10 +4990,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/telnet/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_telnet_channel_policy",
+                method: "POST",
+                path: "/api/configuration/telnet/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3631,13 +5018,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_channel_policy",
+                method: "GET",
+                path: "/api/configuration/telnet/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -3657,13 +5053,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/telnet/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/telnet/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3683,13 +5088,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/telnet/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_telnet_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/telnet/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3702,10 +5116,16 @@ impl Client {
     pub async fn list_telnet_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_connections",
+                method: "GET",
+                path: "/api/configuration/telnet/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/connections")
+        };
         self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -3721,10 +5141,16 @@ impl Client {
         &self,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/telnet/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_telnet_connection",
+                method: "POST",
+                path: "/api/configuration/telnet/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3740,10 +5166,19 @@ impl Client {
     pub async fn get_telnet_connection_order(
         &self,
     ) -> Result<Option<types::ConnectionOrderObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/connections/@order",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_connection_order",
+                method: "GET",
+                path: "/api/configuration/telnet/connections/@order",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/telnet/connections/@order",
+            )
+        };
         self.send::<Option<types::ConnectionOrderObject>, types::ErrorResponse>(call)
             .await
     }
@@ -3759,10 +5194,19 @@ impl Client {
         &self,
         body: &types::ConnectionOrder,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/telnet/connections/@order",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_connection_order",
+                method: "PUT",
+                path: "/api/configuration/telnet/connections/@order",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/telnet/connections/@order",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3784,12 +5228,22 @@ impl Client {
         types::AuthenticatedConnectionPolicyObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_connection",
+                method: "GET",
+                path: "/api/configuration/telnet/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<
                 types::AuthenticatedConnectionPolicyObject,
                 types::ErrorResponse,
@@ -3813,12 +5267,22 @@ impl Client {
         key: &str,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/telnet/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_connection",
+                method: "PUT",
+                path: "/api/configuration/telnet/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3838,12 +5302,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/telnet/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_telnet_connection",
+                method: "DELETE",
+                path: "/api/configuration/telnet/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3857,10 +5331,16 @@ impl Client {
     pub async fn get_telnet_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_options",
+                method: "GET",
+                path: "/api/configuration/telnet/options",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -3875,10 +5355,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/telnet/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_options",
+                method: "PUT",
+                path: "/api/configuration/telnet/options",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3892,10 +5378,16 @@ impl Client {
     pub async fn list_telnet_pattern_sets(
         &self,
     ) -> Result<types::TelnetPatternSetList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/pattern_sets",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_pattern_sets",
+                method: "GET",
+                path: "/api/configuration/telnet/pattern_sets",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/pattern_sets")
+        };
         self.send::<types::TelnetPatternSetList, types::ErrorResponse>(call).await
     }
 
@@ -3913,12 +5405,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::TelnetPatternSetObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/pattern_sets/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_pattern_set",
+                method: "GET",
+                path: "/api/configuration/telnet/pattern_sets/{key}",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/pattern_sets/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::TelnetPatternSetObject, types::ErrorResponse>(call).await
     }
 
@@ -3931,10 +5433,16 @@ impl Client {
     pub async fn list_telnet_settings_policies(
         &self,
     ) -> Result<types::TelnetSettingsPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_settings_policies",
+                method: "GET",
+                path: "/api/configuration/telnet/settings_policies",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/settings_policies")
+        };
         self.send::<types::TelnetSettingsPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -3948,10 +5456,16 @@ impl Client {
         &self,
         body: &types::TelnetSettingsPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/telnet/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_telnet_settings_policy",
+                method: "POST",
+                path: "/api/configuration/telnet/settings_policies",
+                versions: &["8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3969,13 +5483,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::TelnetSettingsPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_settings_policy",
+                method: "GET",
+                path: "/api/configuration/telnet/settings_policies/{key}",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::TelnetSettingsPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -3995,13 +5518,22 @@ impl Client {
         key: &str,
         body: &types::TelnetSettingsPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/telnet/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/telnet/settings_policies/{key}",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4021,13 +5553,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/telnet/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_telnet_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/telnet/settings_policies/{key}",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4041,7 +5582,16 @@ impl Client {
     pub async fn get_transaction(
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_transaction",
+                method: "GET",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
@@ -4058,7 +5608,16 @@ impl Client {
         &self,
         body: &types::TransactionCommit,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::PUT, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "commit_transaction",
+                method: "PUT",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         let call = call.json(body);
         self.send::<Option<types::TransactionObject>, types::ErrorResponse>(call).await
     }
@@ -4074,7 +5633,16 @@ impl Client {
     pub async fn open_transaction(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::POST, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "open_transaction",
+                method: "POST",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.send::<Option<types::TransactionObject>, types::ErrorResponse>(call).await
     }
 
@@ -4088,7 +5656,16 @@ impl Client {
     pub async fn rollback_transaction(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::DELETE, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "rollback_transaction",
+                method: "DELETE",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.send::<Option<types::TransactionObject>, types::ErrorResponse>(call).await
     }
 
@@ -4102,7 +5679,16 @@ impl Client {
     pub async fn list_transaction_changes(
         &self,
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/transaction/changes");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_transaction_changes",
+                method: "GET",
+                path: "/api/transaction/changes",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction/changes")
+        };
         self.send::<types::TransactionChangeList, types::ErrorResponse>(call).await
     }
 
@@ -4116,7 +5702,16 @@ impl Client {
     pub async fn get_vnc_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/vnc");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_index",
+                method: "GET",
+                path: "/api/configuration/vnc",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -4128,10 +5723,16 @@ impl Client {
     pub async fn list_vnc_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/vnc/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_vnc_channel_policies",
+                method: "GET",
+                path: "/api/configuration/vnc/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -4145,10 +5746,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/vnc/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_vnc_channel_policy",
+                method: "POST",
+                path: "/api/configuration/vnc/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4167,13 +5774,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/vnc/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_channel_policy",
+                method: "GET",
+                path: "/api/configuration/vnc/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -4193,13 +5809,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/vnc/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_vnc_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/vnc/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4219,13 +5844,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/vnc/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_vnc_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/vnc/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4240,10 +5874,16 @@ impl Client {
     pub async fn list_vnc_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/vnc/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_vnc_connections",
+                method: "GET",
+                path: "/api/configuration/vnc/connections",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/connections")
+        };
         self.send::<types::ConnectionPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -4258,10 +5898,16 @@ impl Client {
         &self,
         body: &types::ConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/vnc/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_vnc_connection",
+                method: "POST",
+                path: "/api/configuration/vnc/connections",
+                versions: &["7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4282,12 +5928,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ConnectionPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_connection",
+                method: "GET",
+                path: "/api/configuration/vnc/connections/{key}",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ConnectionPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -4308,12 +5963,21 @@ impl Client {
         key: &str,
         body: &types::ConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_vnc_connection",
+                method: "PUT",
+                path: "/api/configuration/vnc/connections/{key}",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4334,12 +5998,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_vnc_connection",
+                method: "DELETE",
+                path: "/api/configuration/vnc/connections/{key}",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4353,10 +6026,16 @@ impl Client {
     pub async fn get_vnc_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/vnc/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_options",
+                method: "GET",
+                path: "/api/configuration/vnc/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -4371,10 +6050,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/vnc/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_vnc_options",
+                method: "PUT",
+                path: "/api/configuration/vnc/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4388,10 +6073,16 @@ impl Client {
     pub async fn list_vnc_settings_policies(
         &self,
     ) -> Result<types::VncSettingsPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/vnc/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_vnc_settings_policies",
+                method: "GET",
+                path: "/api/configuration/vnc/settings_policies",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/settings_policies")
+        };
         self.send::<types::VncSettingsPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -4405,10 +6096,16 @@ impl Client {
         &self,
         body: &types::VncSettingsPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/vnc/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_vnc_settings_policy",
+                method: "POST",
+                path: "/api/configuration/vnc/settings_policies",
+                versions: &["7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4428,13 +6125,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::VncSettingsPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/vnc/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_settings_policy",
+                method: "GET",
+                path: "/api/configuration/vnc/settings_policies/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::VncSettingsPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -4454,13 +6160,22 @@ impl Client {
         key: &str,
         body: &types::VncSettingsPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/vnc/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_vnc_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/vnc/settings_policies/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4480,13 +6195,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/vnc/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_vnc_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/vnc/settings_policies/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 }
@@ -4503,7 +6227,16 @@ impl Transaction {
     pub async fn status(
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_transaction",
+                method: "GET",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
@@ -4511,7 +6244,16 @@ impl Transaction {
     pub async fn open(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::POST, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "open_transaction",
+                method: "POST",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.client
             .send::<Option<types::TransactionObject>, types::ErrorResponse>(call)
             .await
@@ -4521,7 +6263,16 @@ impl Transaction {
     pub async fn changes(
         &self,
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/transaction/changes");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_transaction_changes",
+                method: "GET",
+                path: "/api/transaction/changes",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction/changes")
+        };
         self.client
             .send::<types::TransactionChangeList, types::ErrorResponse>(call)
             .await
@@ -4538,7 +6289,16 @@ impl Transaction {
         if let Some(message) = message {
             body.insert("message".to_owned(), serde_json::Value::from(message));
         }
-        let call = runtime::Call::new(runtime::Method::PUT, "/api/transaction")
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "commit_transaction",
+                method: "PUT",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        }
             .json(&serde_json::Value::Object(body));
         self.client
             .send::<Option<types::TransactionObject>, types::ErrorResponse>(call)
@@ -4549,7 +6309,16 @@ impl Transaction {
     pub async fn rollback(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::DELETE, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "rollback_transaction",
+                method: "DELETE",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.client
             .send::<Option<types::TransactionObject>, types::ErrorResponse>(call)
             .await
