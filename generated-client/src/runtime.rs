@@ -104,6 +104,28 @@ static FOLLOW: Operation = Operation {
     idempotent: true,
 };
 
+/// [`Call::raw`]'s operations, one per method.
+static RAW: [Operation; 7] = {
+    const fn raw(method: &'static str, idempotent: bool) -> Operation {
+        Operation {
+            id: "raw",
+            method,
+            path: "{raw}",
+            versions: &[],
+            idempotent,
+        }
+    }
+    [
+        raw("GET", true),
+        raw("PUT", true),
+        raw("DELETE", true),
+        raw("HEAD", true),
+        raw("OPTIONS", true),
+        raw("POST", false),
+        raw("PATCH", false),
+    ]
+};
+
 /// `GET /api/info`, where the appliance tells its version ([`Client::read_appliance_version`]).
 static INFO: Operation = Operation {
     id: "get_info",
@@ -130,14 +152,16 @@ pub struct TransactionOperations {
 /// Retried are: connection failures (whatever the method: the request never left), and for
 /// idempotent operations (GET, PUT, DELETE, and POSTs the spec marks `x-sps-repeatable`) also
 /// timeouts, connections dropped before the reply was complete, and 502, 503 and 504 replies.
-/// A `Retry-After` header (in seconds) replaces the computed delay when it is longer.
+/// A `Retry-After` header (in seconds) replaces the computed delay when it is longer; when the
+/// wait would end past `max_elapsed`, the call gives up at once with the last reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in total, the first included (1: no retry). Default 4.
     pub max_attempts: u32,
     /// Delay before the first retry; it doubles with every further one. Default 100 ms.
     pub min_delay: Duration,
-    /// Longest delay between two attempts (also caps `Retry-After`). Default 5 s.
+    /// Longest computed delay between two attempts (a longer `Retry-After` is still obeyed,
+    /// within `max_elapsed`). Default 5 s.
     pub max_delay: Duration,
     /// No retry starts once this much time has passed since the first attempt. Default 30 s.
     pub max_elapsed: Duration,
@@ -495,7 +519,6 @@ impl ClientBuilder {
                 login: Mutex::new(None),
                 relogin_lock: tokio::sync::Mutex::new(()),
                 in_transaction: AtomicBool::new(false),
-                lost_session: Mutex::new(None),
                 appliance_version: Mutex::new(self.appliance_version),
                 retry: self.retry,
                 relogin: self.relogin,
@@ -516,8 +539,6 @@ struct Inner {
     relogin_lock: tokio::sync::Mutex<()>,
     /// Whether the session holds an open configuration transaction.
     in_transaction: AtomicBool,
-    /// The session that ended inside a transaction, until a new transaction opens.
-    lost_session: Mutex<Option<String>>,
     appliance_version: Mutex<Option<String>>,
     retry: RetryPolicy,
     relogin: bool,
@@ -555,6 +576,19 @@ impl Failure {
             Failure::Unavailable(reply) => reply.retry_after,
             Failure::Transport(_) => None,
         }
+    }
+}
+
+/// What kind of transport failure `e` is, for logs.
+fn transport_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_connect() {
+        "connect"
+    } else if e.is_timeout() {
+        "timeout"
+    } else if e.is_body() || e.is_decode() {
+        "reply cut off"
+    } else {
+        "request"
     }
 }
 
@@ -759,11 +793,15 @@ impl Client {
     async fn execute_in_span<E>(&self, call: &Call, attempts: &mut u32) -> Result<Reply, Error<E>> {
         let operation = call.operation;
         let sent_session = self.session_id();
+        // Calls made inside a transaction (several tasks may be in flight) all learn that it
+        // was lost; calls made after that log in again.
+        let inside_transaction = self.in_open_transaction();
         let reply = self.attempts(call, attempts).await?;
         let expired = reply.status == 401 && sent_session.is_some() && call.basic_auth.is_none();
         let reply = if !expired {
             reply
-        } else if self.transaction_lost(sent_session.as_deref()) {
+        } else if inside_transaction {
+            self.inner.in_transaction.store(false, Ordering::SeqCst);
             // The transaction's lock and changes died with the session: logging in again would
             // silently continue outside it.
             tracing::warn!("session ended inside a transaction");
@@ -780,18 +818,6 @@ impl Client {
             *lock(&self.inner.login) = Some(call.clone());
         }
         Ok(reply)
-    }
-
-    /// Whether the expired session `sent` held a transaction; the first call to notice ends
-    /// the client's transaction, and calls of other tasks sent with the same session learn it
-    /// from `lost_session`.
-    fn transaction_lost(&self, sent: Option<&str>) -> bool {
-        let mut lost = lock(&self.inner.lost_session);
-        if self.inner.in_transaction.swap(false, Ordering::SeqCst) {
-            *lost = sent.map(str::to_owned);
-            return true;
-        }
-        lost.is_some() && lost.as_deref() == sent
     }
 
     fn check_version<E>(&self, operation: &'static Operation) -> Result<(), Error<E>> {
@@ -812,7 +838,6 @@ impl Client {
     fn track_transaction(&self, operation: &Operation, status: u16) {
         let tx = crate::TRANSACTION_OPERATIONS;
         if operation.id == tx.open && (200..300).contains(&status) {
-            *lock(&self.inner.lost_session) = None;
             self.inner.in_transaction.store(true, Ordering::SeqCst);
         } else if tx.close.contains(&operation.id) && status != 503 {
             self.inner.in_transaction.store(false, Ordering::SeqCst);
@@ -853,14 +878,14 @@ impl Client {
         })
         .adjust(|failure, delay| {
             // Past the attempts the policy allows there is no delay, whatever the server asks.
+            // The server's `Retry-After` wins when longer; a wait past `max_elapsed` gives up.
             let delay = delay?;
-            let wanted = failure.retry_after().map_or(delay, |after| {
-                after.min(policy.max_delay).max(delay)
-            });
+            let wanted = failure.retry_after().map_or(delay, |after| after.max(delay));
             (started.elapsed() + wanted < policy.max_elapsed).then_some(wanted)
         })
         .notify(|failure, delay| match failure {
-            Failure::Transport(e) => tracing::debug!(error = %e, ?delay, "retrying"),
+            // The kind only: reqwest's message carries the URL, keys and query included.
+            Failure::Transport(e) => tracing::debug!(error = transport_kind(e), ?delay, "retrying"),
             Failure::Unavailable(reply) => {
                 tracing::debug!(status = reply.status, ?delay, "retrying")
             }
@@ -1124,6 +1149,20 @@ impl Call {
             basic_auth: None,
             headers: Vec::new(),
             error: None,
+        }
+    }
+
+    /// A call of any method on any path, outside the generated methods (an endpoint the spec
+    /// does not describe yet, or a test of the appliance's answers): never version-checked,
+    /// retried by the rules of its method.
+    pub fn raw(method: Method, path: impl Into<String>) -> Self {
+        match RAW.iter().find(|op| op.method == method.as_str()) {
+            Some(operation) => Self::new(operation, path),
+            None => {
+                let mut call = Self::new(&RAW[0], path);
+                call.fail(format!("method {method} is not supported"));
+                call
+            }
         }
     }
 

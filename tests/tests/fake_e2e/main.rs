@@ -15,6 +15,7 @@ mod browsing;
 mod error_types;
 mod forward_compatibility;
 mod passwords;
+mod resilience;
 mod sessions;
 mod tls;
 mod transactions;

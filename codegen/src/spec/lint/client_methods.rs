@@ -31,7 +31,6 @@ pub(crate) const RESERVED: &[&str] = &[
     "appliance_version",
     "read_appliance_version",
     "execute_in_span",
-    "transaction_lost",
     "check_version",
     "track_transaction",
     "relogin",
