@@ -837,7 +837,8 @@ impl Client {
         let tx = crate::TRANSACTION_OPERATIONS;
         if operation.id == tx.open && (200..300).contains(&status) {
             self.inner.in_transaction.store(true, Ordering::SeqCst);
-        } else if tx.close.contains(&operation.id) && status != 503 {
+        } else if tx.close.contains(&operation.id) && !matches!(status, 502..=504) {
+            // Answered by the appliance (not a gateway that gave up): the transaction is over.
             self.inner.in_transaction.store(false, Ordering::SeqCst);
         }
     }
@@ -1221,6 +1222,73 @@ mod tests {
         assert_eq!(parse_set_cookie("garbage", name), None);
         let deleted = format!("{name}=; Max-Age=0");
         assert_eq!(parse_set_cookie(&deleted, name).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn versions_match_families_and_releases() {
+        assert!(version_matches("7.x", "7.4.1"));
+        assert!(version_matches("7.4", "7.4.1"));
+        assert!(version_matches("8.0", "8.0"));
+        assert!(!version_matches("7.4", "7.40.1"));
+        assert!(!version_matches("8.0", "7.4.1"));
+        let op = Operation {
+            id: "x",
+            method: "GET",
+            path: "/x",
+            versions: &["7.x", "8.0"],
+            idempotent: true,
+        };
+        assert!(op.supports("8.0.2") && op.supports("7.2"));
+        assert!(!op.supports("6.9.3") && !op.supports("8.1"));
+        assert!(FOLLOW.supports("5.0"), "no documented versions: never refused");
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(reqwest::header::RETRY_AFTER, "3".parse().expect("value"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("value");
+        headers.insert(reqwest::header::RETRY_AFTER, date);
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn the_policy_bounds_attempts_and_delays() {
+        use backon::BackoffBuilder;
+        let policy = RetryPolicy {
+            max_attempts: 4,
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(250),
+            max_elapsed: Duration::from_secs(30),
+            jitter: false,
+        };
+        // Whole milliseconds: the crate computes the doubling in `f32`.
+        let delays: Vec<u128> = policy.backoff().build().map(|d| d.as_millis()).collect();
+        assert_eq!(
+            delays,
+            [100, 200, 250],
+            "three retries after the first attempt, doubling up to the cap"
+        );
+        let jittered: Vec<Duration> = RetryPolicy {
+            jitter: true,
+            ..policy
+        }
+        .backoff()
+        .build()
+        .collect();
+        assert_eq!(jittered.len(), 3);
+        assert!(jittered[0] >= Duration::from_millis(100));
+        assert_eq!(RetryPolicy::none().backoff().build().count(), 0);
+    }
+
+    #[test]
+    fn raw_calls_take_the_rules_of_their_method() {
+        assert!(Call::raw(Method::GET, "/x").operation.idempotent);
+        assert!(!Call::raw(Method::POST, "/x").operation.idempotent);
+        assert!(Call::raw(Method::POST, "/x").empty_body);
+        assert!(Call::raw(Method::TRACE, "/x").error.is_some());
     }
 
     #[test]

@@ -350,7 +350,7 @@ mod tests {
             "a failed login ends nothing"
         );
         let third = sessions.login("admin", "secret").expect("login");
-        assert_eq!(sessions.take_evicted(), [second.clone()]);
+        assert_eq!(sessions.take_evicted(), std::slice::from_ref(&second));
         assert_eq!(sessions.len(), 2);
         assert!(sessions.touch(&second).is_none());
         assert!(sessions.touch(&third).is_some());

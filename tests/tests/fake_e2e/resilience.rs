@@ -306,6 +306,22 @@ async fn dropped_connections_and_refusals_are_retried() {
 }
 
 #[tokio::test]
+async fn timeouts_are_retried_for_idempotent_calls() {
+    // Request 2 (the GET) is slower than the client waits; its retry is not.
+    let fake = start_faulty("latency=5s@at=2").await;
+    let client = Client::builder(fake.url())
+        .timeout(Duration::from_millis(500))
+        .retry(eager_retries())
+        .build()
+        .expect("client");
+    client.login(ADMIN.0, ADMIN.1).await.expect("login");
+    client
+        .list_local_groups()
+        .await
+        .expect("answered by the second attempt");
+}
+
+#[tokio::test]
 async fn retry_after_is_honoured() {
     let fake = start_faulty("503+retry-after=1@at=2").await;
     let client = eager_client(&fake);
