@@ -10,7 +10,7 @@ use crate::emit::{
     self, features, op_doc, param_doc, query_type, raw_doc, rust_file, template_file, type_tokens,
     GeneratedFile,
 };
-use crate::model::{Gate, Method, Model, Operation, Security, TypeKind, TypeRef};
+use crate::model::{Gate, Model, Operation, Security, TypeKind, TypeRef};
 use crate::naming;
 use crate::spec::Diagnostic;
 
@@ -51,11 +51,14 @@ categories = ["api-bindings", "web-programming::http-client"]
 {types}
 indexmap = {{ version = "2", features = ["serde"] }}
 percent-encoding = "2"
+backon = {{ version = "1.5", default-features = false, features = ["std", "tokio-sleep"] }}
 reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["preserve_order"] }}
 serde_path_to_error = "0.1"
 serde_urlencoded = "0.7"
+tokio = {{ version = "1", features = ["sync", "time"] }}
+tracing = {{ version = "0.1", default-features = false, features = ["std"] }}
 
 [dev-dependencies]
 # The README's examples (doctests) run in a Tokio runtime.
@@ -72,9 +75,25 @@ fn login_op(model: &Model) -> Option<&Operation> {
         .find(|o| o.security == Security::Basic)
 }
 
-fn method_tokens(method: Method) -> TokenStream {
-    let m = format_ident!("{}", method.as_str());
-    quote!(runtime::Method::#m)
+/// `runtime::Call::new(&OPERATION, path)` with the operation's metadata in a `static`: one
+/// value per operation handed to the runtime, which does retries, re-login, version checks and
+/// tracing the same way for all of them.
+fn new_call(op: &Operation, path: TokenStream) -> TokenStream {
+    let id = &op.id;
+    let method = op.method.as_str();
+    let template = &op.path;
+    let versions = &op.versions;
+    let idempotent = op.idempotent();
+    quote! {{
+        static OPERATION: runtime::Operation = runtime::Operation {
+            id: #id,
+            method: #method,
+            path: #template,
+            versions: &[#(#versions),*],
+            idempotent: #idempotent,
+        };
+        runtime::Call::new(&OPERATION, #path)
+    }}
 }
 
 /// How a parameter is passed to a method: `&str`, scalars by value, anything else by reference.
@@ -237,10 +256,9 @@ fn pieces(op: &Operation, basic: bool) -> Pieces {
         let t = arg_type(&p.type_ref);
         args.push(quote!(#name: #t));
     }
-    let method = method_tokens(op.method);
-    let path = path_expr(op);
+    let call = new_call(op, path_expr(op));
     let mut build = quote! {
-        let call = runtime::Call::new(#method, #path);
+        let call = #call;
     };
     if basic {
         args.push(quote!(username: &str));
@@ -499,7 +517,6 @@ impl TxCall {
 
 /// The call of a transaction operation (`spec::lint` made sure it needs no parameters).
 fn tx_call(op: &Operation) -> TxCall {
-    let method = method_tokens(op.method);
     let path = &op.path;
     let ok = success_type(op);
     let err = error_type(op);
@@ -510,7 +527,7 @@ fn tx_call(op: &Operation) -> TxCall {
     TxCall {
         ret: quote!(-> Result<#ok, Error<#err>>),
         err,
-        call: quote!(runtime::Call::new(#method, #path)),
+        call: new_call(op, quote!(#path)),
         send,
         gate: op.gate.clone(),
     }
@@ -635,6 +652,28 @@ fn transaction_tokens(model: &Model) -> TokenStream {
     }
 }
 
+/// The operations whose replies tell the runtime that the session opened or closed a
+/// transaction (empty without `x-sps-transaction-operations`).
+fn transaction_operations(model: &Model) -> TokenStream {
+    let (open, close) = match &model.transaction_ops {
+        Some(ops) => (
+            ops.open.clone(),
+            vec![ops.commit.clone(), ops.rollback.clone()],
+        ),
+        None => (String::new(), Vec::new()),
+    };
+    quote! {
+        /// The operations that open and close a configuration transaction: the runtime keeps
+        /// track of whether the session holds one, to never log in again inside it.
+        #[doc(hidden)]
+        pub const TRANSACTION_OPERATIONS: runtime::TransactionOperations =
+            runtime::TransactionOperations {
+                open: #open,
+                close: &[#(#close),*],
+            };
+    }
+}
+
 fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     let types = format_ident!("{}", config.types.lib_name());
     let cookie = model.session_cookie.as_deref().unwrap_or("session_id");
@@ -652,6 +691,7 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
         .filter_map(|op| paging_method(op, model));
     let login = login_alias(model);
     let transaction = transaction_tokens(model);
+    let tx_ops = transaction_operations(model);
     quote! {
         #crate_doc
         #![deny(missing_docs)]
@@ -660,10 +700,12 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
 
         pub mod runtime;
 
-        pub use runtime::{Client, ClientBuilder, Credentials, Error};
+        pub use runtime::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
 
         /// Name of the session cookie set at login and sent with every call.
         pub const SESSION_COOKIE: &str = #cookie;
+
+        #tx_ops
 
         #(#params)*
 

@@ -348,6 +348,8 @@ pub struct Operation {
     pub transaction_required: bool,
     /// `x-sps-versions`.
     pub versions: Vec<String>,
+    /// `x-sps-repeatable: true`: a POST or PATCH that may be sent twice.
+    pub repeatable: bool,
     /// `summary` (trimmed).
     pub summary: Option<String>,
     /// `description` (trimmed).
@@ -361,6 +363,12 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Whether sending the request twice does no more than sending it once: GET, HEAD, PUT,
+    /// DELETE and OPTIONS by HTTP's rules, a POST or PATCH when the spec says so.
+    pub fn idempotent(&self) -> bool {
+        self.repeatable || !matches!(self.method, Method::Post | Method::Patch)
+    }
+
     /// Whether a success reply may come without a body (`x-sps-evidence: undocumented`).
     pub fn success_body_optional(&self) -> bool {
         self.responses

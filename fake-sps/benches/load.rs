@@ -10,10 +10,8 @@
 //! `cargo bench -p fake-sps --bench load`; without `--bench` (e.g. `cargo test --benches`) it
 //! does a short smoke run. Numbers are printed, never asserted.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +20,10 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use fake_sps::server::serve_router;
+
+#[path = "support/concurrently.rs"]
+mod concurrently;
+use concurrently::concurrently;
 use fake_sps::session::User;
 use fake_sps::{serve, ServeConfig};
 use reqwest::Client;
@@ -46,8 +48,8 @@ struct Sizes {
 }
 
 const FULL: Sizes = Sizes {
-    gets: 2000,
-    concurrency: 8,
+    gets: 4000,
+    concurrency: 64,
     cycles: 300,
     warmup: 100,
 };
@@ -67,7 +69,18 @@ type Result<T = ()> = std::result::Result<T, String>;
 async fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; anything else only checks that the bench still runs.
     let full = std::env::args().any(|arg| arg == "--bench");
-    match run(if full { FULL } else { SMOKE }, full).await {
+    let mut sizes = if full { FULL } else { SMOKE };
+    // `-- --concurrency N` measures the GETs with N clients instead (default 64).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(n) = args
+        .iter()
+        .position(|a| a == "--concurrency")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+    {
+        sizes.concurrency = n;
+    }
+    match run(sizes, full).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("load bench failed: {message}");
@@ -375,34 +388,6 @@ async fn cycle_time(
         target
             .call(client, "PUT", TRANSACTION, Some(&commit_body()), 200)
             .await?;
-    }
-    Ok(started.elapsed())
-}
-
-/// Runs `total` jobs on `workers` tasks (each takes the next job number until none is left);
-/// returns the elapsed time, or the first error.
-async fn concurrently<F, Fut>(total: usize, workers: usize, job: F) -> Result<Duration>
-where
-    F: Fn(usize) -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = Result> + Send + 'static,
-{
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut tasks: tokio::task::JoinSet<Result> = tokio::task::JoinSet::new();
-    for _ in 0..workers {
-        let (next, job) = (next.clone(), job.clone());
-        tasks.spawn(async move {
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= total {
-                    return Ok(());
-                }
-                job(n).await?;
-            }
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.map_err(|e| format!("a client task failed: {e}"))??;
     }
     Ok(started.elapsed())
 }

@@ -9,9 +9,10 @@ use serde_json::Value;
 use sps_server::{RawApi, RawRequest, RawResponse, OPERATIONS};
 
 use crate::engine::{Engine, EngineConfig};
+use crate::faults::{self, FaultPlan, Faults};
 use crate::quirks;
 use crate::seed::{self, SpecError};
-use crate::server::{serve_router, ServeError, ServerHandle, TlsFiles};
+use crate::server::{serve_router_with, ConnectionLimits, ServeError, ServerHandle, TlsFiles};
 
 /// The bundled spec the generated crates were made from (published with the client).
 const BUNDLED_SPEC: &str = include_str!("../../generated-client/openapi.yaml");
@@ -60,6 +61,10 @@ pub struct ServeConfig {
     pub engine: EngineConfig,
     /// Spec to seed from; `None` uses the bundled one.
     pub spec: Option<Value>,
+    /// Faults to inject (`--faults`); none by default.
+    pub faults: FaultPlan,
+    /// Connection limits (idle and slow connections).
+    pub limits: ConnectionLimits,
 }
 
 impl ServeConfig {
@@ -73,6 +78,8 @@ impl ServeConfig {
                 ..EngineConfig::default()
             },
             spec: None,
+            faults: FaultPlan::default(),
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -85,7 +92,13 @@ pub async fn serve(config: ServeConfig) -> Result<(ServerHandle, Arc<FakeSps>), 
     };
     let fake = Arc::new(FakeSps::new(&spec, config.engine)?);
     let router = quirks::around(sps_server::raw_router(fake.clone()));
-    let handle = serve_router(config.listen, config.tls.as_ref(), router).await?;
+    let target = fake.clone();
+    let end_session: faults::EndSession = Arc::new(move |id: &str| {
+        target.engine().end_session(id);
+    });
+    let router = faults::around(router, Arc::new(Faults::new(config.faults)), end_session);
+    let handle =
+        serve_router_with(config.listen, config.tls.as_ref(), router, config.limits).await?;
     Ok((handle, fake))
 }
 

@@ -12,6 +12,8 @@
 //!     members: [alice]
 //! implicit_transactions: false
 //! idle_timeout_seconds: 1200
+//! max_sessions: 1000
+//! faults: "seed=7,503@5%,latency=200ms@every=10"
 //! active_sessions: ["svc/rpokH8fD9kx6CaxNLznKx2/test:12"]
 //! ```
 //!
@@ -96,6 +98,12 @@ pub struct FileConfig {
     /// Ids of recorded sessions that can be closed through `/api/active-sessions`.
     #[serde(default)]
     pub active_sessions: Option<Vec<String>>,
+    /// Live sessions kept at most.
+    #[serde(default)]
+    pub max_sessions: Option<usize>,
+    /// Faults to inject, in the `--faults` syntax (`crate::faults`).
+    #[serde(default)]
+    pub faults: Option<String>,
 }
 
 /// Turns a serde path (`users[0].name`) into a JSON pointer (`/users/0/name`).
@@ -129,6 +137,11 @@ impl FileConfig {
         let deserializer = serde_yaml::Deserializer::from_str(text);
         let config: Self = serde_path_to_error::deserialize(deserializer)
             .map_err(|e| error(pointer_of(e.path()), e.inner().to_string()))?;
+        if let Some(faults) = &config.faults {
+            if let Err(e) = faults.parse::<crate::faults::FaultPlan>() {
+                return Err(error("/faults".into(), e.to_string()));
+            }
+        }
         for (i, user) in config.users.iter().enumerate() {
             if user.name.is_empty() || user.name.contains(':') {
                 return Err(error(
@@ -329,6 +342,9 @@ mod tests {
         assert_eq!(err.pointer, "/users/0/password");
         let err = FileConfig::parse(path, "idle_timeout_seconds: soon\n").expect_err("type");
         assert_eq!(err.pointer, "/idle_timeout_seconds");
+        let err = FileConfig::parse(path, "faults: 503@lots\n").expect_err("faults");
+        assert_eq!(err.pointer, "/faults");
+        assert!(err.message.contains("503@lots"), "{err}");
         let config = FileConfig::parse(path, "groups:\n  - {name: ops, members: [ghost]}\n")
             .expect("parses");
         let err =

@@ -18,7 +18,9 @@ use crate::persist::{self, PersistError};
 use crate::raw::{OperationInfo, RawRequest, RawResponse};
 use crate::references::References;
 use crate::seed::{self, Seed};
-use crate::session::{self, Clock, Sessions, SystemClock, User, DEFAULT_IDLE_TIMEOUT};
+use crate::session::{
+    self, Clock, Sessions, SystemClock, User, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS,
+};
 use crate::store::Store;
 use crate::transaction::{Change, Transaction, Transactions, TxError, TxStatus};
 use crate::tree::{ResourceKind, ResourceTable};
@@ -43,6 +45,8 @@ pub struct EngineConfig {
     pub users: Vec<User>,
     /// Idle time after which a session (and its transaction) ends.
     pub idle_timeout: Duration,
+    /// Live sessions kept at most; a login beyond it ends the least recently used one.
+    pub max_sessions: usize,
     /// Let the first configuration write open a transaction (some SPS pages say it does);
     /// when off, such a write answers 409 NoTransaction.
     pub implicit_transactions: bool,
@@ -62,6 +66,7 @@ impl std::fmt::Debug for EngineConfig {
                 &self.users.iter().map(|u| &u.name).collect::<Vec<_>>(),
             )
             .field("idle_timeout", &self.idle_timeout)
+            .field("max_sessions", &self.max_sessions)
             .field("implicit_transactions", &self.implicit_transactions)
             .field("state_file", &self.state_file)
             .field("active_sessions", &self.active_sessions)
@@ -74,6 +79,7 @@ impl Default for EngineConfig {
         Self {
             users: Vec::new(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_sessions: DEFAULT_MAX_SESSIONS,
             implicit_transactions: false,
             state_file: None,
             active_sessions: vec![SAMPLE_ACTIVE_SESSION.to_owned()],
@@ -200,7 +206,8 @@ impl Engine {
             implicit_transactions: config.implicit_transactions,
             state_file: config.state_file,
             state: Mutex::new(State {
-                sessions: Sessions::new(config.users, config.idle_timeout, config.clock),
+                sessions: Sessions::new(config.users, config.idle_timeout, config.clock)
+                    .with_max_sessions(config.max_sessions),
                 txs: Transactions::new(committed),
                 active_sessions: config.active_sessions.into_iter().collect(),
             }),
@@ -218,6 +225,19 @@ impl Engine {
     /// The committed configuration (for tests and diagnostics).
     pub fn committed(&self) -> Store {
         self.lock().txs.committed().clone()
+    }
+
+    /// Ends a session as if it had idled out: its transaction and uncommitted changes go too.
+    /// Whether it was alive.
+    pub fn end_session(&self, id: &str) -> bool {
+        let mut state = self.lock();
+        state.txs.release(id);
+        state.sessions.logout(id)
+    }
+
+    /// How many sessions are open.
+    pub fn session_count(&self) -> usize {
+        self.lock().sessions.len()
     }
 
     /// Handles one request.
@@ -299,7 +319,11 @@ impl Engine {
         let Some((user, password)) = &req.basic_auth else {
             return Err(errors::authentication_failure(&req.href));
         };
-        let id = match state.sessions.login(user, password) {
+        let login = state.sessions.login(user, password);
+        for evicted in state.sessions.take_evicted() {
+            state.txs.release(&evicted);
+        }
+        let id = match login {
             Ok(id) => id,
             Err(session::SessionError::BadCredentials) => {
                 return Err(errors::authentication_failure(&req.href))

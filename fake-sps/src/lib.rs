@@ -13,6 +13,7 @@ pub mod app;
 pub mod config;
 pub mod engine;
 pub mod errors;
+pub mod faults;
 pub mod meta;
 pub mod paths;
 pub mod persist;

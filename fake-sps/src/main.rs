@@ -10,7 +10,8 @@ use clap::Parser;
 use fake_sps::app::{serve, ServeConfig};
 use fake_sps::config::{self, FileConfig};
 use fake_sps::engine::EngineConfig;
-use fake_sps::server::TlsFiles;
+use fake_sps::faults::FaultPlan;
+use fake_sps::server::{ConnectionLimits, TlsFiles};
 
 /// A fake One Identity Safeguard for Privileged Sessions appliance: serves the REST API of the
 /// workspace's spec with sessions, transactions and the documented sample data.
@@ -46,6 +47,30 @@ struct Cli {
     /// NoTransaction.
     #[arg(long)]
     implicit_transactions: bool,
+
+    /// Idle time after which a session ends, e.g. 20m (SPS), 2s (tests of expiry).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    idle_timeout: Option<Duration>,
+
+    /// Live sessions kept at most; a login beyond it ends the least recently used one.
+    #[arg(long, value_name = "N")]
+    max_sessions: Option<usize>,
+
+    /// Close connections that send no complete request head within this time (idle
+    /// keep-alive connections included). Default 30s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    header_timeout: Option<Duration>,
+
+    /// Misbehave on purpose: latency, 5xx answers, dropped connections, early session expiry,
+    /// at a rate or on a schedule, e.g. "seed=7,503+retry-after=1@10%,drop@every=50,expire@at=100"
+    /// (see fake-sps/README.md).
+    #[arg(long, value_name = "SPEC")]
+    faults: Option<String>,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    fake_sps::faults::parse_duration(text)
+        .ok_or_else(|| format!("{text:?} is not a duration like 250ms, 2s or 20m"))
 }
 
 fn configure(cli: Cli) -> Result<ServeConfig, String> {
@@ -76,8 +101,25 @@ fn configure(cli: Cli) -> Result<ServeConfig, String> {
         state_file: cli.state.as_deref().map(config::absolute_state_path),
         ..EngineConfig::default()
     };
-    if let Some(seconds) = file.idle_timeout_seconds {
-        engine.idle_timeout = Duration::from_secs(seconds);
+    if let Some(timeout) = cli
+        .idle_timeout
+        .or(file.idle_timeout_seconds.map(Duration::from_secs))
+    {
+        engine.idle_timeout = timeout;
+    }
+    if let Some(max) = cli.max_sessions.or(file.max_sessions) {
+        engine.max_sessions = max;
+    }
+    // The command line wins over the file.
+    let faults = match cli.faults.as_deref().or(file.faults.as_deref()) {
+        Some(spec) => spec
+            .parse::<FaultPlan>()
+            .map_err(|e| format!("--faults: {e}"))?,
+        None => FaultPlan::default(),
+    };
+    let mut limits = ConnectionLimits::default();
+    if let Some(timeout) = cli.header_timeout {
+        limits.header_read_timeout = timeout;
     }
     if let Some(ids) = file.active_sessions {
         engine.active_sessions = ids;
@@ -91,6 +133,8 @@ fn configure(cli: Cli) -> Result<ServeConfig, String> {
         tls,
         engine,
         spec: None,
+        faults,
+        limits,
     })
 }
 

@@ -6,8 +6,10 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
+use hyper::service::Service as _;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -88,6 +90,39 @@ pub fn tls_acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServeError> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// Put into a response's extensions, closes the connection instead of sending the response
+/// (how `--faults drop` imitates a connection lost on the way).
+#[derive(Debug, Clone, Copy)]
+pub struct DropConnection;
+
+/// The "error" that makes hyper close a connection for [`DropConnection`].
+#[derive(Debug)]
+struct DroppedOnPurpose;
+
+impl fmt::Display for DroppedOnPurpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped on purpose")
+    }
+}
+
+impl std::error::Error for DroppedOnPurpose {}
+
+/// Limits on connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// A connection that does not send a complete request head within this time, including an
+    /// idle keep-alive connection waiting for its next request, is closed. Default 30 s.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 /// A running server; dropping it without [`ServerHandle::shutdown`] leaves it running until
 /// the runtime ends.
 #[derive(Debug)]
@@ -125,11 +160,22 @@ impl ServerHandle {
     }
 }
 
-/// Binds `listen` and serves `router` on it, over TLS when `tls` is given.
+/// Binds `listen` and serves `router` on it, over TLS when `tls` is given, with the default
+/// [`ConnectionLimits`].
 pub async fn serve_router(
     listen: SocketAddr,
     tls: Option<&TlsFiles>,
     router: axum::Router,
+) -> Result<ServerHandle, ServeError> {
+    serve_router_with(listen, tls, router, ConnectionLimits::default()).await
+}
+
+/// [`serve_router`] with the given connection limits.
+pub async fn serve_router_with(
+    listen: SocketAddr,
+    tls: Option<&TlsFiles>,
+    router: axum::Router,
+    limits: ConnectionLimits,
 ) -> Result<ServerHandle, ServeError> {
     let acceptor = tls.map(tls_acceptor).transpose()?;
     let listener = TcpListener::bind(listen)
@@ -144,7 +190,7 @@ pub async fn serve_router(
     })?;
     let (stop, stopped) = oneshot::channel();
     let tls = acceptor.is_some();
-    let task = tokio::spawn(accept_loop(listener, acceptor, router, stopped));
+    let task = tokio::spawn(accept_loop(listener, acceptor, router, limits, stopped));
     Ok(ServerHandle {
         addr,
         tls,
@@ -157,6 +203,7 @@ async fn accept_loop(
     listener: TcpListener,
     acceptor: Option<TlsAcceptor>,
     router: axum::Router,
+    limits: ConnectionLimits,
     mut stopped: oneshot::Receiver<()>,
 ) {
     // Connection tasks live in the set so that shutting down (dropping it) closes them.
@@ -178,10 +225,28 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(router.clone());
+        let inner = TowerToHyperService::new(router.clone());
+        // A response marked `DropConnection` becomes a service error: hyper then closes the
+        // connection without writing anything.
+        let service = hyper::service::service_fn(move |request| {
+            let response = inner.call(request);
+            async move {
+                let response = match response.await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                };
+                if response.extensions().get::<DropConnection>().is_some() {
+                    return Err(DroppedOnPurpose);
+                }
+                Ok(response)
+            }
+        });
         let acceptor = acceptor.clone();
         connections.spawn(async move {
-            let builder = hyper::server::conn::http1::Builder::new();
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout);
             match acceptor {
                 Some(acceptor) => {
                     // A failed handshake only concerns that client.

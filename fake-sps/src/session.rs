@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 /// SPS logs a REST session out after 20 idle minutes.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
+/// Live sessions kept at most by default; a login beyond it ends the least recently used one.
+pub const DEFAULT_MAX_SESSIONS: usize = 1000;
+
 /// A monotonic time source.
 pub trait Clock: Send + Sync {
     /// Time elapsed since an arbitrary fixed origin.
@@ -119,6 +122,9 @@ pub struct Sessions {
     users: BTreeMap<String, User>,
     sessions: HashMap<String, Session>,
     idle_timeout: Duration,
+    max_sessions: usize,
+    /// Sessions ended to make room, whose transactions the engine has yet to release.
+    evicted: Vec<String>,
     clock: Arc<dyn Clock>,
 }
 
@@ -128,6 +134,7 @@ impl std::fmt::Debug for Sessions {
             .field("users", &self.users.keys().collect::<Vec<_>>())
             .field("sessions", &self.sessions.len())
             .field("idle_timeout", &self.idle_timeout)
+            .field("max_sessions", &self.max_sessions)
             .finish()
     }
 }
@@ -139,7 +146,48 @@ impl Sessions {
             users: users.into_iter().map(|u| (u.name.clone(), u)).collect(),
             sessions: HashMap::new(),
             idle_timeout,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            evicted: Vec::new(),
             clock,
+        }
+    }
+
+    /// Keeps at most `max` live sessions (at least one).
+    pub fn with_max_sessions(mut self, max: usize) -> Self {
+        self.max_sessions = max.max(1);
+        self
+    }
+
+    /// How many sessions are alive (or idle but not yet swept).
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether no session is open.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    /// The sessions a login ended to make room since the last call (their transactions must
+    /// go too).
+    pub fn take_evicted(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.evicted)
+    }
+
+    /// Makes room for one more session: when the table is full, ends the least recently used
+    /// one. A flood of logins thus keeps the table bounded instead of locking everybody out.
+    fn make_room(&mut self) {
+        if self.sessions.len() < self.max_sessions {
+            return;
+        }
+        let oldest = self
+            .sessions
+            .iter()
+            .min_by_key(|(_, s)| s.last_seen)
+            .map(|(id, _)| id.clone());
+        if let Some(oldest) = oldest {
+            self.sessions.remove(&oldest);
+            self.evicted.push(oldest);
         }
     }
 
@@ -163,6 +211,7 @@ impl Sessions {
             return Err(SessionError::BadCredentials);
         }
         let id = random_hex(20).map_err(|e| SessionError::Random(e.to_string()))?;
+        self.make_room();
         self.sessions.insert(
             id.clone(),
             Session {
@@ -281,6 +330,30 @@ mod tests {
         clock.advance(DEFAULT_IDLE_TIMEOUT);
         assert_eq!(sessions.expire(), vec![id.clone()]);
         assert!(sessions.touch(&id).is_none());
+    }
+
+    #[test]
+    fn a_full_table_ends_the_least_recently_used_session() {
+        let clock = Arc::new(ManualClock::default());
+        let mut sessions = table(clock.clone()).with_max_sessions(2);
+        let first = sessions.login("admin", "secret").expect("login");
+        clock.advance(Duration::from_secs(1));
+        let second = sessions.login("admin", "secret").expect("login");
+        clock.advance(Duration::from_secs(1));
+        assert!(
+            sessions.touch(&first).is_some(),
+            "first is now the most recent"
+        );
+        assert!(sessions.login("admin", "wrong").is_err());
+        assert!(
+            sessions.take_evicted().is_empty(),
+            "a failed login ends nothing"
+        );
+        let third = sessions.login("admin", "secret").expect("login");
+        assert_eq!(sessions.take_evicted(), std::slice::from_ref(&second));
+        assert_eq!(sessions.len(), 2);
+        assert!(sessions.touch(&second).is_none());
+        assert!(sessions.touch(&third).is_some());
     }
 
     #[test]

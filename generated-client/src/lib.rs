@@ -7,10 +7,18 @@ pub use sps_types as types;
 
 pub mod runtime;
 
-pub use runtime::{Client, ClientBuilder, Credentials, Error};
+pub use runtime::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
 
 /// Name of the session cookie set at login and sent with every call.
 pub const SESSION_COOKIE: &str = "session_id";
+
+/// The operations that open and close a configuration transaction: the runtime keeps
+/// track of whether the session holds one, to never log in again inside it.
+#[doc(hidden)]
+pub const TRANSACTION_OPERATIONS: runtime::TransactionOperations = runtime::TransactionOperations {
+    open: "open_transaction",
+    close: &["commit_transaction", "rollback_transaction"],
+};
 
 impl Client {
     /// Logs in with a user name and password (HTTP basic authentication).
@@ -37,10 +45,16 @@ impl Client {
     pub async fn get_acls(
         &self,
     ) -> Result<types::AclsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/acls",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_acls",
+                method: "GET",
+                path: "/api/configuration/aaa/acls",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/acls")
+        };
         self.send::<types::AclsObject, types::ErrorResponse>(call).await
     }
 
@@ -54,10 +68,16 @@ impl Client {
     pub async fn get_local_database_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/local_database",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_local_database_index",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/local_database")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -71,10 +91,19 @@ impl Client {
     pub async fn list_local_groups(
         &self,
     ) -> Result<types::LocalGroupList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/local_database/groups",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_local_groups",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database/groups",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/aaa/local_database/groups",
+            )
+        };
         self.send::<types::LocalGroupList, types::ErrorResponse>(call).await
     }
 
@@ -90,10 +119,19 @@ impl Client {
         &self,
         body: &types::LocalGroup,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/aaa/local_database/groups",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_local_group",
+                method: "POST",
+                path: "/api/configuration/aaa/local_database/groups",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/aaa/local_database/groups",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -112,13 +150,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::LocalGroupObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/aaa/local_database/groups/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_local_group",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database/groups/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/groups/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::LocalGroupObject, types::ErrorResponse>(call).await
     }
 
@@ -141,13 +188,22 @@ impl Client {
         key: &str,
         body: &types::LocalGroup,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/aaa/local_database/groups/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_local_group",
+                method: "PUT",
+                path: "/api/configuration/aaa/local_database/groups/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/groups/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -167,13 +223,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/aaa/local_database/groups/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_local_group",
+                method: "DELETE",
+                path: "/api/configuration/aaa/local_database/groups/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/groups/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -188,10 +253,16 @@ impl Client {
     pub async fn list_local_users(
         &self,
     ) -> Result<types::LocalUserList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/local_database/users",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_local_users",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database/users",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/local_database/users")
+        };
         self.send::<types::LocalUserList, types::ErrorResponse>(call).await
     }
 
@@ -208,10 +279,16 @@ impl Client {
         &self,
         body: &types::LocalUser,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/aaa/local_database/users",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_local_user",
+                method: "POST",
+                path: "/api/configuration/aaa/local_database/users",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/local_database/users")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -230,13 +307,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::LocalUserObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/aaa/local_database/users/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_local_user",
+                method: "GET",
+                path: "/api/configuration/aaa/local_database/users/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/users/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::LocalUserObject, types::ErrorResponse>(call).await
     }
 
@@ -257,13 +343,22 @@ impl Client {
         key: &str,
         body: &types::LocalUser,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/aaa/local_database/users/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_local_user",
+                method: "PUT",
+                path: "/api/configuration/aaa/local_database/users/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/users/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -284,13 +379,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/aaa/local_database/users/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_local_user",
+                method: "DELETE",
+                path: "/api/configuration/aaa/local_database/users/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/aaa/local_database/users/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -304,10 +408,16 @@ impl Client {
     pub async fn get_aaa_settings(
         &self,
     ) -> Result<types::AaaSettingsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/settings",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_aaa_settings",
+                method: "GET",
+                path: "/api/configuration/aaa/settings",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/settings")
+        };
         self.send::<types::AaaSettingsObject, types::ErrorResponse>(call).await
     }
 
@@ -321,10 +431,16 @@ impl Client {
     pub async fn list_aaa_ldap_servers(
         &self,
     ) -> Result<types::LoginLdapServerList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/ldap_servers",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_aaa_ldap_servers",
+                method: "GET",
+                path: "/api/configuration/aaa/ldap_servers",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/ldap_servers")
+        };
         self.send::<types::LoginLdapServerList, types::ErrorResponse>(call).await
     }
 
@@ -338,10 +454,16 @@ impl Client {
     pub async fn list_aaa_login_methods(
         &self,
     ) -> Result<types::LoginMethodList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/login_methods",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_aaa_login_methods",
+                method: "GET",
+                path: "/api/configuration/aaa/login_methods",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/login_methods")
+        };
         self.send::<types::LoginMethodList, types::ErrorResponse>(call).await
     }
 
@@ -354,10 +476,16 @@ impl Client {
     pub async fn get_saml2_settings(
         &self,
     ) -> Result<types::Saml2SettingsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/aaa/saml2",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_saml2_settings",
+                method: "GET",
+                path: "/api/configuration/aaa/saml2",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa/saml2")
+        };
         self.send::<types::Saml2SettingsObject, types::ErrorResponse>(call).await
     }
 
@@ -371,10 +499,16 @@ impl Client {
     pub async fn get_alerting_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/alerting",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_alerting_index",
+                method: "GET",
+                path: "/api/configuration/alerting",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/alerting")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -389,10 +523,16 @@ impl Client {
     pub async fn get_traffic_alerts(
         &self,
     ) -> Result<types::TrafficAlertsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/alerting/traffic_alerts",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_traffic_alerts",
+                method: "GET",
+                path: "/api/configuration/alerting/traffic_alerts",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/alerting/traffic_alerts")
+        };
         self.send::<types::TrafficAlertsObject, types::ErrorResponse>(call).await
     }
 
@@ -408,10 +548,16 @@ impl Client {
         &self,
         body: &types::TrafficAlerts,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/alerting/traffic_alerts",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_traffic_alerts",
+                method: "PUT",
+                path: "/api/configuration/alerting/traffic_alerts",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/alerting/traffic_alerts")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -428,10 +574,16 @@ impl Client {
     pub async fn get_system_alerts(
         &self,
     ) -> Result<Option<types::SystemAlertsObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/alerting/system_alerts",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_system_alerts",
+                method: "GET",
+                path: "/api/configuration/alerting/system_alerts",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/alerting/system_alerts")
+        };
         self.send::<Option<types::SystemAlertsObject>, types::ErrorResponse>(call).await
     }
 
@@ -447,10 +599,16 @@ impl Client {
         &self,
         body: &types::SystemAlerts,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/alerting/system_alerts",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_system_alerts",
+                method: "PUT",
+                path: "/api/configuration/alerting/system_alerts",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/alerting/system_alerts")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -472,7 +630,16 @@ impl Client {
         username: &str,
         password: &str,
     ) -> Result<types::AuthenticationResult, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/authentication");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "authenticate",
+                method: "GET",
+                path: "/api/authentication",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/authentication")
+        };
         let call = call.basic_auth(runtime::Credentials::new(username, password));
         self.send::<types::AuthenticationResult, types::ErrorResponse>(call).await
     }
@@ -493,10 +660,19 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::X509CertificateObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/configuration/x509/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_x509_certificate",
+                method: "GET",
+                path: "/api/configuration/x509/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/configuration/x509/{}", runtime::encode_segment(key)),
+            )
+        };
         self.send::<types::X509CertificateObject, types::ErrorResponse>(call).await
     }
 
@@ -515,10 +691,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::PrivateKeyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/configuration/private_keys/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_private_key",
+                method: "GET",
+                path: "/api/configuration/private_keys/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/private_keys/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::PrivateKeyObject, types::ErrorResponse>(call).await
     }
 
@@ -533,7 +720,16 @@ impl Client {
     pub async fn get_configuration_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_configuration_index",
+                method: "GET",
+                path: "/api/configuration",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -547,10 +743,16 @@ impl Client {
     pub async fn get_local_services_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_local_services_index",
+                method: "GET",
+                path: "/api/configuration/local_services",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -564,10 +766,16 @@ impl Client {
     pub async fn get_management_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_management_index",
+                method: "GET",
+                path: "/api/configuration/management",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -582,7 +790,16 @@ impl Client {
     pub async fn get_aaa_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/aaa");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_aaa_index",
+                method: "GET",
+                path: "/api/configuration/aaa",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/aaa")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -596,10 +813,16 @@ impl Client {
     pub async fn get_policies_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_policies_index",
+                method: "GET",
+                path: "/api/configuration/policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -613,10 +836,16 @@ impl Client {
     pub async fn get_datetime_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/datetime",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_datetime_index",
+                method: "GET",
+                path: "/api/configuration/datetime",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/datetime")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -631,10 +860,16 @@ impl Client {
     pub async fn get_ntp_servers(
         &self,
     ) -> Result<Option<types::NtpServersObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/datetime/ntp_servers",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ntp_servers",
+                method: "GET",
+                path: "/api/configuration/datetime/ntp_servers",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/datetime/ntp_servers")
+        };
         self.send::<Option<types::NtpServersObject>, types::ErrorResponse>(call).await
     }
 
@@ -650,10 +885,16 @@ impl Client {
         &self,
         body: &types::NtpServers,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/datetime/ntp_servers",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ntp_servers",
+                method: "PUT",
+                path: "/api/configuration/datetime/ntp_servers",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/datetime/ntp_servers")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -668,10 +909,16 @@ impl Client {
     pub async fn get_timezone(
         &self,
     ) -> Result<types::TimezoneObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/datetime/timezone",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_timezone",
+                method: "GET",
+                path: "/api/configuration/datetime/timezone",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/datetime/timezone")
+        };
         self.send::<types::TimezoneObject, types::ErrorResponse>(call).await
     }
 
@@ -687,10 +934,16 @@ impl Client {
         &self,
         body: &types::Timezone,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/datetime/timezone",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_timezone",
+                method: "PUT",
+                path: "/api/configuration/datetime/timezone",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/datetime/timezone")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -706,7 +959,16 @@ impl Client {
     pub async fn get_firmware_index(
         &self,
     ) -> Result<types::FirmwareIndex, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/firmware");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_firmware_index",
+                method: "GET",
+                path: "/api/firmware",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/firmware")
+        };
         self.send::<types::FirmwareIndex, types::ErrorResponse>(call).await
     }
 
@@ -721,7 +983,16 @@ impl Client {
     pub async fn list_firmware_slots(
         &self,
     ) -> Result<types::FirmwareSlotList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/firmware/slots");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_firmware_slots",
+                method: "GET",
+                path: "/api/firmware/slots",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/firmware/slots")
+        };
         self.send::<types::FirmwareSlotList, types::ErrorResponse>(call).await
     }
 
@@ -739,10 +1010,19 @@ impl Client {
         &self,
         slot_id: &str,
     ) -> Result<types::FirmwareSlotObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_firmware_slot",
+                method: "GET",
+                path: "/api/firmware/slots/{slot_id}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
+            )
+        };
         self.send::<types::FirmwareSlotObject, types::ErrorResponse>(call).await
     }
 
@@ -762,10 +1042,19 @@ impl Client {
         &self,
         slot_id: &str,
     ) -> Result<Option<types::Acknowledgement>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_firmware_slot",
+                method: "DELETE",
+                path: "/api/firmware/slots/{slot_id}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/firmware/slots/{}", runtime::encode_segment(slot_id)),
+            )
+        };
         self.send::<Option<types::Acknowledgement>, types::ErrorResponse>(call).await
     }
 
@@ -782,7 +1071,16 @@ impl Client {
         &self,
         body: &types::FirmwareTestRequest,
     ) -> Result<types::FirmwareTestResult, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::POST, "/api/firmware/test");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "test_firmware",
+                method: "POST",
+                path: "/api/firmware/test",
+                versions: &["7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/firmware/test")
+        };
         let call = call.json(body);
         self.send::<types::FirmwareTestResult, types::ErrorResponse>(call).await
     }
@@ -800,7 +1098,16 @@ impl Client {
     pub async fn get_health_status(
         &self,
     ) -> Result<types::HealthStatusResponse, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/health_status");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_health_status",
+                method: "GET",
+                path: "/api/health_status",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/health_status")
+        };
         self.send::<types::HealthStatusResponse, types::ErrorResponse>(call).await
     }
 
@@ -814,7 +1121,16 @@ impl Client {
     pub async fn get_indexer_dashboard(
         &self,
     ) -> Result<types::IndexerDashboard, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/indexer/dashboard");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_indexer_dashboard",
+                method: "GET",
+                path: "/api/indexer/dashboard",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/indexer/dashboard")
+        };
         self.send::<types::IndexerDashboard, types::ErrorResponse>(call).await
     }
 
@@ -829,7 +1145,16 @@ impl Client {
     pub async fn get_cluster_status(
         &self,
     ) -> Result<types::ClusterStatusList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/cluster/status");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_cluster_status",
+                method: "GET",
+                path: "/api/cluster/status",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/cluster/status")
+        };
         self.send::<types::ClusterStatusList, types::ErrorResponse>(call).await
     }
 
@@ -844,7 +1169,16 @@ impl Client {
     pub async fn get_http_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/http");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_index",
+                method: "GET",
+                path: "/api/configuration/http",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -858,10 +1192,19 @@ impl Client {
     pub async fn list_http_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_http_authentication_policies",
+                method: "GET",
+                path: "/api/configuration/http/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/http/authentication_policies",
+            )
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -876,10 +1219,19 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/http/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_http_authentication_policy",
+                method: "POST",
+                path: "/api/configuration/http/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/http/authentication_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -899,13 +1251,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/http/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_authentication_policy",
+                method: "GET",
+                path: "/api/configuration/http/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -926,13 +1287,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/http/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_authentication_policy",
+                method: "PUT",
+                path: "/api/configuration/http/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -953,13 +1323,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/http/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_http_authentication_policy",
+                method: "DELETE",
+                path: "/api/configuration/http/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -972,10 +1351,16 @@ impl Client {
     pub async fn list_http_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_http_channel_policies",
+                method: "GET",
+                path: "/api/configuration/http/channel_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -990,10 +1375,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/http/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_http_channel_policy",
+                method: "POST",
+                path: "/api/configuration/http/channel_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1013,13 +1404,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/http/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_channel_policy",
+                method: "GET",
+                path: "/api/configuration/http/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1040,13 +1440,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/http/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/http/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1067,13 +1476,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/http/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_http_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/http/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1087,10 +1505,16 @@ impl Client {
     pub async fn list_http_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_http_connections",
+                method: "GET",
+                path: "/api/configuration/http/connections",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/connections")
+        };
         self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -1107,10 +1531,16 @@ impl Client {
         &self,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/http/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_http_connection",
+                method: "POST",
+                path: "/api/configuration/http/connections",
+                versions: &["6.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1133,12 +1563,22 @@ impl Client {
         types::AuthenticatedConnectionPolicyObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/http/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_connection",
+                method: "GET",
+                path: "/api/configuration/http/connections/{key}",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<
                 types::AuthenticatedConnectionPolicyObject,
                 types::ErrorResponse,
@@ -1163,12 +1603,22 @@ impl Client {
         key: &str,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/http/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_connection",
+                method: "PUT",
+                path: "/api/configuration/http/connections/{key}",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1189,12 +1639,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/http/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_http_connection",
+                method: "DELETE",
+                path: "/api/configuration/http/connections/{key}",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1209,10 +1669,16 @@ impl Client {
     pub async fn get_http_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_options",
+                method: "GET",
+                path: "/api/configuration/http/options",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -1228,10 +1694,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/http/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_options",
+                method: "PUT",
+                path: "/api/configuration/http/options",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1246,10 +1718,16 @@ impl Client {
     pub async fn list_http_settings_policies(
         &self,
     ) -> Result<types::HttpSettingsPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/http/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_http_settings_policies",
+                method: "GET",
+                path: "/api/configuration/http/settings_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/settings_policies")
+        };
         self.send::<types::HttpSettingsPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1264,10 +1742,16 @@ impl Client {
         &self,
         body: &types::HttpSettingsPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/http/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_http_settings_policy",
+                method: "POST",
+                path: "/api/configuration/http/settings_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/http/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1287,13 +1771,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::HttpSettingsPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/http/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_http_settings_policy",
+                method: "GET",
+                path: "/api/configuration/http/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::HttpSettingsPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1314,13 +1807,22 @@ impl Client {
         key: &str,
         body: &types::HttpSettingsPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/http/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_http_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/http/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1341,13 +1843,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/http/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_http_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/http/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/http/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1362,7 +1873,16 @@ impl Client {
     pub async fn get_ica_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/ica");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_index",
+                method: "GET",
+                path: "/api/configuration/ica",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -1375,10 +1895,16 @@ impl Client {
     pub async fn list_ica_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ica/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ica_channel_policies",
+                method: "GET",
+                path: "/api/configuration/ica/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1393,10 +1919,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ica/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ica_channel_policy",
+                method: "POST",
+                path: "/api/configuration/ica/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1416,13 +1948,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ica/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_channel_policy",
+                method: "GET",
+                path: "/api/configuration/ica/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1443,13 +1984,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ica/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ica_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/ica/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1470,13 +2020,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ica/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ica_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/ica/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1492,10 +2051,16 @@ impl Client {
     pub async fn list_ica_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ica/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ica_connections",
+                method: "GET",
+                path: "/api/configuration/ica/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/connections")
+        };
         self.send::<types::ConnectionPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1516,12 +2081,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ConnectionPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ica/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_connection",
+                method: "GET",
+                path: "/api/configuration/ica/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ConnectionPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1536,10 +2110,16 @@ impl Client {
     pub async fn get_ica_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ica/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_options",
+                method: "GET",
+                path: "/api/configuration/ica/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -1555,10 +2135,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/ica/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ica_options",
+                method: "PUT",
+                path: "/api/configuration/ica/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1573,10 +2159,16 @@ impl Client {
     pub async fn list_ica_settings_policies(
         &self,
     ) -> Result<types::IcaSettingsPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ica/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ica_settings_policies",
+                method: "GET",
+                path: "/api/configuration/ica/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/settings_policies")
+        };
         self.send::<types::IcaSettingsPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -1591,10 +2183,16 @@ impl Client {
         &self,
         body: &types::IcaSettingsPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ica/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ica_settings_policy",
+                method: "POST",
+                path: "/api/configuration/ica/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ica/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -1614,13 +2212,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::IcaSettingsPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ica/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ica_settings_policy",
+                method: "GET",
+                path: "/api/configuration/ica/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::IcaSettingsPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -1641,13 +2248,22 @@ impl Client {
         key: &str,
         body: &types::IcaSettingsPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ica/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ica_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/ica/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1668,13 +2284,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ica/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ica_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/ica/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ica/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -1690,7 +2315,16 @@ impl Client {
     pub async fn get_info(
         &self,
     ) -> Result<types::InfoObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/info");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_info",
+                method: "GET",
+                path: "/api/info",
+                versions: &["5.x", "6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/info")
+        };
         self.send::<types::InfoObject, types::ErrorResponse>(call).await
     }
 
@@ -1707,7 +2341,16 @@ impl Client {
     pub async fn list_integrated_products(
         &self,
     ) -> Result<types::IntegratedProductList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/integrated_products");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_integrated_products",
+                method: "GET",
+                path: "/api/integrated_products",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/integrated_products")
+        };
         self.send::<types::IntegratedProductList, types::ErrorResponse>(call).await
     }
 
@@ -1722,10 +2365,16 @@ impl Client {
     pub async fn get_cluster_interface(
         &self,
     ) -> Result<types::ClusterInterfaceObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services/cluster",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_cluster_interface",
+                method: "GET",
+                path: "/api/configuration/local_services/cluster",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/cluster")
+        };
         self.send::<types::ClusterInterfaceObject, types::ErrorResponse>(call).await
     }
 
@@ -1741,10 +2390,16 @@ impl Client {
         &self,
         body: &types::ClusterInterface,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/local_services/cluster",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_cluster_interface",
+                method: "PUT",
+                path: "/api/configuration/local_services/cluster",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/cluster")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1759,10 +2414,16 @@ impl Client {
     pub async fn get_user_web_login(
         &self,
     ) -> Result<types::UserWebLoginObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services/user_web",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_user_web_login",
+                method: "GET",
+                path: "/api/configuration/local_services/user_web",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/user_web")
+        };
         self.send::<types::UserWebLoginObject, types::ErrorResponse>(call).await
     }
 
@@ -1778,10 +2439,16 @@ impl Client {
         &self,
         body: &types::UserWebLogin,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/local_services/user_web",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_user_web_login",
+                method: "PUT",
+                path: "/api/configuration/local_services/user_web",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/user_web")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1796,10 +2463,16 @@ impl Client {
     pub async fn get_admin_web_login(
         &self,
     ) -> Result<types::AdminWebLoginObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services/admin_web",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_admin_web_login",
+                method: "GET",
+                path: "/api/configuration/local_services/admin_web",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/admin_web")
+        };
         self.send::<types::AdminWebLoginObject, types::ErrorResponse>(call).await
     }
 
@@ -1815,10 +2488,16 @@ impl Client {
         &self,
         body: &types::AdminWebLogin,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/local_services/admin_web",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_admin_web_login",
+                method: "PUT",
+                path: "/api/configuration/local_services/admin_web",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/admin_web")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1833,10 +2512,16 @@ impl Client {
     pub async fn get_ssh_access(
         &self,
     ) -> Result<types::LocalSshAccessObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services/ssh",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_access",
+                method: "GET",
+                path: "/api/configuration/local_services/ssh",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/ssh")
+        };
         self.send::<types::LocalSshAccessObject, types::ErrorResponse>(call).await
     }
 
@@ -1852,10 +2537,16 @@ impl Client {
         &self,
         body: &types::LocalSshAccess,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/local_services/ssh",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_access",
+                method: "PUT",
+                path: "/api/configuration/local_services/ssh",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/ssh")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1871,10 +2562,19 @@ impl Client {
     pub async fn get_snmp_agent(
         &self,
     ) -> Result<types::SnmpAgentObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services/snmp_agent",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_snmp_agent",
+                method: "GET",
+                path: "/api/configuration/local_services/snmp_agent",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/local_services/snmp_agent",
+            )
+        };
         self.send::<types::SnmpAgentObject, types::ErrorResponse>(call).await
     }
 
@@ -1891,10 +2591,19 @@ impl Client {
         &self,
         body: &types::SnmpAgent,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/local_services/snmp_agent",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_snmp_agent",
+                method: "PUT",
+                path: "/api/configuration/local_services/snmp_agent",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/local_services/snmp_agent",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1909,10 +2618,16 @@ impl Client {
     pub async fn get_analytics_service(
         &self,
     ) -> Result<types::AnalyticsServiceObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services/analytics",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_analytics_service",
+                method: "GET",
+                path: "/api/configuration/local_services/analytics",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/analytics")
+        };
         self.send::<types::AnalyticsServiceObject, types::ErrorResponse>(call).await
     }
 
@@ -1928,10 +2643,16 @@ impl Client {
         &self,
         body: &types::AnalyticsService,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/local_services/analytics",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_analytics_service",
+                method: "PUT",
+                path: "/api/configuration/local_services/analytics",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/analytics")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1946,10 +2667,16 @@ impl Client {
     pub async fn get_indexer_service(
         &self,
     ) -> Result<types::IndexerServiceObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services/indexer",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_indexer_service",
+                method: "GET",
+                path: "/api/configuration/local_services/indexer",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/indexer")
+        };
         self.send::<types::IndexerServiceObject, types::ErrorResponse>(call).await
     }
 
@@ -1965,10 +2692,16 @@ impl Client {
         &self,
         body: &types::IndexerService,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/local_services/indexer",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_indexer_service",
+                method: "PUT",
+                path: "/api/configuration/local_services/indexer",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/local_services/indexer")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -1983,10 +2716,19 @@ impl Client {
     pub async fn get_postgresql_service(
         &self,
     ) -> Result<types::PostgresqlServiceObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/local_services/postgresql",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_postgresql_service",
+                method: "GET",
+                path: "/api/configuration/local_services/postgresql",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/local_services/postgresql",
+            )
+        };
         self.send::<types::PostgresqlServiceObject, types::ErrorResponse>(call).await
     }
 
@@ -2002,10 +2744,19 @@ impl Client {
         &self,
         body: &types::PostgresqlService,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/local_services/postgresql",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_postgresql_service",
+                method: "PUT",
+                path: "/api/configuration/local_services/postgresql",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/local_services/postgresql",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2020,10 +2771,16 @@ impl Client {
     pub async fn get_system_backup(
         &self,
     ) -> Result<types::SystemBackupObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/system_backup",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_system_backup",
+                method: "GET",
+                path: "/api/configuration/management/system_backup",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/system_backup")
+        };
         self.send::<types::SystemBackupObject, types::ErrorResponse>(call).await
     }
 
@@ -2039,10 +2796,16 @@ impl Client {
         &self,
         body: &types::SystemBackup,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/system_backup",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_system_backup",
+                method: "PUT",
+                path: "/api/configuration/management/system_backup",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/system_backup")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2061,10 +2824,19 @@ impl Client {
         types::ExportedConfigurationEncryptionObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/exported_configuration_encryption",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_exported_configuration_encryption",
+                method: "GET",
+                path: "/api/configuration/management/exported_configuration_encryption",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/exported_configuration_encryption",
+            )
+        };
         self.send::<
                 types::ExportedConfigurationEncryptionObject,
                 types::ErrorResponse,
@@ -2085,10 +2857,19 @@ impl Client {
         &self,
         body: &types::ExportedConfigurationEncryption,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/exported_configuration_encryption",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_exported_configuration_encryption",
+                method: "PUT",
+                path: "/api/configuration/management/exported_configuration_encryption",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/exported_configuration_encryption",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2105,10 +2886,16 @@ impl Client {
     pub async fn get_management_certificates(
         &self,
     ) -> Result<types::ManagementCertificatesObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/certificates",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_management_certificates",
+                method: "GET",
+                path: "/api/configuration/management/certificates",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/certificates")
+        };
         self.send::<types::ManagementCertificatesObject, types::ErrorResponse>(call)
             .await
     }
@@ -2126,10 +2913,16 @@ impl Client {
         &self,
         body: &types::ManagementCertificates,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/certificates",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_management_certificates",
+                method: "PUT",
+                path: "/api/configuration/management/certificates",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/certificates")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2144,10 +2937,19 @@ impl Client {
     pub async fn get_disk_fillup_prevention(
         &self,
     ) -> Result<types::DiskFillupPreventionObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/disk_fillup_prevention",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_disk_fillup_prevention",
+                method: "GET",
+                path: "/api/configuration/management/disk_fillup_prevention",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/disk_fillup_prevention",
+            )
+        };
         self.send::<types::DiskFillupPreventionObject, types::ErrorResponse>(call).await
     }
 
@@ -2163,10 +2965,19 @@ impl Client {
         &self,
         body: &types::DiskFillupPrevention,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/disk_fillup_prevention",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_disk_fillup_prevention",
+                method: "PUT",
+                path: "/api/configuration/management/disk_fillup_prevention",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/disk_fillup_prevention",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2181,10 +2992,16 @@ impl Client {
     pub async fn get_email_settings(
         &self,
     ) -> Result<types::EmailSettingsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/email",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_email_settings",
+                method: "GET",
+                path: "/api/configuration/management/email",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/email")
+        };
         self.send::<types::EmailSettingsObject, types::ErrorResponse>(call).await
     }
 
@@ -2199,10 +3016,16 @@ impl Client {
         &self,
         body: &types::EmailSettings,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/email",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_email_settings",
+                method: "PUT",
+                path: "/api/configuration/management/email",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/email")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2217,10 +3040,19 @@ impl Client {
     pub async fn get_health_monitoring(
         &self,
     ) -> Result<types::HealthMonitoringObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/health_monitoring",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_health_monitoring",
+                method: "GET",
+                path: "/api/configuration/management/health_monitoring",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/health_monitoring",
+            )
+        };
         self.send::<types::HealthMonitoringObject, types::ErrorResponse>(call).await
     }
 
@@ -2235,10 +3067,19 @@ impl Client {
         &self,
         body: &types::HealthMonitoring,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/health_monitoring",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_health_monitoring",
+                method: "PUT",
+                path: "/api/configuration/management/health_monitoring",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/health_monitoring",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2254,10 +3095,16 @@ impl Client {
     pub async fn get_license(
         &self,
     ) -> Result<Option<types::LicenseObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/license",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_license",
+                method: "GET",
+                path: "/api/configuration/management/license",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/license")
+        };
         self.send::<Option<types::LicenseObject>, types::ErrorResponse>(call).await
     }
 
@@ -2271,10 +3118,16 @@ impl Client {
     pub async fn get_accounting(
         &self,
     ) -> Result<types::AccountingObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/accounting",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_accounting",
+                method: "GET",
+                path: "/api/configuration/management/accounting",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/accounting")
+        };
         self.send::<types::AccountingObject, types::ErrorResponse>(call).await
     }
 
@@ -2287,10 +3140,16 @@ impl Client {
     pub async fn get_webinterface(
         &self,
     ) -> Result<types::WebInterfaceObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/webinterface",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_webinterface",
+                method: "GET",
+                path: "/api/configuration/management/webinterface",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/webinterface")
+        };
         self.send::<types::WebInterfaceObject, types::ErrorResponse>(call).await
     }
 
@@ -2306,10 +3165,16 @@ impl Client {
         &self,
         body: &types::WebInterface,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/webinterface",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_webinterface",
+                method: "PUT",
+                path: "/api/configuration/management/webinterface",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/webinterface")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2324,10 +3189,19 @@ impl Client {
     pub async fn get_web_gateway_authentication(
         &self,
     ) -> Result<types::WebGatewayAuthenticationObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/web_gateway_authentication",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_web_gateway_authentication",
+                method: "GET",
+                path: "/api/configuration/management/web_gateway_authentication",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/web_gateway_authentication",
+            )
+        };
         self.send::<types::WebGatewayAuthenticationObject, types::ErrorResponse>(call)
             .await
     }
@@ -2344,10 +3218,19 @@ impl Client {
         &self,
         body: &types::WebGatewayAuthentication,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/web_gateway_authentication",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_web_gateway_authentication",
+                method: "PUT",
+                path: "/api/configuration/management/web_gateway_authentication",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/web_gateway_authentication",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2364,10 +3247,16 @@ impl Client {
     pub async fn get_root_password(
         &self,
     ) -> Result<Option<types::RootPasswordObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/root_password",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_root_password",
+                method: "GET",
+                path: "/api/configuration/management/root_password",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/root_password")
+        };
         self.send::<Option<types::RootPasswordObject>, types::ErrorResponse>(call).await
     }
 
@@ -2383,10 +3272,16 @@ impl Client {
         &self,
         body: &types::RootPassword,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/root_password",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_root_password",
+                method: "PUT",
+                path: "/api/configuration/management/root_password",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/root_password")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2402,10 +3297,16 @@ impl Client {
     pub async fn get_soap_api(
         &self,
     ) -> Result<Option<types::SoapApiObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/soap",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_soap_api",
+                method: "GET",
+                path: "/api/configuration/management/soap",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/soap")
+        };
         self.send::<Option<types::SoapApiObject>, types::ErrorResponse>(call).await
     }
 
@@ -2421,10 +3322,16 @@ impl Client {
         &self,
         body: &types::SoapApi,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/soap",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_soap_api",
+                method: "PUT",
+                path: "/api/configuration/management/soap",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/soap")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2438,10 +3345,16 @@ impl Client {
     pub async fn get_snmp_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/snmp",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_snmp_index",
+                method: "GET",
+                path: "/api/configuration/management/snmp",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/snmp")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -2455,10 +3368,16 @@ impl Client {
     pub async fn get_snmp_trap(
         &self,
     ) -> Result<types::SnmpTrapObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/snmp/trap",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_snmp_trap",
+                method: "GET",
+                path: "/api/configuration/management/snmp/trap",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/snmp/trap")
+        };
         self.send::<types::SnmpTrapObject, types::ErrorResponse>(call).await
     }
 
@@ -2473,10 +3392,16 @@ impl Client {
         &self,
         body: &types::SnmpTrap,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/snmp/trap",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_snmp_trap",
+                method: "PUT",
+                path: "/api/configuration/management/snmp/trap",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/snmp/trap")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2492,10 +3417,16 @@ impl Client {
     pub async fn get_syslog_settings(
         &self,
     ) -> Result<Option<types::SyslogObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/syslog",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_syslog_settings",
+                method: "GET",
+                path: "/api/configuration/management/syslog",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/syslog")
+        };
         self.send::<Option<types::SyslogObject>, types::ErrorResponse>(call).await
     }
 
@@ -2511,10 +3442,16 @@ impl Client {
         &self,
         body: &types::Syslog,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/syslog",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_syslog_settings",
+                method: "PUT",
+                path: "/api/configuration/management/syslog",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/syslog")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2530,10 +3467,19 @@ impl Client {
     pub async fn get_splunk_forwarder(
         &self,
     ) -> Result<Option<types::SplunkForwarderObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/splunk_forwarder",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_splunk_forwarder",
+                method: "GET",
+                path: "/api/configuration/management/splunk_forwarder",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/splunk_forwarder",
+            )
+        };
         self.send::<Option<types::SplunkForwarderObject>, types::ErrorResponse>(call)
             .await
     }
@@ -2550,10 +3496,19 @@ impl Client {
         &self,
         body: &types::SplunkForwarder,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/splunk_forwarder",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_splunk_forwarder",
+                method: "PUT",
+                path: "/api/configuration/management/splunk_forwarder",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/splunk_forwarder",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2572,10 +3527,19 @@ impl Client {
         Option<types::UniversalSiemForwarderObject>,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/universal_siem_forwarder",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_universal_siem_forwarder",
+                method: "GET",
+                path: "/api/configuration/management/universal_siem_forwarder",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/universal_siem_forwarder",
+            )
+        };
         self.send::<
                 Option<types::UniversalSiemForwarderObject>,
                 types::ErrorResponse,
@@ -2596,10 +3560,19 @@ impl Client {
         &self,
         body: &types::UniversalSiemForwarder,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/universal_siem_forwarder",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_universal_siem_forwarder",
+                method: "PUT",
+                path: "/api/configuration/management/universal_siem_forwarder",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/management/universal_siem_forwarder",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2615,10 +3588,16 @@ impl Client {
     pub async fn get_support_info(
         &self,
     ) -> Result<Option<types::SupportInfoObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/management/support_info",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_support_info",
+                method: "GET",
+                path: "/api/configuration/management/support_info",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/support_info")
+        };
         self.send::<Option<types::SupportInfoObject>, types::ErrorResponse>(call).await
     }
 
@@ -2634,10 +3613,16 @@ impl Client {
         &self,
         body: &types::SupportInfo,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/management/support_info",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_support_info",
+                method: "PUT",
+                path: "/api/configuration/management/support_info",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/management/support_info")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2652,7 +3637,16 @@ impl Client {
     pub async fn get_mssql_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/mssql");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_index",
+                method: "GET",
+                path: "/api/configuration/mssql",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -2666,10 +3660,19 @@ impl Client {
     pub async fn list_mssql_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_mssql_authentication_policies",
+                method: "GET",
+                path: "/api/configuration/mssql/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/mssql/authentication_policies",
+            )
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -2684,10 +3687,19 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/mssql/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_mssql_authentication_policy",
+                method: "POST",
+                path: "/api/configuration/mssql/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/mssql/authentication_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2707,13 +3719,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/mssql/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_authentication_policy",
+                method: "GET",
+                path: "/api/configuration/mssql/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -2734,13 +3755,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/mssql/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_authentication_policy",
+                method: "PUT",
+                path: "/api/configuration/mssql/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2761,13 +3791,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/mssql/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_mssql_authentication_policy",
+                method: "DELETE",
+                path: "/api/configuration/mssql/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2780,10 +3819,16 @@ impl Client {
     pub async fn list_mssql_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_mssql_channel_policies",
+                method: "GET",
+                path: "/api/configuration/mssql/channel_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -2798,10 +3843,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/mssql/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_mssql_channel_policy",
+                method: "POST",
+                path: "/api/configuration/mssql/channel_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2821,13 +3872,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/mssql/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_channel_policy",
+                method: "GET",
+                path: "/api/configuration/mssql/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -2848,13 +3908,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/mssql/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/mssql/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2875,13 +3944,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/mssql/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_mssql_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/mssql/channel_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -2895,10 +3973,16 @@ impl Client {
     pub async fn list_mssql_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_mssql_connections",
+                method: "GET",
+                path: "/api/configuration/mssql/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/connections")
+        };
         self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -2915,10 +3999,16 @@ impl Client {
         &self,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/mssql/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_mssql_connection",
+                method: "POST",
+                path: "/api/configuration/mssql/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -2941,12 +4031,22 @@ impl Client {
         types::AuthenticatedConnectionPolicyObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/mssql/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_connection",
+                method: "GET",
+                path: "/api/configuration/mssql/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<
                 types::AuthenticatedConnectionPolicyObject,
                 types::ErrorResponse,
@@ -2971,12 +4071,22 @@ impl Client {
         key: &str,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/mssql/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_connection",
+                method: "PUT",
+                path: "/api/configuration/mssql/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -2997,12 +4107,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/mssql/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_mssql_connection",
+                method: "DELETE",
+                path: "/api/configuration/mssql/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3017,10 +4137,16 @@ impl Client {
     pub async fn get_mssql_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_options",
+                method: "GET",
+                path: "/api/configuration/mssql/options",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -3036,10 +4162,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/mssql/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_options",
+                method: "PUT",
+                path: "/api/configuration/mssql/options",
+                versions: &["6.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3054,10 +4186,16 @@ impl Client {
     pub async fn list_mssql_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/mssql/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_mssql_settings_policies",
+                method: "GET",
+                path: "/api/configuration/mssql/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/settings_policies")
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -3072,10 +4210,16 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/mssql/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_mssql_settings_policy",
+                method: "POST",
+                path: "/api/configuration/mssql/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/mssql/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3095,13 +4239,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/mssql/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_mssql_settings_policy",
+                method: "GET",
+                path: "/api/configuration/mssql/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -3122,13 +4275,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/mssql/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_mssql_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/mssql/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3149,13 +4311,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/mssql/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_mssql_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/mssql/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/mssql/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3169,10 +4340,16 @@ impl Client {
     pub async fn get_network_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/network",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_network_index",
+                method: "GET",
+                path: "/api/configuration/network",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/network")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -3185,10 +4362,16 @@ impl Client {
     pub async fn get_dns_servers(
         &self,
     ) -> Result<types::DnsServersObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/network/dns",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_dns_servers",
+                method: "GET",
+                path: "/api/configuration/network/dns",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/network/dns")
+        };
         self.send::<types::DnsServersObject, types::ErrorResponse>(call).await
     }
 
@@ -3204,10 +4387,16 @@ impl Client {
         &self,
         body: &types::DnsServers,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/network/dns",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_dns_servers",
+                method: "PUT",
+                path: "/api/configuration/network/dns",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/network/dns")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3223,10 +4412,19 @@ impl Client {
     pub async fn get_ip_forwarding_rules(
         &self,
     ) -> Result<types::IpForwardingRulePairsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/network/ip_forwarding_rule_pairs",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ip_forwarding_rules",
+                method: "GET",
+                path: "/api/configuration/network/ip_forwarding_rule_pairs",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/network/ip_forwarding_rule_pairs",
+            )
+        };
         self.send::<types::IpForwardingRulePairsObject, types::ErrorResponse>(call).await
     }
 
@@ -3243,10 +4441,19 @@ impl Client {
         &self,
         body: &types::IpForwardingRulePairs,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/network/ip_forwarding_rule_pairs",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ip_forwarding_rules",
+                method: "PUT",
+                path: "/api/configuration/network/ip_forwarding_rule_pairs",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/network/ip_forwarding_rule_pairs",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3262,10 +4469,16 @@ impl Client {
     pub async fn get_network_naming(
         &self,
     ) -> Result<Option<types::NetworkNamingObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/network/naming",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_network_naming",
+                method: "GET",
+                path: "/api/configuration/network/naming",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/network/naming")
+        };
         self.send::<Option<types::NetworkNamingObject>, types::ErrorResponse>(call).await
     }
 
@@ -3281,10 +4494,16 @@ impl Client {
         &self,
         body: &types::NetworkNaming,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/network/naming",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_network_naming",
+                method: "PUT",
+                path: "/api/configuration/network/naming",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/network/naming")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3300,10 +4519,16 @@ impl Client {
     pub async fn get_network_routing(
         &self,
     ) -> Result<Option<types::NetworkRoutingObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/network/routing",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_network_routing",
+                method: "GET",
+                path: "/api/configuration/network/routing",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/network/routing")
+        };
         self.send::<Option<types::NetworkRoutingObject>, types::ErrorResponse>(call)
             .await
     }
@@ -3320,10 +4545,16 @@ impl Client {
         &self,
         body: &types::NetworkRouting,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/network/routing",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_network_routing",
+                method: "PUT",
+                path: "/api/configuration/network/routing",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/network/routing")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3339,10 +4570,16 @@ impl Client {
     pub async fn list_nics(
         &self,
     ) -> Result<Option<types::NicList>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/network/nics",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_nics",
+                method: "GET",
+                path: "/api/configuration/network/nics",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/network/nics")
+        };
         self.send::<Option<types::NicList>, types::ErrorResponse>(call).await
     }
 
@@ -3363,10 +4600,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<Option<types::NicObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/configuration/network/nics/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_nic",
+                method: "GET",
+                path: "/api/configuration/network/nics/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/network/nics/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<Option<types::NicObject>, types::ErrorResponse>(call).await
     }
 
@@ -3387,10 +4635,21 @@ impl Client {
         key: &str,
         body: &types::Nic,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!("/api/configuration/network/nics/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_nic",
+                method: "PUT",
+                path: "/api/configuration/network/nics/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/network/nics/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3404,10 +4663,16 @@ impl Client {
     /// `GET /api/configuration/passwords` Documented for SPS 5.x, 6.x, 7.x, 8.0.
     #[cfg(feature = "passwords")]
     pub async fn list_passwords(&self) -> Result<(), Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/passwords",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_passwords",
+                method: "GET",
+                path: "/api/configuration/passwords",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/passwords")
+        };
         self.send_empty::<types::ErrorResponse>(call).await
     }
 
@@ -3425,10 +4690,16 @@ impl Client {
         &self,
         body: &types::PasswordCreate,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/passwords",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_password",
+                method: "POST",
+                path: "/api/configuration/passwords",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/passwords")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3448,10 +4719,19 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::PasswordObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/configuration/passwords/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_password",
+                method: "GET",
+                path: "/api/configuration/passwords/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/configuration/passwords/{}", runtime::encode_segment(key)),
+            )
+        };
         self.send::<types::PasswordObject, types::ErrorResponse>(call).await
     }
 
@@ -3466,10 +4746,16 @@ impl Client {
     pub async fn get_plugins_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/plugins",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_plugins_index",
+                method: "GET",
+                path: "/api/configuration/plugins",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/plugins")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -3485,10 +4771,16 @@ impl Client {
     pub async fn list_aa_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/plugins/aa",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_aa_plugins",
+                method: "GET",
+                path: "/api/configuration/plugins/aa",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/plugins/aa")
+        };
         self.send::<types::PluginList, types::ErrorResponse>(call).await
     }
 
@@ -3507,10 +4799,19 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!("/api/configuration/plugins/aa/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_aa_plugin",
+                method: "GET",
+                path: "/api/configuration/plugins/aa/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/configuration/plugins/aa/{}", runtime::encode_segment(key)),
+            )
+        };
         self.send::<types::PluginObject, types::ErrorResponse>(call).await
     }
 
@@ -3530,10 +4831,19 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!("/api/configuration/plugins/aa/{}", runtime::encode_segment(key)),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_aa_plugin",
+                method: "DELETE",
+                path: "/api/configuration/plugins/aa/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/configuration/plugins/aa/{}", runtime::encode_segment(key)),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3548,10 +4858,16 @@ impl Client {
     pub async fn list_credential_store_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/plugins/credentialstore",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_credential_store_plugins",
+                method: "GET",
+                path: "/api/configuration/plugins/credentialstore",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/plugins/credentialstore")
+        };
         self.send::<types::PluginList, types::ErrorResponse>(call).await
     }
 
@@ -3570,13 +4886,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/plugins/credentialstore/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_credential_store_plugin",
+                method: "GET",
+                path: "/api/configuration/plugins/credentialstore/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/plugins/credentialstore/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::PluginObject, types::ErrorResponse>(call).await
     }
 
@@ -3591,10 +4916,19 @@ impl Client {
     pub async fn list_configuration_sync_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/plugins/configuration_sync",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_configuration_sync_plugins",
+                method: "GET",
+                path: "/api/configuration/plugins/configuration_sync",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/plugins/configuration_sync",
+            )
+        };
         self.send::<types::PluginList, types::ErrorResponse>(call).await
     }
 
@@ -3614,13 +4948,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/plugins/configuration_sync/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_configuration_sync_plugin",
+                method: "GET",
+                path: "/api/configuration/plugins/configuration_sync/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/plugins/configuration_sync/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::PluginObject, types::ErrorResponse>(call).await
     }
 
@@ -3635,10 +4978,16 @@ impl Client {
     pub async fn list_signing_ca_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/plugins/signingca",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_signing_ca_plugins",
+                method: "GET",
+                path: "/api/configuration/plugins/signingca",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/plugins/signingca")
+        };
         self.send::<types::PluginList, types::ErrorResponse>(call).await
     }
 
@@ -3657,12 +5006,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/plugins/signingca/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_signing_ca_plugin",
+                method: "GET",
+                path: "/api/configuration/plugins/signingca/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/plugins/signingca/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::PluginObject, types::ErrorResponse>(call).await
     }
 
@@ -3677,10 +5036,16 @@ impl Client {
     pub async fn list_ticketing_plugins(
         &self,
     ) -> Result<types::PluginList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/plugins/ticketing",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ticketing_plugins",
+                method: "GET",
+                path: "/api/configuration/plugins/ticketing",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/plugins/ticketing")
+        };
         self.send::<types::PluginList, types::ErrorResponse>(call).await
     }
 
@@ -3699,12 +5064,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/plugins/ticketing/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ticketing_plugin",
+                method: "GET",
+                path: "/api/configuration/plugins/ticketing/{key}",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/plugins/ticketing/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::PluginObject, types::ErrorResponse>(call).await
     }
 
@@ -3719,10 +5094,19 @@ impl Client {
     pub async fn list_usermapping_policies(
         &self,
     ) -> Result<types::UsermappingPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/usermapping_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_usermapping_policies",
+                method: "GET",
+                path: "/api/configuration/policies/usermapping_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/usermapping_policies",
+            )
+        };
         self.send::<types::UsermappingPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -3737,10 +5121,19 @@ impl Client {
         &self,
         body: &types::UsermappingPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/usermapping_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_usermapping_policy",
+                method: "POST",
+                path: "/api/configuration/policies/usermapping_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/usermapping_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3760,13 +5153,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::UsermappingPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/usermapping_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_usermapping_policy",
+                method: "GET",
+                path: "/api/configuration/policies/usermapping_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/usermapping_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::UsermappingPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -3788,13 +5190,22 @@ impl Client {
         key: &str,
         body: &types::UsermappingPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/usermapping_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_usermapping_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/usermapping_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/usermapping_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3814,13 +5225,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/usermapping_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_usermapping_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/usermapping_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/usermapping_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3834,10 +5254,16 @@ impl Client {
     pub async fn list_time_policies(
         &self,
     ) -> Result<types::TimePolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/time_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_time_policies",
+                method: "GET",
+                path: "/api/configuration/policies/time_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/time_policies")
+        };
         self.send::<types::TimePolicyList, types::ErrorResponse>(call).await
     }
 
@@ -3852,10 +5278,16 @@ impl Client {
         &self,
         body: &types::TimePolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/time_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_time_policy",
+                method: "POST",
+                path: "/api/configuration/policies/time_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/time_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3875,13 +5307,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::TimePolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/time_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_time_policy",
+                method: "GET",
+                path: "/api/configuration/policies/time_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/time_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::TimePolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -3902,13 +5343,22 @@ impl Client {
         key: &str,
         body: &types::TimePolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/time_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_time_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/time_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/time_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -3929,13 +5379,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/time_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_time_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/time_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/time_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -3949,10 +5408,16 @@ impl Client {
     pub async fn list_userlists(
         &self,
     ) -> Result<types::UserListList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/userlists",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_userlists",
+                method: "GET",
+                path: "/api/configuration/policies/userlists",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/userlists")
+        };
         self.send::<types::UserListList, types::ErrorResponse>(call).await
     }
 
@@ -3967,10 +5432,16 @@ impl Client {
         &self,
         body: &types::UserList,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/userlists",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_userlist",
+                method: "POST",
+                path: "/api/configuration/policies/userlists",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/userlists")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -3989,12 +5460,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::UserListObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/userlists/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_userlist",
+                method: "GET",
+                path: "/api/configuration/policies/userlists/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/userlists/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::UserListObject, types::ErrorResponse>(call).await
     }
 
@@ -4015,12 +5496,22 @@ impl Client {
         key: &str,
         body: &types::UserList,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/userlists/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_userlist",
+                method: "PUT",
+                path: "/api/configuration/policies/userlists/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/userlists/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4041,12 +5532,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/userlists/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_userlist",
+                method: "DELETE",
+                path: "/api/configuration/policies/userlists/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/userlists/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4061,10 +5562,19 @@ impl Client {
     pub async fn list_archive_cleanup_policies(
         &self,
     ) -> Result<types::ArchiveCleanupPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/archive_cleanup_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_archive_cleanup_policies",
+                method: "GET",
+                path: "/api/configuration/policies/archive_cleanup_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/archive_cleanup_policies",
+            )
+        };
         self.send::<types::ArchiveCleanupPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -4080,10 +5590,19 @@ impl Client {
         &self,
         body: &types::ArchiveCleanupPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/archive_cleanup_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_archive_cleanup_policy",
+                method: "POST",
+                path: "/api/configuration/policies/archive_cleanup_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/archive_cleanup_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4104,13 +5623,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ArchiveCleanupPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/archive_cleanup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_archive_cleanup_policy",
+                method: "GET",
+                path: "/api/configuration/policies/archive_cleanup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/archive_cleanup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ArchiveCleanupPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -4132,13 +5660,22 @@ impl Client {
         key: &str,
         body: &types::ArchiveCleanupPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/archive_cleanup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_archive_cleanup_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/archive_cleanup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/archive_cleanup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4159,13 +5696,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/archive_cleanup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_archive_cleanup_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/archive_cleanup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/archive_cleanup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4179,10 +5725,16 @@ impl Client {
     pub async fn list_backup_policies(
         &self,
     ) -> Result<types::BackupPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/backup_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_backup_policies",
+                method: "GET",
+                path: "/api/configuration/policies/backup_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/backup_policies")
+        };
         self.send::<types::BackupPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -4199,10 +5751,16 @@ impl Client {
         &self,
         body: &types::BackupPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/backup_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_backup_policy",
+                method: "POST",
+                path: "/api/configuration/policies/backup_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/backup_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4222,13 +5780,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::BackupPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/backup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_backup_policy",
+                method: "GET",
+                path: "/api/configuration/policies/backup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/backup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::BackupPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -4249,13 +5816,22 @@ impl Client {
         key: &str,
         body: &types::BackupPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/backup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_backup_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/backup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/backup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4276,13 +5852,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/backup_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_backup_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/backup_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/backup_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4297,10 +5882,16 @@ impl Client {
     pub async fn list_audit_policies(
         &self,
     ) -> Result<types::AuditPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/audit_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_audit_policies",
+                method: "GET",
+                path: "/api/configuration/policies/audit_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/audit_policies")
+        };
         self.send::<types::AuditPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -4317,10 +5908,16 @@ impl Client {
         &self,
         body: &types::AuditPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/audit_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_audit_policy",
+                method: "POST",
+                path: "/api/configuration/policies/audit_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/audit_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4340,13 +5937,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::AuditPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/audit_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_audit_policy",
+                method: "GET",
+                path: "/api/configuration/policies/audit_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/audit_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::AuditPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -4368,13 +5974,22 @@ impl Client {
         key: &str,
         body: &types::AuditPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/audit_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_audit_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/audit_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/audit_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4394,13 +6009,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/audit_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_audit_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/audit_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/audit_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4415,10 +6039,16 @@ impl Client {
     pub async fn list_signing_cas(
         &self,
     ) -> Result<types::SigningCaList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/signing_cas",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_signing_cas",
+                method: "GET",
+                path: "/api/configuration/policies/signing_cas",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/signing_cas")
+        };
         self.send::<types::SigningCaList, types::ErrorResponse>(call).await
     }
 
@@ -4433,10 +6063,16 @@ impl Client {
         &self,
         body: &types::SigningCa,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/signing_cas",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_signing_ca",
+                method: "POST",
+                path: "/api/configuration/policies/signing_cas",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/signing_cas")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4456,13 +6092,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::SigningCaObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/signing_cas/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_signing_ca",
+                method: "GET",
+                path: "/api/configuration/policies/signing_cas/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/signing_cas/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::SigningCaObject, types::ErrorResponse>(call).await
     }
 
@@ -4483,13 +6128,22 @@ impl Client {
         key: &str,
         body: &types::SigningCa,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/signing_cas/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_signing_ca",
+                method: "PUT",
+                path: "/api/configuration/policies/signing_cas/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/signing_cas/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4510,13 +6164,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/signing_cas/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_signing_ca",
+                method: "DELETE",
+                path: "/api/configuration/policies/signing_cas/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/signing_cas/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4530,10 +6193,19 @@ impl Client {
     pub async fn list_trusted_ca_lists(
         &self,
     ) -> Result<types::TrustedCaListList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/trusted_ca_lists",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_trusted_ca_lists",
+                method: "GET",
+                path: "/api/configuration/policies/trusted_ca_lists",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/trusted_ca_lists",
+            )
+        };
         self.send::<types::TrustedCaListList, types::ErrorResponse>(call).await
     }
 
@@ -4551,13 +6223,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::TrustedCaListObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/trusted_ca_lists/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_trusted_ca_list",
+                method: "GET",
+                path: "/api/configuration/policies/trusted_ca_lists/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/trusted_ca_lists/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::TrustedCaListObject, types::ErrorResponse>(call).await
     }
 
@@ -4572,10 +6253,16 @@ impl Client {
     pub async fn list_indexing_policies(
         &self,
     ) -> Result<types::IndexingPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/indexing",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_indexing_policies",
+                method: "GET",
+                path: "/api/configuration/policies/indexing",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/indexing")
+        };
         self.send::<types::IndexingPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -4591,10 +6278,16 @@ impl Client {
         &self,
         body: &types::IndexingPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/indexing",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_indexing_policy",
+                method: "POST",
+                path: "/api/configuration/policies/indexing",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/indexing")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4613,12 +6306,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::IndexingPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/indexing/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_indexing_policy",
+                method: "GET",
+                path: "/api/configuration/policies/indexing/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/indexing/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::IndexingPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -4639,12 +6342,22 @@ impl Client {
         key: &str,
         body: &types::IndexingPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/indexing/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_indexing_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/indexing/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/indexing/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4665,12 +6378,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/indexing/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_indexing_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/indexing/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/indexing/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4685,10 +6408,19 @@ impl Client {
     pub async fn list_content_policies(
         &self,
     ) -> Result<types::ContentPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/content_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_content_policies",
+                method: "GET",
+                path: "/api/configuration/policies/content_policies",
+                versions: &["5.x", "6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/content_policies",
+            )
+        };
         self.send::<types::ContentPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -4702,10 +6434,16 @@ impl Client {
     pub async fn list_analytics_policies(
         &self,
     ) -> Result<types::AnalyticsPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/analytics",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_analytics_policies",
+                method: "GET",
+                path: "/api/configuration/policies/analytics",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/analytics")
+        };
         self.send::<types::AnalyticsPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -4720,10 +6458,16 @@ impl Client {
         &self,
         body: &types::AnalyticsPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/analytics",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_analytics_policy",
+                method: "POST",
+                path: "/api/configuration/policies/analytics",
+                versions: &["7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/analytics")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4742,12 +6486,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::AnalyticsPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/analytics/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_analytics_policy",
+                method: "GET",
+                path: "/api/configuration/policies/analytics/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/analytics/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::AnalyticsPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -4768,12 +6522,22 @@ impl Client {
         key: &str,
         body: &types::AnalyticsPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/analytics/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_analytics_policy",
+                method: "PUT",
+                path: "/api/configuration/policies/analytics/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/analytics/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4794,12 +6558,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/analytics/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_analytics_policy",
+                method: "DELETE",
+                path: "/api/configuration/policies/analytics/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/analytics/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4813,10 +6587,16 @@ impl Client {
     pub async fn list_ldap_servers(
         &self,
     ) -> Result<types::LdapServerList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/ldap_servers",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ldap_servers",
+                method: "GET",
+                path: "/api/configuration/policies/ldap_servers",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/ldap_servers")
+        };
         self.send::<types::LdapServerList, types::ErrorResponse>(call).await
     }
 
@@ -4831,10 +6611,16 @@ impl Client {
         &self,
         body: &types::LdapServer,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/ldap_servers",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ldap_server",
+                method: "POST",
+                path: "/api/configuration/policies/ldap_servers",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/policies/ldap_servers")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4854,13 +6640,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::LdapServerObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/ldap_servers/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ldap_server",
+                method: "GET",
+                path: "/api/configuration/policies/ldap_servers/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/ldap_servers/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::LdapServerObject, types::ErrorResponse>(call).await
     }
 
@@ -4881,13 +6676,22 @@ impl Client {
         key: &str,
         body: &types::LdapServer,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/ldap_servers/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ldap_server",
+                method: "PUT",
+                path: "/api/configuration/policies/ldap_servers/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/ldap_servers/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -4908,13 +6712,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/ldap_servers/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ldap_server",
+                method: "DELETE",
+                path: "/api/configuration/policies/ldap_servers/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/ldap_servers/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -4929,10 +6742,19 @@ impl Client {
     pub async fn list_credential_stores(
         &self,
     ) -> Result<types::CredentialStoreList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/credentialstores",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_credential_stores",
+                method: "GET",
+                path: "/api/configuration/policies/credentialstores",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/credentialstores",
+            )
+        };
         self.send::<types::CredentialStoreList, types::ErrorResponse>(call).await
     }
 
@@ -4947,10 +6769,19 @@ impl Client {
         &self,
         body: &types::CredentialStore,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/credentialstores",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_credential_store",
+                method: "POST",
+                path: "/api/configuration/policies/credentialstores",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/credentialstores",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -4969,13 +6800,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::CredentialStoreObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/credentialstores/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_credential_store",
+                method: "GET",
+                path: "/api/configuration/policies/credentialstores/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/credentialstores/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::CredentialStoreObject, types::ErrorResponse>(call).await
     }
 
@@ -4997,13 +6837,22 @@ impl Client {
         key: &str,
         body: &types::CredentialStore,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/credentialstores/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_credential_store",
+                method: "PUT",
+                path: "/api/configuration/policies/credentialstores/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/credentialstores/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5024,13 +6873,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/credentialstores/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_credential_store",
+                method: "DELETE",
+                path: "/api/configuration/policies/credentialstores/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/credentialstores/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -5045,10 +6903,19 @@ impl Client {
     pub async fn list_aa_plugin_instances(
         &self,
     ) -> Result<types::AaPluginInstanceList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/aa_plugin_instances",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_aa_plugin_instances",
+                method: "GET",
+                path: "/api/configuration/policies/aa_plugin_instances",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/aa_plugin_instances",
+            )
+        };
         self.send::<types::AaPluginInstanceList, types::ErrorResponse>(call).await
     }
 
@@ -5063,10 +6930,19 @@ impl Client {
         &self,
         body: &types::AaPluginInstance,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/policies/aa_plugin_instances",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_aa_plugin_instance",
+                method: "POST",
+                path: "/api/configuration/policies/aa_plugin_instances",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/aa_plugin_instances",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -5085,13 +6961,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::AaPluginInstanceObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/aa_plugin_instances/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_aa_plugin_instance",
+                method: "GET",
+                path: "/api/configuration/policies/aa_plugin_instances/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/aa_plugin_instances/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::AaPluginInstanceObject, types::ErrorResponse>(call).await
     }
 
@@ -5113,13 +6998,22 @@ impl Client {
         key: &str,
         body: &types::AaPluginInstance,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/policies/aa_plugin_instances/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_aa_plugin_instance",
+                method: "PUT",
+                path: "/api/configuration/policies/aa_plugin_instances/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/aa_plugin_instances/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5140,13 +7034,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/policies/aa_plugin_instances/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_aa_plugin_instance",
+                method: "DELETE",
+                path: "/api/configuration/policies/aa_plugin_instances/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/aa_plugin_instances/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -5160,10 +7063,19 @@ impl Client {
     pub async fn list_ticketing_policies(
         &self,
     ) -> Result<types::TicketingPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/policies/ticketing_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ticketing_policies",
+                method: "GET",
+                path: "/api/configuration/policies/ticketing_policies",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/policies/ticketing_policies",
+            )
+        };
         self.send::<types::TicketingPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -5181,13 +7093,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::TicketingPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/policies/ticketing_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ticketing_policy",
+                method: "GET",
+                path: "/api/configuration/policies/ticketing_policies/{key}",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/policies/ticketing_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::TicketingPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -5201,7 +7122,16 @@ impl Client {
     pub async fn get_rdp_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/rdp");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_index",
+                method: "GET",
+                path: "/api/configuration/rdp",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -5214,10 +7144,16 @@ impl Client {
     pub async fn list_rdp_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_rdp_channel_policies",
+                method: "GET",
+                path: "/api/configuration/rdp/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -5232,10 +7168,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/rdp/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_rdp_channel_policy",
+                method: "POST",
+                path: "/api/configuration/rdp/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -5255,13 +7197,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/rdp/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_channel_policy",
+                method: "GET",
+                path: "/api/configuration/rdp/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -5282,13 +7233,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/rdp/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/rdp/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5309,13 +7269,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/rdp/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_rdp_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/rdp/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -5329,10 +7298,16 @@ impl Client {
     pub async fn list_rdp_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_rdp_connections",
+                method: "GET",
+                path: "/api/configuration/rdp/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/connections")
+        };
         self.send::<types::ConnectionPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -5348,10 +7323,16 @@ impl Client {
         &self,
         body: &types::ConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/rdp/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_rdp_connection",
+                method: "POST",
+                path: "/api/configuration/rdp/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -5371,12 +7352,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ConnectionPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_connection",
+                method: "GET",
+                path: "/api/configuration/rdp/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ConnectionPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -5397,12 +7387,21 @@ impl Client {
         key: &str,
         body: &types::ConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_connection",
+                method: "PUT",
+                path: "/api/configuration/rdp/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5423,12 +7422,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_rdp_connection",
+                method: "DELETE",
+                path: "/api/configuration/rdp/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -5443,10 +7451,16 @@ impl Client {
     pub async fn get_rdp_domain_membership(
         &self,
     ) -> Result<types::RdpDomainMembershipObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/domain_membership",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_domain_membership",
+                method: "GET",
+                path: "/api/configuration/rdp/domain_membership",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/domain_membership")
+        };
         self.send::<types::RdpDomainMembershipObject, types::ErrorResponse>(call).await
     }
 
@@ -5462,10 +7476,16 @@ impl Client {
         &self,
         body: &types::RdpDomainMembership,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/rdp/domain_membership",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_domain_membership",
+                method: "PUT",
+                path: "/api/configuration/rdp/domain_membership",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/domain_membership")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5481,10 +7501,16 @@ impl Client {
     pub async fn get_rdp_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_options",
+                method: "GET",
+                path: "/api/configuration/rdp/options",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -5500,10 +7526,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/rdp/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_options",
+                method: "PUT",
+                path: "/api/configuration/rdp/options",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5518,10 +7550,16 @@ impl Client {
     pub async fn list_rdp_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/rdp/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_rdp_settings_policies",
+                method: "GET",
+                path: "/api/configuration/rdp/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/settings_policies")
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -5536,10 +7574,16 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/rdp/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_rdp_settings_policy",
+                method: "POST",
+                path: "/api/configuration/rdp/settings_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/rdp/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -5560,13 +7604,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/rdp/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_rdp_settings_policy",
+                method: "GET",
+                path: "/api/configuration/rdp/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -5587,13 +7640,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/rdp/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_rdp_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/rdp/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5614,13 +7676,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/rdp/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_rdp_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/rdp/settings_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/rdp/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -5635,10 +7706,16 @@ impl Client {
     pub async fn get_reporting_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/reporting",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_reporting_index",
+                method: "GET",
+                path: "/api/configuration/reporting",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/reporting")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -5654,10 +7731,19 @@ impl Client {
     pub async fn get_available_search_fields(
         &self,
     ) -> Result<Option<types::AvailableSearchFields>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/reporting/_available_search_fields",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_available_search_fields",
+                method: "GET",
+                path: "/api/configuration/reporting/_available_search_fields",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/_available_search_fields",
+            )
+        };
         self.send::<Option<types::AvailableSearchFields>, types::ErrorResponse>(call)
             .await
     }
@@ -5674,10 +7760,19 @@ impl Client {
     pub async fn get_available_subchapters(
         &self,
     ) -> Result<Option<types::AvailableSubchapters>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/reporting/_available_subchapters",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_available_subchapters",
+                method: "GET",
+                path: "/api/configuration/reporting/_available_subchapters",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/_available_subchapters",
+            )
+        };
         self.send::<Option<types::AvailableSubchapters>, types::ErrorResponse>(call)
             .await
     }
@@ -5693,10 +7788,19 @@ impl Client {
     pub async fn get_predefined_reports(
         &self,
     ) -> Result<Option<types::PredefinedReportsObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/reporting/predefined_reports",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_predefined_reports",
+                method: "GET",
+                path: "/api/configuration/reporting/predefined_reports",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/predefined_reports",
+            )
+        };
         self.send::<Option<types::PredefinedReportsObject>, types::ErrorResponse>(call)
             .await
     }
@@ -5713,10 +7817,19 @@ impl Client {
         &self,
         body: &types::PredefinedReports,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/reporting/predefined_reports",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_predefined_reports",
+                method: "PUT",
+                path: "/api/configuration/reporting/predefined_reports",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/predefined_reports",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5732,10 +7845,19 @@ impl Client {
     pub async fn list_content_subchapters(
         &self,
     ) -> Result<types::ContentSubchapterList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/reporting/content_subchapters",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_content_subchapters",
+                method: "GET",
+                path: "/api/configuration/reporting/content_subchapters",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/content_subchapters",
+            )
+        };
         self.send::<types::ContentSubchapterList, types::ErrorResponse>(call).await
     }
 
@@ -5750,10 +7872,19 @@ impl Client {
         &self,
         body: &types::ContentSubchapter,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/reporting/content_subchapters",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_content_subchapter",
+                method: "POST",
+                path: "/api/configuration/reporting/content_subchapters",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/content_subchapters",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -5773,13 +7904,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ContentSubchapterObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/reporting/content_subchapters/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_content_subchapter",
+                method: "GET",
+                path: "/api/configuration/reporting/content_subchapters/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/content_subchapters/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ContentSubchapterObject, types::ErrorResponse>(call).await
     }
 
@@ -5801,13 +7941,22 @@ impl Client {
         key: &str,
         body: &types::ContentSubchapter,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/reporting/content_subchapters/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_content_subchapter",
+                method: "PUT",
+                path: "/api/configuration/reporting/content_subchapters/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/content_subchapters/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5829,13 +7978,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/reporting/content_subchapters/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_content_subchapter",
+                method: "DELETE",
+                path: "/api/configuration/reporting/content_subchapters/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/content_subchapters/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -5849,10 +8007,19 @@ impl Client {
     pub async fn list_statistics_subchapters(
         &self,
     ) -> Result<types::StatisticsSubchapterList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/reporting/statistics_subchapters",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_statistics_subchapters",
+                method: "GET",
+                path: "/api/configuration/reporting/statistics_subchapters",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/statistics_subchapters",
+            )
+        };
         self.send::<types::StatisticsSubchapterList, types::ErrorResponse>(call).await
     }
 
@@ -5867,10 +8034,19 @@ impl Client {
         &self,
         body: &types::StatisticsSubchapter,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/reporting/statistics_subchapters",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_statistics_subchapter",
+                method: "POST",
+                path: "/api/configuration/reporting/statistics_subchapters",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/statistics_subchapters",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -5890,13 +8066,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::StatisticsSubchapterObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/reporting/statistics_subchapters/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_statistics_subchapter",
+                method: "GET",
+                path: "/api/configuration/reporting/statistics_subchapters/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/statistics_subchapters/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::StatisticsSubchapterObject, types::ErrorResponse>(call).await
     }
 
@@ -5918,13 +8103,22 @@ impl Client {
         key: &str,
         body: &types::StatisticsSubchapter,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/reporting/statistics_subchapters/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_statistics_subchapter",
+                method: "PUT",
+                path: "/api/configuration/reporting/statistics_subchapters/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/statistics_subchapters/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -5946,13 +8140,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/reporting/statistics_subchapters/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_statistics_subchapter",
+                method: "DELETE",
+                path: "/api/configuration/reporting/statistics_subchapters/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/statistics_subchapters/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -5967,10 +8170,19 @@ impl Client {
     pub async fn list_custom_subchapters(
         &self,
     ) -> Result<types::CustomSubchapterList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/reporting/custom_subchapters",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_custom_subchapters",
+                method: "GET",
+                path: "/api/configuration/reporting/custom_subchapters",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/custom_subchapters",
+            )
+        };
         self.send::<types::CustomSubchapterList, types::ErrorResponse>(call).await
     }
 
@@ -5985,10 +8197,19 @@ impl Client {
         &self,
         body: &types::CustomSubchapter,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/reporting/custom_subchapters",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_custom_subchapter",
+                method: "POST",
+                path: "/api/configuration/reporting/custom_subchapters",
+                versions: &["6.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/reporting/custom_subchapters",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -6008,13 +8229,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::CustomSubchapterObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/reporting/custom_subchapters/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_custom_subchapter",
+                method: "GET",
+                path: "/api/configuration/reporting/custom_subchapters/{key}",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/custom_subchapters/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::CustomSubchapterObject, types::ErrorResponse>(call).await
     }
 
@@ -6036,13 +8266,22 @@ impl Client {
         key: &str,
         body: &types::CustomSubchapter,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/reporting/custom_subchapters/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_custom_subchapter",
+                method: "PUT",
+                path: "/api/configuration/reporting/custom_subchapters/{key}",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/custom_subchapters/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -6064,13 +8303,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/reporting/custom_subchapters/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_custom_subchapter",
+                method: "DELETE",
+                path: "/api/configuration/reporting/custom_subchapters/{key}",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/custom_subchapters/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -6083,10 +8331,16 @@ impl Client {
     pub async fn list_reports(
         &self,
     ) -> Result<types::ReportList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/reporting/reports",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_reports",
+                method: "GET",
+                path: "/api/configuration/reporting/reports",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/reporting/reports")
+        };
         self.send::<types::ReportList, types::ErrorResponse>(call).await
     }
 
@@ -6102,10 +8356,16 @@ impl Client {
         &self,
         body: &types::Report,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/reporting/reports",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_report",
+                method: "POST",
+                path: "/api/configuration/reporting/reports",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/reporting/reports")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -6125,12 +8385,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ReportObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/reporting/reports/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_report",
+                method: "GET",
+                path: "/api/configuration/reporting/reports/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/reports/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ReportObject, types::ErrorResponse>(call).await
     }
 
@@ -6151,12 +8421,22 @@ impl Client {
         key: &str,
         body: &types::Report,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/reporting/reports/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_report",
+                method: "PUT",
+                path: "/api/configuration/reporting/reports/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/reports/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -6177,12 +8457,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/reporting/reports/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_report",
+                method: "DELETE",
+                path: "/api/configuration/reporting/reports/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/reporting/reports/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -6205,7 +8495,16 @@ impl Client {
         &self,
         id: &str,
     ) -> Result<Option<types::Acknowledgement>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::DELETE, "/api/active-sessions");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "terminate_active_session",
+                method: "DELETE",
+                path: "/api/active-sessions",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/active-sessions")
+        };
         let query: Vec<(&str, String)> = vec![("id", runtime::to_text(& id))];
         let call = call.query(&query);
         self.send::<Option<types::Acknowledgement>, types::ErrorResponse>(call).await
@@ -6222,7 +8521,16 @@ impl Client {
     pub async fn run_cleanup_now(
         &self,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::POST, "/api/cleanup/cleanup_now");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "run_cleanup_now",
+                method: "POST",
+                path: "/api/cleanup/cleanup_now",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/cleanup/cleanup_now")
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -6236,7 +8544,16 @@ impl Client {
     pub async fn get_ssh_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/ssh");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_index",
+                method: "GET",
+                path: "/api/configuration/ssh",
+                versions: &["5.x", "6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -6250,10 +8567,19 @@ impl Client {
     pub async fn list_ssh_authentication_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ssh_authentication_policies",
+                method: "GET",
+                path: "/api/configuration/ssh/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/ssh/authentication_policies",
+            )
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -6268,10 +8594,19 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ssh/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ssh_authentication_policy",
+                method: "POST",
+                path: "/api/configuration/ssh/authentication_policies",
+                versions: &["6.x", "7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/ssh/authentication_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -6291,13 +8626,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ssh/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_authentication_policy",
+                method: "GET",
+                path: "/api/configuration/ssh/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -6318,13 +8662,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ssh/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_authentication_policy",
+                method: "PUT",
+                path: "/api/configuration/ssh/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -6345,13 +8698,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ssh/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ssh_authentication_policy",
+                method: "DELETE",
+                path: "/api/configuration/ssh/authentication_policies/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -6364,10 +8726,16 @@ impl Client {
     pub async fn list_ssh_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ssh_channel_policies",
+                method: "GET",
+                path: "/api/configuration/ssh/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -6382,10 +8750,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ssh/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ssh_channel_policy",
+                method: "POST",
+                path: "/api/configuration/ssh/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -6405,13 +8779,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ssh/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_channel_policy",
+                method: "GET",
+                path: "/api/configuration/ssh/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -6432,13 +8815,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ssh/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/ssh/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -6459,13 +8851,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ssh/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ssh_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/ssh/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -6479,10 +8880,16 @@ impl Client {
     pub async fn list_ssh_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ssh_connections",
+                method: "GET",
+                path: "/api/configuration/ssh/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/connections")
+        };
         self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -6499,10 +8906,16 @@ impl Client {
         &self,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ssh/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ssh_connection",
+                method: "POST",
+                path: "/api/configuration/ssh/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -6525,12 +8938,21 @@ impl Client {
         types::AuthenticatedConnectionPolicyObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_connection",
+                method: "GET",
+                path: "/api/configuration/ssh/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<
                 types::AuthenticatedConnectionPolicyObject,
                 types::ErrorResponse,
@@ -6555,12 +8977,21 @@ impl Client {
         key: &str,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_connection",
+                method: "PUT",
+                path: "/api/configuration/ssh/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -6581,12 +9012,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ssh_connection",
+                method: "DELETE",
+                path: "/api/configuration/ssh/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -6601,10 +9041,16 @@ impl Client {
     pub async fn get_ssh_options(
         &self,
     ) -> Result<types::SshOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_options",
+                method: "GET",
+                path: "/api/configuration/ssh/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/options")
+        };
         self.send::<types::SshOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -6620,10 +9066,16 @@ impl Client {
         &self,
         body: &types::SshOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/ssh/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_options",
+                method: "PUT",
+                path: "/api/configuration/ssh/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -6638,10 +9090,16 @@ impl Client {
     pub async fn list_ssh_settings_policies(
         &self,
     ) -> Result<types::ProtocolPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/ssh/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ssh_settings_policies",
+                method: "GET",
+                path: "/api/configuration/ssh/settings_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/settings_policies")
+        };
         self.send::<types::ProtocolPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -6656,10 +9114,16 @@ impl Client {
         &self,
         body: &types::ProtocolPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/ssh/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_ssh_settings_policy",
+                method: "POST",
+                path: "/api/configuration/ssh/settings_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/ssh/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -6680,13 +9144,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ProtocolPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/ssh/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_settings_policy",
+                method: "GET",
+                path: "/api/configuration/ssh/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ProtocolPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -6707,13 +9180,22 @@ impl Client {
         key: &str,
         body: &types::ProtocolPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/ssh/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_ssh_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/ssh/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -6734,13 +9216,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/ssh/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_ssh_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/ssh/settings_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/ssh/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -6754,10 +9245,16 @@ impl Client {
     pub async fn get_starling(
         &self,
     ) -> Result<types::StarlingObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/starling",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_starling",
+                method: "GET",
+                path: "/api/configuration/starling",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/starling")
+        };
         self.send::<types::StarlingObject, types::ErrorResponse>(call).await
     }
 
@@ -6774,10 +9271,16 @@ impl Client {
         &self,
         body: &types::Starling,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/starling",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_starling",
+                method: "PUT",
+                path: "/api/configuration/starling",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/starling")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -6794,7 +9297,16 @@ impl Client {
     pub async fn get_telnet_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/telnet");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_index",
+                method: "GET",
+                path: "/api/configuration/telnet",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -6808,10 +9320,19 @@ impl Client {
     pub async fn list_telnet_authentication_policies(
         &self,
     ) -> Result<types::TelnetAuthenticationPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_authentication_policies",
+                method: "GET",
+                path: "/api/configuration/telnet/authentication_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/telnet/authentication_policies",
+            )
+        };
         self.send::<types::TelnetAuthenticationPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -6827,10 +9348,19 @@ impl Client {
         &self,
         body: &types::TelnetAuthenticationPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/telnet/authentication_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_telnet_authentication_policy",
+                method: "POST",
+                path: "/api/configuration/telnet/authentication_policies",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/telnet/authentication_policies",
+            )
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -6850,13 +9380,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::TelnetAuthenticationPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_authentication_policy",
+                method: "GET",
+                path: "/api/configuration/telnet/authentication_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::TelnetAuthenticationPolicyObject, types::ErrorResponse>(call)
             .await
     }
@@ -6879,13 +9418,22 @@ impl Client {
         key: &str,
         body: &types::TelnetAuthenticationPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/telnet/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_authentication_policy",
+                method: "PUT",
+                path: "/api/configuration/telnet/authentication_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -6906,13 +9454,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/telnet/authentication_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_telnet_authentication_policy",
+                method: "DELETE",
+                path: "/api/configuration/telnet/authentication_policies/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/authentication_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -6925,10 +9482,16 @@ impl Client {
     pub async fn list_telnet_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_channel_policies",
+                method: "GET",
+                path: "/api/configuration/telnet/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -6943,10 +9506,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/telnet/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_telnet_channel_policy",
+                method: "POST",
+                path: "/api/configuration/telnet/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -6966,13 +9535,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_channel_policy",
+                method: "GET",
+                path: "/api/configuration/telnet/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -6993,13 +9571,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/telnet/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/telnet/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7020,13 +9607,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/telnet/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_telnet_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/telnet/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -7040,10 +9636,16 @@ impl Client {
     pub async fn list_telnet_connections(
         &self,
     ) -> Result<types::AuthenticatedConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_connections",
+                method: "GET",
+                path: "/api/configuration/telnet/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/connections")
+        };
         self.send::<types::AuthenticatedConnectionPolicyList, types::ErrorResponse>(call)
             .await
     }
@@ -7060,10 +9662,16 @@ impl Client {
         &self,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/telnet/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_telnet_connection",
+                method: "POST",
+                path: "/api/configuration/telnet/connections",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -7080,10 +9688,19 @@ impl Client {
     pub async fn get_telnet_connection_order(
         &self,
     ) -> Result<Option<types::ConnectionOrderObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/connections/@order",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_connection_order",
+                method: "GET",
+                path: "/api/configuration/telnet/connections/@order",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/telnet/connections/@order",
+            )
+        };
         self.send::<Option<types::ConnectionOrderObject>, types::ErrorResponse>(call)
             .await
     }
@@ -7100,10 +9717,19 @@ impl Client {
         &self,
         body: &types::ConnectionOrder,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/telnet/connections/@order",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_connection_order",
+                method: "PUT",
+                path: "/api/configuration/telnet/connections/@order",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                "/api/configuration/telnet/connections/@order",
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7126,12 +9752,22 @@ impl Client {
         types::AuthenticatedConnectionPolicyObject,
         Error<types::ErrorResponse>,
     > {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_connection",
+                method: "GET",
+                path: "/api/configuration/telnet/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<
                 types::AuthenticatedConnectionPolicyObject,
                 types::ErrorResponse,
@@ -7156,12 +9792,22 @@ impl Client {
         key: &str,
         body: &types::AuthenticatedConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/telnet/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_connection",
+                method: "PUT",
+                path: "/api/configuration/telnet/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7182,12 +9828,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/telnet/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_telnet_connection",
+                method: "DELETE",
+                path: "/api/configuration/telnet/connections/{key}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/connections/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -7202,10 +9858,16 @@ impl Client {
     pub async fn get_telnet_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_options",
+                method: "GET",
+                path: "/api/configuration/telnet/options",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -7221,10 +9883,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/telnet/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_options",
+                method: "PUT",
+                path: "/api/configuration/telnet/options",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7239,10 +9907,16 @@ impl Client {
     pub async fn list_telnet_pattern_sets(
         &self,
     ) -> Result<types::TelnetPatternSetList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/pattern_sets",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_pattern_sets",
+                method: "GET",
+                path: "/api/configuration/telnet/pattern_sets",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/pattern_sets")
+        };
         self.send::<types::TelnetPatternSetList, types::ErrorResponse>(call).await
     }
 
@@ -7261,12 +9935,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::TelnetPatternSetObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/pattern_sets/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_pattern_set",
+                method: "GET",
+                path: "/api/configuration/telnet/pattern_sets/{key}",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/pattern_sets/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::TelnetPatternSetObject, types::ErrorResponse>(call).await
     }
 
@@ -7280,10 +9964,16 @@ impl Client {
     pub async fn list_telnet_settings_policies(
         &self,
     ) -> Result<types::TelnetSettingsPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/telnet/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_telnet_settings_policies",
+                method: "GET",
+                path: "/api/configuration/telnet/settings_policies",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/settings_policies")
+        };
         self.send::<types::TelnetSettingsPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -7298,10 +9988,16 @@ impl Client {
         &self,
         body: &types::TelnetSettingsPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/telnet/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_telnet_settings_policy",
+                method: "POST",
+                path: "/api/configuration/telnet/settings_policies",
+                versions: &["8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/telnet/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -7320,13 +10016,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::TelnetSettingsPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/telnet/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_telnet_settings_policy",
+                method: "GET",
+                path: "/api/configuration/telnet/settings_policies/{key}",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::TelnetSettingsPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -7347,13 +10052,22 @@ impl Client {
         key: &str,
         body: &types::TelnetSettingsPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/telnet/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_telnet_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/telnet/settings_policies/{key}",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7374,13 +10088,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/telnet/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_telnet_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/telnet/settings_policies/{key}",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/telnet/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -7395,7 +10118,16 @@ impl Client {
     pub async fn get_transaction(
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_transaction",
+                method: "GET",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
@@ -7413,7 +10145,16 @@ impl Client {
         &self,
         body: &types::TransactionCommit,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::PUT, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "commit_transaction",
+                method: "PUT",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         let call = call.json(body);
         self.send::<Option<types::TransactionObject>, types::ErrorResponse>(call).await
     }
@@ -7430,7 +10171,16 @@ impl Client {
     pub async fn open_transaction(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::POST, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "open_transaction",
+                method: "POST",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.send::<Option<types::TransactionObject>, types::ErrorResponse>(call).await
     }
 
@@ -7445,7 +10195,16 @@ impl Client {
     pub async fn rollback_transaction(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::DELETE, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "rollback_transaction",
+                method: "DELETE",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.send::<Option<types::TransactionObject>, types::ErrorResponse>(call).await
     }
 
@@ -7460,7 +10219,16 @@ impl Client {
     pub async fn list_transaction_changes(
         &self,
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/transaction/changes");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_transaction_changes",
+                method: "GET",
+                path: "/api/transaction/changes",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction/changes")
+        };
         self.send::<types::TransactionChangeList, types::ErrorResponse>(call).await
     }
 
@@ -7474,10 +10242,16 @@ impl Client {
     pub async fn get_troubleshooting(
         &self,
     ) -> Result<types::TroubleshootingObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/troubleshooting",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_troubleshooting",
+                method: "GET",
+                path: "/api/configuration/troubleshooting",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/troubleshooting")
+        };
         self.send::<types::TroubleshootingObject, types::ErrorResponse>(call).await
     }
 
@@ -7492,10 +10266,16 @@ impl Client {
         &self,
         body: &types::Troubleshooting,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/troubleshooting",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_troubleshooting",
+                method: "PUT",
+                path: "/api/configuration/troubleshooting",
+                versions: &["8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/troubleshooting")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7511,7 +10291,16 @@ impl Client {
     pub async fn get_vnc_index(
         &self,
     ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/configuration/vnc");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_index",
+                method: "GET",
+                path: "/api/configuration/vnc",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc")
+        };
         self.send::<types::IndexList, types::ErrorResponse>(call).await
     }
 
@@ -7524,10 +10313,16 @@ impl Client {
     pub async fn list_vnc_channel_policies(
         &self,
     ) -> Result<types::ChannelPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/vnc/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_vnc_channel_policies",
+                method: "GET",
+                path: "/api/configuration/vnc/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/channel_policies")
+        };
         self.send::<types::ChannelPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -7542,10 +10337,16 @@ impl Client {
         &self,
         body: &types::ChannelPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/vnc/channel_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_vnc_channel_policy",
+                method: "POST",
+                path: "/api/configuration/vnc/channel_policies",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/channel_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -7565,13 +10366,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ChannelPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/vnc/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_channel_policy",
+                method: "GET",
+                path: "/api/configuration/vnc/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ChannelPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -7592,13 +10402,22 @@ impl Client {
         key: &str,
         body: &types::ChannelPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/vnc/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_vnc_channel_policy",
+                method: "PUT",
+                path: "/api/configuration/vnc/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7619,13 +10438,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/vnc/channel_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_vnc_channel_policy",
+                method: "DELETE",
+                path: "/api/configuration/vnc/channel_policies/{key}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/channel_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -7641,10 +10469,16 @@ impl Client {
     pub async fn list_vnc_connections(
         &self,
     ) -> Result<types::ConnectionPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/vnc/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_vnc_connections",
+                method: "GET",
+                path: "/api/configuration/vnc/connections",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/connections")
+        };
         self.send::<types::ConnectionPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -7660,10 +10494,16 @@ impl Client {
         &self,
         body: &types::ConnectionPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/vnc/connections",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_vnc_connection",
+                method: "POST",
+                path: "/api/configuration/vnc/connections",
+                versions: &["7.x"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/connections")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -7685,12 +10525,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::ConnectionPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_connection",
+                method: "GET",
+                path: "/api/configuration/vnc/connections/{key}",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::ConnectionPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -7712,12 +10561,21 @@ impl Client {
         key: &str,
         body: &types::ConnectionPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_vnc_connection",
+                method: "PUT",
+                path: "/api/configuration/vnc/connections/{key}",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7739,12 +10597,21 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_vnc_connection",
+                method: "DELETE",
+                path: "/api/configuration/vnc/connections/{key}",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/connections/{}", runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
@@ -7759,10 +10626,16 @@ impl Client {
     pub async fn get_vnc_options(
         &self,
     ) -> Result<types::ProtocolOptionsObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/vnc/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_options",
+                method: "GET",
+                path: "/api/configuration/vnc/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/options")
+        };
         self.send::<types::ProtocolOptionsObject, types::ErrorResponse>(call).await
     }
 
@@ -7778,10 +10651,16 @@ impl Client {
         &self,
         body: &types::ProtocolOptions,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            "/api/configuration/vnc/options",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_vnc_options",
+                method: "PUT",
+                path: "/api/configuration/vnc/options",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/options")
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7796,10 +10675,16 @@ impl Client {
     pub async fn list_vnc_settings_policies(
         &self,
     ) -> Result<types::VncSettingsPolicyList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            "/api/configuration/vnc/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_vnc_settings_policies",
+                method: "GET",
+                path: "/api/configuration/vnc/settings_policies",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/settings_policies")
+        };
         self.send::<types::VncSettingsPolicyList, types::ErrorResponse>(call).await
     }
 
@@ -7814,10 +10699,16 @@ impl Client {
         &self,
         body: &types::VncSettingsPolicy,
     ) -> Result<types::CreatedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::POST,
-            "/api/configuration/vnc/settings_policies",
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_vnc_settings_policy",
+                method: "POST",
+                path: "/api/configuration/vnc/settings_policies",
+                versions: &["7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/configuration/vnc/settings_policies")
+        };
         let call = call.json(body);
         self.send::<types::CreatedObject, types::ErrorResponse>(call).await
     }
@@ -7838,13 +10729,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::VncSettingsPolicyObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::GET,
-            format!(
-                "/api/configuration/vnc/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_vnc_settings_policy",
+                method: "GET",
+                path: "/api/configuration/vnc/settings_policies/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::VncSettingsPolicyObject, types::ErrorResponse>(call).await
     }
 
@@ -7865,13 +10765,22 @@ impl Client {
         key: &str,
         body: &types::VncSettingsPolicy,
     ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::PUT,
-            format!(
-                "/api/configuration/vnc/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_vnc_settings_policy",
+                method: "PUT",
+                path: "/api/configuration/vnc/settings_policies/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
     }
@@ -7892,13 +10801,22 @@ impl Client {
         &self,
         key: &str,
     ) -> Result<types::DeletedObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(
-            runtime::Method::DELETE,
-            format!(
-                "/api/configuration/vnc/settings_policies/{}",
-                runtime::encode_segment(key)
-            ),
-        );
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "delete_vnc_settings_policy",
+                method: "DELETE",
+                path: "/api/configuration/vnc/settings_policies/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/configuration/vnc/settings_policies/{}",
+                    runtime::encode_segment(key)
+                ),
+            )
+        };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 }
@@ -7917,7 +10835,16 @@ impl Transaction {
     pub async fn status(
         &self,
     ) -> Result<types::TransactionObject, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_transaction",
+                method: "GET",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.client.send::<types::TransactionObject, types::ErrorResponse>(call).await
     }
 
@@ -7925,7 +10852,16 @@ impl Transaction {
     pub async fn open(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::POST, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "open_transaction",
+                method: "POST",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.client
             .send::<Option<types::TransactionObject>, types::ErrorResponse>(call)
             .await
@@ -7936,7 +10872,16 @@ impl Transaction {
     pub async fn changes(
         &self,
     ) -> Result<types::TransactionChangeList, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::GET, "/api/transaction/changes");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_transaction_changes",
+                method: "GET",
+                path: "/api/transaction/changes",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction/changes")
+        };
         self.client
             .send::<types::TransactionChangeList, types::ErrorResponse>(call)
             .await
@@ -7953,7 +10898,16 @@ impl Transaction {
         if let Some(message) = message {
             body.insert("message".to_owned(), serde_json::Value::from(message));
         }
-        let call = runtime::Call::new(runtime::Method::PUT, "/api/transaction")
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "commit_transaction",
+                method: "PUT",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        }
             .json(&serde_json::Value::Object(body));
         self.client
             .send::<Option<types::TransactionObject>, types::ErrorResponse>(call)
@@ -7964,7 +10918,16 @@ impl Transaction {
     pub async fn rollback(
         &self,
     ) -> Result<Option<types::TransactionObject>, Error<types::ErrorResponse>> {
-        let call = runtime::Call::new(runtime::Method::DELETE, "/api/transaction");
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "rollback_transaction",
+                method: "DELETE",
+                path: "/api/transaction",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/transaction")
+        };
         self.client
             .send::<Option<types::TransactionObject>, types::ErrorResponse>(call)
             .await

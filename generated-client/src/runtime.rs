@@ -3,14 +3,22 @@
 //! HTTP plumbing shared by every generated operation: [`Client`], [`ClientBuilder`], [`Error`],
 //! session cookie handling and the request/response helpers the generated methods call.
 //!
+//! Every call goes through one path ([`Client::send`] and friends): the version check, retries
+//! with backoff ([`RetryPolicy`]), logging in again when the session expired outside a
+//! transaction, and a `tracing` span. Generated methods only hand over a [`Call`] carrying their
+//! operation's static [`Operation`] metadata.
+//!
 //! This file is fixed code copied verbatim by the generator; it is the same for every spec.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use backon::{ExponentialBuilder, Retryable};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tracing::Instrument;
 
 /// Longest part of an unexpected reply body kept in [`Error::UnexpectedResponse`].
 const BODY_EXCERPT_CHARS: usize = 512;
@@ -49,6 +57,155 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// What the runtime knows of an operation: one `static` per generated method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// The spec's `operationId`.
+    pub id: &'static str,
+    /// The HTTP method, upper case (`"GET"`).
+    pub method: &'static str,
+    /// The path template (`/api/configuration/x/{key}`); logged instead of the real path.
+    pub path: &'static str,
+    /// The SPS versions whose documentation describes the operation (`x-sps-versions`, like
+    /// `"7.x"` or `"8.0"`); empty means unknown, never checked.
+    pub versions: &'static [&'static str],
+    /// Whether sending it twice does no more than once (GET, PUT, DELETE, or a POST marked
+    /// `x-sps-repeatable`): only such calls are retried after a failure that may have reached
+    /// the appliance.
+    pub idempotent: bool,
+}
+
+impl Operation {
+    /// Whether an appliance of `version` (`"7.4.1"`) is documented to have the operation.
+    pub fn supports(&self, version: &str) -> bool {
+        self.versions.is_empty()
+            || self
+                .versions
+                .iter()
+                .any(|documented| version_matches(documented, version))
+    }
+}
+
+/// Whether `version` (`"7.4.1"`) belongs to the documented family `documented` (`"7.x"`, or
+/// `"7.4"` for 7.4 and its patch releases).
+fn version_matches(documented: &str, version: &str) -> bool {
+    let mut have = version.trim().split('.');
+    documented
+        .split('.')
+        .all(|part| part == "x" || have.next() == Some(part))
+}
+
+/// `GET` of a `meta` link ([`Client::follow`]): no documented versions, always repeatable.
+static FOLLOW: Operation = Operation {
+    id: "follow",
+    method: "GET",
+    path: "{href}",
+    versions: &[],
+    idempotent: true,
+};
+
+/// [`Call::raw`]'s operations, one per method.
+static RAW: [Operation; 7] = {
+    const fn raw(method: &'static str, idempotent: bool) -> Operation {
+        Operation {
+            id: "raw",
+            method,
+            path: "{raw}",
+            versions: &[],
+            idempotent,
+        }
+    }
+    [
+        raw("GET", true),
+        raw("PUT", true),
+        raw("DELETE", true),
+        raw("HEAD", true),
+        raw("OPTIONS", true),
+        raw("POST", false),
+        raw("PATCH", false),
+    ]
+};
+
+/// `GET /api/info`, where the appliance tells its version ([`Client::read_appliance_version`]).
+static INFO: Operation = Operation {
+    id: "get_info",
+    method: "GET",
+    path: "/api/info",
+    versions: &[],
+    idempotent: true,
+};
+
+/// The operations that open and close a configuration transaction (generated from the spec's
+/// `x-sps-transaction-operations`).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct TransactionOperations {
+    /// Opens a transaction.
+    pub open: &'static str,
+    /// End it: commit and rollback.
+    pub close: &'static [&'static str],
+}
+
+/// How failed calls are retried: exponential backoff with jitter, bounded in attempts and in
+/// total time.
+///
+/// Retried are: connection failures (whatever the method: the request never left), and for
+/// idempotent operations (GET, PUT, DELETE, and POSTs the spec marks `x-sps-repeatable`) also
+/// timeouts, connections dropped before the reply was complete, and 502, 503 and 504 replies.
+/// A `Retry-After` header (in seconds) replaces the computed delay when it is longer; when the
+/// wait would end past `max_elapsed`, the call gives up at once with the last reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first included (1: no retry). Default 4.
+    pub max_attempts: u32,
+    /// Delay before the first retry; it doubles with every further one. Default 100 ms.
+    pub min_delay: Duration,
+    /// Longest computed delay between two attempts (a longer `Retry-After` is still obeyed,
+    /// within `max_elapsed`). Default 5 s.
+    pub max_delay: Duration,
+    /// No retry starts once this much time has passed since the first attempt. Default 30 s.
+    pub max_elapsed: Duration,
+    /// Randomises each delay (adds up to the delay itself), so that many clients failing
+    /// together do not retry in step. Default on.
+    pub jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(5),
+            max_elapsed: Duration::from_secs(30),
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt per call, no retry.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    fn backoff(&self) -> ExponentialBuilder {
+        let retries = usize::try_from(self.max_attempts.saturating_sub(1)).unwrap_or(usize::MAX);
+        let builder = ExponentialBuilder::default()
+            .with_min_delay(self.min_delay)
+            .with_max_delay(self.max_delay)
+            .with_max_times(retries)
+            .with_total_delay(Some(self.max_elapsed));
+        if self.jitter {
+            builder.with_jitter()
+        } else {
+            builder
+        }
+    }
+}
+
 /// Everything that can go wrong when calling the API.
 ///
 /// `E` is the operation's documented error body (for SPS usually `types::ErrorResponse`); it
@@ -77,6 +234,23 @@ pub enum Error<E = serde_json::Value> {
         /// Why the reply was rejected.
         reason: String,
     },
+    /// The session ended (401) while it held a configuration transaction: the transaction,
+    /// its configuration lock and every uncommitted change are gone on the appliance. Nothing
+    /// of it was committed; start a new transaction (the next call logs in again).
+    TransactionLost {
+        /// The operation that found the session gone.
+        operation: &'static str,
+    },
+    /// The appliance's version is not among those whose documentation describes the operation;
+    /// the request was not sent. [`ClientBuilder::check_versions`] turns the check off.
+    UnsupportedVersion {
+        /// The operation called.
+        operation: &'static str,
+        /// The appliance's version.
+        appliance: String,
+        /// The versions documented for the operation.
+        documented: &'static [&'static str],
+    },
 }
 
 impl<E> Error<E> {
@@ -85,7 +259,8 @@ impl<E> Error<E> {
         match self {
             Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
-            Error::InvalidRequest(_) => None,
+            Error::TransactionLost { .. } => Some(401),
+            Error::InvalidRequest(_) | Error::UnsupportedVersion { .. } => None,
         }
     }
 
@@ -117,6 +292,16 @@ impl<E> Error<E> {
                 body_excerpt,
                 reason,
             },
+            Error::TransactionLost { operation } => Error::TransactionLost { operation },
+            Error::UnsupportedVersion {
+                operation,
+                appliance,
+                documented,
+            } => Error::UnsupportedVersion {
+                operation,
+                appliance,
+                documented,
+            },
         }
     }
 }
@@ -136,6 +321,20 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 f,
                 "unexpected response (HTTP {status}, content type {}): {reason}; body starts with: {body_excerpt:?}",
                 content_type.as_deref().unwrap_or("none"),
+            ),
+            Error::TransactionLost { operation } => write!(
+                f,
+                "the session ended inside a configuration transaction ({operation} answered 401): \
+                 the transaction and its uncommitted changes are lost"
+            ),
+            Error::UnsupportedVersion {
+                operation,
+                appliance,
+                documented,
+            } => write!(
+                f,
+                "{operation} is not documented for SPS {appliance} (documented for {}); not sent",
+                documented.join(", ")
             ),
         }
     }
@@ -166,6 +365,10 @@ pub struct ClientBuilder {
     root_certificates: Vec<reqwest::Certificate>,
     accept_invalid_certs: bool,
     session_id: Option<String>,
+    retry: RetryPolicy,
+    relogin: bool,
+    check_versions: bool,
+    appliance_version: Option<String>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -181,6 +384,10 @@ impl fmt::Debug for ClientBuilder {
                 "session_id",
                 &self.session_id.as_ref().map(|_| "<redacted>"),
             )
+            .field("retry", &self.retry)
+            .field("relogin", &self.relogin)
+            .field("check_versions", &self.check_versions)
+            .field("appliance_version", &self.appliance_version)
             .finish()
     }
 }
@@ -241,6 +448,37 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed calls are retried (default: [`RetryPolicy::default`]; [`RetryPolicy::none`]
+    /// for a single attempt).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Whether a call that finds its session expired or unknown (401) outside a transaction
+    /// logs in again once with the credentials of the last successful login and is repeated.
+    /// Default on. Inside a transaction the client never does: it answers
+    /// [`Error::TransactionLost`].
+    pub fn relogin(mut self, relogin: bool) -> Self {
+        self.relogin = relogin;
+        self
+    }
+
+    /// Whether a call to an operation whose documentation does not cover the appliance's
+    /// version (once known: [`Client::read_appliance_version`] or
+    /// [`appliance_version`](Self::appliance_version)) fails with
+    /// [`Error::UnsupportedVersion`] before sending. Default on.
+    pub fn check_versions(mut self, check: bool) -> Self {
+        self.check_versions = check;
+        self
+    }
+
+    /// The appliance's version (`"7.4.1"`), when known without asking it.
+    pub fn appliance_version(mut self, version: impl Into<String>) -> Self {
+        self.appliance_version = Some(version.into());
+        self
+    }
+
     /// Validates the base URL and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let url = reqwest::Url::parse(&self.base_url).map_err(|e| {
@@ -278,6 +516,13 @@ impl ClientBuilder {
                 http,
                 base: url.as_str().trim_end_matches('/').to_owned(),
                 session: Mutex::new(self.session_id),
+                login: Mutex::new(None),
+                relogin_lock: tokio::sync::Mutex::new(()),
+                in_transaction: AtomicBool::new(false),
+                appliance_version: Mutex::new(self.appliance_version),
+                retry: self.retry,
+                relogin: self.relogin,
+                check_versions: self.check_versions,
             }),
         })
     }
@@ -288,9 +533,80 @@ struct Inner {
     /// Base URL without a trailing slash; request paths start with `/`.
     base: String,
     session: Mutex<Option<String>>,
+    /// The last successful login call (with its credentials), replayed when a session expires.
+    login: Mutex<Option<Call>>,
+    /// Held while logging in again, so that tasks sharing the client log in once.
+    relogin_lock: tokio::sync::Mutex<()>,
+    /// Whether the session holds an open configuration transaction.
+    in_transaction: AtomicBool,
+    appliance_version: Mutex<Option<String>>,
+    retry: RetryPolicy,
+    relogin: bool,
+    check_versions: bool,
 }
 
-/// An SPS API client. Cloning is cheap and clones share the connection pool and the session.
+/// A reply read to the end.
+struct Reply {
+    status: u16,
+    content_type: Option<String>,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+}
+
+/// Why one attempt failed in a way a retry may fix.
+enum Failure {
+    /// Nothing (complete) came back.
+    Transport(reqwest::Error),
+    /// 502, 503 or 504: a gateway or an appliance that is not ready.
+    Unavailable(Reply),
+}
+
+impl Failure {
+    fn retryable(&self, operation: &Operation) -> bool {
+        match self {
+            // Refused or unreachable: the request never left, so any method may go again.
+            Failure::Transport(e) if e.is_connect() => true,
+            Failure::Transport(e) => operation.idempotent && !e.is_builder(),
+            Failure::Unavailable(_) => operation.idempotent,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Failure::Unavailable(reply) => reply.retry_after,
+            Failure::Transport(_) => None,
+        }
+    }
+}
+
+/// What kind of transport failure `e` is, for logs.
+fn transport_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_connect() {
+        "connect"
+    } else if e.is_timeout() {
+        "timeout"
+    } else if e.is_body() || e.is_decode() {
+        "reply cut off"
+    } else {
+        "request"
+    }
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked (plain values only).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by gateways in front of SPS).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// An SPS API client. Cloning is cheap (one reference count) and clones share the connection
+/// pool, the session, the held login and the settings, so one client can serve many tasks.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -320,6 +636,10 @@ impl Client {
             root_certificates: Vec::new(),
             accept_invalid_certs: false,
             session_id: None,
+            retry: RetryPolicy::default(),
+            relogin: true,
+            check_versions: true,
+            appliance_version: None,
         }
     }
 
@@ -344,11 +664,39 @@ impl Client {
     }
 
     fn lock_session(&self) -> std::sync::MutexGuard<'_, Option<String>> {
-        // A panic while holding this lock cannot leave the Option half-written.
-        self.inner
-            .session
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.inner.session)
+    }
+
+    /// Whether the session holds an open configuration transaction, as far as the client saw
+    /// (opened through it and not yet committed, rolled back or lost).
+    pub fn in_open_transaction(&self) -> bool {
+        self.inner.in_transaction.load(Ordering::SeqCst)
+    }
+
+    /// The appliance's version, if known (set in the builder or read from the appliance).
+    pub fn appliance_version(&self) -> Option<String> {
+        lock(&self.inner.appliance_version).clone()
+    }
+
+    /// Reads the appliance's version from `/api/info` (it is only shown to a logged-in
+    /// session), remembers it for the version check and returns it.
+    pub async fn read_appliance_version(&self) -> Result<String, Error> {
+        let info: serde_json::Value = self.send(Call::new(&INFO, INFO.path)).await?;
+        let body = &info["body"];
+        let version = body["version"]
+            .as_str()
+            .or_else(|| body["firmware_version"].as_str())
+            .ok_or_else(|| {
+                unexpected(
+                    200,
+                    None,
+                    info.to_string().as_bytes(),
+                    "no `body.version` in /api/info: not logged in?".to_owned(),
+                )
+            })?
+            .to_owned();
+        *lock(&self.inner.appliance_version) = Some(version.clone());
+        Ok(version)
     }
 
     /// GETs any `meta` link (an absolute path such as `/api/configuration/aaa`) and decodes
@@ -363,7 +711,7 @@ impl Client {
         href: &str,
     ) -> Result<T, Error<E>> {
         let path = href_path(href)?;
-        self.send(Call::new(Method::GET, path)).await
+        self.send(Call::new(&FOLLOW, path)).await
     }
 
     /// Sends a prepared call and decodes a 2xx body as `T`, any other status as `E`.
@@ -372,22 +720,23 @@ impl Client {
         &self,
         call: Call,
     ) -> Result<T, Error<E>> {
-        let response = self.execute(call).await?;
-        decode_response(response).await
+        let reply = self.execute(call).await?;
+        if (200..300).contains(&reply.status) {
+            decode_success(reply.status, reply.content_type, &reply.body)
+        } else {
+            Err(decode_error(reply.status, reply.content_type, &reply.body))
+        }
     }
 
     /// Sends a prepared call and returns a 2xx body as raw bytes (for non-JSON replies such as
     /// CSV exports or file downloads); other statuses decode as `E`.
     #[doc(hidden)]
     pub async fn send_bytes<E: DeserializeOwned>(&self, call: Call) -> Result<Vec<u8>, Error<E>> {
-        let response = self.execute(call).await?;
-        let status = response.status().as_u16();
-        let content_type = content_type_of(&response);
-        let bytes = response.bytes().await?;
-        if (200..300).contains(&status) {
-            Ok(bytes.to_vec())
+        let reply = self.execute(call).await?;
+        if (200..300).contains(&reply.status) {
+            Ok(reply.body)
         } else {
-            Err(decode_error(status, content_type, &bytes))
+            Err(decode_error(reply.status, reply.content_type, &reply.body))
         }
     }
 
@@ -395,51 +744,207 @@ impl Client {
     /// `Ok(())` whatever the body; other statuses decode as `E`.
     #[doc(hidden)]
     pub async fn send_empty<E: DeserializeOwned>(&self, call: Call) -> Result<(), Error<E>> {
-        let response = self.execute(call).await?;
-        let status = response.status().as_u16();
-        let content_type = content_type_of(&response);
-        let bytes = response.bytes().await?;
-        if (200..300).contains(&status) {
+        let reply = self.execute(call).await?;
+        if (200..300).contains(&reply.status) {
             Ok(())
         } else {
-            Err(decode_error(status, content_type, &bytes))
+            Err(decode_error(reply.status, reply.content_type, &reply.body))
         }
     }
 
-    async fn execute<E>(&self, call: Call) -> Result<reqwest::Response, Error<E>> {
-        if let Some(message) = call.error {
+    /// The one path of every call: version check, attempts with retries, re-login, and the
+    /// call's `tracing` span (no secrets: the path template, never the session or a body).
+    async fn execute<E>(&self, call: Call) -> Result<Reply, Error<E>> {
+        if let Some(message) = call.error.clone() {
             return Err(Error::InvalidRequest(message));
         }
+        let operation = call.operation;
+        self.check_version(operation)?;
+        let span = tracing::info_span!(
+            "sps_call",
+            operation = operation.id,
+            method = operation.method,
+            path = operation.path,
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let mut attempts = 0;
+        let result = self
+            .execute_in_span(&call, &mut attempts)
+            .instrument(span.clone())
+            .await;
+        let status = match &result {
+            Ok(reply) => Some(reply.status),
+            Err(e) => e.status(),
+        };
+        if let Some(status) = status {
+            span.record("status", status);
+        }
+        span.record("attempt", attempts);
+        span.record(
+            "duration_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        result
+    }
+
+    async fn execute_in_span<E>(&self, call: &Call, attempts: &mut u32) -> Result<Reply, Error<E>> {
+        let operation = call.operation;
+        let sent_session = self.session_id();
+        // Calls made inside a transaction (several tasks may be in flight) all learn that it
+        // was lost; calls made after that log in again.
+        let inside_transaction = self.in_open_transaction();
+        let reply = self.attempts(call, attempts).await?;
+        let expired = reply.status == 401 && sent_session.is_some() && call.basic_auth.is_none();
+        let reply = if !expired {
+            reply
+        } else if inside_transaction {
+            self.inner.in_transaction.store(false, Ordering::SeqCst);
+            // The transaction's lock and changes died with the session: logging in again would
+            // silently continue outside it.
+            tracing::warn!("session ended inside a transaction");
+            return Err(Error::TransactionLost {
+                operation: operation.id,
+            });
+        } else if self.inner.relogin && self.relogin(sent_session.as_deref()).await {
+            self.attempts(call, attempts).await?
+        } else {
+            reply
+        };
+        self.track_transaction(operation, reply.status);
+        if call.basic_auth.is_some() && (200..300).contains(&reply.status) {
+            *lock(&self.inner.login) = Some(call.clone());
+        }
+        Ok(reply)
+    }
+
+    fn check_version<E>(&self, operation: &'static Operation) -> Result<(), Error<E>> {
+        if !self.inner.check_versions {
+            return Ok(());
+        }
+        match self.appliance_version() {
+            Some(version) if !operation.supports(&version) => Err(Error::UnsupportedVersion {
+                operation: operation.id,
+                appliance: version,
+                documented: operation.versions,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Notes a transaction opened or closed by this call's reply.
+    fn track_transaction(&self, operation: &Operation, status: u16) {
+        let tx = crate::TRANSACTION_OPERATIONS;
+        if operation.id == tx.open && (200..300).contains(&status) {
+            self.inner.in_transaction.store(true, Ordering::SeqCst);
+        } else if tx.close.contains(&operation.id) && !matches!(status, 502..=504) {
+            // Answered by the appliance (not a gateway that gave up): the transaction is over.
+            self.inner.in_transaction.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// Logs in again with the held login call, unless another task already replaced the
+    /// session `stale`. Whether a fresh session is there to repeat the call with.
+    async fn relogin(&self, stale: Option<&str>) -> bool {
+        let _one_at_a_time = self.inner.relogin_lock.lock().await;
+        if self.session_id().as_deref() != stale {
+            return self.session_id().is_some();
+        }
+        let Some(login) = lock(&self.inner.login).clone() else {
+            return false;
+        };
+        tracing::info!("session expired; logging in again");
+        let mut attempts = 0;
+        match self.attempts::<()>(&login, &mut attempts).await {
+            Ok(reply) => (200..300).contains(&reply.status) && self.session_id().is_some(),
+            Err(_) => false,
+        }
+    }
+
+    /// Sends `call` until it succeeds, fails for good, or the retry policy gives up.
+    async fn attempts<E>(&self, call: &Call, attempts: &mut u32) -> Result<Reply, Error<E>> {
+        let policy = self.inner.retry;
+        let operation = call.operation;
+        let started = Instant::now();
+        let result = (|| {
+            *attempts += 1;
+            self.attempt(call)
+        })
+        .retry(policy.backoff())
+        .sleep(tokio::time::sleep)
+        .when(|failure: &Failure| {
+            failure.retryable(operation) && started.elapsed() < policy.max_elapsed
+        })
+        .adjust(|failure, delay| {
+            // Past the attempts the policy allows there is no delay, whatever the server asks.
+            // The server's `Retry-After` wins when longer; a wait past `max_elapsed` gives up.
+            let delay = delay?;
+            let wanted = failure.retry_after().map_or(delay, |after| after.max(delay));
+            (started.elapsed() + wanted < policy.max_elapsed).then_some(wanted)
+        })
+        .notify(|failure, delay| match failure {
+            // The kind only: reqwest's message carries the URL, keys and query included.
+            Failure::Transport(e) => tracing::debug!(error = transport_kind(e), ?delay, "retrying"),
+            Failure::Unavailable(reply) => {
+                tracing::debug!(status = reply.status, ?delay, "retrying")
+            }
+        })
+        .await;
+        match result {
+            Ok(reply) | Err(Failure::Unavailable(reply)) => Ok(reply),
+            Err(Failure::Transport(e)) => Err(Error::Transport(e)),
+        }
+    }
+
+    /// One request and its whole reply.
+    async fn attempt(&self, call: &Call) -> Result<Reply, Failure> {
         let mut url = format!("{}{}", self.inner.base, call.path);
         if !call.query.is_empty() {
             url.push('?');
             url.push_str(&call.query);
         }
-        let mut request = self.inner.http.request(call.method, url);
+        let method = Method::from_bytes(call.operation.method.as_bytes()).unwrap_or(Method::GET);
+        let mut request = self.inner.http.request(method, url);
         if let Some(session) = self.session_id() {
             request = request.header(
                 reqwest::header::COOKIE,
                 format!("{}={}", crate::SESSION_COOKIE, session),
             );
         }
-        if let Some(credentials) = call.basic_auth {
-            request = request.basic_auth(credentials.username, Some(credentials.password));
+        if let Some(credentials) = &call.basic_auth {
+            request = request.basic_auth(&credentials.username, Some(&credentials.password));
         }
         request = request.header(reqwest::header::ACCEPT, "application/json");
-        for (name, value) in call.headers {
-            request = request.header(name, value);
+        for (name, value) in &call.headers {
+            request = request.header(*name, value);
         }
-        if let Some(body) = call.body {
+        if let Some(body) = &call.body {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body);
+                .body(body.clone());
         } else if call.empty_body {
             // SPS wants a Content-Length even on body-less POSTs (411 otherwise).
             request = request.header(reqwest::header::CONTENT_LENGTH, "0");
         }
-        let response = request.send().await?;
+        let response = request.send().await.map_err(Failure::Transport)?;
         self.capture_session(&response);
-        Ok(response)
+        let status = response.status().as_u16();
+        let content_type = content_type_of(&response);
+        let retry_after = retry_after(response.headers());
+        let body = response.bytes().await.map_err(Failure::Transport)?.to_vec();
+        let reply = Reply {
+            status,
+            content_type,
+            retry_after,
+            body,
+        };
+        if matches!(status, 502..=504) {
+            Err(Failure::Unavailable(reply))
+        } else {
+            Ok(reply)
+        }
     }
 
     /// Remembers the session cookie from any `Set-Cookie` in the reply.
@@ -501,20 +1006,6 @@ fn is_json(content_type: Option<&str>) -> bool {
                 .to_ascii_lowercase();
             essence == "application/json" || essence.ends_with("+json")
         }
-    }
-}
-
-/// Decodes a 2xx body as `T`, anything else as `E`.
-async fn decode_response<T: DeserializeOwned, E: DeserializeOwned>(
-    response: reqwest::Response,
-) -> Result<T, Error<E>> {
-    let status = response.status().as_u16();
-    let content_type = content_type_of(&response);
-    let bytes = response.bytes().await?;
-    if (200..300).contains(&status) {
-        decode_success(status, content_type, &bytes)
-    } else {
-        Err(decode_error(status, content_type, &bytes))
     }
 }
 
@@ -634,9 +1125,9 @@ pub fn to_text<T: Serialize + ?Sized>(value: &T) -> String {
 
 /// One request being prepared by a generated method; errors are kept until it is sent.
 #[doc(hidden)]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Call {
-    method: Method,
+    operation: &'static Operation,
     path: String,
     query: String,
     body: Option<Vec<u8>>,
@@ -647,11 +1138,11 @@ pub struct Call {
 }
 
 impl Call {
-    /// A call of `method` on `path` (already percent-encoded, starting with `/`).
-    pub fn new(method: Method, path: impl Into<String>) -> Self {
-        let empty_body = matches!(method, Method::POST | Method::PUT | Method::PATCH);
+    /// A call of `operation` on `path` (already percent-encoded, starting with `/`).
+    pub fn new(operation: &'static Operation, path: impl Into<String>) -> Self {
+        let empty_body = matches!(operation.method, "POST" | "PUT" | "PATCH");
         Self {
-            method,
+            operation,
             path: path.into(),
             query: String::new(),
             body: None,
@@ -659,6 +1150,20 @@ impl Call {
             basic_auth: None,
             headers: Vec::new(),
             error: None,
+        }
+    }
+
+    /// A call of any method on any path, outside the generated methods (an endpoint the spec
+    /// does not describe yet, or a test of the appliance's answers): never version-checked,
+    /// retried by the rules of its method.
+    pub fn raw(method: Method, path: impl Into<String>) -> Self {
+        match RAW.iter().find(|op| op.method == method.as_str()) {
+            Some(operation) => Self::new(operation, path),
+            None => {
+                let mut call = Self::new(&RAW[0], path);
+                call.fail(format!("method {method} is not supported"));
+                call
+            }
         }
     }
 
@@ -719,6 +1224,73 @@ mod tests {
         assert_eq!(parse_set_cookie("garbage", name), None);
         let deleted = format!("{name}=; Max-Age=0");
         assert_eq!(parse_set_cookie(&deleted, name).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn versions_match_families_and_releases() {
+        assert!(version_matches("7.x", "7.4.1"));
+        assert!(version_matches("7.4", "7.4.1"));
+        assert!(version_matches("8.0", "8.0"));
+        assert!(!version_matches("7.4", "7.40.1"));
+        assert!(!version_matches("8.0", "7.4.1"));
+        let op = Operation {
+            id: "x",
+            method: "GET",
+            path: "/x",
+            versions: &["7.x", "8.0"],
+            idempotent: true,
+        };
+        assert!(op.supports("8.0.2") && op.supports("7.2"));
+        assert!(!op.supports("6.9.3") && !op.supports("8.1"));
+        assert!(FOLLOW.supports("5.0"), "no documented versions: never refused");
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(reqwest::header::RETRY_AFTER, "3".parse().expect("value"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("value");
+        headers.insert(reqwest::header::RETRY_AFTER, date);
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn the_policy_bounds_attempts_and_delays() {
+        use backon::BackoffBuilder;
+        let policy = RetryPolicy {
+            max_attempts: 4,
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(250),
+            max_elapsed: Duration::from_secs(30),
+            jitter: false,
+        };
+        // Whole milliseconds: the crate computes the doubling in `f32`.
+        let delays: Vec<u128> = policy.backoff().build().map(|d| d.as_millis()).collect();
+        assert_eq!(
+            delays,
+            [100, 200, 250],
+            "three retries after the first attempt, doubling up to the cap"
+        );
+        let jittered: Vec<Duration> = RetryPolicy {
+            jitter: true,
+            ..policy
+        }
+        .backoff()
+        .build()
+        .collect();
+        assert_eq!(jittered.len(), 3);
+        assert!(jittered[0] >= Duration::from_millis(100));
+        assert_eq!(RetryPolicy::none().backoff().build().count(), 0);
+    }
+
+    #[test]
+    fn raw_calls_take_the_rules_of_their_method() {
+        assert!(Call::raw(Method::GET, "/x").operation.idempotent);
+        assert!(!Call::raw(Method::POST, "/x").operation.idempotent);
+        assert!(Call::raw(Method::POST, "/x").empty_body);
+        assert!(Call::raw(Method::TRACE, "/x").error.is_some());
     }
 
     #[test]
@@ -864,15 +1436,23 @@ mod tests {
             limit: Option<u32>,
             q: Option<String>,
         }
-        let call = Call::new(Method::GET, "/api/x").query(&Q {
+        let call = Call::new(&FOLLOW, "/api/x").query(&Q {
             limit: Some(5),
             q: None,
         });
         assert_eq!(call.query, "limit=5");
         assert!(call.error.is_none());
         // A nested map cannot be a query string.
-        let bad = Call::new(Method::GET, "/api/x").query(&serde_json::json!({"a": {"b": 1}}));
+        let bad = Call::new(&FOLLOW, "/api/x").query(&serde_json::json!({"a": {"b": 1}}));
         assert!(bad.error.is_some());
-        assert!(Call::new(Method::POST, "/api/transaction").empty_body);
+        let open = Operation {
+            id: "open_transaction",
+            method: "POST",
+            path: "/api/transaction",
+            versions: &[],
+            idempotent: false,
+        };
+        let open: &'static Operation = Box::leak(Box::new(open));
+        assert!(Call::new(open, "/api/transaction").empty_body);
     }
 }

@@ -45,6 +45,26 @@ generated from a hand-maintained OpenAPI description ({title}, version {version}
     out.push_str(&features_readme(model, config));
     out.push_str(
         r#"
+## Retries, expired sessions, versions
+
+- Connection failures are retried for every call; timeouts, dropped replies and 502/503/504 for
+  idempotent operations (GET, PUT, DELETE, and POSTs the spec marks `x-sps-repeatable`), with
+  exponential backoff and jitter, a longer `Retry-After` obeyed, bounded by `RetryPolicy`
+  (`ClientBuilder::retry`; `RetryPolicy::none()` for one attempt).
+- A 401 for an expired session outside a transaction logs in again once with the last login's
+  credentials and repeats the call (`ClientBuilder::relogin(false)` turns it off); inside a
+  transaction the call fails with `Error::TransactionLost`.
+- After `Client::read_appliance_version()` (or `ClientBuilder::appliance_version`), calling an
+  operation not documented for that version fails with `Error::UnsupportedVersion` before
+  sending (`ClientBuilder::check_versions(false)` turns it off).
+- `Client` is cheap to clone and safe to share between tasks.
+
+## Tracing
+
+Every call is a `tracing` span `sps_call` (INFO) with `operation`, `method`, `path` (the path
+template), `status`, `attempt` and `duration_ms`; retries are DEBUG events inside it. Passwords,
+session ids and bodies are never recorded.
+
 ## TLS
 
 Certificates are checked with the bundled web PKI roots (rustls, no OpenSSL). For an appliance

@@ -61,7 +61,7 @@ async fn every_error_type_of_the_fake_decodes_into_error_api() {
     );
     seen.check(
         "login without credentials",
-        send_raw(&anonymous, Call::new(Method::GET, "/api/authentication")).await,
+        send_raw(&anonymous, Call::raw(Method::GET, "/api/authentication")).await,
         401,
         ErrorType::AuthenticationFailure,
     );
@@ -87,7 +87,7 @@ async fn every_error_type_of_the_fake_decodes_into_error_api() {
     );
     seen.check(
         "method not allowed",
-        send_raw(&admin, Call::new(Method::PATCH, "/api/transaction")).await,
+        send_raw(&admin, Call::raw(Method::PATCH, "/api/transaction")).await,
         405,
         ErrorType::MethodNotAllowed,
     );
@@ -107,7 +107,7 @@ async fn every_error_type_of_the_fake_decodes_into_error_api() {
         "body of the wrong shape",
         send_raw(
             &admin,
-            Call::new(Method::POST, "/api/configuration/passwords").json(&json!({"plain": 5})),
+            Call::raw(Method::POST, "/api/configuration/passwords").json(&json!({"plain": 5})),
         )
         .await,
         400,
@@ -129,7 +129,7 @@ async fn every_error_type_of_the_fake_decodes_into_error_api() {
         "repeated query parameter",
         send_raw(
             &admin,
-            Call::new(Method::DELETE, "/api/active-sessions").query(&[("id", "a"), ("id", "b")]),
+            Call::raw(Method::DELETE, "/api/active-sessions").query(&[("id", "a"), ("id", "b")]),
         )
         .await,
         400,
@@ -151,7 +151,7 @@ async fn every_error_type_of_the_fake_decodes_into_error_api() {
         "firmware test without slot_id",
         send_raw(
             &admin,
-            Call::new(Method::POST, "/api/firmware/test").json(&json!({})),
+            Call::raw(Method::POST, "/api/firmware/test").json(&json!({})),
         )
         .await,
         400,

@@ -19,6 +19,7 @@ mod forward_compatibility;
 mod passwords;
 mod references;
 mod reports;
+mod resilience;
 mod sessions;
 mod system_backup;
 mod tls;

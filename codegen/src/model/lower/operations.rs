@@ -137,6 +137,7 @@ impl<'a> Lowerer<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        let repeatable = extensions.get("x-sps-repeatable").and_then(|v| v.as_bool()) == Some(true);
         let resource = item
             .extensions
             .get("x-sps-resource")
@@ -158,6 +159,7 @@ impl<'a> Lowerer<'a> {
             security,
             resource,
             transaction_required,
+            repeatable,
             versions,
             summary: trimmed(operation.summary.as_deref()),
             description: trimmed(operation.description.as_deref()),

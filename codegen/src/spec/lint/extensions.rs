@@ -66,6 +66,10 @@ pub fn check(document: &Json, findings: &mut Findings) {
                     wrong_place(findings, "an operation")
                 }
                 "x-sps-versions" => versions(&key_at, value, findings),
+                "x-sps-repeatable" if here != Place::Operation => {
+                    wrong_place(findings, "an operation")
+                }
+                "x-sps-repeatable" => repeatable(at, &key_at, value, findings),
                 "x-sps-doc-decisions" => decisions(&key_at, value, findings),
                 "x-sps-fields" => fields(at, &key_at, object, value, findings),
                 "x-sps-refers-to" => refers_to(at, &key_at, object, value, findings),
@@ -106,6 +110,27 @@ pub(super) fn versions(at: &str, value: &Json, findings: &mut Findings) {
                 format!("{version} is not a version like \"7.x\" or \"8.0\""),
             ));
         }
+    }
+}
+
+/// `x-sps-repeatable: true` on a POST (or PATCH) that may be sent twice: GET, PUT and DELETE
+/// are repeated by the client anyway, so marking them says nothing and `false` is the default.
+fn repeatable(at: &str, key_at: &str, value: &Json, findings: &mut Findings) {
+    if value != &Json::Bool(true) {
+        return findings.push((
+            key_at.to_owned(),
+            format!("`x-sps-repeatable` is `true` or absent, not {value}"),
+        ));
+    }
+    let method = pointer::tokens(at).pop().unwrap_or_default();
+    if !matches!(method.as_str(), "post" | "patch") {
+        findings.push((
+            key_at.to_owned(),
+            format!(
+                "`x-sps-repeatable` marks a POST or PATCH; a {} is repeated anyway",
+                method.to_ascii_uppercase()
+            ),
+        ));
     }
 }
 

@@ -365,6 +365,40 @@ fn vendor_extensions_are_checked() {
 }
 
 #[test]
+fn repeatable_marks_only_posts_and_is_true() {
+    let get = "/paths/~1api~1things~1{key}/get";
+    let put = "/paths/~1api~1things~1{key}/put";
+    let things = edit(
+        "x-sps-versions: ['7.x', '8.0']",
+        "x-sps-versions: ['7.x', '8.0']\n      x-sps-repeatable: true",
+    )
+    .replacen(
+        "x-sps-transaction: required",
+        "x-sps-transaction: required\n      x-sps-repeatable: 'yes'",
+        1,
+    )
+    .replacen(
+        "    x-sps-resource: item\n",
+        "    x-sps-resource: item\n    x-sps-repeatable: true\n",
+        1,
+    );
+    assert_eq!(
+        lint_things(&things),
+        [
+            "paths/things.yaml:4: /paths/~1api~1things~1{key}/x-sps-repeatable: `x-sps-repeatable` belongs on an operation".to_owned(),
+            format!("paths/things.yaml:10: {get}/x-sps-repeatable: `x-sps-repeatable` marks a POST or PATCH; a GET is repeated anyway"),
+            format!("paths/things.yaml:31: {put}/x-sps-repeatable: `x-sps-repeatable` is `true` or absent, not \"yes\""),
+        ]
+    );
+    let post = THINGS.replacen("    put:\n", "    post:\n", 1).replacen(
+        "x-sps-transaction: required",
+        "x-sps-transaction: required\n      x-sps-repeatable: true",
+        1,
+    );
+    assert_eq!(lint_things(&post), Vec::<String>::new());
+}
+
+#[test]
 fn transaction_operations_name_existing_operations() {
     let root = ROOT.replacen(
         "paths: {}\n",
