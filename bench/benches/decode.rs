@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-#[allow(clippy::all, dead_code, missing_docs)]
+#[allow(clippy::all, dead_code, missing_docs, unexpected_cfgs)]
 mod plain {
     include!(concat!(env!("OUT_DIR"), "/plain_types.rs"));
 }
