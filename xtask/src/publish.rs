@@ -69,6 +69,7 @@ pub fn run(args: &[String]) -> crate::Result {
             None => " (first release)".to_string(),
         }
     );
+    forget_extracted(&packages.map(|k| k.package.clone()), &version)?;
     // `cargo package` with every crate at once packages them in dependency order and builds
     // each from its tarball, resolving the unpublished ones among them locally.
     let mut package = vec!["package", "--locked"];
@@ -104,6 +105,34 @@ pub fn run(args: &[String]) -> crate::Result {
         "published {version}; commit release/ and tag the commit `v{version}`, so that the next \
          version is counted from this one"
     );
+    Ok(())
+}
+
+/// Removes cargo's extracted copies of earlier packagings of these crates at this version.
+///
+/// Cargo builds a packaged crate that depends on another unpublished one from a local registry,
+/// and extracts each registry package once per name and version (under
+/// `$CARGO_HOME/registry/src/`): a second dry run of the same version would verify against the
+/// first run's sources. The extracted copies are a cache; cargo extracts them again.
+fn forget_extracted(packages: &[String], version: &str) -> crate::Result {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let Some(sources) = home.map(|h| h.join("registry/src")) else {
+        return Ok(());
+    };
+    let Ok(registries) = std::fs::read_dir(&sources) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        for package in packages {
+            let extracted = registry.path().join(format!("{package}-{version}"));
+            if extracted.is_dir() {
+                std::fs::remove_dir_all(&extracted)
+                    .map_err(|e| format!("{}: {e}", extracted.display()))?;
+            }
+        }
+    }
     Ok(())
 }
 
