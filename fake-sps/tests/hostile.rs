@@ -6,6 +6,9 @@
 //! The tests share one process, so they take turns: memory is measured around one attack at a
 //! time.
 
+mod common;
+
+use common::rss_bytes;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -25,17 +28,6 @@ const MAX_GROWTH_BYTES: u64 = 64 * 1024 * 1024;
 const GROUPS: &str = "/api/configuration/aaa/local_database/groups";
 /// `admin:s3cret` in basic-auth form.
 const BASIC: &str = "Authorization: Basic YWRtaW46czNjcmV0\r\n";
-
-/// Resident memory of this process, from `/proc/self/status`.
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .expect("VmRSS")
-        * 1024
-}
 
 async fn start(config: impl FnOnce(&mut ServeConfig)) -> (ServerHandle, Arc<FakeSps>) {
     let mut c = ServeConfig::loopback(vec![User {

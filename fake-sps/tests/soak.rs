@@ -4,6 +4,9 @@
 //! the clients are gone the open files (`/proc/self/fd`) must be back where they started. Small
 //! enough for CI: two rounds of two seconds.
 
+mod common;
+
+use common::rss_bytes;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -15,16 +18,6 @@ const ROUND: Duration = Duration::from_secs(2);
 /// Growth from the first round's end to the second's that still counts as flat.
 const MAX_GROWTH_BYTES: u64 = 16 * 1024 * 1024;
 const GROUPS: &str = "/api/configuration/aaa/local_database/groups";
-
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .expect("VmRSS")
-        * 1024
-}
 
 fn open_files() -> usize {
     std::fs::read_dir("/proc/self/fd")

@@ -137,16 +137,17 @@ fn load_side(root: &Path, side: &str) -> crate::Result<Json> {
         let listed: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         format!("`{side}` is not a valid spec:\n  {}", listed.join("\n  "))
     })?;
-    let mut unsupported = Vec::new();
-    Ok(codegen::spec::pointer::to_json(
-        &spec.document,
-        "",
-        &mut unsupported,
-    ))
+    Ok(spec.json().clone())
 }
 
 /// Writes `spec/` as it is at `revision` under `target/diff/<commit>/` and returns its path.
 fn checkout_spec(root: &Path, revision: &str) -> crate::Result<PathBuf> {
+    Ok(checkout(root, revision, &["spec"])?.join("spec"))
+}
+
+/// Writes the files under `dirs` as they are at `revision` under `target/diff/<commit>/` and
+/// returns that directory; a revision without any of them is an error.
+pub(crate) fn checkout(root: &Path, revision: &str, dirs: &[&str]) -> crate::Result<PathBuf> {
     let commit = git(
         root,
         &[
@@ -158,12 +159,14 @@ fn checkout_spec(root: &Path, revision: &str) -> crate::Result<PathBuf> {
     )
     .map_err(|_| format!("`{revision}` is neither a file, a directory nor a git revision"))?;
     let commit = commit.trim();
-    let listing = git(
-        root,
-        &["ls-tree", "-r", "--name-only", commit, "--", "spec"],
-    )?;
+    let mut list = vec!["ls-tree", "-r", "--name-only", commit, "--"];
+    list.extend(dirs);
+    let listing = git(root, &list)?;
     if listing.trim().is_empty() {
-        return Err(format!("revision `{revision}` has no spec/ directory"));
+        return Err(format!(
+            "revision `{revision}` has none of {}",
+            dirs.join(", ")
+        ));
     }
     let dir = root.join("target/diff").join(commit);
     for file in listing.lines() {
@@ -174,7 +177,7 @@ fn checkout_spec(root: &Path, revision: &str) -> crate::Result<PathBuf> {
         }
         std::fs::write(&target, text).map_err(|e| format!("{}: {e}", target.display()))?;
     }
-    Ok(dir.join("spec"))
+    Ok(dir)
 }
 
 /// The verdict over all changes.

@@ -11,7 +11,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use codegen::spec::Spec;
-use serde_json::Value as Json;
 
 use crate::diff::{compare, Change, Summary};
 
@@ -145,7 +144,7 @@ pub fn plan(root: &Path, spec: &Spec) -> crate::Result<Plan> {
             listed.join("\n  ")
         )
     })?;
-    let changes = compare(&as_json(&old), &as_json(spec));
+    let changes = compare(old.json(), spec.json());
     let version = if changes.is_empty() {
         published.version
     } else {
@@ -156,10 +155,6 @@ pub fn plan(root: &Path, spec: &Spec) -> crate::Result<Plan> {
         published: Some(published),
         changes,
     })
-}
-
-fn as_json(spec: &Spec) -> Json {
-    codegen::spec::pointer::to_json(&spec.document, "", &mut Vec::new())
 }
 
 /// `repository` and `homepage` of `[workspace.package]` in the root `Cargo.toml`: the one place

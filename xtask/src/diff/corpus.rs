@@ -659,8 +659,7 @@ mod tests {
     fn real() -> Json {
         let dir = crate::workspace_root().join("spec");
         let spec = codegen::spec::load_dir(&dir).unwrap_or_else(|e| panic!("{e:?}"));
-        let mut unsupported = Vec::new();
-        codegen::spec::pointer::to_json(&spec.document, "", &mut unsupported)
+        spec.json().clone()
     }
 
     #[test]

@@ -9,7 +9,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::run::git;
 use crate::validate::{is_installed, stamp, succeed};
 
 /// The pinned tool (needs Rust 1.93 or newer).
@@ -182,32 +181,7 @@ fn crates_of(root: &Path, side: &str, label: &str) -> crate::Result<PathBuf> {
         codegen::emit::write_all(&dir, &files).map_err(|e| format!("{}: {e}", dir.display()))?;
         dir
     } else {
-        let commit = git(
-            root,
-            &["rev-parse", "--verify", &format!("{side}^{{commit}}")],
-        )?;
-        let commit = commit.trim();
-        let dir = root.join("target/diff/rust-api").join(commit);
-        let mut listed = git(root, &["ls-tree", "-r", "--name-only", commit, "--"])?;
-        listed.retain(|c| c != '\r');
-        for file in listed
-            .lines()
-            .filter(|f| CRATES.iter().any(|c| f.starts_with(&format!("{c}/"))))
-        {
-            let bytes = Command::new("git")
-                .args(["show", &format!("{commit}:{file}")])
-                .current_dir(root)
-                .output()
-                .map_err(|e| format!("cannot run git: {e}"))?
-                .stdout;
-            let target = dir.join(file);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("{}: {e}", parent.display()))?;
-            }
-            std::fs::write(&target, bytes).map_err(|e| format!("{}: {e}", target.display()))?;
-        }
-        dir
+        super::checkout(root, side, &CRATES)?
     };
     for krate in CRATES {
         if !dir.join(krate).join("Cargo.toml").exists() {
