@@ -53,12 +53,37 @@ pub fn run(args: &[String]) -> crate::Result {
     let st = install_pip_tool(&root.join(VENV), "st", SCHEMATHESIS)?;
     let fake = build_fake(&root)?;
 
+    // The passes share nothing (each has its own fake, state file, working directory and
+    // output file) and schemathesis keeps one core busy, so they run side by side; each pass's
+    // output is printed whole when both are done.
+    let outcomes: Vec<crate::Result> = std::thread::scope(|scope| {
+        let runs: Vec<_> = PASSES
+            .iter()
+            .enumerate()
+            .map(|(index, pass)| {
+                let (root, st, fake) = (&root, &st, &fake);
+                scope.spawn(move || run_pass(root, st, fake, index + 1, pass, args))
+            })
+            .collect();
+        runs.into_iter()
+            .map(|run| {
+                run.join()
+                    .unwrap_or_else(|_| Err("the pass's thread panicked".into()))
+            })
+            .collect()
+    });
     let mut failed = Vec::new();
-    for (number, pass) in PASSES.iter().enumerate() {
-        println!("\n==> pass {}: {}", number + 1, pass.name);
-        if let Err(message) = run_pass(&root, &st, &fake, number + 1, pass, args) {
-            println!("<== pass {} FAILED: {message}", number + 1);
-            failed.push(format!("pass {} ({}): {message}", number + 1, pass.name));
+    for ((index, pass), outcome) in PASSES.iter().enumerate().zip(outcomes) {
+        let number = index + 1;
+        println!("\n==> pass {number}: {}", pass.name);
+        let output = work.join(format!("pass-{number}/output.txt"));
+        match std::fs::read_to_string(&output) {
+            Ok(text) => print!("{text}"),
+            Err(e) => println!("(no output: cannot read {}: {e})", output.display()),
+        }
+        if let Err(message) = outcome {
+            println!("<== pass {number} FAILED: {message}");
+            failed.push(format!("pass {number} ({}): {message}", pass.name));
         }
     }
     println!("contract run took {:.1?}", started.elapsed());
@@ -108,17 +133,28 @@ fn run_pass(
     pass: &Pass,
     args: &[String],
 ) -> crate::Result {
-    let work = root.join(WORK);
+    let work = root.join(WORK).join(format!("pass-{number}"));
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    let output_path = work.join("output.txt");
+    let mut output = File::create(&output_path)
+        .map_err(|e| format!("cannot create {}: {e}", output_path.display()))?;
     // A fresh state file: every pass starts from the spec's samples and also exercises the
     // fake's persistence on each commit.
-    let state = work.join(format!("state-{number}.json"));
+    let state = work.join("state.json");
     if state.exists() {
         std::fs::remove_file(&state)
             .map_err(|e| format!("cannot remove {}: {e}", state.display()))?;
     }
-    let log_name = format!("{WORK}/fake-sps-{number}.log");
+    let log_name = format!("{WORK}/pass-{number}/fake-sps.log");
     let mut server = FakeServer::start(fake, &state, &root.join(&log_name))?;
-    println!("fake-sps listening on {} (log: {log_name})", server.url);
+    let note = |output: &mut File, line: String| {
+        writeln!(output, "{line}")
+            .map_err(|e| format!("cannot write {}: {e}", output_path.display()))
+    };
+    note(
+        &mut output,
+        format!("fake-sps listening on {} (log: {log_name})", server.url),
+    )?;
     let session = login(&server.url)?;
     if pass.transaction {
         open_transaction(&server.url, &session)?;
@@ -127,10 +163,16 @@ fn run_pass(
     let mut options = st_arguments(&server.url);
     options.extend(pass.options.iter().map(|s| s.to_string()));
     options.extend(args.iter().cloned());
-    println!(
-        "running: st --config-file {CONFIG} run {BUNDLE} {}",
-        options.join(" ")
-    );
+    note(
+        &mut output,
+        format!(
+            "running: st --config-file {CONFIG} run {BUNDLE} {}",
+            options.join(" ")
+        ),
+    )?;
+    let stderr = output
+        .try_clone()
+        .map_err(|e| format!("cannot open {}: {e}", output_path.display()))?;
     let status = Command::new(st)
         .arg("--config-file")
         .arg(root.join(CONFIG))
@@ -142,6 +184,8 @@ fn run_pass(
         .env("SPS_CONTRACT_USER", USER)
         .env("SPS_CONTRACT_PASSWORD", PASSWORD)
         .env("SPS_CONTRACT_SESSION", &session)
+        .stdout(output)
+        .stderr(stderr)
         .status()
         .map_err(|e| format!("cannot run {}: {e}", st.display()))?;
 

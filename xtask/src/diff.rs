@@ -12,7 +12,7 @@
 
 mod compare;
 mod corpus;
-mod rust_api;
+pub(crate) mod rust_api;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

@@ -1,10 +1,12 @@
-//! `cargo xtask fuzz [--cases N] [--seed S] [--case I] [--compile K] [--generate-every M]
-//! [--budget SECS] [--jobs J] [--max-time SECS] [--keep]`: a mutation fuzzer over the real,
-//! bundled spec.
+//! `cargo xtask fuzz [--cases N] [--first F] [--seed S] [--case I] [--compile K]
+//! [--generate-every M] [--budget SECS] [--jobs J] [--max-time SECS] [--keep]`: a mutation
+//! fuzzer over the real, bundled spec.
 //!
 //! Case `i` of seed `S` applies one to three mutations (structural, OpenAPI-level, naming, text;
 //! see `fuzz/mutate.rs`) to the bundle, chosen by a PRNG seeded from `(S, i)` alone, so any case
-//! can be replayed on its own (`--case i`, `--keep` writes the mutant). Each case is loaded from
+//! can be replayed on its own (`--case i`, `--keep` writes the mutant), and a long run can be
+//! split into ranges (`--first F --cases N` runs cases `F..F+N`) that together are exactly the
+//! cases of one run over the whole range. Each case is loaded from
 //! a file, linted, lowered twice, and every `--generate-every`-th case is also generated twice.
 //! The run fails on:
 //! - a panic (caught with `catch_unwind`; an emitter's panic, which `generate` turns into a
@@ -29,11 +31,14 @@ use codegen::spec::{self, Diagnostic};
 use codegen::{Config, CrateConfig};
 use mutate::Kind;
 
-const USAGE: &str = "usage: cargo xtask fuzz [--cases N] [--seed S] [--case I] [--compile K] \
-                     [--generate-every M] [--budget SECS] [--jobs J] [--max-time SECS] [--keep]";
+const USAGE: &str = "usage: cargo xtask fuzz [--cases N] [--first F] [--seed S] [--case I] \
+                     [--compile K] [--generate-every M] [--budget SECS] [--jobs J] \
+                     [--max-time SECS] [--keep]";
 
 struct Options {
     cases: u64,
+    /// The first case of the run (cases `first..first + cases`).
+    first: u64,
     seed: u64,
     only: Option<u64>,
     compile: usize,
@@ -49,6 +54,7 @@ impl Options {
     fn parse(args: &[String]) -> crate::Result<Options> {
         let mut options = Options {
             cases: 1000,
+            first: 0,
             seed: 15,
             only: None,
             compile: 2,
@@ -70,6 +76,7 @@ impl Options {
                 .ok_or_else(|| format!("{flag} needs a number\n{USAGE}"))?;
             match flag.as_str() {
                 "--cases" => options.cases = value,
+                "--first" => options.first = value,
                 "--seed" => options.seed = value,
                 "--case" => options.only = Some(value),
                 "--compile" => options.compile = value as usize,
@@ -362,12 +369,16 @@ pub fn run(args: &[String]) -> crate::Result {
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let cases: Vec<u64> = match options.only {
         Some(case) => vec![case],
-        None => (0..options.cases).collect(),
+        None => (options.first..options.first.saturating_add(options.cases)).collect(),
     };
     println!(
-        "fuzzing {} case(s) of seed {} ({} build); replay one with `cargo xtask fuzz --seed {} --case I --keep`",
+        "fuzzing {} case(s) of seed {} ({}) ({} build); replay one with `cargo xtask fuzz --seed {} --case I --keep`",
         cases.len(),
         options.seed,
+        match (cases.first(), cases.last()) {
+            (Some(first), Some(last)) => format!("cases {first} to {last}"),
+            _ => "no cases".to_owned(),
+        },
         if cfg!(debug_assertions) { "debug" } else { "release" },
         options.seed
     );

@@ -4,6 +4,8 @@
 //! before it builds the generated crates it checks in the target directory the fixture build of
 //! `cargo test` then reuses.
 
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crate::run::cargo;
@@ -15,6 +17,10 @@ struct Step {
 }
 
 const STEPS: &[Step] = &[
+    Step {
+        name: "start building the pinned cargo-semver-checks in the background (nice -n 19)",
+        run: provision,
+    },
     Step {
         name: "format (cargo fmt --check)",
         run: fmt,
@@ -158,6 +164,36 @@ fn doc() -> crate::Result {
     )
 }
 
+/// The background build started by [`provision`], joined before the tests that need the tool.
+static PROVISIONING: Mutex<Option<JoinHandle<crate::Result>>> = Mutex::new(None);
+
+fn provision() -> crate::Result {
+    let root = crate::workspace_root();
+    let build = std::thread::spawn(move || crate::diff::rust_api::provision(&root));
+    *PROVISIONING
+        .lock()
+        .map_err(|_| "the provisioning lock is poisoned")? = Some(build);
+    Ok(())
+}
+
 fn cargo_test() -> crate::Result {
+    let build = PROVISIONING
+        .lock()
+        .map_err(|_| "the provisioning lock is poisoned")?
+        .take();
+    if let Some(build) = build {
+        let started = Instant::now();
+        // A failed background build is reported here; the tests that need the tool then try
+        // once more in the foreground and fail with its output if it still cannot be built.
+        match build.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => eprintln!("background build of cargo-semver-checks: {message}"),
+            Err(_) => eprintln!("background build of cargo-semver-checks panicked"),
+        }
+        eprintln!(
+            "waited {:.1?} for the background build of cargo-semver-checks",
+            started.elapsed()
+        );
+    }
     cargo(&["test", "--workspace"], &[])
 }

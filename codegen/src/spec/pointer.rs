@@ -10,12 +10,25 @@ pub fn escape(token: &str) -> String {
 
 /// Undoes [`escape`].
 pub fn unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~")
+    } else {
+        token.to_owned()
+    }
 }
 
 /// Appends one token to a pointer.
 pub fn join(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape(token))
+    // Called for every node the checks walk: one allocation, escaping only what needs it.
+    let mut joined = String::with_capacity(pointer.len() + 1 + token.len());
+    joined.push_str(pointer);
+    joined.push('/');
+    if token.contains(['~', '/']) {
+        joined.push_str(&escape(token));
+    } else {
+        joined.push_str(token);
+    }
+    joined
 }
 
 /// The unescaped tokens of a pointer (`""` has none).

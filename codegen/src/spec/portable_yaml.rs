@@ -3,6 +3,7 @@
 //! scalars `23:45` and `2:00` are the sexagesimal integers 1425 and 120, `on`/`off`/`yes`/`no`
 //! are booleans and `2018-02-08` is a date. [`quote_yaml_1_1`] quotes those.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex_lite::Regex;
@@ -99,14 +100,17 @@ fn quote_line(line: &str, indent: usize) -> (String, Option<usize>) {
 }
 
 /// A plain scalar that is a string to YAML 1.2 but not to YAML 1.1, quoted; anything else as is.
-fn scalar(text: &str) -> String {
+fn scalar(text: &str) -> Cow<'_, str> {
     let plain =
         !text.is_empty() && !text.starts_with(['\'', '"', '[', '{', '&', '*', '!', '|', '>']);
-    let string_in_1_2 = matches!(serde_yaml::from_str(text), Ok(serde_yaml::Value::String(_)));
-    if plain && string_in_1_2 && YAML_1_1_NON_STRING.is_match(text) {
-        format!("'{}'", text.replace('\'', "''"))
+    // The pattern first: it rarely matches, and parsing the scalar costs a parser per call.
+    if plain
+        && YAML_1_1_NON_STRING.is_match(text)
+        && matches!(serde_yaml::from_str(text), Ok(serde_yaml::Value::String(_)))
+    {
+        Cow::Owned(format!("'{}'", text.replace('\'', "''")))
     } else {
-        text.to_owned()
+        Cow::Borrowed(text)
     }
 }
 

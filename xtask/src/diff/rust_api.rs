@@ -36,7 +36,7 @@ pub struct RustApi {
 
 /// Compares the generated crates of `old` and `new` (each a revision, file or directory).
 pub fn compare(root: &Path, old: &str, new: &str) -> crate::Result<RustApi> {
-    let program = install(&root.join("target/tools/cargo-semver-checks"))?;
+    let program = install(root, false)?;
     let old_dir = crates_of(root, old, "old")?;
     let new_dir = crates_of(root, new, "new")?;
     let mut command = Command::new(program);
@@ -126,8 +126,16 @@ fn looks_like_place(line: &str) -> bool {
     line.contains(" in ") && line.contains(".rs:")
 }
 
-/// The pinned cargo-semver-checks, built from crates.io into `prefix` if needed.
-fn install(prefix: &Path) -> crate::Result<PathBuf> {
+/// Builds the pinned cargo-semver-checks, if missing, at the lowest CPU priority (`nice -n 19`):
+/// `cargo xtask test` starts this first, so that the build fills the core its Chromium and
+/// schemathesis steps leave idle instead of adding minutes to the `cargo test` step.
+pub fn provision(root: &Path) -> crate::Result {
+    install(root, true).map(drop)
+}
+
+/// The pinned cargo-semver-checks, built from crates.io into `target/tools/` if needed.
+fn install(root: &Path, low_priority: bool) -> crate::Result<PathBuf> {
+    let prefix = &root.join("target/tools/cargo-semver-checks");
     let program = prefix.join("bin/cargo-semver-checks");
     if is_installed(prefix, &program, SEMVER_CHECKS) {
         return Ok(program);
@@ -140,7 +148,13 @@ fn install(prefix: &Path) -> crate::Result<PathBuf> {
         prefix.display()
     );
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut install = Command::new(cargo);
+    let mut install = if low_priority {
+        let mut nice = Command::new("nice");
+        nice.args(["-n", "19"]).arg(cargo);
+        nice
+    } else {
+        Command::new(cargo)
+    };
     install
         .args([
             "install",
