@@ -68,6 +68,59 @@ impl GeneratedFile {
     }
 }
 
+/// A run of whole items of a generated Rust file, produced on the thread that formats it.
+pub type Section<'a> = Box<dyn Fn() -> TokenStream + Send + Sync + 'a>;
+
+/// A formatted Rust file made of `sections`, in order, each produced, parsed and printed on a
+/// thread of its own: parsing and printing are most of generation's time, and a large file
+/// (the server stub) would otherwise be the one thread everything waits for. prettyplease prints
+/// a file item by item, back to back, so the text is the same as that of the whole file
+/// formatted at once. Tokens that do not parse are a generator bug, reported as such.
+pub fn rust_file_in_sections(
+    path: PathBuf,
+    sections: Vec<Section<'_>>,
+) -> Result<GeneratedFile, Vec<Diagnostic>> {
+    let printed: Vec<Result<String, String>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = sections
+            .iter()
+            .map(|section| {
+                scope.spawn(move || {
+                    syn::parse2::<syn::File>(section())
+                        .map(|file| prettyplease::unparse(&file))
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            // A panic is a generator bug: passed on, `generate` reports it as the emitter's.
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            })
+            .collect()
+    });
+    let mut text = String::new();
+    for part in printed {
+        match part {
+            Ok(part) => text.push_str(&part),
+            Err(e) => {
+                return Err(vec![Diagnostic {
+                    message: format!("{}: generated code does not parse: {e}", path.display()),
+                    file: path,
+                    pointer: String::new(),
+                    line: None,
+                }])
+            }
+        }
+    }
+    Ok(GeneratedFile {
+        contents: format!("// {GENERATED}\n\n{}", space_items(&text)),
+        path,
+    })
+}
+
 /// A formatted Rust file; tokens that do not parse are a generator bug, reported as such.
 pub fn rust_file(path: PathBuf, tokens: TokenStream) -> Result<GeneratedFile, Vec<Diagnostic>> {
     GeneratedFile::rust(path.clone(), tokens).map_err(|message| {
@@ -286,6 +339,45 @@ mod tests {
     use quote::quote;
 
     use super::*;
+
+    #[test]
+    fn a_file_in_sections_reads_as_the_file_formatted_whole() {
+        let head = || {
+            quote! {
+                #![doc = "A crate."]
+                #![deny(missing_docs)]
+                use std::sync::Arc;
+                /// A constant.
+                pub const C: u8 = 1;
+            }
+        };
+        let items = || {
+            quote! {
+                /// A struct.
+                pub struct S { pub x: Arc<u8> }
+                impl S { pub fn x(&self) -> u8 { *self.x } }
+            }
+        };
+        let tail = || {
+            quote!(
+                pub fn f() -> u8 {
+                    C
+                }
+            )
+        };
+        let (all_head, all_items, all_tail) = (head(), items(), tail());
+        let whole =
+            GeneratedFile::rust("lib.rs", quote!(#all_head #all_items #all_tail)).expect("parses");
+        let sections: Vec<Section<'_>> = vec![Box::new(head), Box::new(items), Box::new(tail)];
+        let parts = rust_file_in_sections(PathBuf::from("lib.rs"), sections).expect("parses");
+        assert_eq!(parts, whole);
+        // A section that does not parse names the file.
+        let broken: Vec<Section<'_>> = vec![Box::new(head), Box::new(|| quote!(pub fn))];
+        let error = rust_file_in_sections(PathBuf::from("lib.rs"), broken).unwrap_err();
+        assert!(error[0]
+            .message
+            .starts_with("lib.rs: generated code does not parse"));
+    }
 
     #[test]
     fn items_are_spaced() {

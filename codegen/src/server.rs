@@ -9,8 +9,7 @@ use quote::{format_ident, quote};
 use crate::config::Config;
 use crate::emit::showcase;
 use crate::emit::{
-    self, features, op_doc, param_doc, query_type, rust_file, template_file, type_tokens,
-    GeneratedFile,
+    self, features, op_doc, param_doc, query_type, template_file, type_tokens, GeneratedFile,
 };
 use crate::model::{Body, Method, Model, Operation, Param, Response, Security, Status, TypeRef};
 use crate::naming::{self, Scope};
@@ -25,7 +24,7 @@ pub fn files(model: &Model, config: &Config) -> Result<Vec<GeneratedFile>, Vec<D
     Ok(vec![
         GeneratedFile::with_line_comment(dir.join("Cargo.toml"), "#", &cargo_toml(model, config)),
         GeneratedFile::markdown(dir.join("README.md"), &readme(model, config)),
-        rust_file(dir.join("src/lib.rs"), lib_tokens(model, config))?,
+        emit::rust_file_in_sections(dir.join("src/lib.rs"), lib_sections(model, config))?,
         template_file(dir.join("src/runtime.rs"), RUNTIME),
     ])
 }
@@ -655,7 +654,40 @@ fn routing_fn(method: Method) -> TokenStream {
     quote!(#f)
 }
 
-fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
+/// Operations per section of `lib.rs` for the per-operation items and handlers: sections are
+/// formatted in parallel (see [`emit::rust_file_in_sections`]), and the output does not depend
+/// on how the file is cut.
+const OPERATIONS_PER_SECTION: usize = 100;
+
+/// `src/lib.rs`, in sections: the crate head and operation table, the per-operation request and
+/// reply types, the `Api` trait, the dispatch impls, the handlers, and the routers.
+fn lib_sections<'a>(model: &'a Model, config: &'a Config) -> Vec<emit::Section<'a>> {
+    let chunks = || model.operations.chunks(OPERATIONS_PER_SECTION.max(1));
+    let mut sections: Vec<emit::Section<'a>> = vec![Box::new(move || head_tokens(model, config))];
+    for ops in chunks() {
+        sections.push(Box::new(move || {
+            let items = ops.iter().map(|op| {
+                let (query, request, response) =
+                    (query_struct(op), request_struct(op), response_enum(op));
+                quote!(#query #request #response)
+            });
+            quote!(#(#items)*)
+        }));
+    }
+    sections.push(Box::new(move || api_trait_tokens(model)));
+    sections.push(Box::new(move || dispatch_tokens(model)));
+    for ops in chunks() {
+        sections.push(Box::new(move || {
+            let handlers = ops.iter().map(handler_fn);
+            quote!(#(#handlers)*)
+        }));
+    }
+    sections.push(Box::new(move || routes_tokens(model)));
+    sections
+}
+
+/// The crate's attributes, imports, session cookie name and operation table.
+fn head_tokens(model: &Model, config: &Config) -> TokenStream {
     let types = format_ident!("{}", config.types.lib_name());
     let cookie = model.session_cookie.as_deref().unwrap_or("session_id");
     // The README is the crate documentation, so its example is compiled as a doctest.
@@ -665,11 +697,64 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
         let (cfg, req) = (features::cfg(&op.gate), request_ident(op));
         quote!(#cfg #req::OPERATION)
     });
-    let items = ops.iter().map(|op| {
-        let (query, request, response) = (query_struct(op), request_struct(op), response_enum(op));
-        quote!(#query #request #response)
-    });
-    let api_methods = ops.iter().map(api_method);
+    // Only operations use these (an unused import is a warning): they are compiled when any
+    // operation is.
+    let ops_cfg = features::cfg(&features::union(
+        ops.iter().map(|op| &op.gate),
+        &model.features,
+    ));
+    let (future, into_response) = if ops.is_empty() {
+        (TokenStream::new(), TokenStream::new())
+    } else {
+        (
+            quote!(#ops_cfg use std::future::Future;),
+            quote!(#ops_cfg use axum::response::IntoResponse;),
+        )
+    };
+    quote! {
+        #crate_doc
+        #![deny(missing_docs)]
+
+        pub use #types as types;
+
+        pub mod runtime;
+
+        pub use runtime::{ApiError, BasicCredentials, OperationInfo, RawApi, RawRequest, RawResponse};
+
+        #future
+        use std::sync::Arc;
+
+        #into_response
+
+        /// Name of the session cookie set at login and sent with every call.
+        pub const SESSION_COOKIE: &str = #cookie;
+
+        /// Every operation of the API, in spec order.
+        pub static OPERATIONS: &[OperationInfo] = &[#(#infos),*];
+    }
+}
+
+/// The `Api` trait: one method per operation.
+fn api_trait_tokens(model: &Model) -> TokenStream {
+    let api_methods = model.operations.iter().map(api_method);
+    quote! {
+        /// The API as typed handlers: one method per operation, a validated request in, a reply
+        /// with one variant per documented status out.
+        ///
+        /// Every method has a default that answers 501 `NotImplemented`, so an implementation
+        /// only needs the operations it serves. Any reply can also be an [`ApiError`]
+        /// (`ApiError::not_found(&request.href).into()`), for errors the documented variants do
+        /// not cover.
+        pub trait Api: Send + Sync + 'static {
+            #(#api_methods)*
+        }
+    }
+}
+
+/// `Dispatch`, which routes a validated request to a typed ([`Api`]) or generic handler, and
+/// its two implementations.
+fn dispatch_tokens(model: &Model) -> TokenStream {
+    let ops = &model.operations;
     let dispatch_decls = ops.iter().map(|op| {
         let (cfg, name, req) = (features::cfg(&op.gate), op_ident(op), request_ident(op));
         quote! {
@@ -697,64 +782,7 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
             }
         }
     });
-    let handlers = ops.iter().map(handler_fn);
-    // Only operations use these (an unused import is a warning): they are compiled when any
-    // operation is.
-    let ops_cfg = features::cfg(&features::union(
-        ops.iter().map(|op| &op.gate),
-        &model.features,
-    ));
-    let (future, into_response) = if ops.is_empty() {
-        (TokenStream::new(), TokenStream::new())
-    } else {
-        (
-            quote!(#ops_cfg use std::future::Future;),
-            quote!(#ops_cfg use axum::response::IntoResponse;),
-        )
-    };
-    // One route per operation; axum merges the methods of one path into one route.
-    let routes = ops.iter().map(|op| {
-        let (cfg, path) = (features::cfg(&op.gate), &op.path);
-        let (f, handler) = (routing_fn(op.method), handler_ident(op));
-        quote! {
-            #cfg
-            let router = router.route(#path, axum::routing::#f(#handler::<D>));
-        }
-    });
     quote! {
-        #crate_doc
-        #![deny(missing_docs)]
-
-        pub use #types as types;
-
-        pub mod runtime;
-
-        pub use runtime::{ApiError, BasicCredentials, OperationInfo, RawApi, RawRequest, RawResponse};
-
-        #future
-        use std::sync::Arc;
-
-        #into_response
-
-        /// Name of the session cookie set at login and sent with every call.
-        pub const SESSION_COOKIE: &str = #cookie;
-
-        /// Every operation of the API, in spec order.
-        pub static OPERATIONS: &[OperationInfo] = &[#(#infos),*];
-
-        #(#items)*
-
-        /// The API as typed handlers: one method per operation, a validated request in, a reply
-        /// with one variant per documented status out.
-        ///
-        /// Every method has a default that answers 501 `NotImplemented`, so an implementation
-        /// only needs the operations it serves. Any reply can also be an [`ApiError`]
-        /// (`ApiError::not_found(&request.href).into()`), for errors the documented variants do
-        /// not cover.
-        pub trait Api: Send + Sync + 'static {
-            #(#api_methods)*
-        }
-
         /// Routes a validated request to a handler: typed ([`Api`]) or generic ([`RawApi`]).
         trait Dispatch: Clone + Send + Sync + 'static {
             #(#dispatch_decls)*
@@ -783,9 +811,21 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
         impl<H: RawApi> Dispatch for Raw<H> {
             #(#raw_impls)*
         }
+    }
+}
 
-        #(#handlers)*
-
+/// The route table both routers share, and the two routers.
+fn routes_tokens(model: &Model) -> TokenStream {
+    // One route per operation; axum merges the methods of one path into one route.
+    let routes = model.operations.iter().map(|op| {
+        let (cfg, path) = (features::cfg(&op.gate), &op.path);
+        let (f, handler) = (routing_fn(op.method), handler_ident(op));
+        quote! {
+            #cfg
+            let router = router.route(#path, axum::routing::#f(#handler::<D>));
+        }
+    });
+    quote! {
         fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             let router = axum::Router::new();
             #(#routes)*

@@ -31,11 +31,18 @@ pub fn config(root: &Path, spec: &Spec) -> crate::Result<Config> {
 /// workspace's CHANGELOG.md in every crate (it is packaged with them).
 fn generate_from(root: &Path, spec: &Spec) -> crate::Result<Vec<GeneratedFile>> {
     let config = config(root, spec)?;
-    let mut files = codegen::generate(spec, &config).map_err(report)?;
+    // The bundle does not depend on the crates: it is printed while they are generated.
+    let (generated, bundle) = std::thread::scope(|scope| {
+        let bundle = scope.spawn(|| codegen::spec::bundle_yaml(spec));
+        let generated = codegen::generate(spec, &config);
+        (generated, bundle.join())
+    });
+    let mut files = generated.map_err(report)?;
+    let bundle = bundle.map_err(|_| "internal error: printing the bundle panicked")?;
     files.push(GeneratedFile::with_line_comment(
         config.client.dir.join("openapi.yaml"),
         "#",
-        &codegen::spec::bundle_yaml(spec),
+        &bundle,
     ));
     let changelog_path = root.join("CHANGELOG.md");
     let changelog = std::fs::read_to_string(&changelog_path)
