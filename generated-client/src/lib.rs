@@ -5090,7 +5090,7 @@ impl Client {
     /// example, only administrators as `root`).
     ///
     /// `GET /api/configuration/policies/usermapping_policies` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn list_usermapping_policies(
         &self,
     ) -> Result<types::UsermappingPolicyList, Error<types::ErrorResponse>> {
@@ -5116,7 +5116,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/usermapping_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn create_usermapping_policy(
         &self,
         body: &types::UsermappingPolicy,
@@ -5148,7 +5148,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn get_usermapping_policy(
         &self,
         key: &str,
@@ -5184,7 +5184,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn replace_usermapping_policy(
         &self,
         key: &str,
@@ -5220,7 +5220,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn delete_usermapping_policy(
         &self,
         key: &str,
@@ -5250,7 +5250,7 @@ impl Client {
     /// The built-in `7x24` policy allows every hour of the week.
     ///
     /// `GET /api/configuration/policies/time_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn list_time_policies(
         &self,
     ) -> Result<types::TimePolicyList, Error<types::ErrorResponse>> {
@@ -5273,7 +5273,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/time_policies` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn create_time_policy(
         &self,
         body: &types::TimePolicy,
@@ -5302,7 +5302,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn get_time_policy(
         &self,
         key: &str,
@@ -5337,7 +5337,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn replace_time_policy(
         &self,
         key: &str,
@@ -5374,7 +5374,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn delete_time_policy(
         &self,
         key: &str,
@@ -5404,7 +5404,7 @@ impl Client {
     /// gateway and remote users. Keys that are negative numbers are built-in lists.
     ///
     /// `GET /api/configuration/policies/userlists` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn list_userlists(
         &self,
     ) -> Result<types::UserListList, Error<types::ErrorResponse>> {
@@ -5427,7 +5427,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/userlists` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn create_userlist(
         &self,
         body: &types::UserList,
@@ -5455,7 +5455,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn get_userlist(
         &self,
         key: &str,
@@ -5490,7 +5490,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn replace_userlist(
         &self,
         key: &str,
@@ -5527,7 +5527,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     pub async fn delete_userlist(
         &self,
         key: &str,
@@ -5558,7 +5558,7 @@ impl Client {
     /// stay searchable but cannot be moved back to the appliance.
     ///
     /// `GET /api/configuration/policies/archive_cleanup_policies` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn list_archive_cleanup_policies(
         &self,
     ) -> Result<types::ArchiveCleanupPolicyList, Error<types::ErrorResponse>> {
@@ -5585,7 +5585,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/archive_cleanup_policies` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn create_archive_cleanup_policy(
         &self,
         body: &types::ArchiveCleanupPolicy,
@@ -5618,7 +5618,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn get_archive_cleanup_policy(
         &self,
         key: &str,
@@ -5654,7 +5654,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn replace_archive_cleanup_policy(
         &self,
         key: &str,
@@ -5691,7 +5691,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn delete_archive_cleanup_policy(
         &self,
         key: &str,
@@ -5721,7 +5721,7 @@ impl Client {
     /// SMB/CIFS or NFS) and a schedule; system backups and connection data backups refer to one by key.
     ///
     /// `GET /api/configuration/policies/backup_policies` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn list_backup_policies(
         &self,
     ) -> Result<types::BackupPolicyList, Error<types::ErrorResponse>> {
@@ -5746,7 +5746,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/backup_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn create_backup_policy(
         &self,
         body: &types::BackupPolicy,
@@ -5775,7 +5775,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn get_backup_policy(
         &self,
         key: &str,
@@ -5810,7 +5810,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn replace_backup_policy(
         &self,
         key: &str,
@@ -5847,7 +5847,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     pub async fn delete_backup_policy(
         &self,
         key: &str,
@@ -5878,7 +5878,7 @@ impl Client {
     /// appliances embed each policy body in the listing.
     ///
     /// `GET /api/configuration/policies/audit_policies` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     pub async fn list_audit_policies(
         &self,
     ) -> Result<types::AuditPolicyList, Error<types::ErrorResponse>> {
@@ -5903,7 +5903,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/audit_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     pub async fn create_audit_policy(
         &self,
         body: &types::AuditPolicy,
@@ -5932,7 +5932,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     pub async fn get_audit_policy(
         &self,
         key: &str,
@@ -5968,7 +5968,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     pub async fn replace_audit_policy(
         &self,
         key: &str,
@@ -6004,7 +6004,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     pub async fn delete_audit_policy(
         &self,
         key: &str,
@@ -6035,7 +6035,7 @@ impl Client {
     /// connections and for X.509 authentication in SSH.
     ///
     /// `GET /api/configuration/policies/signing_cas` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     pub async fn list_signing_cas(
         &self,
     ) -> Result<types::SigningCaList, Error<types::ErrorResponse>> {
@@ -6058,7 +6058,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/signing_cas` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     pub async fn create_signing_ca(
         &self,
         body: &types::SigningCa,
@@ -6087,7 +6087,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     pub async fn get_signing_ca(
         &self,
         key: &str,
@@ -6122,7 +6122,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     pub async fn replace_signing_ca(
         &self,
         key: &str,
@@ -6159,7 +6159,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     pub async fn delete_signing_ca(
         &self,
         key: &str,
@@ -6189,7 +6189,7 @@ impl Client {
     /// the certificate of a client or a server.
     ///
     /// `GET /api/configuration/policies/trusted_ca_lists` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     pub async fn list_trusted_ca_lists(
         &self,
     ) -> Result<types::TrustedCaListList, Error<types::ErrorResponse>> {
@@ -6218,7 +6218,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     pub async fn get_trusted_ca_list(
         &self,
         key: &str,
@@ -6249,7 +6249,7 @@ impl Client {
     /// indexing settings.
     ///
     /// `GET /api/configuration/policies/indexing` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn list_indexing_policies(
         &self,
     ) -> Result<types::IndexingPolicyList, Error<types::ErrorResponse>> {
@@ -6273,7 +6273,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/indexing` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn create_indexing_policy(
         &self,
         body: &types::IndexingPolicy,
@@ -6301,7 +6301,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn get_indexing_policy(
         &self,
         key: &str,
@@ -6336,7 +6336,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn replace_indexing_policy(
         &self,
         key: &str,
@@ -6373,7 +6373,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn delete_indexing_policy(
         &self,
         key: &str,
@@ -6404,7 +6404,7 @@ impl Client {
     /// Channel policies refer to them by key.
     ///
     /// `GET /api/configuration/policies/content_policies` Documented for SPS 5.x, 6.x, 7.x.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn list_content_policies(
         &self,
     ) -> Result<types::ContentPolicyList, Error<types::ErrorResponse>> {
@@ -6430,7 +6430,7 @@ impl Client {
     /// behaviour and how the scores are combined (SPS 7.x and later, with an analytics licence).
     ///
     /// `GET /api/configuration/policies/analytics` Documented for SPS 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn list_analytics_policies(
         &self,
     ) -> Result<types::AnalyticsPolicyList, Error<types::ErrorResponse>> {
@@ -6453,7 +6453,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/analytics` Requires an open transaction. Documented for SPS
     /// 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn create_analytics_policy(
         &self,
         body: &types::AnalyticsPolicy,
@@ -6481,7 +6481,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn get_analytics_policy(
         &self,
         key: &str,
@@ -6516,7 +6516,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn replace_analytics_policy(
         &self,
         key: &str,
@@ -6553,7 +6553,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     pub async fn delete_analytics_policy(
         &self,
         key: &str,
@@ -6583,7 +6583,7 @@ impl Client {
     /// authentication and usermapping).
     ///
     /// `GET /api/configuration/policies/ldap_servers` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn list_ldap_servers(
         &self,
     ) -> Result<types::LdapServerList, Error<types::ErrorResponse>> {
@@ -6606,7 +6606,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/ldap_servers` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn create_ldap_server(
         &self,
         body: &types::LdapServer,
@@ -6635,7 +6635,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn get_ldap_server(
         &self,
         key: &str,
@@ -6670,7 +6670,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn replace_ldap_server(
         &self,
         key: &str,
@@ -6707,7 +6707,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn delete_ldap_server(
         &self,
         key: &str,
@@ -6738,7 +6738,7 @@ impl Client {
     /// through a plugin).
     ///
     /// `GET /api/configuration/policies/credentialstores` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn list_credential_stores(
         &self,
     ) -> Result<types::CredentialStoreList, Error<types::ErrorResponse>> {
@@ -6764,7 +6764,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/credentialstores` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn create_credential_store(
         &self,
         body: &types::CredentialStore,
@@ -6795,7 +6795,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn get_credential_store(
         &self,
         key: &str,
@@ -6831,7 +6831,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn replace_credential_store(
         &self,
         key: &str,
@@ -6868,7 +6868,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn delete_credential_store(
         &self,
         key: &str,
@@ -6899,7 +6899,7 @@ impl Client {
     /// ask for multi-factor authentication or a ticket.
     ///
     /// `GET /api/configuration/policies/aa_plugin_instances` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn list_aa_plugin_instances(
         &self,
     ) -> Result<types::AaPluginInstanceList, Error<types::ErrorResponse>> {
@@ -6925,7 +6925,7 @@ impl Client {
     ///
     /// `POST /api/configuration/policies/aa_plugin_instances` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn create_aa_plugin_instance(
         &self,
         body: &types::AaPluginInstance,
@@ -6956,7 +6956,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn get_aa_plugin_instance(
         &self,
         key: &str,
@@ -6992,7 +6992,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn replace_aa_plugin_instance(
         &self,
         key: &str,
@@ -7029,7 +7029,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn delete_aa_plugin_instance(
         &self,
         key: &str,
@@ -7059,7 +7059,7 @@ impl Client {
     /// system before connecting. Later versions do this through AA plugin instances.
     ///
     /// `GET /api/configuration/policies/ticketing_policies` Documented for SPS 6.x.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn list_ticketing_policies(
         &self,
     ) -> Result<types::TicketingPolicyList, Error<types::ErrorResponse>> {
@@ -7088,7 +7088,7 @@ impl Client {
     /// Parameters:
     ///
     /// - `key`: Key of the object within its collection, as returned in `items[].key`.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     pub async fn get_ticketing_policy(
         &self,
         key: &str,

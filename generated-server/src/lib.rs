@@ -28,7 +28,12 @@ pub use runtime::{
         feature = "aaa",
         feature = "passwords",
         feature = "certificates",
-        feature = "policies",
+        feature = "policies_access",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_content",
+        feature = "policies_integrations",
         feature = "plugins",
         feature = "firmware",
         feature = "health",
@@ -63,7 +68,12 @@ use std::sync::Arc;
         feature = "aaa",
         feature = "passwords",
         feature = "certificates",
-        feature = "policies",
+        feature = "policies_access",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_content",
+        feature = "policies_integrations",
         feature = "plugins",
         feature = "firmware",
         feature = "health",
@@ -447,135 +457,135 @@ pub static OPERATIONS: &[OperationInfo] = &[
     ListTicketingPluginsRequest::OPERATION,
     #[cfg(feature = "plugins")]
     GetTicketingPluginRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     ListUsermappingPoliciesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     CreateUsermappingPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     GetUsermappingPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     ReplaceUsermappingPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     DeleteUsermappingPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     ListTimePoliciesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     CreateTimePolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     GetTimePolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     ReplaceTimePolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     DeleteTimePolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     ListUserlistsRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     CreateUserlistRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     GetUserlistRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     ReplaceUserlistRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     DeleteUserlistRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     ListArchiveCleanupPoliciesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     CreateArchiveCleanupPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     GetArchiveCleanupPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     ReplaceArchiveCleanupPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     DeleteArchiveCleanupPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     ListBackupPoliciesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     CreateBackupPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     GetBackupPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     ReplaceBackupPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     DeleteBackupPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     ListAuditPoliciesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     CreateAuditPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     GetAuditPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     ReplaceAuditPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     DeleteAuditPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     ListSigningCasRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     CreateSigningCaRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     GetSigningCaRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     ReplaceSigningCaRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     DeleteSigningCaRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     ListTrustedCaListsRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     GetTrustedCaListRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     ListIndexingPoliciesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     CreateIndexingPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     GetIndexingPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     ReplaceIndexingPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     DeleteIndexingPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     ListContentPoliciesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     ListAnalyticsPoliciesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     CreateAnalyticsPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     GetAnalyticsPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     ReplaceAnalyticsPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     DeleteAnalyticsPolicyRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     ListLdapServersRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     CreateLdapServerRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     GetLdapServerRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     ReplaceLdapServerRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     DeleteLdapServerRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     ListCredentialStoresRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     CreateCredentialStoreRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     GetCredentialStoreRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     ReplaceCredentialStoreRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     DeleteCredentialStoreRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     ListAaPluginInstancesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     CreateAaPluginInstanceRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     GetAaPluginInstanceRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     ReplaceAaPluginInstanceRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     DeleteAaPluginInstanceRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     ListTicketingPoliciesRequest::OPERATION,
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     GetTicketingPolicyRequest::OPERATION,
     #[cfg(feature = "rdp")]
     GetRdpIndexRequest::OPERATION,
@@ -17854,7 +17864,7 @@ impl From<ApiError> for GetTicketingPluginResponse {
 
 /// A validated `list_usermapping_policies` request (`GET
 /// /api/configuration/policies/usermapping_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct ListUsermappingPoliciesRequest {
     /// The request path as received, without the query string.
@@ -17863,7 +17873,7 @@ pub struct ListUsermappingPoliciesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl ListUsermappingPoliciesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -17898,7 +17908,7 @@ impl ListUsermappingPoliciesRequest {
 }
 
 /// The replies of `list_usermapping_policies`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListUsermappingPoliciesResponse {
@@ -17922,7 +17932,7 @@ pub enum ListUsermappingPoliciesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for ListUsermappingPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -17936,7 +17946,7 @@ impl axum::response::IntoResponse for ListUsermappingPoliciesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for ListUsermappingPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -17945,7 +17955,7 @@ impl From<ApiError> for ListUsermappingPoliciesResponse {
 
 /// A validated `create_usermapping_policy` request (`POST
 /// /api/configuration/policies/usermapping_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct CreateUsermappingPolicyRequest {
     /// The request path as received, without the query string.
@@ -17956,7 +17966,7 @@ pub struct CreateUsermappingPolicyRequest {
     pub body: types::UsermappingPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl CreateUsermappingPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -17995,7 +18005,7 @@ impl CreateUsermappingPolicyRequest {
 }
 
 /// The replies of `create_usermapping_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateUsermappingPolicyResponse {
@@ -18023,7 +18033,7 @@ pub enum CreateUsermappingPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for CreateUsermappingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18038,7 +18048,7 @@ impl axum::response::IntoResponse for CreateUsermappingPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for CreateUsermappingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18047,7 +18057,7 @@ impl From<ApiError> for CreateUsermappingPolicyResponse {
 
 /// A validated `get_usermapping_policy` request (`GET
 /// /api/configuration/policies/usermapping_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct GetUsermappingPolicyRequest {
     /// The request path as received, without the query string.
@@ -18058,7 +18068,7 @@ pub struct GetUsermappingPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl GetUsermappingPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18095,7 +18105,7 @@ impl GetUsermappingPolicyRequest {
 }
 
 /// The replies of `get_usermapping_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetUsermappingPolicyResponse {
@@ -18115,7 +18125,7 @@ pub enum GetUsermappingPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for GetUsermappingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18128,7 +18138,7 @@ impl axum::response::IntoResponse for GetUsermappingPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for GetUsermappingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18137,7 +18147,7 @@ impl From<ApiError> for GetUsermappingPolicyResponse {
 
 /// A validated `replace_usermapping_policy` request (`PUT
 /// /api/configuration/policies/usermapping_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct ReplaceUsermappingPolicyRequest {
     /// The request path as received, without the query string.
@@ -18150,7 +18160,7 @@ pub struct ReplaceUsermappingPolicyRequest {
     pub body: types::UsermappingPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl ReplaceUsermappingPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18196,7 +18206,7 @@ impl ReplaceUsermappingPolicyRequest {
 }
 
 /// The replies of `replace_usermapping_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceUsermappingPolicyResponse {
@@ -18227,7 +18237,7 @@ pub enum ReplaceUsermappingPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for ReplaceUsermappingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18245,7 +18255,7 @@ impl axum::response::IntoResponse for ReplaceUsermappingPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for ReplaceUsermappingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18254,7 +18264,7 @@ impl From<ApiError> for ReplaceUsermappingPolicyResponse {
 
 /// A validated `delete_usermapping_policy` request (`DELETE
 /// /api/configuration/policies/usermapping_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct DeleteUsermappingPolicyRequest {
     /// The request path as received, without the query string.
@@ -18265,7 +18275,7 @@ pub struct DeleteUsermappingPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl DeleteUsermappingPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18302,7 +18312,7 @@ impl DeleteUsermappingPolicyRequest {
 }
 
 /// The replies of `delete_usermapping_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteUsermappingPolicyResponse {
@@ -18326,7 +18336,7 @@ pub enum DeleteUsermappingPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for DeleteUsermappingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18340,7 +18350,7 @@ impl axum::response::IntoResponse for DeleteUsermappingPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for DeleteUsermappingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18348,7 +18358,7 @@ impl From<ApiError> for DeleteUsermappingPolicyResponse {
 }
 
 /// A validated `list_time_policies` request (`GET /api/configuration/policies/time_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct ListTimePoliciesRequest {
     /// The request path as received, without the query string.
@@ -18357,7 +18367,7 @@ pub struct ListTimePoliciesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl ListTimePoliciesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18392,7 +18402,7 @@ impl ListTimePoliciesRequest {
 }
 
 /// The replies of `list_time_policies`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListTimePoliciesResponse {
@@ -18412,7 +18422,7 @@ pub enum ListTimePoliciesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for ListTimePoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18425,7 +18435,7 @@ impl axum::response::IntoResponse for ListTimePoliciesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for ListTimePoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18433,7 +18443,7 @@ impl From<ApiError> for ListTimePoliciesResponse {
 }
 
 /// A validated `create_time_policy` request (`POST /api/configuration/policies/time_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct CreateTimePolicyRequest {
     /// The request path as received, without the query string.
@@ -18444,7 +18454,7 @@ pub struct CreateTimePolicyRequest {
     pub body: types::TimePolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl CreateTimePolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18481,7 +18491,7 @@ impl CreateTimePolicyRequest {
 }
 
 /// The replies of `create_time_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateTimePolicyResponse {
@@ -18509,7 +18519,7 @@ pub enum CreateTimePolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for CreateTimePolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18524,7 +18534,7 @@ impl axum::response::IntoResponse for CreateTimePolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for CreateTimePolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18532,7 +18542,7 @@ impl From<ApiError> for CreateTimePolicyResponse {
 }
 
 /// A validated `get_time_policy` request (`GET /api/configuration/policies/time_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct GetTimePolicyRequest {
     /// The request path as received, without the query string.
@@ -18543,7 +18553,7 @@ pub struct GetTimePolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl GetTimePolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18580,7 +18590,7 @@ impl GetTimePolicyRequest {
 }
 
 /// The replies of `get_time_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTimePolicyResponse {
@@ -18600,7 +18610,7 @@ pub enum GetTimePolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for GetTimePolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18613,7 +18623,7 @@ impl axum::response::IntoResponse for GetTimePolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for GetTimePolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18622,7 +18632,7 @@ impl From<ApiError> for GetTimePolicyResponse {
 
 /// A validated `replace_time_policy` request (`PUT
 /// /api/configuration/policies/time_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct ReplaceTimePolicyRequest {
     /// The request path as received, without the query string.
@@ -18635,7 +18645,7 @@ pub struct ReplaceTimePolicyRequest {
     pub body: types::TimePolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl ReplaceTimePolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18679,7 +18689,7 @@ impl ReplaceTimePolicyRequest {
 }
 
 /// The replies of `replace_time_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceTimePolicyResponse {
@@ -18710,7 +18720,7 @@ pub enum ReplaceTimePolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for ReplaceTimePolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18728,7 +18738,7 @@ impl axum::response::IntoResponse for ReplaceTimePolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for ReplaceTimePolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18737,7 +18747,7 @@ impl From<ApiError> for ReplaceTimePolicyResponse {
 
 /// A validated `delete_time_policy` request (`DELETE
 /// /api/configuration/policies/time_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct DeleteTimePolicyRequest {
     /// The request path as received, without the query string.
@@ -18748,7 +18758,7 @@ pub struct DeleteTimePolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl DeleteTimePolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18785,7 +18795,7 @@ impl DeleteTimePolicyRequest {
 }
 
 /// The replies of `delete_time_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteTimePolicyResponse {
@@ -18809,7 +18819,7 @@ pub enum DeleteTimePolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for DeleteTimePolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18823,7 +18833,7 @@ impl axum::response::IntoResponse for DeleteTimePolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for DeleteTimePolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18831,7 +18841,7 @@ impl From<ApiError> for DeleteTimePolicyResponse {
 }
 
 /// A validated `list_userlists` request (`GET /api/configuration/policies/userlists`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct ListUserlistsRequest {
     /// The request path as received, without the query string.
@@ -18840,7 +18850,7 @@ pub struct ListUserlistsRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl ListUserlistsRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18875,7 +18885,7 @@ impl ListUserlistsRequest {
 }
 
 /// The replies of `list_userlists`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListUserlistsResponse {
@@ -18895,7 +18905,7 @@ pub enum ListUserlistsResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for ListUserlistsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -18908,7 +18918,7 @@ impl axum::response::IntoResponse for ListUserlistsResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for ListUserlistsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -18916,7 +18926,7 @@ impl From<ApiError> for ListUserlistsResponse {
 }
 
 /// A validated `create_userlist` request (`POST /api/configuration/policies/userlists`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct CreateUserlistRequest {
     /// The request path as received, without the query string.
@@ -18927,7 +18937,7 @@ pub struct CreateUserlistRequest {
     pub body: types::UserList,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl CreateUserlistRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -18964,7 +18974,7 @@ impl CreateUserlistRequest {
 }
 
 /// The replies of `create_userlist`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateUserlistResponse {
@@ -18992,7 +19002,7 @@ pub enum CreateUserlistResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for CreateUserlistResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19007,7 +19017,7 @@ impl axum::response::IntoResponse for CreateUserlistResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for CreateUserlistResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19015,7 +19025,7 @@ impl From<ApiError> for CreateUserlistResponse {
 }
 
 /// A validated `get_userlist` request (`GET /api/configuration/policies/userlists/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct GetUserlistRequest {
     /// The request path as received, without the query string.
@@ -19026,7 +19036,7 @@ pub struct GetUserlistRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl GetUserlistRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19063,7 +19073,7 @@ impl GetUserlistRequest {
 }
 
 /// The replies of `get_userlist`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetUserlistResponse {
@@ -19083,7 +19093,7 @@ pub enum GetUserlistResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for GetUserlistResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19096,7 +19106,7 @@ impl axum::response::IntoResponse for GetUserlistResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for GetUserlistResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19104,7 +19114,7 @@ impl From<ApiError> for GetUserlistResponse {
 }
 
 /// A validated `replace_userlist` request (`PUT /api/configuration/policies/userlists/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct ReplaceUserlistRequest {
     /// The request path as received, without the query string.
@@ -19117,7 +19127,7 @@ pub struct ReplaceUserlistRequest {
     pub body: types::UserList,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl ReplaceUserlistRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19161,7 +19171,7 @@ impl ReplaceUserlistRequest {
 }
 
 /// The replies of `replace_userlist`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceUserlistResponse {
@@ -19192,7 +19202,7 @@ pub enum ReplaceUserlistResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for ReplaceUserlistResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19210,7 +19220,7 @@ impl axum::response::IntoResponse for ReplaceUserlistResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for ReplaceUserlistResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19218,7 +19228,7 @@ impl From<ApiError> for ReplaceUserlistResponse {
 }
 
 /// A validated `delete_userlist` request (`DELETE /api/configuration/policies/userlists/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone)]
 pub struct DeleteUserlistRequest {
     /// The request path as received, without the query string.
@@ -19229,7 +19239,7 @@ pub struct DeleteUserlistRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl DeleteUserlistRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19266,7 +19276,7 @@ impl DeleteUserlistRequest {
 }
 
 /// The replies of `delete_userlist`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteUserlistResponse {
@@ -19290,7 +19300,7 @@ pub enum DeleteUserlistResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl axum::response::IntoResponse for DeleteUserlistResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19304,7 +19314,7 @@ impl axum::response::IntoResponse for DeleteUserlistResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 impl From<ApiError> for DeleteUserlistResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19313,7 +19323,7 @@ impl From<ApiError> for DeleteUserlistResponse {
 
 /// A validated `list_archive_cleanup_policies` request (`GET
 /// /api/configuration/policies/archive_cleanup_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct ListArchiveCleanupPoliciesRequest {
     /// The request path as received, without the query string.
@@ -19322,7 +19332,7 @@ pub struct ListArchiveCleanupPoliciesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl ListArchiveCleanupPoliciesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19357,7 +19367,7 @@ impl ListArchiveCleanupPoliciesRequest {
 }
 
 /// The replies of `list_archive_cleanup_policies`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListArchiveCleanupPoliciesResponse {
@@ -19377,7 +19387,7 @@ pub enum ListArchiveCleanupPoliciesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for ListArchiveCleanupPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19390,7 +19400,7 @@ impl axum::response::IntoResponse for ListArchiveCleanupPoliciesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for ListArchiveCleanupPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19399,7 +19409,7 @@ impl From<ApiError> for ListArchiveCleanupPoliciesResponse {
 
 /// A validated `create_archive_cleanup_policy` request (`POST
 /// /api/configuration/policies/archive_cleanup_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct CreateArchiveCleanupPolicyRequest {
     /// The request path as received, without the query string.
@@ -19410,7 +19420,7 @@ pub struct CreateArchiveCleanupPolicyRequest {
     pub body: types::ArchiveCleanupPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl CreateArchiveCleanupPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19449,7 +19459,7 @@ impl CreateArchiveCleanupPolicyRequest {
 }
 
 /// The replies of `create_archive_cleanup_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateArchiveCleanupPolicyResponse {
@@ -19477,7 +19487,7 @@ pub enum CreateArchiveCleanupPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for CreateArchiveCleanupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19492,7 +19502,7 @@ impl axum::response::IntoResponse for CreateArchiveCleanupPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for CreateArchiveCleanupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19501,7 +19511,7 @@ impl From<ApiError> for CreateArchiveCleanupPolicyResponse {
 
 /// A validated `get_archive_cleanup_policy` request (`GET
 /// /api/configuration/policies/archive_cleanup_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct GetArchiveCleanupPolicyRequest {
     /// The request path as received, without the query string.
@@ -19512,7 +19522,7 @@ pub struct GetArchiveCleanupPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl GetArchiveCleanupPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19549,7 +19559,7 @@ impl GetArchiveCleanupPolicyRequest {
 }
 
 /// The replies of `get_archive_cleanup_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetArchiveCleanupPolicyResponse {
@@ -19569,7 +19579,7 @@ pub enum GetArchiveCleanupPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for GetArchiveCleanupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19582,7 +19592,7 @@ impl axum::response::IntoResponse for GetArchiveCleanupPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for GetArchiveCleanupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19591,7 +19601,7 @@ impl From<ApiError> for GetArchiveCleanupPolicyResponse {
 
 /// A validated `replace_archive_cleanup_policy` request (`PUT
 /// /api/configuration/policies/archive_cleanup_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct ReplaceArchiveCleanupPolicyRequest {
     /// The request path as received, without the query string.
@@ -19604,7 +19614,7 @@ pub struct ReplaceArchiveCleanupPolicyRequest {
     pub body: types::ArchiveCleanupPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl ReplaceArchiveCleanupPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19650,7 +19660,7 @@ impl ReplaceArchiveCleanupPolicyRequest {
 }
 
 /// The replies of `replace_archive_cleanup_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceArchiveCleanupPolicyResponse {
@@ -19681,7 +19691,7 @@ pub enum ReplaceArchiveCleanupPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for ReplaceArchiveCleanupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19699,7 +19709,7 @@ impl axum::response::IntoResponse for ReplaceArchiveCleanupPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for ReplaceArchiveCleanupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19708,7 +19718,7 @@ impl From<ApiError> for ReplaceArchiveCleanupPolicyResponse {
 
 /// A validated `delete_archive_cleanup_policy` request (`DELETE
 /// /api/configuration/policies/archive_cleanup_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct DeleteArchiveCleanupPolicyRequest {
     /// The request path as received, without the query string.
@@ -19719,7 +19729,7 @@ pub struct DeleteArchiveCleanupPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl DeleteArchiveCleanupPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19756,7 +19766,7 @@ impl DeleteArchiveCleanupPolicyRequest {
 }
 
 /// The replies of `delete_archive_cleanup_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteArchiveCleanupPolicyResponse {
@@ -19780,7 +19790,7 @@ pub enum DeleteArchiveCleanupPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for DeleteArchiveCleanupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19794,7 +19804,7 @@ impl axum::response::IntoResponse for DeleteArchiveCleanupPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for DeleteArchiveCleanupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19802,7 +19812,7 @@ impl From<ApiError> for DeleteArchiveCleanupPolicyResponse {
 }
 
 /// A validated `list_backup_policies` request (`GET /api/configuration/policies/backup_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct ListBackupPoliciesRequest {
     /// The request path as received, without the query string.
@@ -19811,7 +19821,7 @@ pub struct ListBackupPoliciesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl ListBackupPoliciesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19846,7 +19856,7 @@ impl ListBackupPoliciesRequest {
 }
 
 /// The replies of `list_backup_policies`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListBackupPoliciesResponse {
@@ -19866,7 +19876,7 @@ pub enum ListBackupPoliciesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for ListBackupPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19879,7 +19889,7 @@ impl axum::response::IntoResponse for ListBackupPoliciesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for ListBackupPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19887,7 +19897,7 @@ impl From<ApiError> for ListBackupPoliciesResponse {
 }
 
 /// A validated `create_backup_policy` request (`POST /api/configuration/policies/backup_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct CreateBackupPolicyRequest {
     /// The request path as received, without the query string.
@@ -19898,7 +19908,7 @@ pub struct CreateBackupPolicyRequest {
     pub body: types::BackupPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl CreateBackupPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -19935,7 +19945,7 @@ impl CreateBackupPolicyRequest {
 }
 
 /// The replies of `create_backup_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateBackupPolicyResponse {
@@ -19963,7 +19973,7 @@ pub enum CreateBackupPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for CreateBackupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -19978,7 +19988,7 @@ impl axum::response::IntoResponse for CreateBackupPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for CreateBackupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -19987,7 +19997,7 @@ impl From<ApiError> for CreateBackupPolicyResponse {
 
 /// A validated `get_backup_policy` request (`GET
 /// /api/configuration/policies/backup_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct GetBackupPolicyRequest {
     /// The request path as received, without the query string.
@@ -19998,7 +20008,7 @@ pub struct GetBackupPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl GetBackupPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20035,7 +20045,7 @@ impl GetBackupPolicyRequest {
 }
 
 /// The replies of `get_backup_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetBackupPolicyResponse {
@@ -20055,7 +20065,7 @@ pub enum GetBackupPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for GetBackupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20068,7 +20078,7 @@ impl axum::response::IntoResponse for GetBackupPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for GetBackupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20077,7 +20087,7 @@ impl From<ApiError> for GetBackupPolicyResponse {
 
 /// A validated `replace_backup_policy` request (`PUT
 /// /api/configuration/policies/backup_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct ReplaceBackupPolicyRequest {
     /// The request path as received, without the query string.
@@ -20090,7 +20100,7 @@ pub struct ReplaceBackupPolicyRequest {
     pub body: types::BackupPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl ReplaceBackupPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20134,7 +20144,7 @@ impl ReplaceBackupPolicyRequest {
 }
 
 /// The replies of `replace_backup_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceBackupPolicyResponse {
@@ -20165,7 +20175,7 @@ pub enum ReplaceBackupPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for ReplaceBackupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20183,7 +20193,7 @@ impl axum::response::IntoResponse for ReplaceBackupPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for ReplaceBackupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20192,7 +20202,7 @@ impl From<ApiError> for ReplaceBackupPolicyResponse {
 
 /// A validated `delete_backup_policy` request (`DELETE
 /// /api/configuration/policies/backup_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone)]
 pub struct DeleteBackupPolicyRequest {
     /// The request path as received, without the query string.
@@ -20203,7 +20213,7 @@ pub struct DeleteBackupPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl DeleteBackupPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20240,7 +20250,7 @@ impl DeleteBackupPolicyRequest {
 }
 
 /// The replies of `delete_backup_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteBackupPolicyResponse {
@@ -20264,7 +20274,7 @@ pub enum DeleteBackupPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl axum::response::IntoResponse for DeleteBackupPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20278,7 +20288,7 @@ impl axum::response::IntoResponse for DeleteBackupPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<ApiError> for DeleteBackupPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20286,7 +20296,7 @@ impl From<ApiError> for DeleteBackupPolicyResponse {
 }
 
 /// A validated `list_audit_policies` request (`GET /api/configuration/policies/audit_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone)]
 pub struct ListAuditPoliciesRequest {
     /// The request path as received, without the query string.
@@ -20295,7 +20305,7 @@ pub struct ListAuditPoliciesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl ListAuditPoliciesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20330,7 +20340,7 @@ impl ListAuditPoliciesRequest {
 }
 
 /// The replies of `list_audit_policies`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListAuditPoliciesResponse {
@@ -20350,7 +20360,7 @@ pub enum ListAuditPoliciesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl axum::response::IntoResponse for ListAuditPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20363,7 +20373,7 @@ impl axum::response::IntoResponse for ListAuditPoliciesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl From<ApiError> for ListAuditPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20371,7 +20381,7 @@ impl From<ApiError> for ListAuditPoliciesResponse {
 }
 
 /// A validated `create_audit_policy` request (`POST /api/configuration/policies/audit_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone)]
 pub struct CreateAuditPolicyRequest {
     /// The request path as received, without the query string.
@@ -20382,7 +20392,7 @@ pub struct CreateAuditPolicyRequest {
     pub body: types::AuditPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl CreateAuditPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20419,7 +20429,7 @@ impl CreateAuditPolicyRequest {
 }
 
 /// The replies of `create_audit_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateAuditPolicyResponse {
@@ -20447,7 +20457,7 @@ pub enum CreateAuditPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl axum::response::IntoResponse for CreateAuditPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20462,7 +20472,7 @@ impl axum::response::IntoResponse for CreateAuditPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl From<ApiError> for CreateAuditPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20470,7 +20480,7 @@ impl From<ApiError> for CreateAuditPolicyResponse {
 }
 
 /// A validated `get_audit_policy` request (`GET /api/configuration/policies/audit_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone)]
 pub struct GetAuditPolicyRequest {
     /// The request path as received, without the query string.
@@ -20481,7 +20491,7 @@ pub struct GetAuditPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl GetAuditPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20518,7 +20528,7 @@ impl GetAuditPolicyRequest {
 }
 
 /// The replies of `get_audit_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetAuditPolicyResponse {
@@ -20538,7 +20548,7 @@ pub enum GetAuditPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl axum::response::IntoResponse for GetAuditPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20551,7 +20561,7 @@ impl axum::response::IntoResponse for GetAuditPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl From<ApiError> for GetAuditPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20560,7 +20570,7 @@ impl From<ApiError> for GetAuditPolicyResponse {
 
 /// A validated `replace_audit_policy` request (`PUT
 /// /api/configuration/policies/audit_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone)]
 pub struct ReplaceAuditPolicyRequest {
     /// The request path as received, without the query string.
@@ -20573,7 +20583,7 @@ pub struct ReplaceAuditPolicyRequest {
     pub body: types::AuditPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl ReplaceAuditPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20617,7 +20627,7 @@ impl ReplaceAuditPolicyRequest {
 }
 
 /// The replies of `replace_audit_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceAuditPolicyResponse {
@@ -20648,7 +20658,7 @@ pub enum ReplaceAuditPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl axum::response::IntoResponse for ReplaceAuditPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20666,7 +20676,7 @@ impl axum::response::IntoResponse for ReplaceAuditPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl From<ApiError> for ReplaceAuditPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20675,7 +20685,7 @@ impl From<ApiError> for ReplaceAuditPolicyResponse {
 
 /// A validated `delete_audit_policy` request (`DELETE
 /// /api/configuration/policies/audit_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone)]
 pub struct DeleteAuditPolicyRequest {
     /// The request path as received, without the query string.
@@ -20686,7 +20696,7 @@ pub struct DeleteAuditPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl DeleteAuditPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20723,7 +20733,7 @@ impl DeleteAuditPolicyRequest {
 }
 
 /// The replies of `delete_audit_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteAuditPolicyResponse {
@@ -20747,7 +20757,7 @@ pub enum DeleteAuditPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl axum::response::IntoResponse for DeleteAuditPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20761,7 +20771,7 @@ impl axum::response::IntoResponse for DeleteAuditPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl From<ApiError> for DeleteAuditPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20769,7 +20779,7 @@ impl From<ApiError> for DeleteAuditPolicyResponse {
 }
 
 /// A validated `list_signing_cas` request (`GET /api/configuration/policies/signing_cas`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone)]
 pub struct ListSigningCasRequest {
     /// The request path as received, without the query string.
@@ -20778,7 +20788,7 @@ pub struct ListSigningCasRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl ListSigningCasRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20813,7 +20823,7 @@ impl ListSigningCasRequest {
 }
 
 /// The replies of `list_signing_cas`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListSigningCasResponse {
@@ -20833,7 +20843,7 @@ pub enum ListSigningCasResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl axum::response::IntoResponse for ListSigningCasResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20846,7 +20856,7 @@ impl axum::response::IntoResponse for ListSigningCasResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl From<ApiError> for ListSigningCasResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20854,7 +20864,7 @@ impl From<ApiError> for ListSigningCasResponse {
 }
 
 /// A validated `create_signing_ca` request (`POST /api/configuration/policies/signing_cas`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone)]
 pub struct CreateSigningCaRequest {
     /// The request path as received, without the query string.
@@ -20865,7 +20875,7 @@ pub struct CreateSigningCaRequest {
     pub body: types::SigningCa,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl CreateSigningCaRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -20902,7 +20912,7 @@ impl CreateSigningCaRequest {
 }
 
 /// The replies of `create_signing_ca`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateSigningCaResponse {
@@ -20930,7 +20940,7 @@ pub enum CreateSigningCaResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl axum::response::IntoResponse for CreateSigningCaResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -20945,7 +20955,7 @@ impl axum::response::IntoResponse for CreateSigningCaResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl From<ApiError> for CreateSigningCaResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -20953,7 +20963,7 @@ impl From<ApiError> for CreateSigningCaResponse {
 }
 
 /// A validated `get_signing_ca` request (`GET /api/configuration/policies/signing_cas/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone)]
 pub struct GetSigningCaRequest {
     /// The request path as received, without the query string.
@@ -20964,7 +20974,7 @@ pub struct GetSigningCaRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl GetSigningCaRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21001,7 +21011,7 @@ impl GetSigningCaRequest {
 }
 
 /// The replies of `get_signing_ca`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetSigningCaResponse {
@@ -21021,7 +21031,7 @@ pub enum GetSigningCaResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl axum::response::IntoResponse for GetSigningCaResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21034,7 +21044,7 @@ impl axum::response::IntoResponse for GetSigningCaResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl From<ApiError> for GetSigningCaResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21042,7 +21052,7 @@ impl From<ApiError> for GetSigningCaResponse {
 }
 
 /// A validated `replace_signing_ca` request (`PUT /api/configuration/policies/signing_cas/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone)]
 pub struct ReplaceSigningCaRequest {
     /// The request path as received, without the query string.
@@ -21055,7 +21065,7 @@ pub struct ReplaceSigningCaRequest {
     pub body: types::SigningCa,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl ReplaceSigningCaRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21099,7 +21109,7 @@ impl ReplaceSigningCaRequest {
 }
 
 /// The replies of `replace_signing_ca`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceSigningCaResponse {
@@ -21130,7 +21140,7 @@ pub enum ReplaceSigningCaResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl axum::response::IntoResponse for ReplaceSigningCaResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21148,7 +21158,7 @@ impl axum::response::IntoResponse for ReplaceSigningCaResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl From<ApiError> for ReplaceSigningCaResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21157,7 +21167,7 @@ impl From<ApiError> for ReplaceSigningCaResponse {
 
 /// A validated `delete_signing_ca` request (`DELETE
 /// /api/configuration/policies/signing_cas/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone)]
 pub struct DeleteSigningCaRequest {
     /// The request path as received, without the query string.
@@ -21168,7 +21178,7 @@ pub struct DeleteSigningCaRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl DeleteSigningCaRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21205,7 +21215,7 @@ impl DeleteSigningCaRequest {
 }
 
 /// The replies of `delete_signing_ca`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteSigningCaResponse {
@@ -21229,7 +21239,7 @@ pub enum DeleteSigningCaResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl axum::response::IntoResponse for DeleteSigningCaResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21243,7 +21253,7 @@ impl axum::response::IntoResponse for DeleteSigningCaResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl From<ApiError> for DeleteSigningCaResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21252,7 +21262,7 @@ impl From<ApiError> for DeleteSigningCaResponse {
 
 /// A validated `list_trusted_ca_lists` request (`GET
 /// /api/configuration/policies/trusted_ca_lists`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone)]
 pub struct ListTrustedCaListsRequest {
     /// The request path as received, without the query string.
@@ -21261,7 +21271,7 @@ pub struct ListTrustedCaListsRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl ListTrustedCaListsRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21296,7 +21306,7 @@ impl ListTrustedCaListsRequest {
 }
 
 /// The replies of `list_trusted_ca_lists`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListTrustedCaListsResponse {
@@ -21316,7 +21326,7 @@ pub enum ListTrustedCaListsResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl axum::response::IntoResponse for ListTrustedCaListsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21329,7 +21339,7 @@ impl axum::response::IntoResponse for ListTrustedCaListsResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl From<ApiError> for ListTrustedCaListsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21338,7 +21348,7 @@ impl From<ApiError> for ListTrustedCaListsResponse {
 
 /// A validated `get_trusted_ca_list` request (`GET
 /// /api/configuration/policies/trusted_ca_lists/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone)]
 pub struct GetTrustedCaListRequest {
     /// The request path as received, without the query string.
@@ -21349,7 +21359,7 @@ pub struct GetTrustedCaListRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl GetTrustedCaListRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21386,7 +21396,7 @@ impl GetTrustedCaListRequest {
 }
 
 /// The replies of `get_trusted_ca_list`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTrustedCaListResponse {
@@ -21406,7 +21416,7 @@ pub enum GetTrustedCaListResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl axum::response::IntoResponse for GetTrustedCaListResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21419,7 +21429,7 @@ impl axum::response::IntoResponse for GetTrustedCaListResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 impl From<ApiError> for GetTrustedCaListResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21427,7 +21437,7 @@ impl From<ApiError> for GetTrustedCaListResponse {
 }
 
 /// A validated `list_indexing_policies` request (`GET /api/configuration/policies/indexing`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct ListIndexingPoliciesRequest {
     /// The request path as received, without the query string.
@@ -21436,7 +21446,7 @@ pub struct ListIndexingPoliciesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl ListIndexingPoliciesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21471,7 +21481,7 @@ impl ListIndexingPoliciesRequest {
 }
 
 /// The replies of `list_indexing_policies`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListIndexingPoliciesResponse {
@@ -21491,7 +21501,7 @@ pub enum ListIndexingPoliciesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for ListIndexingPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21504,7 +21514,7 @@ impl axum::response::IntoResponse for ListIndexingPoliciesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for ListIndexingPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21512,7 +21522,7 @@ impl From<ApiError> for ListIndexingPoliciesResponse {
 }
 
 /// A validated `create_indexing_policy` request (`POST /api/configuration/policies/indexing`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct CreateIndexingPolicyRequest {
     /// The request path as received, without the query string.
@@ -21523,7 +21533,7 @@ pub struct CreateIndexingPolicyRequest {
     pub body: types::IndexingPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl CreateIndexingPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21562,7 +21572,7 @@ impl CreateIndexingPolicyRequest {
 }
 
 /// The replies of `create_indexing_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateIndexingPolicyResponse {
@@ -21590,7 +21600,7 @@ pub enum CreateIndexingPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for CreateIndexingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21605,7 +21615,7 @@ impl axum::response::IntoResponse for CreateIndexingPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for CreateIndexingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21613,7 +21623,7 @@ impl From<ApiError> for CreateIndexingPolicyResponse {
 }
 
 /// A validated `get_indexing_policy` request (`GET /api/configuration/policies/indexing/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct GetIndexingPolicyRequest {
     /// The request path as received, without the query string.
@@ -21624,7 +21634,7 @@ pub struct GetIndexingPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl GetIndexingPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21661,7 +21671,7 @@ impl GetIndexingPolicyRequest {
 }
 
 /// The replies of `get_indexing_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetIndexingPolicyResponse {
@@ -21681,7 +21691,7 @@ pub enum GetIndexingPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for GetIndexingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21694,7 +21704,7 @@ impl axum::response::IntoResponse for GetIndexingPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for GetIndexingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21703,7 +21713,7 @@ impl From<ApiError> for GetIndexingPolicyResponse {
 
 /// A validated `replace_indexing_policy` request (`PUT
 /// /api/configuration/policies/indexing/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct ReplaceIndexingPolicyRequest {
     /// The request path as received, without the query string.
@@ -21716,7 +21726,7 @@ pub struct ReplaceIndexingPolicyRequest {
     pub body: types::IndexingPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl ReplaceIndexingPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21762,7 +21772,7 @@ impl ReplaceIndexingPolicyRequest {
 }
 
 /// The replies of `replace_indexing_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceIndexingPolicyResponse {
@@ -21793,7 +21803,7 @@ pub enum ReplaceIndexingPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for ReplaceIndexingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21811,7 +21821,7 @@ impl axum::response::IntoResponse for ReplaceIndexingPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for ReplaceIndexingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21820,7 +21830,7 @@ impl From<ApiError> for ReplaceIndexingPolicyResponse {
 
 /// A validated `delete_indexing_policy` request (`DELETE
 /// /api/configuration/policies/indexing/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct DeleteIndexingPolicyRequest {
     /// The request path as received, without the query string.
@@ -21831,7 +21841,7 @@ pub struct DeleteIndexingPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl DeleteIndexingPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21868,7 +21878,7 @@ impl DeleteIndexingPolicyRequest {
 }
 
 /// The replies of `delete_indexing_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteIndexingPolicyResponse {
@@ -21892,7 +21902,7 @@ pub enum DeleteIndexingPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for DeleteIndexingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21906,7 +21916,7 @@ impl axum::response::IntoResponse for DeleteIndexingPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for DeleteIndexingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -21915,7 +21925,7 @@ impl From<ApiError> for DeleteIndexingPolicyResponse {
 
 /// A validated `list_content_policies` request (`GET
 /// /api/configuration/policies/content_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct ListContentPoliciesRequest {
     /// The request path as received, without the query string.
@@ -21924,7 +21934,7 @@ pub struct ListContentPoliciesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl ListContentPoliciesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -21959,7 +21969,7 @@ impl ListContentPoliciesRequest {
 }
 
 /// The replies of `list_content_policies`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListContentPoliciesResponse {
@@ -21979,7 +21989,7 @@ pub enum ListContentPoliciesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for ListContentPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -21992,7 +22002,7 @@ impl axum::response::IntoResponse for ListContentPoliciesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for ListContentPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22000,7 +22010,7 @@ impl From<ApiError> for ListContentPoliciesResponse {
 }
 
 /// A validated `list_analytics_policies` request (`GET /api/configuration/policies/analytics`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct ListAnalyticsPoliciesRequest {
     /// The request path as received, without the query string.
@@ -22009,7 +22019,7 @@ pub struct ListAnalyticsPoliciesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl ListAnalyticsPoliciesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22044,7 +22054,7 @@ impl ListAnalyticsPoliciesRequest {
 }
 
 /// The replies of `list_analytics_policies`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListAnalyticsPoliciesResponse {
@@ -22064,7 +22074,7 @@ pub enum ListAnalyticsPoliciesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for ListAnalyticsPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22077,7 +22087,7 @@ impl axum::response::IntoResponse for ListAnalyticsPoliciesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for ListAnalyticsPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22085,7 +22095,7 @@ impl From<ApiError> for ListAnalyticsPoliciesResponse {
 }
 
 /// A validated `create_analytics_policy` request (`POST /api/configuration/policies/analytics`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct CreateAnalyticsPolicyRequest {
     /// The request path as received, without the query string.
@@ -22096,7 +22106,7 @@ pub struct CreateAnalyticsPolicyRequest {
     pub body: types::AnalyticsPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl CreateAnalyticsPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22135,7 +22145,7 @@ impl CreateAnalyticsPolicyRequest {
 }
 
 /// The replies of `create_analytics_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateAnalyticsPolicyResponse {
@@ -22163,7 +22173,7 @@ pub enum CreateAnalyticsPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for CreateAnalyticsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22178,7 +22188,7 @@ impl axum::response::IntoResponse for CreateAnalyticsPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for CreateAnalyticsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22186,7 +22196,7 @@ impl From<ApiError> for CreateAnalyticsPolicyResponse {
 }
 
 /// A validated `get_analytics_policy` request (`GET /api/configuration/policies/analytics/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct GetAnalyticsPolicyRequest {
     /// The request path as received, without the query string.
@@ -22197,7 +22207,7 @@ pub struct GetAnalyticsPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl GetAnalyticsPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22234,7 +22244,7 @@ impl GetAnalyticsPolicyRequest {
 }
 
 /// The replies of `get_analytics_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetAnalyticsPolicyResponse {
@@ -22254,7 +22264,7 @@ pub enum GetAnalyticsPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for GetAnalyticsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22267,7 +22277,7 @@ impl axum::response::IntoResponse for GetAnalyticsPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for GetAnalyticsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22276,7 +22286,7 @@ impl From<ApiError> for GetAnalyticsPolicyResponse {
 
 /// A validated `replace_analytics_policy` request (`PUT
 /// /api/configuration/policies/analytics/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct ReplaceAnalyticsPolicyRequest {
     /// The request path as received, without the query string.
@@ -22289,7 +22299,7 @@ pub struct ReplaceAnalyticsPolicyRequest {
     pub body: types::AnalyticsPolicy,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl ReplaceAnalyticsPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22335,7 +22345,7 @@ impl ReplaceAnalyticsPolicyRequest {
 }
 
 /// The replies of `replace_analytics_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceAnalyticsPolicyResponse {
@@ -22366,7 +22376,7 @@ pub enum ReplaceAnalyticsPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for ReplaceAnalyticsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22384,7 +22394,7 @@ impl axum::response::IntoResponse for ReplaceAnalyticsPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for ReplaceAnalyticsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22393,7 +22403,7 @@ impl From<ApiError> for ReplaceAnalyticsPolicyResponse {
 
 /// A validated `delete_analytics_policy` request (`DELETE
 /// /api/configuration/policies/analytics/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone)]
 pub struct DeleteAnalyticsPolicyRequest {
     /// The request path as received, without the query string.
@@ -22404,7 +22414,7 @@ pub struct DeleteAnalyticsPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl DeleteAnalyticsPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22441,7 +22451,7 @@ impl DeleteAnalyticsPolicyRequest {
 }
 
 /// The replies of `delete_analytics_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteAnalyticsPolicyResponse {
@@ -22465,7 +22475,7 @@ pub enum DeleteAnalyticsPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl axum::response::IntoResponse for DeleteAnalyticsPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22479,7 +22489,7 @@ impl axum::response::IntoResponse for DeleteAnalyticsPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 impl From<ApiError> for DeleteAnalyticsPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22487,7 +22497,7 @@ impl From<ApiError> for DeleteAnalyticsPolicyResponse {
 }
 
 /// A validated `list_ldap_servers` request (`GET /api/configuration/policies/ldap_servers`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct ListLdapServersRequest {
     /// The request path as received, without the query string.
@@ -22496,7 +22506,7 @@ pub struct ListLdapServersRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl ListLdapServersRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22531,7 +22541,7 @@ impl ListLdapServersRequest {
 }
 
 /// The replies of `list_ldap_servers`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListLdapServersResponse {
@@ -22551,7 +22561,7 @@ pub enum ListLdapServersResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for ListLdapServersResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22564,7 +22574,7 @@ impl axum::response::IntoResponse for ListLdapServersResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for ListLdapServersResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22572,7 +22582,7 @@ impl From<ApiError> for ListLdapServersResponse {
 }
 
 /// A validated `create_ldap_server` request (`POST /api/configuration/policies/ldap_servers`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct CreateLdapServerRequest {
     /// The request path as received, without the query string.
@@ -22583,7 +22593,7 @@ pub struct CreateLdapServerRequest {
     pub body: types::LdapServer,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl CreateLdapServerRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22620,7 +22630,7 @@ impl CreateLdapServerRequest {
 }
 
 /// The replies of `create_ldap_server`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateLdapServerResponse {
@@ -22648,7 +22658,7 @@ pub enum CreateLdapServerResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for CreateLdapServerResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22663,7 +22673,7 @@ impl axum::response::IntoResponse for CreateLdapServerResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for CreateLdapServerResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22671,7 +22681,7 @@ impl From<ApiError> for CreateLdapServerResponse {
 }
 
 /// A validated `get_ldap_server` request (`GET /api/configuration/policies/ldap_servers/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct GetLdapServerRequest {
     /// The request path as received, without the query string.
@@ -22682,7 +22692,7 @@ pub struct GetLdapServerRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl GetLdapServerRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22719,7 +22729,7 @@ impl GetLdapServerRequest {
 }
 
 /// The replies of `get_ldap_server`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetLdapServerResponse {
@@ -22739,7 +22749,7 @@ pub enum GetLdapServerResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for GetLdapServerResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22752,7 +22762,7 @@ impl axum::response::IntoResponse for GetLdapServerResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for GetLdapServerResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22761,7 +22771,7 @@ impl From<ApiError> for GetLdapServerResponse {
 
 /// A validated `replace_ldap_server` request (`PUT
 /// /api/configuration/policies/ldap_servers/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct ReplaceLdapServerRequest {
     /// The request path as received, without the query string.
@@ -22774,7 +22784,7 @@ pub struct ReplaceLdapServerRequest {
     pub body: types::LdapServer,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl ReplaceLdapServerRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22818,7 +22828,7 @@ impl ReplaceLdapServerRequest {
 }
 
 /// The replies of `replace_ldap_server`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceLdapServerResponse {
@@ -22849,7 +22859,7 @@ pub enum ReplaceLdapServerResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for ReplaceLdapServerResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22867,7 +22877,7 @@ impl axum::response::IntoResponse for ReplaceLdapServerResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for ReplaceLdapServerResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22876,7 +22886,7 @@ impl From<ApiError> for ReplaceLdapServerResponse {
 
 /// A validated `delete_ldap_server` request (`DELETE
 /// /api/configuration/policies/ldap_servers/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct DeleteLdapServerRequest {
     /// The request path as received, without the query string.
@@ -22887,7 +22897,7 @@ pub struct DeleteLdapServerRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl DeleteLdapServerRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -22924,7 +22934,7 @@ impl DeleteLdapServerRequest {
 }
 
 /// The replies of `delete_ldap_server`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteLdapServerResponse {
@@ -22948,7 +22958,7 @@ pub enum DeleteLdapServerResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for DeleteLdapServerResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -22962,7 +22972,7 @@ impl axum::response::IntoResponse for DeleteLdapServerResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for DeleteLdapServerResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -22971,7 +22981,7 @@ impl From<ApiError> for DeleteLdapServerResponse {
 
 /// A validated `list_credential_stores` request (`GET
 /// /api/configuration/policies/credentialstores`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct ListCredentialStoresRequest {
     /// The request path as received, without the query string.
@@ -22980,7 +22990,7 @@ pub struct ListCredentialStoresRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl ListCredentialStoresRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23015,7 +23025,7 @@ impl ListCredentialStoresRequest {
 }
 
 /// The replies of `list_credential_stores`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListCredentialStoresResponse {
@@ -23035,7 +23045,7 @@ pub enum ListCredentialStoresResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for ListCredentialStoresResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23048,7 +23058,7 @@ impl axum::response::IntoResponse for ListCredentialStoresResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for ListCredentialStoresResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23057,7 +23067,7 @@ impl From<ApiError> for ListCredentialStoresResponse {
 
 /// A validated `create_credential_store` request (`POST
 /// /api/configuration/policies/credentialstores`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct CreateCredentialStoreRequest {
     /// The request path as received, without the query string.
@@ -23068,7 +23078,7 @@ pub struct CreateCredentialStoreRequest {
     pub body: types::CredentialStore,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl CreateCredentialStoreRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23107,7 +23117,7 @@ impl CreateCredentialStoreRequest {
 }
 
 /// The replies of `create_credential_store`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateCredentialStoreResponse {
@@ -23135,7 +23145,7 @@ pub enum CreateCredentialStoreResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for CreateCredentialStoreResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23150,7 +23160,7 @@ impl axum::response::IntoResponse for CreateCredentialStoreResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for CreateCredentialStoreResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23159,7 +23169,7 @@ impl From<ApiError> for CreateCredentialStoreResponse {
 
 /// A validated `get_credential_store` request (`GET
 /// /api/configuration/policies/credentialstores/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct GetCredentialStoreRequest {
     /// The request path as received, without the query string.
@@ -23170,7 +23180,7 @@ pub struct GetCredentialStoreRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl GetCredentialStoreRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23207,7 +23217,7 @@ impl GetCredentialStoreRequest {
 }
 
 /// The replies of `get_credential_store`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetCredentialStoreResponse {
@@ -23227,7 +23237,7 @@ pub enum GetCredentialStoreResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for GetCredentialStoreResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23240,7 +23250,7 @@ impl axum::response::IntoResponse for GetCredentialStoreResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for GetCredentialStoreResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23249,7 +23259,7 @@ impl From<ApiError> for GetCredentialStoreResponse {
 
 /// A validated `replace_credential_store` request (`PUT
 /// /api/configuration/policies/credentialstores/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct ReplaceCredentialStoreRequest {
     /// The request path as received, without the query string.
@@ -23262,7 +23272,7 @@ pub struct ReplaceCredentialStoreRequest {
     pub body: types::CredentialStore,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl ReplaceCredentialStoreRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23308,7 +23318,7 @@ impl ReplaceCredentialStoreRequest {
 }
 
 /// The replies of `replace_credential_store`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceCredentialStoreResponse {
@@ -23339,7 +23349,7 @@ pub enum ReplaceCredentialStoreResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for ReplaceCredentialStoreResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23357,7 +23367,7 @@ impl axum::response::IntoResponse for ReplaceCredentialStoreResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for ReplaceCredentialStoreResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23366,7 +23376,7 @@ impl From<ApiError> for ReplaceCredentialStoreResponse {
 
 /// A validated `delete_credential_store` request (`DELETE
 /// /api/configuration/policies/credentialstores/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct DeleteCredentialStoreRequest {
     /// The request path as received, without the query string.
@@ -23377,7 +23387,7 @@ pub struct DeleteCredentialStoreRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl DeleteCredentialStoreRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23414,7 +23424,7 @@ impl DeleteCredentialStoreRequest {
 }
 
 /// The replies of `delete_credential_store`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteCredentialStoreResponse {
@@ -23438,7 +23448,7 @@ pub enum DeleteCredentialStoreResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for DeleteCredentialStoreResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23452,7 +23462,7 @@ impl axum::response::IntoResponse for DeleteCredentialStoreResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for DeleteCredentialStoreResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23461,7 +23471,7 @@ impl From<ApiError> for DeleteCredentialStoreResponse {
 
 /// A validated `list_aa_plugin_instances` request (`GET
 /// /api/configuration/policies/aa_plugin_instances`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct ListAaPluginInstancesRequest {
     /// The request path as received, without the query string.
@@ -23470,7 +23480,7 @@ pub struct ListAaPluginInstancesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl ListAaPluginInstancesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23505,7 +23515,7 @@ impl ListAaPluginInstancesRequest {
 }
 
 /// The replies of `list_aa_plugin_instances`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListAaPluginInstancesResponse {
@@ -23525,7 +23535,7 @@ pub enum ListAaPluginInstancesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for ListAaPluginInstancesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23538,7 +23548,7 @@ impl axum::response::IntoResponse for ListAaPluginInstancesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for ListAaPluginInstancesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23547,7 +23557,7 @@ impl From<ApiError> for ListAaPluginInstancesResponse {
 
 /// A validated `create_aa_plugin_instance` request (`POST
 /// /api/configuration/policies/aa_plugin_instances`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct CreateAaPluginInstanceRequest {
     /// The request path as received, without the query string.
@@ -23558,7 +23568,7 @@ pub struct CreateAaPluginInstanceRequest {
     pub body: types::AaPluginInstance,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl CreateAaPluginInstanceRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23597,7 +23607,7 @@ impl CreateAaPluginInstanceRequest {
 }
 
 /// The replies of `create_aa_plugin_instance`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CreateAaPluginInstanceResponse {
@@ -23625,7 +23635,7 @@ pub enum CreateAaPluginInstanceResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for CreateAaPluginInstanceResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23640,7 +23650,7 @@ impl axum::response::IntoResponse for CreateAaPluginInstanceResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for CreateAaPluginInstanceResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23649,7 +23659,7 @@ impl From<ApiError> for CreateAaPluginInstanceResponse {
 
 /// A validated `get_aa_plugin_instance` request (`GET
 /// /api/configuration/policies/aa_plugin_instances/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct GetAaPluginInstanceRequest {
     /// The request path as received, without the query string.
@@ -23660,7 +23670,7 @@ pub struct GetAaPluginInstanceRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl GetAaPluginInstanceRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23697,7 +23707,7 @@ impl GetAaPluginInstanceRequest {
 }
 
 /// The replies of `get_aa_plugin_instance`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetAaPluginInstanceResponse {
@@ -23717,7 +23727,7 @@ pub enum GetAaPluginInstanceResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for GetAaPluginInstanceResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23730,7 +23740,7 @@ impl axum::response::IntoResponse for GetAaPluginInstanceResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for GetAaPluginInstanceResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23739,7 +23749,7 @@ impl From<ApiError> for GetAaPluginInstanceResponse {
 
 /// A validated `replace_aa_plugin_instance` request (`PUT
 /// /api/configuration/policies/aa_plugin_instances/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct ReplaceAaPluginInstanceRequest {
     /// The request path as received, without the query string.
@@ -23752,7 +23762,7 @@ pub struct ReplaceAaPluginInstanceRequest {
     pub body: types::AaPluginInstance,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl ReplaceAaPluginInstanceRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23798,7 +23808,7 @@ impl ReplaceAaPluginInstanceRequest {
 }
 
 /// The replies of `replace_aa_plugin_instance`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ReplaceAaPluginInstanceResponse {
@@ -23829,7 +23839,7 @@ pub enum ReplaceAaPluginInstanceResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for ReplaceAaPluginInstanceResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23847,7 +23857,7 @@ impl axum::response::IntoResponse for ReplaceAaPluginInstanceResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for ReplaceAaPluginInstanceResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23856,7 +23866,7 @@ impl From<ApiError> for ReplaceAaPluginInstanceResponse {
 
 /// A validated `delete_aa_plugin_instance` request (`DELETE
 /// /api/configuration/policies/aa_plugin_instances/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct DeleteAaPluginInstanceRequest {
     /// The request path as received, without the query string.
@@ -23867,7 +23877,7 @@ pub struct DeleteAaPluginInstanceRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl DeleteAaPluginInstanceRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23904,7 +23914,7 @@ impl DeleteAaPluginInstanceRequest {
 }
 
 /// The replies of `delete_aa_plugin_instance`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DeleteAaPluginInstanceResponse {
@@ -23928,7 +23938,7 @@ pub enum DeleteAaPluginInstanceResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for DeleteAaPluginInstanceResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -23942,7 +23952,7 @@ impl axum::response::IntoResponse for DeleteAaPluginInstanceResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for DeleteAaPluginInstanceResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -23951,7 +23961,7 @@ impl From<ApiError> for DeleteAaPluginInstanceResponse {
 
 /// A validated `list_ticketing_policies` request (`GET
 /// /api/configuration/policies/ticketing_policies`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct ListTicketingPoliciesRequest {
     /// The request path as received, without the query string.
@@ -23960,7 +23970,7 @@ pub struct ListTicketingPoliciesRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl ListTicketingPoliciesRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -23995,7 +24005,7 @@ impl ListTicketingPoliciesRequest {
 }
 
 /// The replies of `list_ticketing_policies`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ListTicketingPoliciesResponse {
@@ -24015,7 +24025,7 @@ pub enum ListTicketingPoliciesResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for ListTicketingPoliciesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -24028,7 +24038,7 @@ impl axum::response::IntoResponse for ListTicketingPoliciesResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for ListTicketingPoliciesResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -24037,7 +24047,7 @@ impl From<ApiError> for ListTicketingPoliciesResponse {
 
 /// A validated `get_ticketing_policy` request (`GET
 /// /api/configuration/policies/ticketing_policies/{key}`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone)]
 pub struct GetTicketingPolicyRequest {
     /// The request path as received, without the query string.
@@ -24048,7 +24058,7 @@ pub struct GetTicketingPolicyRequest {
     pub session_id: String,
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl GetTicketingPolicyRequest {
     /// The operation's entry in [`OPERATIONS`].
     pub const OPERATION: OperationInfo = OperationInfo {
@@ -24085,7 +24095,7 @@ impl GetTicketingPolicyRequest {
 }
 
 /// The replies of `get_ticketing_policy`, one variant per documented status.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum GetTicketingPolicyResponse {
@@ -24105,7 +24115,7 @@ pub enum GetTicketingPolicyResponse {
     Error(ApiError),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl axum::response::IntoResponse for GetTicketingPolicyResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -24118,7 +24128,7 @@ impl axum::response::IntoResponse for GetTicketingPolicyResponse {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl From<ApiError> for GetTicketingPolicyResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
@@ -39222,7 +39232,7 @@ pub trait Api: Send + Sync + 'static {
     /// example, only administrators as `root`).
     ///
     /// `GET /api/configuration/policies/usermapping_policies` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_usermapping_policies(
         &self,
         request: ListUsermappingPoliciesRequest,
@@ -39240,7 +39250,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/usermapping_policies` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_usermapping_policy(
         &self,
         request: CreateUsermappingPolicyRequest,
@@ -39258,7 +39268,7 @@ pub trait Api: Send + Sync + 'static {
     /// whether users not listed may log in with their own name.
     ///
     /// `GET /api/configuration/policies/usermapping_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_usermapping_policy(
         &self,
         request: GetUsermappingPolicyRequest,
@@ -39276,7 +39286,7 @@ pub trait Api: Send + Sync + 'static {
     /// `PUT /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_usermapping_policy(
         &self,
         request: ReplaceUsermappingPolicyRequest,
@@ -39294,7 +39304,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/usermapping_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_usermapping_policy(
         &self,
         request: DeleteUsermappingPolicyRequest,
@@ -39312,7 +39322,7 @@ pub trait Api: Send + Sync + 'static {
     /// The built-in `7x24` policy allows every hour of the week.
     ///
     /// `GET /api/configuration/policies/time_policies` Documented for SPS 5.x, 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_time_policies(
         &self,
         request: ListTimePoliciesRequest,
@@ -39328,7 +39338,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/time_policies` Requires an open transaction. Documented for
     /// SPS 5.x, 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_time_policy(
         &self,
         request: CreateTimePolicyRequest,
@@ -39344,7 +39354,7 @@ pub trait Api: Send + Sync + 'static {
     /// connections are allowed.
     ///
     /// `GET /api/configuration/policies/time_policies/{key}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_time_policy(
         &self,
         request: GetTimePolicyRequest,
@@ -39361,7 +39371,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/time_policies/{key}` Requires an open transaction. Documented
     /// for SPS 5.x, 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_time_policy(
         &self,
         request: ReplaceTimePolicyRequest,
@@ -39378,7 +39388,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/time_policies/{key}` Requires an open transaction.
     /// Documented for SPS 5.x, 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_time_policy(
         &self,
         request: DeleteTimePolicyRequest,
@@ -39394,7 +39404,7 @@ pub trait Api: Send + Sync + 'static {
     /// gateway and remote users. Keys that are negative numbers are built-in lists.
     ///
     /// `GET /api/configuration/policies/userlists` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_userlists(
         &self,
         request: ListUserlistsRequest,
@@ -39410,7 +39420,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/userlists` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_userlist(
         &self,
         request: CreateUserlistRequest,
@@ -39425,7 +39435,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns one user list.
     ///
     /// `GET /api/configuration/policies/userlists/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_userlist(
         &self,
         request: GetUserlistRequest,
@@ -39442,7 +39452,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/userlists/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_userlist(
         &self,
         request: ReplaceUserlistRequest,
@@ -39459,7 +39469,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/userlists/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_userlist(
         &self,
         request: DeleteUserlistRequest,
@@ -39476,7 +39486,7 @@ pub trait Api: Send + Sync + 'static {
     /// stay searchable but cannot be moved back to the appliance.
     ///
     /// `GET /api/configuration/policies/archive_cleanup_policies` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn list_archive_cleanup_policies(
         &self,
         request: ListArchiveCleanupPoliciesRequest,
@@ -39495,7 +39505,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/archive_cleanup_policies` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn create_archive_cleanup_policy(
         &self,
         request: CreateArchiveCleanupPolicyRequest,
@@ -39514,7 +39524,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `GET /api/configuration/policies/archive_cleanup_policies/{key}` Documented for SPS 6.x, 7.x,
     /// 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn get_archive_cleanup_policy(
         &self,
         request: GetArchiveCleanupPolicyRequest,
@@ -39534,7 +39544,7 @@ pub trait Api: Send + Sync + 'static {
     /// `PUT /api/configuration/policies/archive_cleanup_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn replace_archive_cleanup_policy(
         &self,
         request: ReplaceArchiveCleanupPolicyRequest,
@@ -39553,7 +39563,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/archive_cleanup_policies/{key}` Requires an open
     /// transaction. Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn delete_archive_cleanup_policy(
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
@@ -39571,7 +39581,7 @@ pub trait Api: Send + Sync + 'static {
     /// SMB/CIFS or NFS) and a schedule; system backups and connection data backups refer to one by key.
     ///
     /// `GET /api/configuration/policies/backup_policies` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
@@ -39589,7 +39599,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/backup_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn create_backup_policy(
         &self,
         request: CreateBackupPolicyRequest,
@@ -39605,7 +39615,7 @@ pub trait Api: Send + Sync + 'static {
     /// The host key of an rsync target always reads back as an algorithm and value pair.
     ///
     /// `GET /api/configuration/policies/backup_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn get_backup_policy(
         &self,
         request: GetBackupPolicyRequest,
@@ -39622,7 +39632,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/backup_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn replace_backup_policy(
         &self,
         request: ReplaceBackupPolicyRequest,
@@ -39639,7 +39649,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/backup_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn delete_backup_policy(
         &self,
         request: DeleteBackupPolicyRequest,
@@ -39656,7 +39666,7 @@ pub trait Api: Send + Sync + 'static {
     /// appliances embed each policy body in the listing.
     ///
     /// `GET /api/configuration/policies/audit_policies` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn list_audit_policies(
         &self,
         request: ListAuditPoliciesRequest,
@@ -39674,7 +39684,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/audit_policies` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn create_audit_policy(
         &self,
         request: CreateAuditPolicyRequest,
@@ -39690,7 +39700,7 @@ pub trait Api: Send + Sync + 'static {
     /// and how often trails are signed and timestamped.
     ///
     /// `GET /api/configuration/policies/audit_policies/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn get_audit_policy(
         &self,
         request: GetAuditPolicyRequest,
@@ -39708,7 +39718,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/audit_policies/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn replace_audit_policy(
         &self,
         request: ReplaceAuditPolicyRequest,
@@ -39724,7 +39734,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/audit_policies/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn delete_audit_policy(
         &self,
         request: DeleteAuditPolicyRequest,
@@ -39741,7 +39751,7 @@ pub trait Api: Send + Sync + 'static {
     /// connections and for X.509 authentication in SSH.
     ///
     /// `GET /api/configuration/policies/signing_cas` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn list_signing_cas(
         &self,
         request: ListSigningCasRequest,
@@ -39757,7 +39767,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/signing_cas` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn create_signing_ca(
         &self,
         request: CreateSigningCaRequest,
@@ -39773,7 +39783,7 @@ pub trait Api: Send + Sync + 'static {
     /// private key is never sent back.
     ///
     /// `GET /api/configuration/policies/signing_cas/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn get_signing_ca(
         &self,
         request: GetSigningCaRequest,
@@ -39790,7 +39800,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/signing_cas/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn replace_signing_ca(
         &self,
         request: ReplaceSigningCaRequest,
@@ -39807,7 +39817,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/signing_cas/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn delete_signing_ca(
         &self,
         request: DeleteSigningCaRequest,
@@ -39823,7 +39833,7 @@ pub trait Api: Send + Sync + 'static {
     /// the certificate of a client or a server.
     ///
     /// `GET /api/configuration/policies/trusted_ca_lists` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn list_trusted_ca_lists(
         &self,
         request: ListTrustedCaListsRequest,
@@ -39838,7 +39848,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns one trusted CA list.
     ///
     /// `GET /api/configuration/policies/trusted_ca_lists/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn get_trusted_ca_list(
         &self,
         request: GetTrustedCaListRequest,
@@ -39855,7 +39865,7 @@ pub trait Api: Send + Sync + 'static {
     /// indexing settings.
     ///
     /// `GET /api/configuration/policies/indexing` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_indexing_policies(
         &self,
         request: ListIndexingPoliciesRequest,
@@ -39872,7 +39882,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/indexing` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn create_indexing_policy(
         &self,
         request: CreateIndexingPolicyRequest,
@@ -39887,7 +39897,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns one indexing policy.
     ///
     /// `GET /api/configuration/policies/indexing/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn get_indexing_policy(
         &self,
         request: GetIndexingPolicyRequest,
@@ -39904,7 +39914,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/indexing/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x. The reply is not documented: a client reads its body as optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn replace_indexing_policy(
         &self,
         request: ReplaceIndexingPolicyRequest,
@@ -39921,7 +39931,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/indexing/{key}` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn delete_indexing_policy(
         &self,
         request: DeleteIndexingPolicyRequest,
@@ -39938,7 +39948,7 @@ pub trait Api: Send + Sync + 'static {
     /// Channel policies refer to them by key.
     ///
     /// `GET /api/configuration/policies/content_policies` Documented for SPS 5.x, 6.x, 7.x.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_content_policies(
         &self,
         request: ListContentPoliciesRequest,
@@ -39954,7 +39964,7 @@ pub trait Api: Send + Sync + 'static {
     /// behaviour and how the scores are combined (SPS 7.x and later, with an analytics licence).
     ///
     /// `GET /api/configuration/policies/analytics` Documented for SPS 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_analytics_policies(
         &self,
         request: ListAnalyticsPoliciesRequest,
@@ -39970,7 +39980,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/analytics` Requires an open transaction. Documented for SPS
     /// 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn create_analytics_policy(
         &self,
         request: CreateAnalyticsPolicyRequest,
@@ -39985,7 +39995,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns one analytics policy.
     ///
     /// `GET /api/configuration/policies/analytics/{key}` Documented for SPS 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn get_analytics_policy(
         &self,
         request: GetAnalyticsPolicyRequest,
@@ -40002,7 +40012,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/analytics/{key}` Requires an open transaction. Documented for
     /// SPS 7.x, 8.0. The reply is not documented: a client reads its body as optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn replace_analytics_policy(
         &self,
         request: ReplaceAnalyticsPolicyRequest,
@@ -40021,7 +40031,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/analytics/{key}` Requires an open transaction. Documented
     /// for SPS 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn delete_analytics_policy(
         &self,
         request: DeleteAnalyticsPolicyRequest,
@@ -40037,7 +40047,7 @@ pub trait Api: Send + Sync + 'static {
     /// authentication and usermapping).
     ///
     /// `GET /api/configuration/policies/ldap_servers` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_ldap_servers(
         &self,
         request: ListLdapServersRequest,
@@ -40053,7 +40063,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/ldap_servers` Requires an open transaction. Documented for SPS
     /// 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_ldap_server(
         &self,
         request: CreateLdapServerRequest,
@@ -40069,7 +40079,7 @@ pub trait Api: Send + Sync + 'static {
     /// memberships.
     ///
     /// `GET /api/configuration/policies/ldap_servers/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_ldap_server(
         &self,
         request: GetLdapServerRequest,
@@ -40086,7 +40096,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `PUT /api/configuration/policies/ldap_servers/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_ldap_server(
         &self,
         request: ReplaceLdapServerRequest,
@@ -40103,7 +40113,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/ldap_servers/{key}` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_ldap_server(
         &self,
         request: DeleteLdapServerRequest,
@@ -40120,7 +40130,7 @@ pub trait Api: Send + Sync + 'static {
     /// through a plugin).
     ///
     /// `GET /api/configuration/policies/credentialstores` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_credential_stores(
         &self,
         request: ListCredentialStoresRequest,
@@ -40136,7 +40146,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/credentialstores` Requires an open transaction. Documented for
     /// SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_credential_store(
         &self,
         request: CreateCredentialStoreRequest,
@@ -40151,7 +40161,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns one credential store.
     ///
     /// `GET /api/configuration/policies/credentialstores/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_credential_store(
         &self,
         request: GetCredentialStoreRequest,
@@ -40169,7 +40179,7 @@ pub trait Api: Send + Sync + 'static {
     /// `PUT /api/configuration/policies/credentialstores/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_credential_store(
         &self,
         request: ReplaceCredentialStoreRequest,
@@ -40188,7 +40198,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/credentialstores/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_credential_store(
         &self,
         request: DeleteCredentialStoreRequest,
@@ -40205,7 +40215,7 @@ pub trait Api: Send + Sync + 'static {
     /// ask for multi-factor authentication or a ticket.
     ///
     /// `GET /api/configuration/policies/aa_plugin_instances` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_aa_plugin_instances(
         &self,
         request: ListAaPluginInstancesRequest,
@@ -40221,7 +40231,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `POST /api/configuration/policies/aa_plugin_instances` Requires an open transaction. Documented
     /// for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_aa_plugin_instance(
         &self,
         request: CreateAaPluginInstanceRequest,
@@ -40238,7 +40248,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns one AA plugin instance: the plugin it runs and its configuration text.
     ///
     /// `GET /api/configuration/policies/aa_plugin_instances/{key}` Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_aa_plugin_instance(
         &self,
         request: GetAaPluginInstanceRequest,
@@ -40256,7 +40266,7 @@ pub trait Api: Send + Sync + 'static {
     /// `PUT /api/configuration/policies/aa_plugin_instances/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a client reads its body as
     /// optional.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_aa_plugin_instance(
         &self,
         request: ReplaceAaPluginInstanceRequest,
@@ -40275,7 +40285,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// `DELETE /api/configuration/policies/aa_plugin_instances/{key}` Requires an open transaction.
     /// Documented for SPS 6.x, 7.x, 8.0.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_aa_plugin_instance(
         &self,
         request: DeleteAaPluginInstanceRequest,
@@ -40293,7 +40303,7 @@ pub trait Api: Send + Sync + 'static {
     /// system before connecting. Later versions do this through AA plugin instances.
     ///
     /// `GET /api/configuration/policies/ticketing_policies` Documented for SPS 6.x.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_ticketing_policies(
         &self,
         request: ListTicketingPoliciesRequest,
@@ -40308,7 +40318,7 @@ pub trait Api: Send + Sync + 'static {
     /// Returns one ticketing policy.
     ///
     /// `GET /api/configuration/policies/ticketing_policies/{key}` Documented for SPS 6.x.
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_ticketing_policy(
         &self,
         request: GetTicketingPolicyRequest,
@@ -43436,327 +43446,327 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: GetTicketingPluginRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_usermapping_policies(
         &self,
         request: ListUsermappingPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_usermapping_policy(
         &self,
         request: CreateUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_usermapping_policy(
         &self,
         request: GetUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_usermapping_policy(
         &self,
         request: ReplaceUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_usermapping_policy(
         &self,
         request: DeleteUsermappingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_time_policies(
         &self,
         request: ListTimePoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_time_policy(
         &self,
         request: CreateTimePolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_time_policy(
         &self,
         request: GetTimePolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_time_policy(
         &self,
         request: ReplaceTimePolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_time_policy(
         &self,
         request: DeleteTimePolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_userlists(
         &self,
         request: ListUserlistsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_userlist(
         &self,
         request: CreateUserlistRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_userlist(
         &self,
         request: GetUserlistRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_userlist(
         &self,
         request: ReplaceUserlistRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_userlist(
         &self,
         request: DeleteUserlistRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn list_archive_cleanup_policies(
         &self,
         request: ListArchiveCleanupPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn create_archive_cleanup_policy(
         &self,
         request: CreateArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn get_archive_cleanup_policy(
         &self,
         request: GetArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn replace_archive_cleanup_policy(
         &self,
         request: ReplaceArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn delete_archive_cleanup_policy(
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn create_backup_policy(
         &self,
         request: CreateBackupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn get_backup_policy(
         &self,
         request: GetBackupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn replace_backup_policy(
         &self,
         request: ReplaceBackupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn delete_backup_policy(
         &self,
         request: DeleteBackupPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn list_audit_policies(
         &self,
         request: ListAuditPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn create_audit_policy(
         &self,
         request: CreateAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn get_audit_policy(
         &self,
         request: GetAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn replace_audit_policy(
         &self,
         request: ReplaceAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn delete_audit_policy(
         &self,
         request: DeleteAuditPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn list_signing_cas(
         &self,
         request: ListSigningCasRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn create_signing_ca(
         &self,
         request: CreateSigningCaRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn get_signing_ca(
         &self,
         request: GetSigningCaRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn replace_signing_ca(
         &self,
         request: ReplaceSigningCaRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn delete_signing_ca(
         &self,
         request: DeleteSigningCaRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn list_trusted_ca_lists(
         &self,
         request: ListTrustedCaListsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn get_trusted_ca_list(
         &self,
         request: GetTrustedCaListRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_indexing_policies(
         &self,
         request: ListIndexingPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn create_indexing_policy(
         &self,
         request: CreateIndexingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn get_indexing_policy(
         &self,
         request: GetIndexingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn replace_indexing_policy(
         &self,
         request: ReplaceIndexingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn delete_indexing_policy(
         &self,
         request: DeleteIndexingPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_content_policies(
         &self,
         request: ListContentPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_analytics_policies(
         &self,
         request: ListAnalyticsPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn create_analytics_policy(
         &self,
         request: CreateAnalyticsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn get_analytics_policy(
         &self,
         request: GetAnalyticsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn replace_analytics_policy(
         &self,
         request: ReplaceAnalyticsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn delete_analytics_policy(
         &self,
         request: DeleteAnalyticsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_ldap_servers(
         &self,
         request: ListLdapServersRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_ldap_server(
         &self,
         request: CreateLdapServerRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_ldap_server(
         &self,
         request: GetLdapServerRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_ldap_server(
         &self,
         request: ReplaceLdapServerRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_ldap_server(
         &self,
         request: DeleteLdapServerRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_credential_stores(
         &self,
         request: ListCredentialStoresRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_credential_store(
         &self,
         request: CreateCredentialStoreRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_credential_store(
         &self,
         request: GetCredentialStoreRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_credential_store(
         &self,
         request: ReplaceCredentialStoreRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_credential_store(
         &self,
         request: DeleteCredentialStoreRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_aa_plugin_instances(
         &self,
         request: ListAaPluginInstancesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_aa_plugin_instance(
         &self,
         request: CreateAaPluginInstanceRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_aa_plugin_instance(
         &self,
         request: GetAaPluginInstanceRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_aa_plugin_instance(
         &self,
         request: ReplaceAaPluginInstanceRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_aa_plugin_instance(
         &self,
         request: DeleteAaPluginInstanceRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_ticketing_policies(
         &self,
         request: ListTicketingPoliciesRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_ticketing_policy(
         &self,
         request: GetTicketingPolicyRequest,
@@ -46045,7 +46055,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ticketing_plugin(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_usermapping_policies(
         &self,
         request: ListUsermappingPoliciesRequest,
@@ -46054,7 +46064,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_usermapping_policies(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_usermapping_policy(
         &self,
         request: CreateUsermappingPolicyRequest,
@@ -46063,7 +46073,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_usermapping_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_usermapping_policy(
         &self,
         request: GetUsermappingPolicyRequest,
@@ -46072,7 +46082,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_usermapping_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_usermapping_policy(
         &self,
         request: ReplaceUsermappingPolicyRequest,
@@ -46081,7 +46091,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_usermapping_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_usermapping_policy(
         &self,
         request: DeleteUsermappingPolicyRequest,
@@ -46090,7 +46100,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_usermapping_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_time_policies(
         &self,
         request: ListTimePoliciesRequest,
@@ -46099,7 +46109,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_time_policies(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_time_policy(
         &self,
         request: CreateTimePolicyRequest,
@@ -46108,7 +46118,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_time_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_time_policy(
         &self,
         request: GetTimePolicyRequest,
@@ -46117,7 +46127,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_time_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_time_policy(
         &self,
         request: ReplaceTimePolicyRequest,
@@ -46126,7 +46136,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_time_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_time_policy(
         &self,
         request: DeleteTimePolicyRequest,
@@ -46135,7 +46145,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_time_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_userlists(
         &self,
         request: ListUserlistsRequest,
@@ -46144,7 +46154,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_userlists(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_userlist(
         &self,
         request: CreateUserlistRequest,
@@ -46153,7 +46163,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_userlist(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_userlist(
         &self,
         request: GetUserlistRequest,
@@ -46162,7 +46172,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_userlist(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_userlist(
         &self,
         request: ReplaceUserlistRequest,
@@ -46171,7 +46181,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_userlist(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_userlist(
         &self,
         request: DeleteUserlistRequest,
@@ -46180,7 +46190,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_userlist(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn list_archive_cleanup_policies(
         &self,
         request: ListArchiveCleanupPoliciesRequest,
@@ -46189,7 +46199,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_archive_cleanup_policies(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn create_archive_cleanup_policy(
         &self,
         request: CreateArchiveCleanupPolicyRequest,
@@ -46198,7 +46208,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_archive_cleanup_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn get_archive_cleanup_policy(
         &self,
         request: GetArchiveCleanupPolicyRequest,
@@ -46207,7 +46217,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_archive_cleanup_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn replace_archive_cleanup_policy(
         &self,
         request: ReplaceArchiveCleanupPolicyRequest,
@@ -46216,7 +46226,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_archive_cleanup_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn delete_archive_cleanup_policy(
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
@@ -46225,7 +46235,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_archive_cleanup_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
@@ -46234,7 +46244,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_backup_policies(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn create_backup_policy(
         &self,
         request: CreateBackupPolicyRequest,
@@ -46243,7 +46253,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_backup_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn get_backup_policy(
         &self,
         request: GetBackupPolicyRequest,
@@ -46252,7 +46262,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_backup_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn replace_backup_policy(
         &self,
         request: ReplaceBackupPolicyRequest,
@@ -46261,7 +46271,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_backup_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn delete_backup_policy(
         &self,
         request: DeleteBackupPolicyRequest,
@@ -46270,7 +46280,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_backup_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn list_audit_policies(
         &self,
         request: ListAuditPoliciesRequest,
@@ -46279,7 +46289,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_audit_policies(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn create_audit_policy(
         &self,
         request: CreateAuditPolicyRequest,
@@ -46288,7 +46298,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_audit_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn get_audit_policy(
         &self,
         request: GetAuditPolicyRequest,
@@ -46297,7 +46307,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_audit_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn replace_audit_policy(
         &self,
         request: ReplaceAuditPolicyRequest,
@@ -46306,7 +46316,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_audit_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn delete_audit_policy(
         &self,
         request: DeleteAuditPolicyRequest,
@@ -46315,7 +46325,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_audit_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn list_signing_cas(
         &self,
         request: ListSigningCasRequest,
@@ -46324,7 +46334,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_signing_cas(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn create_signing_ca(
         &self,
         request: CreateSigningCaRequest,
@@ -46333,7 +46343,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_signing_ca(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn get_signing_ca(
         &self,
         request: GetSigningCaRequest,
@@ -46342,7 +46352,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_signing_ca(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn replace_signing_ca(
         &self,
         request: ReplaceSigningCaRequest,
@@ -46351,7 +46361,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_signing_ca(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn delete_signing_ca(
         &self,
         request: DeleteSigningCaRequest,
@@ -46360,7 +46370,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_signing_ca(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn list_trusted_ca_lists(
         &self,
         request: ListTrustedCaListsRequest,
@@ -46369,7 +46379,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_trusted_ca_lists(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn get_trusted_ca_list(
         &self,
         request: GetTrustedCaListRequest,
@@ -46378,7 +46388,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_trusted_ca_list(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_indexing_policies(
         &self,
         request: ListIndexingPoliciesRequest,
@@ -46387,7 +46397,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_indexing_policies(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn create_indexing_policy(
         &self,
         request: CreateIndexingPolicyRequest,
@@ -46396,7 +46406,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_indexing_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn get_indexing_policy(
         &self,
         request: GetIndexingPolicyRequest,
@@ -46405,7 +46415,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_indexing_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn replace_indexing_policy(
         &self,
         request: ReplaceIndexingPolicyRequest,
@@ -46414,7 +46424,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_indexing_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn delete_indexing_policy(
         &self,
         request: DeleteIndexingPolicyRequest,
@@ -46423,7 +46433,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_indexing_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_content_policies(
         &self,
         request: ListContentPoliciesRequest,
@@ -46432,7 +46442,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_content_policies(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_analytics_policies(
         &self,
         request: ListAnalyticsPoliciesRequest,
@@ -46441,7 +46451,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_analytics_policies(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn create_analytics_policy(
         &self,
         request: CreateAnalyticsPolicyRequest,
@@ -46450,7 +46460,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_analytics_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn get_analytics_policy(
         &self,
         request: GetAnalyticsPolicyRequest,
@@ -46459,7 +46469,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_analytics_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn replace_analytics_policy(
         &self,
         request: ReplaceAnalyticsPolicyRequest,
@@ -46468,7 +46478,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_analytics_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn delete_analytics_policy(
         &self,
         request: DeleteAnalyticsPolicyRequest,
@@ -46477,7 +46487,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_analytics_policy(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_ldap_servers(
         &self,
         request: ListLdapServersRequest,
@@ -46486,7 +46496,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_ldap_servers(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_ldap_server(
         &self,
         request: CreateLdapServerRequest,
@@ -46495,7 +46505,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_ldap_server(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_ldap_server(
         &self,
         request: GetLdapServerRequest,
@@ -46504,7 +46514,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_ldap_server(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_ldap_server(
         &self,
         request: ReplaceLdapServerRequest,
@@ -46513,7 +46523,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_ldap_server(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_ldap_server(
         &self,
         request: DeleteLdapServerRequest,
@@ -46522,7 +46532,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_ldap_server(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_credential_stores(
         &self,
         request: ListCredentialStoresRequest,
@@ -46531,7 +46541,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_credential_stores(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_credential_store(
         &self,
         request: CreateCredentialStoreRequest,
@@ -46540,7 +46550,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_credential_store(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_credential_store(
         &self,
         request: GetCredentialStoreRequest,
@@ -46549,7 +46559,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_credential_store(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_credential_store(
         &self,
         request: ReplaceCredentialStoreRequest,
@@ -46558,7 +46568,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_credential_store(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_credential_store(
         &self,
         request: DeleteCredentialStoreRequest,
@@ -46567,7 +46577,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_credential_store(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_aa_plugin_instances(
         &self,
         request: ListAaPluginInstancesRequest,
@@ -46576,7 +46586,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_aa_plugin_instances(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_aa_plugin_instance(
         &self,
         request: CreateAaPluginInstanceRequest,
@@ -46585,7 +46595,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.create_aa_plugin_instance(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_aa_plugin_instance(
         &self,
         request: GetAaPluginInstanceRequest,
@@ -46594,7 +46604,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.get_aa_plugin_instance(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_aa_plugin_instance(
         &self,
         request: ReplaceAaPluginInstanceRequest,
@@ -46603,7 +46613,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_aa_plugin_instance(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_aa_plugin_instance(
         &self,
         request: DeleteAaPluginInstanceRequest,
@@ -46612,7 +46622,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_aa_plugin_instance(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_ticketing_policies(
         &self,
         request: ListTicketingPoliciesRequest,
@@ -46621,7 +46631,7 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.list_ticketing_policies(request).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_ticketing_policy(
         &self,
         request: GetTicketingPolicyRequest,
@@ -49403,7 +49413,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_usermapping_policies(
         &self,
         request: ListUsermappingPoliciesRequest,
@@ -49412,7 +49422,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_usermapping_policy(
         &self,
         request: CreateUsermappingPolicyRequest,
@@ -49421,7 +49431,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_usermapping_policy(
         &self,
         request: GetUsermappingPolicyRequest,
@@ -49430,7 +49440,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_usermapping_policy(
         &self,
         request: ReplaceUsermappingPolicyRequest,
@@ -49439,7 +49449,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_usermapping_policy(
         &self,
         request: DeleteUsermappingPolicyRequest,
@@ -49448,7 +49458,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_time_policies(
         &self,
         request: ListTimePoliciesRequest,
@@ -49457,7 +49467,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_time_policy(
         &self,
         request: CreateTimePolicyRequest,
@@ -49466,7 +49476,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_time_policy(
         &self,
         request: GetTimePolicyRequest,
@@ -49475,7 +49485,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_time_policy(
         &self,
         request: ReplaceTimePolicyRequest,
@@ -49484,7 +49494,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_time_policy(
         &self,
         request: DeleteTimePolicyRequest,
@@ -49493,7 +49503,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn list_userlists(
         &self,
         request: ListUserlistsRequest,
@@ -49502,7 +49512,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn create_userlist(
         &self,
         request: CreateUserlistRequest,
@@ -49511,7 +49521,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn get_userlist(
         &self,
         request: GetUserlistRequest,
@@ -49520,7 +49530,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn replace_userlist(
         &self,
         request: ReplaceUserlistRequest,
@@ -49529,7 +49539,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     fn delete_userlist(
         &self,
         request: DeleteUserlistRequest,
@@ -49538,7 +49548,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn list_archive_cleanup_policies(
         &self,
         request: ListArchiveCleanupPoliciesRequest,
@@ -49547,7 +49557,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn create_archive_cleanup_policy(
         &self,
         request: CreateArchiveCleanupPolicyRequest,
@@ -49556,7 +49566,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn get_archive_cleanup_policy(
         &self,
         request: GetArchiveCleanupPolicyRequest,
@@ -49565,7 +49575,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn replace_archive_cleanup_policy(
         &self,
         request: ReplaceArchiveCleanupPolicyRequest,
@@ -49574,7 +49584,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn delete_archive_cleanup_policy(
         &self,
         request: DeleteArchiveCleanupPolicyRequest,
@@ -49583,7 +49593,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn list_backup_policies(
         &self,
         request: ListBackupPoliciesRequest,
@@ -49592,7 +49602,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn create_backup_policy(
         &self,
         request: CreateBackupPolicyRequest,
@@ -49601,7 +49611,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn get_backup_policy(
         &self,
         request: GetBackupPolicyRequest,
@@ -49610,7 +49620,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn replace_backup_policy(
         &self,
         request: ReplaceBackupPolicyRequest,
@@ -49619,7 +49629,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     fn delete_backup_policy(
         &self,
         request: DeleteBackupPolicyRequest,
@@ -49628,7 +49638,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn list_audit_policies(
         &self,
         request: ListAuditPoliciesRequest,
@@ -49637,7 +49647,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn create_audit_policy(
         &self,
         request: CreateAuditPolicyRequest,
@@ -49646,7 +49656,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn get_audit_policy(
         &self,
         request: GetAuditPolicyRequest,
@@ -49655,7 +49665,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn replace_audit_policy(
         &self,
         request: ReplaceAuditPolicyRequest,
@@ -49664,7 +49674,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     fn delete_audit_policy(
         &self,
         request: DeleteAuditPolicyRequest,
@@ -49673,7 +49683,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn list_signing_cas(
         &self,
         request: ListSigningCasRequest,
@@ -49682,7 +49692,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn create_signing_ca(
         &self,
         request: CreateSigningCaRequest,
@@ -49691,7 +49701,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn get_signing_ca(
         &self,
         request: GetSigningCaRequest,
@@ -49700,7 +49710,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn replace_signing_ca(
         &self,
         request: ReplaceSigningCaRequest,
@@ -49709,7 +49719,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn delete_signing_ca(
         &self,
         request: DeleteSigningCaRequest,
@@ -49718,7 +49728,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn list_trusted_ca_lists(
         &self,
         request: ListTrustedCaListsRequest,
@@ -49727,7 +49737,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     fn get_trusted_ca_list(
         &self,
         request: GetTrustedCaListRequest,
@@ -49736,7 +49746,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_indexing_policies(
         &self,
         request: ListIndexingPoliciesRequest,
@@ -49745,7 +49755,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn create_indexing_policy(
         &self,
         request: CreateIndexingPolicyRequest,
@@ -49754,7 +49764,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn get_indexing_policy(
         &self,
         request: GetIndexingPolicyRequest,
@@ -49763,7 +49773,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn replace_indexing_policy(
         &self,
         request: ReplaceIndexingPolicyRequest,
@@ -49772,7 +49782,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn delete_indexing_policy(
         &self,
         request: DeleteIndexingPolicyRequest,
@@ -49781,7 +49791,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_content_policies(
         &self,
         request: ListContentPoliciesRequest,
@@ -49790,7 +49800,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn list_analytics_policies(
         &self,
         request: ListAnalyticsPoliciesRequest,
@@ -49799,7 +49809,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn create_analytics_policy(
         &self,
         request: CreateAnalyticsPolicyRequest,
@@ -49808,7 +49818,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn get_analytics_policy(
         &self,
         request: GetAnalyticsPolicyRequest,
@@ -49817,7 +49827,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn replace_analytics_policy(
         &self,
         request: ReplaceAnalyticsPolicyRequest,
@@ -49826,7 +49836,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     fn delete_analytics_policy(
         &self,
         request: DeleteAnalyticsPolicyRequest,
@@ -49835,7 +49845,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_ldap_servers(
         &self,
         request: ListLdapServersRequest,
@@ -49844,7 +49854,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_ldap_server(
         &self,
         request: CreateLdapServerRequest,
@@ -49853,7 +49863,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_ldap_server(
         &self,
         request: GetLdapServerRequest,
@@ -49862,7 +49872,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_ldap_server(
         &self,
         request: ReplaceLdapServerRequest,
@@ -49871,7 +49881,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_ldap_server(
         &self,
         request: DeleteLdapServerRequest,
@@ -49880,7 +49890,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_credential_stores(
         &self,
         request: ListCredentialStoresRequest,
@@ -49889,7 +49899,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_credential_store(
         &self,
         request: CreateCredentialStoreRequest,
@@ -49898,7 +49908,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_credential_store(
         &self,
         request: GetCredentialStoreRequest,
@@ -49907,7 +49917,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_credential_store(
         &self,
         request: ReplaceCredentialStoreRequest,
@@ -49916,7 +49926,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_credential_store(
         &self,
         request: DeleteCredentialStoreRequest,
@@ -49925,7 +49935,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_aa_plugin_instances(
         &self,
         request: ListAaPluginInstancesRequest,
@@ -49934,7 +49944,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn create_aa_plugin_instance(
         &self,
         request: CreateAaPluginInstanceRequest,
@@ -49943,7 +49953,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_aa_plugin_instance(
         &self,
         request: GetAaPluginInstanceRequest,
@@ -49952,7 +49962,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn replace_aa_plugin_instance(
         &self,
         request: ReplaceAaPluginInstanceRequest,
@@ -49961,7 +49971,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn delete_aa_plugin_instance(
         &self,
         request: DeleteAaPluginInstanceRequest,
@@ -49970,7 +49980,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn list_ticketing_policies(
         &self,
         request: ListTicketingPoliciesRequest,
@@ -49979,7 +49989,7 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     fn get_ticketing_policy(
         &self,
         request: GetTicketingPolicyRequest,
@@ -53096,7 +53106,7 @@ async fn handle_get_ticketing_plugin<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_list_usermapping_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53107,7 +53117,7 @@ async fn handle_list_usermapping_policies<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_create_usermapping_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53118,7 +53128,7 @@ async fn handle_create_usermapping_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_get_usermapping_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53129,7 +53139,7 @@ async fn handle_get_usermapping_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_replace_usermapping_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53140,7 +53150,7 @@ async fn handle_replace_usermapping_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_delete_usermapping_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53151,7 +53161,7 @@ async fn handle_delete_usermapping_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_list_time_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53162,7 +53172,7 @@ async fn handle_list_time_policies<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_create_time_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53173,7 +53183,7 @@ async fn handle_create_time_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_get_time_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53184,7 +53194,7 @@ async fn handle_get_time_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_replace_time_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53195,7 +53205,7 @@ async fn handle_replace_time_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_delete_time_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53206,7 +53216,7 @@ async fn handle_delete_time_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_list_userlists<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53217,7 +53227,7 @@ async fn handle_list_userlists<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_create_userlist<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53228,7 +53238,7 @@ async fn handle_create_userlist<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_get_userlist<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53239,7 +53249,7 @@ async fn handle_get_userlist<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_replace_userlist<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53250,7 +53260,7 @@ async fn handle_replace_userlist<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 async fn handle_delete_userlist<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53261,7 +53271,7 @@ async fn handle_delete_userlist<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_list_archive_cleanup_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53272,7 +53282,7 @@ async fn handle_list_archive_cleanup_policies<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_create_archive_cleanup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53283,7 +53293,7 @@ async fn handle_create_archive_cleanup_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_get_archive_cleanup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53294,7 +53304,7 @@ async fn handle_get_archive_cleanup_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_replace_archive_cleanup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53305,7 +53315,7 @@ async fn handle_replace_archive_cleanup_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_delete_archive_cleanup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53316,7 +53326,7 @@ async fn handle_delete_archive_cleanup_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_list_backup_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53327,7 +53337,7 @@ async fn handle_list_backup_policies<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_create_backup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53338,7 +53348,7 @@ async fn handle_create_backup_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_get_backup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53349,7 +53359,7 @@ async fn handle_get_backup_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_replace_backup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53360,7 +53370,7 @@ async fn handle_replace_backup_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 async fn handle_delete_backup_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53371,7 +53381,7 @@ async fn handle_delete_backup_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 async fn handle_list_audit_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53382,7 +53392,7 @@ async fn handle_list_audit_policies<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 async fn handle_create_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53393,7 +53403,7 @@ async fn handle_create_audit_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 async fn handle_get_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53404,7 +53414,7 @@ async fn handle_get_audit_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 async fn handle_replace_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53415,7 +53425,7 @@ async fn handle_replace_audit_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 async fn handle_delete_audit_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53426,7 +53436,7 @@ async fn handle_delete_audit_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 async fn handle_list_signing_cas<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53437,7 +53447,7 @@ async fn handle_list_signing_cas<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 async fn handle_create_signing_ca<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53448,7 +53458,7 @@ async fn handle_create_signing_ca<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 async fn handle_get_signing_ca<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53459,7 +53469,7 @@ async fn handle_get_signing_ca<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 async fn handle_replace_signing_ca<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53470,7 +53480,7 @@ async fn handle_replace_signing_ca<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 async fn handle_delete_signing_ca<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53481,7 +53491,7 @@ async fn handle_delete_signing_ca<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 async fn handle_list_trusted_ca_lists<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53492,7 +53502,7 @@ async fn handle_list_trusted_ca_lists<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 async fn handle_get_trusted_ca_list<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53503,7 +53513,7 @@ async fn handle_get_trusted_ca_list<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_list_indexing_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53514,7 +53524,7 @@ async fn handle_list_indexing_policies<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_create_indexing_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53525,7 +53535,7 @@ async fn handle_create_indexing_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_get_indexing_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53536,7 +53546,7 @@ async fn handle_get_indexing_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_replace_indexing_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53547,7 +53557,7 @@ async fn handle_replace_indexing_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_delete_indexing_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53558,7 +53568,7 @@ async fn handle_delete_indexing_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_list_content_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53569,7 +53579,7 @@ async fn handle_list_content_policies<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_list_analytics_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53580,7 +53590,7 @@ async fn handle_list_analytics_policies<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_create_analytics_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53591,7 +53601,7 @@ async fn handle_create_analytics_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_get_analytics_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53602,7 +53612,7 @@ async fn handle_get_analytics_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_replace_analytics_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53613,7 +53623,7 @@ async fn handle_replace_analytics_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 async fn handle_delete_analytics_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53624,7 +53634,7 @@ async fn handle_delete_analytics_policy<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_list_ldap_servers<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53635,7 +53645,7 @@ async fn handle_list_ldap_servers<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_create_ldap_server<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53646,7 +53656,7 @@ async fn handle_create_ldap_server<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_get_ldap_server<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53657,7 +53667,7 @@ async fn handle_get_ldap_server<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_replace_ldap_server<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53668,7 +53678,7 @@ async fn handle_replace_ldap_server<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_delete_ldap_server<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53679,7 +53689,7 @@ async fn handle_delete_ldap_server<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_list_credential_stores<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53690,7 +53700,7 @@ async fn handle_list_credential_stores<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_create_credential_store<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53701,7 +53711,7 @@ async fn handle_create_credential_store<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_get_credential_store<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53712,7 +53722,7 @@ async fn handle_get_credential_store<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_replace_credential_store<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53723,7 +53733,7 @@ async fn handle_replace_credential_store<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_delete_credential_store<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53734,7 +53744,7 @@ async fn handle_delete_credential_store<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_list_aa_plugin_instances<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53745,7 +53755,7 @@ async fn handle_list_aa_plugin_instances<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_create_aa_plugin_instance<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53756,7 +53766,7 @@ async fn handle_create_aa_plugin_instance<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_get_aa_plugin_instance<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53767,7 +53777,7 @@ async fn handle_get_aa_plugin_instance<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_replace_aa_plugin_instance<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53778,7 +53788,7 @@ async fn handle_replace_aa_plugin_instance<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_delete_aa_plugin_instance<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53789,7 +53799,7 @@ async fn handle_delete_aa_plugin_instance<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_list_ticketing_policies<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -53800,7 +53810,7 @@ async fn handle_list_ticketing_policies<D: Dispatch>(
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 async fn handle_get_ticketing_policy<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
     request: axum::extract::Request,
@@ -56238,391 +56248,391 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/plugins/ticketing/{key}",
             axum::routing::get(handle_get_ticketing_plugin::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/usermapping_policies",
             axum::routing::get(handle_list_usermapping_policies::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/usermapping_policies",
             axum::routing::post(handle_create_usermapping_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/usermapping_policies/{key}",
             axum::routing::get(handle_get_usermapping_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/usermapping_policies/{key}",
             axum::routing::put(handle_replace_usermapping_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/usermapping_policies/{key}",
             axum::routing::delete(handle_delete_usermapping_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/time_policies",
             axum::routing::get(handle_list_time_policies::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/time_policies",
             axum::routing::post(handle_create_time_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/time_policies/{key}",
             axum::routing::get(handle_get_time_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/time_policies/{key}",
             axum::routing::put(handle_replace_time_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/time_policies/{key}",
             axum::routing::delete(handle_delete_time_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/userlists",
             axum::routing::get(handle_list_userlists::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/userlists",
             axum::routing::post(handle_create_userlist::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/userlists/{key}",
             axum::routing::get(handle_get_userlist::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/userlists/{key}",
             axum::routing::put(handle_replace_userlist::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_access")]
     let router = router
         .route(
             "/api/configuration/policies/userlists/{key}",
             axum::routing::delete(handle_delete_userlist::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/archive_cleanup_policies",
             axum::routing::get(handle_list_archive_cleanup_policies::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/archive_cleanup_policies",
             axum::routing::post(handle_create_archive_cleanup_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/archive_cleanup_policies/{key}",
             axum::routing::get(handle_get_archive_cleanup_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/archive_cleanup_policies/{key}",
             axum::routing::put(handle_replace_archive_cleanup_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/archive_cleanup_policies/{key}",
             axum::routing::delete(handle_delete_archive_cleanup_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/backup_policies",
             axum::routing::get(handle_list_backup_policies::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/backup_policies",
             axum::routing::post(handle_create_backup_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/backup_policies/{key}",
             axum::routing::get(handle_get_backup_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/backup_policies/{key}",
             axum::routing::put(handle_replace_backup_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_archive_backup")]
     let router = router
         .route(
             "/api/configuration/policies/backup_policies/{key}",
             axum::routing::delete(handle_delete_backup_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     let router = router
         .route(
             "/api/configuration/policies/audit_policies",
             axum::routing::get(handle_list_audit_policies::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     let router = router
         .route(
             "/api/configuration/policies/audit_policies",
             axum::routing::post(handle_create_audit_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     let router = router
         .route(
             "/api/configuration/policies/audit_policies/{key}",
             axum::routing::get(handle_get_audit_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     let router = router
         .route(
             "/api/configuration/policies/audit_policies/{key}",
             axum::routing::put(handle_replace_audit_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_audit")]
     let router = router
         .route(
             "/api/configuration/policies/audit_policies/{key}",
             axum::routing::delete(handle_delete_audit_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     let router = router
         .route(
             "/api/configuration/policies/signing_cas",
             axum::routing::get(handle_list_signing_cas::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     let router = router
         .route(
             "/api/configuration/policies/signing_cas",
             axum::routing::post(handle_create_signing_ca::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     let router = router
         .route(
             "/api/configuration/policies/signing_cas/{key}",
             axum::routing::get(handle_get_signing_ca::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     let router = router
         .route(
             "/api/configuration/policies/signing_cas/{key}",
             axum::routing::put(handle_replace_signing_ca::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     let router = router
         .route(
             "/api/configuration/policies/signing_cas/{key}",
             axum::routing::delete(handle_delete_signing_ca::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     let router = router
         .route(
             "/api/configuration/policies/trusted_ca_lists",
             axum::routing::get(handle_list_trusted_ca_lists::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_certificates")]
     let router = router
         .route(
             "/api/configuration/policies/trusted_ca_lists/{key}",
             axum::routing::get(handle_get_trusted_ca_list::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/indexing",
             axum::routing::get(handle_list_indexing_policies::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/indexing",
             axum::routing::post(handle_create_indexing_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/indexing/{key}",
             axum::routing::get(handle_get_indexing_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/indexing/{key}",
             axum::routing::put(handle_replace_indexing_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/indexing/{key}",
             axum::routing::delete(handle_delete_indexing_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/content_policies",
             axum::routing::get(handle_list_content_policies::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/analytics",
             axum::routing::get(handle_list_analytics_policies::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/analytics",
             axum::routing::post(handle_create_analytics_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/analytics/{key}",
             axum::routing::get(handle_get_analytics_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/analytics/{key}",
             axum::routing::put(handle_replace_analytics_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_content")]
     let router = router
         .route(
             "/api/configuration/policies/analytics/{key}",
             axum::routing::delete(handle_delete_analytics_policy::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/ldap_servers",
             axum::routing::get(handle_list_ldap_servers::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/ldap_servers",
             axum::routing::post(handle_create_ldap_server::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/ldap_servers/{key}",
             axum::routing::get(handle_get_ldap_server::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/ldap_servers/{key}",
             axum::routing::put(handle_replace_ldap_server::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/ldap_servers/{key}",
             axum::routing::delete(handle_delete_ldap_server::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/credentialstores",
             axum::routing::get(handle_list_credential_stores::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/credentialstores",
             axum::routing::post(handle_create_credential_store::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/credentialstores/{key}",
             axum::routing::get(handle_get_credential_store::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/credentialstores/{key}",
             axum::routing::put(handle_replace_credential_store::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/credentialstores/{key}",
             axum::routing::delete(handle_delete_credential_store::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/aa_plugin_instances",
             axum::routing::get(handle_list_aa_plugin_instances::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/aa_plugin_instances",
             axum::routing::post(handle_create_aa_plugin_instance::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/aa_plugin_instances/{key}",
             axum::routing::get(handle_get_aa_plugin_instance::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/aa_plugin_instances/{key}",
             axum::routing::put(handle_replace_aa_plugin_instance::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/aa_plugin_instances/{key}",
             axum::routing::delete(handle_delete_aa_plugin_instance::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/ticketing_policies",
             axum::routing::get(handle_list_ticketing_policies::<D>),
         );
-    #[cfg(feature = "policies")]
+    #[cfg(feature = "policies_integrations")]
     let router = router
         .route(
             "/api/configuration/policies/ticketing_policies/{key}",

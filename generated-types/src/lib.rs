@@ -11,7 +11,7 @@ pub use runtime::{double_option, tagged};
 
 /// An AA plugin instance: an uploaded authentication and authorization plugin with its
 /// configuration.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AaPluginInstance {
     /// Name of the instance.
@@ -27,7 +27,7 @@ pub struct AaPluginInstance {
 }
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AaPluginInstanceList {
     /// The objects, in the appliance's order.
@@ -41,7 +41,7 @@ pub struct AaPluginInstanceList {
 
 /// One entry of the listing: the key, link and (on newer appliances) body of an instance, or the
 /// instance fields themselves (see the decision on `list_aa_plugin_instances`).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AaPluginInstanceListItem {
     /// Key of the instance.
@@ -66,7 +66,7 @@ pub struct AaPluginInstanceListItem {
 }
 
 /// An AA plugin instance in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AaPluginInstanceObject {
     /// Key of the object within its collection.
@@ -419,11 +419,11 @@ pub struct AlertChannels {
 }
 
 /// An analytics policy. Its fields are not published; everything the appliance sends is kept.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 pub type AnalyticsPolicy = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AnalyticsPolicyList {
     /// The objects, in the appliance's order.
@@ -436,7 +436,7 @@ pub struct AnalyticsPolicyList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AnalyticsPolicyListItem {
     /// Key of the object.
@@ -450,7 +450,7 @@ pub struct AnalyticsPolicyListItem {
 }
 
 /// An analytics policy in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AnalyticsPolicyObject {
     /// Key of the object within its collection.
@@ -490,7 +490,7 @@ pub struct AnalyticsServiceObject {
 
 /// An archive/cleanup policy: after how many days closed audit trails leave the appliance, where
 /// they go (or that they are only deleted), and when the policy runs.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicy {
     /// Name shown on the web interface; no whitespace allowed.
@@ -517,7 +517,7 @@ pub struct ArchiveCleanupPolicy {
 }
 
 /// The archive/cleanup policies.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicyList {
     /// The policies.
@@ -530,7 +530,7 @@ pub struct ArchiveCleanupPolicyList {
 }
 
 /// An archive/cleanup policy in the listing; newer appliances also embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicyListItem {
     /// Key of the policy.
@@ -544,7 +544,7 @@ pub struct ArchiveCleanupPolicyListItem {
 }
 
 /// An archive/cleanup policy in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveCleanupPolicyObject {
     /// Key of the policy.
@@ -558,7 +558,7 @@ pub struct ArchiveCleanupPolicyObject {
 }
 
 /// Where an archive/cleanup policy moves data, or `none` to delete it without archiving.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArchiveTarget {
     /// `type: smb`
@@ -572,7 +572,7 @@ pub enum ArchiveTarget {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl ArchiveTarget {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -585,7 +585,7 @@ impl ArchiveTarget {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl serde::Serialize for ArchiveTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -602,7 +602,7 @@ impl serde::Serialize for ArchiveTarget {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl<'de> serde::Deserialize<'de> for ArchiveTarget {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -619,7 +619,7 @@ impl<'de> serde::Deserialize<'de> for ArchiveTarget {
 }
 
 /// Encryption of audit trails.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditEncryption {
     /// Encrypt audit trails; needs `certificates`.
@@ -636,7 +636,7 @@ pub struct AuditEncryption {
 }
 
 /// An audit policy: whether audit trails are encrypted, signed and timestamped, and with what.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicy {
     /// Name shown on the web interface; no whitespace allowed.
@@ -656,7 +656,7 @@ pub struct AuditPolicy {
 }
 
 /// The audit policies.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicyList {
     /// The policies.
@@ -669,7 +669,7 @@ pub struct AuditPolicyList {
 }
 
 /// An audit policy in the listing; newer appliances also embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicyListItem {
     /// Key of the policy.
@@ -683,7 +683,7 @@ pub struct AuditPolicyListItem {
 }
 
 /// An audit policy in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPolicyObject {
     /// Key of the policy.
@@ -697,7 +697,7 @@ pub struct AuditPolicyObject {
 }
 
 /// Signing of audit trails.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditSigning {
     /// Sign audit trails; needs `x509_identity`.
@@ -711,7 +711,7 @@ pub struct AuditSigning {
 }
 
 /// Timestamping of audit trails.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditTimestamping {
     /// Timestamp audit trails.
@@ -726,7 +726,7 @@ pub struct AuditTimestamping {
 
 /// Timestamping of audit trails: the settings object of the published samples, or a bare boolean as
 /// the main field table types it.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum AuditTimestampingSetting {
@@ -734,14 +734,14 @@ pub enum AuditTimestampingSetting {
     AuditTimestamping(Box<AuditTimestamping>),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl From<bool> for AuditTimestampingSetting {
     fn from(value: bool) -> Self {
         Self::Bool(value)
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl From<AuditTimestamping> for AuditTimestampingSetting {
     fn from(value: AuditTimestamping) -> Self {
         Self::AuditTimestamping(Box::new(value))
@@ -877,7 +877,7 @@ pub struct BackupEncryption {
 }
 
 /// A backup policy: a remote server to copy data to, the protocol to reach it, and when to run.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicy {
     /// Name shown on the web interface; no whitespace allowed.
@@ -897,7 +897,7 @@ pub struct BackupPolicy {
 }
 
 /// The backup policies.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicyList {
     /// The policies.
@@ -910,7 +910,7 @@ pub struct BackupPolicyList {
 }
 
 /// A backup policy in the listing; newer appliances also embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicyListItem {
     /// Key of the policy.
@@ -924,7 +924,7 @@ pub struct BackupPolicyListItem {
 }
 
 /// A backup policy in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BackupPolicyObject {
     /// Key of the policy.
@@ -938,7 +938,7 @@ pub struct BackupPolicyObject {
 }
 
 /// Where and how a backup policy copies data.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackupTarget {
     /// `type: rsync`
@@ -952,7 +952,7 @@ pub enum BackupTarget {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl BackupTarget {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -965,7 +965,7 @@ impl BackupTarget {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl serde::Serialize for BackupTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -982,7 +982,7 @@ impl serde::Serialize for BackupTarget {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl<'de> serde::Deserialize<'de> for BackupTarget {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1821,7 +1821,7 @@ pub struct ConnectionPolicyObject {
 }
 
 /// The listing of the content policies: keys and links only (the policy bodies are not published).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContentPolicyList {
     /// The content policies, in the appliance's order.
@@ -1909,7 +1909,12 @@ pub struct ContentSubchapterObject {
         feature = "reporting",
         feature = "aaa",
         feature = "passwords",
-        feature = "policies",
+        feature = "policies_access",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_content",
+        feature = "policies_integrations",
         feature = "ssh",
         feature = "rdp",
         feature = "telnet",
@@ -1932,11 +1937,11 @@ pub struct CreatedObject {
 /// A credential store: either local (credentials kept on the appliance) or external (a credential
 /// store plugin and its configuration). The fields are not published; everything the appliance
 /// sends is kept, so an object read and written back loses nothing.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 pub type CredentialStore = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CredentialStoreList {
     /// The objects, in the appliance's order.
@@ -1949,7 +1954,7 @@ pub struct CredentialStoreList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CredentialStoreListItem {
     /// Key of the object.
@@ -1963,7 +1968,7 @@ pub struct CredentialStoreListItem {
 }
 
 /// A credential store in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CredentialStoreObject {
     /// Key of the object within its collection.
@@ -2033,7 +2038,7 @@ pub struct CustomSubchapterObject {
 }
 
 /// The intervals of one day in which connections are allowed; an empty list allows none that day.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 pub type DayIntervals = Vec<TimeInterval>;
 
 /// Answer to a successful DELETE: only the links of the removed object. For configuration objects
@@ -2053,7 +2058,12 @@ pub type DayIntervals = Vec<TimeInterval>;
     any(
         feature = "reporting",
         feature = "aaa",
-        feature = "policies",
+        feature = "policies_access",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_content",
+        feature = "policies_integrations",
         feature = "plugins",
         feature = "sessions",
         feature = "ssh",
@@ -2177,7 +2187,7 @@ pub struct EmailSettingsObject {
 
 /// A certificate (and optionally a second one) audit trails are encrypted to. Only the key matters:
 /// send the bare PEM text with `\n` line breaks and no metadata.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EncryptionCertificate {
     /// PEM certificate whose private key can replay the trail.
@@ -2750,7 +2760,7 @@ pub struct HealthStatusResponse {
 /// ```json
 /// "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDmIDa1PuJFzgvZvPs9hzgvMd/9WIn4J7RBFuO769g/OgTvCRTgrF8IM/0iN0YzcUM3IGyPnJ1OlLE2Gb6CxVvEcjP6pme7JroAWo039wQHR3Rxl1KoEmC+0EOImQycIdAS7grWNwD2VB2S7iyFErZhqRxhGJPKbR/kF3lQ3dGtt3pr4+R6wnU9lZ7RSETfB+N09FE4f5Nqy+VEShgdc66ElFRXXVilmiTnIMAyim3T7UVNgRdZYIUAZ79tkyTp6I+DZ7k7BG9TYwdBjhwr0eVL56ILxpXylpzWONuMhHxLKsL42NfmeagjVUD1CJVOrfaGjCVGEeS3iQs6GVVxe78n"
 /// ```
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum HostKey {
@@ -2758,21 +2768,21 @@ pub enum HostKey {
     Value(HostKeyValue),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<String> for HostKey {
     fn from(value: String) -> Self {
         Self::String(value)
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<&str> for HostKey {
     fn from(value: &str) -> Self {
         Self::String(value.to_string())
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<HostKeyValue> for HostKey {
     fn from(value: HostKeyValue) -> Self {
         Self::Value(value)
@@ -2810,7 +2820,7 @@ pub struct HostKeyRsa {
 }
 
 /// An SSH host key as an algorithm and the base64-encoded key.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostKeyValue {
     /// `selection: rsa`
@@ -2824,7 +2834,7 @@ pub enum HostKeyValue {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl HostKeyValue {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -2837,7 +2847,7 @@ impl HostKeyValue {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl serde::Serialize for HostKeyValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -2854,7 +2864,7 @@ impl serde::Serialize for HostKeyValue {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl<'de> serde::Deserialize<'de> for HostKeyValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3488,7 +3498,7 @@ pub struct IndexerWorkerGroup {
 
 /// An indexing policy. Only its name is published (and assumed); the OCR language selection exists
 /// but its fields are not, so they are kept as sent.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexingPolicy {
     /// Name of the policy.
@@ -3500,7 +3510,7 @@ pub struct IndexingPolicy {
 }
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexingPolicyList {
     /// The objects, in the appliance's order.
@@ -3513,7 +3523,7 @@ pub struct IndexingPolicyList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexingPolicyListItem {
     /// Key of the object.
@@ -3527,7 +3537,7 @@ pub struct IndexingPolicyListItem {
 }
 
 /// An indexing policy in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_content")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexingPolicyObject {
     /// Key of the object within its collection.
@@ -3659,7 +3669,7 @@ pub struct IpForwardingRulePairsObject {
 
 /// Finding group memberships through an attribute of the user that lists its groups (`memberOf`
 /// style).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapMemberOfCheck {
     /// Whether group membership is checked this way.
@@ -3675,7 +3685,7 @@ pub struct LdapMemberOfCheck {
 
 /// Finding group members through an attribute of the group that lists user names (POSIX `memberUid`
 /// style).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapMembershipCheck {
     /// Whether group membership is checked this way.
@@ -3690,7 +3700,7 @@ pub struct LdapMembershipCheck {
 }
 
 /// The kind of directory, which decides how users and groups are found.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LdapSchema {
     /// `selection: posix`
@@ -3702,7 +3712,7 @@ pub enum LdapSchema {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl LdapSchema {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -3714,7 +3724,7 @@ impl LdapSchema {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl serde::Serialize for LdapSchema {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -3730,7 +3740,7 @@ impl serde::Serialize for LdapSchema {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 impl<'de> serde::Deserialize<'de> for LdapSchema {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3757,7 +3767,7 @@ pub struct LdapSchemaAd {
 }
 
 /// A POSIX directory (users and `posixGroup` groups).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapSchemaPosix {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3772,7 +3782,7 @@ pub struct LdapSchemaPosix {
 /// An LDAP server setting: a name and the directory schema. The server addresses, the bind account
 /// and the TLS settings exist on the appliance but their fields are not published; they are kept as
 /// sent.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapServer {
     /// Name of the setting.
@@ -3786,7 +3796,7 @@ pub struct LdapServer {
 }
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapServerList {
     /// The objects, in the appliance's order.
@@ -3799,7 +3809,7 @@ pub struct LdapServerList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapServerListItem {
     /// Key of the object.
@@ -3813,7 +3823,7 @@ pub struct LdapServerListItem {
 }
 
 /// An LDAP server setting in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LdapServerObject {
     /// Key of the object within its collection.
@@ -3857,7 +3867,12 @@ pub struct LicenseObject {
         feature = "network",
         feature = "reporting",
         feature = "aaa",
-        feature = "policies",
+        feature = "policies_access",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_content",
+        feature = "policies_integrations",
         feature = "plugins",
         feature = "firmware",
         feature = "ssh",
@@ -3888,7 +3903,7 @@ pub struct LinkMeta {
         feature = "network",
         feature = "reporting",
         feature = "aaa",
-        feature = "policies",
+        feature = "policies_content",
         feature = "firmware",
         feature = "ssh",
         feature = "rdp",
@@ -4396,7 +4411,7 @@ pub struct NetworkRoutingObject {
 }
 
 /// Copy data to an NFS export.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NfsTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4471,7 +4486,7 @@ pub struct NoTarget {
 }
 
 /// E-mail notification settings of a backup or archive/cleanup policy.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NotificationEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4488,7 +4503,7 @@ pub struct NotificationEvent {
 }
 
 /// Which e-mail notifications the policy sends: on every event, only on errors, or none.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NotificationEventType {
     /// `all`
@@ -4501,7 +4516,7 @@ pub enum NotificationEventType {
     Unknown(String),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl NotificationEventType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -4514,7 +4529,7 @@ impl NotificationEventType {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl From<&str> for NotificationEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -4526,7 +4541,7 @@ impl From<&str> for NotificationEventType {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl std::str::FromStr for NotificationEventType {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -4534,21 +4549,21 @@ impl std::str::FromStr for NotificationEventType {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl std::fmt::Display for NotificationEventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl serde::Serialize for NotificationEventType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl<'de> serde::Deserialize<'de> for NotificationEventType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5223,7 +5238,10 @@ pub struct RdpDomainMembershipObject {
         feature = "network",
         feature = "reporting",
         feature = "aaa",
-        feature = "policies",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_integrations",
         feature = "ssh",
         feature = "rdp",
         feature = "telnet",
@@ -5247,7 +5265,10 @@ pub enum Reference {
         feature = "network",
         feature = "reporting",
         feature = "aaa",
-        feature = "policies",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_integrations",
         feature = "ssh",
         feature = "rdp",
         feature = "telnet",
@@ -5270,7 +5291,10 @@ impl From<String> for Reference {
         feature = "network",
         feature = "reporting",
         feature = "aaa",
-        feature = "policies",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_integrations",
         feature = "ssh",
         feature = "rdp",
         feature = "telnet",
@@ -5293,7 +5317,10 @@ impl From<&str> for Reference {
         feature = "network",
         feature = "reporting",
         feature = "aaa",
-        feature = "policies",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_integrations",
         feature = "ssh",
         feature = "rdp",
         feature = "telnet",
@@ -5329,7 +5356,10 @@ impl From<ReferenceObject> for Reference {
         feature = "network",
         feature = "reporting",
         feature = "aaa",
-        feature = "policies",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_integrations",
         feature = "ssh",
         feature = "rdp",
         feature = "telnet",
@@ -5403,7 +5433,12 @@ pub struct RemoteForward {
         feature = "starling",
         feature = "troubleshooting",
         feature = "aaa",
-        feature = "policies",
+        feature = "policies_access",
+        feature = "policies_archive_backup",
+        feature = "policies_audit",
+        feature = "policies_certificates",
+        feature = "policies_content",
+        feature = "policies_integrations",
         feature = "ssh",
         feature = "rdp",
         feature = "telnet",
@@ -5530,7 +5565,7 @@ pub struct RootPasswordObject {
 }
 
 /// Copy data with rsync over SSH.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RsyncTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5572,7 +5607,7 @@ pub struct Saml2SettingsObject {
 }
 
 /// Address of a remote server, either as an IP address or as a host name.
-#[cfg(any(feature = "management", feature = "policies"))]
+#[cfg(any(feature = "management", feature = "policies_archive_backup"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerAddress {
     /// `selection: ip`
@@ -5584,7 +5619,7 @@ pub enum ServerAddress {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
-#[cfg(any(feature = "management", feature = "policies"))]
+#[cfg(any(feature = "management", feature = "policies_archive_backup"))]
 impl ServerAddress {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -5596,7 +5631,7 @@ impl ServerAddress {
     }
 }
 
-#[cfg(any(feature = "management", feature = "policies"))]
+#[cfg(any(feature = "management", feature = "policies_archive_backup"))]
 impl serde::Serialize for ServerAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -5612,7 +5647,7 @@ impl serde::Serialize for ServerAddress {
     }
 }
 
-#[cfg(any(feature = "management", feature = "policies"))]
+#[cfg(any(feature = "management", feature = "policies_archive_backup"))]
 impl<'de> serde::Deserialize<'de> for ServerAddress {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5709,7 +5744,7 @@ pub struct SettingsPolicyBase {
 /// A signing CA: the CA certificate (stored with its private key among the X.509 objects) used to
 /// issue server certificates. Only `ca` is published; other fields (such as validity settings) are
 /// kept as sent.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SigningCa {
     /// The CA certificate and key: a key of `/api/configuration/x509`.
@@ -5721,7 +5756,7 @@ pub struct SigningCa {
 }
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SigningCaList {
     /// The objects, in the appliance's order.
@@ -5734,7 +5769,7 @@ pub struct SigningCaList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SigningCaListItem {
     /// Key of the object.
@@ -5748,7 +5783,7 @@ pub struct SigningCaListItem {
 }
 
 /// A signing CA setting in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SigningCaObject {
     /// Key of the object within its collection.
@@ -5789,7 +5824,7 @@ impl From<&str> for SlotId {
 }
 
 /// How the appliance logs in to an SMB/CIFS server.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmbAuthentication {
     /// `selection: password`
@@ -5801,7 +5836,7 @@ pub enum SmbAuthentication {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl SmbAuthentication {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -5813,7 +5848,7 @@ impl SmbAuthentication {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl serde::Serialize for SmbAuthentication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -5829,7 +5864,7 @@ impl serde::Serialize for SmbAuthentication {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 impl<'de> serde::Deserialize<'de> for SmbAuthentication {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5855,7 +5890,7 @@ pub struct SmbAuthenticationAnonymous {
 }
 
 /// Log in to the SMB server with a user name and password.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SmbAuthenticationPassword {
     /// User name on the SMB server.
@@ -5869,7 +5904,7 @@ pub struct SmbAuthenticationPassword {
 }
 
 /// Copy data to a Windows (SMB/CIFS) share.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SmbTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6345,7 +6380,7 @@ pub struct StarlingObject {
 }
 
 /// Times of day the policy runs, as `H:MM` or `HH:MM`.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_archive_backup")]
 pub type StartTimes = Vec<String>;
 
 /// A subchapter built from statistics of the connection database. Its fields are not published; all
@@ -6883,11 +6918,11 @@ pub struct TelnetSettingsPolicyObject {
 
 /// A ticketing policy (SPS 6.x). Only its existence is published; everything the appliance sends is
 /// kept.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 pub type TicketingPolicy = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TicketingPolicyList {
     /// The objects, in the appliance's order.
@@ -6900,7 +6935,7 @@ pub struct TicketingPolicyList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TicketingPolicyListItem {
     /// Key of the object.
@@ -6914,7 +6949,7 @@ pub struct TicketingPolicyListItem {
 }
 
 /// A ticketing policy in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_integrations")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TicketingPolicyObject {
     /// Key of the object within its collection.
@@ -6928,16 +6963,16 @@ pub struct TicketingPolicyObject {
 }
 
 /// One interval of a day: its start and its end time, in this order.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 pub type TimeInterval = Vec<TimeOfDay>;
 
 /// A time of day, `H:MM` or `HH:MM` (24-hour clock).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 pub type TimeOfDay = String;
 
 /// A time policy: for each day of the week, the intervals in which connections using it are
 /// allowed. Connection policies refer to it by key.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimePolicy {
     /// Name of the policy, without whitespace.
@@ -6969,7 +7004,7 @@ pub struct TimePolicy {
 }
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimePolicyList {
     /// The objects, in the appliance's order.
@@ -6982,7 +7017,7 @@ pub struct TimePolicyList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimePolicyListItem {
     /// Key of the object.
@@ -6996,7 +7031,7 @@ pub struct TimePolicyListItem {
 }
 
 /// A time policy in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimePolicyObject {
     /// Key of the object within its collection.
@@ -7011,7 +7046,7 @@ pub struct TimePolicyObject {
 }
 
 /// Timestamping policy OID to request from the authority.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingOid {
     /// Send `policy_oid` with the timestamp requests.
@@ -7026,7 +7061,7 @@ pub struct TimestampingOid {
 }
 
 /// Which timestamping authority timestamps the audit trails.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimestampingServer {
     /// `selection: local`
@@ -7038,7 +7073,7 @@ pub enum TimestampingServer {
     Unknown(serde_json::Map<String, serde_json::Value>),
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl TimestampingServer {
     /// The value of the tag property, if the variant is a known one.
     pub fn tag(&self) -> Option<&'static str> {
@@ -7050,7 +7085,7 @@ impl TimestampingServer {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl serde::Serialize for TimestampingServer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = tagged::Object::new();
@@ -7066,7 +7101,7 @@ impl serde::Serialize for TimestampingServer {
     }
 }
 
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 impl<'de> serde::Deserialize<'de> for TimestampingServer {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7086,7 +7121,7 @@ impl<'de> serde::Deserialize<'de> for TimestampingServer {
 }
 
 /// Use the appliance's built-in timestamping.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingServerLocal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7097,7 +7132,7 @@ pub struct TimestampingServerLocal {
 }
 
 /// Use an external timestamping authority (RFC 3161).
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampingServerRemote {
     /// URL of the timestamping authority.
@@ -7536,11 +7571,11 @@ pub struct TroubleshootingObject {
 }
 
 /// A trusted CA list. Its fields are not published; everything the appliance sends is kept.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 pub type TrustedCaList = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrustedCaListList {
     /// The objects, in the appliance's order.
@@ -7553,7 +7588,7 @@ pub struct TrustedCaListList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrustedCaListListItem {
     /// Key of the object.
@@ -7567,7 +7602,7 @@ pub struct TrustedCaListListItem {
 }
 
 /// A trusted CA list in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrustedCaListObject {
     /// Key of the object within its collection.
@@ -7603,7 +7638,7 @@ pub struct UniversalSiemForwarderObject {
 }
 
 /// Encrypting the server-to-client (upstream) traffic with separate certificates.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpstreamEncryption {
     /// Use separate certificates for upstream traffic; needs `certificates`.
@@ -7625,7 +7660,7 @@ pub type UsageFigures = indexmap::IndexMap<String, f64>;
 /// A user list: a named set of user names, with whether the users listed are the ones allowed or
 /// the ones refused. Only `name` is published; the fields holding the default and the names are
 /// kept as sent.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserList {
     /// Name of the list.
@@ -7637,7 +7672,7 @@ pub struct UserList {
 }
 
 /// The listing of the collection.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserListList {
     /// The objects, in the appliance's order.
@@ -7650,7 +7685,7 @@ pub struct UserListList {
 }
 
 /// One entry of the listing: the key and link of the object; newer appliances embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserListListItem {
     /// Key of the object.
@@ -7664,7 +7699,7 @@ pub struct UserListListItem {
 }
 
 /// A user list in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserListObject {
     /// Key of the object within its collection.
@@ -7678,7 +7713,7 @@ pub struct UserListObject {
 }
 
 /// One remote user name and the groups allowed to use it.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserMapping {
     /// User name on the target server.
@@ -7721,7 +7756,7 @@ pub struct UserWebLoginObject {
 
 /// A usermapping policy: which user groups may use which user names on the target servers of SSH,
 /// RDP, Telnet and Citrix ICA connections.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicy {
     /// Name shown on the web interface.
@@ -7739,7 +7774,7 @@ pub struct UsermappingPolicy {
 }
 
 /// The usermapping policies.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicyList {
     /// The policies.
@@ -7752,7 +7787,7 @@ pub struct UsermappingPolicyList {
 }
 
 /// A usermapping policy in the listing; newer appliances also embed its body.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicyListItem {
     /// Key of the policy.
@@ -7766,7 +7801,7 @@ pub struct UsermappingPolicyListItem {
 }
 
 /// A usermapping policy in the object envelope.
-#[cfg(feature = "policies")]
+#[cfg(feature = "policies_access")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsermappingPolicyObject {
     /// Key of the policy.
@@ -7956,13 +7991,13 @@ pub fn __roundtrip(
     }
     Some(
         match type_name {
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "AaPluginInstance" => roundtrip::<AaPluginInstance>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "AaPluginInstanceList" => roundtrip::<AaPluginInstanceList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "AaPluginInstanceListItem" => roundtrip::<AaPluginInstanceListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "AaPluginInstanceObject" => roundtrip::<AaPluginInstanceObject>(value),
             #[cfg(feature = "aaa")]
             "AaaSettings" => roundtrip::<AaaSettings>(value),
@@ -8013,49 +8048,49 @@ pub fn __roundtrip(
             "AdminWebLoginObject" => roundtrip::<AdminWebLoginObject>(value),
             #[cfg(feature = "alerting")]
             "AlertChannels" => roundtrip::<AlertChannels>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_content")]
             "AnalyticsPolicy" => roundtrip::<AnalyticsPolicy>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_content")]
             "AnalyticsPolicyList" => roundtrip::<AnalyticsPolicyList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_content")]
             "AnalyticsPolicyListItem" => roundtrip::<AnalyticsPolicyListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_content")]
             "AnalyticsPolicyObject" => roundtrip::<AnalyticsPolicyObject>(value),
             #[cfg(feature = "local_services")]
             "AnalyticsService" => roundtrip::<AnalyticsService>(value),
             #[cfg(feature = "local_services")]
             "AnalyticsServiceObject" => roundtrip::<AnalyticsServiceObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "ArchiveCleanupPolicy" => roundtrip::<ArchiveCleanupPolicy>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "ArchiveCleanupPolicyList" => roundtrip::<ArchiveCleanupPolicyList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "ArchiveCleanupPolicyListItem" => {
                 roundtrip::<ArchiveCleanupPolicyListItem>(value)
             }
 
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "ArchiveCleanupPolicyObject" => {
                 roundtrip::<ArchiveCleanupPolicyObject>(value)
             }
 
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "ArchiveTarget" => roundtrip::<ArchiveTarget>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "AuditEncryption" => roundtrip::<AuditEncryption>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "AuditPolicy" => roundtrip::<AuditPolicy>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "AuditPolicyList" => roundtrip::<AuditPolicyList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "AuditPolicyListItem" => roundtrip::<AuditPolicyListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "AuditPolicyObject" => roundtrip::<AuditPolicyObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "AuditSigning" => roundtrip::<AuditSigning>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "AuditTimestamping" => roundtrip::<AuditTimestamping>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "AuditTimestampingSetting" => roundtrip::<AuditTimestampingSetting>(value),
             #[cfg(
                 any(
@@ -8113,15 +8148,15 @@ pub fn __roundtrip(
             "AvailableSubchapters" => roundtrip::<AvailableSubchapters>(value),
             #[cfg(feature = "management")]
             "BackupEncryption" => roundtrip::<BackupEncryption>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "BackupPolicy" => roundtrip::<BackupPolicy>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "BackupPolicyList" => roundtrip::<BackupPolicyList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "BackupPolicyListItem" => roundtrip::<BackupPolicyListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "BackupPolicyObject" => roundtrip::<BackupPolicyObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "BackupTarget" => roundtrip::<BackupTarget>(value),
             #[cfg(
                 any(
@@ -8318,7 +8353,7 @@ pub fn __roundtrip(
             "ConnectionPolicyListItem" => roundtrip::<ConnectionPolicyListItem>(value),
             #[cfg(any(feature = "rdp", feature = "vnc", feature = "ica"))]
             "ConnectionPolicyObject" => roundtrip::<ConnectionPolicyObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_content")]
             "ContentPolicyList" => roundtrip::<ContentPolicyList>(value),
             #[cfg(feature = "reporting")]
             "ContentSubchapter" => roundtrip::<ContentSubchapter>(value),
@@ -8333,7 +8368,12 @@ pub fn __roundtrip(
                     feature = "reporting",
                     feature = "aaa",
                     feature = "passwords",
-                    feature = "policies",
+                    feature = "policies_access",
+                    feature = "policies_archive_backup",
+                    feature = "policies_audit",
+                    feature = "policies_certificates",
+                    feature = "policies_content",
+                    feature = "policies_integrations",
                     feature = "ssh",
                     feature = "rdp",
                     feature = "telnet",
@@ -8344,13 +8384,13 @@ pub fn __roundtrip(
                 )
             )]
             "CreatedObject" => roundtrip::<CreatedObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "CredentialStore" => roundtrip::<CredentialStore>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "CredentialStoreList" => roundtrip::<CredentialStoreList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "CredentialStoreListItem" => roundtrip::<CredentialStoreListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "CredentialStoreObject" => roundtrip::<CredentialStoreObject>(value),
             #[cfg(feature = "reporting")]
             "CustomSubchapter" => roundtrip::<CustomSubchapter>(value),
@@ -8360,13 +8400,18 @@ pub fn __roundtrip(
             "CustomSubchapterListItem" => roundtrip::<CustomSubchapterListItem>(value),
             #[cfg(feature = "reporting")]
             "CustomSubchapterObject" => roundtrip::<CustomSubchapterObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "DayIntervals" => roundtrip::<DayIntervals>(value),
             #[cfg(
                 any(
                     feature = "reporting",
                     feature = "aaa",
-                    feature = "policies",
+                    feature = "policies_access",
+                    feature = "policies_archive_backup",
+                    feature = "policies_audit",
+                    feature = "policies_certificates",
+                    feature = "policies_content",
+                    feature = "policies_integrations",
                     feature = "plugins",
                     feature = "sessions",
                     feature = "ssh",
@@ -8394,7 +8439,7 @@ pub fn __roundtrip(
             "EmailSettings" => roundtrip::<EmailSettings>(value),
             #[cfg(feature = "management")]
             "EmailSettingsObject" => roundtrip::<EmailSettingsObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "EncryptionCertificate" => roundtrip::<EncryptionCertificate>(value),
             "ErrorBody" => roundtrip::<ErrorBody>(value),
             "ErrorDetails" => roundtrip::<ErrorDetails>(value),
@@ -8448,12 +8493,12 @@ pub fn __roundtrip(
             "HealthStatus" => roundtrip::<HealthStatus>(value),
             #[cfg(feature = "health")]
             "HealthStatusResponse" => roundtrip::<HealthStatusResponse>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "HostKey" => roundtrip::<HostKey>(value),
             "HostKeyDsa" => roundtrip::<HostKeyDsa>(value),
             "HostKeyDss" => roundtrip::<HostKeyDss>(value),
             "HostKeyRsa" => roundtrip::<HostKeyRsa>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "HostKeyValue" => roundtrip::<HostKeyValue>(value),
             #[cfg(feature = "http")]
             "HttpSettingsPolicy" => roundtrip::<HttpSettingsPolicy>(value),
@@ -8542,13 +8587,13 @@ pub fn __roundtrip(
             "IndexerVersionRange" => roundtrip::<IndexerVersionRange>(value),
             #[cfg(feature = "health")]
             "IndexerWorkerGroup" => roundtrip::<IndexerWorkerGroup>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_content")]
             "IndexingPolicy" => roundtrip::<IndexingPolicy>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_content")]
             "IndexingPolicyList" => roundtrip::<IndexingPolicyList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_content")]
             "IndexingPolicyListItem" => roundtrip::<IndexingPolicyListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_content")]
             "IndexingPolicyObject" => roundtrip::<IndexingPolicyObject>(value),
             #[cfg(feature = "info")]
             "Info" => roundtrip::<Info>(value),
@@ -8567,22 +8612,22 @@ pub fn __roundtrip(
                 roundtrip::<IpForwardingRulePairsObject>(value)
             }
 
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "LdapMemberOfCheck" => roundtrip::<LdapMemberOfCheck>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "LdapMembershipCheck" => roundtrip::<LdapMembershipCheck>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "LdapSchema" => roundtrip::<LdapSchema>(value),
             "LdapSchemaAd" => roundtrip::<LdapSchemaAd>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "LdapSchemaPosix" => roundtrip::<LdapSchemaPosix>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "LdapServer" => roundtrip::<LdapServer>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "LdapServerList" => roundtrip::<LdapServerList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "LdapServerListItem" => roundtrip::<LdapServerListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "LdapServerObject" => roundtrip::<LdapServerObject>(value),
             #[cfg(feature = "management")]
             "License" => roundtrip::<License>(value),
@@ -8598,7 +8643,12 @@ pub fn __roundtrip(
                     feature = "network",
                     feature = "reporting",
                     feature = "aaa",
-                    feature = "policies",
+                    feature = "policies_access",
+                    feature = "policies_archive_backup",
+                    feature = "policies_audit",
+                    feature = "policies_certificates",
+                    feature = "policies_content",
+                    feature = "policies_integrations",
                     feature = "plugins",
                     feature = "firmware",
                     feature = "ssh",
@@ -8620,7 +8670,7 @@ pub fn __roundtrip(
                     feature = "network",
                     feature = "reporting",
                     feature = "aaa",
-                    feature = "policies",
+                    feature = "policies_content",
                     feature = "firmware",
                     feature = "ssh",
                     feature = "rdp",
@@ -8715,7 +8765,7 @@ pub fn __roundtrip(
             "NetworkRouting" => roundtrip::<NetworkRouting>(value),
             #[cfg(feature = "network")]
             "NetworkRoutingObject" => roundtrip::<NetworkRoutingObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "NfsTarget" => roundtrip::<NfsTarget>(value),
             #[cfg(feature = "network")]
             "Nic" => roundtrip::<Nic>(value),
@@ -8726,9 +8776,9 @@ pub fn __roundtrip(
             #[cfg(feature = "network")]
             "NicObject" => roundtrip::<NicObject>(value),
             "NoTarget" => roundtrip::<NoTarget>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "NotificationEvent" => roundtrip::<NotificationEvent>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "NotificationEventType" => roundtrip::<NotificationEventType>(value),
             #[cfg(feature = "datetime")]
             "NtpServers" => roundtrip::<NtpServers>(value),
@@ -8891,7 +8941,10 @@ pub fn __roundtrip(
                     feature = "network",
                     feature = "reporting",
                     feature = "aaa",
-                    feature = "policies",
+                    feature = "policies_archive_backup",
+                    feature = "policies_audit",
+                    feature = "policies_certificates",
+                    feature = "policies_integrations",
                     feature = "ssh",
                     feature = "rdp",
                     feature = "telnet",
@@ -8909,7 +8962,10 @@ pub fn __roundtrip(
                     feature = "network",
                     feature = "reporting",
                     feature = "aaa",
-                    feature = "policies",
+                    feature = "policies_archive_backup",
+                    feature = "policies_audit",
+                    feature = "policies_certificates",
+                    feature = "policies_integrations",
                     feature = "ssh",
                     feature = "rdp",
                     feature = "telnet",
@@ -8943,7 +8999,12 @@ pub fn __roundtrip(
                     feature = "starling",
                     feature = "troubleshooting",
                     feature = "aaa",
-                    feature = "policies",
+                    feature = "policies_access",
+                    feature = "policies_archive_backup",
+                    feature = "policies_audit",
+                    feature = "policies_certificates",
+                    feature = "policies_content",
+                    feature = "policies_integrations",
                     feature = "ssh",
                     feature = "rdp",
                     feature = "telnet",
@@ -8970,13 +9031,13 @@ pub fn __roundtrip(
             "RootPassword" => roundtrip::<RootPassword>(value),
             #[cfg(feature = "management")]
             "RootPasswordObject" => roundtrip::<RootPasswordObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "RsyncTarget" => roundtrip::<RsyncTarget>(value),
             #[cfg(feature = "aaa")]
             "Saml2Settings" => roundtrip::<Saml2Settings>(value),
             #[cfg(feature = "aaa")]
             "Saml2SettingsObject" => roundtrip::<Saml2SettingsObject>(value),
-            #[cfg(any(feature = "management", feature = "policies"))]
+            #[cfg(any(feature = "management", feature = "policies_archive_backup"))]
             "ServerAddress" => roundtrip::<ServerAddress>(value),
             "ServerAddressFqdn" => roundtrip::<ServerAddressFqdn>(value),
             "ServerAddressIp" => roundtrip::<ServerAddressIp>(value),
@@ -8986,24 +9047,24 @@ pub fn __roundtrip(
             "SessionCounts" => roundtrip::<SessionCounts>(value),
             "SessionTimeouts" => roundtrip::<SessionTimeouts>(value),
             "SettingsPolicyBase" => roundtrip::<SettingsPolicyBase>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_certificates")]
             "SigningCa" => roundtrip::<SigningCa>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_certificates")]
             "SigningCaList" => roundtrip::<SigningCaList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_certificates")]
             "SigningCaListItem" => roundtrip::<SigningCaListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_certificates")]
             "SigningCaObject" => roundtrip::<SigningCaObject>(value),
             "SlotId" => roundtrip::<SlotId>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "SmbAuthentication" => roundtrip::<SmbAuthentication>(value),
             "SmbAuthenticationAnonymous" => {
                 roundtrip::<SmbAuthenticationAnonymous>(value)
             }
 
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "SmbAuthenticationPassword" => roundtrip::<SmbAuthenticationPassword>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "SmbTarget" => roundtrip::<SmbTarget>(value),
             #[cfg(feature = "management")]
             "SmtpAuthentication" => roundtrip::<SmtpAuthentication>(value),
@@ -9055,7 +9116,7 @@ pub fn __roundtrip(
             "StarlingJoinInfo" => roundtrip::<StarlingJoinInfo>(value),
             #[cfg(feature = "starling")]
             "StarlingObject" => roundtrip::<StarlingObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_archive_backup")]
             "StartTimes" => roundtrip::<StartTimes>(value),
             #[cfg(feature = "reporting")]
             "StatisticsSubchapter" => roundtrip::<StatisticsSubchapter>(value),
@@ -9180,33 +9241,33 @@ pub fn __roundtrip(
                 roundtrip::<TelnetSettingsPolicyObject>(value)
             }
 
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "TicketingPolicy" => roundtrip::<TicketingPolicy>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "TicketingPolicyList" => roundtrip::<TicketingPolicyList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "TicketingPolicyListItem" => roundtrip::<TicketingPolicyListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_integrations")]
             "TicketingPolicyObject" => roundtrip::<TicketingPolicyObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "TimeInterval" => roundtrip::<TimeInterval>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "TimeOfDay" => roundtrip::<TimeOfDay>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "TimePolicy" => roundtrip::<TimePolicy>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "TimePolicyList" => roundtrip::<TimePolicyList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "TimePolicyListItem" => roundtrip::<TimePolicyListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "TimePolicyObject" => roundtrip::<TimePolicyObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "TimestampingOid" => roundtrip::<TimestampingOid>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "TimestampingServer" => roundtrip::<TimestampingServer>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "TimestampingServerLocal" => roundtrip::<TimestampingServerLocal>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "TimestampingServerRemote" => roundtrip::<TimestampingServerRemote>(value),
             #[cfg(feature = "datetime")]
             "Timezone" => roundtrip::<Timezone>(value),
@@ -9244,13 +9305,13 @@ pub fn __roundtrip(
             "TroubleshootingCoreFiles" => roundtrip::<TroubleshootingCoreFiles>(value),
             #[cfg(feature = "troubleshooting")]
             "TroubleshootingObject" => roundtrip::<TroubleshootingObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_certificates")]
             "TrustedCaList" => roundtrip::<TrustedCaList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_certificates")]
             "TrustedCaListList" => roundtrip::<TrustedCaListList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_certificates")]
             "TrustedCaListListItem" => roundtrip::<TrustedCaListListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_certificates")]
             "TrustedCaListObject" => roundtrip::<TrustedCaListObject>(value),
             #[cfg(feature = "management")]
             "UniversalSiemForwarder" => roundtrip::<UniversalSiemForwarder>(value),
@@ -9259,31 +9320,31 @@ pub fn __roundtrip(
                 roundtrip::<UniversalSiemForwarderObject>(value)
             }
 
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_audit")]
             "UpstreamEncryption" => roundtrip::<UpstreamEncryption>(value),
             #[cfg(feature = "health")]
             "UsageFigures" => roundtrip::<UsageFigures>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "UserList" => roundtrip::<UserList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "UserListList" => roundtrip::<UserListList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "UserListListItem" => roundtrip::<UserListListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "UserListObject" => roundtrip::<UserListObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "UserMapping" => roundtrip::<UserMapping>(value),
             #[cfg(feature = "local_services")]
             "UserWebLogin" => roundtrip::<UserWebLogin>(value),
             #[cfg(feature = "local_services")]
             "UserWebLoginObject" => roundtrip::<UserWebLoginObject>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "UsermappingPolicy" => roundtrip::<UsermappingPolicy>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "UsermappingPolicyList" => roundtrip::<UsermappingPolicyList>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "UsermappingPolicyListItem" => roundtrip::<UsermappingPolicyListItem>(value),
-            #[cfg(feature = "policies")]
+            #[cfg(feature = "policies_access")]
             "UsermappingPolicyObject" => roundtrip::<UsermappingPolicyObject>(value),
             #[cfg(feature = "vnc")]
             "VncSettingsPolicy" => roundtrip::<VncSettingsPolicy>(value),
