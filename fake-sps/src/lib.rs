@@ -26,6 +26,7 @@ pub mod session;
 pub mod store;
 pub mod transaction;
 pub mod tree;
+pub mod upload;
 
 pub use app::{serve, ServeConfig};
 pub use engine::{Engine, EngineConfig};

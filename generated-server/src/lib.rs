@@ -163,6 +163,16 @@ pub static OPERATIONS: &[OperationInfo] = &[
     DeleteFirmwareSlotRequest::OPERATION,
     #[cfg(feature = "firmware")]
     TestFirmwareRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    ListFirmwareDownloadsRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    FetchFirmwareRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    GetFirmwareDownloadRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    CancelFirmwareDownloadRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    UpgradeFirmwareRequest::OPERATION,
     #[cfg(feature = "health")]
     GetHealthStatusRequest::OPERATION,
     #[cfg(feature = "health")]
@@ -423,6 +433,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
     CreatePasswordRequest::OPERATION,
     #[cfg(feature = "passwords")]
     GetPasswordRequest::OPERATION,
+    #[cfg(feature = "plugins")]
+    CheckPluginIntegrityRequest::OPERATION,
     #[cfg(feature = "configuration")]
     GetPluginsIndexRequest::OPERATION,
     #[cfg(feature = "plugins")]
@@ -789,6 +801,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
     GetTroubleshootingRequest::OPERATION,
     #[cfg(feature = "troubleshooting")]
     ReplaceTroubleshootingRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    UploadFirmwareRequest::OPERATION,
+    #[cfg(feature = "plugins")]
+    UploadPluginRequest::OPERATION,
     #[cfg(feature = "vnc")]
     GetVncIndexRequest::OPERATION,
     #[cfg(feature = "vnc")]
@@ -864,6 +880,7 @@ impl GetAclsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -949,6 +966,7 @@ impl GetLocalDatabaseIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1034,6 +1052,7 @@ impl ListLocalGroupsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1123,6 +1142,7 @@ impl CreateLocalGroupRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1223,6 +1243,7 @@ impl GetLocalGroupRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1322,6 +1343,7 @@ impl ReplaceLocalGroupRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1428,6 +1450,7 @@ impl DeleteLocalGroupRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1518,6 +1541,7 @@ impl ListLocalUsersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1607,6 +1631,7 @@ impl CreateLocalUserRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1706,6 +1731,7 @@ impl GetLocalUserRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1805,6 +1831,7 @@ impl ReplaceLocalUserRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1911,6 +1938,7 @@ impl DeleteLocalUserRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2006,6 +2034,7 @@ impl GetAaaSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2091,6 +2120,7 @@ impl ListAaaLdapServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2176,6 +2206,7 @@ impl ListAaaLoginMethodsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2261,6 +2292,7 @@ impl GetSaml2SettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2346,6 +2378,7 @@ impl GetAlertingIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2431,6 +2464,7 @@ impl GetTrafficAlertsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2522,6 +2556,7 @@ impl ReplaceTrafficAlertsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2623,6 +2658,7 @@ impl GetSystemAlertsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2712,6 +2748,7 @@ impl ReplaceSystemAlertsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2820,6 +2857,7 @@ impl AuthenticateRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: self.session_id,
             basic_auth: Some((self.credentials.username, self.credentials.password)),
             href: self.href,
@@ -2918,6 +2956,7 @@ impl GetX509CertificateRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3007,6 +3046,7 @@ impl GetPrivateKeyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3092,6 +3132,7 @@ impl GetConfigurationIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3177,6 +3218,7 @@ impl GetLocalServicesIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3262,6 +3304,7 @@ impl GetManagementIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3347,6 +3390,7 @@ impl GetAaaIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3432,6 +3476,7 @@ impl GetPoliciesIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3517,6 +3562,7 @@ impl GetDatetimeIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3602,6 +3648,7 @@ impl GetNtpServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3691,6 +3738,7 @@ impl ReplaceNtpServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3792,6 +3840,7 @@ impl GetTimezoneRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3881,6 +3930,7 @@ impl ReplaceTimezoneRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3982,6 +4032,7 @@ impl GetFirmwareIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4067,6 +4118,7 @@ impl ListFirmwareSlotsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4156,6 +4208,7 @@ impl GetFirmwareSlotRequest {
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4245,6 +4298,7 @@ impl DeleteFirmwareSlotRequest {
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4341,6 +4395,7 @@ impl TestFirmwareRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4398,6 +4453,467 @@ impl From<ApiError> for TestFirmwareResponse {
     }
 }
 
+/// A validated `list_firmware_downloads` request (`GET /api/firmware/fetch`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct ListFirmwareDownloadsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "firmware")]
+impl ListFirmwareDownloadsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_firmware_downloads",
+        method: "GET",
+        path: "/api/firmware/fetch",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_firmware_downloads`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListFirmwareDownloadsResponse {
+    /// `200`: The downloads.
+    Ok(types::FirmwareDownloadList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for ListFirmwareDownloadsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for ListFirmwareDownloadsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `fetch_firmware` request (`POST /api/firmware/fetch`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct FetchFirmwareRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::FirmwareFetchRequest,
+}
+
+#[cfg(feature = "firmware")]
+impl FetchFirmwareRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "fetch_firmware",
+        method: "POST",
+        path: "/api/firmware/fetch",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[202, 400, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::FirmwareFetchRequest,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `fetch_firmware`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum FetchFirmwareResponse {
+    /// `202`: The download is queued.
+    Accepted(types::FirmwareDownloadObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for FetchFirmwareResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Accepted(body) => runtime::json_response(202, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for FetchFirmwareResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_firmware_download` request (`GET /api/firmware/fetch/{key}`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct GetFirmwareDownloadRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "firmware")]
+impl GetFirmwareDownloadRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_firmware_download",
+        method: "GET",
+        path: "/api/firmware/fetch/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_firmware_download`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetFirmwareDownloadResponse {
+    /// `200`: The download.
+    Ok(types::FirmwareDownloadObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for GetFirmwareDownloadResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for GetFirmwareDownloadResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `cancel_firmware_download` request (`DELETE /api/firmware/fetch/{key}`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct CancelFirmwareDownloadRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "firmware")]
+impl CancelFirmwareDownloadRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "cancel_firmware_download",
+        method: "DELETE",
+        path: "/api/firmware/fetch/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `cancel_firmware_download`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CancelFirmwareDownloadResponse {
+    /// `200`: The download is cancelled, or its entry removed.
+    Ok(types::Acknowledgement),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for CancelFirmwareDownloadResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for CancelFirmwareDownloadResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `upgrade_firmware` request (`POST /api/firmware/upgrade`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct UpgradeFirmwareRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::FirmwareUpgradeRequest,
+}
+
+#[cfg(feature = "firmware")]
+impl UpgradeFirmwareRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "upgrade_firmware",
+        method: "POST",
+        path: "/api/firmware/upgrade",
+        resource: Some("action"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 500],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::FirmwareUpgradeRequest,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `upgrade_firmware`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum UpgradeFirmwareResponse {
+    /// `200`: The checks passed; the image boots next.
+    Ok(types::FirmwareUpgradeResult),
+    /// `400`: The request body lacks `slot_id` (`IncompleteRequestBodyError`).
+    BadRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: The slot is empty or does not exist (`ResourceNotFound`).
+    NotFound(types::ErrorResponse),
+    /// `500`: At least one check failed (`FirmwareTestFailed`); `details` carries the exit code and the
+    /// summary of the checks.
+    InternalServerError(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for UpgradeFirmwareResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::BadRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::InternalServerError(body) => {
+                runtime::json_response(500, &body, Vec::new())
+            }
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for UpgradeFirmwareResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_health_status` request (`GET /api/health_status`).
 #[cfg(feature = "health")]
 #[derive(Debug, Clone)]
@@ -4435,6 +4951,7 @@ impl GetHealthStatusRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4517,6 +5034,7 @@ impl GetIndexerDashboardRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4599,6 +5117,7 @@ impl GetClusterStatusRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4684,6 +5203,7 @@ impl GetHttpIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4770,6 +5290,7 @@ impl ListHttpAuthenticationPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4862,6 +5383,7 @@ impl CreateHttpAuthenticationPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4962,6 +5484,7 @@ impl GetHttpAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5063,6 +5586,7 @@ impl ReplaceHttpAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5169,6 +5693,7 @@ impl DeleteHttpAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5260,6 +5785,7 @@ impl ListHttpChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5352,6 +5878,7 @@ impl CreateHttpChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5452,6 +5979,7 @@ impl GetHttpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5553,6 +6081,7 @@ impl ReplaceHttpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5659,6 +6188,7 @@ impl DeleteHttpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5749,6 +6279,7 @@ impl ListHttpConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5840,6 +6371,7 @@ impl CreateHttpConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5939,6 +6471,7 @@ impl GetHttpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6039,6 +6572,7 @@ impl ReplaceHttpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6145,6 +6679,7 @@ impl DeleteHttpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6235,6 +6770,7 @@ impl GetHttpOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6326,6 +6862,7 @@ impl ReplaceHttpOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6428,6 +6965,7 @@ impl ListHttpSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6520,6 +7058,7 @@ impl CreateHttpSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6620,6 +7159,7 @@ impl GetHttpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6721,6 +7261,7 @@ impl ReplaceHttpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6827,6 +7368,7 @@ impl DeleteHttpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6917,6 +7459,7 @@ impl GetIcaIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7002,6 +7545,7 @@ impl ListIcaChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7094,6 +7638,7 @@ impl CreateIcaChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7194,6 +7739,7 @@ impl GetIcaChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7295,6 +7841,7 @@ impl ReplaceIcaChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7401,6 +7948,7 @@ impl DeleteIcaChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7491,6 +8039,7 @@ impl ListIcaConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7580,6 +8129,7 @@ impl GetIcaConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7665,6 +8215,7 @@ impl GetIcaOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7756,6 +8307,7 @@ impl ReplaceIcaOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7858,6 +8410,7 @@ impl ListIcaSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7950,6 +8503,7 @@ impl CreateIcaSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8050,6 +8604,7 @@ impl GetIcaSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8151,6 +8706,7 @@ impl ReplaceIcaSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8257,6 +8813,7 @@ impl DeleteIcaSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8347,6 +8904,7 @@ impl GetInfoRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: self.session_id,
             basic_auth: None,
             href: self.href,
@@ -8429,6 +8987,7 @@ impl ListIntegratedProductsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8511,6 +9070,7 @@ impl GetClusterInterfaceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8603,6 +9163,7 @@ impl ReplaceClusterInterfaceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8704,6 +9265,7 @@ impl GetUserWebLoginRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8793,6 +9355,7 @@ impl ReplaceUserWebLoginRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8894,6 +9457,7 @@ impl GetAdminWebLoginRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8986,6 +9550,7 @@ impl ReplaceAdminWebLoginRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9087,6 +9652,7 @@ impl GetSshAccessRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9178,6 +9744,7 @@ impl ReplaceSshAccessRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9279,6 +9846,7 @@ impl GetSnmpAgentRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9368,6 +9936,7 @@ impl ReplaceSnmpAgentRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9469,6 +10038,7 @@ impl GetAnalyticsServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9561,6 +10131,7 @@ impl ReplaceAnalyticsServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9662,6 +10233,7 @@ impl GetIndexerServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9753,6 +10325,7 @@ impl ReplaceIndexerServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9855,6 +10428,7 @@ impl GetPostgresqlServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9947,6 +10521,7 @@ impl ReplacePostgresqlServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10048,6 +10623,7 @@ impl GetSystemBackupRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10137,6 +10713,7 @@ impl ReplaceSystemBackupRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10239,6 +10816,7 @@ impl GetExportedConfigurationEncryptionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10331,6 +10909,7 @@ impl ReplaceExportedConfigurationEncryptionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10433,6 +11012,7 @@ impl GetManagementCertificatesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10525,6 +11105,7 @@ impl ReplaceManagementCertificatesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10627,6 +11208,7 @@ impl GetDiskFillupPreventionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10719,6 +11301,7 @@ impl ReplaceDiskFillupPreventionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10820,6 +11403,7 @@ impl GetEmailSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10911,6 +11495,7 @@ impl ReplaceEmailSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11013,6 +11598,7 @@ impl GetHealthMonitoringRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11105,6 +11691,7 @@ impl ReplaceHealthMonitoringRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11206,6 +11793,7 @@ impl GetLicenseRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11291,6 +11879,7 @@ impl GetAccountingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11376,6 +11965,7 @@ impl GetWebinterfaceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11465,6 +12055,7 @@ impl ReplaceWebinterfaceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11567,6 +12158,7 @@ impl GetWebGatewayAuthenticationRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11659,6 +12251,7 @@ impl ReplaceWebGatewayAuthenticationRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11760,6 +12353,7 @@ impl GetRootPasswordRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11849,6 +12443,7 @@ impl ReplaceRootPasswordRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11950,6 +12545,7 @@ impl GetSoapApiRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12039,6 +12635,7 @@ impl ReplaceSoapApiRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12140,6 +12737,7 @@ impl GetSnmpIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12225,6 +12823,7 @@ impl GetSnmpTrapRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12314,6 +12913,7 @@ impl ReplaceSnmpTrapRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12415,6 +13015,7 @@ impl GetSyslogSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12504,6 +13105,7 @@ impl ReplaceSyslogSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12606,6 +13208,7 @@ impl GetSplunkForwarderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12698,6 +13301,7 @@ impl ReplaceSplunkForwarderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12800,6 +13404,7 @@ impl GetUniversalSiemForwarderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12892,6 +13497,7 @@ impl ReplaceUniversalSiemForwarderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12993,6 +13599,7 @@ impl GetSupportInfoRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13082,6 +13689,7 @@ impl ReplaceSupportInfoRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13183,6 +13791,7 @@ impl GetMssqlIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13269,6 +13878,7 @@ impl ListMssqlAuthenticationPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13361,6 +13971,7 @@ impl CreateMssqlAuthenticationPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13461,6 +14072,7 @@ impl GetMssqlAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13562,6 +14174,7 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13668,6 +14281,7 @@ impl DeleteMssqlAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13759,6 +14373,7 @@ impl ListMssqlChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13851,6 +14466,7 @@ impl CreateMssqlChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13951,6 +14567,7 @@ impl GetMssqlChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14052,6 +14669,7 @@ impl ReplaceMssqlChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14158,6 +14776,7 @@ impl DeleteMssqlChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14248,6 +14867,7 @@ impl ListMssqlConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14339,6 +14959,7 @@ impl CreateMssqlConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14438,6 +15059,7 @@ impl GetMssqlConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14539,6 +15161,7 @@ impl ReplaceMssqlConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14645,6 +15268,7 @@ impl DeleteMssqlConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14735,6 +15359,7 @@ impl GetMssqlOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14826,6 +15451,7 @@ impl ReplaceMssqlOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14928,6 +15554,7 @@ impl ListMssqlSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15020,6 +15647,7 @@ impl CreateMssqlSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15120,6 +15748,7 @@ impl GetMssqlSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15221,6 +15850,7 @@ impl ReplaceMssqlSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15327,6 +15957,7 @@ impl DeleteMssqlSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15417,6 +16048,7 @@ impl GetNetworkIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15502,6 +16134,7 @@ impl GetDnsServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15591,6 +16224,7 @@ impl ReplaceDnsServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15693,6 +16327,7 @@ impl GetIpForwardingRulesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15785,6 +16420,7 @@ impl ReplaceIpForwardingRulesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15886,6 +16522,7 @@ impl GetNetworkNamingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15977,6 +16614,7 @@ impl ReplaceNetworkNamingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16078,6 +16716,7 @@ impl GetNetworkRoutingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16169,6 +16808,7 @@ impl ReplaceNetworkRoutingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16270,6 +16910,7 @@ impl ListNicsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16359,6 +17000,7 @@ impl GetNicRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16456,6 +17098,7 @@ impl ReplaceNicRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16557,6 +17200,7 @@ impl ListPasswordsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16647,6 +17291,7 @@ impl CreatePasswordRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16746,6 +17391,7 @@ impl GetPasswordRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16794,6 +17440,115 @@ impl From<ApiError> for GetPasswordResponse {
     }
 }
 
+/// Query parameters of `check_plugin_integrity`.
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct CheckPluginIntegrityQuery {
+    /// `key`: Key of the plugin, as listed under `/api/configuration/plugins/<kind>`.
+    #[serde(rename = "key")]
+    pub key: String,
+    /// `plugin_type`: Kind of the plugin.
+    #[serde(rename = "plugin_type")]
+    pub plugin_type: types::CheckPluginIntegrityPluginType,
+    /// `ops`: Which check to run.
+    #[serde(rename = "ops", default, skip_serializing_if = "Option::is_none")]
+    pub ops: Option<types::CheckPluginIntegrityOps>,
+}
+
+/// A validated `check_plugin_integrity` request (`GET /api/plugin/integrity`).
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone)]
+pub struct CheckPluginIntegrityRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: CheckPluginIntegrityQuery,
+}
+
+#[cfg(feature = "plugins")]
+impl CheckPluginIntegrityRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "check_plugin_integrity",
+        method: "GET",
+        path: "/api/plugin/integrity",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<CheckPluginIntegrityQuery>(&parts, &href)?;
+        Ok(Self { href, session_id, query })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `check_plugin_integrity`, one variant per documented status.
+#[cfg(feature = "plugins")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CheckPluginIntegrityResponse {
+    /// `200`: The verdict of each check run.
+    Ok(types::PluginIntegrityResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "plugins")]
+impl axum::response::IntoResponse for CheckPluginIntegrityResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl From<ApiError> for CheckPluginIntegrityResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_plugins_index` request (`GET /api/configuration/plugins`).
 #[cfg(feature = "configuration")]
 #[derive(Debug, Clone)]
@@ -16831,6 +17586,7 @@ impl GetPluginsIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16916,6 +17672,7 @@ impl ListAaPluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17005,6 +17762,7 @@ impl GetAaPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17094,6 +17852,7 @@ impl DeleteAaPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17190,6 +17949,7 @@ impl ListCredentialStorePluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17280,6 +18040,7 @@ impl GetCredentialStorePluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17366,6 +18127,7 @@ impl ListConfigurationSyncPluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17456,6 +18218,7 @@ impl GetConfigurationSyncPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17541,6 +18304,7 @@ impl ListSigningCaPluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17630,6 +18394,7 @@ impl GetSigningCaPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17715,6 +18480,7 @@ impl ListTicketingPluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17804,6 +18570,7 @@ impl GetTicketingPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17890,6 +18657,7 @@ impl ListUsermappingPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17987,6 +18755,7 @@ impl CreateUsermappingPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18087,6 +18856,7 @@ impl GetUsermappingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18188,6 +18958,7 @@ impl ReplaceUsermappingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18294,6 +19065,7 @@ impl DeleteUsermappingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18384,6 +19156,7 @@ impl ListTimePoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18473,6 +19246,7 @@ impl CreateTimePolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18572,6 +19346,7 @@ impl GetTimePolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18671,6 +19446,7 @@ impl ReplaceTimePolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18777,6 +19553,7 @@ impl DeleteTimePolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18867,6 +19644,7 @@ impl ListUserlistsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18956,6 +19734,7 @@ impl CreateUserlistRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19055,6 +19834,7 @@ impl GetUserlistRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19153,6 +19933,7 @@ impl ReplaceUserlistRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19258,6 +20039,7 @@ impl DeleteUserlistRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19349,6 +20131,7 @@ impl ListArchiveCleanupPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19441,6 +20224,7 @@ impl CreateArchiveCleanupPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19541,6 +20325,7 @@ impl GetArchiveCleanupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19642,6 +20427,7 @@ impl ReplaceArchiveCleanupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19748,6 +20534,7 @@ impl DeleteArchiveCleanupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19838,6 +20625,7 @@ impl ListBackupPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19927,6 +20715,7 @@ impl CreateBackupPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20027,6 +20816,7 @@ impl GetBackupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20126,6 +20916,7 @@ impl ReplaceBackupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20232,6 +21023,7 @@ impl DeleteBackupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20322,6 +21114,7 @@ impl ListAuditPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20411,6 +21204,7 @@ impl CreateAuditPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20510,6 +21304,7 @@ impl GetAuditPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20609,6 +21404,7 @@ impl ReplaceAuditPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20715,6 +21511,7 @@ impl DeleteAuditPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20805,6 +21602,7 @@ impl ListSigningCasRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20894,6 +21692,7 @@ impl CreateSigningCaRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20993,6 +21792,7 @@ impl GetSigningCaRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21091,6 +21891,7 @@ impl ReplaceSigningCaRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21197,6 +21998,7 @@ impl DeleteSigningCaRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21288,6 +22090,7 @@ impl ListTrustedCaListsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21378,6 +22181,7 @@ impl GetTrustedCaListRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21463,6 +22267,7 @@ impl ListIndexingPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21554,6 +22359,7 @@ impl CreateIndexingPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21653,6 +22459,7 @@ impl GetIndexingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21754,6 +22561,7 @@ impl ReplaceIndexingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21860,6 +22668,7 @@ impl DeleteIndexingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21951,6 +22760,7 @@ impl ListContentPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22036,6 +22846,7 @@ impl ListAnalyticsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22127,6 +22938,7 @@ impl CreateAnalyticsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22226,6 +23038,7 @@ impl GetAnalyticsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22327,6 +23140,7 @@ impl ReplaceAnalyticsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22433,6 +23247,7 @@ impl DeleteAnalyticsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22523,6 +23338,7 @@ impl ListLdapServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22612,6 +23428,7 @@ impl CreateLdapServerRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22711,6 +23528,7 @@ impl GetLdapServerRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22810,6 +23628,7 @@ impl ReplaceLdapServerRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22916,6 +23735,7 @@ impl DeleteLdapServerRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23007,6 +23827,7 @@ impl ListCredentialStoresRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23099,6 +23920,7 @@ impl CreateCredentialStoreRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23199,6 +24021,7 @@ impl GetCredentialStoreRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23300,6 +24123,7 @@ impl ReplaceCredentialStoreRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23406,6 +24230,7 @@ impl DeleteCredentialStoreRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23497,6 +24322,7 @@ impl ListAaPluginInstancesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23589,6 +24415,7 @@ impl CreateAaPluginInstanceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23689,6 +24516,7 @@ impl GetAaPluginInstanceRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23790,6 +24618,7 @@ impl ReplaceAaPluginInstanceRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23896,6 +24725,7 @@ impl DeleteAaPluginInstanceRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23987,6 +24817,7 @@ impl ListTicketingPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24077,6 +24908,7 @@ impl GetTicketingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24162,6 +24994,7 @@ impl GetRdpIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24247,6 +25080,7 @@ impl ListRdpChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24339,6 +25173,7 @@ impl CreateRdpChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24439,6 +25274,7 @@ impl GetRdpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24540,6 +25376,7 @@ impl ReplaceRdpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24646,6 +25483,7 @@ impl DeleteRdpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24736,6 +25574,7 @@ impl ListRdpConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24827,6 +25666,7 @@ impl CreateRdpConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24926,6 +25766,7 @@ impl GetRdpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25026,6 +25867,7 @@ impl ReplaceRdpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25131,6 +25973,7 @@ impl DeleteRdpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25222,6 +26065,7 @@ impl GetRdpDomainMembershipRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25314,6 +26158,7 @@ impl ReplaceRdpDomainMembershipRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25415,6 +26260,7 @@ impl GetRdpOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25506,6 +26352,7 @@ impl ReplaceRdpOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25608,6 +26455,7 @@ impl ListRdpSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25700,6 +26548,7 @@ impl CreateRdpSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25800,6 +26649,7 @@ impl GetRdpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25901,6 +26751,7 @@ impl ReplaceRdpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26007,6 +26858,7 @@ impl DeleteRdpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26097,6 +26949,7 @@ impl GetReportingIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26183,6 +27036,7 @@ impl GetAvailableSearchFieldsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26269,6 +27123,7 @@ impl GetAvailableSubchaptersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26355,6 +27210,7 @@ impl GetPredefinedReportsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26447,6 +27303,7 @@ impl ReplacePredefinedReportsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26549,6 +27406,7 @@ impl ListContentSubchaptersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26641,6 +27499,7 @@ impl CreateContentSubchapterRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26741,6 +27600,7 @@ impl GetContentSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26842,6 +27702,7 @@ impl ReplaceContentSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26948,6 +27809,7 @@ impl DeleteContentSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27044,6 +27906,7 @@ impl ListStatisticsSubchaptersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27136,6 +27999,7 @@ impl CreateStatisticsSubchapterRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27236,6 +28100,7 @@ impl GetStatisticsSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27337,6 +28202,7 @@ impl ReplaceStatisticsSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27443,6 +28309,7 @@ impl DeleteStatisticsSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27539,6 +28406,7 @@ impl ListCustomSubchaptersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27631,6 +28499,7 @@ impl CreateCustomSubchapterRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27731,6 +28600,7 @@ impl GetCustomSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27832,6 +28702,7 @@ impl ReplaceCustomSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27938,6 +28809,7 @@ impl DeleteCustomSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28033,6 +28905,7 @@ impl ListReportsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28122,6 +28995,7 @@ impl CreateReportRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28221,6 +29095,7 @@ impl GetReportRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28319,6 +29194,7 @@ impl ReplaceReportRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28424,6 +29300,7 @@ impl DeleteReportRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28532,6 +29409,7 @@ impl TerminateActiveSessionRequest {
             path_params: vec![],
             query: runtime::to_object(&self.query),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28638,6 +29516,7 @@ impl RunCleanupNowRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28725,6 +29604,7 @@ impl GetSshIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28811,6 +29691,7 @@ impl ListSshAuthenticationPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28903,6 +29784,7 @@ impl CreateSshAuthenticationPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29003,6 +29885,7 @@ impl GetSshAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29104,6 +29987,7 @@ impl ReplaceSshAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29210,6 +30094,7 @@ impl DeleteSshAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29300,6 +30185,7 @@ impl ListSshChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29392,6 +30278,7 @@ impl CreateSshChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29492,6 +30379,7 @@ impl GetSshChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29593,6 +30481,7 @@ impl ReplaceSshChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29699,6 +30588,7 @@ impl DeleteSshChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29789,6 +30679,7 @@ impl ListSshConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29880,6 +30771,7 @@ impl CreateSshConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29979,6 +30871,7 @@ impl GetSshConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30079,6 +30972,7 @@ impl ReplaceSshConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30184,6 +31078,7 @@ impl DeleteSshConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30274,6 +31169,7 @@ impl GetSshOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30363,6 +31259,7 @@ impl ReplaceSshOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30465,6 +31362,7 @@ impl ListSshSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30557,6 +31455,7 @@ impl CreateSshSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30657,6 +31556,7 @@ impl GetSshSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30758,6 +31658,7 @@ impl ReplaceSshSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30864,6 +31765,7 @@ impl DeleteSshSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30954,6 +31856,7 @@ impl GetStarlingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31043,6 +31946,7 @@ impl ReplaceStarlingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31144,6 +32048,7 @@ impl GetTelnetIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31230,6 +32135,7 @@ impl ListTelnetAuthenticationPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31322,6 +32228,7 @@ impl CreateTelnetAuthenticationPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31422,6 +32329,7 @@ impl GetTelnetAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31523,6 +32431,7 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31629,6 +32538,7 @@ impl DeleteTelnetAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31720,6 +32630,7 @@ impl ListTelnetChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31812,6 +32723,7 @@ impl CreateTelnetChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31912,6 +32824,7 @@ impl GetTelnetChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32013,6 +32926,7 @@ impl ReplaceTelnetChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32119,6 +33033,7 @@ impl DeleteTelnetChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32209,6 +33124,7 @@ impl ListTelnetConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32300,6 +33216,7 @@ impl CreateTelnetConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32396,6 +33313,7 @@ impl GetTelnetConnectionOrderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32488,6 +33406,7 @@ impl ReplaceTelnetConnectionOrderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32593,6 +33512,7 @@ impl GetTelnetConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32694,6 +33614,7 @@ impl ReplaceTelnetConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32800,6 +33721,7 @@ impl DeleteTelnetConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32890,6 +33812,7 @@ impl GetTelnetOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32981,6 +33904,7 @@ impl ReplaceTelnetOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33082,6 +34006,7 @@ impl ListTelnetPatternSetsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33172,6 +34097,7 @@ impl GetTelnetPatternSetRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33258,6 +34184,7 @@ impl ListTelnetSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33350,6 +34277,7 @@ impl CreateTelnetSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33450,6 +34378,7 @@ impl GetTelnetSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33551,6 +34480,7 @@ impl ReplaceTelnetSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33657,6 +34587,7 @@ impl DeleteTelnetSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33747,6 +34678,7 @@ impl GetTransactionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33835,6 +34767,7 @@ impl CommitTransactionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33932,6 +34865,7 @@ impl OpenTransactionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34023,6 +34957,7 @@ impl RollbackTransactionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34110,6 +35045,7 @@ impl ListTransactionChangesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34192,6 +35128,7 @@ impl GetTroubleshootingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34283,6 +35220,7 @@ impl ReplaceTroubleshootingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34347,6 +35285,218 @@ impl From<ApiError> for ReplaceTroubleshootingResponse {
     }
 }
 
+/// A validated `upload_firmware` request (`POST /api/upload/firmware`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct UploadFirmwareRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The upload, to be read as it arrives.
+    pub body: runtime::Upload,
+}
+
+#[cfg(feature = "firmware")]
+impl UploadFirmwareRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "upload_firmware",
+        method: "POST",
+        path: "/api/upload/firmware",
+        resource: Some("action"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::upload_body(
+            &parts.headers,
+            body,
+            &href,
+            runtime::UploadSpec::Form {
+                fields: &[
+                    runtime::FormFieldSpec {
+                        name: "firmware",
+                        file: true,
+                        required: true,
+                    },
+                ],
+            },
+        )?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: Some(self.body),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `upload_firmware`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum UploadFirmwareResponse {
+    /// `200`: The image is stored; the answer is the slot that holds it.
+    Ok(types::FirmwareUploadResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for UploadFirmwareResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for UploadFirmwareResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `upload_plugin` request (`POST /api/upload/plugins`).
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone)]
+pub struct UploadPluginRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The upload, to be read as it arrives.
+    pub body: runtime::Upload,
+}
+
+#[cfg(feature = "plugins")]
+impl UploadPluginRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "upload_plugin",
+        method: "POST",
+        path: "/api/upload/plugins",
+        resource: Some("action"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 409, 422],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::upload_body(
+            &parts.headers,
+            body,
+            &href,
+            runtime::UploadSpec::Raw {
+                content_type: "application/zip",
+            },
+        )?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: Some(self.body),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `upload_plugin`, one variant per documented status.
+#[cfg(feature = "plugins")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum UploadPluginResponse {
+    /// `201`: The plugin is installed; the change is staged in the transaction.
+    Created(types::PluginObject),
+    /// `400`: The package is not a plugin (`InvalidPlugin`: the manifest is missing or names an unknown
+    /// kind), the plugin does not support this appliance version, or the upload is not a `.zip`
+    /// package.
+    BadRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// `422`: The appliance could not apply the committed configuration.
+    TransactionProcessingError(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "plugins")]
+impl axum::response::IntoResponse for UploadPluginResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::BadRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::TransactionProcessingError(body) => {
+                runtime::json_response(422, &body, Vec::new())
+            }
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl From<ApiError> for UploadPluginResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_vnc_index` request (`GET /api/configuration/vnc`).
 #[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
@@ -34384,6 +35534,7 @@ impl GetVncIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34469,6 +35620,7 @@ impl ListVncChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34561,6 +35713,7 @@ impl CreateVncChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34661,6 +35814,7 @@ impl GetVncChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34762,6 +35916,7 @@ impl ReplaceVncChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34868,6 +36023,7 @@ impl DeleteVncChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34958,6 +36114,7 @@ impl ListVncConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35049,6 +36206,7 @@ impl CreateVncConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35148,6 +36306,7 @@ impl GetVncConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35248,6 +36407,7 @@ impl ReplaceVncConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35353,6 +36513,7 @@ impl DeleteVncConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35443,6 +36604,7 @@ impl GetVncOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35534,6 +36696,7 @@ impl ReplaceVncOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35636,6 +36799,7 @@ impl ListVncSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35728,6 +36892,7 @@ impl CreateVncSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35828,6 +36993,7 @@ impl GetVncSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35929,6 +37095,7 @@ impl ReplaceVncSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -36035,6 +37202,7 @@ impl DeleteVncSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -36739,6 +37907,97 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = TestFirmwareResponse> + Send {
         async move {
             TestFirmwareResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the firmware downloads
+    ///
+    /// Lists the downloads of firmware images the appliance was asked to fetch from a URL, finished or
+    /// not. Entries stay until they are removed one by one.
+    ///
+    /// `GET /api/firmware/fetch` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
+    #[cfg(feature = "firmware")]
+    fn list_firmware_downloads(
+        &self,
+        request: ListFirmwareDownloadsRequest,
+    ) -> impl Future<Output = ListFirmwareDownloadsResponse> + Send {
+        async move {
+            ListFirmwareDownloadsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Download a firmware image from a URL
+    ///
+    /// Asks the appliance to download a firmware image (ISO) from a URL and to check it against the
+    /// given SHA-256 checksum. The download runs in the background: the answer (202) names the new
+    /// download, whose status (`queued`, `in-progress`, `finished`, `failed` or `cancelled`) is read
+    /// from its own endpoint. A finished image lands in a free firmware slot.
+    ///
+    /// `POST /api/firmware/fetch` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
+    #[cfg(feature = "firmware")]
+    fn fetch_firmware(
+        &self,
+        request: FetchFirmwareRequest,
+    ) -> impl Future<Output = FetchFirmwareResponse> + Send {
+        async move {
+            FetchFirmwareResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the status of a firmware download
+    ///
+    /// Returns how far one download from a URL has come, and where it was fetched from.
+    ///
+    /// `GET /api/firmware/fetch/{key}` Documented for SPS 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "firmware")]
+    fn get_firmware_download(
+        &self,
+        request: GetFirmwareDownloadRequest,
+    ) -> impl Future<Output = GetFirmwareDownloadResponse> + Send {
+        async move {
+            GetFirmwareDownloadResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Cancel a firmware download, or remove its entry
+    ///
+    /// Cancels a download that is queued or running (its partial file is removed, the entry stays with
+    /// the status `cancelled`); on a download that is over (finished, failed or cancelled) removes its
+    /// entry. A download whose image was fetched and checked can no longer be cancelled. Old entries
+    /// are never removed by the appliance itself.
+    ///
+    /// `DELETE /api/firmware/fetch/{key}` Documented for SPS 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "firmware")]
+    fn cancel_firmware_download(
+        &self,
+        request: CancelFirmwareDownloadRequest,
+    ) -> impl Future<Output = CancelFirmwareDownloadResponse> + Send {
+        async move {
+            CancelFirmwareDownloadResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Upgrade the appliance to the firmware in a slot
+    ///
+    /// Runs the same checks as the upgrade test against the image in the given slot and, if they pass,
+    /// selects it for the next boot. Where the appliance requires a commit message for changes
+    /// (accounting settings), `message` must carry one. Not part of the configuration: no transaction
+    /// is needed.
+    ///
+    /// `POST /api/firmware/upgrade` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
+    fn upgrade_firmware(
+        &self,
+        request: UpgradeFirmwareRequest,
+    ) -> impl Future<Output = UpgradeFirmwareResponse> + Send {
+        async move {
+            UpgradeFirmwareResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -39003,6 +40262,25 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = GetPasswordResponse> + Send {
         async move {
             GetPasswordResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Check the integrity of an uploaded plugin
+    ///
+    /// Runs integrity checks on one uploaded plugin, named by its key and kind: whether the stored
+    /// package still matches its checksums (`zip_checksum`), whether the installed files match the
+    /// package (`zip_content`), and whether files were added that the package does not list
+    /// (`unregistered`). The answer gives a verdict and a reason for each check run. Note the singular
+    /// `plugin` in the path.
+    ///
+    /// `GET /api/plugin/integrity` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "plugins")]
+    fn check_plugin_integrity(
+        &self,
+        request: CheckPluginIntegrityRequest,
+    ) -> impl Future<Output = CheckPluginIntegrityResponse> + Send {
+        async move {
+            CheckPluginIntegrityResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -42208,6 +43486,43 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// Upload a firmware image
+    ///
+    /// Sends a firmware image (the ISO file) to the appliance as a `multipart/form-data` form whose
+    /// `firmware` part carries the file. The appliance stores the image in an empty firmware slot and
+    /// answers with that slot, linking the upgrade test and the upgrade that can follow. Not part of
+    /// the configuration: no transaction is needed.
+    ///
+    /// `POST /api/upload/firmware` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
+    fn upload_firmware(
+        &self,
+        request: UploadFirmwareRequest,
+    ) -> impl Future<Output = UploadFirmwareResponse> + Send {
+        async move {
+            UploadFirmwareResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Upload a plugin
+    ///
+    /// Sends a plugin package (a `.zip` file) as the raw request body with the content type
+    /// `application/zip`. The appliance reads the package's manifest, installs the plugin under the
+    /// collection of its kind (`/api/configuration/plugins/<kind>`) and answers with the new plugin
+    /// object. Uploading a newer version of an installed plugin updates it. The change is part of the
+    /// configuration transaction.
+    ///
+    /// `POST /api/upload/plugins` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "plugins")]
+    fn upload_plugin(
+        &self,
+        request: UploadPluginRequest,
+    ) -> impl Future<Output = UploadPluginResponse> + Send {
+        async move {
+            UploadPluginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// List the VNC configuration endpoints
     ///
     /// Lists what can be configured for VNC connections: the collections of policies and the
@@ -42725,6 +44040,31 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn test_firmware(
         &self,
         request: TestFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn list_firmware_downloads(
+        &self,
+        request: ListFirmwareDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn fetch_firmware(
+        &self,
+        request: FetchFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn get_firmware_download(
+        &self,
+        request: GetFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn cancel_firmware_download(
+        &self,
+        request: CancelFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn upgrade_firmware(
+        &self,
+        request: UpgradeFirmwareRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "health")]
     fn get_health_status(
@@ -43375,6 +44715,11 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn get_password(
         &self,
         request: GetPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "plugins")]
+    fn check_plugin_integrity(
+        &self,
+        request: CheckPluginIntegrityRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "configuration")]
     fn get_plugins_index(
@@ -44291,6 +45636,16 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: ReplaceTroubleshootingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn upload_firmware(
+        &self,
+        request: UploadFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "plugins")]
+    fn upload_plugin(
+        &self,
+        request: UploadPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
@@ -44741,6 +46096,51 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.test_firmware(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn list_firmware_downloads(
+        &self,
+        request: ListFirmwareDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_firmware_downloads(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn fetch_firmware(
+        &self,
+        request: FetchFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.fetch_firmware(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn get_firmware_download(
+        &self,
+        request: GetFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_firmware_download(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn cancel_firmware_download(
+        &self,
+        request: CancelFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.cancel_firmware_download(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn upgrade_firmware(
+        &self,
+        request: UpgradeFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.upgrade_firmware(request).await.into_response() }
     }
 
     #[cfg(feature = "health")]
@@ -45935,6 +47335,15 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.get_password(request).await.into_response() }
+    }
+
+    #[cfg(feature = "plugins")]
+    fn check_plugin_integrity(
+        &self,
+        request: CheckPluginIntegrityRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.check_plugin_integrity(request).await.into_response() }
     }
 
     #[cfg(feature = "configuration")]
@@ -47602,6 +49011,24 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_troubleshooting(request).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
+    fn upload_firmware(
+        &self,
+        request: UploadFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.upload_firmware(request).await.into_response() }
+    }
+
+    #[cfg(feature = "plugins")]
+    fn upload_plugin(
+        &self,
+        request: UploadPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.upload_plugin(request).await.into_response() }
+    }
+
     #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
@@ -48120,6 +49547,51 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn test_firmware(
         &self,
         request: TestFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn list_firmware_downloads(
+        &self,
+        request: ListFirmwareDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn fetch_firmware(
+        &self,
+        request: FetchFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn get_firmware_download(
+        &self,
+        request: GetFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn cancel_firmware_download(
+        &self,
+        request: CancelFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn upgrade_firmware(
+        &self,
+        request: UpgradeFirmwareRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -49290,6 +50762,15 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn get_password(
         &self,
         request: GetPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "plugins")]
+    fn check_plugin_integrity(
+        &self,
+        request: CheckPluginIntegrityRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -50942,6 +52423,24 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
+    fn upload_firmware(
+        &self,
+        request: UploadFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "plugins")]
+    fn upload_plugin(
+        &self,
+        request: UploadPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
@@ -51530,6 +53029,61 @@ async fn handle_test_firmware<D: Dispatch>(
 ) -> axum::response::Response {
     match TestFirmwareRequest::extract(request).await {
         Ok(request) => dispatch.test_firmware(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_list_firmware_downloads<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListFirmwareDownloadsRequest::extract(request).await {
+        Ok(request) => dispatch.list_firmware_downloads(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_fetch_firmware<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match FetchFirmwareRequest::extract(request).await {
+        Ok(request) => dispatch.fetch_firmware(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_get_firmware_download<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetFirmwareDownloadRequest::extract(request).await {
+        Ok(request) => dispatch.get_firmware_download(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_cancel_firmware_download<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CancelFirmwareDownloadRequest::extract(request).await {
+        Ok(request) => dispatch.cancel_firmware_download(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_upgrade_firmware<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match UpgradeFirmwareRequest::extract(request).await {
+        Ok(request) => dispatch.upgrade_firmware(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -52960,6 +54514,17 @@ async fn handle_get_password<D: Dispatch>(
 ) -> axum::response::Response {
     match GetPasswordRequest::extract(request).await {
         Ok(request) => dispatch.get_password(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "plugins")]
+async fn handle_check_plugin_integrity<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CheckPluginIntegrityRequest::extract(request).await {
+        Ok(request) => dispatch.check_plugin_integrity(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -54977,6 +56542,28 @@ async fn handle_replace_troubleshooting<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "firmware")]
+async fn handle_upload_firmware<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match UploadFirmwareRequest::extract(request).await {
+        Ok(request) => dispatch.upload_firmware(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "plugins")]
+async fn handle_upload_plugin<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match UploadPluginRequest::extract(request).await {
+        Ok(request) => dispatch.upload_plugin(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 #[cfg(feature = "vnc")]
 async fn handle_get_vnc_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
@@ -55396,6 +56983,33 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
     #[cfg(feature = "firmware")]
     let router = router
         .route("/api/firmware/test", axum::routing::post(handle_test_firmware::<D>));
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route(
+            "/api/firmware/fetch",
+            axum::routing::get(handle_list_firmware_downloads::<D>),
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route("/api/firmware/fetch", axum::routing::post(handle_fetch_firmware::<D>));
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route(
+            "/api/firmware/fetch/{key}",
+            axum::routing::get(handle_get_firmware_download::<D>),
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route(
+            "/api/firmware/fetch/{key}",
+            axum::routing::delete(handle_cancel_firmware_download::<D>),
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route(
+            "/api/firmware/upgrade",
+            axum::routing::post(handle_upgrade_firmware::<D>),
+        );
     #[cfg(feature = "health")]
     let router = router
         .route("/api/health_status", axum::routing::get(handle_get_health_status::<D>));
@@ -56165,6 +57779,12 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/configuration/passwords/{key}",
             axum::routing::get(handle_get_password::<D>),
+        );
+    #[cfg(feature = "plugins")]
+    let router = router
+        .route(
+            "/api/plugin/integrity",
+            axum::routing::get(handle_check_plugin_integrity::<D>),
         );
     #[cfg(feature = "configuration")]
     let router = router
@@ -57249,6 +58869,12 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/troubleshooting",
             axum::routing::put(handle_replace_troubleshooting::<D>),
         );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route("/api/upload/firmware", axum::routing::post(handle_upload_firmware::<D>));
+    #[cfg(feature = "plugins")]
+    let router = router
+        .route("/api/upload/plugins", axum::routing::post(handle_upload_plugin::<D>));
     #[cfg(feature = "vnc")]
     let router = router
         .route("/api/configuration/vnc", axum::routing::get(handle_get_vnc_index::<D>));
