@@ -2697,7 +2697,7 @@ impl<'de> serde::Deserialize<'de> for FirmwareDownloadStatus {
 #[cfg(feature = "firmware")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FirmwareFetchChecksum {
-    /// SHA-256 of the image, in hexadecimal.
+    /// SHA-256 of the image, as 64 hexadecimal digits.
     pub sha256: String,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::type_tokens;
+use super::arg_type;
 use crate::model::{Body, Upload};
 use crate::naming;
 
@@ -48,13 +48,10 @@ pub(super) fn pieces(
                             quote!(call.form_file(#wire, value, #content_type)),
                         )
                     }
-                    Some(t) => {
-                        let t = type_tokens(t);
-                        (
-                            quote!(&#t),
-                            quote!(call.form_text(#wire, runtime::to_text(value))),
-                        )
-                    }
+                    Some(t) => (
+                        arg_type(t),
+                        quote!(call.form_text(#wire, runtime::to_text(&value))),
+                    ),
                 };
                 if field.required {
                     args.push(quote!(#name: #arg));
