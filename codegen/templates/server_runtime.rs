@@ -839,7 +839,7 @@ impl Upload {
         let stream = body.into_data_stream();
         let source = match (self.spec, self.boundary) {
             (UploadSpec::Form { fields }, Some(boundary)) => {
-                PartsSource::Form(multer::Multipart::new(stream, boundary), fields)
+                PartsSource::Form(Box::new(multer::Multipart::new(stream, boundary)), fields)
             }
             _ => PartsSource::Raw(Some(stream)),
         };
@@ -862,7 +862,7 @@ pub struct UploadParts {
 
 enum PartsSource {
     Raw(Option<axum::body::BodyDataStream>),
-    Form(multer::Multipart<'static>, &'static [FormFieldSpec]),
+    Form(Box<multer::Multipart<'static>>, &'static [FormFieldSpec]),
 }
 
 impl fmt::Debug for UploadParts {
@@ -935,7 +935,7 @@ impl UploadParts {
             file_name,
             content_type: field.content_type().map(ToString::to_string),
             file: spec.file,
-            source: PartSource::Field(field),
+            source: PartSource::Field(Box::new(field)),
             href,
         }))
     }
@@ -953,7 +953,8 @@ pub struct UploadPart {
 
 enum PartSource {
     Raw(axum::body::BodyDataStream),
-    Field(multer::Field<'static>),
+    // Boxed: a multer field is much larger than a body stream.
+    Field(Box<multer::Field<'static>>),
 }
 
 impl fmt::Debug for UploadPart {

@@ -205,7 +205,7 @@ async fn parent(size: u64) -> Result {
             }
             runs.push(run);
         }
-        runs.sort_by(|a, b| a.0.cmp(&b.0));
+        runs.sort_by_key(|run| run.0);
         let (rss, _) = runs[RUNS / 2];
         let seconds: f64 = runs.iter().map(|r| r.1).sum::<f64>() / RUNS as f64;
         let baseline = *idle.get_or_insert(rss);
