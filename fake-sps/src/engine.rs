@@ -331,6 +331,8 @@ impl Engine {
                     meta.insert("parent".into(), json!(collection));
                 }
             }
+        } else {
+            self.require_transaction(state, req, caller)?;
         }
         for file in &received.files {
             let name = file.name.as_deref().unwrap_or("body");
@@ -407,7 +409,10 @@ impl Engine {
                 self.replace(state, req, &caller)
             }
             (Some(ResourceKind::Item), "DELETE") => self.delete(state, req, &caller),
-            _ => Ok(self.replay(op, &req.href)),
+            _ => {
+                self.require_transaction(state, req, &caller)?;
+                Ok(self.replay(op, &req.href))
+            }
         }
     }
 
@@ -646,6 +651,20 @@ impl Engine {
             .for_write(&caller.session)
             .map_err(tx_error(&req.href))?;
         write(tx)
+    }
+
+    /// A configuration change the engine only answers (an action, an upload that links no
+    /// object) still needs the transaction, as every write does.
+    fn require_transaction(
+        &self,
+        state: &mut State,
+        req: &RawRequest,
+        caller: &Caller,
+    ) -> Result<(), ApiError> {
+        if req.operation.transaction_required {
+            self.write(state, req, caller, |_| Ok(()))?;
+        }
+        Ok(())
     }
 
     /// Bare keys written into `x-sps-refers-to` properties read back as `{key, meta}`.
