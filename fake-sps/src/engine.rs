@@ -15,6 +15,7 @@ use crate::errors::{self, ApiError};
 use crate::meta::{last_segment, object_meta, reference};
 use crate::paths;
 use crate::persist::{self, PersistError};
+use crate::query_values::QueryValues;
 use crate::raw::{OperationInfo, RawRequest, RawResponse};
 use crate::references::References;
 use crate::seed::{self, Seed};
@@ -100,6 +101,7 @@ pub struct Engine {
     table: ResourceTable,
     references: References,
     responses: BTreeMap<(String, String), Vec<(u16, Value)>>,
+    query_values: QueryValues,
     implicit_transactions: bool,
     state_file: Option<PathBuf>,
     state: Mutex<State>,
@@ -202,6 +204,7 @@ impl Engine {
         };
         Ok(Self {
             references: References::from_spec(spec),
+            query_values: QueryValues::from_spec(spec),
             table,
             responses,
             implicit_transactions: config.implicit_transactions,
@@ -374,6 +377,8 @@ impl Engine {
         if refused_as_documented(op) {
             return Err(errors::method_not_allowed(&req.href, op.method));
         }
+        self.query_values
+            .check(op.path, op.method, &req.query, &req.href)?;
         match (op.method, op.path) {
             ("DELETE", paths::AUTHENTICATION) => {
                 state.sessions.logout(&caller.session);

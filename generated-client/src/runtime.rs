@@ -1723,4 +1723,29 @@ mod tests {
         let open: &'static Operation = Box::leak(Box::new(open));
         assert!(Call::new(open, "/api/transaction").empty_body);
     }
+
+    #[test]
+    fn a_stream_upload_is_sent_once_a_file_each_time() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let stream = Upload::reader(&b"abc"[..], Some(3));
+            assert!(!stream.replayable());
+            let copy = stream.clone();
+            assert!(stream.open().await.is_ok());
+            let again = copy.open().await.expect_err("a second send fails");
+            assert!(again.to_string().contains("cannot be sent again"), "{again}");
+
+            let file = Upload::file("/nonexistent/sps.iso");
+            assert!(file.replayable());
+            assert_eq!(file.file_name.as_deref(), Some("sps.iso"));
+            let missing = file.open().await.expect_err("no such file");
+            assert!(missing.to_string().contains("/nonexistent/sps.iso"), "{missing}");
+        });
+        let call = Call::raw(Method::POST, "/x").upload(Upload::reader(&b""[..], None), "a/b");
+        assert!(!call.replayable());
+        let call = Call::raw(Method::POST, "/x").form_text("a", "b".to_owned());
+        assert!(call.error.is_some(), "a form part needs a form body");
+    }
 }

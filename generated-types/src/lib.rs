@@ -2561,8 +2561,9 @@ pub struct FirmwareDownload {
     /// URL the image is downloaded from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checksum: Option<FirmwareFetchChecksum>,
+    /// The checksum the image is checked against, as requested (null for none).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub checksum: Option<Option<FirmwareFetchChecksum>>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2710,8 +2711,9 @@ pub struct FirmwareFetchChecksum {
 pub struct FirmwareFetchRequest {
     /// URL of the firmware image (ISO file).
     pub url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checksum: Option<FirmwareFetchChecksum>,
+    /// The checksum to check the image against; left out or null when there is none to check.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub checksum: Option<Option<FirmwareFetchChecksum>>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,

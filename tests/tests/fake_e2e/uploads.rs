@@ -221,10 +221,10 @@ async fn firmware_is_fetched_by_url_and_upgraded_to() {
     let admin = fake.login(ADMIN).await;
     let request = types::FirmwareFetchRequest {
         url: "https://example.com/sps-8.0.iso".to_owned(),
-        checksum: Some(types::FirmwareFetchChecksum {
+        checksum: Some(Some(types::FirmwareFetchChecksum {
             sha256: sha256(b"image"),
             extra: Default::default(),
-        }),
+        })),
         extra: Default::default(),
     };
     let queued = admin
@@ -300,5 +300,17 @@ async fn plugin_integrity_reports_a_verdict_per_check() {
             .get("zip_checksum")
             .and_then(|c| c.verdict.as_deref()),
         Some("passed")
+    );
+    // A kind of plugin the documentation does not list is refused, as by the appliance.
+    api_error(
+        admin
+            .check_plugin_integrity(&sps_client::CheckPluginIntegrityParams {
+                key: "8876228625d67aa91e2253".to_owned(),
+                plugin_type: types::CheckPluginIntegrityPluginType::Unknown("gadget".to_owned()),
+                ops: None,
+            })
+            .await,
+        400,
+        ErrorType::InvalidQuery,
     );
 }
