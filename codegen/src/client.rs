@@ -15,6 +15,7 @@ use crate::naming;
 use crate::spec::Diagnostic;
 
 mod readme;
+mod upload;
 
 /// The fixed runtime, emitted verbatim as `src/runtime.rs`.
 const RUNTIME: &str = include_str!("../templates/client_runtime.rs");
@@ -52,12 +53,16 @@ categories = ["api-bindings", "web-programming::http-client"]
 indexmap = {{ version = "2", features = ["serde"] }}
 percent-encoding = "2"
 backon = {{ version = "1.5", default-features = false, features = ["std", "tokio-sleep"] }}
-reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }}
+bytes = "1"
+futures-core = "0.3"
+futures-util = {{ version = "0.3", default-features = false }}
+reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2", "stream", "multipart"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["preserve_order"] }}
 serde_path_to_error = "0.1"
 serde_urlencoded = "0.7"
-tokio = {{ version = "1", features = ["sync", "time"] }}
+tokio = {{ version = "1", features = ["sync", "time", "fs"] }}
+tokio-util = {{ version = "0.7", default-features = false, features = ["io"] }}
 tracing = {{ version = "0.1", default-features = false, features = ["std"] }}
 
 [dev-dependencies]
@@ -319,7 +324,13 @@ fn pieces(op: &Operation, basic: bool) -> Pieces {
             });
         }
     }
-    if let Some(body) = &op.request_body {
+    if let Some((body, upload)) = op
+        .request_body
+        .as_ref()
+        .and_then(|b| Some((b, b.upload.as_ref()?)))
+    {
+        upload::pieces(body, upload, &mut args, &mut build);
+    } else if let Some(body) = &op.request_body {
         let t = type_tokens(&body.type_ref);
         if body.required {
             args.push(quote!(body: &#t));
@@ -365,6 +376,7 @@ fn op_method(op: &Operation) -> TokenStream {
                 .flatten()
                 .map(|p| format!("- {}", param_doc(p))),
         )
+        .chain(op.request_body.iter().flat_map(upload::docs))
         .collect();
     if !params.is_empty() {
         doc.push_str("\n\nParameters:\n\n");
@@ -700,7 +712,7 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
 
         pub mod runtime;
 
-        pub use runtime::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
+        pub use runtime::{Client, ClientBuilder, Credentials, Error, RetryPolicy, Upload};
 
         /// Name of the session cookie set at login and sent with every call.
         pub const SESSION_COOKIE: &str = #cookie;

@@ -412,6 +412,36 @@ pub struct Body {
     pub required: bool,
     /// Media type (`application/json` when the spec offers it).
     pub content_type: String,
+    /// `None` for a JSON body; how the body is uploaded otherwise (streamed, never buffered).
+    pub upload: Option<Upload>,
+}
+
+/// A request body that is not JSON: sent from a file or a stream as it is read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Upload {
+    /// The body is the uploaded bytes themselves (`type: string, format: binary`), sent with
+    /// [`Body::content_type`].
+    Raw,
+    /// `multipart/form-data`: one part per property of the form's object schema, in schema
+    /// order.
+    Multipart(Vec<FormField>),
+}
+
+/// One part of a `multipart/form-data` upload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormField {
+    /// Part name on the wire (the property name).
+    pub name: String,
+    /// snake_case Rust argument name, unique among the operation's arguments.
+    pub rust_name: String,
+    /// `None` for a file part (`format: binary`); else the type of a text part.
+    pub text: Option<TypeRef>,
+    /// The `encoding.<name>.contentType` of a file part, if the spec gives one.
+    pub content_type: Option<String>,
+    /// Listed in the schema's `required`.
+    pub required: bool,
+    /// `description` (trimmed).
+    pub description: Option<String>,
 }
 
 /// A response status key.

@@ -11,7 +11,9 @@ use crate::emit::showcase;
 use crate::emit::{
     self, features, op_doc, param_doc, query_type, template_file, type_tokens, GeneratedFile,
 };
-use crate::model::{Body, Method, Model, Operation, Param, Response, Security, Status, TypeRef};
+use crate::model::{
+    Body, Method, Model, Operation, Param, Response, Security, Status, TypeRef, Upload,
+};
 use crate::naming::{self, Scope};
 use crate::spec::Diagnostic;
 
@@ -47,7 +49,9 @@ categories = ["api-bindings", "web-programming::http-server"]
 axum = {{ version = "0.8", default-features = false, features = ["json", "query", "http1", "tokio"] }}
 base64 = "0.22"
 form_urlencoded = "1"
+futures-util = {{ version = "0.3", default-features = false }}
 indexmap = {{ version = "2", features = ["serde"] }}
+multer = "3"
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["preserve_order"] }}
 serde_path_to_error = "0.1"
@@ -204,6 +208,7 @@ enum Raw {
     BasicAuth,
     Query,
     Body,
+    Upload,
 }
 
 /// The members of an operation's request struct, in field order.
@@ -328,6 +333,9 @@ fn header_member(p: &Param, ident: &proc_macro2::Ident) -> Member {
 }
 
 fn body_member(body: &Body) -> Member {
+    if let Some(upload) = &body.upload {
+        return upload_member(body, upload);
+    }
     let t = type_tokens(&body.type_ref);
     let (field, extract, raw) = if body.required {
         (
@@ -356,6 +364,54 @@ fn body_member(body: &Body) -> Member {
     }
 }
 
+/// An upload body: handed over as a stream of parts ([`runtime::Upload`]), checked only for
+/// its content type here.
+fn upload_member(body: &Body, upload: &Upload) -> Member {
+    let spec = match upload {
+        Upload::Raw => {
+            let content_type = &body.content_type;
+            quote!(runtime::UploadSpec::Raw { content_type: #content_type })
+        }
+        Upload::Multipart(fields) => {
+            let fields = fields.iter().map(|f| {
+                let (name, file, required) = (&f.name, f.text.is_none(), f.required);
+                quote!(runtime::FormFieldSpec { name: #name, file: #file, required: #required })
+            });
+            quote!(runtime::UploadSpec::Form { fields: &[#(#fields),*] })
+        }
+    };
+    let (field, extract, raw) = if body.required {
+        (
+            quote! {
+                /// The upload, to be read as it arrives.
+                pub body: runtime::Upload,
+            },
+            quote!(let body = runtime::upload_body(&parts.headers, body, &href, #spec)?;),
+            quote!(Some(self.body)),
+        )
+    } else {
+        (
+            quote! {
+                /// The upload, if one was sent, to be read as it arrives.
+                pub body: Option<runtime::Upload>,
+            },
+            quote! {
+                let body = match parts.headers.contains_key(axum::http::header::CONTENT_TYPE) {
+                    true => Some(runtime::upload_body(&parts.headers, body, &href, #spec)?),
+                    false => None,
+                };
+            },
+            quote!(self.body),
+        )
+    };
+    Member {
+        field,
+        name: format_ident!("body"),
+        extract,
+        raw: Some((Raw::Upload, raw)),
+    }
+}
+
 fn request_struct(op: &Operation) -> TokenStream {
     let name = request_ident(op);
     let doc = emit::doc_attrs(&format!(
@@ -378,6 +434,7 @@ fn request_struct(op: &Operation) -> TokenStream {
     let raw_path = raw(Raw::PathParams);
     let raw_query = or(Raw::Query, quote!(serde_json::Map::new()));
     let raw_body = or(Raw::Body, quote!(None));
+    let raw_upload = or(Raw::Upload, quote!(None));
     let raw_session = or(Raw::SessionId, quote!(None));
     let raw_basic = or(Raw::BasicAuth, quote!(None));
     // The path parameters are parsed once, then each is read from them.
@@ -427,6 +484,7 @@ fn request_struct(op: &Operation) -> TokenStream {
                     path_params: vec![#(#raw_path),*],
                     query: #raw_query,
                     body: #raw_body,
+                    upload: #raw_upload,
                     session_id: #raw_session,
                     basic_auth: #raw_basic,
                     href: self.href,

@@ -14,6 +14,7 @@
 //! | query parameter missing, unknown value or wrong type | 400 | `InvalidQuery` |
 //! | header parameter missing where required, or not text | 400 | `InvalidQuery` |
 //! | body missing, not JSON (`Content-Type` other than `application/json` or `*+json`), too large, or of the wrong shape | 400 | `InvalidRequestBody` |
+//! | upload of another content type, a form without boundary, unreadable, with a part the operation does not name or without a required part | 400 | `InvalidRequestBody` |
 //! | no such path | 404 | `NotFound` |
 //! | path exists, method does not | 405 | `MethodNotAllowed` |
 //!
@@ -71,6 +72,8 @@ pub struct RawRequest {
     /// The typed body serialised back to JSON (unknown fields kept), if the operation has one
     /// and it was sent.
     pub body: Option<Value>,
+    /// The body of an upload operation (raw or a form), to be read as it arrives.
+    pub upload: Option<Upload>,
     /// The session cookie, if sent.
     pub session_id: Option<String>,
     /// `(user, password)` where the basic authentication scheme applies.
@@ -95,6 +98,7 @@ impl fmt::Debug for RawRequest {
             .field("path_params", &self.path_params)
             .field("query", &self.query)
             .field("body", &self.body)
+            .field("upload", &self.upload)
             .field(
                 "session_id",
                 &self.session_id.as_ref().map(|_| "<redacted>"),
@@ -678,6 +682,342 @@ pub fn to_object<T: Serialize>(value: &T) -> Map<String, Value> {
 #[doc(hidden)]
 pub fn to_json<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads: request bodies that are not JSON (a raw binary body or a `multipart/form-data`
+// form), handed to the handler as a stream of parts, never read into memory whole.
+
+/// Largest text part of an upload form read, in bytes; larger ones get 400
+/// `InvalidRequestBody`.
+pub const MAX_FORM_TEXT_BYTES: usize = 64 * 1024;
+
+/// What an upload operation accepts, from the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadSpec {
+    /// The body is the upload itself, of this content type.
+    Raw {
+        /// The content type the spec gives (`application/zip`).
+        content_type: &'static str,
+    },
+    /// A `multipart/form-data` form with these parts.
+    Form {
+        /// The parts the form may have, in spec order.
+        fields: &'static [FormFieldSpec],
+    },
+}
+
+/// One part of an upload form, from the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormFieldSpec {
+    /// The part name.
+    pub name: &'static str,
+    /// A file part (`format: binary`) rather than a text part.
+    pub file: bool,
+    /// The form must have it.
+    pub required: bool,
+}
+
+/// An upload as received, not read yet: [`Upload::into_parts`] reads it part by part as it
+/// arrives. Cloning shares the one body, which can be read once.
+#[derive(Clone)]
+pub struct Upload {
+    spec: UploadSpec,
+    href: String,
+    content_type: String,
+    length: Option<u64>,
+    boundary: Option<String>,
+    body: std::sync::Arc<std::sync::Mutex<Option<Body>>>,
+}
+
+impl fmt::Debug for Upload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upload")
+            .field("content_type", &self.content_type)
+            .field("length", &self.length)
+            .finish_non_exhaustive()
+    }
+}
+
+fn upload_error(message: impl Into<String>, href: &str) -> ApiError {
+    ApiError::invalid_request_body(message, href)
+}
+
+/// The body of an upload operation: 400 `InvalidRequestBody` if its content type is not the
+/// one the spec gives (for a form: `multipart/form-data` with a boundary).
+#[doc(hidden)]
+pub fn upload_body(
+    headers: &HeaderMap,
+    body: Body,
+    href: &str,
+    spec: UploadSpec,
+) -> Result<Upload, ApiError> {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let boundary = match spec {
+        UploadSpec::Raw { content_type: wanted } => {
+            if !essence.eq_ignore_ascii_case(wanted) {
+                return Err(upload_error(
+                    format!("the body must be {wanted}, not {}", or_none(&content_type)),
+                    href,
+                ));
+            }
+            None
+        }
+        UploadSpec::Form { .. } => {
+            if essence != "multipart/form-data" {
+                return Err(upload_error(
+                    format!(
+                        "the body must be multipart/form-data, not {}",
+                        or_none(&content_type)
+                    ),
+                    href,
+                ));
+            }
+            Some(multer::parse_boundary(&content_type).map_err(|e| {
+                upload_error(format!("the multipart/form-data body has no boundary: {e}"), href)
+            })?)
+        }
+    };
+    let length = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    Ok(Upload {
+        spec,
+        href: href.to_owned(),
+        content_type,
+        length,
+        boundary,
+        body: std::sync::Arc::new(std::sync::Mutex::new(Some(body))),
+    })
+}
+
+fn or_none(content_type: &str) -> &str {
+    if content_type.is_empty() {
+        "no content type"
+    } else {
+        content_type
+    }
+}
+
+impl Upload {
+    /// What the operation accepts.
+    pub fn spec(&self) -> UploadSpec {
+        self.spec
+    }
+
+    /// The `Content-Type` sent.
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    /// The `Content-Length` sent, if any.
+    pub fn content_length(&self) -> Option<u64> {
+        self.length
+    }
+
+    /// The parts, read as they arrive; an error (a 500 body) if the upload was read already.
+    pub fn into_parts(self) -> Result<UploadParts, ApiError> {
+        let body = self
+            .body
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .ok_or_else(|| {
+                ApiError::new(500, "InternalError", "the upload was read already", &self.href)
+            })?;
+        let stream = body.into_data_stream();
+        let source = match (self.spec, self.boundary) {
+            (UploadSpec::Form { fields }, Some(boundary)) => {
+                PartsSource::Form(Box::new(multer::Multipart::new(stream, boundary)), fields)
+            }
+            _ => PartsSource::Raw(Some(stream)),
+        };
+        Ok(UploadParts {
+            href: self.href,
+            content_type: self.content_type,
+            source,
+            seen: Vec::new(),
+        })
+    }
+}
+
+/// The parts of an upload, in the order they arrive.
+pub struct UploadParts {
+    href: String,
+    content_type: String,
+    source: PartsSource,
+    seen: Vec<&'static str>,
+}
+
+enum PartsSource {
+    Raw(Option<axum::body::BodyDataStream>),
+    Form(Box<multer::Multipart<'static>>, &'static [FormFieldSpec]),
+}
+
+impl fmt::Debug for UploadParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UploadParts")
+            .field("content_type", &self.content_type)
+            .field("seen", &self.seen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UploadParts {
+    /// The next part, `None` after the last. A raw upload is one part without a name. A form
+    /// part the spec does not name, a text part sent as a file or a file as text, a part sent
+    /// twice, a required part missing at the end, or a body that breaks off, is 400
+    /// `InvalidRequestBody`. Read (or drop) each part before asking for the next.
+    pub async fn next(&mut self) -> Result<Option<UploadPart>, ApiError> {
+        let href = self.href.clone();
+        let (multipart, fields) = match &mut self.source {
+            PartsSource::Raw(stream) => {
+                return Ok(stream.take().map(|stream| UploadPart {
+                    name: None,
+                    file_name: None,
+                    content_type: Some(self.content_type.clone()),
+                    file: true,
+                    source: PartSource::Raw(stream),
+                    href,
+                }))
+            }
+            PartsSource::Form(multipart, fields) => (multipart, *fields),
+        };
+        let field = multipart.next_field().await.map_err(|e| {
+            upload_error(format!("the multipart/form-data body is malformed: {e}"), &href)
+        })?;
+        let Some(field) = field else {
+            let missing: Vec<&str> = fields
+                .iter()
+                .filter(|f| f.required && !self.seen.contains(&f.name))
+                .map(|f| f.name)
+                .collect();
+            if missing.is_empty() {
+                return Ok(None);
+            }
+            return Err(upload_error(
+                format!("the form lacks the part(s) {}", missing.join(", ")),
+                &href,
+            )
+            .with_details(json!({ "missing_parts": missing })));
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        let Some(spec) = fields.iter().find(|f| f.name == name) else {
+            return Err(upload_error(
+                format!("the form has a part this operation does not take: {name:?}"),
+                &href,
+            ));
+        };
+        if self.seen.contains(&spec.name) {
+            return Err(upload_error(format!("the form has the part {name} twice"), &href));
+        }
+        let file_name = field.file_name().map(str::to_owned);
+        if spec.file && file_name.is_none() {
+            return Err(upload_error(
+                format!("the form part {name} must be a file (with a file name)"),
+                &href,
+            ));
+        }
+        self.seen.push(spec.name);
+        Ok(Some(UploadPart {
+            name: Some(name),
+            file_name,
+            content_type: field.content_type().map(ToString::to_string),
+            file: spec.file,
+            source: PartSource::Field(Box::new(field)),
+            href,
+        }))
+    }
+}
+
+/// One part of an upload, read chunk by chunk.
+pub struct UploadPart {
+    name: Option<String>,
+    file_name: Option<String>,
+    content_type: Option<String>,
+    file: bool,
+    source: PartSource,
+    href: String,
+}
+
+enum PartSource {
+    Raw(axum::body::BodyDataStream),
+    // Boxed: a multer field is much larger than a body stream.
+    Field(Box<multer::Field<'static>>),
+}
+
+impl fmt::Debug for UploadPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UploadPart")
+            .field("name", &self.name)
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UploadPart {
+    /// The form part's name (`None` for a raw upload).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The file name the client gave, if any.
+    pub fn file_name(&self) -> Option<&str> {
+        self.file_name.as_deref()
+    }
+
+    /// The part's content type, if given.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// Whether the spec makes this part a file (a raw upload is one).
+    pub fn is_file(&self) -> bool {
+        self.file
+    }
+
+    /// The next chunk of the part, `None` at its end; 400 `InvalidRequestBody` if the body
+    /// breaks off.
+    pub async fn chunk(&mut self) -> Result<Option<axum::body::Bytes>, ApiError> {
+        let fail = |e: String| upload_error(format!("the upload could not be read: {e}"), &self.href);
+        match &mut self.source {
+            PartSource::Raw(stream) => {
+                use futures_util::StreamExt;
+                stream.next().await.transpose().map_err(|e| fail(e.to_string()))
+            }
+            PartSource::Field(field) => field.chunk().await.map_err(|e| fail(e.to_string())),
+        }
+    }
+
+    /// The whole part as text (a text part of a form), at most [`MAX_FORM_TEXT_BYTES`].
+    pub async fn text(mut self) -> Result<String, ApiError> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = self.chunk().await? {
+            if bytes.len() + chunk.len() > MAX_FORM_TEXT_BYTES {
+                return Err(upload_error(
+                    format!(
+                        "the form part {} is longer than {MAX_FORM_TEXT_BYTES} bytes",
+                        self.name.as_deref().unwrap_or("")
+                    ),
+                    &self.href,
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        String::from_utf8(bytes).map_err(|_| upload_error("a form text part is not UTF-8", &self.href))
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use sps_server::{RawApi, RawRequest, RawResponse, OPERATIONS};
@@ -13,6 +13,7 @@ use crate::faults::{self, FaultPlan, Faults};
 use crate::quirks;
 use crate::seed::{self, SpecError};
 use crate::server::{serve_router_with, ConnectionLimits, ServeError, ServerHandle, TlsFiles};
+use crate::upload::{self, ReceivedUpload};
 
 /// The bundled spec the generated crates were made from (published with the client).
 const BUNDLED_SPEC: &str = include_str!("../../generated-client/openapi.yaml");
@@ -26,6 +27,7 @@ pub fn bundled_spec() -> Result<Value, SpecError> {
 #[derive(Debug)]
 pub struct FakeSps {
     engine: Engine,
+    uploads: Mutex<Vec<ReceivedUpload>>,
 }
 
 impl FakeSps {
@@ -33,7 +35,39 @@ impl FakeSps {
     pub fn new(spec: &Value, config: EngineConfig) -> Result<Self, ServeError> {
         let engine =
             Engine::new(OPERATIONS, spec, config).map_err(|e| ServeError::Other(e.to_string()))?;
-        Ok(Self { engine })
+        Ok(Self {
+            engine,
+            uploads: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Every upload received whole so far (size and digest of each file part), oldest first.
+    pub fn uploads(&self) -> Vec<ReceivedUpload> {
+        self.uploads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Receives an upload as it arrives (after the session check, as SPS checks it first),
+    /// then lets the engine store what it made.
+    async fn upload(&self, mut request: RawRequest) -> RawResponse {
+        let Some(upload) = request.upload.take() else {
+            return self.engine.handle(request);
+        };
+        if let Some(refused) = self.engine.refuse_caller(&request) {
+            return refused;
+        }
+        let received = match upload::receive(request.operation.operation_id, upload).await {
+            Ok(received) => received,
+            Err(e) => return RawResponse::from(e),
+        };
+        let response = self.engine.handle_upload(&request, &received);
+        self.uploads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(received);
+        response
     }
 
     /// The engine, for inspection in tests.
@@ -45,8 +79,8 @@ impl FakeSps {
 impl RawApi for FakeSps {
     fn handle(&self, request: RawRequest) -> impl Future<Output = RawResponse> + Send {
         // The engine is synchronous and quick (an in-memory map behind a mutex); only a commit
-        // with a state file touches the disk.
-        std::future::ready(self.engine.handle(request))
+        // with a state file touches the disk. Uploads are read as they arrive, outside it.
+        self.upload(request)
     }
 }
 

@@ -15,6 +15,7 @@ use crate::errors::{self, ApiError};
 use crate::meta::{last_segment, object_meta, reference};
 use crate::paths;
 use crate::persist::{self, PersistError};
+use crate::query_values::QueryValues;
 use crate::raw::{OperationInfo, RawRequest, RawResponse};
 use crate::references::References;
 use crate::seed::{self, Seed};
@@ -24,6 +25,7 @@ use crate::session::{
 use crate::store::Store;
 use crate::transaction::{Change, Transaction, Transactions, TxError, TxStatus};
 use crate::tree::{ResourceKind, ResourceTable};
+use crate::upload::ReceivedUpload;
 
 /// The sample recorded-session id from the active-sessions documentation.
 pub const SAMPLE_ACTIVE_SESSION: &str = "svc/rpokH8fD9kx6CaxNLznKx2/test:12";
@@ -99,6 +101,7 @@ pub struct Engine {
     table: ResourceTable,
     references: References,
     responses: BTreeMap<(String, String), Vec<(u16, Value)>>,
+    query_values: QueryValues,
     implicit_transactions: bool,
     state_file: Option<PathBuf>,
     state: Mutex<State>,
@@ -201,6 +204,7 @@ impl Engine {
         };
         Ok(Self {
             references: References::from_spec(spec),
+            query_values: QueryValues::from_spec(spec),
             table,
             responses,
             implicit_transactions: config.implicit_transactions,
@@ -240,6 +244,108 @@ impl Engine {
         self.lock().sessions.len()
     }
 
+    /// The error reply for a request whose session is not valid (checked before an upload is
+    /// read), or `None`; the session is not touched.
+    pub fn refuse_caller(&self, request: &RawRequest) -> Option<RawResponse> {
+        let mut state = self.lock();
+        for expired in state.sessions.expire() {
+            state.txs.release(&expired);
+        }
+        let alive = request
+            .session_id
+            .as_deref()
+            .is_some_and(|id| state.sessions.touch(id).is_some());
+        (!alive).then(|| RawResponse::from(errors::unauthenticated(&request.href)))
+    }
+
+    /// Handles an upload once it was received whole: stores the object the operation's
+    /// documented reply names and answers with that reply.
+    pub fn handle_upload(&self, request: &RawRequest, received: &ReceivedUpload) -> RawResponse {
+        let mut state = self.lock();
+        let result = match self.caller(&mut state, request) {
+            Some(caller) => self.store_upload(&mut state, request, &caller, received),
+            None => Err(errors::unauthenticated(&request.href)),
+        };
+        result.unwrap_or_else(RawResponse::from)
+    }
+
+    fn caller(&self, state: &mut State, req: &RawRequest) -> Option<Caller> {
+        let id = req.session_id.as_deref()?;
+        let session = state.sessions.touch(id)?;
+        Some(Caller {
+            session: id.to_owned(),
+            user: session.user.clone(),
+        })
+    }
+
+    /// The generic upload: the documented reply's `meta` links the object the upload made (its
+    /// `href`, or another link, such as `slot`, that names a collection member). The object is
+    /// put in the first empty member of that collection, else under a key made from the
+    /// upload's digest (so uploading the same file again replaces it), with the documented body.
+    fn store_upload(
+        &self,
+        state: &mut State,
+        req: &RawRequest,
+        caller: &Caller,
+        received: &ReceivedUpload,
+    ) -> Reply {
+        let op = req.operation;
+        // The link is read from the example as documented: replaying it rewrites `meta.href`.
+        let example = self
+            .responses
+            .get(&(op.path.to_owned(), op.method.to_owned()))
+            .and_then(|examples| examples.first())
+            .map(|(_, example)| example);
+        let link = example
+            .and_then(|e| e.get("meta")?.as_object())
+            .and_then(|meta| {
+                meta.iter().find_map(|(name, value)| {
+                    let href = value.as_str()?;
+                    let node = self.table.match_href(href)?;
+                    (node.kind == Some(ResourceKind::Item)).then(|| (name.clone(), href.to_owned()))
+                })
+            });
+        let mut response = self.replay(op, &req.href);
+        let Some(Value::Object(reply)) = response.body.as_mut() else {
+            return Ok(response);
+        };
+        if let Some((link, example_href)) = link {
+            let collection = parent_href(&example_href).unwrap_or_default();
+            let view = state.txs.view(&caller.session);
+            let empty = view
+                .children(&collection)
+                .into_iter()
+                .find(|(_, _, body)| slot_is_empty(Some(body)))
+                .map(|(key, _, _)| key.to_owned());
+            // 22 hex chars, like SPS object keys.
+            let key = empty.unwrap_or_else(|| received.digest().chars().take(22).collect());
+            let href = format!("{collection}/{key}");
+            let body = reply.get("body").cloned().unwrap_or_else(|| json!({}));
+            self.write(state, req, caller, |tx| {
+                tx.replace(&href, body.clone());
+                Ok(())
+            })?;
+            if reply.contains_key("key") {
+                reply.insert("key".into(), json!(key));
+            }
+            if let Some(Value::Object(meta)) = reply.get_mut("meta") {
+                meta.insert(link.clone(), json!(href));
+                if link == "href" && meta.contains_key("parent") {
+                    meta.insert("parent".into(), json!(collection));
+                }
+            }
+        } else {
+            self.require_transaction(state, req, caller)?;
+        }
+        for file in &received.files {
+            let name = file.name.as_deref().unwrap_or("body");
+            response = response
+                .with_header("x-fake-upload-size", format!("{name}={}", file.size))
+                .with_header("x-fake-upload-sha256", format!("{name}={}", file.sha256));
+        }
+        Ok(response)
+    }
+
     /// Handles one request.
     pub fn handle(&self, request: RawRequest) -> RawResponse {
         let mut state = self.lock();
@@ -271,6 +377,8 @@ impl Engine {
         if refused_as_documented(op) {
             return Err(errors::method_not_allowed(&req.href, op.method));
         }
+        self.query_values
+            .check(op.path, op.method, &req.query, &req.href)?;
         match (op.method, op.path) {
             ("DELETE", paths::AUTHENTICATION) => {
                 state.sessions.logout(&caller.session);
@@ -306,7 +414,10 @@ impl Engine {
                 self.replace(state, req, &caller)
             }
             (Some(ResourceKind::Item), "DELETE") => self.delete(state, req, &caller),
-            _ => Ok(self.replay(op, &req.href)),
+            _ => {
+                self.require_transaction(state, req, &caller)?;
+                Ok(self.replay(op, &req.href))
+            }
         }
     }
 
@@ -545,6 +656,20 @@ impl Engine {
             .for_write(&caller.session)
             .map_err(tx_error(&req.href))?;
         write(tx)
+    }
+
+    /// A configuration change the engine only answers (an action, an upload that links no
+    /// object) still needs the transaction, as every write does.
+    fn require_transaction(
+        &self,
+        state: &mut State,
+        req: &RawRequest,
+        caller: &Caller,
+    ) -> Result<(), ApiError> {
+        if req.operation.transaction_required {
+            self.write(state, req, caller, |_| Ok(()))?;
+        }
+        Ok(())
     }
 
     /// Bare keys written into `x-sps-refers-to` properties read back as `{key, meta}`.

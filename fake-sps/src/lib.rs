@@ -17,6 +17,7 @@ pub mod faults;
 pub mod meta;
 pub mod paths;
 pub mod persist;
+pub mod query_values;
 pub mod quirks;
 pub mod raw;
 pub mod references;
@@ -26,6 +27,7 @@ pub mod session;
 pub mod store;
 pub mod transaction;
 pub mod tree;
+pub mod upload;
 
 pub use app::{serve, ServeConfig};
 pub use engine::{Engine, EngineConfig};

@@ -7,7 +7,7 @@
 //! | JSON labelled as a form (curl `--data`)   | read as JSON                 | relabelled `application/json`|
 //! | `POST /api/transaction` without a length  | bare 411                     | answered 411                 |
 //! | `DELETE /api/active-sessions` without `id`| 400 `SessionIdMissing`       | handed on with `id=`         |
-//! | `POST /api/firmware/test` without `slot_id` | 400 `IncompleteRequestBodyError` | handed on with `"slot_id": ""` |
+//! | `POST /api/firmware/test` or `/upgrade` without `slot_id` | 400 `IncompleteRequestBodyError` | handed on with `"slot_id": ""` |
 //!
 //! The last two cannot be answered here: SPS checks the session first, which is the engine's
 //! job. They are handed on with an empty value, which passes the router, and the engine treats
@@ -92,12 +92,16 @@ async fn rewrite_body(
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// SPS answers a firmware test without `slot_id` with 400 `IncompleteRequestBodyError`, but the
+/// SPS answers a firmware test or upgrade without `slot_id` with 400 `IncompleteRequestBodyError`, but the
 /// spec's request schema requires the field, so the generated router would answer
 /// `InvalidRequestBody` first. A JSON object without `slot_id` is handed on with an empty one,
 /// which the engine reports as missing after the session check.
 async fn slot_id_missing(request: Request, next: Next) -> Response {
-    let is_test = request.method() == Method::POST && request.uri().path() == paths::FIRMWARE_TEST;
+    let is_test = request.method() == Method::POST
+        && matches!(
+            request.uri().path(),
+            paths::FIRMWARE_TEST | paths::FIRMWARE_UPGRADE
+        );
     if !is_test {
         return next.run(request).await;
     }

@@ -108,6 +108,7 @@ impl Walk<'_> {
             path_params: Vec::new(),
             query: query_example(self.doc, op),
             body,
+            upload: None,
             session_id: session.map(str::to_owned),
             basic_auth: None,
         };
@@ -180,6 +181,7 @@ fn every_answer_is_documented_and_matches_its_schema() {
         path_params: Vec::new(),
         query: Map::new(),
         body: None,
+        upload: None,
         session_id: None,
         basic_auth: Some(("admin".into(), "pw".into())),
     });
@@ -308,6 +310,7 @@ fn every_answer_is_documented_and_matches_its_schema() {
         path_params: Vec::new(),
         query: Map::new(),
         body: None,
+        upload: None,
         session_id: None,
         basic_auth: Some(("admin".into(), "pw".into())),
     });

@@ -7,7 +7,7 @@ pub use sps_types as types;
 
 pub mod runtime;
 
-pub use runtime::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
+pub use runtime::{Client, ClientBuilder, Credentials, Error, RetryPolicy, Upload};
 
 /// Name of the session cookie set at login and sent with every call.
 pub const SESSION_COOKIE: &str = "session_id";
@@ -19,6 +19,21 @@ pub const TRANSACTION_OPERATIONS: runtime::TransactionOperations = runtime::Tran
     open: "open_transaction",
     close: &["commit_transaction", "rollback_transaction"],
 };
+
+/// Query parameters of [`Client::check_plugin_integrity`].
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckPluginIntegrityParams {
+    /// `key`: Key of the plugin, as listed under `/api/configuration/plugins/<kind>`.
+    #[serde(rename = "key")]
+    pub key: String,
+    /// `plugin_type`: Kind of the plugin.
+    #[serde(rename = "plugin_type")]
+    pub plugin_type: types::CheckPluginIntegrityPluginType,
+    /// `ops`: Which check to run.
+    #[serde(rename = "ops", skip_serializing_if = "Option::is_none")]
+    pub ops: Option<types::CheckPluginIntegrityOps>,
+}
 
 impl Client {
     /// Logs in with a user name and password (HTTP basic authentication).
@@ -1083,6 +1098,153 @@ impl Client {
         };
         let call = call.json(body);
         self.send::<types::FirmwareTestResult, types::ErrorResponse>(call).await
+    }
+
+    /// List the firmware downloads
+    ///
+    /// Lists the downloads of firmware images the appliance was asked to fetch from a URL, finished or
+    /// not. Entries stay until they are removed one by one.
+    ///
+    /// `GET /api/firmware/fetch` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
+    #[cfg(feature = "firmware")]
+    pub async fn list_firmware_downloads(
+        &self,
+    ) -> Result<Option<types::FirmwareDownloadList>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_firmware_downloads",
+                method: "GET",
+                path: "/api/firmware/fetch",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/firmware/fetch")
+        };
+        self.send::<Option<types::FirmwareDownloadList>, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Download a firmware image from a URL
+    ///
+    /// Asks the appliance to download a firmware image (ISO) from a URL and to check it against the
+    /// given SHA-256 checksum. The download runs in the background: the answer (202) names the new
+    /// download, whose status (`queued`, `in-progress`, `finished`, `failed` or `cancelled`) is read
+    /// from its own endpoint. A finished image lands in a free firmware slot.
+    ///
+    /// `POST /api/firmware/fetch` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
+    #[cfg(feature = "firmware")]
+    pub async fn fetch_firmware(
+        &self,
+        body: &types::FirmwareFetchRequest,
+    ) -> Result<Option<types::FirmwareDownloadObject>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "fetch_firmware",
+                method: "POST",
+                path: "/api/firmware/fetch",
+                versions: &["7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/firmware/fetch")
+        };
+        let call = call.json(body);
+        self.send::<Option<types::FirmwareDownloadObject>, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Read the status of a firmware download
+    ///
+    /// Returns how far one download from a URL has come, and where it was fetched from.
+    ///
+    /// `GET /api/firmware/fetch/{key}` Documented for SPS 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "firmware")]
+    pub async fn get_firmware_download(
+        &self,
+        key: &str,
+    ) -> Result<Option<types::FirmwareDownloadObject>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_firmware_download",
+                method: "GET",
+                path: "/api/firmware/fetch/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/firmware/fetch/{}", runtime::encode_segment(key)),
+            )
+        };
+        self.send::<Option<types::FirmwareDownloadObject>, types::ErrorResponse>(call)
+            .await
+    }
+
+    /// Cancel a firmware download, or remove its entry
+    ///
+    /// Cancels a download that is queued or running (its partial file is removed, the entry stays with
+    /// the status `cancelled`); on a download that is over (finished, failed or cancelled) removes its
+    /// entry. A download whose image was fetched and checked can no longer be cancelled. Old entries
+    /// are never removed by the appliance itself.
+    ///
+    /// `DELETE /api/firmware/fetch/{key}` Documented for SPS 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of the object within its collection, as returned in `items[].key`.
+    #[cfg(feature = "firmware")]
+    pub async fn cancel_firmware_download(
+        &self,
+        key: &str,
+    ) -> Result<Option<types::Acknowledgement>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "cancel_firmware_download",
+                method: "DELETE",
+                path: "/api/firmware/fetch/{key}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/firmware/fetch/{}", runtime::encode_segment(key)),
+            )
+        };
+        self.send::<Option<types::Acknowledgement>, types::ErrorResponse>(call).await
+    }
+
+    /// Upgrade the appliance to the firmware in a slot
+    ///
+    /// Runs the same checks as the upgrade test against the image in the given slot and, if they pass,
+    /// selects it for the next boot. Where the appliance requires a commit message for changes
+    /// (accounting settings), `message` must carry one. Not part of the configuration: no transaction
+    /// is needed.
+    ///
+    /// `POST /api/firmware/upgrade` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
+    pub async fn upgrade_firmware(
+        &self,
+        body: &types::FirmwareUpgradeRequest,
+    ) -> Result<types::FirmwareUpgradeResult, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "upgrade_firmware",
+                method: "POST",
+                path: "/api/firmware/upgrade",
+                versions: &["7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/firmware/upgrade")
+        };
+        let call = call.json(body);
+        self.send::<types::FirmwareUpgradeResult, types::ErrorResponse>(call).await
     }
 
     /// Read the health of the appliance
@@ -4733,6 +4895,34 @@ impl Client {
             )
         };
         self.send::<types::PasswordObject, types::ErrorResponse>(call).await
+    }
+
+    /// Check the integrity of an uploaded plugin
+    ///
+    /// Runs integrity checks on one uploaded plugin, named by its key and kind: whether the stored
+    /// package still matches its checksums (`zip_checksum`), whether the installed files match the
+    /// package (`zip_content`), and whether files were added that the package does not list
+    /// (`unregistered`). The answer gives a verdict and a reason for each check run. Note the singular
+    /// `plugin` in the path.
+    ///
+    /// `GET /api/plugin/integrity` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "plugins")]
+    pub async fn check_plugin_integrity(
+        &self,
+        params: &CheckPluginIntegrityParams,
+    ) -> Result<types::PluginIntegrityResult, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "check_plugin_integrity",
+                method: "GET",
+                path: "/api/plugin/integrity",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/plugin/integrity")
+        };
+        let call = call.query(params);
+        self.send::<types::PluginIntegrityResult, types::ErrorResponse>(call).await
     }
 
     /// List the plugin kinds
@@ -10278,6 +10468,73 @@ impl Client {
         };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Upload a firmware image
+    ///
+    /// Sends a firmware image (the ISO file) to the appliance as a `multipart/form-data` form whose
+    /// `firmware` part carries the file. The appliance stores the image in an empty firmware slot and
+    /// answers with that slot, linking the upgrade test and the upgrade that can follow. Not part of
+    /// the configuration: no transaction is needed.
+    ///
+    /// `POST /api/upload/firmware` Documented for SPS 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `firmware`: form file part (a file, read as it is sent, or any byte stream). The firmware
+    ///   image (ISO file) to store in a free slot.
+    #[cfg(feature = "firmware")]
+    pub async fn upload_firmware(
+        &self,
+        firmware: runtime::Upload,
+    ) -> Result<types::FirmwareUploadResult, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "upload_firmware",
+                method: "POST",
+                path: "/api/upload/firmware",
+                versions: &["7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/upload/firmware")
+        };
+        let call = call.form();
+        let value = firmware;
+        let call = call.form_file("firmware", value, Some("application/octet-stream"));
+        self.send::<types::FirmwareUploadResult, types::ErrorResponse>(call).await
+    }
+
+    /// Upload a plugin
+    ///
+    /// Sends a plugin package (a `.zip` file) as the raw request body with the content type
+    /// `application/zip`. The appliance reads the package's manifest, installs the plugin under the
+    /// collection of its kind (`/api/configuration/plugins/<kind>`) and answers with the new plugin
+    /// object. Uploading a newer version of an installed plugin updates it. The change is part of the
+    /// configuration transaction.
+    ///
+    /// `POST /api/upload/plugins` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `body`: the upload, sent as `application/zip` (a file, read as it is sent, or any byte
+    ///   stream)
+    #[cfg(feature = "plugins")]
+    pub async fn upload_plugin(
+        &self,
+        body: runtime::Upload,
+    ) -> Result<types::PluginObject, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "upload_plugin",
+                method: "POST",
+                path: "/api/upload/plugins",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/upload/plugins")
+        };
+        let call = call.upload(body, "application/zip");
+        self.send::<types::PluginObject, types::ErrorResponse>(call).await
     }
 
     /// List the VNC configuration endpoints

@@ -241,6 +241,9 @@ pub enum Error<E = serde_json::Value> {
         /// The operation that found the session gone.
         operation: &'static str,
     },
+    /// The upload could not be read: its file could not be opened, or a stream, which can be
+    /// sent only once, had to be sent again (a retry or a repeat after logging in again).
+    Upload(std::io::Error),
     /// The appliance's version is not among those whose documentation describes the operation;
     /// the request was not sent. [`ClientBuilder::check_versions`] turns the check off.
     UnsupportedVersion {
@@ -260,7 +263,7 @@ impl<E> Error<E> {
             Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             Error::TransactionLost { .. } => Some(401),
-            Error::InvalidRequest(_) | Error::UnsupportedVersion { .. } => None,
+            Error::InvalidRequest(_) | Error::Upload(_) | Error::UnsupportedVersion { .. } => None,
         }
     }
 
@@ -281,6 +284,7 @@ impl<E> Error<E> {
             },
             Error::Transport(e) => Error::Transport(e),
             Error::InvalidRequest(m) => Error::InvalidRequest(m),
+            Error::Upload(e) => Error::Upload(e),
             Error::UnexpectedResponse {
                 status,
                 content_type,
@@ -312,6 +316,7 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
             Error::Api { status, body } => write!(f, "API error (HTTP {status}): {body:?}"),
             Error::Transport(e) => write!(f, "transport error: {e}"),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
+            Error::Upload(e) => write!(f, "cannot read the upload: {e}"),
             Error::UnexpectedResponse {
                 status,
                 content_type,
@@ -344,6 +349,7 @@ impl<E: fmt::Debug> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(e) => Some(e),
+            Error::Upload(e) => Some(e),
             _ => None,
         }
     }
@@ -559,11 +565,16 @@ enum Failure {
     Transport(reqwest::Error),
     /// 502, 503 or 504: a gateway or an appliance that is not ready.
     Unavailable(Reply),
+    /// The upload's source could not be read before sending; never retried.
+    Upload(std::io::Error),
 }
 
 impl Failure {
-    fn retryable(&self, operation: &Operation) -> bool {
+    fn retryable(&self, operation: &Operation, replayable: bool) -> bool {
         match self {
+            // A stream upload was consumed by the failed attempt: it cannot be sent again.
+            _ if !replayable => false,
+            Failure::Upload(_) => false,
             // Refused or unreachable: the request never left, so any method may go again.
             Failure::Transport(e) if e.is_connect() => true,
             Failure::Transport(e) => operation.idempotent && !e.is_builder(),
@@ -574,7 +585,7 @@ impl Failure {
     fn retry_after(&self) -> Option<Duration> {
         match self {
             Failure::Unavailable(reply) => reply.retry_after,
-            Failure::Transport(_) => None,
+            Failure::Transport(_) | Failure::Upload(_) => None,
         }
     }
 }
@@ -875,7 +886,7 @@ impl Client {
         .retry(policy.backoff())
         .sleep(tokio::time::sleep)
         .when(|failure: &Failure| {
-            failure.retryable(operation) && started.elapsed() < policy.max_elapsed
+            failure.retryable(operation, call.replayable()) && started.elapsed() < policy.max_elapsed
         })
         .adjust(|failure, delay| {
             // Past the attempts the policy allows there is no delay, whatever the server asks.
@@ -890,11 +901,13 @@ impl Client {
             Failure::Unavailable(reply) => {
                 tracing::debug!(status = reply.status, ?delay, "retrying")
             }
+            Failure::Upload(_) => {}
         })
         .await;
         match result {
             Ok(reply) | Err(Failure::Unavailable(reply)) => Ok(reply),
             Err(Failure::Transport(e)) => Err(Error::Transport(e)),
+            Err(Failure::Upload(e)) => Err(Error::Upload(e)),
         }
     }
 
@@ -920,7 +933,9 @@ impl Client {
         for (name, value) in &call.headers {
             request = request.header(*name, value);
         }
-        if let Some(body) = &call.body {
+        if let Some(upload) = &call.upload {
+            request = upload.attach(request).await.map_err(Failure::Upload)?;
+        } else if let Some(body) = &call.body {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
@@ -1131,6 +1146,7 @@ pub struct Call {
     path: String,
     query: String,
     body: Option<Vec<u8>>,
+    upload: Option<UploadBody>,
     empty_body: bool,
     basic_auth: Option<Credentials>,
     headers: Vec<(&'static str, String)>,
@@ -1146,6 +1162,7 @@ impl Call {
             path: path.into(),
             query: String::new(),
             body: None,
+            upload: None,
             empty_body,
             basic_auth: None,
             headers: Vec::new(),
@@ -1208,6 +1225,257 @@ impl Call {
 
     fn fail(&mut self, message: String) {
         self.error.get_or_insert(message);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads: request bodies that are not JSON (a raw binary body or a `multipart/form-data`
+// form), sent from a file or a stream as they are read, never held in memory whole.
+
+/// An error raised by an upload stream.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+type ByteStream =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<bytes::Bytes, BoxError>> + Send>>;
+
+/// Bytes read from an upload's file or reader at a time.
+const UPLOAD_CHUNK_BYTES: usize = 64 * 1024;
+
+/// What an upload operation sends: a file, opened and read as it is sent (again for every
+/// retry), or a stream of bytes, which is sent once: a call that would have to send it again
+/// (a retry, a repeat after logging in again) fails with [`Error::Upload`] instead.
+#[derive(Clone)]
+pub struct Upload {
+    source: UploadSource,
+    file_name: Option<String>,
+}
+
+#[derive(Clone)]
+enum UploadSource {
+    File(std::path::PathBuf),
+    Stream {
+        stream: Arc<Mutex<Option<ByteStream>>>,
+        length: Option<u64>,
+    },
+}
+
+impl fmt::Debug for Upload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Upload");
+        match &self.source {
+            UploadSource::File(path) => out.field("file", path),
+            UploadSource::Stream { length, .. } => out.field("stream_length", length),
+        };
+        out.field("file_name", &self.file_name).finish()
+    }
+}
+
+impl Upload {
+    /// The file at `path`. Its name (without the directories) is the file name of a form part.
+    pub fn file(path: impl Into<std::path::PathBuf>) -> Self {
+        let path = path.into();
+        let file_name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned());
+        Self {
+            source: UploadSource::File(path),
+            file_name,
+        }
+    }
+
+    /// Any stream of byte chunks. `length`, when known, is announced in the request (some
+    /// appliances and proxies want a `Content-Length`); without it the body is chunked.
+    pub fn stream<S, B, E>(stream: S, length: Option<u64>) -> Self
+    where
+        S: futures_core::Stream<Item = Result<B, E>> + Send + 'static,
+        B: Into<bytes::Bytes>,
+        E: Into<BoxError>,
+    {
+        use futures_util::StreamExt;
+        let stream: ByteStream = Box::pin(stream.map(|chunk| chunk.map(Into::into).map_err(Into::into)));
+        Self {
+            source: UploadSource::Stream {
+                stream: Arc::new(Mutex::new(Some(stream))),
+                length,
+            },
+            file_name: None,
+        }
+    }
+
+    /// Anything readable (a pipe, a decompressor, a socket), read as it is sent.
+    pub fn reader<R>(reader: R, length: Option<u64>) -> Self
+    where
+        R: tokio::io::AsyncRead + Send + 'static,
+    {
+        Self::stream(
+            tokio_util::io::ReaderStream::with_capacity(reader, UPLOAD_CHUNK_BYTES),
+            length,
+        )
+    }
+
+    /// Sets the file name sent with a form part (a file's own name by default).
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// Whether the source can be read again for another attempt.
+    fn replayable(&self) -> bool {
+        matches!(self.source, UploadSource::File(_))
+    }
+
+    /// Opens the source for one attempt: the body and its length, if known.
+    async fn open(&self) -> std::io::Result<(reqwest::Body, Option<u64>)> {
+        match &self.source {
+            UploadSource::File(path) => {
+                let file = tokio::fs::File::open(path).await.map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+                })?;
+                let length = file.metadata().await?.len();
+                let stream = tokio_util::io::ReaderStream::with_capacity(file, UPLOAD_CHUNK_BYTES);
+                Ok((reqwest::Body::wrap_stream(stream), Some(length)))
+            }
+            UploadSource::Stream { stream, length } => match lock(stream).take() {
+                Some(stream) => Ok((reqwest::Body::wrap_stream(stream), *length)),
+                None => Err(std::io::Error::other(
+                    "the upload stream was sent already and cannot be sent again \
+                     (upload a file to allow retries)",
+                )),
+            },
+        }
+    }
+}
+
+/// The upload of a [`Call`].
+#[derive(Debug, Clone)]
+enum UploadBody {
+    /// The body is the upload itself.
+    Raw {
+        upload: Upload,
+        content_type: &'static str,
+    },
+    /// A `multipart/form-data` form, parts in order.
+    Form(Vec<(&'static str, FormPart)>),
+}
+
+#[derive(Debug, Clone)]
+enum FormPart {
+    Text(String),
+    File {
+        upload: Upload,
+        content_type: Option<&'static str>,
+    },
+}
+
+impl UploadBody {
+    fn replayable(&self) -> bool {
+        match self {
+            UploadBody::Raw { upload, .. } => upload.replayable(),
+            UploadBody::Form(parts) => parts.iter().all(|(_, part)| match part {
+                FormPart::Text(_) => true,
+                FormPart::File { upload, .. } => upload.replayable(),
+            }),
+        }
+    }
+
+    /// Puts the body on `request`, opening its sources.
+    async fn attach(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> std::io::Result<reqwest::RequestBuilder> {
+        match self {
+            UploadBody::Raw {
+                upload,
+                content_type,
+            } => {
+                let (body, length) = upload.open().await?;
+                let mut request = request.header(reqwest::header::CONTENT_TYPE, *content_type);
+                if let Some(length) = length {
+                    request = request.header(reqwest::header::CONTENT_LENGTH, length);
+                }
+                Ok(request.body(body))
+            }
+            UploadBody::Form(parts) => {
+                let mut form = reqwest::multipart::Form::new();
+                for (name, part) in parts {
+                    form = match part {
+                        FormPart::Text(value) => form.text(*name, value.clone()),
+                        FormPart::File {
+                            upload,
+                            content_type,
+                        } => {
+                            let (body, length) = upload.open().await?;
+                            let mut part = match length {
+                                Some(length) => {
+                                    reqwest::multipart::Part::stream_with_length(body, length)
+                                }
+                                None => reqwest::multipart::Part::stream(body),
+                            };
+                            if let Some(file_name) = &upload.file_name {
+                                part = part.file_name(file_name.clone());
+                            }
+                            let part = part
+                                .mime_str(content_type.unwrap_or("application/octet-stream"))
+                                .map_err(std::io::Error::other)?;
+                            form.part(*name, part)
+                        }
+                    };
+                }
+                Ok(request.multipart(form))
+            }
+        }
+    }
+}
+
+impl Call {
+    /// Sends `upload` as the raw request body, labelled `content_type`.
+    pub fn upload(mut self, upload: Upload, content_type: &'static str) -> Self {
+        self.upload = Some(UploadBody::Raw {
+            upload,
+            content_type,
+        });
+        self
+    }
+
+    /// Makes the body a `multipart/form-data` form; parts are added with [`Call::form_text`]
+    /// and [`Call::form_file`].
+    pub fn form(mut self) -> Self {
+        self.upload = Some(UploadBody::Form(Vec::new()));
+        self
+    }
+
+    /// Adds a text part to the form.
+    pub fn form_text(self, name: &'static str, value: String) -> Self {
+        self.form_part(name, FormPart::Text(value))
+    }
+
+    /// Adds a file part to the form (`application/octet-stream` unless `content_type`).
+    pub fn form_file(
+        self,
+        name: &'static str,
+        upload: Upload,
+        content_type: Option<&'static str>,
+    ) -> Self {
+        self.form_part(
+            name,
+            FormPart::File {
+                upload,
+                content_type,
+            },
+        )
+    }
+
+    fn form_part(mut self, name: &'static str, part: FormPart) -> Self {
+        match &mut self.upload {
+            Some(UploadBody::Form(parts)) => parts.push((name, part)),
+            _ => self.fail(format!("form part {name} added to a body that is not a form")),
+        }
+        self
+    }
+
+    /// Whether the call can be sent again (every upload source it has can be read again).
+    fn replayable(&self) -> bool {
+        self.upload.as_ref().map_or(true, UploadBody::replayable)
     }
 }
 
@@ -1454,5 +1722,30 @@ mod tests {
         };
         let open: &'static Operation = Box::leak(Box::new(open));
         assert!(Call::new(open, "/api/transaction").empty_body);
+    }
+
+    #[test]
+    fn a_stream_upload_is_sent_once_a_file_each_time() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let stream = Upload::reader(&b"abc"[..], Some(3));
+            assert!(!stream.replayable());
+            let copy = stream.clone();
+            assert!(stream.open().await.is_ok());
+            let again = copy.open().await.expect_err("a second send fails");
+            assert!(again.to_string().contains("cannot be sent again"), "{again}");
+
+            let file = Upload::file("/nonexistent/sps.iso");
+            assert!(file.replayable());
+            assert_eq!(file.file_name.as_deref(), Some("sps.iso"));
+            let missing = file.open().await.expect_err("no such file");
+            assert!(missing.to_string().contains("/nonexistent/sps.iso"), "{missing}");
+        });
+        let call = Call::raw(Method::POST, "/x").upload(Upload::reader(&b""[..], None), "a/b");
+        assert!(!call.replayable());
+        let call = Call::raw(Method::POST, "/x").form_text("a", "b".to_owned());
+        assert!(call.error.is_some(), "a form part needs a form body");
     }
 }

@@ -173,6 +173,16 @@ pub static OPERATIONS: &[OperationInfo] = &[
     DeleteFirmwareSlotRequest::OPERATION,
     #[cfg(feature = "firmware")]
     TestFirmwareRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    ListFirmwareDownloadsRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    FetchFirmwareRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    GetFirmwareDownloadRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    CancelFirmwareDownloadRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    UpgradeFirmwareRequest::OPERATION,
     #[cfg(feature = "health")]
     GetHealthStatusRequest::OPERATION,
     #[cfg(feature = "health")]
@@ -433,6 +443,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
     CreatePasswordRequest::OPERATION,
     #[cfg(feature = "passwords")]
     GetPasswordRequest::OPERATION,
+    #[cfg(feature = "plugins")]
+    CheckPluginIntegrityRequest::OPERATION,
     #[cfg(feature = "configuration")]
     GetPluginsIndexRequest::OPERATION,
     #[cfg(feature = "plugins")]
@@ -799,6 +811,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
     GetTroubleshootingRequest::OPERATION,
     #[cfg(feature = "troubleshooting")]
     ReplaceTroubleshootingRequest::OPERATION,
+    #[cfg(feature = "firmware")]
+    UploadFirmwareRequest::OPERATION,
+    #[cfg(feature = "plugins")]
+    UploadPluginRequest::OPERATION,
     #[cfg(feature = "vnc")]
     GetVncIndexRequest::OPERATION,
     #[cfg(feature = "vnc")]
@@ -874,6 +890,7 @@ impl GetAclsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -959,6 +976,7 @@ impl GetLocalDatabaseIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1044,6 +1062,7 @@ impl ListLocalGroupsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1133,6 +1152,7 @@ impl CreateLocalGroupRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1233,6 +1253,7 @@ impl GetLocalGroupRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1332,6 +1353,7 @@ impl ReplaceLocalGroupRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1438,6 +1460,7 @@ impl DeleteLocalGroupRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1528,6 +1551,7 @@ impl ListLocalUsersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1617,6 +1641,7 @@ impl CreateLocalUserRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1716,6 +1741,7 @@ impl GetLocalUserRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1815,6 +1841,7 @@ impl ReplaceLocalUserRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -1921,6 +1948,7 @@ impl DeleteLocalUserRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2016,6 +2044,7 @@ impl GetAaaSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2101,6 +2130,7 @@ impl ListAaaLdapServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2186,6 +2216,7 @@ impl ListAaaLoginMethodsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2271,6 +2302,7 @@ impl GetSaml2SettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2356,6 +2388,7 @@ impl GetAlertingIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2441,6 +2474,7 @@ impl GetTrafficAlertsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2532,6 +2566,7 @@ impl ReplaceTrafficAlertsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2633,6 +2668,7 @@ impl GetSystemAlertsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2722,6 +2758,7 @@ impl ReplaceSystemAlertsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -2830,6 +2867,7 @@ impl AuthenticateRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: self.session_id,
             basic_auth: Some((self.credentials.username, self.credentials.password)),
             href: self.href,
@@ -2928,6 +2966,7 @@ impl GetX509CertificateRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3017,6 +3056,7 @@ impl GetPrivateKeyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3102,6 +3142,7 @@ impl GetConfigurationIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3187,6 +3228,7 @@ impl GetLocalServicesIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3272,6 +3314,7 @@ impl GetManagementIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3357,6 +3400,7 @@ impl GetAaaIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3442,6 +3486,7 @@ impl GetPoliciesIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3527,6 +3572,7 @@ impl GetDatetimeIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3612,6 +3658,7 @@ impl GetNtpServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3701,6 +3748,7 @@ impl ReplaceNtpServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3802,6 +3850,7 @@ impl GetTimezoneRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3891,6 +3940,7 @@ impl ReplaceTimezoneRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -3992,6 +4042,7 @@ impl GetFirmwareIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4077,6 +4128,7 @@ impl ListFirmwareSlotsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4166,6 +4218,7 @@ impl GetFirmwareSlotRequest {
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4255,6 +4308,7 @@ impl DeleteFirmwareSlotRequest {
             path_params: vec![("slot_id".to_owned(), self.slot_id)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4351,6 +4405,7 @@ impl TestFirmwareRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4408,6 +4463,467 @@ impl From<ApiError> for TestFirmwareResponse {
     }
 }
 
+/// A validated `list_firmware_downloads` request (`GET /api/firmware/fetch`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct ListFirmwareDownloadsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "firmware")]
+impl ListFirmwareDownloadsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_firmware_downloads",
+        method: "GET",
+        path: "/api/firmware/fetch",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_firmware_downloads`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListFirmwareDownloadsResponse {
+    /// `200`: The downloads.
+    Ok(types::FirmwareDownloadList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for ListFirmwareDownloadsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for ListFirmwareDownloadsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `fetch_firmware` request (`POST /api/firmware/fetch`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct FetchFirmwareRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::FirmwareFetchRequest,
+}
+
+#[cfg(feature = "firmware")]
+impl FetchFirmwareRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "fetch_firmware",
+        method: "POST",
+        path: "/api/firmware/fetch",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[202, 400, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::FirmwareFetchRequest,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `fetch_firmware`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum FetchFirmwareResponse {
+    /// `202`: The download is queued.
+    Accepted(types::FirmwareDownloadObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for FetchFirmwareResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Accepted(body) => runtime::json_response(202, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for FetchFirmwareResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_firmware_download` request (`GET /api/firmware/fetch/{key}`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct GetFirmwareDownloadRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "firmware")]
+impl GetFirmwareDownloadRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_firmware_download",
+        method: "GET",
+        path: "/api/firmware/fetch/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_firmware_download`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetFirmwareDownloadResponse {
+    /// `200`: The download.
+    Ok(types::FirmwareDownloadObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for GetFirmwareDownloadResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for GetFirmwareDownloadResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `cancel_firmware_download` request (`DELETE /api/firmware/fetch/{key}`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct CancelFirmwareDownloadRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of the object within its collection, as returned in `items[].key`.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "firmware")]
+impl CancelFirmwareDownloadRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "cancel_firmware_download",
+        method: "DELETE",
+        path: "/api/firmware/fetch/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `cancel_firmware_download`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CancelFirmwareDownloadResponse {
+    /// `200`: The download is cancelled, or its entry removed.
+    Ok(types::Acknowledgement),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for CancelFirmwareDownloadResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for CancelFirmwareDownloadResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `upgrade_firmware` request (`POST /api/firmware/upgrade`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct UpgradeFirmwareRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::FirmwareUpgradeRequest,
+}
+
+#[cfg(feature = "firmware")]
+impl UpgradeFirmwareRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "upgrade_firmware",
+        method: "POST",
+        path: "/api/firmware/upgrade",
+        resource: Some("action"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404, 500],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::FirmwareUpgradeRequest,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `upgrade_firmware`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum UpgradeFirmwareResponse {
+    /// `200`: The checks passed; the image boots next.
+    Ok(types::FirmwareUpgradeResult),
+    /// `400`: The request body lacks `slot_id` (`IncompleteRequestBodyError`).
+    BadRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: The slot is empty or does not exist (`ResourceNotFound`).
+    NotFound(types::ErrorResponse),
+    /// `500`: At least one check failed (`FirmwareTestFailed`); `details` carries the exit code and the
+    /// summary of the checks.
+    InternalServerError(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for UpgradeFirmwareResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::BadRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::InternalServerError(body) => {
+                runtime::json_response(500, &body, Vec::new())
+            }
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for UpgradeFirmwareResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_health_status` request (`GET /api/health_status`).
 #[cfg(feature = "health")]
 #[derive(Debug, Clone)]
@@ -4445,6 +4961,7 @@ impl GetHealthStatusRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4527,6 +5044,7 @@ impl GetIndexerDashboardRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4609,6 +5127,7 @@ impl GetClusterStatusRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4694,6 +5213,7 @@ impl GetHttpIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4780,6 +5300,7 @@ impl ListHttpAuthenticationPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4872,6 +5393,7 @@ impl CreateHttpAuthenticationPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -4972,6 +5494,7 @@ impl GetHttpAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5073,6 +5596,7 @@ impl ReplaceHttpAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5179,6 +5703,7 @@ impl DeleteHttpAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5270,6 +5795,7 @@ impl ListHttpChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5362,6 +5888,7 @@ impl CreateHttpChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5462,6 +5989,7 @@ impl GetHttpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5563,6 +6091,7 @@ impl ReplaceHttpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5669,6 +6198,7 @@ impl DeleteHttpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5759,6 +6289,7 @@ impl ListHttpConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5850,6 +6381,7 @@ impl CreateHttpConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -5949,6 +6481,7 @@ impl GetHttpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6049,6 +6582,7 @@ impl ReplaceHttpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6155,6 +6689,7 @@ impl DeleteHttpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6245,6 +6780,7 @@ impl GetHttpOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6336,6 +6872,7 @@ impl ReplaceHttpOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6438,6 +6975,7 @@ impl ListHttpSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6530,6 +7068,7 @@ impl CreateHttpSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6630,6 +7169,7 @@ impl GetHttpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6731,6 +7271,7 @@ impl ReplaceHttpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6837,6 +7378,7 @@ impl DeleteHttpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -6927,6 +7469,7 @@ impl GetIcaIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7012,6 +7555,7 @@ impl ListIcaChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7104,6 +7648,7 @@ impl CreateIcaChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7204,6 +7749,7 @@ impl GetIcaChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7305,6 +7851,7 @@ impl ReplaceIcaChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7411,6 +7958,7 @@ impl DeleteIcaChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7501,6 +8049,7 @@ impl ListIcaConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7590,6 +8139,7 @@ impl GetIcaConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7675,6 +8225,7 @@ impl GetIcaOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7766,6 +8317,7 @@ impl ReplaceIcaOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7868,6 +8420,7 @@ impl ListIcaSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -7960,6 +8513,7 @@ impl CreateIcaSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8060,6 +8614,7 @@ impl GetIcaSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8161,6 +8716,7 @@ impl ReplaceIcaSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8267,6 +8823,7 @@ impl DeleteIcaSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8357,6 +8914,7 @@ impl GetInfoRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: self.session_id,
             basic_auth: None,
             href: self.href,
@@ -8439,6 +8997,7 @@ impl ListIntegratedProductsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8521,6 +9080,7 @@ impl GetClusterInterfaceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8613,6 +9173,7 @@ impl ReplaceClusterInterfaceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8714,6 +9275,7 @@ impl GetUserWebLoginRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8803,6 +9365,7 @@ impl ReplaceUserWebLoginRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8904,6 +9467,7 @@ impl GetAdminWebLoginRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -8996,6 +9560,7 @@ impl ReplaceAdminWebLoginRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9097,6 +9662,7 @@ impl GetSshAccessRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9188,6 +9754,7 @@ impl ReplaceSshAccessRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9289,6 +9856,7 @@ impl GetSnmpAgentRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9378,6 +9946,7 @@ impl ReplaceSnmpAgentRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9479,6 +10048,7 @@ impl GetAnalyticsServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9571,6 +10141,7 @@ impl ReplaceAnalyticsServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9672,6 +10243,7 @@ impl GetIndexerServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9763,6 +10335,7 @@ impl ReplaceIndexerServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9865,6 +10438,7 @@ impl GetPostgresqlServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -9957,6 +10531,7 @@ impl ReplacePostgresqlServiceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10058,6 +10633,7 @@ impl GetSystemBackupRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10147,6 +10723,7 @@ impl ReplaceSystemBackupRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10249,6 +10826,7 @@ impl GetExportedConfigurationEncryptionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10341,6 +10919,7 @@ impl ReplaceExportedConfigurationEncryptionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10443,6 +11022,7 @@ impl GetManagementCertificatesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10535,6 +11115,7 @@ impl ReplaceManagementCertificatesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10637,6 +11218,7 @@ impl GetDiskFillupPreventionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10729,6 +11311,7 @@ impl ReplaceDiskFillupPreventionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10830,6 +11413,7 @@ impl GetEmailSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -10921,6 +11505,7 @@ impl ReplaceEmailSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11023,6 +11608,7 @@ impl GetHealthMonitoringRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11115,6 +11701,7 @@ impl ReplaceHealthMonitoringRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11216,6 +11803,7 @@ impl GetLicenseRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11301,6 +11889,7 @@ impl GetAccountingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11386,6 +11975,7 @@ impl GetWebinterfaceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11475,6 +12065,7 @@ impl ReplaceWebinterfaceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11577,6 +12168,7 @@ impl GetWebGatewayAuthenticationRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11669,6 +12261,7 @@ impl ReplaceWebGatewayAuthenticationRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11770,6 +12363,7 @@ impl GetRootPasswordRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11859,6 +12453,7 @@ impl ReplaceRootPasswordRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -11960,6 +12555,7 @@ impl GetSoapApiRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12049,6 +12645,7 @@ impl ReplaceSoapApiRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12150,6 +12747,7 @@ impl GetSnmpIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12235,6 +12833,7 @@ impl GetSnmpTrapRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12324,6 +12923,7 @@ impl ReplaceSnmpTrapRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12425,6 +13025,7 @@ impl GetSyslogSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12514,6 +13115,7 @@ impl ReplaceSyslogSettingsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12616,6 +13218,7 @@ impl GetSplunkForwarderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12708,6 +13311,7 @@ impl ReplaceSplunkForwarderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12810,6 +13414,7 @@ impl GetUniversalSiemForwarderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -12902,6 +13507,7 @@ impl ReplaceUniversalSiemForwarderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13003,6 +13609,7 @@ impl GetSupportInfoRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13092,6 +13699,7 @@ impl ReplaceSupportInfoRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13193,6 +13801,7 @@ impl GetMssqlIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13279,6 +13888,7 @@ impl ListMssqlAuthenticationPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13371,6 +13981,7 @@ impl CreateMssqlAuthenticationPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13471,6 +14082,7 @@ impl GetMssqlAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13572,6 +14184,7 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13678,6 +14291,7 @@ impl DeleteMssqlAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13769,6 +14383,7 @@ impl ListMssqlChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13861,6 +14476,7 @@ impl CreateMssqlChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -13961,6 +14577,7 @@ impl GetMssqlChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14062,6 +14679,7 @@ impl ReplaceMssqlChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14168,6 +14786,7 @@ impl DeleteMssqlChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14258,6 +14877,7 @@ impl ListMssqlConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14349,6 +14969,7 @@ impl CreateMssqlConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14448,6 +15069,7 @@ impl GetMssqlConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14549,6 +15171,7 @@ impl ReplaceMssqlConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14655,6 +15278,7 @@ impl DeleteMssqlConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14745,6 +15369,7 @@ impl GetMssqlOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14836,6 +15461,7 @@ impl ReplaceMssqlOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -14938,6 +15564,7 @@ impl ListMssqlSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15030,6 +15657,7 @@ impl CreateMssqlSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15130,6 +15758,7 @@ impl GetMssqlSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15231,6 +15860,7 @@ impl ReplaceMssqlSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15337,6 +15967,7 @@ impl DeleteMssqlSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15427,6 +16058,7 @@ impl GetNetworkIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15512,6 +16144,7 @@ impl GetDnsServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15601,6 +16234,7 @@ impl ReplaceDnsServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15703,6 +16337,7 @@ impl GetIpForwardingRulesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15795,6 +16430,7 @@ impl ReplaceIpForwardingRulesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15896,6 +16532,7 @@ impl GetNetworkNamingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -15987,6 +16624,7 @@ impl ReplaceNetworkNamingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16088,6 +16726,7 @@ impl GetNetworkRoutingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16179,6 +16818,7 @@ impl ReplaceNetworkRoutingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16280,6 +16920,7 @@ impl ListNicsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16369,6 +17010,7 @@ impl GetNicRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16466,6 +17108,7 @@ impl ReplaceNicRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16567,6 +17210,7 @@ impl ListPasswordsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16657,6 +17301,7 @@ impl CreatePasswordRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16756,6 +17401,7 @@ impl GetPasswordRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16804,6 +17450,115 @@ impl From<ApiError> for GetPasswordResponse {
     }
 }
 
+/// Query parameters of `check_plugin_integrity`.
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct CheckPluginIntegrityQuery {
+    /// `key`: Key of the plugin, as listed under `/api/configuration/plugins/<kind>`.
+    #[serde(rename = "key")]
+    pub key: String,
+    /// `plugin_type`: Kind of the plugin.
+    #[serde(rename = "plugin_type")]
+    pub plugin_type: types::CheckPluginIntegrityPluginType,
+    /// `ops`: Which check to run.
+    #[serde(rename = "ops", default, skip_serializing_if = "Option::is_none")]
+    pub ops: Option<types::CheckPluginIntegrityOps>,
+}
+
+/// A validated `check_plugin_integrity` request (`GET /api/plugin/integrity`).
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone)]
+pub struct CheckPluginIntegrityRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: CheckPluginIntegrityQuery,
+}
+
+#[cfg(feature = "plugins")]
+impl CheckPluginIntegrityRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "check_plugin_integrity",
+        method: "GET",
+        path: "/api/plugin/integrity",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<CheckPluginIntegrityQuery>(&parts, &href)?;
+        Ok(Self { href, session_id, query })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `check_plugin_integrity`, one variant per documented status.
+#[cfg(feature = "plugins")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CheckPluginIntegrityResponse {
+    /// `200`: The verdict of each check run.
+    Ok(types::PluginIntegrityResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "plugins")]
+impl axum::response::IntoResponse for CheckPluginIntegrityResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl From<ApiError> for CheckPluginIntegrityResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_plugins_index` request (`GET /api/configuration/plugins`).
 #[cfg(feature = "configuration")]
 #[derive(Debug, Clone)]
@@ -16841,6 +17596,7 @@ impl GetPluginsIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -16926,6 +17682,7 @@ impl ListAaPluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17015,6 +17772,7 @@ impl GetAaPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17104,6 +17862,7 @@ impl DeleteAaPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17200,6 +17959,7 @@ impl ListCredentialStorePluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17290,6 +18050,7 @@ impl GetCredentialStorePluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17376,6 +18137,7 @@ impl ListConfigurationSyncPluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17466,6 +18228,7 @@ impl GetConfigurationSyncPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17551,6 +18314,7 @@ impl ListSigningCaPluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17640,6 +18404,7 @@ impl GetSigningCaPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17725,6 +18490,7 @@ impl ListTicketingPluginsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17814,6 +18580,7 @@ impl GetTicketingPluginRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17900,6 +18667,7 @@ impl ListUsermappingPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -17997,6 +18765,7 @@ impl CreateUsermappingPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18097,6 +18866,7 @@ impl GetUsermappingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18198,6 +18968,7 @@ impl ReplaceUsermappingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18304,6 +19075,7 @@ impl DeleteUsermappingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18394,6 +19166,7 @@ impl ListTimePoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18483,6 +19256,7 @@ impl CreateTimePolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18582,6 +19356,7 @@ impl GetTimePolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18681,6 +19456,7 @@ impl ReplaceTimePolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18787,6 +19563,7 @@ impl DeleteTimePolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18877,6 +19654,7 @@ impl ListUserlistsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -18966,6 +19744,7 @@ impl CreateUserlistRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19065,6 +19844,7 @@ impl GetUserlistRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19163,6 +19943,7 @@ impl ReplaceUserlistRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19268,6 +20049,7 @@ impl DeleteUserlistRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19359,6 +20141,7 @@ impl ListArchiveCleanupPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19451,6 +20234,7 @@ impl CreateArchiveCleanupPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19551,6 +20335,7 @@ impl GetArchiveCleanupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19652,6 +20437,7 @@ impl ReplaceArchiveCleanupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19758,6 +20544,7 @@ impl DeleteArchiveCleanupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19848,6 +20635,7 @@ impl ListBackupPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -19937,6 +20725,7 @@ impl CreateBackupPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20037,6 +20826,7 @@ impl GetBackupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20136,6 +20926,7 @@ impl ReplaceBackupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20242,6 +21033,7 @@ impl DeleteBackupPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20332,6 +21124,7 @@ impl ListAuditPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20421,6 +21214,7 @@ impl CreateAuditPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20520,6 +21314,7 @@ impl GetAuditPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20619,6 +21414,7 @@ impl ReplaceAuditPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20725,6 +21521,7 @@ impl DeleteAuditPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20815,6 +21612,7 @@ impl ListSigningCasRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -20904,6 +21702,7 @@ impl CreateSigningCaRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21003,6 +21802,7 @@ impl GetSigningCaRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21101,6 +21901,7 @@ impl ReplaceSigningCaRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21207,6 +22008,7 @@ impl DeleteSigningCaRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21298,6 +22100,7 @@ impl ListTrustedCaListsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21388,6 +22191,7 @@ impl GetTrustedCaListRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21473,6 +22277,7 @@ impl ListIndexingPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21564,6 +22369,7 @@ impl CreateIndexingPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21663,6 +22469,7 @@ impl GetIndexingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21764,6 +22571,7 @@ impl ReplaceIndexingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21870,6 +22678,7 @@ impl DeleteIndexingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -21961,6 +22770,7 @@ impl ListContentPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22046,6 +22856,7 @@ impl ListAnalyticsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22137,6 +22948,7 @@ impl CreateAnalyticsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22236,6 +23048,7 @@ impl GetAnalyticsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22337,6 +23150,7 @@ impl ReplaceAnalyticsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22443,6 +23257,7 @@ impl DeleteAnalyticsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22533,6 +23348,7 @@ impl ListLdapServersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22622,6 +23438,7 @@ impl CreateLdapServerRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22721,6 +23538,7 @@ impl GetLdapServerRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22820,6 +23638,7 @@ impl ReplaceLdapServerRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -22926,6 +23745,7 @@ impl DeleteLdapServerRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23017,6 +23837,7 @@ impl ListCredentialStoresRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23109,6 +23930,7 @@ impl CreateCredentialStoreRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23209,6 +24031,7 @@ impl GetCredentialStoreRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23310,6 +24133,7 @@ impl ReplaceCredentialStoreRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23416,6 +24240,7 @@ impl DeleteCredentialStoreRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23507,6 +24332,7 @@ impl ListAaPluginInstancesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23599,6 +24425,7 @@ impl CreateAaPluginInstanceRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23699,6 +24526,7 @@ impl GetAaPluginInstanceRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23800,6 +24628,7 @@ impl ReplaceAaPluginInstanceRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23906,6 +24735,7 @@ impl DeleteAaPluginInstanceRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -23997,6 +24827,7 @@ impl ListTicketingPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24087,6 +24918,7 @@ impl GetTicketingPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24172,6 +25004,7 @@ impl GetRdpIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24257,6 +25090,7 @@ impl ListRdpChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24349,6 +25183,7 @@ impl CreateRdpChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24449,6 +25284,7 @@ impl GetRdpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24550,6 +25386,7 @@ impl ReplaceRdpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24656,6 +25493,7 @@ impl DeleteRdpChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24746,6 +25584,7 @@ impl ListRdpConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24837,6 +25676,7 @@ impl CreateRdpConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -24936,6 +25776,7 @@ impl GetRdpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25036,6 +25877,7 @@ impl ReplaceRdpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25141,6 +25983,7 @@ impl DeleteRdpConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25232,6 +26075,7 @@ impl GetRdpDomainMembershipRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25324,6 +26168,7 @@ impl ReplaceRdpDomainMembershipRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25425,6 +26270,7 @@ impl GetRdpOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25516,6 +26362,7 @@ impl ReplaceRdpOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25618,6 +26465,7 @@ impl ListRdpSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25710,6 +26558,7 @@ impl CreateRdpSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25810,6 +26659,7 @@ impl GetRdpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -25911,6 +26761,7 @@ impl ReplaceRdpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26017,6 +26868,7 @@ impl DeleteRdpSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26107,6 +26959,7 @@ impl GetReportingIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26193,6 +27046,7 @@ impl GetAvailableSearchFieldsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26279,6 +27133,7 @@ impl GetAvailableSubchaptersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26365,6 +27220,7 @@ impl GetPredefinedReportsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26457,6 +27313,7 @@ impl ReplacePredefinedReportsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26559,6 +27416,7 @@ impl ListContentSubchaptersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26651,6 +27509,7 @@ impl CreateContentSubchapterRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26751,6 +27610,7 @@ impl GetContentSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26852,6 +27712,7 @@ impl ReplaceContentSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -26958,6 +27819,7 @@ impl DeleteContentSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27054,6 +27916,7 @@ impl ListStatisticsSubchaptersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27146,6 +28009,7 @@ impl CreateStatisticsSubchapterRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27246,6 +28110,7 @@ impl GetStatisticsSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27347,6 +28212,7 @@ impl ReplaceStatisticsSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27453,6 +28319,7 @@ impl DeleteStatisticsSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27549,6 +28416,7 @@ impl ListCustomSubchaptersRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27641,6 +28509,7 @@ impl CreateCustomSubchapterRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27741,6 +28610,7 @@ impl GetCustomSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27842,6 +28712,7 @@ impl ReplaceCustomSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -27948,6 +28819,7 @@ impl DeleteCustomSubchapterRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28043,6 +28915,7 @@ impl ListReportsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28132,6 +29005,7 @@ impl CreateReportRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28231,6 +29105,7 @@ impl GetReportRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28329,6 +29204,7 @@ impl ReplaceReportRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28434,6 +29310,7 @@ impl DeleteReportRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28542,6 +29419,7 @@ impl TerminateActiveSessionRequest {
             path_params: vec![],
             query: runtime::to_object(&self.query),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28648,6 +29526,7 @@ impl RunCleanupNowRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28735,6 +29614,7 @@ impl GetSshIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28821,6 +29701,7 @@ impl ListSshAuthenticationPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -28913,6 +29794,7 @@ impl CreateSshAuthenticationPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29013,6 +29895,7 @@ impl GetSshAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29114,6 +29997,7 @@ impl ReplaceSshAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29220,6 +30104,7 @@ impl DeleteSshAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29310,6 +30195,7 @@ impl ListSshChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29402,6 +30288,7 @@ impl CreateSshChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29502,6 +30389,7 @@ impl GetSshChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29603,6 +30491,7 @@ impl ReplaceSshChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29709,6 +30598,7 @@ impl DeleteSshChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29799,6 +30689,7 @@ impl ListSshConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29890,6 +30781,7 @@ impl CreateSshConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -29989,6 +30881,7 @@ impl GetSshConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30089,6 +30982,7 @@ impl ReplaceSshConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30194,6 +31088,7 @@ impl DeleteSshConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30284,6 +31179,7 @@ impl GetSshOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30373,6 +31269,7 @@ impl ReplaceSshOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30475,6 +31372,7 @@ impl ListSshSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30567,6 +31465,7 @@ impl CreateSshSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30667,6 +31566,7 @@ impl GetSshSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30768,6 +31668,7 @@ impl ReplaceSshSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30874,6 +31775,7 @@ impl DeleteSshSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -30964,6 +31866,7 @@ impl GetStarlingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31053,6 +31956,7 @@ impl ReplaceStarlingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31154,6 +32058,7 @@ impl GetTelnetIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31240,6 +32145,7 @@ impl ListTelnetAuthenticationPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31332,6 +32238,7 @@ impl CreateTelnetAuthenticationPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31432,6 +32339,7 @@ impl GetTelnetAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31533,6 +32441,7 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31639,6 +32548,7 @@ impl DeleteTelnetAuthenticationPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31730,6 +32640,7 @@ impl ListTelnetChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31822,6 +32733,7 @@ impl CreateTelnetChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -31922,6 +32834,7 @@ impl GetTelnetChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32023,6 +32936,7 @@ impl ReplaceTelnetChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32129,6 +33043,7 @@ impl DeleteTelnetChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32219,6 +33134,7 @@ impl ListTelnetConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32310,6 +33226,7 @@ impl CreateTelnetConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32406,6 +33323,7 @@ impl GetTelnetConnectionOrderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32498,6 +33416,7 @@ impl ReplaceTelnetConnectionOrderRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32603,6 +33522,7 @@ impl GetTelnetConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32704,6 +33624,7 @@ impl ReplaceTelnetConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32810,6 +33731,7 @@ impl DeleteTelnetConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32900,6 +33822,7 @@ impl GetTelnetOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -32991,6 +33914,7 @@ impl ReplaceTelnetOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33092,6 +34016,7 @@ impl ListTelnetPatternSetsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33182,6 +34107,7 @@ impl GetTelnetPatternSetRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33268,6 +34194,7 @@ impl ListTelnetSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33360,6 +34287,7 @@ impl CreateTelnetSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33460,6 +34388,7 @@ impl GetTelnetSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33561,6 +34490,7 @@ impl ReplaceTelnetSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33667,6 +34597,7 @@ impl DeleteTelnetSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33757,6 +34688,7 @@ impl GetTransactionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33845,6 +34777,7 @@ impl CommitTransactionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -33942,6 +34875,7 @@ impl OpenTransactionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34033,6 +34967,7 @@ impl RollbackTransactionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34120,6 +35055,7 @@ impl ListTransactionChangesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34202,6 +35138,7 @@ impl GetTroubleshootingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34293,6 +35230,7 @@ impl ReplaceTroubleshootingRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34357,6 +35295,218 @@ impl From<ApiError> for ReplaceTroubleshootingResponse {
     }
 }
 
+/// A validated `upload_firmware` request (`POST /api/upload/firmware`).
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone)]
+pub struct UploadFirmwareRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The upload, to be read as it arrives.
+    pub body: runtime::Upload,
+}
+
+#[cfg(feature = "firmware")]
+impl UploadFirmwareRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "upload_firmware",
+        method: "POST",
+        path: "/api/upload/firmware",
+        resource: Some("action"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::upload_body(
+            &parts.headers,
+            body,
+            &href,
+            runtime::UploadSpec::Form {
+                fields: &[
+                    runtime::FormFieldSpec {
+                        name: "firmware",
+                        file: true,
+                        required: true,
+                    },
+                ],
+            },
+        )?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: Some(self.body),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `upload_firmware`, one variant per documented status.
+#[cfg(feature = "firmware")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum UploadFirmwareResponse {
+    /// `200`: The image is stored; the answer is the slot that holds it.
+    Ok(types::FirmwareUploadResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "firmware")]
+impl axum::response::IntoResponse for UploadFirmwareResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<ApiError> for UploadFirmwareResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `upload_plugin` request (`POST /api/upload/plugins`).
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone)]
+pub struct UploadPluginRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The upload, to be read as it arrives.
+    pub body: runtime::Upload,
+}
+
+#[cfg(feature = "plugins")]
+impl UploadPluginRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "upload_plugin",
+        method: "POST",
+        path: "/api/upload/plugins",
+        resource: Some("action"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 409, 422],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::upload_body(
+            &parts.headers,
+            body,
+            &href,
+            runtime::UploadSpec::Raw {
+                content_type: "application/zip",
+            },
+        )?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: Some(self.body),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `upload_plugin`, one variant per documented status.
+#[cfg(feature = "plugins")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum UploadPluginResponse {
+    /// `201`: The plugin is installed; the change is staged in the transaction.
+    Created(types::PluginObject),
+    /// `400`: The package is not a plugin (`InvalidPlugin`: the manifest is missing or names an unknown
+    /// kind), the plugin does not support this appliance version, or the upload is not a `.zip`
+    /// package.
+    BadRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// `422`: The appliance could not apply the committed configuration.
+    TransactionProcessingError(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "plugins")]
+impl axum::response::IntoResponse for UploadPluginResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::BadRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::TransactionProcessingError(body) => {
+                runtime::json_response(422, &body, Vec::new())
+            }
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl From<ApiError> for UploadPluginResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_vnc_index` request (`GET /api/configuration/vnc`).
 #[cfg(feature = "vnc")]
 #[derive(Debug, Clone)]
@@ -34394,6 +35544,7 @@ impl GetVncIndexRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34479,6 +35630,7 @@ impl ListVncChannelPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34571,6 +35723,7 @@ impl CreateVncChannelPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34671,6 +35824,7 @@ impl GetVncChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34772,6 +35926,7 @@ impl ReplaceVncChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34878,6 +36033,7 @@ impl DeleteVncChannelPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -34968,6 +36124,7 @@ impl ListVncConnectionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35059,6 +36216,7 @@ impl CreateVncConnectionRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35158,6 +36316,7 @@ impl GetVncConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35258,6 +36417,7 @@ impl ReplaceVncConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35363,6 +36523,7 @@ impl DeleteVncConnectionRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35453,6 +36614,7 @@ impl GetVncOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35544,6 +36706,7 @@ impl ReplaceVncOptionsRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35646,6 +36809,7 @@ impl ListVncSettingsPoliciesRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35738,6 +36902,7 @@ impl CreateVncSettingsPolicyRequest {
             path_params: vec![],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35838,6 +37003,7 @@ impl GetVncSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -35939,6 +37105,7 @@ impl ReplaceVncSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: Some(runtime::to_json(&self.body)),
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -36045,6 +37212,7 @@ impl DeleteVncSettingsPolicyRequest {
             path_params: vec![("key".to_owned(), self.key)],
             query: serde_json::Map::new(),
             body: None,
+            upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
             href: self.href,
@@ -36749,6 +37917,97 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = TestFirmwareResponse> + Send {
         async move {
             TestFirmwareResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the firmware downloads
+    ///
+    /// Lists the downloads of firmware images the appliance was asked to fetch from a URL, finished or
+    /// not. Entries stay until they are removed one by one.
+    ///
+    /// `GET /api/firmware/fetch` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
+    #[cfg(feature = "firmware")]
+    fn list_firmware_downloads(
+        &self,
+        request: ListFirmwareDownloadsRequest,
+    ) -> impl Future<Output = ListFirmwareDownloadsResponse> + Send {
+        async move {
+            ListFirmwareDownloadsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Download a firmware image from a URL
+    ///
+    /// Asks the appliance to download a firmware image (ISO) from a URL and to check it against the
+    /// given SHA-256 checksum. The download runs in the background: the answer (202) names the new
+    /// download, whose status (`queued`, `in-progress`, `finished`, `failed` or `cancelled`) is read
+    /// from its own endpoint. A finished image lands in a free firmware slot.
+    ///
+    /// `POST /api/firmware/fetch` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
+    #[cfg(feature = "firmware")]
+    fn fetch_firmware(
+        &self,
+        request: FetchFirmwareRequest,
+    ) -> impl Future<Output = FetchFirmwareResponse> + Send {
+        async move {
+            FetchFirmwareResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the status of a firmware download
+    ///
+    /// Returns how far one download from a URL has come, and where it was fetched from.
+    ///
+    /// `GET /api/firmware/fetch/{key}` Documented for SPS 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "firmware")]
+    fn get_firmware_download(
+        &self,
+        request: GetFirmwareDownloadRequest,
+    ) -> impl Future<Output = GetFirmwareDownloadResponse> + Send {
+        async move {
+            GetFirmwareDownloadResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Cancel a firmware download, or remove its entry
+    ///
+    /// Cancels a download that is queued or running (its partial file is removed, the entry stays with
+    /// the status `cancelled`); on a download that is over (finished, failed or cancelled) removes its
+    /// entry. A download whose image was fetched and checked can no longer be cancelled. Old entries
+    /// are never removed by the appliance itself.
+    ///
+    /// `DELETE /api/firmware/fetch/{key}` Documented for SPS 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "firmware")]
+    fn cancel_firmware_download(
+        &self,
+        request: CancelFirmwareDownloadRequest,
+    ) -> impl Future<Output = CancelFirmwareDownloadResponse> + Send {
+        async move {
+            CancelFirmwareDownloadResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Upgrade the appliance to the firmware in a slot
+    ///
+    /// Runs the same checks as the upgrade test against the image in the given slot and, if they pass,
+    /// selects it for the next boot. Where the appliance requires a commit message for changes
+    /// (accounting settings), `message` must carry one. Not part of the configuration: no transaction
+    /// is needed.
+    ///
+    /// `POST /api/firmware/upgrade` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
+    fn upgrade_firmware(
+        &self,
+        request: UpgradeFirmwareRequest,
+    ) -> impl Future<Output = UpgradeFirmwareResponse> + Send {
+        async move {
+            UpgradeFirmwareResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -39013,6 +40272,25 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = GetPasswordResponse> + Send {
         async move {
             GetPasswordResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Check the integrity of an uploaded plugin
+    ///
+    /// Runs integrity checks on one uploaded plugin, named by its key and kind: whether the stored
+    /// package still matches its checksums (`zip_checksum`), whether the installed files match the
+    /// package (`zip_content`), and whether files were added that the package does not list
+    /// (`unregistered`). The answer gives a verdict and a reason for each check run. Note the singular
+    /// `plugin` in the path.
+    ///
+    /// `GET /api/plugin/integrity` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "plugins")]
+    fn check_plugin_integrity(
+        &self,
+        request: CheckPluginIntegrityRequest,
+    ) -> impl Future<Output = CheckPluginIntegrityResponse> + Send {
+        async move {
+            CheckPluginIntegrityResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -42218,6 +43496,43 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// Upload a firmware image
+    ///
+    /// Sends a firmware image (the ISO file) to the appliance as a `multipart/form-data` form whose
+    /// `firmware` part carries the file. The appliance stores the image in an empty firmware slot and
+    /// answers with that slot, linking the upgrade test and the upgrade that can follow. Not part of
+    /// the configuration: no transaction is needed.
+    ///
+    /// `POST /api/upload/firmware` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "firmware")]
+    fn upload_firmware(
+        &self,
+        request: UploadFirmwareRequest,
+    ) -> impl Future<Output = UploadFirmwareResponse> + Send {
+        async move {
+            UploadFirmwareResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Upload a plugin
+    ///
+    /// Sends a plugin package (a `.zip` file) as the raw request body with the content type
+    /// `application/zip`. The appliance reads the package's manifest, installs the plugin under the
+    /// collection of its kind (`/api/configuration/plugins/<kind>`) and answers with the new plugin
+    /// object. Uploading a newer version of an installed plugin updates it. The change is part of the
+    /// configuration transaction.
+    ///
+    /// `POST /api/upload/plugins` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "plugins")]
+    fn upload_plugin(
+        &self,
+        request: UploadPluginRequest,
+    ) -> impl Future<Output = UploadPluginResponse> + Send {
+        async move {
+            UploadPluginResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// List the VNC configuration endpoints
     ///
     /// Lists what can be configured for VNC connections: the collections of policies and the
@@ -42735,6 +44050,31 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn test_firmware(
         &self,
         request: TestFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn list_firmware_downloads(
+        &self,
+        request: ListFirmwareDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn fetch_firmware(
+        &self,
+        request: FetchFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn get_firmware_download(
+        &self,
+        request: GetFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn cancel_firmware_download(
+        &self,
+        request: CancelFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn upgrade_firmware(
+        &self,
+        request: UpgradeFirmwareRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "health")]
     fn get_health_status(
@@ -43385,6 +44725,11 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn get_password(
         &self,
         request: GetPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "plugins")]
+    fn check_plugin_integrity(
+        &self,
+        request: CheckPluginIntegrityRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "configuration")]
     fn get_plugins_index(
@@ -44301,6 +45646,16 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: ReplaceTroubleshootingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "firmware")]
+    fn upload_firmware(
+        &self,
+        request: UploadFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "plugins")]
+    fn upload_plugin(
+        &self,
+        request: UploadPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
@@ -44751,6 +46106,51 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.test_firmware(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn list_firmware_downloads(
+        &self,
+        request: ListFirmwareDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_firmware_downloads(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn fetch_firmware(
+        &self,
+        request: FetchFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.fetch_firmware(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn get_firmware_download(
+        &self,
+        request: GetFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_firmware_download(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn cancel_firmware_download(
+        &self,
+        request: CancelFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.cancel_firmware_download(request).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn upgrade_firmware(
+        &self,
+        request: UpgradeFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.upgrade_firmware(request).await.into_response() }
     }
 
     #[cfg(feature = "health")]
@@ -45945,6 +47345,15 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.get_password(request).await.into_response() }
+    }
+
+    #[cfg(feature = "plugins")]
+    fn check_plugin_integrity(
+        &self,
+        request: CheckPluginIntegrityRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.check_plugin_integrity(request).await.into_response() }
     }
 
     #[cfg(feature = "configuration")]
@@ -47612,6 +49021,24 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.replace_troubleshooting(request).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
+    fn upload_firmware(
+        &self,
+        request: UploadFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.upload_firmware(request).await.into_response() }
+    }
+
+    #[cfg(feature = "plugins")]
+    fn upload_plugin(
+        &self,
+        request: UploadPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.upload_plugin(request).await.into_response() }
+    }
+
     #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
@@ -48130,6 +49557,51 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn test_firmware(
         &self,
         request: TestFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn list_firmware_downloads(
+        &self,
+        request: ListFirmwareDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn fetch_firmware(
+        &self,
+        request: FetchFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn get_firmware_download(
+        &self,
+        request: GetFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn cancel_firmware_download(
+        &self,
+        request: CancelFirmwareDownloadRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "firmware")]
+    fn upgrade_firmware(
+        &self,
+        request: UpgradeFirmwareRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -49300,6 +50772,15 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn get_password(
         &self,
         request: GetPasswordRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "plugins")]
+    fn check_plugin_integrity(
+        &self,
+        request: CheckPluginIntegrityRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -50952,6 +52433,24 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "firmware")]
+    fn upload_firmware(
+        &self,
+        request: UploadFirmwareRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "plugins")]
+    fn upload_plugin(
+        &self,
+        request: UploadPluginRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "vnc")]
     fn get_vnc_index(
         &self,
@@ -51540,6 +53039,61 @@ async fn handle_test_firmware<D: Dispatch>(
 ) -> axum::response::Response {
     match TestFirmwareRequest::extract(request).await {
         Ok(request) => dispatch.test_firmware(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_list_firmware_downloads<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListFirmwareDownloadsRequest::extract(request).await {
+        Ok(request) => dispatch.list_firmware_downloads(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_fetch_firmware<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match FetchFirmwareRequest::extract(request).await {
+        Ok(request) => dispatch.fetch_firmware(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_get_firmware_download<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetFirmwareDownloadRequest::extract(request).await {
+        Ok(request) => dispatch.get_firmware_download(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_cancel_firmware_download<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CancelFirmwareDownloadRequest::extract(request).await {
+        Ok(request) => dispatch.cancel_firmware_download(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "firmware")]
+async fn handle_upgrade_firmware<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match UpgradeFirmwareRequest::extract(request).await {
+        Ok(request) => dispatch.upgrade_firmware(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -52970,6 +54524,17 @@ async fn handle_get_password<D: Dispatch>(
 ) -> axum::response::Response {
     match GetPasswordRequest::extract(request).await {
         Ok(request) => dispatch.get_password(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "plugins")]
+async fn handle_check_plugin_integrity<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CheckPluginIntegrityRequest::extract(request).await {
+        Ok(request) => dispatch.check_plugin_integrity(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -54987,6 +56552,28 @@ async fn handle_replace_troubleshooting<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "firmware")]
+async fn handle_upload_firmware<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match UploadFirmwareRequest::extract(request).await {
+        Ok(request) => dispatch.upload_firmware(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "plugins")]
+async fn handle_upload_plugin<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match UploadPluginRequest::extract(request).await {
+        Ok(request) => dispatch.upload_plugin(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 #[cfg(feature = "vnc")]
 async fn handle_get_vnc_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
@@ -55406,6 +56993,33 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
     #[cfg(feature = "firmware")]
     let router = router
         .route("/api/firmware/test", axum::routing::post(handle_test_firmware::<D>));
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route(
+            "/api/firmware/fetch",
+            axum::routing::get(handle_list_firmware_downloads::<D>),
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route("/api/firmware/fetch", axum::routing::post(handle_fetch_firmware::<D>));
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route(
+            "/api/firmware/fetch/{key}",
+            axum::routing::get(handle_get_firmware_download::<D>),
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route(
+            "/api/firmware/fetch/{key}",
+            axum::routing::delete(handle_cancel_firmware_download::<D>),
+        );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route(
+            "/api/firmware/upgrade",
+            axum::routing::post(handle_upgrade_firmware::<D>),
+        );
     #[cfg(feature = "health")]
     let router = router
         .route("/api/health_status", axum::routing::get(handle_get_health_status::<D>));
@@ -56175,6 +57789,12 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/configuration/passwords/{key}",
             axum::routing::get(handle_get_password::<D>),
+        );
+    #[cfg(feature = "plugins")]
+    let router = router
+        .route(
+            "/api/plugin/integrity",
+            axum::routing::get(handle_check_plugin_integrity::<D>),
         );
     #[cfg(feature = "configuration")]
     let router = router
@@ -57259,6 +58879,12 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/troubleshooting",
             axum::routing::put(handle_replace_troubleshooting::<D>),
         );
+    #[cfg(feature = "firmware")]
+    let router = router
+        .route("/api/upload/firmware", axum::routing::post(handle_upload_firmware::<D>));
+    #[cfg(feature = "plugins")]
+    let router = router
+        .route("/api/upload/plugins", axum::routing::post(handle_upload_plugin::<D>));
     #[cfg(feature = "vnc")]
     let router = router
         .route("/api/configuration/vnc", axum::routing::get(handle_get_vnc_index::<D>));

@@ -1224,6 +1224,152 @@ pub struct ChannelRule {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Inline schema at `/paths/~1api~1plugin~1integrity/get/parameters/2/schema`.
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CheckPluginIntegrityOps {
+    /// `zip_checksum`
+    ZipChecksum,
+    /// `zip_content`
+    ZipContent,
+    /// `unregistered`
+    Unregistered,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "plugins")]
+impl CheckPluginIntegrityOps {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ZipChecksum => "zip_checksum",
+            Self::ZipContent => "zip_content",
+            Self::Unregistered => "unregistered",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl From<&str> for CheckPluginIntegrityOps {
+    fn from(value: &str) -> Self {
+        match value {
+            "zip_checksum" => Self::ZipChecksum,
+            "zip_content" => Self::ZipContent,
+            "unregistered" => Self::Unregistered,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl std::str::FromStr for CheckPluginIntegrityOps {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl std::fmt::Display for CheckPluginIntegrityOps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl serde::Serialize for CheckPluginIntegrityOps {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl<'de> serde::Deserialize<'de> for CheckPluginIntegrityOps {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+/// Inline schema at `/paths/~1api~1plugin~1integrity/get/parameters/1/schema`.
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CheckPluginIntegrityPluginType {
+    /// `aa`
+    Aa,
+    /// `configuration_sync`
+    ConfigurationSync,
+    /// `credentialstore`
+    Credentialstore,
+    /// `signingca`
+    Signingca,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "plugins")]
+impl CheckPluginIntegrityPluginType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aa => "aa",
+            Self::ConfigurationSync => "configuration_sync",
+            Self::Credentialstore => "credentialstore",
+            Self::Signingca => "signingca",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl From<&str> for CheckPluginIntegrityPluginType {
+    fn from(value: &str) -> Self {
+        match value {
+            "aa" => Self::Aa,
+            "configuration_sync" => Self::ConfigurationSync,
+            "credentialstore" => Self::Credentialstore,
+            "signingca" => Self::Signingca,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl std::str::FromStr for CheckPluginIntegrityPluginType {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl std::fmt::Display for CheckPluginIntegrityPluginType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl serde::Serialize for CheckPluginIntegrityPluginType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl<'de> serde::Deserialize<'de> for CheckPluginIntegrityPluginType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
 /// Which cipher suites are offered; `recommended` is the only choice the pages show, other choices
 /// may carry more fields.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -2415,6 +2561,174 @@ pub struct ExportedConfigurationEncryptionObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A download of a firmware image from a URL. Only the status values are published; the other
+/// fields are what the request named.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareDownload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<FirmwareDownloadStatus>,
+    /// URL the image is downloaded from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The checksum the image is checked against, as requested (null for none).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub checksum: Option<Option<FirmwareFetchChecksum>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The firmware downloads.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareDownloadList {
+    /// The downloads, in the appliance's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<FirmwareDownloadListItem>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One download in the listing.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareDownloadListItem {
+    /// Key of the download.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<LinkMeta>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<FirmwareDownload>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A firmware download in the object envelope.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareDownloadObject {
+    /// Key of the download.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<FirmwareDownload>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How far a download has come.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FirmwareDownloadStatus {
+    /// `queued`
+    Queued,
+    /// `in-progress`
+    InProgress,
+    /// `finished`
+    Finished,
+    /// `failed`
+    Failed,
+    /// `cancelled`
+    Cancelled,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "firmware")]
+impl FirmwareDownloadStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::InProgress => "in-progress",
+            Self::Finished => "finished",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl From<&str> for FirmwareDownloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "in-progress" => Self::InProgress,
+            "finished" => Self::Finished,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl std::str::FromStr for FirmwareDownloadStatus {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl std::fmt::Display for FirmwareDownloadStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl serde::Serialize for FirmwareDownloadStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "firmware")]
+impl<'de> serde::Deserialize<'de> for FirmwareDownloadStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+/// The checksum the downloaded image must match.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareFetchChecksum {
+    /// SHA-256 of the image, as 64 hexadecimal digits.
+    pub sha256: String,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Where to download a firmware image from, and how to check it.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareFetchRequest {
+    /// URL of the firmware image (ISO file).
+    pub url: String,
+    /// The checksum to check the image against; left out or null when there is none to check.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub checksum: Option<Option<FirmwareFetchChecksum>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Integrity of the installed firmware.
 #[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -2620,6 +2934,93 @@ pub struct FirmwareTestSummary {
     /// Log of the checks, one line per step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_summary: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Links of the upgrade answer.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareUpgradeMeta {
+    /// Path of the upgrade endpoint.
+    pub href: String,
+    /// Path of the firmware index.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub parent: Option<Option<String>>,
+    /// Path of the slot upgraded to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Which slot's image to upgrade to.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareUpgradeRequest {
+    pub slot_id: SlotId,
+    /// Commit message recorded with the upgrade; required when the appliance demands a message for
+    /// every change, otherwise null or left out.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub message: Option<Option<String>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Successful outcome of an upgrade; the key is the slot upgraded to.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareUpgradeResult {
+    /// Number of the slot upgraded to.
+    pub key: SlotId,
+    pub body: FirmwareTestSummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<FirmwareUpgradeMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Links of the firmware upload answer, and how many firmware slots are still free.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareUploadMeta {
+    /// Path of the upload endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    /// Path of the parent endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub parent: Option<Option<String>>,
+    /// Path of the slot that now holds the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
+    /// Path of the upgrade test, to check the image before upgrading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+    /// Path of the upgrade endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<String>,
+    /// How many firmware slots are still empty after this upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_of_empty_slots: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The slot that received an uploaded firmware image, with its details; the key is the slot number.
+#[cfg(feature = "firmware")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FirmwareUploadResult {
+    /// Number of the slot, as a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: FirmwareSlot,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<FirmwareUploadMeta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -4669,6 +5070,35 @@ pub struct Plugin {
     /// Newest appliance version the plugin supports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scb_max_version: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The outcome of one integrity check.
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PluginIntegrityCheck {
+    /// The verdict: `passed` when the check found nothing wrong; other values (such as `failed`) report
+    /// a problem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+    /// Why the check came to its verdict, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The verdicts of the integrity checks run, by check name.
+#[cfg(feature = "plugins")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PluginIntegrityResult {
+    /// One entry per check run (`zip_checksum`, `zip_content`, `unregistered`).
+    pub body: indexmap::IndexMap<String, PluginIntegrityCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -8254,6 +8684,12 @@ pub fn __roundtrip(
                 )
             )]
             "ChannelRule" => roundtrip::<ChannelRule>(value),
+            #[cfg(feature = "plugins")]
+            "CheckPluginIntegrityOps" => roundtrip::<CheckPluginIntegrityOps>(value),
+            #[cfg(feature = "plugins")]
+            "CheckPluginIntegrityPluginType" => {
+                roundtrip::<CheckPluginIntegrityPluginType>(value)
+            }
             "CipherStrength" => roundtrip::<CipherStrength>(value),
             #[cfg(
                 any(
@@ -8455,6 +8891,20 @@ pub fn __roundtrip(
                 roundtrip::<ExportedConfigurationEncryptionObject>(value)
             }
 
+            #[cfg(feature = "firmware")]
+            "FirmwareDownload" => roundtrip::<FirmwareDownload>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareDownloadList" => roundtrip::<FirmwareDownloadList>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareDownloadListItem" => roundtrip::<FirmwareDownloadListItem>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareDownloadObject" => roundtrip::<FirmwareDownloadObject>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareDownloadStatus" => roundtrip::<FirmwareDownloadStatus>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareFetchChecksum" => roundtrip::<FirmwareFetchChecksum>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareFetchRequest" => roundtrip::<FirmwareFetchRequest>(value),
             #[cfg(feature = "health")]
             "FirmwareHealth" => roundtrip::<FirmwareHealth>(value),
             #[cfg(feature = "firmware")]
@@ -8483,6 +8933,16 @@ pub fn __roundtrip(
             "FirmwareTestResult" => roundtrip::<FirmwareTestResult>(value),
             #[cfg(feature = "firmware")]
             "FirmwareTestSummary" => roundtrip::<FirmwareTestSummary>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareUpgradeMeta" => roundtrip::<FirmwareUpgradeMeta>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareUpgradeRequest" => roundtrip::<FirmwareUpgradeRequest>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareUpgradeResult" => roundtrip::<FirmwareUpgradeResult>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareUploadMeta" => roundtrip::<FirmwareUploadMeta>(value),
+            #[cfg(feature = "firmware")]
+            "FirmwareUploadResult" => roundtrip::<FirmwareUploadResult>(value),
             #[cfg(feature = "management")]
             "GpgPublicKey" => roundtrip::<GpgPublicKey>(value),
             #[cfg(feature = "management")]
@@ -8794,6 +9254,10 @@ pub fn __roundtrip(
             "PipelineQueues" => roundtrip::<PipelineQueues>(value),
             #[cfg(feature = "plugins")]
             "Plugin" => roundtrip::<Plugin>(value),
+            #[cfg(feature = "plugins")]
+            "PluginIntegrityCheck" => roundtrip::<PluginIntegrityCheck>(value),
+            #[cfg(feature = "plugins")]
+            "PluginIntegrityResult" => roundtrip::<PluginIntegrityResult>(value),
             #[cfg(feature = "plugins")]
             "PluginList" => roundtrip::<PluginList>(value),
             #[cfg(feature = "plugins")]

@@ -17,6 +17,7 @@ use crate::spec::{Diagnostic, Spec};
 mod features;
 mod operations;
 mod shape;
+mod upload;
 
 use shape::{SchemaRef, Shape, View};
 

@@ -293,6 +293,7 @@ impl Fixture {
             path_params: Vec::new(),
             query: Map::new(),
             body,
+            upload: None,
             session_id: session.map(str::to_owned),
             basic_auth: None,
         }
@@ -974,6 +975,7 @@ fn the_workspace_spec_seeds_readable_objects() {
         path_params: Vec::new(),
         query: Map::new(),
         body: None,
+        upload: None,
         session_id: None,
         basic_auth: Some(("admin".into(), "secret".into())),
     };

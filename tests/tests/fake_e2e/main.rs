@@ -24,3 +24,4 @@ mod sessions;
 mod system_backup;
 mod tls;
 mod transactions;
+mod uploads;

@@ -298,6 +298,15 @@ impl<'a> Lowerer<'a> {
             },
         };
         let media_pointer = format!("{body_pointer}/content/{}", escape(content_type));
+        if json_media(&body.content).is_none() {
+            let upload = self.upload(content_type, media, &media_pointer, type_name)?;
+            return Some(Body {
+                type_ref: TypeRef::Value,
+                required: body.required,
+                content_type: content_type.clone(),
+                upload: Some(upload),
+            });
+        }
         let type_ref = match &media.schema {
             Some(schema) => self.type_of(
                 SchemaRef::from_ref_or(schema),
@@ -311,6 +320,7 @@ impl<'a> Lowerer<'a> {
             type_ref,
             required: body.required,
             content_type: content_type.clone(),
+            upload: None,
         })
     }
 

@@ -419,6 +419,12 @@ pub(crate) fn operation_refs<'a>(op: &'a Operation, out: &mut Vec<&'a str>) {
     }
     if let Some(body) = &op.request_body {
         named_in(&body.type_ref, out);
+        if let Some(crate::model::Upload::Multipart(fields)) = &body.upload {
+            fields
+                .iter()
+                .filter_map(|f| f.text.as_ref())
+                .for_each(|t| named_in(t, out));
+        }
     }
     for response in &op.responses {
         response.body.iter().for_each(|body| named_in(body, out));
