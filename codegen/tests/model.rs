@@ -333,9 +333,38 @@ fn operations_in_spec_order_with_their_facts() {
             ("create_user", Method::Post),
             ("get_user", Method::Get),
             ("delete_user", Method::Delete),
+            ("upload_image", Method::Post),
+            ("upload_package", Method::Post),
         ]
     );
     let op = |id: &str| model.operation(id).unwrap_or_else(|| panic!("{id}"));
+    // Uploads: a form's parts in schema order (files have no text type), a raw binary body.
+    let form = op("upload_image").request_body.as_ref().expect("form body");
+    let Some(codegen::model::Upload::Multipart(parts)) = &form.upload else {
+        panic!("a multipart upload: {form:?}")
+    };
+    let parts: Vec<(&str, bool, bool)> = parts
+        .iter()
+        .map(|p| (p.name.as_str(), p.text.is_none(), p.required))
+        .collect();
+    assert_eq!(
+        parts,
+        vec![
+            ("image", true, true),
+            ("label", false, true),
+            ("kind", false, false),
+            ("thumbnail", true, false)
+        ]
+    );
+    let raw = op("upload_package")
+        .request_body
+        .as_ref()
+        .expect("raw body");
+    assert_eq!(raw.upload, Some(codegen::model::Upload::Raw));
+    assert_eq!(
+        (raw.content_type.as_str(), raw.required),
+        ("application/zip", false)
+    );
     assert_eq!(op("login").security, Security::Basic);
     assert_eq!(op("get_info").security, Security::SessionOptional);
     assert_eq!(op("list_users").security, Security::Session);
