@@ -125,7 +125,11 @@ fn configure(cli: Cli) -> Result<ServeConfig, String> {
         engine.active_sessions = ids;
     }
     let tls = match (cli.tls_cert, cli.tls_key) {
-        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert,
+            key,
+            client_ca: None,
+        }),
         _ => None,
     };
     Ok(ServeConfig {

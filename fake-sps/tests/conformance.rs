@@ -110,6 +110,7 @@ impl Walk<'_> {
             body,
             session_id: session.map(str::to_owned),
             basic_auth: None,
+            client_certificate: None,
         };
         let response = self.engine.handle(request);
         self.check(op, href, &response);
@@ -182,6 +183,7 @@ fn every_answer_is_documented_and_matches_its_schema() {
         body: None,
         session_id: None,
         basic_auth: Some(("admin".into(), "pw".into())),
+        client_certificate: None,
     });
     walk.check(login_op, login_op.path, &login);
     let cookie = login
@@ -310,6 +312,7 @@ fn every_answer_is_documented_and_matches_its_schema() {
         body: None,
         session_id: None,
         basic_auth: Some(("admin".into(), "pw".into())),
+        client_certificate: None,
     });
     let second = second
         .headers

@@ -14,6 +14,8 @@ pub use runtime::{
 #[cfg(
     any(
         feature = "authentication",
+        feature = "setup",
+        feature = "cluster",
         feature = "info",
         feature = "transaction",
         feature = "configuration",
@@ -49,6 +51,8 @@ use std::sync::Arc;
 #[cfg(
     any(
         feature = "authentication",
+        feature = "setup",
+        feature = "cluster",
         feature = "info",
         feature = "transaction",
         feature = "configuration",
@@ -82,6 +86,10 @@ use axum::response::IntoResponse;
 
 /// Name of the session cookie set at login and sent with every call.
 pub const SESSION_COOKIE: &str = "session_id";
+
+/// Name of the header that may carry the session token instead of the cookie, if the
+/// API has one.
+pub const SESSION_HEADER: Option<&str> = Some("X-Token");
 
 /// Every operation of the API, in spec order.
 pub static OPERATIONS: &[OperationInfo] = &[
@@ -129,10 +137,30 @@ pub static OPERATIONS: &[OperationInfo] = &[
     ReplaceSystemAlertsRequest::OPERATION,
     #[cfg(feature = "authentication")]
     AuthenticateRequest::OPERATION,
+    #[cfg(feature = "authentication")]
+    GetAuthenticationTypesRequest::OPERATION,
+    #[cfg(feature = "authentication")]
+    ListLoginMethodsRequest::OPERATION,
     #[cfg(feature = "certificates")]
     GetX509CertificateRequest::OPERATION,
     #[cfg(feature = "certificates")]
     GetPrivateKeyRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    GetClusterIndexRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    GetClusterJoinRequestRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    CreateClusterJoinRequestRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    CreateClusterNodeRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    GetClusterNodeRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    ReplaceClusterNodeRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    PromoteClusterNodeRequest::OPERATION,
+    #[cfg(feature = "health")]
+    GetClusterNodeStatusRequest::OPERATION,
     #[cfg(feature = "configuration")]
     GetConfigurationIndexRequest::OPERATION,
     #[cfg(feature = "configuration")]
@@ -671,6 +699,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
     TerminateActiveSessionRequest::OPERATION,
     #[cfg(feature = "sessions")]
     RunCleanupNowRequest::OPERATION,
+    #[cfg(feature = "setup")]
+    GetSetupRequest::OPERATION,
+    #[cfg(feature = "setup")]
+    CompleteSetupRequest::OPERATION,
     #[cfg(feature = "ssh")]
     GetSshIndexRequest::OPERATION,
     #[cfg(feature = "ssh")]
@@ -717,10 +749,16 @@ pub static OPERATIONS: &[OperationInfo] = &[
     ReplaceSshSettingsPolicyRequest::OPERATION,
     #[cfg(feature = "ssh")]
     DeleteSshSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ListSshHostKeysRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    GetSshHostKeyRequest::OPERATION,
     #[cfg(feature = "starling")]
     GetStarlingRequest::OPERATION,
     #[cfg(feature = "starling")]
     ReplaceStarlingRequest::OPERATION,
+    #[cfg(feature = "starling")]
+    JoinStarlingRequest::OPERATION,
     #[cfg(feature = "telnet")]
     GetTelnetIndexRequest::OPERATION,
     #[cfg(feature = "telnet")]
@@ -866,6 +904,7 @@ impl GetAclsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -951,6 +990,7 @@ impl GetLocalDatabaseIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1036,6 +1076,7 @@ impl ListLocalGroupsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1125,6 +1166,7 @@ impl CreateLocalGroupRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1225,6 +1267,7 @@ impl GetLocalGroupRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1324,6 +1367,7 @@ impl ReplaceLocalGroupRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1430,6 +1474,7 @@ impl DeleteLocalGroupRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1520,6 +1565,7 @@ impl ListLocalUsersRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1609,6 +1655,7 @@ impl CreateLocalUserRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1708,6 +1755,7 @@ impl GetLocalUserRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1807,6 +1855,7 @@ impl ReplaceLocalUserRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1913,6 +1962,7 @@ impl DeleteLocalUserRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2008,6 +2058,7 @@ impl GetAaaSettingsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2093,6 +2144,7 @@ impl ListAaaLdapServersRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2178,6 +2230,7 @@ impl ListAaaLoginMethodsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2263,6 +2316,7 @@ impl GetSaml2SettingsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2348,6 +2402,7 @@ impl GetAlertingIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2433,6 +2488,7 @@ impl GetTrafficAlertsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2524,6 +2580,7 @@ impl ReplaceTrafficAlertsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2625,6 +2682,7 @@ impl GetSystemAlertsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2714,6 +2772,7 @@ impl ReplaceSystemAlertsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2776,6 +2835,16 @@ impl From<ApiError> for ReplaceSystemAlertsResponse {
     }
 }
 
+/// Query parameters of `authenticate`.
+#[cfg(feature = "authentication")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct AuthenticateQuery {
+    /// `type`: `x509` to log in with the TLS client certificate where password login is permitted as
+    /// well (6.0 and later).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<types::AuthenticationType>,
+}
+
 /// A validated `authenticate` request (`GET /api/authentication`).
 #[cfg(feature = "authentication")]
 #[derive(Debug, Clone)]
@@ -2784,8 +2853,12 @@ pub struct AuthenticateRequest {
     pub href: String,
     /// The session cookie, if sent.
     pub session_id: Option<String>,
-    /// The HTTP basic credentials.
-    pub credentials: runtime::BasicCredentials,
+    /// The HTTP basic credentials, if sent.
+    pub credentials: Option<runtime::BasicCredentials>,
+    /// The TLS client certificate of the connection, if it presented one.
+    pub client_certificate: Option<runtime::ClientCertificate>,
+    /// The query parameters.
+    pub query: AuthenticateQuery,
 }
 
 #[cfg(feature = "authentication")]
@@ -2805,11 +2878,18 @@ impl AuthenticateRequest {
         let (parts, _body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::session_cookie(&parts.headers);
-        let credentials = runtime::basic_credentials(&parts.headers, &href)?;
+        let credentials = runtime::optional_basic_credentials(&parts.headers, &href)?;
+        let client_certificate = parts
+            .extensions
+            .get::<runtime::ClientCertificate>()
+            .cloned();
+        let query = runtime::query::<AuthenticateQuery>(&parts, &href)?;
         Ok(Self {
             href,
             session_id,
             credentials,
+            client_certificate,
+            query,
         })
     }
 
@@ -2818,10 +2898,11 @@ impl AuthenticateRequest {
         RawRequest {
             operation: &Self::OPERATION,
             path_params: vec![],
-            query: serde_json::Map::new(),
+            query: runtime::to_object(&self.query),
             body: None,
             session_id: self.session_id,
-            basic_auth: Some((self.credentials.username, self.credentials.password)),
+            basic_auth: self.credentials.map(|c| (c.username, c.password)),
+            client_certificate: self.client_certificate,
             href: self.href,
         }
     }
@@ -2877,6 +2958,172 @@ impl From<ApiError> for AuthenticateResponse {
     }
 }
 
+/// A validated `get_authentication_types` request (`GET /api/authentication/types`).
+#[cfg(feature = "authentication")]
+#[derive(Debug, Clone)]
+pub struct GetAuthenticationTypesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie, if sent.
+    pub session_id: Option<String>,
+}
+
+#[cfg(feature = "authentication")]
+impl GetAuthenticationTypesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_authentication_types",
+        method: "GET",
+        path: "/api/authentication/types",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[200, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::session_cookie(&parts.headers);
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: self.session_id,
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_authentication_types`, one variant per documented status.
+#[cfg(feature = "authentication")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAuthenticationTypesResponse {
+    /// `200`: The permitted login types.
+    Ok(types::AuthenticationTypes),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "authentication")]
+impl axum::response::IntoResponse for GetAuthenticationTypesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl From<ApiError> for GetAuthenticationTypesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_login_methods` request (`GET /api/authentication/login_methods`).
+#[cfg(feature = "authentication")]
+#[derive(Debug, Clone)]
+pub struct ListLoginMethodsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie, if sent.
+    pub session_id: Option<String>,
+}
+
+#[cfg(feature = "authentication")]
+impl ListLoginMethodsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_login_methods",
+        method: "GET",
+        path: "/api/authentication/login_methods",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[200, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::session_cookie(&parts.headers);
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: self.session_id,
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_login_methods`, one variant per documented status.
+#[cfg(feature = "authentication")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListLoginMethodsResponse {
+    /// `200`: The permitted login methods.
+    Ok(types::LoginMethods),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "authentication")]
+impl axum::response::IntoResponse for ListLoginMethodsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl From<ApiError> for ListLoginMethodsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_x509_certificate` request (`GET /api/configuration/x509/{key}`).
 #[cfg(feature = "certificates")]
 #[derive(Debug, Clone)]
@@ -2920,6 +3167,7 @@ impl GetX509CertificateRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3009,6 +3257,7 @@ impl GetPrivateKeyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3055,6 +3304,769 @@ impl From<ApiError> for GetPrivateKeyResponse {
     }
 }
 
+/// A validated `get_cluster_index` request (`GET /api/cluster`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct GetClusterIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "cluster")]
+impl GetClusterIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_index",
+        method: "GET",
+        path: "/api/cluster",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_cluster_index`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetClusterIndexResponse {
+    /// `200`: The cluster endpoints.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for GetClusterIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for GetClusterIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_cluster_join_request` request (`GET /api/cluster/join_request`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct GetClusterJoinRequestRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "cluster")]
+impl GetClusterJoinRequestRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_join_request",
+        method: "GET",
+        path: "/api/cluster/join_request",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_cluster_join_request`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetClusterJoinRequestResponse {
+    /// `200`: The join state of the node.
+    Ok(types::ClusterJoinState),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for GetClusterJoinRequestResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for GetClusterJoinRequestResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_cluster_join_request` request (`POST /api/cluster/join_request`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct CreateClusterJoinRequestRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ClusterJoinRequestCreate,
+}
+
+#[cfg(feature = "cluster")]
+impl CreateClusterJoinRequestRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_cluster_join_request",
+        method: "POST",
+        path: "/api/cluster/join_request",
+        resource: Some("service"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ClusterJoinRequestCreate,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_cluster_join_request`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateClusterJoinRequestResponse {
+    /// `201`: The join request of this node. The status tables give 201; the walkthrough does not say
+    /// which status it saw.
+    Created(types::ClusterJoinRequest),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for CreateClusterJoinRequestResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for CreateClusterJoinRequestResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_cluster_node` request (`POST /api/cluster/nodes`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct CreateClusterNodeRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ClusterNodeJoin,
+}
+
+#[cfg(feature = "cluster")]
+impl CreateClusterNodeRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_cluster_node",
+        method: "POST",
+        path: "/api/cluster/nodes",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ClusterNodeJoin,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_cluster_node`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateClusterNodeResponse {
+    /// `201`: The node is staged in the transaction.
+    Created(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for CreateClusterNodeResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for CreateClusterNodeResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_cluster_node` request (`GET /api/cluster/nodes/{node_id}`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct GetClusterNodeRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `node_id`: ID of a cluster node (a UUID), as in the cluster status and join requests.
+    pub node_id: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "cluster")]
+impl GetClusterNodeRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_node",
+        method: "GET",
+        path: "/api/cluster/nodes/{node_id}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let node_id = runtime::path_param::<String>(&params, "node_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, node_id, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("node_id".to_owned(), self.node_id)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_cluster_node`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetClusterNodeResponse {
+    /// `200`: The node.
+    Ok(types::ClusterNodeObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for GetClusterNodeResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for GetClusterNodeResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_cluster_node` request (`PUT /api/cluster/nodes/{node_id}`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct ReplaceClusterNodeRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `node_id`: ID of a cluster node (a UUID), as in the cluster status and join requests.
+    pub node_id: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ClusterNode,
+}
+
+#[cfg(feature = "cluster")]
+impl ReplaceClusterNodeRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_cluster_node",
+        method: "PUT",
+        path: "/api/cluster/nodes/{node_id}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let node_id = runtime::path_param::<String>(&params, "node_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::ClusterNode>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            node_id,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("node_id".to_owned(), self.node_id)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_cluster_node`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceClusterNodeResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for ReplaceClusterNodeResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for ReplaceClusterNodeResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `promote_cluster_node` request (`POST /api/cluster/promote`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct PromoteClusterNodeRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "cluster")]
+impl PromoteClusterNodeRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "promote_cluster_node",
+        method: "POST",
+        path: "/api/cluster/promote",
+        resource: Some("action"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 401, 403, 404, 409],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `promote_cluster_node`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum PromoteClusterNodeResponse {
+    /// `201`: The node is staged as central management node in the transaction.
+    Created(types::ClusterPromotion),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for PromoteClusterNodeResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for PromoteClusterNodeResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_cluster_node_status` request (`GET /api/cluster/status/{node_id}`).
+#[cfg(feature = "health")]
+#[derive(Debug, Clone)]
+pub struct GetClusterNodeStatusRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `node_id`: ID of a cluster node (a UUID), as in the cluster status and join requests.
+    pub node_id: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "health")]
+impl GetClusterNodeStatusRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_node_status",
+        method: "GET",
+        path: "/api/cluster/status/{node_id}",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let node_id = runtime::path_param::<String>(&params, "node_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, node_id, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("node_id".to_owned(), self.node_id)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_cluster_node_status`, one variant per documented status.
+#[cfg(feature = "health")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetClusterNodeStatusResponse {
+    /// `200`: The status of the node.
+    Ok(types::ClusterNodeStatusAnswer),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "health")]
+impl axum::response::IntoResponse for GetClusterNodeStatusResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "health")]
+impl From<ApiError> for GetClusterNodeStatusResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_configuration_index` request (`GET /api/configuration`).
 #[cfg(feature = "configuration")]
 #[derive(Debug, Clone)]
@@ -3094,6 +4106,7 @@ impl GetConfigurationIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3179,6 +4192,7 @@ impl GetLocalServicesIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3264,6 +4278,7 @@ impl GetManagementIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3349,6 +4364,7 @@ impl GetAaaIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3434,6 +4450,7 @@ impl GetPoliciesIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3519,6 +4536,7 @@ impl GetDatetimeIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3604,6 +4622,7 @@ impl GetNtpServersRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3693,6 +4712,7 @@ impl ReplaceNtpServersRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3794,6 +4814,7 @@ impl GetTimezoneRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3883,6 +4904,7 @@ impl ReplaceTimezoneRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3984,6 +5006,7 @@ impl GetFirmwareIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4069,6 +5092,7 @@ impl ListFirmwareSlotsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4158,6 +5182,7 @@ impl GetFirmwareSlotRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4247,6 +5272,7 @@ impl DeleteFirmwareSlotRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4343,6 +5369,7 @@ impl TestFirmwareRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4437,6 +5464,7 @@ impl GetHealthStatusRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4519,6 +5547,7 @@ impl GetIndexerDashboardRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4601,6 +5630,7 @@ impl GetClusterStatusRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4686,6 +5716,7 @@ impl GetHttpIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4772,6 +5803,7 @@ impl ListHttpAuthenticationPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4864,6 +5896,7 @@ impl CreateHttpAuthenticationPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4964,6 +5997,7 @@ impl GetHttpAuthenticationPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5065,6 +6099,7 @@ impl ReplaceHttpAuthenticationPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5171,6 +6206,7 @@ impl DeleteHttpAuthenticationPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5262,6 +6298,7 @@ impl ListHttpChannelPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5354,6 +6391,7 @@ impl CreateHttpChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5454,6 +6492,7 @@ impl GetHttpChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5555,6 +6594,7 @@ impl ReplaceHttpChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5661,6 +6701,7 @@ impl DeleteHttpChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5751,6 +6792,7 @@ impl ListHttpConnectionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5842,6 +6884,7 @@ impl CreateHttpConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5941,6 +6984,7 @@ impl GetHttpConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6041,6 +7085,7 @@ impl ReplaceHttpConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6147,6 +7192,7 @@ impl DeleteHttpConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6237,6 +7283,7 @@ impl GetHttpOptionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6328,6 +7375,7 @@ impl ReplaceHttpOptionsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6430,6 +7478,7 @@ impl ListHttpSettingsPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6522,6 +7571,7 @@ impl CreateHttpSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6622,6 +7672,7 @@ impl GetHttpSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6723,6 +7774,7 @@ impl ReplaceHttpSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6829,6 +7881,7 @@ impl DeleteHttpSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6919,6 +7972,7 @@ impl GetIcaIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7004,6 +8058,7 @@ impl ListIcaChannelPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7096,6 +8151,7 @@ impl CreateIcaChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7196,6 +8252,7 @@ impl GetIcaChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7297,6 +8354,7 @@ impl ReplaceIcaChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7403,6 +8461,7 @@ impl DeleteIcaChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7493,6 +8552,7 @@ impl ListIcaConnectionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7582,6 +8642,7 @@ impl GetIcaConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7667,6 +8728,7 @@ impl GetIcaOptionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7758,6 +8820,7 @@ impl ReplaceIcaOptionsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7860,6 +8923,7 @@ impl ListIcaSettingsPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7952,6 +9016,7 @@ impl CreateIcaSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8052,6 +9117,7 @@ impl GetIcaSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8153,6 +9219,7 @@ impl ReplaceIcaSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8259,6 +9326,7 @@ impl DeleteIcaSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8349,6 +9417,7 @@ impl GetInfoRequest {
             body: None,
             session_id: self.session_id,
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8431,6 +9500,7 @@ impl ListIntegratedProductsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8513,6 +9583,7 @@ impl GetClusterInterfaceRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8605,6 +9676,7 @@ impl ReplaceClusterInterfaceRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8706,6 +9778,7 @@ impl GetUserWebLoginRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8795,6 +9868,7 @@ impl ReplaceUserWebLoginRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8896,6 +9970,7 @@ impl GetAdminWebLoginRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8988,6 +10063,7 @@ impl ReplaceAdminWebLoginRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9089,6 +10165,7 @@ impl GetSshAccessRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9180,6 +10257,7 @@ impl ReplaceSshAccessRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9281,6 +10359,7 @@ impl GetSnmpAgentRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9370,6 +10449,7 @@ impl ReplaceSnmpAgentRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9471,6 +10551,7 @@ impl GetAnalyticsServiceRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9563,6 +10644,7 @@ impl ReplaceAnalyticsServiceRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9664,6 +10746,7 @@ impl GetIndexerServiceRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9755,6 +10838,7 @@ impl ReplaceIndexerServiceRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9857,6 +10941,7 @@ impl GetPostgresqlServiceRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9949,6 +11034,7 @@ impl ReplacePostgresqlServiceRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10050,6 +11136,7 @@ impl GetSystemBackupRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10139,6 +11226,7 @@ impl ReplaceSystemBackupRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10241,6 +11329,7 @@ impl GetExportedConfigurationEncryptionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10333,6 +11422,7 @@ impl ReplaceExportedConfigurationEncryptionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10435,6 +11525,7 @@ impl GetManagementCertificatesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10527,6 +11618,7 @@ impl ReplaceManagementCertificatesRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10629,6 +11721,7 @@ impl GetDiskFillupPreventionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10721,6 +11814,7 @@ impl ReplaceDiskFillupPreventionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10822,6 +11916,7 @@ impl GetEmailSettingsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10913,6 +12008,7 @@ impl ReplaceEmailSettingsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11015,6 +12111,7 @@ impl GetHealthMonitoringRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11107,6 +12204,7 @@ impl ReplaceHealthMonitoringRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11208,6 +12306,7 @@ impl GetLicenseRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11293,6 +12392,7 @@ impl GetAccountingRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11378,6 +12478,7 @@ impl GetWebinterfaceRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11467,6 +12568,7 @@ impl ReplaceWebinterfaceRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11569,6 +12671,7 @@ impl GetWebGatewayAuthenticationRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11661,6 +12764,7 @@ impl ReplaceWebGatewayAuthenticationRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11762,6 +12866,7 @@ impl GetRootPasswordRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11851,6 +12956,7 @@ impl ReplaceRootPasswordRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11952,6 +13058,7 @@ impl GetSoapApiRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12041,6 +13148,7 @@ impl ReplaceSoapApiRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12142,6 +13250,7 @@ impl GetSnmpIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12227,6 +13336,7 @@ impl GetSnmpTrapRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12316,6 +13426,7 @@ impl ReplaceSnmpTrapRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12417,6 +13528,7 @@ impl GetSyslogSettingsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12506,6 +13618,7 @@ impl ReplaceSyslogSettingsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12608,6 +13721,7 @@ impl GetSplunkForwarderRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12700,6 +13814,7 @@ impl ReplaceSplunkForwarderRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12802,6 +13917,7 @@ impl GetUniversalSiemForwarderRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12894,6 +14010,7 @@ impl ReplaceUniversalSiemForwarderRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12995,6 +14112,7 @@ impl GetSupportInfoRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13084,6 +14202,7 @@ impl ReplaceSupportInfoRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13185,6 +14304,7 @@ impl GetMssqlIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13271,6 +14391,7 @@ impl ListMssqlAuthenticationPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13363,6 +14484,7 @@ impl CreateMssqlAuthenticationPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13463,6 +14585,7 @@ impl GetMssqlAuthenticationPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13564,6 +14687,7 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13670,6 +14794,7 @@ impl DeleteMssqlAuthenticationPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13761,6 +14886,7 @@ impl ListMssqlChannelPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13853,6 +14979,7 @@ impl CreateMssqlChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13953,6 +15080,7 @@ impl GetMssqlChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14054,6 +15182,7 @@ impl ReplaceMssqlChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14160,6 +15289,7 @@ impl DeleteMssqlChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14250,6 +15380,7 @@ impl ListMssqlConnectionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14341,6 +15472,7 @@ impl CreateMssqlConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14440,6 +15572,7 @@ impl GetMssqlConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14541,6 +15674,7 @@ impl ReplaceMssqlConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14647,6 +15781,7 @@ impl DeleteMssqlConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14737,6 +15872,7 @@ impl GetMssqlOptionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14828,6 +15964,7 @@ impl ReplaceMssqlOptionsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14930,6 +16067,7 @@ impl ListMssqlSettingsPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15022,6 +16160,7 @@ impl CreateMssqlSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15122,6 +16261,7 @@ impl GetMssqlSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15223,6 +16363,7 @@ impl ReplaceMssqlSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15329,6 +16470,7 @@ impl DeleteMssqlSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15419,6 +16561,7 @@ impl GetNetworkIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15504,6 +16647,7 @@ impl GetDnsServersRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15593,6 +16737,7 @@ impl ReplaceDnsServersRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15695,6 +16840,7 @@ impl GetIpForwardingRulesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15787,6 +16933,7 @@ impl ReplaceIpForwardingRulesRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15888,6 +17035,7 @@ impl GetNetworkNamingRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15979,6 +17127,7 @@ impl ReplaceNetworkNamingRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16080,6 +17229,7 @@ impl GetNetworkRoutingRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16171,6 +17321,7 @@ impl ReplaceNetworkRoutingRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16272,6 +17423,7 @@ impl ListNicsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16361,6 +17513,7 @@ impl GetNicRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16458,6 +17611,7 @@ impl ReplaceNicRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16559,6 +17713,7 @@ impl ListPasswordsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16649,6 +17804,7 @@ impl CreatePasswordRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16748,6 +17904,7 @@ impl GetPasswordRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16833,6 +17990,7 @@ impl GetPluginsIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16918,6 +18076,7 @@ impl ListAaPluginsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17007,6 +18166,7 @@ impl GetAaPluginRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17096,6 +18256,7 @@ impl DeleteAaPluginRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17192,6 +18353,7 @@ impl ListCredentialStorePluginsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17282,6 +18444,7 @@ impl GetCredentialStorePluginRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17368,6 +18531,7 @@ impl ListConfigurationSyncPluginsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17458,6 +18622,7 @@ impl GetConfigurationSyncPluginRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17543,6 +18708,7 @@ impl ListSigningCaPluginsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17632,6 +18798,7 @@ impl GetSigningCaPluginRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17717,6 +18884,7 @@ impl ListTicketingPluginsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17806,6 +18974,7 @@ impl GetTicketingPluginRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17892,6 +19061,7 @@ impl ListUsermappingPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17989,6 +19159,7 @@ impl CreateUsermappingPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18089,6 +19260,7 @@ impl GetUsermappingPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18190,6 +19362,7 @@ impl ReplaceUsermappingPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18296,6 +19469,7 @@ impl DeleteUsermappingPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18386,6 +19560,7 @@ impl ListTimePoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18475,6 +19650,7 @@ impl CreateTimePolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18574,6 +19750,7 @@ impl GetTimePolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18673,6 +19850,7 @@ impl ReplaceTimePolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18779,6 +19957,7 @@ impl DeleteTimePolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18869,6 +20048,7 @@ impl ListUserlistsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18958,6 +20138,7 @@ impl CreateUserlistRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19057,6 +20238,7 @@ impl GetUserlistRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19155,6 +20337,7 @@ impl ReplaceUserlistRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19260,6 +20443,7 @@ impl DeleteUserlistRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19351,6 +20535,7 @@ impl ListArchiveCleanupPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19443,6 +20628,7 @@ impl CreateArchiveCleanupPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19543,6 +20729,7 @@ impl GetArchiveCleanupPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19644,6 +20831,7 @@ impl ReplaceArchiveCleanupPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19750,6 +20938,7 @@ impl DeleteArchiveCleanupPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19840,6 +21029,7 @@ impl ListBackupPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19929,6 +21119,7 @@ impl CreateBackupPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20029,6 +21220,7 @@ impl GetBackupPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20128,6 +21320,7 @@ impl ReplaceBackupPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20234,6 +21427,7 @@ impl DeleteBackupPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20324,6 +21518,7 @@ impl ListAuditPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20413,6 +21608,7 @@ impl CreateAuditPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20512,6 +21708,7 @@ impl GetAuditPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20611,6 +21808,7 @@ impl ReplaceAuditPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20717,6 +21915,7 @@ impl DeleteAuditPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20807,6 +22006,7 @@ impl ListSigningCasRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20896,6 +22096,7 @@ impl CreateSigningCaRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20995,6 +22196,7 @@ impl GetSigningCaRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21093,6 +22295,7 @@ impl ReplaceSigningCaRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21199,6 +22402,7 @@ impl DeleteSigningCaRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21290,6 +22494,7 @@ impl ListTrustedCaListsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21380,6 +22585,7 @@ impl GetTrustedCaListRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21465,6 +22671,7 @@ impl ListIndexingPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21556,6 +22763,7 @@ impl CreateIndexingPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21655,6 +22863,7 @@ impl GetIndexingPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21756,6 +22965,7 @@ impl ReplaceIndexingPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21862,6 +23072,7 @@ impl DeleteIndexingPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21953,6 +23164,7 @@ impl ListContentPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22038,6 +23250,7 @@ impl ListAnalyticsPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22129,6 +23342,7 @@ impl CreateAnalyticsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22228,6 +23442,7 @@ impl GetAnalyticsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22329,6 +23544,7 @@ impl ReplaceAnalyticsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22435,6 +23651,7 @@ impl DeleteAnalyticsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22525,6 +23742,7 @@ impl ListLdapServersRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22614,6 +23832,7 @@ impl CreateLdapServerRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22713,6 +23932,7 @@ impl GetLdapServerRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22812,6 +24032,7 @@ impl ReplaceLdapServerRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22918,6 +24139,7 @@ impl DeleteLdapServerRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23009,6 +24231,7 @@ impl ListCredentialStoresRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23101,6 +24324,7 @@ impl CreateCredentialStoreRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23201,6 +24425,7 @@ impl GetCredentialStoreRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23302,6 +24527,7 @@ impl ReplaceCredentialStoreRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23408,6 +24634,7 @@ impl DeleteCredentialStoreRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23499,6 +24726,7 @@ impl ListAaPluginInstancesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23591,6 +24819,7 @@ impl CreateAaPluginInstanceRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23691,6 +24920,7 @@ impl GetAaPluginInstanceRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23792,6 +25022,7 @@ impl ReplaceAaPluginInstanceRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23898,6 +25129,7 @@ impl DeleteAaPluginInstanceRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23989,6 +25221,7 @@ impl ListTicketingPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24079,6 +25312,7 @@ impl GetTicketingPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24164,6 +25398,7 @@ impl GetRdpIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24249,6 +25484,7 @@ impl ListRdpChannelPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24341,6 +25577,7 @@ impl CreateRdpChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24441,6 +25678,7 @@ impl GetRdpChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24542,6 +25780,7 @@ impl ReplaceRdpChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24648,6 +25887,7 @@ impl DeleteRdpChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24738,6 +25978,7 @@ impl ListRdpConnectionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24829,6 +26070,7 @@ impl CreateRdpConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24928,6 +26170,7 @@ impl GetRdpConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25028,6 +26271,7 @@ impl ReplaceRdpConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25133,6 +26377,7 @@ impl DeleteRdpConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25224,6 +26469,7 @@ impl GetRdpDomainMembershipRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25316,6 +26562,7 @@ impl ReplaceRdpDomainMembershipRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25417,6 +26664,7 @@ impl GetRdpOptionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25508,6 +26756,7 @@ impl ReplaceRdpOptionsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25610,6 +26859,7 @@ impl ListRdpSettingsPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25702,6 +26952,7 @@ impl CreateRdpSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25802,6 +27053,7 @@ impl GetRdpSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25903,6 +27155,7 @@ impl ReplaceRdpSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26009,6 +27262,7 @@ impl DeleteRdpSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26099,6 +27353,7 @@ impl GetReportingIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26185,6 +27440,7 @@ impl GetAvailableSearchFieldsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26271,6 +27527,7 @@ impl GetAvailableSubchaptersRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26357,6 +27614,7 @@ impl GetPredefinedReportsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26449,6 +27707,7 @@ impl ReplacePredefinedReportsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26551,6 +27810,7 @@ impl ListContentSubchaptersRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26643,6 +27903,7 @@ impl CreateContentSubchapterRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26743,6 +28004,7 @@ impl GetContentSubchapterRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26844,6 +28106,7 @@ impl ReplaceContentSubchapterRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26950,6 +28213,7 @@ impl DeleteContentSubchapterRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27046,6 +28310,7 @@ impl ListStatisticsSubchaptersRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27138,6 +28403,7 @@ impl CreateStatisticsSubchapterRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27238,6 +28504,7 @@ impl GetStatisticsSubchapterRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27339,6 +28606,7 @@ impl ReplaceStatisticsSubchapterRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27445,6 +28713,7 @@ impl DeleteStatisticsSubchapterRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27541,6 +28810,7 @@ impl ListCustomSubchaptersRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27633,6 +28903,7 @@ impl CreateCustomSubchapterRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27733,6 +29004,7 @@ impl GetCustomSubchapterRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27834,6 +29106,7 @@ impl ReplaceCustomSubchapterRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27940,6 +29213,7 @@ impl DeleteCustomSubchapterRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28035,6 +29309,7 @@ impl ListReportsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28124,6 +29399,7 @@ impl CreateReportRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28223,6 +29499,7 @@ impl GetReportRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28321,6 +29598,7 @@ impl ReplaceReportRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28426,6 +29704,7 @@ impl DeleteReportRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28534,6 +29813,7 @@ impl TerminateActiveSessionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28640,6 +29920,7 @@ impl RunCleanupNowRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28688,6 +29969,168 @@ impl From<ApiError> for RunCleanupNowResponse {
     }
 }
 
+/// A validated `get_setup` request (`GET /api/setup`).
+#[cfg(feature = "setup")]
+#[derive(Debug, Clone)]
+pub struct GetSetupRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie, if sent.
+    pub session_id: Option<String>,
+}
+
+#[cfg(feature = "setup")]
+impl GetSetupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_setup",
+        method: "GET",
+        path: "/api/setup",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[200, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::session_cookie(&parts.headers);
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: self.session_id,
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_setup`, one variant per documented status.
+#[cfg(feature = "setup")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSetupResponse {
+    /// `200`: The state of the welcome wizard.
+    Ok(types::SetupState),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "setup")]
+impl axum::response::IntoResponse for GetSetupResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "setup")]
+impl From<ApiError> for GetSetupResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `complete_setup` request (`POST /api/setup`).
+#[cfg(feature = "setup")]
+#[derive(Debug, Clone)]
+pub struct CompleteSetupRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie, if sent.
+    pub session_id: Option<String>,
+    /// The request body.
+    pub body: types::SetupRequest,
+}
+
+#[cfg(feature = "setup")]
+impl CompleteSetupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "complete_setup",
+        method: "POST",
+        path: "/api/setup",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[303, 400],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::session_cookie(&parts.headers);
+        let body = runtime::json_body::<types::SetupRequest>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            session_id: self.session_id,
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `complete_setup`, one variant per documented status.
+#[cfg(feature = "setup")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CompleteSetupResponse {
+    /// `303`: The wizard is complete; the answer has no body.
+    SeeOther,
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "setup")]
+impl axum::response::IntoResponse for CompleteSetupResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::SeeOther => runtime::empty_response(303, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "setup")]
+impl From<ApiError> for CompleteSetupResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_ssh_index` request (`GET /api/configuration/ssh`).
 #[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
@@ -28727,6 +30170,7 @@ impl GetSshIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28813,6 +30257,7 @@ impl ListSshAuthenticationPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28905,6 +30350,7 @@ impl CreateSshAuthenticationPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29005,6 +30451,7 @@ impl GetSshAuthenticationPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29106,6 +30553,7 @@ impl ReplaceSshAuthenticationPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29212,6 +30660,7 @@ impl DeleteSshAuthenticationPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29302,6 +30751,7 @@ impl ListSshChannelPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29394,6 +30844,7 @@ impl CreateSshChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29494,6 +30945,7 @@ impl GetSshChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29595,6 +31047,7 @@ impl ReplaceSshChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29701,6 +31154,7 @@ impl DeleteSshChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29791,6 +31245,7 @@ impl ListSshConnectionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29882,6 +31337,7 @@ impl CreateSshConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29981,6 +31437,7 @@ impl GetSshConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30081,6 +31538,7 @@ impl ReplaceSshConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30186,6 +31644,7 @@ impl DeleteSshConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30276,6 +31735,7 @@ impl GetSshOptionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30365,6 +31825,7 @@ impl ReplaceSshOptionsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30467,6 +31928,7 @@ impl ListSshSettingsPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30559,6 +32021,7 @@ impl CreateSshSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30659,6 +32122,7 @@ impl GetSshSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30760,6 +32224,7 @@ impl ReplaceSshSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30866,6 +32331,7 @@ impl DeleteSshSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30917,6 +32383,180 @@ impl From<ApiError> for DeleteSshSettingsPolicyResponse {
     }
 }
 
+/// A validated `list_ssh_host_keys` request (`GET /api/ssh-host-keys`).
+#[cfg(feature = "ssh")]
+#[derive(Debug, Clone)]
+pub struct ListSshHostKeysRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "ssh")]
+impl ListSshHostKeysRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_ssh_host_keys",
+        method: "GET",
+        path: "/api/ssh-host-keys",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ssh_host_keys`, one variant per documented status.
+#[cfg(feature = "ssh")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSshHostKeysResponse {
+    /// `200`: The stored host keys.
+    Ok(types::SshHostKeyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "ssh")]
+impl axum::response::IntoResponse for ListSshHostKeysResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "ssh")]
+impl From<ApiError> for ListSshHostKeysResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ssh_host_key` request (`GET /api/ssh-host-keys/{key}`).
+#[cfg(feature = "ssh")]
+#[derive(Debug, Clone)]
+pub struct GetSshHostKeyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of a stored host key, `<type>-<address>:<port>`; its colons are sent as they are or
+    /// percent-encoded.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "ssh")]
+impl GetSshHostKeyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ssh_host_key",
+        method: "GET",
+        path: "/api/ssh-host-keys/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ssh_host_key`, one variant per documented status.
+#[cfg(feature = "ssh")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSshHostKeyResponse {
+    /// `200`: The host key.
+    Ok(types::SshHostKeyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "ssh")]
+impl axum::response::IntoResponse for GetSshHostKeyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "ssh")]
+impl From<ApiError> for GetSshHostKeyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_starling` request (`GET /api/configuration/starling`).
 #[cfg(feature = "starling")]
 #[derive(Debug, Clone)]
@@ -30956,6 +32596,7 @@ impl GetStarlingRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31045,6 +32686,7 @@ impl ReplaceStarlingRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31107,6 +32749,100 @@ impl From<ApiError> for ReplaceStarlingResponse {
     }
 }
 
+/// A validated `join_starling` request (`POST /api/starling/join`).
+#[cfg(feature = "starling")]
+#[derive(Debug, Clone)]
+pub struct JoinStarlingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body, if sent.
+    pub body: Option<types::StarlingJoinRequest>,
+}
+
+#[cfg(feature = "starling")]
+impl JoinStarlingRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "join_starling",
+        method: "POST",
+        path: "/api/starling/join",
+        resource: Some("action"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::optional_json_body::<
+            types::StarlingJoinRequest,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: self.body.as_ref().map(runtime::to_json),
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `join_starling`, one variant per documented status.
+#[cfg(feature = "starling")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum JoinStarlingResponse {
+    /// `200`: The appliance has joined (or started joining) Starling.
+    Ok(types::StarlingJoinResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "starling")]
+impl axum::response::IntoResponse for JoinStarlingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "starling")]
+impl From<ApiError> for JoinStarlingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_telnet_index` request (`GET /api/configuration/telnet`).
 #[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
@@ -31146,6 +32882,7 @@ impl GetTelnetIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31232,6 +32969,7 @@ impl ListTelnetAuthenticationPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31324,6 +33062,7 @@ impl CreateTelnetAuthenticationPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31424,6 +33163,7 @@ impl GetTelnetAuthenticationPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31525,6 +33265,7 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31631,6 +33372,7 @@ impl DeleteTelnetAuthenticationPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31722,6 +33464,7 @@ impl ListTelnetChannelPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31814,6 +33557,7 @@ impl CreateTelnetChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31914,6 +33658,7 @@ impl GetTelnetChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32015,6 +33760,7 @@ impl ReplaceTelnetChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32121,6 +33867,7 @@ impl DeleteTelnetChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32211,6 +33958,7 @@ impl ListTelnetConnectionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32302,6 +34050,7 @@ impl CreateTelnetConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32398,6 +34147,7 @@ impl GetTelnetConnectionOrderRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32490,6 +34240,7 @@ impl ReplaceTelnetConnectionOrderRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32595,6 +34346,7 @@ impl GetTelnetConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32696,6 +34448,7 @@ impl ReplaceTelnetConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32802,6 +34555,7 @@ impl DeleteTelnetConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32892,6 +34646,7 @@ impl GetTelnetOptionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32983,6 +34738,7 @@ impl ReplaceTelnetOptionsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33084,6 +34840,7 @@ impl ListTelnetPatternSetsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33174,6 +34931,7 @@ impl GetTelnetPatternSetRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33260,6 +35018,7 @@ impl ListTelnetSettingsPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33352,6 +35111,7 @@ impl CreateTelnetSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33452,6 +35212,7 @@ impl GetTelnetSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33553,6 +35314,7 @@ impl ReplaceTelnetSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33659,6 +35421,7 @@ impl DeleteTelnetSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33749,6 +35512,7 @@ impl GetTransactionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33837,6 +35601,7 @@ impl CommitTransactionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33934,6 +35699,7 @@ impl OpenTransactionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34025,6 +35791,7 @@ impl RollbackTransactionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34112,6 +35879,7 @@ impl ListTransactionChangesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34194,6 +35962,7 @@ impl GetTroubleshootingRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34285,6 +36054,7 @@ impl ReplaceTroubleshootingRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34386,6 +36156,7 @@ impl GetVncIndexRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34471,6 +36242,7 @@ impl ListVncChannelPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34563,6 +36335,7 @@ impl CreateVncChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34663,6 +36436,7 @@ impl GetVncChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34764,6 +36538,7 @@ impl ReplaceVncChannelPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34870,6 +36645,7 @@ impl DeleteVncChannelPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34960,6 +36736,7 @@ impl ListVncConnectionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35051,6 +36828,7 @@ impl CreateVncConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35150,6 +36928,7 @@ impl GetVncConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35250,6 +37029,7 @@ impl ReplaceVncConnectionRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35355,6 +37135,7 @@ impl DeleteVncConnectionRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35445,6 +37226,7 @@ impl GetVncOptionsRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35536,6 +37318,7 @@ impl ReplaceVncOptionsRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35638,6 +37421,7 @@ impl ListVncSettingsPoliciesRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35730,6 +37514,7 @@ impl CreateVncSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35830,6 +37615,7 @@ impl GetVncSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35931,6 +37717,7 @@ impl ReplaceVncSettingsPolicyRequest {
             body: Some(runtime::to_json(&self.body)),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36037,6 +37824,7 @@ impl DeleteVncSettingsPolicyRequest {
             body: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36449,6 +38237,11 @@ pub trait Api: Send + Sync + 'static {
     /// every later call until the session idles out. The user needs access to the REST server through
     /// one of its groups. Clients should send a non-browser User-Agent.
     ///
+    /// Where certificate login is permitted (see `get_authentication_types` and `list_login_methods`),
+    /// a user logs in with the X.509 client certificate presented in the TLS handshake instead of a
+    /// password: with `type=x509` when password login is permitted too (the plain form then expects the
+    /// password), without it when only certificates are.
+    ///
     /// `GET /api/authentication` Documented for SPS 5.x, 6.x, 7.x, 8.0.
     #[cfg(feature = "authentication")]
     fn authenticate(
@@ -36457,6 +38250,43 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = AuthenticateResponse> + Send {
         async move {
             AuthenticateResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read which login types are permitted (6.x)
+    ///
+    /// Tells how users may log in to the REST server: `basic` (password) and/or `x509` (client
+    /// certificate). With both, users log in with a certificate while `admin` may still use a password,
+    /// and the plain login endpoint expects the password: certificate holders then log in with
+    /// `type=x509`. Replaced by the login methods in 7.x.
+    ///
+    /// `GET /api/authentication/types` Documented for SPS 5.x, 6.x.
+    #[cfg(feature = "authentication")]
+    fn get_authentication_types(
+        &self,
+        request: GetAuthenticationTypesRequest,
+    ) -> impl Future<Output = GetAuthenticationTypesResponse> + Send {
+        async move {
+            GetAuthenticationTypesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read which login methods are permitted (7.x)
+    ///
+    /// The 7.x successor of the login types: which ways of logging in (password, client certificate,
+    /// and the like) the REST server permits, to be asked before logging in.
+    ///
+    /// `GET /api/authentication/login_methods` Documented for SPS 7.x. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "authentication")]
+    fn list_login_methods(
+        &self,
+        request: ListLoginMethodsRequest,
+    ) -> impl Future<Output = ListLoginMethodsResponse> + Send {
+        async move {
+            ListLoginMethodsResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -36490,6 +38320,148 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = GetPrivateKeyResponse> + Send {
         async move {
             GetPrivateKeyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the cluster endpoints
+    ///
+    /// Lists what can be done with the cluster: join requests, the nodes, promoting a node to central
+    /// management and the status of the nodes. Any node answers; the caller's group needs read and
+    /// write access to cluster management.
+    ///
+    /// `GET /api/cluster` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn get_cluster_index(
+        &self,
+        request: GetClusterIndexRequest,
+    ) -> impl Future<Output = GetClusterIndexResponse> + Send {
+        async move {
+            GetClusterIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read whether this node has joined a cluster
+    ///
+    /// Asked on a node, tells whether it belongs to a cluster and, once it does, the address of the
+    /// central management node. The answer has no `key` or `body`: the state and its details are
+    /// top-level fields.
+    ///
+    /// `GET /api/cluster/join_request` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn get_cluster_join_request(
+        &self,
+        request: GetClusterJoinRequestRequest,
+    ) -> impl Future<Output = GetClusterJoinRequestResponse> + Send {
+        async move {
+            GetClusterJoinRequestResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Ask to join a cluster (on the joining node)
+    ///
+    /// First step of joining a node: sent to the node that joins, inside a transaction, with the
+    /// address of the central management node. The answer carries the node's address, its ID and a
+    /// pre-shared key; that `body` is then posted unchanged to `/api/cluster/nodes` on the central
+    /// management node. A new node has no roles yet.
+    ///
+    /// `POST /api/cluster/join_request` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn create_cluster_join_request(
+        &self,
+        request: CreateClusterJoinRequestRequest,
+    ) -> impl Future<Output = CreateClusterJoinRequestResponse> + Send {
+        async move {
+            CreateClusterJoinRequestResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Join a node to the cluster (on the central management node)
+    ///
+    /// Second step of joining a node: sent to the central management node, inside a transaction, with
+    /// the `body` the joining node's join request answered (address, node ID, pre-shared key, roles).
+    /// The node is part of the cluster once the transaction is committed.
+    ///
+    /// `POST /api/cluster/nodes` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0. The
+    /// reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "cluster")]
+    fn create_cluster_node(
+        &self,
+        request: CreateClusterNodeRequest,
+    ) -> impl Future<Output = CreateClusterNodeResponse> + Send {
+        async move {
+            CreateClusterNodeResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the cluster settings of one node
+    ///
+    /// The address and the roles of one node of the cluster, asked on the central management node. The
+    /// cluster status links here as each node's `configuration`.
+    ///
+    /// `GET /api/cluster/nodes/{node_id}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn get_cluster_node(
+        &self,
+        request: GetClusterNodeRequest,
+    ) -> impl Future<Output = GetClusterNodeResponse> + Send {
+        async move {
+            GetClusterNodeResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the roles of one node
+    ///
+    /// Sent to the central management node inside a transaction: the node's address and its full list
+    /// of roles. A node has exactly one search role (`search-master`, `search-minion` or
+    /// `search-local`, the last being the only one older nodes know), and a cluster at most one search
+    /// master; `central-management` is only given by promoting.
+    ///
+    /// `PUT /api/cluster/nodes/{node_id}` Requires an open transaction. Documented for SPS 6.x, 7.x,
+    /// 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "cluster")]
+    fn replace_cluster_node(
+        &self,
+        request: ReplaceClusterNodeRequest,
+    ) -> impl Future<Output = ReplaceClusterNodeResponse> + Send {
+        async move {
+            ReplaceClusterNodeResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Make this node the central management node of a new cluster
+    ///
+    /// Sent with an empty body, inside a transaction, to the node that is to manage a new cluster; the
+    /// only way to give the `central-management` role. The answer is the node's cluster settings,
+    /// linked under `/api/cluster/nodes`.
+    ///
+    /// `POST /api/cluster/promote` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn promote_cluster_node(
+        &self,
+        request: PromoteClusterNodeRequest,
+    ) -> impl Future<Output = PromoteClusterNodeResponse> + Send {
+        async move {
+            PromoteClusterNodeResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the status of one node of the cluster
+    ///
+    /// One entry of the cluster status (`get_cluster_status`): the node's host name, when it was last
+    /// heard from, its health figures and its configuration synchronisation. Each entry of the cluster
+    /// status links here as its `meta.href`.
+    ///
+    /// `GET /api/cluster/status/{node_id}` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    #[cfg(feature = "health")]
+    fn get_cluster_node_status(
+        &self,
+        request: GetClusterNodeStatusRequest,
+    ) -> impl Future<Output = GetClusterNodeStatusResponse> + Send {
+        async move {
+            GetClusterNodeStatusResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -41158,6 +43130,40 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// Read whether the welcome wizard has been completed
+    ///
+    /// Tells whether a freshly installed appliance still waits for its initial settings
+    /// (`uninitialized`) or has been set up (`completed`), and links the license agreement to accept.
+    /// Answers without logging in: before the wizard there is nobody to log in as.
+    ///
+    /// `GET /api/setup` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "setup")]
+    fn get_setup(
+        &self,
+        request: GetSetupRequest,
+    ) -> impl Future<Output = GetSetupResponse> + Send {
+        async move { GetSetupResponse::from(ApiError::not_implemented(&request.href)) }
+    }
+
+    /// Complete the welcome wizard
+    ///
+    /// Sends the initial settings of a new appliance in one request: the acceptance of the license
+    /// agreement, the networking, the license (or none, for a demo) and whatever else the wizard asks
+    /// for. Only possible while the wizard is `uninitialized`, and refused while any other client is
+    /// connected to the web interface or the REST server. The appliance answers with a redirection
+    /// (303) and no body; it is not to be followed blindly.
+    ///
+    /// `POST /api/setup` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "setup")]
+    fn complete_setup(
+        &self,
+        request: CompleteSetupRequest,
+    ) -> impl Future<Output = CompleteSetupResponse> + Send {
+        async move {
+            CompleteSetupResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// List the SSH configuration endpoints
     ///
     /// Lists what can be configured for SSH connections: the collections of policies and the
@@ -41563,6 +43569,39 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// List the stored host keys of SSH servers
+    ///
+    /// The host keys and X.509 host certificates the appliance has stored for the SSH servers it
+    /// connects to. Each key names the key type, the server address and the port:
+    /// `<type>-<address>:<port>`, such as `ssh-rsa-10.110.0.1:22` (IPv6 addresses keep their colons).
+    /// The list lives outside the configuration tree and carries no transaction link.
+    ///
+    /// `GET /api/ssh-host-keys` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
+    fn list_ssh_host_keys(
+        &self,
+        request: ListSshHostKeysRequest,
+    ) -> impl Future<Output = ListSshHostKeysResponse> + Send {
+        async move {
+            ListSshHostKeysResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read one stored host key of an SSH server
+    ///
+    /// The key material or host certificate stored for one SSH server address and port.
+    ///
+    /// `GET /api/ssh-host-keys/{key}` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
+    fn get_ssh_host_key(
+        &self,
+        request: GetSshHostKeyRequest,
+    ) -> impl Future<Output = GetSshHostKeyResponse> + Send {
+        async move {
+            GetSshHostKeyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// Read the Starling settings
     ///
     /// Shows whether the appliance is joined to One Identity Starling (and to which instance), and
@@ -41594,6 +43633,25 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ReplaceStarlingResponse> + Send {
         async move {
             ReplaceStarlingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Join the appliance to One Identity Starling
+    ///
+    /// Joins the appliance to a Starling instance; afterwards `join_info` of the Starling settings
+    /// shows the instance and Safeguard Remote Access can be turned on. The Starling settings page only
+    /// names this endpoint: its request and answer are not published, so both are open objects sent and
+    /// read as they are.
+    ///
+    /// `POST /api/starling/join` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
+    #[cfg(feature = "starling")]
+    fn join_starling(
+        &self,
+        request: JoinStarlingRequest,
+    ) -> impl Future<Output = JoinStarlingResponse> + Send {
+        async move {
+            JoinStarlingResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -42641,6 +44699,16 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: AuthenticateRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "authentication")]
+    fn get_authentication_types(
+        &self,
+        request: GetAuthenticationTypesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "authentication")]
+    fn list_login_methods(
+        &self,
+        request: ListLoginMethodsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
@@ -42650,6 +44718,46 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn get_private_key(
         &self,
         request: GetPrivateKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn get_cluster_index(
+        &self,
+        request: GetClusterIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn get_cluster_join_request(
+        &self,
+        request: GetClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn create_cluster_join_request(
+        &self,
+        request: CreateClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn create_cluster_node(
+        &self,
+        request: CreateClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn get_cluster_node(
+        &self,
+        request: GetClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn replace_cluster_node(
+        &self,
+        request: ReplaceClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn promote_cluster_node(
+        &self,
+        request: PromoteClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "health")]
+    fn get_cluster_node_status(
+        &self,
+        request: GetClusterNodeStatusRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "configuration")]
     fn get_configuration_index(
@@ -43996,6 +46104,16 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: RunCleanupNowRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "setup")]
+    fn get_setup(
+        &self,
+        request: GetSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "setup")]
+    fn complete_setup(
+        &self,
+        request: CompleteSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
@@ -44111,6 +46229,16 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: DeleteSshSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
+    fn list_ssh_host_keys(
+        &self,
+        request: ListSshHostKeysRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
+    fn get_ssh_host_key(
+        &self,
+        request: GetSshHostKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "starling")]
     fn get_starling(
         &self,
@@ -44120,6 +46248,11 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn replace_starling(
         &self,
         request: ReplaceStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "starling")]
+    fn join_starling(
+        &self,
+        request: JoinStarlingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "telnet")]
     fn get_telnet_index(
@@ -44590,6 +46723,24 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.authenticate(request).await.into_response() }
     }
 
+    #[cfg(feature = "authentication")]
+    fn get_authentication_types(
+        &self,
+        request: GetAuthenticationTypesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_authentication_types(request).await.into_response() }
+    }
+
+    #[cfg(feature = "authentication")]
+    fn list_login_methods(
+        &self,
+        request: ListLoginMethodsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_login_methods(request).await.into_response() }
+    }
+
     #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
@@ -44606,6 +46757,78 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.get_private_key(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_index(
+        &self,
+        request: GetClusterIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_cluster_index(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_join_request(
+        &self,
+        request: GetClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_cluster_join_request(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn create_cluster_join_request(
+        &self,
+        request: CreateClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_cluster_join_request(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn create_cluster_node(
+        &self,
+        request: CreateClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_cluster_node(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_node(
+        &self,
+        request: GetClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_cluster_node(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn replace_cluster_node(
+        &self,
+        request: ReplaceClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_cluster_node(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn promote_cluster_node(
+        &self,
+        request: PromoteClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.promote_cluster_node(request).await.into_response() }
+    }
+
+    #[cfg(feature = "health")]
+    fn get_cluster_node_status(
+        &self,
+        request: GetClusterNodeStatusRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_cluster_node_status(request).await.into_response() }
     }
 
     #[cfg(feature = "configuration")]
@@ -47053,6 +49276,24 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.run_cleanup_now(request).await.into_response() }
     }
 
+    #[cfg(feature = "setup")]
+    fn get_setup(
+        &self,
+        request: GetSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_setup(request).await.into_response() }
+    }
+
+    #[cfg(feature = "setup")]
+    fn complete_setup(
+        &self,
+        request: CompleteSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.complete_setup(request).await.into_response() }
+    }
+
     #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
@@ -47268,6 +49509,24 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_ssh_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
+    fn list_ssh_host_keys(
+        &self,
+        request: ListSshHostKeysRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ssh_host_keys(request).await.into_response() }
+    }
+
+    #[cfg(feature = "ssh")]
+    fn get_ssh_host_key(
+        &self,
+        request: GetSshHostKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ssh_host_key(request).await.into_response() }
+    }
+
     #[cfg(feature = "starling")]
     fn get_starling(
         &self,
@@ -47284,6 +49543,15 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.replace_starling(request).await.into_response() }
+    }
+
+    #[cfg(feature = "starling")]
+    fn join_starling(
+        &self,
+        request: JoinStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.join_starling(request).await.into_response() }
     }
 
     #[cfg(feature = "telnet")]
@@ -47972,6 +50240,24 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "authentication")]
+    fn get_authentication_types(
+        &self,
+        request: GetAuthenticationTypesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "authentication")]
+    fn list_login_methods(
+        &self,
+        request: ListLoginMethodsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
@@ -47985,6 +50271,78 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn get_private_key(
         &self,
         request: GetPrivateKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_index(
+        &self,
+        request: GetClusterIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_join_request(
+        &self,
+        request: GetClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn create_cluster_join_request(
+        &self,
+        request: CreateClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn create_cluster_node(
+        &self,
+        request: CreateClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_node(
+        &self,
+        request: GetClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn replace_cluster_node(
+        &self,
+        request: ReplaceClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn promote_cluster_node(
+        &self,
+        request: PromoteClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "health")]
+    fn get_cluster_node_status(
+        &self,
+        request: GetClusterNodeStatusRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -50411,6 +52769,24 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "setup")]
+    fn get_setup(
+        &self,
+        request: GetSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "setup")]
+    fn complete_setup(
+        &self,
+        request: CompleteSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
@@ -50618,6 +52994,24 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
+    fn list_ssh_host_keys(
+        &self,
+        request: ListSshHostKeysRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "ssh")]
+    fn get_ssh_host_key(
+        &self,
+        request: GetSshHostKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "starling")]
     fn get_starling(
         &self,
@@ -50631,6 +53025,15 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn replace_starling(
         &self,
         request: ReplaceStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "starling")]
+    fn join_starling(
+        &self,
+        request: JoinStarlingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -51347,6 +53750,28 @@ async fn handle_authenticate<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "authentication")]
+async fn handle_get_authentication_types<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAuthenticationTypesRequest::extract(request).await {
+        Ok(request) => dispatch.get_authentication_types(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "authentication")]
+async fn handle_list_login_methods<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListLoginMethodsRequest::extract(request).await {
+        Ok(request) => dispatch.list_login_methods(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 #[cfg(feature = "certificates")]
 async fn handle_get_x509_certificate<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
@@ -51365,6 +53790,94 @@ async fn handle_get_private_key<D: Dispatch>(
 ) -> axum::response::Response {
     match GetPrivateKeyRequest::extract(request).await {
         Ok(request) => dispatch.get_private_key(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_get_cluster_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetClusterIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_cluster_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_get_cluster_join_request<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetClusterJoinRequestRequest::extract(request).await {
+        Ok(request) => dispatch.get_cluster_join_request(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_create_cluster_join_request<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateClusterJoinRequestRequest::extract(request).await {
+        Ok(request) => dispatch.create_cluster_join_request(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_create_cluster_node<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateClusterNodeRequest::extract(request).await {
+        Ok(request) => dispatch.create_cluster_node(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_get_cluster_node<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetClusterNodeRequest::extract(request).await {
+        Ok(request) => dispatch.get_cluster_node(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_replace_cluster_node<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceClusterNodeRequest::extract(request).await {
+        Ok(request) => dispatch.replace_cluster_node(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_promote_cluster_node<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match PromoteClusterNodeRequest::extract(request).await {
+        Ok(request) => dispatch.promote_cluster_node(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "health")]
+async fn handle_get_cluster_node_status<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetClusterNodeStatusRequest::extract(request).await {
+        Ok(request) => dispatch.get_cluster_node_status(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -54328,6 +56841,28 @@ async fn handle_run_cleanup_now<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "setup")]
+async fn handle_get_setup<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSetupRequest::extract(request).await {
+        Ok(request) => dispatch.get_setup(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "setup")]
+async fn handle_complete_setup<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CompleteSetupRequest::extract(request).await {
+        Ok(request) => dispatch.complete_setup(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 #[cfg(feature = "ssh")]
 async fn handle_get_ssh_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
@@ -54581,6 +57116,28 @@ async fn handle_delete_ssh_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
+async fn handle_list_ssh_host_keys<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSshHostKeysRequest::extract(request).await {
+        Ok(request) => dispatch.list_ssh_host_keys(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "ssh")]
+async fn handle_get_ssh_host_key<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSshHostKeyRequest::extract(request).await {
+        Ok(request) => dispatch.get_ssh_host_key(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 #[cfg(feature = "starling")]
 async fn handle_get_starling<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
@@ -54599,6 +57156,17 @@ async fn handle_replace_starling<D: Dispatch>(
 ) -> axum::response::Response {
     match ReplaceStarlingRequest::extract(request).await {
         Ok(request) => dispatch.replace_starling(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "starling")]
+async fn handle_join_starling<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match JoinStarlingRequest::extract(request).await {
+        Ok(request) => dispatch.join_starling(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -55303,6 +57871,18 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
     #[cfg(feature = "authentication")]
     let router = router
         .route("/api/authentication", axum::routing::get(handle_authenticate::<D>));
+    #[cfg(feature = "authentication")]
+    let router = router
+        .route(
+            "/api/authentication/types",
+            axum::routing::get(handle_get_authentication_types::<D>),
+        );
+    #[cfg(feature = "authentication")]
+    let router = router
+        .route(
+            "/api/authentication/login_methods",
+            axum::routing::get(handle_list_login_methods::<D>),
+        );
     #[cfg(feature = "certificates")]
     let router = router
         .route(
@@ -55314,6 +57894,51 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/configuration/private_keys/{key}",
             axum::routing::get(handle_get_private_key::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route("/api/cluster", axum::routing::get(handle_get_cluster_index::<D>));
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/join_request",
+            axum::routing::get(handle_get_cluster_join_request::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/join_request",
+            axum::routing::post(handle_create_cluster_join_request::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/nodes",
+            axum::routing::post(handle_create_cluster_node::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/nodes/{node_id}",
+            axum::routing::get(handle_get_cluster_node::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/nodes/{node_id}",
+            axum::routing::put(handle_replace_cluster_node::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/promote",
+            axum::routing::post(handle_promote_cluster_node::<D>),
+        );
+    #[cfg(feature = "health")]
+    let router = router
+        .route(
+            "/api/cluster/status/{node_id}",
+            axum::routing::get(handle_get_cluster_node_status::<D>),
         );
     #[cfg(feature = "configuration")]
     let router = router
@@ -56907,6 +59532,11 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/cleanup/cleanup_now",
             axum::routing::post(handle_run_cleanup_now::<D>),
         );
+    #[cfg(feature = "setup")]
+    let router = router.route("/api/setup", axum::routing::get(handle_get_setup::<D>));
+    #[cfg(feature = "setup")]
+    let router = router
+        .route("/api/setup", axum::routing::post(handle_complete_setup::<D>));
     #[cfg(feature = "ssh")]
     let router = router
         .route("/api/configuration/ssh", axum::routing::get(handle_get_ssh_index::<D>));
@@ -57042,6 +59672,15 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/ssh/settings_policies/{key}",
             axum::routing::delete(handle_delete_ssh_settings_policy::<D>),
         );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route("/api/ssh-host-keys", axum::routing::get(handle_list_ssh_host_keys::<D>));
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/ssh-host-keys/{key}",
+            axum::routing::get(handle_get_ssh_host_key::<D>),
+        );
     #[cfg(feature = "starling")]
     let router = router
         .route(
@@ -57054,6 +59693,9 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/starling",
             axum::routing::put(handle_replace_starling::<D>),
         );
+    #[cfg(feature = "starling")]
+    let router = router
+        .route("/api/starling/join", axum::routing::post(handle_join_starling::<D>));
     #[cfg(feature = "telnet")]
     let router = router
         .route(
