@@ -256,7 +256,8 @@ impl Engine {
     }
 
     /// Handles one request.
-    pub fn handle(&self, request: RawRequest) -> RawResponse {
+    pub fn handle(&self, mut request: RawRequest) -> RawResponse {
+        request.href = paths::normalize(&request.href);
         let mut state = self.lock();
         for expired in state.sessions.expire() {
             state.txs.release(&expired);

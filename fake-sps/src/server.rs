@@ -20,6 +20,8 @@ use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::{self, RootCertStore, ServerConfig};
 
 use sps_server::runtime::ClientCertificate;
+
+use crate::session::CertificateUser;
 use tokio_rustls::TlsAcceptor;
 
 /// Certificate chain and private key files (PEM) for HTTPS.
@@ -73,6 +75,20 @@ fn tls_error(path: &Path, message: impl fmt::Display) -> ServeError {
         path: path.to_owned(),
         message: message.to_string(),
     }
+}
+
+/// A user who logs in with the certificate in the PEM file `path` (its first certificate: the
+/// one a client presents as its leaf).
+pub fn certificate_user(user: &str, path: &Path) -> Result<CertificateUser, ServeError> {
+    let certificate = CertificateDer::pem_file_iter(path)
+        .map_err(|e| tls_error(path, e))?
+        .next()
+        .ok_or_else(|| tls_error(path, "no certificate found in the file"))?
+        .map_err(|e| tls_error(path, format!("unreadable PEM certificate: {e}")))?;
+    Ok(CertificateUser {
+        certificate: certificate.to_vec(),
+        user: user.to_owned(),
+    })
 }
 
 /// Loads the certificate chain and key into a TLS acceptor (HTTP/1.1 only, like the router).

@@ -1171,12 +1171,15 @@ fn excerpt(bytes: &[u8]) -> String {
     }
 }
 
-/// Characters left as is in a path segment: RFC 3986 unreserved ones.
+/// Characters left as is in a path segment: RFC 3986 unreserved ones, and `:` and `@`, which a
+/// segment may carry too (SSH host key keys are `ssh-rsa-10.110.0.1:22`).
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
-    .remove(b'~');
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'@');
 
 /// Percent-encodes one path parameter so that `/`, `?` or `#` in a key cannot change the path.
 #[doc(hidden)]
@@ -1401,6 +1404,10 @@ mod tests {
             "nic1.interfaces-1_x~"
         );
         assert_eq!(encode_segment("-200"), "-200");
+        assert_eq!(
+            encode_segment("x509v3-sign-rsa-fd00::1:22"),
+            "x509v3-sign-rsa-fd00::1:22"
+        );
     }
 
     #[test]
