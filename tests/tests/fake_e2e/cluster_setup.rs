@@ -10,13 +10,6 @@ use sps_client::types::{
 const CENTRAL: &str = "b35c54da-b556-4f91-ade5-d26283d68277";
 const MANAGED: &str = "46f97a58-4028-467d-9a22-9cfe78ae3e1c";
 
-fn api_error<T: std::fmt::Debug>(result: ApiResult<T>) -> (u16, ErrorType) {
-    match result {
-        Err(Error::Api { status, body, .. }) => (status, body.error.r#type),
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn cluster_status_of_every_node_and_of_each_one() {
     let fake = start().await;
@@ -69,13 +62,15 @@ async fn cluster_status_of_every_node_and_of_each_one() {
         .expect("the managed host reports its health");
     assert_eq!(health.total_sessions, Some(7));
 
-    assert_eq!(
-        api_error(admin.get_cluster_node_status("no-such-node").await),
-        (404, ErrorType::NotFound)
+    api_error(
+        admin.get_cluster_node_status("no-such-node").await,
+        404,
+        ErrorType::NotFound,
     );
-    assert_eq!(
-        api_error(admin.get_cluster_node("no-such-node").await),
-        (404, ErrorType::NotFound)
+    api_error(
+        admin.get_cluster_node("no-such-node").await,
+        404,
+        ErrorType::NotFound,
     );
     fake.server.shutdown().await;
 }
@@ -90,9 +85,10 @@ async fn joining_a_node_and_assigning_its_roles() {
     };
 
     // Joining changes the cluster configuration: not without a transaction.
-    assert_eq!(
-        api_error(admin.create_cluster_join_request(&request).await),
-        (409, ErrorType::NoTransaction)
+    api_error(
+        admin.create_cluster_join_request(&request).await,
+        409,
+        ErrorType::NoTransaction,
     );
 
     admin.open_transaction().await.expect("open");
@@ -153,9 +149,10 @@ async fn joining_a_node_and_assigning_its_roles() {
 async fn promoting_needs_a_transaction() {
     let fake = start().await;
     let admin = fake.login(ADMIN).await;
-    assert_eq!(
-        api_error(admin.promote_cluster_node().await),
-        (409, ErrorType::NoTransaction)
+    api_error(
+        admin.promote_cluster_node().await,
+        409,
+        ErrorType::NoTransaction,
     );
     admin.open_transaction().await.expect("open");
     let promoted = admin.promote_cluster_node().await.expect("promoted");
