@@ -377,7 +377,19 @@ impl Engine {
     fn login(&self, state: &mut State, req: &RawRequest) -> Reply {
         // `type=x509` asks for certificate login; without it a password is expected, and a
         // client certificate is the credential only when no password is sent.
-        let x509 = req.query.get("type").and_then(Value::as_str) == Some("x509");
+        let x509 = match req.query.get("type") {
+            None => false,
+            Some(Value::String(kind)) if kind == "x509" => true,
+            // The generated enumeration keeps unknown values; the appliance knows only x509.
+            Some(other) => {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidQuery",
+                    format!("unknown login type {other}; the only one is \"x509\""),
+                    &req.href,
+                ))
+            }
+        };
         let login = match (&req.basic_auth, &req.client_certificate) {
             (Some((user, password)), _) if !x509 => state.sessions.login(user, password),
             (_, Some(certificate)) if x509 || req.basic_auth.is_none() => {

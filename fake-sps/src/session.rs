@@ -390,6 +390,23 @@ mod tests {
     }
 
     #[test]
+    fn a_known_certificate_logs_in_as_its_user() {
+        let mut sessions =
+            table(Arc::new(ManualClock::default())).with_certificates(vec![CertificateUser {
+                certificate: b"admin's DER".to_vec(),
+                user: "admin".into(),
+            }]);
+        let id = sessions
+            .login_with_certificate(b"admin's DER")
+            .expect("login");
+        assert_eq!(sessions.touch(&id).map(|s| s.user.as_str()), Some("admin"));
+        assert_eq!(
+            sessions.login_with_certificate(b"someone else's DER"),
+            Err(SessionError::BadCredentials)
+        );
+    }
+
+    #[test]
     fn uuid_has_version_4_layout() {
         let uuid = random_uuid().expect("uuid");
         let parts: Vec<&str> = uuid.split('-').collect();

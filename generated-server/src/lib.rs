@@ -2871,7 +2871,7 @@ impl AuthenticateRequest {
         resource: Some("service"),
         transaction_required: false,
         session_required: false,
-        statuses: &[200, 401, 403],
+        statuses: &[200, 400, 401, 403],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2921,6 +2921,10 @@ pub enum AuthenticateResponse {
         /// send it back as a cookie on every later call.
         set_cookie: String,
     },
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
     /// `401`: The user name or password is wrong, or none was sent.
     AuthenticationFailure(types::ErrorResponse),
     /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
@@ -2942,6 +2946,7 @@ impl axum::response::IntoResponse for AuthenticateResponse {
                 headers.push(("set-cookie", value));
                 runtime::json_response(200, &body, headers)
             }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::AuthenticationFailure(body) => {
                 runtime::json_response(401, &body, Vec::new())
             }

@@ -6086,7 +6086,8 @@ pub struct SetupRequest {
     pub network: indexmap::IndexMap<String, serde_json::Value>,
     /// The license: its text (6.x, with `\n` line breaks) or XML (7.x); null runs the appliance in demo
     /// mode.
-    pub license: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub license: Option<Option<String>>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,

@@ -176,7 +176,7 @@ async fn the_welcome_wizard_without_a_session() {
         network: [("hostname".to_owned(), json!("sps"))]
             .into_iter()
             .collect(),
-        license: None,
+        license: Some(None),
         ..Default::default()
     };
     // The appliance answers 303 See Other: success, and not followed.

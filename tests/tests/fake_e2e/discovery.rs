@@ -127,6 +127,15 @@ async fn certificate_login_over_tls() {
         ErrorType::AuthenticationFailure,
     );
     assert_eq!(anonymous.session_id(), None);
+
+    // A login type the appliance does not know is a malformed query.
+    api_error(
+        client
+            .authenticate(None, Some(&AuthenticationType::Unknown("kerberos".into())))
+            .await,
+        400,
+        ErrorType::InvalidQuery,
+    );
     fake.server.shutdown().await;
 }
 
