@@ -74,10 +74,7 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 
 /// The operation with the basic security scheme (the login), if any.
 fn login_op(model: &Model) -> Option<&Operation> {
-    model
-        .operations
-        .iter()
-        .find(|o| o.security == Security::Basic)
+    model.operations.iter().find(|o| o.security.is_login())
 }
 
 /// `runtime::Call::new(&OPERATION, path)` with the operation's metadata in a `static`: one
@@ -99,6 +96,26 @@ fn new_call(op: &Operation, path: TokenStream) -> TokenStream {
         };
         runtime::Call::new(&OPERATION, #path)
     }}
+}
+
+/// What the runtime must know of a call beyond its operation: that it logs in (its session
+/// replaces the current one and it is replayed to log in again), and which documented
+/// redirections (3xx) answer success, since the client never follows them.
+fn call_marks(op: &Operation) -> TokenStream {
+    let mut marks = TokenStream::new();
+    if op.security.is_login() {
+        marks.extend(quote!(let call = call.login();));
+    }
+    let redirects: Vec<proc_macro2::Literal> = op
+        .statuses()
+        .into_iter()
+        .filter(|s| (300..400).contains(s))
+        .map(proc_macro2::Literal::u16_unsuffixed)
+        .collect();
+    if !redirects.is_empty() {
+        marks.extend(quote!(let call = call.success_redirects(&[#(#redirects),*]);));
+    }
+    marks
 }
 
 /// How a parameter is passed to a method: `&str`, scalars by value, anything else by reference.
@@ -254,7 +271,7 @@ struct Pieces {
     build: TokenStream,
 }
 
-fn pieces(op: &Operation, basic: bool) -> Pieces {
+fn pieces(op: &Operation) -> Pieces {
     let mut args = Vec::new();
     for p in &op.path_params {
         let name = naming::ident(&p.rust_name);
@@ -262,15 +279,29 @@ fn pieces(op: &Operation, basic: bool) -> Pieces {
         args.push(quote!(#name: #t));
     }
     let call = new_call(op, path_expr(op));
+    let marks = call_marks(op);
     let mut build = quote! {
         let call = #call;
+        #marks
     };
-    if basic {
-        args.push(quote!(username: &str));
-        args.push(quote!(password: &str));
-        build.extend(quote! {
-            let call = call.basic_auth(runtime::Credentials::new(username, password));
-        });
+    match op.security {
+        Security::Basic => {
+            args.push(quote!(username: &str));
+            args.push(quote!(password: &str));
+            build.extend(quote! {
+                let call = call.basic_auth(runtime::Credentials::new(username, password));
+            });
+        }
+        Security::BasicOptional => {
+            args.push(quote!(credentials: Option<&runtime::Credentials>));
+            build.extend(quote! {
+                let call = match credentials {
+                    Some(credentials) => call.basic_auth(credentials.clone()),
+                    None => call,
+                };
+            });
+        }
+        Security::None | Security::Session | Security::SessionOptional => {}
     }
     if uses_params_struct(op) {
         let name = params_struct_name(op);
@@ -358,10 +389,11 @@ fn send_tokens(op: &Operation) -> TokenStream {
 
 fn op_method(op: &Operation) -> TokenStream {
     let name = naming::ident(&op.rust_name);
-    let basic = op.security == Security::Basic;
     let mut doc = op_doc(op);
-    if basic {
-        doc.push_str("\n\nSends `username` and `password` with HTTP basic authentication; the session cookie of the reply is kept for later calls.");
+    match op.security {
+        Security::Basic => doc.push_str("\n\nSends `username` and `password` with HTTP basic authentication; the session cookie of the reply is kept for later calls."),
+        Security::BasicOptional => doc.push_str("\n\nSends `credentials` with HTTP basic authentication when given; without them the appliance authenticates the connection otherwise (a TLS client certificate, set with `ClientBuilder::identity_pem`). The session cookie of the reply is kept for later calls."),
+        Security::None | Security::Session | Security::SessionOptional => {}
     }
     let params: Vec<String> = op
         .path_params
@@ -383,7 +415,7 @@ fn op_method(op: &Operation) -> TokenStream {
         doc.push_str(&params.join("\n"));
     }
     let doc = emit::doc_attrs(&doc);
-    let Pieces { args, build } = pieces(op, basic);
+    let Pieces { args, build } = pieces(op);
     let ok = success_type(op);
     let err = error_type(op);
     let send = send_tokens(op);
@@ -431,7 +463,7 @@ fn paging_method(op: &Operation, model: &Model) -> Option<TokenStream> {
     let (offset, offset_t) = field("offset")?;
     let (limit, _) = field("limit")?;
     let name = format_ident!("{}_all", naming::unraw(&op.rust_name));
-    let Pieces { args, build } = pieces(op, false);
+    let Pieces { args, build } = pieces(op);
     let err = error_type(op);
     let list_t = type_tokens(&TypeRef::Named(list.clone()));
     let doc = raw_doc(&format!(
@@ -478,13 +510,25 @@ fn login_alias(model: &Model) -> Option<TokenStream> {
     if op.rust_name == "login"
         || model.operations.iter().any(|o| o.rust_name == "login")
         || !op.path_params.is_empty()
-        || !op.query_params.is_empty()
+        || op.query_params.iter().any(|p| p.required)
         || !op.header_params.is_empty()
         || op.request_body.is_some()
     {
         return None;
     }
     let target = naming::ident(&op.rust_name);
+    // The password form: no optional query parameter set.
+    let mut args = match op.security {
+        Security::BasicOptional => {
+            vec![quote!(Some(&runtime::Credentials::new(username, password)))]
+        }
+        _ => vec![quote!(username), quote!(password)],
+    };
+    if uses_params_struct(op) {
+        args.push(quote!(&Default::default()));
+    } else {
+        args.extend(op.query_params.iter().map(|_| quote!(None)));
+    }
     let ok = success_type(op);
     let err = error_type(op);
     let doc = raw_doc(&format!(
@@ -498,7 +542,7 @@ fn login_alias(model: &Model) -> Option<TokenStream> {
         #doc
         #cfg
         pub async fn login(&self, username: &str, password: &str) -> Result<#ok, Error<#err>> {
-            self.#target(username, password).await
+            self.#target(#(#args),*).await
         }
     })
 }
@@ -689,6 +733,10 @@ fn transaction_operations(model: &Model) -> TokenStream {
 fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     let types = format_ident!("{}", config.types.lib_name());
     let cookie = model.session_cookie.as_deref().unwrap_or("session_id");
+    let header = match &model.session_header {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    };
     // The README is the crate documentation, so its examples are compiled as doctests.
     let crate_doc = quote!(#![doc = include_str!("../README.md")]);
     let params = model
@@ -712,10 +760,16 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
 
         pub mod runtime;
 
-        pub use runtime::{Client, ClientBuilder, Credentials, Error, RetryPolicy, Upload};
+        pub use runtime::{
+            Client, ClientBuilder, Credentials, Error, RetryPolicy, SessionTransport, Upload,
+        };
 
         /// Name of the session cookie set at login and sent with every call.
         pub const SESSION_COOKIE: &str = #cookie;
+
+        /// Name of the header that may carry the session token instead of the cookie
+        /// ([`SessionTransport::Header`]), if the API has one.
+        pub const SESSION_HEADER: Option<&str> = #header;
 
         #tx_ops
 

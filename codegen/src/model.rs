@@ -19,6 +19,9 @@ pub struct Model {
     pub operations: Vec<Operation>,
     /// Cookie name of the apiKey-in-cookie security scheme (`session_id`), if there is one.
     pub session_cookie: Option<String>,
+    /// Header name of an apiKey-in-header security scheme (`X-Token`), if there is one: the
+    /// same session token sent in a header instead of the cookie.
+    pub session_header: Option<String>,
     /// The operations the transaction helper calls (root `x-sps-transaction-operations`).
     pub transaction_ops: Option<TransactionOps>,
     /// Every example value of the spec with the type it must decode into (round-trip tests).
@@ -514,4 +517,14 @@ pub enum Security {
     SessionOptional,
     /// HTTP basic auth (the login operation).
     Basic,
+    /// HTTP basic auth or nothing (`{}` among the alternatives): a login whose other form
+    /// authenticates otherwise, such as with a TLS client certificate.
+    BasicOptional,
+}
+
+impl Security {
+    /// Whether this is a login operation (basic credentials, required or not).
+    pub fn is_login(self) -> bool {
+        matches!(self, Self::Basic | Self::BasicOptional)
+    }
 }

@@ -206,6 +206,7 @@ enum Raw {
     PathParams,
     SessionId,
     BasicAuth,
+    ClientCertificate,
     Query,
     Body,
     Upload,
@@ -221,20 +222,7 @@ fn request_plan(op: &Operation) -> Vec<Member> {
         .map(|(p, (wire, ident))| path_member(p, wire, ident))
         .collect();
     plan.push(session_member(op.security));
-    if op.security == Security::Basic {
-        plan.push(Member {
-            field: quote! {
-                /// The HTTP basic credentials.
-                pub credentials: runtime::BasicCredentials,
-            },
-            name: format_ident!("credentials"),
-            extract: quote!(let credentials = runtime::basic_credentials(&parts.headers, &href)?;),
-            raw: Some((
-                Raw::BasicAuth,
-                quote!(Some((self.credentials.username, self.credentials.password))),
-            )),
-        });
-    }
+    plan.extend(login_members(op.security));
     if !op.query_params.is_empty() {
         let q = query_ident(op);
         plan.push(Member {
@@ -281,6 +269,48 @@ fn path_member(p: &Param, wire: &str, ident: &proc_macro2::Ident) -> Member {
             },
         )),
     }
+}
+
+/// The credentials of a login operation: its basic credentials (optional where the spec
+/// allows logging in without them) and the TLS client certificate the connection presented.
+fn login_members(security: Security) -> Vec<Member> {
+    let credentials = match security {
+        Security::Basic => Member {
+            field: quote! {
+                /// The HTTP basic credentials.
+                pub credentials: runtime::BasicCredentials,
+            },
+            name: format_ident!("credentials"),
+            extract: quote!(let credentials = runtime::basic_credentials(&parts.headers, &href)?;),
+            raw: Some((
+                Raw::BasicAuth,
+                quote!(Some((self.credentials.username, self.credentials.password))),
+            )),
+        },
+        Security::BasicOptional => Member {
+            field: quote! {
+                /// The HTTP basic credentials, if sent.
+                pub credentials: Option<runtime::BasicCredentials>,
+            },
+            name: format_ident!("credentials"),
+            extract: quote!(let credentials = runtime::optional_basic_credentials(&parts.headers, &href)?;),
+            raw: Some((
+                Raw::BasicAuth,
+                quote!(self.credentials.map(|c| (c.username, c.password))),
+            )),
+        },
+        Security::None | Security::Session | Security::SessionOptional => return Vec::new(),
+    };
+    let certificate = Member {
+        field: quote! {
+            /// The TLS client certificate of the connection, if it presented one.
+            pub client_certificate: Option<runtime::ClientCertificate>,
+        },
+        name: format_ident!("client_certificate"),
+        extract: quote!(let client_certificate = parts.extensions.get::<runtime::ClientCertificate>().cloned();),
+        raw: Some((Raw::ClientCertificate, quote!(self.client_certificate))),
+    };
+    vec![credentials, certificate]
 }
 
 fn session_member(security: Security) -> Member {
@@ -437,6 +467,7 @@ fn request_struct(op: &Operation) -> TokenStream {
     let raw_upload = or(Raw::Upload, quote!(None));
     let raw_session = or(Raw::SessionId, quote!(None));
     let raw_basic = or(Raw::BasicAuth, quote!(None));
+    let raw_certificate = or(Raw::ClientCertificate, quote!(None));
     // The path parameters are parsed once, then each is read from them.
     let path_prelude = (!op.path_params.is_empty())
         .then(|| quote!(let params = runtime::path_params(&mut parts, &href).await?;));
@@ -487,6 +518,7 @@ fn request_struct(op: &Operation) -> TokenStream {
                     upload: #raw_upload,
                     session_id: #raw_session,
                     basic_auth: #raw_basic,
+                    client_certificate: #raw_certificate,
                     href: self.href,
                 }
             }
@@ -748,6 +780,10 @@ fn lib_sections<'a>(model: &'a Model, config: &'a Config) -> Vec<emit::Section<'
 fn head_tokens(model: &Model, config: &Config) -> TokenStream {
     let types = format_ident!("{}", config.types.lib_name());
     let cookie = model.session_cookie.as_deref().unwrap_or("session_id");
+    let header = match &model.session_header {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    };
     // The README is the crate documentation, so its example is compiled as a doctest.
     let crate_doc = quote!(#![doc = include_str!("../README.md")]);
     let ops = &model.operations;
@@ -786,6 +822,10 @@ fn head_tokens(model: &Model, config: &Config) -> TokenStream {
 
         /// Name of the session cookie set at login and sent with every call.
         pub const SESSION_COOKIE: &str = #cookie;
+
+        /// Name of the header that may carry the session token instead of the cookie, if the
+        /// API has one.
+        pub const SESSION_HEADER: Option<&str> = #header;
 
         /// Every operation of the API, in spec order.
         pub static OPERATIONS: &[OperationInfo] = &[#(#infos),*];

@@ -78,6 +78,20 @@ pub struct RawRequest {
     pub session_id: Option<String>,
     /// `(user, password)` where the basic authentication scheme applies.
     pub basic_auth: Option<(String, String)>,
+    /// The TLS client certificate of the connection, on login operations (certificate login).
+    pub client_certificate: Option<ClientCertificate>,
+}
+
+/// The certificate a TLS client presented in the handshake (DER), put into the extensions of
+/// each request of that connection by the server that terminates TLS; login operations hand it
+/// to the handler (certificate login).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientCertificate(pub Vec<u8>);
+
+impl fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClientCertificate({} bytes of DER)", self.0.len())
+    }
 }
 
 impl RawRequest {
@@ -110,6 +124,7 @@ impl fmt::Debug for RawRequest {
                     .as_ref()
                     .map(|(user, _)| (user, "<redacted>")),
             )
+            .field("client_certificate", &self.client_certificate)
             .finish()
     }
 }
@@ -535,23 +550,41 @@ pub fn query<Q: DeserializeOwned>(parts: &Parts, href: &str) -> Result<Q, ApiErr
     })
 }
 
-/// The session cookie value, if one was sent.
+/// The session token, if one was sent: the session cookie, else the session header (where the
+/// API has one, such as `X-Token`).
 #[doc(hidden)]
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
+    let cookie = headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, value)| *name == crate::SESSION_COOKIE && !value.is_empty())
-        .map(|(_, value)| value.trim_matches('"').to_owned())
+        .map(|(_, value)| value.trim_matches('"').to_owned());
+    cookie.or_else(|| {
+        let header = headers.get(crate::SESSION_HEADER?)?.to_str().ok()?.trim();
+        (!header.is_empty()).then(|| header.to_owned())
+    })
 }
 
 /// The session cookie where the operation requires it: 401 `Unauthenticated` if missing.
 #[doc(hidden)]
 pub fn require_session_cookie(headers: &HeaderMap, href: &str) -> Result<String, ApiError> {
     session_cookie(headers).ok_or_else(|| ApiError::unauthenticated(href))
+}
+
+/// HTTP basic credentials where the login may go without them (certificate login): `None`
+/// if no `Authorization` header was sent, 401 `AuthenticationFailure` if it is malformed.
+#[doc(hidden)]
+pub fn optional_basic_credentials(
+    headers: &HeaderMap,
+    href: &str,
+) -> Result<Option<BasicCredentials>, ApiError> {
+    if headers.get(AUTHORIZATION).is_none() {
+        return Ok(None);
+    }
+    basic_credentials(headers, href).map(Some)
 }
 
 /// HTTP basic credentials: 401 `AuthenticationFailure` if missing or malformed.

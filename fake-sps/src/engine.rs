@@ -20,7 +20,8 @@ use crate::raw::{OperationInfo, RawRequest, RawResponse};
 use crate::references::References;
 use crate::seed::{self, Seed};
 use crate::session::{
-    self, Clock, Sessions, SystemClock, User, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS,
+    self, CertificateUser, Clock, Sessions, SystemClock, User, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_SESSIONS,
 };
 use crate::store::Store;
 use crate::transaction::{Change, Transaction, Transactions, TxError, TxStatus};
@@ -56,6 +57,9 @@ pub struct EngineConfig {
     pub state_file: Option<PathBuf>,
     /// Ids of recorded sessions that `DELETE /api/active-sessions?id=` can close.
     pub active_sessions: Vec<String>,
+    /// Users who log in with a TLS client certificate (certificate login); the server must
+    /// ask for client certificates (`TlsFiles::client_ca`).
+    pub certificate_users: Vec<CertificateUser>,
     /// Time source (a manual clock in tests).
     pub clock: Arc<dyn Clock>,
 }
@@ -72,6 +76,14 @@ impl std::fmt::Debug for EngineConfig {
             .field("implicit_transactions", &self.implicit_transactions)
             .field("state_file", &self.state_file)
             .field("active_sessions", &self.active_sessions)
+            .field(
+                "certificate_users",
+                &self
+                    .certificate_users
+                    .iter()
+                    .map(|u| &u.user)
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -85,6 +97,7 @@ impl Default for EngineConfig {
             implicit_transactions: false,
             state_file: None,
             active_sessions: vec![SAMPLE_ACTIVE_SESSION.to_owned()],
+            certificate_users: Vec::new(),
             clock: Arc::new(SystemClock::default()),
         }
     }
@@ -133,15 +146,16 @@ fn json_reply(status: u16, body: Value) -> RawResponse {
 }
 
 /// The status to answer a successful call with: `preferred` if the spec documents it, else the
-/// first documented 2xx (the spec is the contract the client checks against).
+/// first documented 2xx, else the first documented redirection (the welcome wizard answers
+/// 303): the spec is the contract the client checks against.
 fn success_status(op: &OperationInfo, preferred: u16) -> u16 {
     if op.statuses.contains(&preferred) {
         return preferred;
     }
-    op.statuses
-        .iter()
-        .copied()
-        .find(|s| (200..300).contains(s))
+    let first =
+        |range: std::ops::Range<u16>| op.statuses.iter().copied().find(|s| range.contains(s));
+    first(200..300)
+        .or_else(|| first(300..400))
         .unwrap_or(preferred)
 }
 
@@ -211,7 +225,8 @@ impl Engine {
             state_file: config.state_file,
             state: Mutex::new(State {
                 sessions: Sessions::new(config.users, config.idle_timeout, config.clock)
-                    .with_max_sessions(config.max_sessions),
+                    .with_max_sessions(config.max_sessions)
+                    .with_certificates(config.certificate_users),
                 txs: Transactions::new(committed),
                 active_sessions: config.active_sessions.into_iter().collect(),
             }),
@@ -347,7 +362,8 @@ impl Engine {
     }
 
     /// Handles one request.
-    pub fn handle(&self, request: RawRequest) -> RawResponse {
+    pub fn handle(&self, mut request: RawRequest) -> RawResponse {
+        request.href = paths::normalize(&request.href);
         let mut state = self.lock();
         for expired in state.sessions.expire() {
             state.txs.release(&expired);
@@ -372,6 +388,11 @@ impl Engine {
             return Ok(self.info(op, &req.href, caller.is_some()));
         }
         let Some(caller) = caller else {
+            // Operations callable without a session (the welcome wizard, the login types) have
+            // nothing of a session to show: their documented answer.
+            if !op.session_required {
+                return self.replay_for(op, &req.href);
+            }
             return Err(errors::unauthenticated(&req.href));
         };
         if refused_as_documented(op) {
@@ -416,8 +437,40 @@ impl Engine {
             (Some(ResourceKind::Item), "DELETE") => self.delete(state, req, &caller),
             _ => {
                 self.require_transaction(state, req, &caller)?;
-                Ok(self.replay(op, &req.href))
+                self.replay_for(op, &req.href)
             }
+        }
+    }
+
+    /// The documented answer of an operation served from examples. A GET of one member
+    /// (`.../{id}`) answers the example, of its own or among the entries of its parent's
+    /// listing, whose `meta.href` is the request's: the member's own data, or 404 when the
+    /// examples know no such member.
+    fn replay_for(&self, op: &OperationInfo, href: &str) -> Reply {
+        if op.method != "GET" || !op.path.contains('{') {
+            return Ok(self.replay(op, href));
+        }
+        let href = href.trim_end_matches('/');
+        let is_member =
+            |value: &Value| value.pointer("/meta/href").and_then(Value::as_str) == Some(href);
+        let own = self
+            .responses
+            .get(&(op.path.to_owned(), op.method.to_owned()))
+            .into_iter()
+            .flatten()
+            .find(|(_, example)| is_member(example));
+        let listed = || {
+            let parent = parent_href(op.path)?;
+            self.responses
+                .get(&(parent, "GET".to_owned()))?
+                .iter()
+                .filter_map(|(_, example)| example.get("items")?.as_array())
+                .flatten()
+                .find(|item| is_member(item))
+        };
+        match own.map(|(_, example)| example).or_else(listed) {
+            Some(entry) => Ok(json_reply(success_status(op, 200), entry.clone())),
+            None => Err(errors::not_found(href, href)),
         }
     }
 
@@ -427,10 +480,28 @@ impl Engine {
     }
 
     fn login(&self, state: &mut State, req: &RawRequest) -> Reply {
-        let Some((user, password)) = &req.basic_auth else {
-            return Err(errors::authentication_failure(&req.href));
+        // `type=x509` asks for certificate login; without it a password is expected, and a
+        // client certificate is the credential only when no password is sent.
+        let x509 = match req.query.get("type") {
+            None => false,
+            Some(Value::String(kind)) if kind == "x509" => true,
+            // The generated enumeration keeps unknown values; the appliance knows only x509.
+            Some(other) => {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidQuery",
+                    format!("unknown login type {other}; the only one is \"x509\""),
+                    &req.href,
+                ))
+            }
         };
-        let login = state.sessions.login(user, password);
+        let login = match (&req.basic_auth, &req.client_certificate) {
+            (Some((user, password)), _) if !x509 => state.sessions.login(user, password),
+            (_, Some(certificate)) if x509 || req.basic_auth.is_none() => {
+                state.sessions.login_with_certificate(&certificate.0)
+            }
+            _ => return Err(errors::authentication_failure(&req.href)),
+        };
         for evicted in state.sessions.take_evicted() {
             state.txs.release(&evicted);
         }
@@ -526,10 +597,17 @@ impl Engine {
                 };
                 json_reply(status, body)
             }
-            None => json_reply(
-                success_status(op, 200),
-                json!({ "meta": object_meta(href, None) }),
-            ),
+            None => {
+                let status = success_status(op, 200);
+                // A redirection (the welcome wizard's 303) carries no body.
+                let body = (!(300..400).contains(&status))
+                    .then(|| json!({ "meta": object_meta(href, None) }));
+                RawResponse {
+                    status,
+                    body,
+                    headers: Vec::new(),
+                }
+            }
         }
     }
 

@@ -11,7 +11,7 @@ use fake_sps::app::{serve, ServeConfig};
 use fake_sps::config::{self, FileConfig};
 use fake_sps::engine::EngineConfig;
 use fake_sps::faults::FaultPlan;
-use fake_sps::server::{ConnectionLimits, TlsFiles};
+use fake_sps::server::{certificate_user, ConnectionLimits, TlsFiles};
 
 /// A fake One Identity Safeguard for Privileged Sessions appliance: serves the REST API of the
 /// workspace's spec with sessions, transactions and the documented sample data.
@@ -42,6 +42,20 @@ struct Cli {
     /// PEM private key for --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+
+    /// Ask HTTPS clients for a certificate signed by a CA of this PEM file and verify the ones
+    /// presented (certificate login; needs --tls-cert). Clients without one still connect.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+
+    /// A user who logs in with a client certificate, as NAME=FILE (the PEM certificate the
+    /// client presents); repeat for more. Needs --tls-client-ca.
+    #[arg(
+        long = "cert-user",
+        value_name = "NAME=FILE",
+        requires = "tls_client_ca"
+    )]
+    cert_users: Vec<String>,
 
     /// Let the first configuration write open a transaction instead of answering 409
     /// NoTransaction.
@@ -110,6 +124,13 @@ fn configure(cli: Cli) -> Result<ServeConfig, String> {
     if let Some(max) = cli.max_sessions.or(file.max_sessions) {
         engine.max_sessions = max;
     }
+    for arg in &cli.cert_users {
+        let (name, path) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("--cert-user {arg:?}: expected NAME=FILE"))?;
+        let user = certificate_user(name, std::path::Path::new(path)).map_err(|e| e.to_string())?;
+        engine.certificate_users.push(user);
+    }
     // The command line wins over the file.
     let faults = match cli.faults.as_deref().or(file.faults.as_deref()) {
         Some(spec) => spec
@@ -125,7 +146,11 @@ fn configure(cli: Cli) -> Result<ServeConfig, String> {
         engine.active_sessions = ids;
     }
     let tls = match (cli.tls_cert, cli.tls_key) {
-        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert,
+            key,
+            client_ca: cli.tls_client_ca,
+        }),
         _ => None,
     };
     Ok(ServeConfig {

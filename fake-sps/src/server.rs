@@ -16,7 +16,12 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio_rustls::rustls::{self, ServerConfig};
+use tokio_rustls::rustls::server::WebPkiClientVerifier;
+use tokio_rustls::rustls::{self, RootCertStore, ServerConfig};
+
+use sps_server::runtime::ClientCertificate;
+
+use crate::session::CertificateUser;
 use tokio_rustls::TlsAcceptor;
 
 /// Certificate chain and private key files (PEM) for HTTPS.
@@ -26,6 +31,10 @@ pub struct TlsFiles {
     pub cert: PathBuf,
     /// The private key (PKCS#8, PKCS#1 or SEC1).
     pub key: PathBuf,
+    /// CA certificates (PEM) that sign client certificates: with them the server asks every
+    /// client for a certificate (certificate login) and verifies the ones presented; clients
+    /// without one still connect.
+    pub client_ca: Option<PathBuf>,
 }
 
 /// Why the server could not start.
@@ -68,6 +77,20 @@ fn tls_error(path: &Path, message: impl fmt::Display) -> ServeError {
     }
 }
 
+/// A user who logs in with the certificate in the PEM file `path` (its first certificate: the
+/// one a client presents as its leaf).
+pub fn certificate_user(user: &str, path: &Path) -> Result<CertificateUser, ServeError> {
+    let certificate = CertificateDer::pem_file_iter(path)
+        .map_err(|e| tls_error(path, e))?
+        .next()
+        .ok_or_else(|| tls_error(path, "no certificate found in the file"))?
+        .map_err(|e| tls_error(path, format!("unreadable PEM certificate: {e}")))?;
+    Ok(CertificateUser {
+        certificate: certificate.to_vec(),
+        user: user.to_owned(),
+    })
+}
+
 /// Loads the certificate chain and key into a TLS acceptor (HTTP/1.1 only, like the router).
 pub fn tls_acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServeError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
@@ -80,10 +103,29 @@ pub fn tls_acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServeError> {
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .map_err(|e| tls_error(&files.key, format!("no usable PEM private key: {e}")))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| tls_error(&files.cert, e))?
-        .with_no_client_auth()
+        .map_err(|e| tls_error(&files.cert, e))?;
+    let builder = match &files.client_ca {
+        None => builder.with_no_client_auth(),
+        Some(path) => {
+            let mut roots = RootCertStore::empty();
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| tls_error(path, e))? {
+                let cert =
+                    cert.map_err(|e| tls_error(path, format!("unreadable PEM certificate: {e}")))?;
+                roots.add(cert).map_err(|e| tls_error(path, e))?;
+            }
+            if roots.is_empty() {
+                return Err(tls_error(path, "no certificate found in the file"));
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .allow_unauthenticated()
+                .build()
+                .map_err(|e| tls_error(path, e))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder
         .with_single_cert(chain, key)
         .map_err(|e| tls_error(&files.key, e))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -225,22 +267,7 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        let inner = TowerToHyperService::new(router.clone());
-        // A response marked `DropConnection` becomes a service error: hyper then closes the
-        // connection without writing anything.
-        let service = hyper::service::service_fn(move |request| {
-            let response = inner.call(request);
-            async move {
-                let response = match response.await {
-                    Ok(response) => response,
-                    Err(never) => match never {},
-                };
-                if response.extensions().get::<DropConnection>().is_some() {
-                    return Err(DroppedOnPurpose);
-                }
-                Ok(response)
-            }
-        });
+        let router = router.clone();
         let acceptor = acceptor.clone();
         connections.spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();
@@ -251,10 +278,18 @@ async fn accept_loop(
                 Some(acceptor) => {
                     // A failed handshake only concerns that client.
                     if let Ok(tls) = acceptor.accept(stream).await {
+                        let certificate = tls
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|chain| chain.first())
+                            .map(|leaf| ClientCertificate(leaf.to_vec()));
+                        let service = connection_service(router, certificate);
                         let _ = builder.serve_connection(TokioIo::new(tls), service).await;
                     }
                 }
                 None => {
+                    let service = connection_service(router, None);
                     let _ = builder
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
@@ -263,6 +298,37 @@ async fn accept_loop(
         });
     }
     connections.shutdown().await;
+}
+
+/// The router as a hyper service for one connection: every request carries the connection's
+/// client certificate, if it presented one, and a response marked `DropConnection` becomes a
+/// service error, on which hyper closes the connection without writing anything.
+fn connection_service(
+    router: axum::Router,
+    certificate: Option<ClientCertificate>,
+) -> impl hyper::service::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = axum::response::Response,
+    Error = DroppedOnPurpose,
+    Future: Send,
+> {
+    let inner = TowerToHyperService::new(router);
+    hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        if let Some(certificate) = &certificate {
+            request.extensions_mut().insert(certificate.clone());
+        }
+        let response = inner.call(request);
+        async move {
+            let response = match response.await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            if response.extensions().get::<DropConnection>().is_some() {
+                return Err(DroppedOnPurpose);
+            }
+            Ok(response)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -316,6 +382,7 @@ mod tests {
         let files = TlsFiles {
             cert: data("server.crt"),
             key: data("server.key"),
+            client_ca: None,
         };
         let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
         let server = serve_router(addr, Some(&files), router())
@@ -354,6 +421,7 @@ mod tests {
         let files = TlsFiles {
             cert: data("server.crt"),
             key: data("README.md"),
+            client_ca: None,
         };
         let err = serve_router(addr, Some(&files), router())
             .await
@@ -362,6 +430,7 @@ mod tests {
         let files = TlsFiles {
             cert: data("missing.crt"),
             key: data("server.key"),
+            client_ca: None,
         };
         let err = serve_router(addr, Some(&files), router())
             .await

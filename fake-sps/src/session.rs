@@ -70,6 +70,15 @@ pub struct User {
     pub groups: Vec<String>,
 }
 
+/// A user who logs in with a TLS client certificate instead of a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateUser {
+    /// The user's certificate as presented in the TLS handshake (DER).
+    pub certificate: Vec<u8>,
+    /// The user it logs in as.
+    pub user: String,
+}
+
 /// A logged-in session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -120,6 +129,7 @@ pub enum SessionError {
 /// Users and live sessions.
 pub struct Sessions {
     users: BTreeMap<String, User>,
+    certificates: Vec<CertificateUser>,
     sessions: HashMap<String, Session>,
     idle_timeout: Duration,
     max_sessions: usize,
@@ -144,6 +154,7 @@ impl Sessions {
     pub fn new(users: Vec<User>, idle_timeout: Duration, clock: Arc<dyn Clock>) -> Self {
         Self {
             users: users.into_iter().map(|u| (u.name.clone(), u)).collect(),
+            certificates: Vec::new(),
             sessions: HashMap::new(),
             idle_timeout,
             max_sessions: DEFAULT_MAX_SESSIONS,
@@ -155,6 +166,12 @@ impl Sessions {
     /// Keeps at most `max` live sessions (at least one).
     pub fn with_max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max.max(1);
+        self
+    }
+
+    /// Lets these certificates log in (certificate login).
+    pub fn with_certificates(mut self, certificates: Vec<CertificateUser>) -> Self {
+        self.certificates = certificates;
         self
     }
 
@@ -210,6 +227,22 @@ impl Sessions {
         if !known {
             return Err(SessionError::BadCredentials);
         }
+        self.open(user)
+    }
+
+    /// Opens a session for the user whose certificate the client presented (the TLS layer
+    /// has verified it against the client CA); returns its id.
+    pub fn login_with_certificate(&mut self, certificate: &[u8]) -> Result<String, SessionError> {
+        let user = self
+            .certificates
+            .iter()
+            .find(|known| known.certificate == certificate)
+            .map(|known| known.user.clone())
+            .ok_or(SessionError::BadCredentials)?;
+        self.open(&user)
+    }
+
+    fn open(&mut self, user: &str) -> Result<String, SessionError> {
         let id = random_hex(20).map_err(|e| SessionError::Random(e.to_string()))?;
         self.make_room();
         self.sessions.insert(
@@ -354,6 +387,23 @@ mod tests {
         assert_eq!(sessions.len(), 2);
         assert!(sessions.touch(&second).is_none());
         assert!(sessions.touch(&third).is_some());
+    }
+
+    #[test]
+    fn a_known_certificate_logs_in_as_its_user() {
+        let mut sessions =
+            table(Arc::new(ManualClock::default())).with_certificates(vec![CertificateUser {
+                certificate: b"admin's DER".to_vec(),
+                user: "admin".into(),
+            }]);
+        let id = sessions
+            .login_with_certificate(b"admin's DER")
+            .expect("login");
+        assert_eq!(sessions.touch(&id).map(|s| s.user.as_str()), Some("admin"));
+        assert_eq!(
+            sessions.login_with_certificate(b"someone else's DER"),
+            Err(SessionError::BadCredentials)
+        );
     }
 
     #[test]

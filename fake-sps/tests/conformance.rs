@@ -111,6 +111,7 @@ impl Walk<'_> {
             upload: None,
             session_id: session.map(str::to_owned),
             basic_auth: None,
+            client_certificate: None,
         };
         let response = self.engine.handle(request);
         self.check(op, href, &response);
@@ -184,6 +185,7 @@ fn every_answer_is_documented_and_matches_its_schema() {
         upload: None,
         session_id: None,
         basic_auth: Some(("admin".into(), "pw".into())),
+        client_certificate: None,
     });
     walk.check(login_op, login_op.path, &login);
     let cookie = login
@@ -313,6 +315,7 @@ fn every_answer_is_documented_and_matches_its_schema() {
         upload: None,
         session_id: None,
         basic_auth: Some(("admin".into(), "pw".into())),
+        client_certificate: None,
     });
     let second = second
         .headers

@@ -7,10 +7,16 @@ pub use sps_types as types;
 
 pub mod runtime;
 
-pub use runtime::{Client, ClientBuilder, Credentials, Error, RetryPolicy, Upload};
+pub use runtime::{
+    Client, ClientBuilder, Credentials, Error, RetryPolicy, SessionTransport, Upload,
+};
 
 /// Name of the session cookie set at login and sent with every call.
 pub const SESSION_COOKIE: &str = "session_id";
+
+/// Name of the header that may carry the session token instead of the cookie
+/// ([`SessionTransport::Header`]), if the API has one.
+pub const SESSION_HEADER: Option<&str> = Some("X-Token");
 
 /// The operations that open and close a configuration transaction: the runtime keeps
 /// track of whether the session holds one, to never log in again inside it.
@@ -46,7 +52,8 @@ impl Client {
         username: &str,
         password: &str,
     ) -> Result<types::AuthenticationResult, Error<types::ErrorResponse>> {
-        self.authenticate(username, password).await
+        self.authenticate(Some(&runtime::Credentials::new(username, password)), None)
+            .await
     }
 
     /// Read the access control lists
@@ -635,15 +642,26 @@ impl Client {
     /// every later call until the session idles out. The user needs access to the REST server through
     /// one of its groups. Clients should send a non-browser User-Agent.
     ///
+    /// Where certificate login is permitted (see `get_authentication_types` and `list_login_methods`),
+    /// a user logs in with the X.509 client certificate presented in the TLS handshake instead of a
+    /// password: with `type=x509` when password login is permitted too (the plain form then expects the
+    /// password), without it when only certificates are.
+    ///
     /// `GET /api/authentication` Documented for SPS 5.x, 6.x, 7.x, 8.0.
     ///
-    /// Sends `username` and `password` with HTTP basic authentication; the session cookie of the reply
-    /// is kept for later calls.
+    /// Sends `credentials` with HTTP basic authentication when given; without them the appliance
+    /// authenticates the connection otherwise (a TLS client certificate, set with
+    /// `ClientBuilder::identity_pem`). The session cookie of the reply is kept for later calls.
+    ///
+    /// Parameters:
+    ///
+    /// - `type`: `x509` to log in with the TLS client certificate where password login is permitted
+    ///   as well (6.0 and later).
     #[cfg(feature = "authentication")]
     pub async fn authenticate(
         &self,
-        username: &str,
-        password: &str,
+        credentials: Option<&runtime::Credentials>,
+        r#type: Option<&types::AuthenticationType>,
     ) -> Result<types::AuthenticationResult, Error<types::ErrorResponse>> {
         let call = {
             static OPERATION: runtime::Operation = runtime::Operation {
@@ -655,8 +673,66 @@ impl Client {
             };
             runtime::Call::new(&OPERATION, "/api/authentication")
         };
-        let call = call.basic_auth(runtime::Credentials::new(username, password));
+        let call = call.login();
+        let call = match credentials {
+            Some(credentials) => call.basic_auth(credentials.clone()),
+            None => call,
+        };
+        let mut query: Vec<(&str, String)> = vec![];
+        if let Some(value) = r#type {
+            query.push(("type", runtime::to_text(&value)));
+        }
+        let call = call.query(&query);
         self.send::<types::AuthenticationResult, types::ErrorResponse>(call).await
+    }
+
+    /// Read which login types are permitted (6.x)
+    ///
+    /// Tells how users may log in to the REST server: `basic` (password) and/or `x509` (client
+    /// certificate). With both, users log in with a certificate while `admin` may still use a password,
+    /// and the plain login endpoint expects the password: certificate holders then log in with
+    /// `type=x509`. Replaced by the login methods in 7.x.
+    ///
+    /// `GET /api/authentication/types` Documented for SPS 5.x, 6.x.
+    #[cfg(feature = "authentication")]
+    pub async fn get_authentication_types(
+        &self,
+    ) -> Result<types::AuthenticationTypes, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_authentication_types",
+                method: "GET",
+                path: "/api/authentication/types",
+                versions: &["5.x", "6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/authentication/types")
+        };
+        self.send::<types::AuthenticationTypes, types::ErrorResponse>(call).await
+    }
+
+    /// Read which login methods are permitted (7.x)
+    ///
+    /// The 7.x successor of the login types: which ways of logging in (password, client certificate,
+    /// and the like) the REST server permits, to be asked before logging in.
+    ///
+    /// `GET /api/authentication/login_methods` Documented for SPS 7.x. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "authentication")]
+    pub async fn list_login_methods(
+        &self,
+    ) -> Result<Option<types::LoginMethods>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_login_methods",
+                method: "GET",
+                path: "/api/authentication/login_methods",
+                versions: &["7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/authentication/login_methods")
+        };
+        self.send::<Option<types::LoginMethods>, types::ErrorResponse>(call).await
     }
 
     /// Read a stored X.509 certificate
@@ -722,6 +798,233 @@ impl Client {
             )
         };
         self.send::<types::PrivateKeyObject, types::ErrorResponse>(call).await
+    }
+
+    /// List the cluster endpoints
+    ///
+    /// Lists what can be done with the cluster: join requests, the nodes, promoting a node to central
+    /// management and the status of the nodes. Any node answers; the caller's group needs read and
+    /// write access to cluster management.
+    ///
+    /// `GET /api/cluster` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    pub async fn get_cluster_index(
+        &self,
+    ) -> Result<types::IndexList, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_cluster_index",
+                method: "GET",
+                path: "/api/cluster",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/cluster")
+        };
+        self.send::<types::IndexList, types::ErrorResponse>(call).await
+    }
+
+    /// Read whether this node has joined a cluster
+    ///
+    /// Asked on a node, tells whether it belongs to a cluster and, once it does, the address of the
+    /// central management node. The answer has no `key` or `body`: the state and its details are
+    /// top-level fields.
+    ///
+    /// `GET /api/cluster/join_request` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    pub async fn get_cluster_join_request(
+        &self,
+    ) -> Result<types::ClusterJoinState, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_cluster_join_request",
+                method: "GET",
+                path: "/api/cluster/join_request",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/cluster/join_request")
+        };
+        self.send::<types::ClusterJoinState, types::ErrorResponse>(call).await
+    }
+
+    /// Ask to join a cluster (on the joining node)
+    ///
+    /// First step of joining a node: sent to the node that joins, inside a transaction, with the
+    /// address of the central management node. The answer carries the node's address, its ID and a
+    /// pre-shared key; that `body` is then posted unchanged to `/api/cluster/nodes` on the central
+    /// management node. A new node has no roles yet.
+    ///
+    /// `POST /api/cluster/join_request` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    pub async fn create_cluster_join_request(
+        &self,
+        body: &types::ClusterJoinRequestCreate,
+    ) -> Result<types::ClusterJoinRequest, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_cluster_join_request",
+                method: "POST",
+                path: "/api/cluster/join_request",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/cluster/join_request")
+        };
+        let call = call.json(body);
+        self.send::<types::ClusterJoinRequest, types::ErrorResponse>(call).await
+    }
+
+    /// Join a node to the cluster (on the central management node)
+    ///
+    /// Second step of joining a node: sent to the central management node, inside a transaction, with
+    /// the `body` the joining node's join request answered (address, node ID, pre-shared key, roles).
+    /// The node is part of the cluster once the transaction is committed.
+    ///
+    /// `POST /api/cluster/nodes` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0. The
+    /// reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "cluster")]
+    pub async fn create_cluster_node(
+        &self,
+        body: &types::ClusterNodeJoin,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_cluster_node",
+                method: "POST",
+                path: "/api/cluster/nodes",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/cluster/nodes")
+        };
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Read the cluster settings of one node
+    ///
+    /// The address and the roles of one node of the cluster, asked on the central management node. The
+    /// cluster status links here as each node's `configuration`.
+    ///
+    /// `GET /api/cluster/nodes/{node_id}` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `node_id`: ID of a cluster node (a UUID), as in the cluster status and join requests.
+    #[cfg(feature = "cluster")]
+    pub async fn get_cluster_node(
+        &self,
+        node_id: &str,
+    ) -> Result<types::ClusterNodeObject, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_cluster_node",
+                method: "GET",
+                path: "/api/cluster/nodes/{node_id}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/cluster/nodes/{}", runtime::encode_segment(node_id)),
+            )
+        };
+        self.send::<types::ClusterNodeObject, types::ErrorResponse>(call).await
+    }
+
+    /// Change the roles of one node
+    ///
+    /// Sent to the central management node inside a transaction: the node's address and its full list
+    /// of roles. A node has exactly one search role (`search-master`, `search-minion` or
+    /// `search-local`, the last being the only one older nodes know), and a cluster at most one search
+    /// master; `central-management` is only given by promoting.
+    ///
+    /// `PUT /api/cluster/nodes/{node_id}` Requires an open transaction. Documented for SPS 6.x, 7.x,
+    /// 8.0. The reply is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `node_id`: ID of a cluster node (a UUID), as in the cluster status and join requests.
+    #[cfg(feature = "cluster")]
+    pub async fn replace_cluster_node(
+        &self,
+        node_id: &str,
+        body: &types::ClusterNode,
+    ) -> Result<Option<types::ReplacedObject>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "replace_cluster_node",
+                method: "PUT",
+                path: "/api/cluster/nodes/{node_id}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/cluster/nodes/{}", runtime::encode_segment(node_id)),
+            )
+        };
+        let call = call.json(body);
+        self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Make this node the central management node of a new cluster
+    ///
+    /// Sent with an empty body, inside a transaction, to the node that is to manage a new cluster; the
+    /// only way to give the `central-management` role. The answer is the node's cluster settings,
+    /// linked under `/api/cluster/nodes`.
+    ///
+    /// `POST /api/cluster/promote` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    pub async fn promote_cluster_node(
+        &self,
+    ) -> Result<types::ClusterPromotion, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "promote_cluster_node",
+                method: "POST",
+                path: "/api/cluster/promote",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/cluster/promote")
+        };
+        self.send::<types::ClusterPromotion, types::ErrorResponse>(call).await
+    }
+
+    /// Read the status of one node of the cluster
+    ///
+    /// One entry of the cluster status (`get_cluster_status`): the node's host name, when it was last
+    /// heard from, its health figures and its configuration synchronisation. Each entry of the cluster
+    /// status links here as its `meta.href`.
+    ///
+    /// `GET /api/cluster/status/{node_id}` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `node_id`: ID of a cluster node (a UUID), as in the cluster status and join requests.
+    #[cfg(feature = "health")]
+    pub async fn get_cluster_node_status(
+        &self,
+        node_id: &str,
+    ) -> Result<Option<types::ClusterNodeStatusAnswer>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_cluster_node_status",
+                method: "GET",
+                path: "/api/cluster/status/{node_id}",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/cluster/status/{}", runtime::encode_segment(node_id)),
+            )
+        };
+        self.send::<Option<types::ClusterNodeStatusAnswer>, types::ErrorResponse>(call)
+            .await
     }
 
     /// List the top-level configuration areas
@@ -8724,6 +9027,59 @@ impl Client {
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
+    /// Read whether the welcome wizard has been completed
+    ///
+    /// Tells whether a freshly installed appliance still waits for its initial settings
+    /// (`uninitialized`) or has been set up (`completed`), and links the license agreement to accept.
+    /// Answers without logging in: before the wizard there is nobody to log in as.
+    ///
+    /// `GET /api/setup` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "setup")]
+    pub async fn get_setup(
+        &self,
+    ) -> Result<types::SetupState, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_setup",
+                method: "GET",
+                path: "/api/setup",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/setup")
+        };
+        self.send::<types::SetupState, types::ErrorResponse>(call).await
+    }
+
+    /// Complete the welcome wizard
+    ///
+    /// Sends the initial settings of a new appliance in one request: the acceptance of the license
+    /// agreement, the networking, the license (or none, for a demo) and whatever else the wizard asks
+    /// for. Only possible while the wizard is `uninitialized`, and refused while any other client is
+    /// connected to the web interface or the REST server. The appliance answers with a redirection
+    /// (303) and no body; it is not to be followed blindly.
+    ///
+    /// `POST /api/setup` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "setup")]
+    pub async fn complete_setup(
+        &self,
+        body: &types::SetupRequest,
+    ) -> Result<(), Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "complete_setup",
+                method: "POST",
+                path: "/api/setup",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/setup")
+        };
+        let call = call.success_redirects(&[303]);
+        let call = call.json(body);
+        self.send_empty::<types::ErrorResponse>(call).await
+    }
+
     /// List the SSH configuration endpoints
     ///
     /// Lists what can be configured for SSH connections: the collections of policies and the
@@ -9425,6 +9781,62 @@ impl Client {
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
     }
 
+    /// List the stored host keys of SSH servers
+    ///
+    /// The host keys and X.509 host certificates the appliance has stored for the SSH servers it
+    /// connects to. Each key names the key type, the server address and the port:
+    /// `<type>-<address>:<port>`, such as `ssh-rsa-10.110.0.1:22` (IPv6 addresses keep their colons).
+    /// The list lives outside the configuration tree and carries no transaction link.
+    ///
+    /// `GET /api/ssh-host-keys` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
+    pub async fn list_ssh_host_keys(
+        &self,
+    ) -> Result<types::SshHostKeyList, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_ssh_host_keys",
+                method: "GET",
+                path: "/api/ssh-host-keys",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/ssh-host-keys")
+        };
+        self.send::<types::SshHostKeyList, types::ErrorResponse>(call).await
+    }
+
+    /// Read one stored host key of an SSH server
+    ///
+    /// The key material or host certificate stored for one SSH server address and port.
+    ///
+    /// `GET /api/ssh-host-keys/{key}` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `key`: Key of a stored host key, `<type>-<address>:<port>`; its colons are sent as they are
+    ///   or percent-encoded.
+    #[cfg(feature = "ssh")]
+    pub async fn get_ssh_host_key(
+        &self,
+        key: &str,
+    ) -> Result<types::SshHostKeyObject, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_ssh_host_key",
+                method: "GET",
+                path: "/api/ssh-host-keys/{key}",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/ssh-host-keys/{}", runtime::encode_segment(key)),
+            )
+        };
+        self.send::<types::SshHostKeyObject, types::ErrorResponse>(call).await
+    }
+
     /// Read the Starling settings
     ///
     /// Shows whether the appliance is joined to One Identity Starling (and to which instance), and
@@ -9473,6 +9885,37 @@ impl Client {
         };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Join the appliance to One Identity Starling
+    ///
+    /// Joins the appliance to a Starling instance; afterwards `join_info` of the Starling settings
+    /// shows the instance and Safeguard Remote Access can be turned on. The Starling settings page only
+    /// names this endpoint: its request and answer are not published, so both are open objects sent and
+    /// read as they are.
+    ///
+    /// `POST /api/starling/join` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
+    #[cfg(feature = "starling")]
+    pub async fn join_starling(
+        &self,
+        body: Option<&types::StarlingJoinRequest>,
+    ) -> Result<Option<types::StarlingJoinResult>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "join_starling",
+                method: "POST",
+                path: "/api/starling/join",
+                versions: &["7.x", "8.0"],
+                idempotent: false,
+            };
+            runtime::Call::new(&OPERATION, "/api/starling/join")
+        };
+        let call = match body {
+            Some(body) => call.json(body),
+            None => call,
+        };
+        self.send::<Option<types::StarlingJoinResult>, types::ErrorResponse>(call).await
     }
 
     /// List the Telnet configuration endpoints

@@ -57,6 +57,20 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// How the session token travels with every call after login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionTransport {
+    /// In the session cookie ([`SESSION_COOKIE`](crate::SESSION_COOKIE)), as every SPS
+    /// version accepts.
+    #[default]
+    Cookie,
+    /// In the session header ([`SESSION_HEADER`](crate::SESSION_HEADER), `X-Token`), which
+    /// SPS 7.5 and later also accept (and ask browser-like clients for). With
+    /// [`ClientBuilder::session_id`] a client can work with a token obtained elsewhere,
+    /// without logging in.
+    Header,
+}
+
 /// What the runtime knows of an operation: one `static` per generated method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Operation {
@@ -370,7 +384,9 @@ pub struct ClientBuilder {
     user_agent: String,
     root_certificates: Vec<reqwest::Certificate>,
     accept_invalid_certs: bool,
+    identity: Option<reqwest::Identity>,
     session_id: Option<String>,
+    session_transport: SessionTransport,
     retry: RetryPolicy,
     relogin: bool,
     check_versions: bool,
@@ -386,10 +402,12 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("root_certificates", &self.root_certificates.len())
             .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("identity", &self.identity.as_ref().map(|_| "<redacted>"))
             .field(
                 "session_id",
                 &self.session_id.as_ref().map(|_| "<redacted>"),
             )
+            .field("session_transport", &self.session_transport)
             .field("retry", &self.retry)
             .field("relogin", &self.relogin)
             .field("check_versions", &self.check_versions)
@@ -413,8 +431,8 @@ impl ClientBuilder {
 
     /// Replaces the `User-Agent` header (default `sps-client/<version>`).
     ///
-    /// Keep it non-browser-like: SPS 7.5 and later ask browser-looking clients for an extra
-    /// `X-Token` header that this client does not send.
+    /// Keep it non-browser-like: SPS 7.5 and later ask browser-looking clients for the
+    /// session in the `X-Token` header (see [`SessionTransport::Header`]).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
@@ -447,8 +465,33 @@ impl ClientBuilder {
         self
     }
 
+    /// Presents a TLS client certificate to the appliance, for certificate login (the login
+    /// operation without a password, with `type=x509` where password login is permitted
+    /// too). `pem` holds the certificate (chain, leaf first) and its private key (PKCS#8,
+    /// PKCS#1 or SEC1) as PEM blocks. Text without both is an error here, not at the first
+    /// handshake.
+    pub fn identity_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        let text = String::from_utf8_lossy(pem);
+        if !text.contains("-----BEGIN CERTIFICATE-----") || !text.contains("PRIVATE KEY-----") {
+            return Err(Error::InvalidRequest(
+                "a client identity needs a PEM certificate and its PEM private key".to_string(),
+            ));
+        }
+        let identity = reqwest::Identity::from_pem(pem)
+            .map_err(|e| Error::InvalidRequest(format!("invalid client identity: {e}")))?;
+        self.identity = Some(identity);
+        Ok(self)
+    }
+
+    /// How the session token is sent: the cookie (default) or the session header
+    /// (`X-Token`). [`build`](Self::build) refuses the header for an API that has none.
+    pub fn session_transport(mut self, transport: SessionTransport) -> Self {
+        self.session_transport = transport;
+        self
+    }
+
     /// Starts with an existing session (the value of the session cookie), e.g. one saved from
-    /// an earlier [`Client::session_id`].
+    /// an earlier [`Client::session_id`], or a token obtained elsewhere.
     pub fn session_id(mut self, session_id: impl Into<String>) -> Self {
         self.session_id = Some(session_id.into());
         self
@@ -502,6 +545,11 @@ impl ClientBuilder {
                 self.base_url
             )));
         }
+        if self.session_transport == SessionTransport::Header && crate::SESSION_HEADER.is_none() {
+            return Err(Error::InvalidRequest(
+                "this API has no session header: use the session cookie".to_string(),
+            ));
+        }
         let mut http = reqwest::Client::builder()
             .user_agent(self.user_agent)
             .danger_accept_invalid_certs(self.accept_invalid_certs)
@@ -516,12 +564,16 @@ impl ClientBuilder {
         for cert in self.root_certificates {
             http = http.add_root_certificate(cert);
         }
+        if let Some(identity) = self.identity {
+            http = http.identity(identity);
+        }
         let http = http.build()?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base: url.as_str().trim_end_matches('/').to_owned(),
                 session: Mutex::new(self.session_id),
+                session_transport: self.session_transport,
                 login: Mutex::new(None),
                 relogin_lock: tokio::sync::Mutex::new(()),
                 in_transaction: AtomicBool::new(false),
@@ -539,6 +591,7 @@ struct Inner {
     /// Base URL without a trailing slash; request paths start with `/`.
     base: String,
     session: Mutex<Option<String>>,
+    session_transport: SessionTransport,
     /// The last successful login call (with its credentials), replayed when a session expires.
     login: Mutex<Option<Call>>,
     /// Held while logging in again, so that tasks sharing the client log in once.
@@ -646,7 +699,9 @@ impl Client {
             user_agent: concat!("sps-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             root_certificates: Vec::new(),
             accept_invalid_certs: false,
+            identity: None,
             session_id: None,
+            session_transport: SessionTransport::Cookie,
             retry: RetryPolicy::default(),
             relogin: true,
             check_versions: true,
@@ -731,8 +786,9 @@ impl Client {
         &self,
         call: Call,
     ) -> Result<T, Error<E>> {
+        let redirects = call.success_redirects;
         let reply = self.execute(call).await?;
-        if (200..300).contains(&reply.status) {
+        if is_success(reply.status, redirects) {
             decode_success(reply.status, reply.content_type, &reply.body)
         } else {
             Err(decode_error(reply.status, reply.content_type, &reply.body))
@@ -743,8 +799,9 @@ impl Client {
     /// CSV exports or file downloads); other statuses decode as `E`.
     #[doc(hidden)]
     pub async fn send_bytes<E: DeserializeOwned>(&self, call: Call) -> Result<Vec<u8>, Error<E>> {
+        let redirects = call.success_redirects;
         let reply = self.execute(call).await?;
-        if (200..300).contains(&reply.status) {
+        if is_success(reply.status, redirects) {
             Ok(reply.body)
         } else {
             Err(decode_error(reply.status, reply.content_type, &reply.body))
@@ -755,8 +812,9 @@ impl Client {
     /// `Ok(())` whatever the body; other statuses decode as `E`.
     #[doc(hidden)]
     pub async fn send_empty<E: DeserializeOwned>(&self, call: Call) -> Result<(), Error<E>> {
+        let redirects = call.success_redirects;
         let reply = self.execute(call).await?;
-        if (200..300).contains(&reply.status) {
+        if is_success(reply.status, redirects) {
             Ok(())
         } else {
             Err(decode_error(reply.status, reply.content_type, &reply.body))
@@ -808,7 +866,7 @@ impl Client {
         // was lost; calls made after that log in again.
         let inside_transaction = self.in_open_transaction();
         let reply = self.attempts(call, attempts).await?;
-        let expired = reply.status == 401 && sent_session.is_some() && call.basic_auth.is_none();
+        let expired = reply.status == 401 && sent_session.is_some() && !call.login;
         let reply = if !expired {
             reply
         } else if inside_transaction {
@@ -825,7 +883,7 @@ impl Client {
             reply
         };
         self.track_transaction(operation, reply.status);
-        if call.basic_auth.is_some() && (200..300).contains(&reply.status) {
+        if call.login && (200..300).contains(&reply.status) {
             *lock(&self.inner.login) = Some(call.clone());
         }
         Ok(reply)
@@ -920,11 +978,19 @@ impl Client {
         }
         let method = Method::from_bytes(call.operation.method.as_bytes()).unwrap_or(Method::GET);
         let mut request = self.inner.http.request(method, url);
-        if let Some(session) = self.session_id() {
-            request = request.header(
-                reqwest::header::COOKIE,
-                format!("{}={}", crate::SESSION_COOKIE, session),
-            );
+        // A login starts a new session: the old token is not sent along.
+        let session = self.session_id().filter(|_| !call.login);
+        match (session, self.inner.session_transport, crate::SESSION_HEADER) {
+            (None, _, _) => {}
+            (Some(session), SessionTransport::Header, Some(header)) => {
+                request = request.header(header, session);
+            }
+            (Some(session), _, _) => {
+                request = request.header(
+                    reqwest::header::COOKIE,
+                    format!("{}={}", crate::SESSION_COOKIE, session),
+                );
+            }
         }
         if let Some(credentials) = &call.basic_auth {
             request = request.basic_auth(&credentials.username, Some(&credentials.password));
@@ -976,6 +1042,12 @@ impl Client {
             }
         }
     }
+}
+
+/// Whether `status` answers success: any 2xx, or a redirection the operation documents as its
+/// answer (the client never follows redirections).
+fn is_success(status: u16, redirects: &[u16]) -> bool {
+    (200..300).contains(&status) || redirects.contains(&status)
 }
 
 /// Extracts the value of cookie `name` from one `Set-Cookie` header value.
@@ -1114,12 +1186,15 @@ fn excerpt(bytes: &[u8]) -> String {
     }
 }
 
-/// Characters left as is in a path segment: RFC 3986 unreserved ones.
+/// Characters left as is in a path segment: RFC 3986 unreserved ones, and `:` and `@`, which a
+/// segment may carry too (SSH host key keys are `ssh-rsa-10.110.0.1:22`).
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
-    .remove(b'~');
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'@');
 
 /// Percent-encodes one path parameter so that `/`, `?` or `#` in a key cannot change the path.
 #[doc(hidden)]
@@ -1149,6 +1224,11 @@ pub struct Call {
     upload: Option<UploadBody>,
     empty_body: bool,
     basic_auth: Option<Credentials>,
+    /// A login: its reply's session replaces the current one, and it is replayed to log in
+    /// again when the session expires.
+    login: bool,
+    /// Redirections (3xx) the operation documents as its answer.
+    success_redirects: &'static [u16],
     headers: Vec<(&'static str, String)>,
     error: Option<String>,
 }
@@ -1165,6 +1245,8 @@ impl Call {
             upload: None,
             empty_body,
             basic_auth: None,
+            login: false,
+            success_redirects: &[],
             headers: Vec::new(),
             error: None,
         }
@@ -1211,6 +1293,18 @@ impl Call {
     /// Sends HTTP basic credentials (the login operation).
     pub fn basic_auth(mut self, credentials: Credentials) -> Self {
         self.basic_auth = Some(credentials);
+        self
+    }
+
+    /// Marks the call as a login (with a password or a client certificate).
+    pub fn login(mut self) -> Self {
+        self.login = true;
+        self
+    }
+
+    /// Redirections (3xx) that answer success for this operation.
+    pub fn success_redirects(mut self, statuses: &'static [u16]) -> Self {
+        self.success_redirects = statuses;
         self
     }
 
@@ -1578,6 +1672,10 @@ mod tests {
             "nic1.interfaces-1_x~"
         );
         assert_eq!(encode_segment("-200"), "-200");
+        assert_eq!(
+            encode_segment("x509v3-sign-rsa-fd00::1:22"),
+            "x509v3-sign-rsa-fd00::1:22"
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub use runtime::{
 #[cfg(
     any(
         feature = "authentication",
+        feature = "setup",
+        feature = "cluster",
         feature = "info",
         feature = "transaction",
         feature = "configuration",
@@ -54,6 +56,8 @@ use std::sync::Arc;
 #[cfg(
     any(
         feature = "authentication",
+        feature = "setup",
+        feature = "cluster",
         feature = "info",
         feature = "transaction",
         feature = "configuration",
@@ -92,6 +96,10 @@ use axum::response::IntoResponse;
 
 /// Name of the session cookie set at login and sent with every call.
 pub const SESSION_COOKIE: &str = "session_id";
+
+/// Name of the header that may carry the session token instead of the cookie, if the
+/// API has one.
+pub const SESSION_HEADER: Option<&str> = Some("X-Token");
 
 /// Every operation of the API, in spec order.
 pub static OPERATIONS: &[OperationInfo] = &[
@@ -139,10 +147,30 @@ pub static OPERATIONS: &[OperationInfo] = &[
     ReplaceSystemAlertsRequest::OPERATION,
     #[cfg(feature = "authentication")]
     AuthenticateRequest::OPERATION,
+    #[cfg(feature = "authentication")]
+    GetAuthenticationTypesRequest::OPERATION,
+    #[cfg(feature = "authentication")]
+    ListLoginMethodsRequest::OPERATION,
     #[cfg(feature = "certificates")]
     GetX509CertificateRequest::OPERATION,
     #[cfg(feature = "certificates")]
     GetPrivateKeyRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    GetClusterIndexRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    GetClusterJoinRequestRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    CreateClusterJoinRequestRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    CreateClusterNodeRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    GetClusterNodeRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    ReplaceClusterNodeRequest::OPERATION,
+    #[cfg(feature = "cluster")]
+    PromoteClusterNodeRequest::OPERATION,
+    #[cfg(feature = "health")]
+    GetClusterNodeStatusRequest::OPERATION,
     #[cfg(feature = "configuration")]
     GetConfigurationIndexRequest::OPERATION,
     #[cfg(feature = "configuration")]
@@ -693,6 +721,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
     TerminateActiveSessionRequest::OPERATION,
     #[cfg(feature = "sessions")]
     RunCleanupNowRequest::OPERATION,
+    #[cfg(feature = "setup")]
+    GetSetupRequest::OPERATION,
+    #[cfg(feature = "setup")]
+    CompleteSetupRequest::OPERATION,
     #[cfg(feature = "ssh")]
     GetSshIndexRequest::OPERATION,
     #[cfg(feature = "ssh")]
@@ -739,10 +771,16 @@ pub static OPERATIONS: &[OperationInfo] = &[
     ReplaceSshSettingsPolicyRequest::OPERATION,
     #[cfg(feature = "ssh")]
     DeleteSshSettingsPolicyRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    ListSshHostKeysRequest::OPERATION,
+    #[cfg(feature = "ssh")]
+    GetSshHostKeyRequest::OPERATION,
     #[cfg(feature = "starling")]
     GetStarlingRequest::OPERATION,
     #[cfg(feature = "starling")]
     ReplaceStarlingRequest::OPERATION,
+    #[cfg(feature = "starling")]
+    JoinStarlingRequest::OPERATION,
     #[cfg(feature = "telnet")]
     GetTelnetIndexRequest::OPERATION,
     #[cfg(feature = "telnet")]
@@ -893,6 +931,7 @@ impl GetAclsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -979,6 +1018,7 @@ impl GetLocalDatabaseIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1065,6 +1105,7 @@ impl ListLocalGroupsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1155,6 +1196,7 @@ impl CreateLocalGroupRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1256,6 +1298,7 @@ impl GetLocalGroupRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1356,6 +1399,7 @@ impl ReplaceLocalGroupRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1463,6 +1507,7 @@ impl DeleteLocalGroupRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1554,6 +1599,7 @@ impl ListLocalUsersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1644,6 +1690,7 @@ impl CreateLocalUserRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1744,6 +1791,7 @@ impl GetLocalUserRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1844,6 +1892,7 @@ impl ReplaceLocalUserRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -1951,6 +2000,7 @@ impl DeleteLocalUserRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2047,6 +2097,7 @@ impl GetAaaSettingsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2133,6 +2184,7 @@ impl ListAaaLdapServersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2219,6 +2271,7 @@ impl ListAaaLoginMethodsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2305,6 +2358,7 @@ impl GetSaml2SettingsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2391,6 +2445,7 @@ impl GetAlertingIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2477,6 +2532,7 @@ impl GetTrafficAlertsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2569,6 +2625,7 @@ impl ReplaceTrafficAlertsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2671,6 +2728,7 @@ impl GetSystemAlertsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2761,6 +2819,7 @@ impl ReplaceSystemAlertsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -2823,6 +2882,16 @@ impl From<ApiError> for ReplaceSystemAlertsResponse {
     }
 }
 
+/// Query parameters of `authenticate`.
+#[cfg(feature = "authentication")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct AuthenticateQuery {
+    /// `type`: `x509` to log in with the TLS client certificate where password login is permitted as
+    /// well (6.0 and later).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<types::AuthenticationType>,
+}
+
 /// A validated `authenticate` request (`GET /api/authentication`).
 #[cfg(feature = "authentication")]
 #[derive(Debug, Clone)]
@@ -2831,8 +2900,12 @@ pub struct AuthenticateRequest {
     pub href: String,
     /// The session cookie, if sent.
     pub session_id: Option<String>,
-    /// The HTTP basic credentials.
-    pub credentials: runtime::BasicCredentials,
+    /// The HTTP basic credentials, if sent.
+    pub credentials: Option<runtime::BasicCredentials>,
+    /// The TLS client certificate of the connection, if it presented one.
+    pub client_certificate: Option<runtime::ClientCertificate>,
+    /// The query parameters.
+    pub query: AuthenticateQuery,
 }
 
 #[cfg(feature = "authentication")]
@@ -2845,18 +2918,25 @@ impl AuthenticateRequest {
         resource: Some("service"),
         transaction_required: false,
         session_required: false,
-        statuses: &[200, 401, 403],
+        statuses: &[200, 400, 401, 403],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
         let (parts, _body) = request.into_parts();
         let href = runtime::href(&parts);
         let session_id = runtime::session_cookie(&parts.headers);
-        let credentials = runtime::basic_credentials(&parts.headers, &href)?;
+        let credentials = runtime::optional_basic_credentials(&parts.headers, &href)?;
+        let client_certificate = parts
+            .extensions
+            .get::<runtime::ClientCertificate>()
+            .cloned();
+        let query = runtime::query::<AuthenticateQuery>(&parts, &href)?;
         Ok(Self {
             href,
             session_id,
             credentials,
+            client_certificate,
+            query,
         })
     }
 
@@ -2865,11 +2945,12 @@ impl AuthenticateRequest {
         RawRequest {
             operation: &Self::OPERATION,
             path_params: vec![],
-            query: serde_json::Map::new(),
+            query: runtime::to_object(&self.query),
             body: None,
             upload: None,
             session_id: self.session_id,
-            basic_auth: Some((self.credentials.username, self.credentials.password)),
+            basic_auth: self.credentials.map(|c| (c.username, c.password)),
+            client_certificate: self.client_certificate,
             href: self.href,
         }
     }
@@ -2888,6 +2969,10 @@ pub enum AuthenticateResponse {
         /// send it back as a cookie on every later call.
         set_cookie: String,
     },
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
     /// `401`: The user name or password is wrong, or none was sent.
     AuthenticationFailure(types::ErrorResponse),
     /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
@@ -2909,6 +2994,7 @@ impl axum::response::IntoResponse for AuthenticateResponse {
                 headers.push(("set-cookie", value));
                 runtime::json_response(200, &body, headers)
             }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
             Self::AuthenticationFailure(body) => {
                 runtime::json_response(401, &body, Vec::new())
             }
@@ -2920,6 +3006,174 @@ impl axum::response::IntoResponse for AuthenticateResponse {
 
 #[cfg(feature = "authentication")]
 impl From<ApiError> for AuthenticateResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_authentication_types` request (`GET /api/authentication/types`).
+#[cfg(feature = "authentication")]
+#[derive(Debug, Clone)]
+pub struct GetAuthenticationTypesRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie, if sent.
+    pub session_id: Option<String>,
+}
+
+#[cfg(feature = "authentication")]
+impl GetAuthenticationTypesRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_authentication_types",
+        method: "GET",
+        path: "/api/authentication/types",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[200, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::session_cookie(&parts.headers);
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: self.session_id,
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_authentication_types`, one variant per documented status.
+#[cfg(feature = "authentication")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetAuthenticationTypesResponse {
+    /// `200`: The permitted login types.
+    Ok(types::AuthenticationTypes),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "authentication")]
+impl axum::response::IntoResponse for GetAuthenticationTypesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl From<ApiError> for GetAuthenticationTypesResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_login_methods` request (`GET /api/authentication/login_methods`).
+#[cfg(feature = "authentication")]
+#[derive(Debug, Clone)]
+pub struct ListLoginMethodsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie, if sent.
+    pub session_id: Option<String>,
+}
+
+#[cfg(feature = "authentication")]
+impl ListLoginMethodsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_login_methods",
+        method: "GET",
+        path: "/api/authentication/login_methods",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[200, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::session_cookie(&parts.headers);
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: self.session_id,
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_login_methods`, one variant per documented status.
+#[cfg(feature = "authentication")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListLoginMethodsResponse {
+    /// `200`: The permitted login methods.
+    Ok(types::LoginMethods),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "authentication")]
+impl axum::response::IntoResponse for ListLoginMethodsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl From<ApiError> for ListLoginMethodsResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }
@@ -2969,6 +3223,7 @@ impl GetX509CertificateRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3059,6 +3314,7 @@ impl GetPrivateKeyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3105,6 +3361,777 @@ impl From<ApiError> for GetPrivateKeyResponse {
     }
 }
 
+/// A validated `get_cluster_index` request (`GET /api/cluster`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct GetClusterIndexRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "cluster")]
+impl GetClusterIndexRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_index",
+        method: "GET",
+        path: "/api/cluster",
+        resource: Some("index"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_cluster_index`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetClusterIndexResponse {
+    /// `200`: The cluster endpoints.
+    Ok(types::IndexList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for GetClusterIndexResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for GetClusterIndexResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_cluster_join_request` request (`GET /api/cluster/join_request`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct GetClusterJoinRequestRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "cluster")]
+impl GetClusterJoinRequestRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_join_request",
+        method: "GET",
+        path: "/api/cluster/join_request",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_cluster_join_request`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetClusterJoinRequestResponse {
+    /// `200`: The join state of the node.
+    Ok(types::ClusterJoinState),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for GetClusterJoinRequestResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for GetClusterJoinRequestResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_cluster_join_request` request (`POST /api/cluster/join_request`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct CreateClusterJoinRequestRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ClusterJoinRequestCreate,
+}
+
+#[cfg(feature = "cluster")]
+impl CreateClusterJoinRequestRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_cluster_join_request",
+        method: "POST",
+        path: "/api/cluster/join_request",
+        resource: Some("service"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ClusterJoinRequestCreate,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_cluster_join_request`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateClusterJoinRequestResponse {
+    /// `201`: The join request of this node. The status tables give 201; the walkthrough does not say
+    /// which status it saw.
+    Created(types::ClusterJoinRequest),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for CreateClusterJoinRequestResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for CreateClusterJoinRequestResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_cluster_node` request (`POST /api/cluster/nodes`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct CreateClusterNodeRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ClusterNodeJoin,
+}
+
+#[cfg(feature = "cluster")]
+impl CreateClusterNodeRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_cluster_node",
+        method: "POST",
+        path: "/api/cluster/nodes",
+        resource: Some("collection"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 400, 401, 403, 404, 409],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<
+            types::ClusterNodeJoin,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_cluster_node`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateClusterNodeResponse {
+    /// `201`: The node is staged in the transaction.
+    Created(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for CreateClusterNodeResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for CreateClusterNodeResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_cluster_node` request (`GET /api/cluster/nodes/{node_id}`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct GetClusterNodeRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `node_id`: ID of a cluster node (a UUID), as in the cluster status and join requests.
+    pub node_id: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "cluster")]
+impl GetClusterNodeRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_node",
+        method: "GET",
+        path: "/api/cluster/nodes/{node_id}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let node_id = runtime::path_param::<String>(&params, "node_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, node_id, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("node_id".to_owned(), self.node_id)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_cluster_node`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetClusterNodeResponse {
+    /// `200`: The node.
+    Ok(types::ClusterNodeObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for GetClusterNodeResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for GetClusterNodeResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `replace_cluster_node` request (`PUT /api/cluster/nodes/{node_id}`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct ReplaceClusterNodeRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `node_id`: ID of a cluster node (a UUID), as in the cluster status and join requests.
+    pub node_id: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body.
+    pub body: types::ClusterNode,
+}
+
+#[cfg(feature = "cluster")]
+impl ReplaceClusterNodeRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "replace_cluster_node",
+        method: "PUT",
+        path: "/api/cluster/nodes/{node_id}",
+        resource: Some("item"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[200, 201, 400, 401, 403, 404, 409],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let node_id = runtime::path_param::<String>(&params, "node_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::json_body::<types::ClusterNode>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self {
+            href,
+            node_id,
+            session_id,
+            body,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("node_id".to_owned(), self.node_id)],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `replace_cluster_node`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ReplaceClusterNodeResponse {
+    /// `200`: The change is staged in the transaction.
+    Ok(types::ReplacedObject),
+    /// `201`: The change is staged in the transaction. The status tables give 201 for a replace as well
+    /// as for a create; the answer is the same as for 200.
+    ReplacedWithCreated(types::ReplacedObject),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for ReplaceClusterNodeResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::ReplacedWithCreated(body) => {
+                runtime::json_response(201, &body, Vec::new())
+            }
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for ReplaceClusterNodeResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `promote_cluster_node` request (`POST /api/cluster/promote`).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone)]
+pub struct PromoteClusterNodeRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "cluster")]
+impl PromoteClusterNodeRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "promote_cluster_node",
+        method: "POST",
+        path: "/api/cluster/promote",
+        resource: Some("action"),
+        transaction_required: true,
+        session_required: true,
+        statuses: &[201, 401, 403, 404, 409],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `promote_cluster_node`, one variant per documented status.
+#[cfg(feature = "cluster")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum PromoteClusterNodeResponse {
+    /// `201`: The node is staged as central management node in the transaction.
+    Created(types::ClusterPromotion),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// `409`: The operation needs the configuration transaction and this session does not hold it:
+    /// either none is open (open one with `POST /api/transaction` and retry), or another session holds
+    /// the configuration lock (`details.locked_by` may name it; wait for it to commit or roll back).
+    NoTransaction(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "cluster")]
+impl axum::response::IntoResponse for PromoteClusterNodeResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Created(body) => runtime::json_response(201, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::NoTransaction(body) => runtime::json_response(409, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<ApiError> for PromoteClusterNodeResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_cluster_node_status` request (`GET /api/cluster/status/{node_id}`).
+#[cfg(feature = "health")]
+#[derive(Debug, Clone)]
+pub struct GetClusterNodeStatusRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `node_id`: ID of a cluster node (a UUID), as in the cluster status and join requests.
+    pub node_id: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "health")]
+impl GetClusterNodeStatusRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_cluster_node_status",
+        method: "GET",
+        path: "/api/cluster/status/{node_id}",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let node_id = runtime::path_param::<String>(&params, "node_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, node_id, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("node_id".to_owned(), self.node_id)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_cluster_node_status`, one variant per documented status.
+#[cfg(feature = "health")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetClusterNodeStatusResponse {
+    /// `200`: The status of the node.
+    Ok(types::ClusterNodeStatusAnswer),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "health")]
+impl axum::response::IntoResponse for GetClusterNodeStatusResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "health")]
+impl From<ApiError> for GetClusterNodeStatusResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_configuration_index` request (`GET /api/configuration`).
 #[cfg(feature = "configuration")]
 #[derive(Debug, Clone)]
@@ -3145,6 +4172,7 @@ impl GetConfigurationIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3231,6 +4259,7 @@ impl GetLocalServicesIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3317,6 +4346,7 @@ impl GetManagementIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3403,6 +4433,7 @@ impl GetAaaIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3489,6 +4520,7 @@ impl GetPoliciesIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3575,6 +4607,7 @@ impl GetDatetimeIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3661,6 +4694,7 @@ impl GetNtpServersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3751,6 +4785,7 @@ impl ReplaceNtpServersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3853,6 +4888,7 @@ impl GetTimezoneRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -3943,6 +4979,7 @@ impl ReplaceTimezoneRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4045,6 +5082,7 @@ impl GetFirmwareIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4131,6 +5169,7 @@ impl ListFirmwareSlotsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4221,6 +5260,7 @@ impl GetFirmwareSlotRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4311,6 +5351,7 @@ impl DeleteFirmwareSlotRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4408,6 +5449,7 @@ impl TestFirmwareRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4503,6 +5545,7 @@ impl ListFirmwareDownloadsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4595,6 +5638,7 @@ impl FetchFirmwareRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4687,6 +5731,7 @@ impl GetFirmwareDownloadRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4777,6 +5822,7 @@ impl CancelFirmwareDownloadRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4869,6 +5915,7 @@ impl UpgradeFirmwareRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -4964,6 +6011,7 @@ impl GetHealthStatusRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5047,6 +6095,7 @@ impl GetIndexerDashboardRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5130,6 +6179,7 @@ impl GetClusterStatusRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5216,6 +6266,7 @@ impl GetHttpIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5303,6 +6354,7 @@ impl ListHttpAuthenticationPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5396,6 +6448,7 @@ impl CreateHttpAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5497,6 +6550,7 @@ impl GetHttpAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5599,6 +6653,7 @@ impl ReplaceHttpAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5706,6 +6761,7 @@ impl DeleteHttpAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5798,6 +6854,7 @@ impl ListHttpChannelPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5891,6 +6948,7 @@ impl CreateHttpChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -5992,6 +7050,7 @@ impl GetHttpChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6094,6 +7153,7 @@ impl ReplaceHttpChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6201,6 +7261,7 @@ impl DeleteHttpChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6292,6 +7353,7 @@ impl ListHttpConnectionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6384,6 +7446,7 @@ impl CreateHttpConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6484,6 +7547,7 @@ impl GetHttpConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6585,6 +7649,7 @@ impl ReplaceHttpConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6692,6 +7757,7 @@ impl DeleteHttpConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6783,6 +7849,7 @@ impl GetHttpOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6875,6 +7942,7 @@ impl ReplaceHttpOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -6978,6 +8046,7 @@ impl ListHttpSettingsPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7071,6 +8140,7 @@ impl CreateHttpSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7172,6 +8242,7 @@ impl GetHttpSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7274,6 +8345,7 @@ impl ReplaceHttpSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7381,6 +8453,7 @@ impl DeleteHttpSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7472,6 +8545,7 @@ impl GetIcaIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7558,6 +8632,7 @@ impl ListIcaChannelPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7651,6 +8726,7 @@ impl CreateIcaChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7752,6 +8828,7 @@ impl GetIcaChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7854,6 +8931,7 @@ impl ReplaceIcaChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -7961,6 +9039,7 @@ impl DeleteIcaChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8052,6 +9131,7 @@ impl ListIcaConnectionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8142,6 +9222,7 @@ impl GetIcaConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8228,6 +9309,7 @@ impl GetIcaOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8320,6 +9402,7 @@ impl ReplaceIcaOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8423,6 +9506,7 @@ impl ListIcaSettingsPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8516,6 +9600,7 @@ impl CreateIcaSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8617,6 +9702,7 @@ impl GetIcaSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8719,6 +9805,7 @@ impl ReplaceIcaSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8826,6 +9913,7 @@ impl DeleteIcaSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -8917,6 +10005,7 @@ impl GetInfoRequest {
             upload: None,
             session_id: self.session_id,
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9000,6 +10089,7 @@ impl ListIntegratedProductsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9083,6 +10173,7 @@ impl GetClusterInterfaceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9176,6 +10267,7 @@ impl ReplaceClusterInterfaceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9278,6 +10370,7 @@ impl GetUserWebLoginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9368,6 +10461,7 @@ impl ReplaceUserWebLoginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9470,6 +10564,7 @@ impl GetAdminWebLoginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9563,6 +10658,7 @@ impl ReplaceAdminWebLoginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9665,6 +10761,7 @@ impl GetSshAccessRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9757,6 +10854,7 @@ impl ReplaceSshAccessRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9859,6 +10957,7 @@ impl GetSnmpAgentRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -9949,6 +11048,7 @@ impl ReplaceSnmpAgentRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10051,6 +11151,7 @@ impl GetAnalyticsServiceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10144,6 +11245,7 @@ impl ReplaceAnalyticsServiceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10246,6 +11348,7 @@ impl GetIndexerServiceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10338,6 +11441,7 @@ impl ReplaceIndexerServiceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10441,6 +11545,7 @@ impl GetPostgresqlServiceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10534,6 +11639,7 @@ impl ReplacePostgresqlServiceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10636,6 +11742,7 @@ impl GetSystemBackupRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10726,6 +11833,7 @@ impl ReplaceSystemBackupRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10829,6 +11937,7 @@ impl GetExportedConfigurationEncryptionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -10922,6 +12031,7 @@ impl ReplaceExportedConfigurationEncryptionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11025,6 +12135,7 @@ impl GetManagementCertificatesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11118,6 +12229,7 @@ impl ReplaceManagementCertificatesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11221,6 +12333,7 @@ impl GetDiskFillupPreventionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11314,6 +12427,7 @@ impl ReplaceDiskFillupPreventionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11416,6 +12530,7 @@ impl GetEmailSettingsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11508,6 +12623,7 @@ impl ReplaceEmailSettingsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11611,6 +12727,7 @@ impl GetHealthMonitoringRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11704,6 +12821,7 @@ impl ReplaceHealthMonitoringRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11806,6 +12924,7 @@ impl GetLicenseRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11892,6 +13011,7 @@ impl GetAccountingRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -11978,6 +13098,7 @@ impl GetWebinterfaceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12068,6 +13189,7 @@ impl ReplaceWebinterfaceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12171,6 +13293,7 @@ impl GetWebGatewayAuthenticationRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12264,6 +13387,7 @@ impl ReplaceWebGatewayAuthenticationRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12366,6 +13490,7 @@ impl GetRootPasswordRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12456,6 +13581,7 @@ impl ReplaceRootPasswordRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12558,6 +13684,7 @@ impl GetSoapApiRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12648,6 +13775,7 @@ impl ReplaceSoapApiRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12750,6 +13878,7 @@ impl GetSnmpIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12836,6 +13965,7 @@ impl GetSnmpTrapRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -12926,6 +14056,7 @@ impl ReplaceSnmpTrapRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13028,6 +14159,7 @@ impl GetSyslogSettingsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13118,6 +14250,7 @@ impl ReplaceSyslogSettingsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13221,6 +14354,7 @@ impl GetSplunkForwarderRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13314,6 +14448,7 @@ impl ReplaceSplunkForwarderRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13417,6 +14552,7 @@ impl GetUniversalSiemForwarderRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13510,6 +14646,7 @@ impl ReplaceUniversalSiemForwarderRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13612,6 +14749,7 @@ impl GetSupportInfoRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13702,6 +14840,7 @@ impl ReplaceSupportInfoRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13804,6 +14943,7 @@ impl GetMssqlIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13891,6 +15031,7 @@ impl ListMssqlAuthenticationPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -13984,6 +15125,7 @@ impl CreateMssqlAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14085,6 +15227,7 @@ impl GetMssqlAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14187,6 +15330,7 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14294,6 +15438,7 @@ impl DeleteMssqlAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14386,6 +15531,7 @@ impl ListMssqlChannelPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14479,6 +15625,7 @@ impl CreateMssqlChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14580,6 +15727,7 @@ impl GetMssqlChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14682,6 +15830,7 @@ impl ReplaceMssqlChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14789,6 +15938,7 @@ impl DeleteMssqlChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14880,6 +16030,7 @@ impl ListMssqlConnectionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -14972,6 +16123,7 @@ impl CreateMssqlConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15072,6 +16224,7 @@ impl GetMssqlConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15174,6 +16327,7 @@ impl ReplaceMssqlConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15281,6 +16435,7 @@ impl DeleteMssqlConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15372,6 +16527,7 @@ impl GetMssqlOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15464,6 +16620,7 @@ impl ReplaceMssqlOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15567,6 +16724,7 @@ impl ListMssqlSettingsPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15660,6 +16818,7 @@ impl CreateMssqlSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15761,6 +16920,7 @@ impl GetMssqlSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15863,6 +17023,7 @@ impl ReplaceMssqlSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -15970,6 +17131,7 @@ impl DeleteMssqlSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16061,6 +17223,7 @@ impl GetNetworkIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16147,6 +17310,7 @@ impl GetDnsServersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16237,6 +17401,7 @@ impl ReplaceDnsServersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16340,6 +17505,7 @@ impl GetIpForwardingRulesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16433,6 +17599,7 @@ impl ReplaceIpForwardingRulesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16535,6 +17702,7 @@ impl GetNetworkNamingRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16627,6 +17795,7 @@ impl ReplaceNetworkNamingRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16729,6 +17898,7 @@ impl GetNetworkRoutingRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16821,6 +17991,7 @@ impl ReplaceNetworkRoutingRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -16923,6 +18094,7 @@ impl ListNicsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17013,6 +18185,7 @@ impl GetNicRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17111,6 +18284,7 @@ impl ReplaceNicRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17213,6 +18387,7 @@ impl ListPasswordsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17304,6 +18479,7 @@ impl CreatePasswordRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17404,6 +18580,7 @@ impl GetPasswordRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17508,6 +18685,7 @@ impl CheckPluginIntegrityRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17599,6 +18777,7 @@ impl GetPluginsIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17685,6 +18864,7 @@ impl ListAaPluginsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17775,6 +18955,7 @@ impl GetAaPluginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17865,6 +19046,7 @@ impl DeleteAaPluginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -17962,6 +19144,7 @@ impl ListCredentialStorePluginsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18053,6 +19236,7 @@ impl GetCredentialStorePluginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18140,6 +19324,7 @@ impl ListConfigurationSyncPluginsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18231,6 +19416,7 @@ impl GetConfigurationSyncPluginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18317,6 +19503,7 @@ impl ListSigningCaPluginsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18407,6 +19594,7 @@ impl GetSigningCaPluginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18493,6 +19681,7 @@ impl ListTicketingPluginsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18583,6 +19772,7 @@ impl GetTicketingPluginRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18670,6 +19860,7 @@ impl ListUsermappingPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18768,6 +19959,7 @@ impl CreateUsermappingPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18869,6 +20061,7 @@ impl GetUsermappingPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -18971,6 +20164,7 @@ impl ReplaceUsermappingPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19078,6 +20272,7 @@ impl DeleteUsermappingPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19169,6 +20364,7 @@ impl ListTimePoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19259,6 +20455,7 @@ impl CreateTimePolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19359,6 +20556,7 @@ impl GetTimePolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19459,6 +20657,7 @@ impl ReplaceTimePolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19566,6 +20765,7 @@ impl DeleteTimePolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19657,6 +20857,7 @@ impl ListUserlistsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19747,6 +20948,7 @@ impl CreateUserlistRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19847,6 +21049,7 @@ impl GetUserlistRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -19946,6 +21149,7 @@ impl ReplaceUserlistRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20052,6 +21256,7 @@ impl DeleteUserlistRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20144,6 +21349,7 @@ impl ListArchiveCleanupPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20237,6 +21443,7 @@ impl CreateArchiveCleanupPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20338,6 +21545,7 @@ impl GetArchiveCleanupPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20440,6 +21648,7 @@ impl ReplaceArchiveCleanupPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20547,6 +21756,7 @@ impl DeleteArchiveCleanupPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20638,6 +21848,7 @@ impl ListBackupPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20728,6 +21939,7 @@ impl CreateBackupPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20829,6 +22041,7 @@ impl GetBackupPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -20929,6 +22142,7 @@ impl ReplaceBackupPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21036,6 +22250,7 @@ impl DeleteBackupPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21127,6 +22342,7 @@ impl ListAuditPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21217,6 +22433,7 @@ impl CreateAuditPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21317,6 +22534,7 @@ impl GetAuditPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21417,6 +22635,7 @@ impl ReplaceAuditPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21524,6 +22743,7 @@ impl DeleteAuditPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21615,6 +22835,7 @@ impl ListSigningCasRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21705,6 +22926,7 @@ impl CreateSigningCaRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21805,6 +23027,7 @@ impl GetSigningCaRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -21904,6 +23127,7 @@ impl ReplaceSigningCaRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22011,6 +23235,7 @@ impl DeleteSigningCaRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22103,6 +23328,7 @@ impl ListTrustedCaListsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22194,6 +23420,7 @@ impl GetTrustedCaListRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22280,6 +23507,7 @@ impl ListIndexingPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22372,6 +23600,7 @@ impl CreateIndexingPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22472,6 +23701,7 @@ impl GetIndexingPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22574,6 +23804,7 @@ impl ReplaceIndexingPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22681,6 +23912,7 @@ impl DeleteIndexingPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22773,6 +24005,7 @@ impl ListContentPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22859,6 +24092,7 @@ impl ListAnalyticsPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -22951,6 +24185,7 @@ impl CreateAnalyticsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23051,6 +24286,7 @@ impl GetAnalyticsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23153,6 +24389,7 @@ impl ReplaceAnalyticsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23260,6 +24497,7 @@ impl DeleteAnalyticsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23351,6 +24589,7 @@ impl ListLdapServersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23441,6 +24680,7 @@ impl CreateLdapServerRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23541,6 +24781,7 @@ impl GetLdapServerRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23641,6 +24882,7 @@ impl ReplaceLdapServerRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23748,6 +24990,7 @@ impl DeleteLdapServerRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23840,6 +25083,7 @@ impl ListCredentialStoresRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -23933,6 +25177,7 @@ impl CreateCredentialStoreRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24034,6 +25279,7 @@ impl GetCredentialStoreRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24136,6 +25382,7 @@ impl ReplaceCredentialStoreRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24243,6 +25490,7 @@ impl DeleteCredentialStoreRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24335,6 +25583,7 @@ impl ListAaPluginInstancesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24428,6 +25677,7 @@ impl CreateAaPluginInstanceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24529,6 +25779,7 @@ impl GetAaPluginInstanceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24631,6 +25882,7 @@ impl ReplaceAaPluginInstanceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24738,6 +25990,7 @@ impl DeleteAaPluginInstanceRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24830,6 +26083,7 @@ impl ListTicketingPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -24921,6 +26175,7 @@ impl GetTicketingPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25007,6 +26262,7 @@ impl GetRdpIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25093,6 +26349,7 @@ impl ListRdpChannelPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25186,6 +26443,7 @@ impl CreateRdpChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25287,6 +26545,7 @@ impl GetRdpChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25389,6 +26648,7 @@ impl ReplaceRdpChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25496,6 +26756,7 @@ impl DeleteRdpChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25587,6 +26848,7 @@ impl ListRdpConnectionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25679,6 +26941,7 @@ impl CreateRdpConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25779,6 +27042,7 @@ impl GetRdpConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25880,6 +27144,7 @@ impl ReplaceRdpConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -25986,6 +27251,7 @@ impl DeleteRdpConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26078,6 +27344,7 @@ impl GetRdpDomainMembershipRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26171,6 +27438,7 @@ impl ReplaceRdpDomainMembershipRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26273,6 +27541,7 @@ impl GetRdpOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26365,6 +27634,7 @@ impl ReplaceRdpOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26468,6 +27738,7 @@ impl ListRdpSettingsPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26561,6 +27832,7 @@ impl CreateRdpSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26662,6 +27934,7 @@ impl GetRdpSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26764,6 +28037,7 @@ impl ReplaceRdpSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26871,6 +28145,7 @@ impl DeleteRdpSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -26962,6 +28237,7 @@ impl GetReportingIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27049,6 +28325,7 @@ impl GetAvailableSearchFieldsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27136,6 +28413,7 @@ impl GetAvailableSubchaptersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27223,6 +28501,7 @@ impl GetPredefinedReportsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27316,6 +28595,7 @@ impl ReplacePredefinedReportsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27419,6 +28699,7 @@ impl ListContentSubchaptersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27512,6 +28793,7 @@ impl CreateContentSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27613,6 +28895,7 @@ impl GetContentSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27715,6 +28998,7 @@ impl ReplaceContentSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27822,6 +29106,7 @@ impl DeleteContentSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -27919,6 +29204,7 @@ impl ListStatisticsSubchaptersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28012,6 +29298,7 @@ impl CreateStatisticsSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28113,6 +29400,7 @@ impl GetStatisticsSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28215,6 +29503,7 @@ impl ReplaceStatisticsSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28322,6 +29611,7 @@ impl DeleteStatisticsSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28419,6 +29709,7 @@ impl ListCustomSubchaptersRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28512,6 +29803,7 @@ impl CreateCustomSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28613,6 +29905,7 @@ impl GetCustomSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28715,6 +30008,7 @@ impl ReplaceCustomSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28822,6 +30116,7 @@ impl DeleteCustomSubchapterRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -28918,6 +30213,7 @@ impl ListReportsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29008,6 +30304,7 @@ impl CreateReportRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29108,6 +30405,7 @@ impl GetReportRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29207,6 +30505,7 @@ impl ReplaceReportRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29313,6 +30612,7 @@ impl DeleteReportRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29422,6 +30722,7 @@ impl TerminateActiveSessionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29529,6 +30830,7 @@ impl RunCleanupNowRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29577,6 +30879,170 @@ impl From<ApiError> for RunCleanupNowResponse {
     }
 }
 
+/// A validated `get_setup` request (`GET /api/setup`).
+#[cfg(feature = "setup")]
+#[derive(Debug, Clone)]
+pub struct GetSetupRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie, if sent.
+    pub session_id: Option<String>,
+}
+
+#[cfg(feature = "setup")]
+impl GetSetupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_setup",
+        method: "GET",
+        path: "/api/setup",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[200, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::session_cookie(&parts.headers);
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: self.session_id,
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_setup`, one variant per documented status.
+#[cfg(feature = "setup")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSetupResponse {
+    /// `200`: The state of the welcome wizard.
+    Ok(types::SetupState),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "setup")]
+impl axum::response::IntoResponse for GetSetupResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "setup")]
+impl From<ApiError> for GetSetupResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `complete_setup` request (`POST /api/setup`).
+#[cfg(feature = "setup")]
+#[derive(Debug, Clone)]
+pub struct CompleteSetupRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie, if sent.
+    pub session_id: Option<String>,
+    /// The request body.
+    pub body: types::SetupRequest,
+}
+
+#[cfg(feature = "setup")]
+impl CompleteSetupRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "complete_setup",
+        method: "POST",
+        path: "/api/setup",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: false,
+        statuses: &[303, 400],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::session_cookie(&parts.headers);
+        let body = runtime::json_body::<types::SetupRequest>(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: Some(runtime::to_json(&self.body)),
+            upload: None,
+            session_id: self.session_id,
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `complete_setup`, one variant per documented status.
+#[cfg(feature = "setup")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CompleteSetupResponse {
+    /// `303`: The wizard is complete; the answer has no body.
+    SeeOther,
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "setup")]
+impl axum::response::IntoResponse for CompleteSetupResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::SeeOther => runtime::empty_response(303, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "setup")]
+impl From<ApiError> for CompleteSetupResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_ssh_index` request (`GET /api/configuration/ssh`).
 #[cfg(feature = "ssh")]
 #[derive(Debug, Clone)]
@@ -29617,6 +31083,7 @@ impl GetSshIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29704,6 +31171,7 @@ impl ListSshAuthenticationPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29797,6 +31265,7 @@ impl CreateSshAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -29898,6 +31367,7 @@ impl GetSshAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30000,6 +31470,7 @@ impl ReplaceSshAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30107,6 +31578,7 @@ impl DeleteSshAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30198,6 +31670,7 @@ impl ListSshChannelPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30291,6 +31764,7 @@ impl CreateSshChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30392,6 +31866,7 @@ impl GetSshChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30494,6 +31969,7 @@ impl ReplaceSshChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30601,6 +32077,7 @@ impl DeleteSshChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30692,6 +32169,7 @@ impl ListSshConnectionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30784,6 +32262,7 @@ impl CreateSshConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30884,6 +32363,7 @@ impl GetSshConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -30985,6 +32465,7 @@ impl ReplaceSshConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31091,6 +32572,7 @@ impl DeleteSshConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31182,6 +32664,7 @@ impl GetSshOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31272,6 +32755,7 @@ impl ReplaceSshOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31375,6 +32859,7 @@ impl ListSshSettingsPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31468,6 +32953,7 @@ impl CreateSshSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31569,6 +33055,7 @@ impl GetSshSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31671,6 +33158,7 @@ impl ReplaceSshSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31778,6 +33266,7 @@ impl DeleteSshSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31829,6 +33318,182 @@ impl From<ApiError> for DeleteSshSettingsPolicyResponse {
     }
 }
 
+/// A validated `list_ssh_host_keys` request (`GET /api/ssh-host-keys`).
+#[cfg(feature = "ssh")]
+#[derive(Debug, Clone)]
+pub struct ListSshHostKeysRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "ssh")]
+impl ListSshHostKeysRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_ssh_host_keys",
+        method: "GET",
+        path: "/api/ssh-host-keys",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_ssh_host_keys`, one variant per documented status.
+#[cfg(feature = "ssh")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSshHostKeysResponse {
+    /// `200`: The stored host keys.
+    Ok(types::SshHostKeyList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "ssh")]
+impl axum::response::IntoResponse for ListSshHostKeysResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "ssh")]
+impl From<ApiError> for ListSshHostKeysResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_ssh_host_key` request (`GET /api/ssh-host-keys/{key}`).
+#[cfg(feature = "ssh")]
+#[derive(Debug, Clone)]
+pub struct GetSshHostKeyRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `key`: Key of a stored host key, `<type>-<address>:<port>`; its colons are sent as they are or
+    /// percent-encoded.
+    pub key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "ssh")]
+impl GetSshHostKeyRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_ssh_host_key",
+        method: "GET",
+        path: "/api/ssh-host-keys/{key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let key = runtime::path_param::<String>(&params, "key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, key, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("key".to_owned(), self.key)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_ssh_host_key`, one variant per documented status.
+#[cfg(feature = "ssh")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSshHostKeyResponse {
+    /// `200`: The host key.
+    Ok(types::SshHostKeyObject),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "ssh")]
+impl axum::response::IntoResponse for GetSshHostKeyResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "ssh")]
+impl From<ApiError> for GetSshHostKeyResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_starling` request (`GET /api/configuration/starling`).
 #[cfg(feature = "starling")]
 #[derive(Debug, Clone)]
@@ -31869,6 +33534,7 @@ impl GetStarlingRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -31959,6 +33625,7 @@ impl ReplaceStarlingRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32021,6 +33688,101 @@ impl From<ApiError> for ReplaceStarlingResponse {
     }
 }
 
+/// A validated `join_starling` request (`POST /api/starling/join`).
+#[cfg(feature = "starling")]
+#[derive(Debug, Clone)]
+pub struct JoinStarlingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The request body, if sent.
+    pub body: Option<types::StarlingJoinRequest>,
+}
+
+#[cfg(feature = "starling")]
+impl JoinStarlingRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "join_starling",
+        method: "POST",
+        path: "/api/starling/join",
+        resource: Some("action"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let body = runtime::optional_json_body::<
+            types::StarlingJoinRequest,
+        >(&parts.headers, body, &href)
+            .await?;
+        Ok(Self { href, session_id, body })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: self.body.as_ref().map(runtime::to_json),
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `join_starling`, one variant per documented status.
+#[cfg(feature = "starling")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum JoinStarlingResponse {
+    /// `200`: The appliance has joined (or started joining) Starling.
+    Ok(types::StarlingJoinResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "starling")]
+impl axum::response::IntoResponse for JoinStarlingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "starling")]
+impl From<ApiError> for JoinStarlingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `get_telnet_index` request (`GET /api/configuration/telnet`).
 #[cfg(feature = "telnet")]
 #[derive(Debug, Clone)]
@@ -32061,6 +33823,7 @@ impl GetTelnetIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32148,6 +33911,7 @@ impl ListTelnetAuthenticationPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32241,6 +34005,7 @@ impl CreateTelnetAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32342,6 +34107,7 @@ impl GetTelnetAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32444,6 +34210,7 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32551,6 +34318,7 @@ impl DeleteTelnetAuthenticationPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32643,6 +34411,7 @@ impl ListTelnetChannelPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32736,6 +34505,7 @@ impl CreateTelnetChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32837,6 +34607,7 @@ impl GetTelnetChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -32939,6 +34710,7 @@ impl ReplaceTelnetChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33046,6 +34818,7 @@ impl DeleteTelnetChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33137,6 +34910,7 @@ impl ListTelnetConnectionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33229,6 +35003,7 @@ impl CreateTelnetConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33326,6 +35101,7 @@ impl GetTelnetConnectionOrderRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33419,6 +35195,7 @@ impl ReplaceTelnetConnectionOrderRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33525,6 +35302,7 @@ impl GetTelnetConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33627,6 +35405,7 @@ impl ReplaceTelnetConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33734,6 +35513,7 @@ impl DeleteTelnetConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33825,6 +35605,7 @@ impl GetTelnetOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -33917,6 +35698,7 @@ impl ReplaceTelnetOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34019,6 +35801,7 @@ impl ListTelnetPatternSetsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34110,6 +35893,7 @@ impl GetTelnetPatternSetRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34197,6 +35981,7 @@ impl ListTelnetSettingsPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34290,6 +36075,7 @@ impl CreateTelnetSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34391,6 +36177,7 @@ impl GetTelnetSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34493,6 +36280,7 @@ impl ReplaceTelnetSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34600,6 +36388,7 @@ impl DeleteTelnetSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34691,6 +36480,7 @@ impl GetTransactionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34780,6 +36570,7 @@ impl CommitTransactionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34878,6 +36669,7 @@ impl OpenTransactionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -34970,6 +36762,7 @@ impl RollbackTransactionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35058,6 +36851,7 @@ impl ListTransactionChangesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35141,6 +36935,7 @@ impl GetTroubleshootingRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35233,6 +37028,7 @@ impl ReplaceTroubleshootingRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35351,6 +37147,7 @@ impl UploadFirmwareRequest {
             upload: Some(self.body),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35449,6 +37246,7 @@ impl UploadPluginRequest {
             upload: Some(self.body),
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35547,6 +37345,7 @@ impl GetVncIndexRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35633,6 +37432,7 @@ impl ListVncChannelPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35726,6 +37526,7 @@ impl CreateVncChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35827,6 +37628,7 @@ impl GetVncChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -35929,6 +37731,7 @@ impl ReplaceVncChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36036,6 +37839,7 @@ impl DeleteVncChannelPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36127,6 +37931,7 @@ impl ListVncConnectionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36219,6 +38024,7 @@ impl CreateVncConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36319,6 +38125,7 @@ impl GetVncConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36420,6 +38227,7 @@ impl ReplaceVncConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36526,6 +38334,7 @@ impl DeleteVncConnectionRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36617,6 +38426,7 @@ impl GetVncOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36709,6 +38519,7 @@ impl ReplaceVncOptionsRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36812,6 +38623,7 @@ impl ListVncSettingsPoliciesRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -36905,6 +38717,7 @@ impl CreateVncSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -37006,6 +38819,7 @@ impl GetVncSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -37108,6 +38922,7 @@ impl ReplaceVncSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -37215,6 +39030,7 @@ impl DeleteVncSettingsPolicyRequest {
             upload: None,
             session_id: Some(self.session_id),
             basic_auth: None,
+            client_certificate: None,
             href: self.href,
         }
     }
@@ -37627,6 +39443,11 @@ pub trait Api: Send + Sync + 'static {
     /// every later call until the session idles out. The user needs access to the REST server through
     /// one of its groups. Clients should send a non-browser User-Agent.
     ///
+    /// Where certificate login is permitted (see `get_authentication_types` and `list_login_methods`),
+    /// a user logs in with the X.509 client certificate presented in the TLS handshake instead of a
+    /// password: with `type=x509` when password login is permitted too (the plain form then expects the
+    /// password), without it when only certificates are.
+    ///
     /// `GET /api/authentication` Documented for SPS 5.x, 6.x, 7.x, 8.0.
     #[cfg(feature = "authentication")]
     fn authenticate(
@@ -37635,6 +39456,43 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = AuthenticateResponse> + Send {
         async move {
             AuthenticateResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read which login types are permitted (6.x)
+    ///
+    /// Tells how users may log in to the REST server: `basic` (password) and/or `x509` (client
+    /// certificate). With both, users log in with a certificate while `admin` may still use a password,
+    /// and the plain login endpoint expects the password: certificate holders then log in with
+    /// `type=x509`. Replaced by the login methods in 7.x.
+    ///
+    /// `GET /api/authentication/types` Documented for SPS 5.x, 6.x.
+    #[cfg(feature = "authentication")]
+    fn get_authentication_types(
+        &self,
+        request: GetAuthenticationTypesRequest,
+    ) -> impl Future<Output = GetAuthenticationTypesResponse> + Send {
+        async move {
+            GetAuthenticationTypesResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Read which login methods are permitted (7.x)
+    ///
+    /// The 7.x successor of the login types: which ways of logging in (password, client certificate,
+    /// and the like) the REST server permits, to be asked before logging in.
+    ///
+    /// `GET /api/authentication/login_methods` Documented for SPS 7.x. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "authentication")]
+    fn list_login_methods(
+        &self,
+        request: ListLoginMethodsRequest,
+    ) -> impl Future<Output = ListLoginMethodsResponse> + Send {
+        async move {
+            ListLoginMethodsResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -37668,6 +39526,148 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = GetPrivateKeyResponse> + Send {
         async move {
             GetPrivateKeyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the cluster endpoints
+    ///
+    /// Lists what can be done with the cluster: join requests, the nodes, promoting a node to central
+    /// management and the status of the nodes. Any node answers; the caller's group needs read and
+    /// write access to cluster management.
+    ///
+    /// `GET /api/cluster` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn get_cluster_index(
+        &self,
+        request: GetClusterIndexRequest,
+    ) -> impl Future<Output = GetClusterIndexResponse> + Send {
+        async move {
+            GetClusterIndexResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read whether this node has joined a cluster
+    ///
+    /// Asked on a node, tells whether it belongs to a cluster and, once it does, the address of the
+    /// central management node. The answer has no `key` or `body`: the state and its details are
+    /// top-level fields.
+    ///
+    /// `GET /api/cluster/join_request` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn get_cluster_join_request(
+        &self,
+        request: GetClusterJoinRequestRequest,
+    ) -> impl Future<Output = GetClusterJoinRequestResponse> + Send {
+        async move {
+            GetClusterJoinRequestResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Ask to join a cluster (on the joining node)
+    ///
+    /// First step of joining a node: sent to the node that joins, inside a transaction, with the
+    /// address of the central management node. The answer carries the node's address, its ID and a
+    /// pre-shared key; that `body` is then posted unchanged to `/api/cluster/nodes` on the central
+    /// management node. A new node has no roles yet.
+    ///
+    /// `POST /api/cluster/join_request` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn create_cluster_join_request(
+        &self,
+        request: CreateClusterJoinRequestRequest,
+    ) -> impl Future<Output = CreateClusterJoinRequestResponse> + Send {
+        async move {
+            CreateClusterJoinRequestResponse::from(
+                ApiError::not_implemented(&request.href),
+            )
+        }
+    }
+
+    /// Join a node to the cluster (on the central management node)
+    ///
+    /// Second step of joining a node: sent to the central management node, inside a transaction, with
+    /// the `body` the joining node's join request answered (address, node ID, pre-shared key, roles).
+    /// The node is part of the cluster once the transaction is committed.
+    ///
+    /// `POST /api/cluster/nodes` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0. The
+    /// reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "cluster")]
+    fn create_cluster_node(
+        &self,
+        request: CreateClusterNodeRequest,
+    ) -> impl Future<Output = CreateClusterNodeResponse> + Send {
+        async move {
+            CreateClusterNodeResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the cluster settings of one node
+    ///
+    /// The address and the roles of one node of the cluster, asked on the central management node. The
+    /// cluster status links here as each node's `configuration`.
+    ///
+    /// `GET /api/cluster/nodes/{node_id}` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn get_cluster_node(
+        &self,
+        request: GetClusterNodeRequest,
+    ) -> impl Future<Output = GetClusterNodeResponse> + Send {
+        async move {
+            GetClusterNodeResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Change the roles of one node
+    ///
+    /// Sent to the central management node inside a transaction: the node's address and its full list
+    /// of roles. A node has exactly one search role (`search-master`, `search-minion` or
+    /// `search-local`, the last being the only one older nodes know), and a cluster at most one search
+    /// master; `central-management` is only given by promoting.
+    ///
+    /// `PUT /api/cluster/nodes/{node_id}` Requires an open transaction. Documented for SPS 6.x, 7.x,
+    /// 8.0. The reply is not documented: a client reads its body as optional.
+    #[cfg(feature = "cluster")]
+    fn replace_cluster_node(
+        &self,
+        request: ReplaceClusterNodeRequest,
+    ) -> impl Future<Output = ReplaceClusterNodeResponse> + Send {
+        async move {
+            ReplaceClusterNodeResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Make this node the central management node of a new cluster
+    ///
+    /// Sent with an empty body, inside a transaction, to the node that is to manage a new cluster; the
+    /// only way to give the `central-management` role. The answer is the node's cluster settings,
+    /// linked under `/api/cluster/nodes`.
+    ///
+    /// `POST /api/cluster/promote` Requires an open transaction. Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "cluster")]
+    fn promote_cluster_node(
+        &self,
+        request: PromoteClusterNodeRequest,
+    ) -> impl Future<Output = PromoteClusterNodeResponse> + Send {
+        async move {
+            PromoteClusterNodeResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read the status of one node of the cluster
+    ///
+    /// One entry of the cluster status (`get_cluster_status`): the node's host name, when it was last
+    /// heard from, its health figures and its configuration synchronisation. Each entry of the cluster
+    /// status links here as its `meta.href`.
+    ///
+    /// `GET /api/cluster/status/{node_id}` Documented for SPS 6.x, 7.x, 8.0. The reply is not
+    /// documented: a client reads its body as optional.
+    #[cfg(feature = "health")]
+    fn get_cluster_node_status(
+        &self,
+        request: GetClusterNodeStatusRequest,
+    ) -> impl Future<Output = GetClusterNodeStatusResponse> + Send {
+        async move {
+            GetClusterNodeStatusResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -42446,6 +44446,40 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// Read whether the welcome wizard has been completed
+    ///
+    /// Tells whether a freshly installed appliance still waits for its initial settings
+    /// (`uninitialized`) or has been set up (`completed`), and links the license agreement to accept.
+    /// Answers without logging in: before the wizard there is nobody to log in as.
+    ///
+    /// `GET /api/setup` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "setup")]
+    fn get_setup(
+        &self,
+        request: GetSetupRequest,
+    ) -> impl Future<Output = GetSetupResponse> + Send {
+        async move { GetSetupResponse::from(ApiError::not_implemented(&request.href)) }
+    }
+
+    /// Complete the welcome wizard
+    ///
+    /// Sends the initial settings of a new appliance in one request: the acceptance of the license
+    /// agreement, the networking, the license (or none, for a demo) and whatever else the wizard asks
+    /// for. Only possible while the wizard is `uninitialized`, and refused while any other client is
+    /// connected to the web interface or the REST server. The appliance answers with a redirection
+    /// (303) and no body; it is not to be followed blindly.
+    ///
+    /// `POST /api/setup` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "setup")]
+    fn complete_setup(
+        &self,
+        request: CompleteSetupRequest,
+    ) -> impl Future<Output = CompleteSetupResponse> + Send {
+        async move {
+            CompleteSetupResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// List the SSH configuration endpoints
     ///
     /// Lists what can be configured for SSH connections: the collections of policies and the
@@ -42851,6 +44885,39 @@ pub trait Api: Send + Sync + 'static {
         }
     }
 
+    /// List the stored host keys of SSH servers
+    ///
+    /// The host keys and X.509 host certificates the appliance has stored for the SSH servers it
+    /// connects to. Each key names the key type, the server address and the port:
+    /// `<type>-<address>:<port>`, such as `ssh-rsa-10.110.0.1:22` (IPv6 addresses keep their colons).
+    /// The list lives outside the configuration tree and carries no transaction link.
+    ///
+    /// `GET /api/ssh-host-keys` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
+    fn list_ssh_host_keys(
+        &self,
+        request: ListSshHostKeysRequest,
+    ) -> impl Future<Output = ListSshHostKeysResponse> + Send {
+        async move {
+            ListSshHostKeysResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read one stored host key of an SSH server
+    ///
+    /// The key material or host certificate stored for one SSH server address and port.
+    ///
+    /// `GET /api/ssh-host-keys/{key}` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "ssh")]
+    fn get_ssh_host_key(
+        &self,
+        request: GetSshHostKeyRequest,
+    ) -> impl Future<Output = GetSshHostKeyResponse> + Send {
+        async move {
+            GetSshHostKeyResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
     /// Read the Starling settings
     ///
     /// Shows whether the appliance is joined to One Identity Starling (and to which instance), and
@@ -42882,6 +44949,25 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ReplaceStarlingResponse> + Send {
         async move {
             ReplaceStarlingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Join the appliance to One Identity Starling
+    ///
+    /// Joins the appliance to a Starling instance; afterwards `join_info` of the Starling settings
+    /// shows the instance and Safeguard Remote Access can be turned on. The Starling settings page only
+    /// names this endpoint: its request and answer are not published, so both are open objects sent and
+    /// read as they are.
+    ///
+    /// `POST /api/starling/join` Documented for SPS 7.x, 8.0. The reply is not documented: a client
+    /// reads its body as optional.
+    #[cfg(feature = "starling")]
+    fn join_starling(
+        &self,
+        request: JoinStarlingRequest,
+    ) -> impl Future<Output = JoinStarlingResponse> + Send {
+        async move {
+            JoinStarlingResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -43966,6 +46052,16 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: AuthenticateRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "authentication")]
+    fn get_authentication_types(
+        &self,
+        request: GetAuthenticationTypesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "authentication")]
+    fn list_login_methods(
+        &self,
+        request: ListLoginMethodsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
@@ -43975,6 +46071,46 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn get_private_key(
         &self,
         request: GetPrivateKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn get_cluster_index(
+        &self,
+        request: GetClusterIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn get_cluster_join_request(
+        &self,
+        request: GetClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn create_cluster_join_request(
+        &self,
+        request: CreateClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn create_cluster_node(
+        &self,
+        request: CreateClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn get_cluster_node(
+        &self,
+        request: GetClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn replace_cluster_node(
+        &self,
+        request: ReplaceClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "cluster")]
+    fn promote_cluster_node(
+        &self,
+        request: PromoteClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "health")]
+    fn get_cluster_node_status(
+        &self,
+        request: GetClusterNodeStatusRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "configuration")]
     fn get_configuration_index(
@@ -45351,6 +47487,16 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: RunCleanupNowRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "setup")]
+    fn get_setup(
+        &self,
+        request: GetSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "setup")]
+    fn complete_setup(
+        &self,
+        request: CompleteSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
@@ -45466,6 +47612,16 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: DeleteSshSettingsPolicyRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
+    fn list_ssh_host_keys(
+        &self,
+        request: ListSshHostKeysRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "ssh")]
+    fn get_ssh_host_key(
+        &self,
+        request: GetSshHostKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "starling")]
     fn get_starling(
         &self,
@@ -45475,6 +47631,11 @@ trait Dispatch: Clone + Send + Sync + 'static {
     fn replace_starling(
         &self,
         request: ReplaceStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "starling")]
+    fn join_starling(
+        &self,
+        request: JoinStarlingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "telnet")]
     fn get_telnet_index(
@@ -45955,6 +48116,24 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.authenticate(request).await.into_response() }
     }
 
+    #[cfg(feature = "authentication")]
+    fn get_authentication_types(
+        &self,
+        request: GetAuthenticationTypesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_authentication_types(request).await.into_response() }
+    }
+
+    #[cfg(feature = "authentication")]
+    fn list_login_methods(
+        &self,
+        request: ListLoginMethodsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_login_methods(request).await.into_response() }
+    }
+
     #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
@@ -45971,6 +48150,78 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.get_private_key(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_index(
+        &self,
+        request: GetClusterIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_cluster_index(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_join_request(
+        &self,
+        request: GetClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_cluster_join_request(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn create_cluster_join_request(
+        &self,
+        request: CreateClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_cluster_join_request(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn create_cluster_node(
+        &self,
+        request: CreateClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_cluster_node(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_node(
+        &self,
+        request: GetClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_cluster_node(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn replace_cluster_node(
+        &self,
+        request: ReplaceClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.replace_cluster_node(request).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn promote_cluster_node(
+        &self,
+        request: PromoteClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.promote_cluster_node(request).await.into_response() }
+    }
+
+    #[cfg(feature = "health")]
+    fn get_cluster_node_status(
+        &self,
+        request: GetClusterNodeStatusRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_cluster_node_status(request).await.into_response() }
     }
 
     #[cfg(feature = "configuration")]
@@ -48472,6 +50723,24 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.run_cleanup_now(request).await.into_response() }
     }
 
+    #[cfg(feature = "setup")]
+    fn get_setup(
+        &self,
+        request: GetSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_setup(request).await.into_response() }
+    }
+
+    #[cfg(feature = "setup")]
+    fn complete_setup(
+        &self,
+        request: CompleteSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.complete_setup(request).await.into_response() }
+    }
+
     #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
@@ -48687,6 +50956,24 @@ impl<A: Api> Dispatch for Typed<A> {
         async move { api.delete_ssh_settings_policy(request).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
+    fn list_ssh_host_keys(
+        &self,
+        request: ListSshHostKeysRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_ssh_host_keys(request).await.into_response() }
+    }
+
+    #[cfg(feature = "ssh")]
+    fn get_ssh_host_key(
+        &self,
+        request: GetSshHostKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_ssh_host_key(request).await.into_response() }
+    }
+
     #[cfg(feature = "starling")]
     fn get_starling(
         &self,
@@ -48703,6 +50990,15 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.replace_starling(request).await.into_response() }
+    }
+
+    #[cfg(feature = "starling")]
+    fn join_starling(
+        &self,
+        request: JoinStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.join_starling(request).await.into_response() }
     }
 
     #[cfg(feature = "telnet")]
@@ -49409,6 +51705,24 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "authentication")]
+    fn get_authentication_types(
+        &self,
+        request: GetAuthenticationTypesRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "authentication")]
+    fn list_login_methods(
+        &self,
+        request: ListLoginMethodsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "certificates")]
     fn get_x509_certificate(
         &self,
@@ -49422,6 +51736,78 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn get_private_key(
         &self,
         request: GetPrivateKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_index(
+        &self,
+        request: GetClusterIndexRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_join_request(
+        &self,
+        request: GetClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn create_cluster_join_request(
+        &self,
+        request: CreateClusterJoinRequestRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn create_cluster_node(
+        &self,
+        request: CreateClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn get_cluster_node(
+        &self,
+        request: GetClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn replace_cluster_node(
+        &self,
+        request: ReplaceClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "cluster")]
+    fn promote_cluster_node(
+        &self,
+        request: PromoteClusterNodeRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "health")]
+    fn get_cluster_node_status(
+        &self,
+        request: GetClusterNodeStatusRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -51902,6 +54288,24 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "setup")]
+    fn get_setup(
+        &self,
+        request: GetSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "setup")]
+    fn complete_setup(
+        &self,
+        request: CompleteSetupRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "ssh")]
     fn get_ssh_index(
         &self,
@@ -52109,6 +54513,24 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "ssh")]
+    fn list_ssh_host_keys(
+        &self,
+        request: ListSshHostKeysRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "ssh")]
+    fn get_ssh_host_key(
+        &self,
+        request: GetSshHostKeyRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "starling")]
     fn get_starling(
         &self,
@@ -52122,6 +54544,15 @@ impl<H: RawApi> Dispatch for Raw<H> {
     fn replace_starling(
         &self,
         request: ReplaceStarlingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "starling")]
+    fn join_starling(
+        &self,
+        request: JoinStarlingRequest,
     ) -> impl Future<Output = axum::response::Response> + Send {
         let handler = Arc::clone(&self.0);
         async move { handler.handle(request.into_raw()).await.into_response() }
@@ -52856,6 +55287,28 @@ async fn handle_authenticate<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "authentication")]
+async fn handle_get_authentication_types<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetAuthenticationTypesRequest::extract(request).await {
+        Ok(request) => dispatch.get_authentication_types(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "authentication")]
+async fn handle_list_login_methods<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListLoginMethodsRequest::extract(request).await {
+        Ok(request) => dispatch.list_login_methods(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 #[cfg(feature = "certificates")]
 async fn handle_get_x509_certificate<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
@@ -52874,6 +55327,94 @@ async fn handle_get_private_key<D: Dispatch>(
 ) -> axum::response::Response {
     match GetPrivateKeyRequest::extract(request).await {
         Ok(request) => dispatch.get_private_key(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_get_cluster_index<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetClusterIndexRequest::extract(request).await {
+        Ok(request) => dispatch.get_cluster_index(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_get_cluster_join_request<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetClusterJoinRequestRequest::extract(request).await {
+        Ok(request) => dispatch.get_cluster_join_request(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_create_cluster_join_request<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateClusterJoinRequestRequest::extract(request).await {
+        Ok(request) => dispatch.create_cluster_join_request(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_create_cluster_node<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateClusterNodeRequest::extract(request).await {
+        Ok(request) => dispatch.create_cluster_node(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_get_cluster_node<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetClusterNodeRequest::extract(request).await {
+        Ok(request) => dispatch.get_cluster_node(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_replace_cluster_node<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ReplaceClusterNodeRequest::extract(request).await {
+        Ok(request) => dispatch.replace_cluster_node(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "cluster")]
+async fn handle_promote_cluster_node<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match PromoteClusterNodeRequest::extract(request).await {
+        Ok(request) => dispatch.promote_cluster_node(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "health")]
+async fn handle_get_cluster_node_status<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetClusterNodeStatusRequest::extract(request).await {
+        Ok(request) => dispatch.get_cluster_node_status(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -55903,6 +58444,28 @@ async fn handle_run_cleanup_now<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "setup")]
+async fn handle_get_setup<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSetupRequest::extract(request).await {
+        Ok(request) => dispatch.get_setup(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "setup")]
+async fn handle_complete_setup<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CompleteSetupRequest::extract(request).await {
+        Ok(request) => dispatch.complete_setup(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 #[cfg(feature = "ssh")]
 async fn handle_get_ssh_index<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
@@ -56156,6 +58719,28 @@ async fn handle_delete_ssh_settings_policy<D: Dispatch>(
     }
 }
 
+#[cfg(feature = "ssh")]
+async fn handle_list_ssh_host_keys<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSshHostKeysRequest::extract(request).await {
+        Ok(request) => dispatch.list_ssh_host_keys(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "ssh")]
+async fn handle_get_ssh_host_key<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSshHostKeyRequest::extract(request).await {
+        Ok(request) => dispatch.get_ssh_host_key(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
 #[cfg(feature = "starling")]
 async fn handle_get_starling<D: Dispatch>(
     axum::extract::State(dispatch): axum::extract::State<D>,
@@ -56174,6 +58759,17 @@ async fn handle_replace_starling<D: Dispatch>(
 ) -> axum::response::Response {
     match ReplaceStarlingRequest::extract(request).await {
         Ok(request) => dispatch.replace_starling(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "starling")]
+async fn handle_join_starling<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match JoinStarlingRequest::extract(request).await {
+        Ok(request) => dispatch.join_starling(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -56900,6 +59496,18 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
     #[cfg(feature = "authentication")]
     let router = router
         .route("/api/authentication", axum::routing::get(handle_authenticate::<D>));
+    #[cfg(feature = "authentication")]
+    let router = router
+        .route(
+            "/api/authentication/types",
+            axum::routing::get(handle_get_authentication_types::<D>),
+        );
+    #[cfg(feature = "authentication")]
+    let router = router
+        .route(
+            "/api/authentication/login_methods",
+            axum::routing::get(handle_list_login_methods::<D>),
+        );
     #[cfg(feature = "certificates")]
     let router = router
         .route(
@@ -56911,6 +59519,51 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/configuration/private_keys/{key}",
             axum::routing::get(handle_get_private_key::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route("/api/cluster", axum::routing::get(handle_get_cluster_index::<D>));
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/join_request",
+            axum::routing::get(handle_get_cluster_join_request::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/join_request",
+            axum::routing::post(handle_create_cluster_join_request::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/nodes",
+            axum::routing::post(handle_create_cluster_node::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/nodes/{node_id}",
+            axum::routing::get(handle_get_cluster_node::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/nodes/{node_id}",
+            axum::routing::put(handle_replace_cluster_node::<D>),
+        );
+    #[cfg(feature = "cluster")]
+    let router = router
+        .route(
+            "/api/cluster/promote",
+            axum::routing::post(handle_promote_cluster_node::<D>),
+        );
+    #[cfg(feature = "health")]
+    let router = router
+        .route(
+            "/api/cluster/status/{node_id}",
+            axum::routing::get(handle_get_cluster_node_status::<D>),
         );
     #[cfg(feature = "configuration")]
     let router = router
@@ -58537,6 +61190,11 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/cleanup/cleanup_now",
             axum::routing::post(handle_run_cleanup_now::<D>),
         );
+    #[cfg(feature = "setup")]
+    let router = router.route("/api/setup", axum::routing::get(handle_get_setup::<D>));
+    #[cfg(feature = "setup")]
+    let router = router
+        .route("/api/setup", axum::routing::post(handle_complete_setup::<D>));
     #[cfg(feature = "ssh")]
     let router = router
         .route("/api/configuration/ssh", axum::routing::get(handle_get_ssh_index::<D>));
@@ -58672,6 +61330,15 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/ssh/settings_policies/{key}",
             axum::routing::delete(handle_delete_ssh_settings_policy::<D>),
         );
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route("/api/ssh-host-keys", axum::routing::get(handle_list_ssh_host_keys::<D>));
+    #[cfg(feature = "ssh")]
+    let router = router
+        .route(
+            "/api/ssh-host-keys/{key}",
+            axum::routing::get(handle_get_ssh_host_key::<D>),
+        );
     #[cfg(feature = "starling")]
     let router = router
         .route(
@@ -58684,6 +61351,9 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
             "/api/configuration/starling",
             axum::routing::put(handle_replace_starling::<D>),
         );
+    #[cfg(feature = "starling")]
+    let router = router
+        .route("/api/starling/join", axum::routing::post(handle_join_starling::<D>));
     #[cfg(feature = "telnet")]
     let router = router
         .route(

@@ -850,6 +850,86 @@ pub struct AuthenticationResult {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// How to log in, where the plain login expects a password.
+#[cfg(feature = "authentication")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AuthenticationType {
+    /// `x509`
+    X509,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "authentication")]
+impl AuthenticationType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::X509 => "x509",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl From<&str> for AuthenticationType {
+    fn from(value: &str) -> Self {
+        match value {
+            "x509" => Self::X509,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl std::str::FromStr for AuthenticationType {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl std::fmt::Display for AuthenticationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl serde::Serialize for AuthenticationType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "authentication")]
+impl<'de> serde::Deserialize<'de> for AuthenticationType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+/// The login types the REST server permits.
+#[cfg(feature = "authentication")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AuthenticationTypes {
+    /// One member per permitted type: `basic` (password) and/or `x509` (client certificate). Their
+    /// contents are not published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub types: Option<
+        indexmap::IndexMap<String, indexmap::IndexMap<String, serde_json::Value>>,
+    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// The session fields report and search subchapters can use, computed by the appliance. Only the
 /// endpoint name is published; the answer is kept as sent, whatever its form.
 #[cfg(feature = "reporting")]
@@ -1433,6 +1513,113 @@ pub struct ClusterInterfaceObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Details of the join state.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterJoinDetails {
+    /// Address of the central management node; absent before the node joins a cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub central_management_address: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Answer to a join request.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterJoinRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ClusterJoinRequestBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The joining node's half of the handshake, to be posted to `/api/cluster/nodes` on the central
+/// management node.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterJoinRequestBody {
+    /// IP address of the joining node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// ID of the joining node (a UUID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// Pre-shared key for the nodes to authenticate each other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psk: Option<String>,
+    /// The node's roles; empty for a new node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<ClusterRole>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Where the joining node finds the central management node.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterJoinRequestCreate {
+    /// IP address of the central management node.
+    pub central_management_address: String,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Whether a node belongs to a cluster (no `key` or `body` envelope).
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterJoinState {
+    /// The join state, such as `in cluster`; other states are not documented.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<ClusterJoinDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The cluster settings of a node.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterNode {
+    /// IP address of the node.
+    pub address: String,
+    /// The node's roles; empty for a node that has just joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<ClusterRole>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What the central management node needs to admit a node: the `body` of the joining node's join
+/// request, sent unchanged.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterNodeJoin {
+    /// IP address of the joining node.
+    pub address: String,
+    /// ID of the joining node (a UUID).
+    pub node_id: String,
+    /// Pre-shared key the nodes authenticate each other with.
+    pub psk: String,
+    /// Roles to give the node; empty by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<ClusterRole>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Links of a node's status entry.
 #[cfg(feature = "health")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -1442,6 +1629,37 @@ pub struct ClusterNodeMeta {
     /// Path of the node's cluster configuration (roles and the like).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A node of the cluster as read from the central management node.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterNodeObject {
+    /// ID of the node (a UUID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ClusterNodeSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A node's cluster settings as read back: address and roles. Nothing is required in a reply.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterNodeSettings {
+    /// IP address of the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The node's roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<ClusterRole>>,
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1472,6 +1690,128 @@ pub struct ClusterNodeStatus {
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The status of one node, as an entry of the cluster status. Nothing is required: the answer is
+/// not published.
+#[cfg(feature = "health")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterNodeStatusAnswer {
+    /// ID (a UUID) of the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Host name of the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fqdn: Option<String>,
+    /// When the node last reported in (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub health_status: Option<Option<HealthStatus>>,
+    /// Configuration synchronisation state, such as `pending` or `n/a`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration_sync: Option<ConfigurationSync>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ClusterNodeMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Answer to promoting a node: its cluster settings, linked to the node.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClusterPromotion {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ClusterNodeSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A role of a cluster node: `central-management` (given only by promoting), `managed-host`, and
+/// exactly one search role: `search-master` (at most one per cluster), `search-minion` or
+/// `search-local`. Newer appliances may add roles.
+#[cfg(feature = "cluster")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ClusterRole {
+    /// `central-management`
+    CentralManagement,
+    /// `managed-host`
+    ManagedHost,
+    /// `search-master`
+    SearchMaster,
+    /// `search-minion`
+    SearchMinion,
+    /// `search-local`
+    SearchLocal,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "cluster")]
+impl ClusterRole {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CentralManagement => "central-management",
+            Self::ManagedHost => "managed-host",
+            Self::SearchMaster => "search-master",
+            Self::SearchMinion => "search-minion",
+            Self::SearchLocal => "search-local",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl From<&str> for ClusterRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "central-management" => Self::CentralManagement,
+            "managed-host" => Self::ManagedHost,
+            "search-master" => Self::SearchMaster,
+            "search-minion" => Self::SearchMinion,
+            "search-local" => Self::SearchLocal,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl std::str::FromStr for ClusterRole {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl std::fmt::Display for ClusterRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl serde::Serialize for ClusterRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl<'de> serde::Deserialize<'de> for ClusterRole {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
 }
 
 /// The status of every node of the cluster.
@@ -3575,6 +3915,7 @@ impl<'de> serde::Deserialize<'de> for InbandTargetName {
 /// newer appliance versions.
 #[cfg(
     any(
+        feature = "cluster",
         feature = "configuration",
         feature = "management",
         feature = "alerting",
@@ -4260,6 +4601,7 @@ pub struct LicenseObject {
 /// The `meta` of a list entry or of a reference, holding the entry's own path.
 #[cfg(
     any(
+        feature = "cluster",
         feature = "configuration",
         feature = "local_services",
         feature = "management",
@@ -4297,6 +4639,7 @@ pub struct LinkMeta {
 /// One entry of an index or of a collection listing, pointing at a child endpoint.
 #[cfg(
     any(
+        feature = "cluster",
         feature = "configuration",
         feature = "management",
         feature = "alerting",
@@ -4604,6 +4947,10 @@ pub struct LoginMethodListItem {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// The login methods the REST server permits; the fields are not published.
+#[cfg(feature = "authentication")]
+pub type LoginMethods = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The certificate authority the appliance signs certificates with (for example for the four-eyes
 /// or the TLS proxying features).
@@ -5854,6 +6201,7 @@ pub struct RemoteForward {
 /// ```
 #[cfg(
     any(
+        feature = "cluster",
         feature = "local_services",
         feature = "management",
         feature = "alerting",
@@ -6169,6 +6517,126 @@ pub struct SettingsPolicyBase {
     /// Properties this version of the types does not know, kept so they are written back.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Links of the welcome wizard state.
+#[cfg(feature = "setup")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SetupMeta {
+    /// Path of the wizard endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    /// Path one level up.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub parent: Option<Option<String>>,
+    /// Where the license agreement to accept can be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eula: Option<String>,
+    /// Seconds before the session expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_seconds: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The initial settings of the appliance. Only these three fields are published; the wizard's other
+/// settings are sent as extra fields.
+#[cfg(feature = "setup")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SetupRequest {
+    /// Must be `true`, accepting the license agreement.
+    pub accept_eula: bool,
+    /// The initial networking settings (their fields are not published).
+    pub network: indexmap::IndexMap<String, serde_json::Value>,
+    /// The license: its text (6.x, with `\n` line breaks) or XML (7.x); null runs the appliance in demo
+    /// mode.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub license: Option<Option<String>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Whether the appliance has been set up (no `key` or `body` envelope).
+#[cfg(feature = "setup")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SetupState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<SetupStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<SetupMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `uninitialized` until the wizard is completed, `completed` afterwards; other values a later
+/// version adds are kept.
+#[cfg(feature = "setup")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SetupStatus {
+    /// `uninitialized`
+    Uninitialized,
+    /// `completed`
+    Completed,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "setup")]
+impl SetupStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Uninitialized => "uninitialized",
+            Self::Completed => "completed",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+#[cfg(feature = "setup")]
+impl From<&str> for SetupStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "uninitialized" => Self::Uninitialized,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "setup")]
+impl std::str::FromStr for SetupStatus {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+#[cfg(feature = "setup")]
+impl std::fmt::Display for SetupStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "setup")]
+impl serde::Serialize for SetupStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "setup")]
+impl<'de> serde::Deserialize<'de> for SetupStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
 }
 
 /// A signing CA: the CA certificate (stored with its private key among the X.509 objects) used to
@@ -6728,6 +7196,40 @@ pub struct SshGssapi {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A stored host key or host certificate. Its fields are not published; the examples show the
+/// likely ones (type, address, port, key material) and every field is kept.
+#[cfg(feature = "ssh")]
+pub type SshHostKey = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The stored host keys.
+#[cfg(feature = "ssh")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SshHostKeyList {
+    /// One entry per stored key.
+    pub items: Vec<ListItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One stored host key.
+#[cfg(feature = "ssh")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SshHostKeyObject {
+    /// `<type>-<address>:<port>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<SshHostKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// The protocol-wide SSH options: the common protocol options and whether GSSAPI (Kerberos)
 /// authentication is offered.
 #[cfg(feature = "ssh")]
@@ -6794,6 +7296,14 @@ pub struct StarlingJoinInfo {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// What joining Starling needs; the fields are not published.
+#[cfg(feature = "starling")]
+pub type StarlingJoinRequest = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The answer to joining Starling; not published, every field is kept.
+#[cfg(feature = "starling")]
+pub type StarlingJoinResult = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The Starling settings in the object envelope (key `starling`).
 #[cfg(feature = "starling")]
@@ -8572,6 +9082,10 @@ pub fn __roundtrip(
 
             #[cfg(feature = "authentication")]
             "AuthenticationResult" => roundtrip::<AuthenticationResult>(value),
+            #[cfg(feature = "authentication")]
+            "AuthenticationType" => roundtrip::<AuthenticationType>(value),
+            #[cfg(feature = "authentication")]
+            "AuthenticationTypes" => roundtrip::<AuthenticationTypes>(value),
             #[cfg(feature = "reporting")]
             "AvailableSearchFields" => roundtrip::<AvailableSearchFields>(value),
             #[cfg(feature = "reporting")]
@@ -8710,10 +9224,34 @@ pub fn __roundtrip(
             "ClusterInterface" => roundtrip::<ClusterInterface>(value),
             #[cfg(feature = "local_services")]
             "ClusterInterfaceObject" => roundtrip::<ClusterInterfaceObject>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterJoinDetails" => roundtrip::<ClusterJoinDetails>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterJoinRequest" => roundtrip::<ClusterJoinRequest>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterJoinRequestBody" => roundtrip::<ClusterJoinRequestBody>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterJoinRequestCreate" => roundtrip::<ClusterJoinRequestCreate>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterJoinState" => roundtrip::<ClusterJoinState>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterNode" => roundtrip::<ClusterNode>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterNodeJoin" => roundtrip::<ClusterNodeJoin>(value),
             #[cfg(feature = "health")]
             "ClusterNodeMeta" => roundtrip::<ClusterNodeMeta>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterNodeObject" => roundtrip::<ClusterNodeObject>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterNodeSettings" => roundtrip::<ClusterNodeSettings>(value),
             #[cfg(feature = "health")]
             "ClusterNodeStatus" => roundtrip::<ClusterNodeStatus>(value),
+            #[cfg(feature = "health")]
+            "ClusterNodeStatusAnswer" => roundtrip::<ClusterNodeStatusAnswer>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterPromotion" => roundtrip::<ClusterPromotion>(value),
+            #[cfg(feature = "cluster")]
+            "ClusterRole" => roundtrip::<ClusterRole>(value),
             #[cfg(feature = "health")]
             "ClusterStatusList" => roundtrip::<ClusterStatusList>(value),
             #[cfg(feature = "health")]
@@ -9008,6 +9546,7 @@ pub fn __roundtrip(
             "InbandTargetName" => roundtrip::<InbandTargetName>(value),
             #[cfg(
                 any(
+                    feature = "cluster",
                     feature = "configuration",
                     feature = "management",
                     feature = "alerting",
@@ -9095,6 +9634,7 @@ pub fn __roundtrip(
             "LicenseObject" => roundtrip::<LicenseObject>(value),
             #[cfg(
                 any(
+                    feature = "cluster",
                     feature = "configuration",
                     feature = "local_services",
                     feature = "management",
@@ -9123,6 +9663,7 @@ pub fn __roundtrip(
             "LinkMeta" => roundtrip::<LinkMeta>(value),
             #[cfg(
                 any(
+                    feature = "cluster",
                     feature = "configuration",
                     feature = "management",
                     feature = "alerting",
@@ -9200,6 +9741,8 @@ pub fn __roundtrip(
             "LoginMethodList" => roundtrip::<LoginMethodList>(value),
             #[cfg(feature = "aaa")]
             "LoginMethodListItem" => roundtrip::<LoginMethodListItem>(value),
+            #[cfg(feature = "authentication")]
+            "LoginMethods" => roundtrip::<LoginMethods>(value),
             #[cfg(feature = "management")]
             "ManagementCertificateAuthority" => {
                 roundtrip::<ManagementCertificateAuthority>(value)
@@ -9454,6 +9997,7 @@ pub fn __roundtrip(
             "RemoteForward" => roundtrip::<RemoteForward>(value),
             #[cfg(
                 any(
+                    feature = "cluster",
                     feature = "local_services",
                     feature = "management",
                     feature = "alerting",
@@ -9511,6 +10055,14 @@ pub fn __roundtrip(
             "SessionCounts" => roundtrip::<SessionCounts>(value),
             "SessionTimeouts" => roundtrip::<SessionTimeouts>(value),
             "SettingsPolicyBase" => roundtrip::<SettingsPolicyBase>(value),
+            #[cfg(feature = "setup")]
+            "SetupMeta" => roundtrip::<SetupMeta>(value),
+            #[cfg(feature = "setup")]
+            "SetupRequest" => roundtrip::<SetupRequest>(value),
+            #[cfg(feature = "setup")]
+            "SetupState" => roundtrip::<SetupState>(value),
+            #[cfg(feature = "setup")]
+            "SetupStatus" => roundtrip::<SetupStatus>(value),
             #[cfg(feature = "policies_certificates")]
             "SigningCa" => roundtrip::<SigningCa>(value),
             #[cfg(feature = "policies_certificates")]
@@ -9571,6 +10123,12 @@ pub fn __roundtrip(
             #[cfg(feature = "ssh")]
             "SshGssapi" => roundtrip::<SshGssapi>(value),
             #[cfg(feature = "ssh")]
+            "SshHostKey" => roundtrip::<SshHostKey>(value),
+            #[cfg(feature = "ssh")]
+            "SshHostKeyList" => roundtrip::<SshHostKeyList>(value),
+            #[cfg(feature = "ssh")]
+            "SshHostKeyObject" => roundtrip::<SshHostKeyObject>(value),
+            #[cfg(feature = "ssh")]
             "SshOptions" => roundtrip::<SshOptions>(value),
             #[cfg(feature = "ssh")]
             "SshOptionsObject" => roundtrip::<SshOptionsObject>(value),
@@ -9578,6 +10136,10 @@ pub fn __roundtrip(
             "Starling" => roundtrip::<Starling>(value),
             #[cfg(feature = "starling")]
             "StarlingJoinInfo" => roundtrip::<StarlingJoinInfo>(value),
+            #[cfg(feature = "starling")]
+            "StarlingJoinRequest" => roundtrip::<StarlingJoinRequest>(value),
+            #[cfg(feature = "starling")]
+            "StarlingJoinResult" => roundtrip::<StarlingJoinResult>(value),
             #[cfg(feature = "starling")]
             "StarlingObject" => roundtrip::<StarlingObject>(value),
             #[cfg(feature = "policies_archive_backup")]

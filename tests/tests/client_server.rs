@@ -87,8 +87,11 @@ impl Fake {
 
 impl Api for Fake {
     async fn authenticate(&self, request: AuthenticateRequest) -> AuthenticateResponse {
-        let credentials = &request.credentials;
-        if credentials.username == "admin" && credentials.password == "secret" {
+        let admin = request
+            .credentials
+            .as_ref()
+            .is_some_and(|c| c.username == "admin" && c.password == "secret");
+        if admin {
             AuthenticateResponse::Ok {
                 body: typed(json!({"meta": {"href": "/api/authentication", "parent": "/api"}})),
                 set_cookie: format!("session_id={SESSION}; Path=/; HttpOnly"),

@@ -36,7 +36,8 @@ pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
     lowerer.finish_tagged_unions();
     lowerer.prune_hoisted(&operations);
     lowerer.box_recursive_fields();
-    let session_cookie = lowerer.session_cookie();
+    let session_cookie = lowerer.session_key(openapiv3::APIKeyLocation::Cookie);
+    let session_header = lowerer.session_key(openapiv3::APIKeyLocation::Header);
     let transaction_ops = lowerer.transaction_ops(&operations);
     if !lowerer.diagnostics.is_empty() {
         return Err(lowerer.diagnostics);
@@ -55,6 +56,7 @@ pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
         types,
         operations,
         session_cookie,
+        session_header,
         transaction_ops,
         features,
         examples: {
@@ -741,14 +743,16 @@ impl<'a> Lowerer<'a> {
 
     // ----- root -------------------------------------------------------------------------------
 
-    fn session_cookie(&self) -> Option<String> {
+    /// The name of the first apiKey security scheme sent at `location` (the session cookie,
+    /// or the header carrying the same token).
+    fn session_key(&self, location: openapiv3::APIKeyLocation) -> Option<String> {
         let schemes = &self.openapi.components.as_ref()?.security_schemes;
         schemes.values().find_map(|scheme| match scheme {
             ReferenceOr::Item(SecurityScheme::APIKey {
-                location: openapiv3::APIKeyLocation::Cookie,
+                location: found,
                 name,
                 ..
-            }) => Some(name.clone()),
+            }) if *found == location => Some(name.clone()),
             _ => None,
         })
     }

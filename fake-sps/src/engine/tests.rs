@@ -296,6 +296,7 @@ impl Fixture {
             upload: None,
             session_id: session.map(str::to_owned),
             basic_auth: None,
+            client_certificate: None,
         }
     }
 
@@ -978,6 +979,7 @@ fn the_workspace_spec_seeds_readable_objects() {
         upload: None,
         session_id: None,
         basic_auth: Some(("admin".into(), "secret".into())),
+        client_certificate: None,
     };
     let login = engine.handle(request.clone());
     let cookie = &login.headers.first().expect("cookie").1;

@@ -7,13 +7,16 @@
 //! configuration lock, write-once passwords (and objects referring to them), a report created with the subchapters it refers to
 //! (references followed by their href), the system backup pointing at a backup policy, unknown
 //! fields and enumeration values surviving a GET -> PUT round trip, every error type the fake
-//! produces decoded as `Error::Api`, and TLS.
+//! produces decoded as `Error::Api`, TLS, certificate login and the `X-Token` session header,
+//! login discovery, the cluster and the welcome wizard.
 //!
 //! One file per behaviour; `support` holds what they share.
 
 mod support;
 
 mod browsing;
+mod cluster_setup;
+mod discovery;
 mod error_types;
 mod forward_compatibility;
 mod passwords;

@@ -14,6 +14,7 @@ async fn https_with_a_private_ca_or_without_verification() {
     config.tls = Some(TlsFiles {
         cert: tls_data("server.crt"),
         key: tls_data("server.key"),
+        client_ca: None,
     });
     let fake = start_with(config).await;
     let url = fake.url();

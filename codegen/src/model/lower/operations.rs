@@ -597,13 +597,14 @@ impl<'a> Lowerer<'a> {
                     Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })) if scheme.eq_ignore_ascii_case("basic") => {
                         basic = true
                     }
+                    // The session token, in its cookie or in its header.
                     Some(ReferenceOr::Item(SecurityScheme::APIKey {
-                        location: openapiv3::APIKeyLocation::Cookie,
+                        location: openapiv3::APIKeyLocation::Cookie | openapiv3::APIKeyLocation::Header,
                         ..
                     })) => session = true,
                     Some(_) => self.error(
                         &format!("{requirements_pointer}/{i}"),
-                        format!("unsupported security scheme `{name}` (only http basic and an apiKey cookie)"),
+                        format!("unsupported security scheme `{name}` (only http basic and an apiKey cookie or header)"),
                     ),
                     // An undeclared scheme is `spec::lint`'s finding.
                     None => {}
@@ -611,7 +612,8 @@ impl<'a> Lowerer<'a> {
             }
         }
         match (basic, session, optional) {
-            (true, _, _) => Security::Basic,
+            (true, _, false) => Security::Basic,
+            (true, _, true) => Security::BasicOptional,
             (false, true, false) => Security::Session,
             (false, true, true) => Security::SessionOptional,
             (false, false, _) => Security::None,
