@@ -16,6 +16,7 @@ use crate::meta::{last_segment, object_meta, reference};
 use crate::paths;
 use crate::persist::{self, PersistError};
 use crate::raw::{OperationInfo, RawRequest, RawResponse};
+use crate::recordings::{Lookup, Recordings, RecordingsConfig};
 use crate::references::References;
 use crate::seed::{self, Seed};
 use crate::session::{
@@ -56,6 +57,8 @@ pub struct EngineConfig {
     pub active_sessions: Vec<String>,
     /// Time source (a manual clock in tests).
     pub clock: Arc<dyn Clock>,
+    /// The recorded sessions to serve under `/api/audit/sessions`.
+    pub recordings: RecordingsConfig,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -70,6 +73,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("implicit_transactions", &self.implicit_transactions)
             .field("state_file", &self.state_file)
             .field("active_sessions", &self.active_sessions)
+            .field("recordings", &self.recordings)
             .finish_non_exhaustive()
     }
 }
@@ -84,6 +88,7 @@ impl Default for EngineConfig {
             state_file: None,
             active_sessions: vec![SAMPLE_ACTIVE_SESSION.to_owned()],
             clock: Arc::new(SystemClock::default()),
+            recordings: RecordingsConfig::default(),
         }
     }
 }
@@ -101,6 +106,7 @@ pub struct Engine {
     responses: BTreeMap<(String, String), Vec<(u16, Value)>>,
     implicit_transactions: bool,
     state_file: Option<PathBuf>,
+    recordings: Recordings,
     state: Mutex<State>,
 }
 
@@ -122,11 +128,7 @@ struct Caller {
 type Reply = Result<RawResponse, ApiError>;
 
 fn json_reply(status: u16, body: Value) -> RawResponse {
-    RawResponse {
-        status,
-        body: Some(body),
-        headers: Vec::new(),
-    }
+    RawResponse::json(status, body)
 }
 
 /// The status to answer a successful call with: `preferred` if the spec documents it, else the
@@ -205,6 +207,7 @@ impl Engine {
             responses,
             implicit_transactions: config.implicit_transactions,
             state_file: config.state_file,
+            recordings: Recordings::new(config.recordings),
             state: Mutex::new(State {
                 sessions: Sessions::new(config.users, config.idle_timeout, config.clock)
                     .with_max_sessions(config.max_sessions),
@@ -233,6 +236,11 @@ impl Engine {
         let mut state = self.lock();
         state.txs.release(id);
         state.sessions.logout(id)
+    }
+
+    /// The recorded sessions served under `/api/audit/sessions`.
+    pub fn recordings(&self) -> &Recordings {
+        &self.recordings
     }
 
     /// How many sessions are open.
@@ -270,6 +278,14 @@ impl Engine {
         };
         if refused_as_documented(op) {
             return Err(errors::method_not_allowed(&req.href, op.method));
+        }
+        // Audit data is read-only and not configuration: answered from the recorded sessions.
+        if op.method == "GET" {
+            match self.recordings.lookup(req.href.trim_end_matches('/')) {
+                Lookup::Found(node) => return self.audit_reply(req, node),
+                Lookup::Missing => return Err(errors::not_found(&req.href, &req.href)),
+                Lookup::NotMine => {}
+            }
         }
         match (op.method, op.path) {
             ("DELETE", paths::AUTHENTICATION) => {
@@ -832,6 +848,8 @@ fn slot_is_empty(slot: Option<&Value>) -> bool {
         Some(_) => false,
     }
 }
+
+mod audit;
 
 #[cfg(test)]
 mod tests;

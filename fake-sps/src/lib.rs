@@ -19,7 +19,9 @@ pub mod paths;
 pub mod persist;
 pub mod quirks;
 pub mod raw;
+pub mod recordings;
 pub mod references;
+pub mod search;
 pub mod seed;
 pub mod server;
 pub mod session;
@@ -29,4 +31,5 @@ pub mod tree;
 
 pub use app::{serve, ServeConfig};
 pub use engine::{Engine, EngineConfig};
+pub use recordings::{Recordings, RecordingsConfig};
 pub use server::ServerHandle;

@@ -33,6 +33,7 @@ pub use runtime::{
         feature = "firmware",
         feature = "health",
         feature = "sessions",
+        feature = "audit",
         feature = "integrated_products",
         feature = "ssh",
         feature = "rdp",
@@ -68,6 +69,7 @@ use std::sync::Arc;
         feature = "firmware",
         feature = "health",
         feature = "sessions",
+        feature = "audit",
         feature = "integrated_products",
         feature = "ssh",
         feature = "rdp",
@@ -127,6 +129,34 @@ pub static OPERATIONS: &[OperationInfo] = &[
     GetSystemAlertsRequest::OPERATION,
     #[cfg(feature = "alerting")]
     ReplaceSystemAlertsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    SearchSessionsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    GetSessionStatisticsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    CreateSessionSnapshotRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    SearchSessionSnapshotRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    GetRecordedSessionRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListSessionAlertsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListSessionEventsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListSessionChannelsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    GetSessionChannelRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListSessionIndexingRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListTrailDownloadsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    DownloadAuditTrailRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    SearchSessionContentRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    GetContentScreenshotRequest::OPERATION,
     #[cfg(feature = "authentication")]
     AuthenticateRequest::OPERATION,
     #[cfg(feature = "certificates")]
@@ -848,6 +878,8 @@ impl GetAclsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -933,6 +965,8 @@ impl GetLocalDatabaseIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1018,6 +1052,8 @@ impl ListLocalGroupsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1105,6 +1141,8 @@ impl CreateLocalGroupRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1205,6 +1243,8 @@ impl GetLocalGroupRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1297,6 +1337,8 @@ impl ReplaceLocalGroupRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1410,6 +1452,8 @@ impl DeleteLocalGroupRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1502,6 +1546,8 @@ impl ListLocalUsersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1589,6 +1635,8 @@ impl CreateLocalUserRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1688,6 +1736,8 @@ impl GetLocalUserRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1780,6 +1830,8 @@ impl ReplaceLocalUserRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1893,6 +1945,8 @@ impl DeleteLocalUserRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1990,6 +2044,8 @@ impl GetAaaSettingsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2075,6 +2131,8 @@ impl ListAaaLdapServersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2160,6 +2218,8 @@ impl ListAaaLoginMethodsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2245,6 +2305,8 @@ impl GetSaml2SettingsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2330,6 +2392,8 @@ impl GetAlertingIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2415,6 +2479,8 @@ impl GetTrafficAlertsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2502,6 +2568,8 @@ impl ReplaceTrafficAlertsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2607,6 +2675,8 @@ impl GetSystemAlertsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2694,6 +2764,8 @@ impl ReplaceSystemAlertsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2776,6 +2848,1554 @@ impl From<ApiError> for ReplaceSystemAlertsResponse {
     }
 }
 
+/// Query parameters of `search_sessions`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct SearchSessionsQuery {
+    /// `start`: Only sessions that started at or after this time (ISO 8601, such as
+    /// `2017-01-25T10:00`).
+    #[serde(rename = "start", default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// `end`: Only sessions that ended at or before this time (ISO 8601).
+    #[serde(rename = "end", default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    /// `q`: Filter expression over session properties (`protocol:SSH AND client.ip:10.*`); see the
+    /// operation's description for the syntax.
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `fields`: Comma-separated field paths to return in each entry's `body` (`protocol,client.ip`).
+    #[serde(rename = "fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
+    /// `limit`: Page size; 500 by default and at most.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first session of the page (0 by default); positions past 10,000 are
+    /// not served.
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// `sort`: Field to sort by; a leading `-` sorts in descending order (`-creation_time`).
+    #[serde(rename = "sort", default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// `format`: `json` (the default) or `csv` for the CSV form of the same page.
+    #[serde(rename = "format", default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<types::SessionSearchFormat>,
+}
+
+/// A validated `search_sessions` request (`GET /api/audit/sessions`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct SearchSessionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: SearchSessionsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl SearchSessionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "search_sessions",
+        method: "GET",
+        path: "/api/audit/sessions",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403],
+        file_reply: None,
+        reply_forms: &["text/csv"],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<SearchSessionsQuery>(&parts, &href)?;
+        Ok(Self { href, session_id, query })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: runtime::to_object(&self.query),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `search_sessions`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum SearchSessionsResponse {
+    /// `200`: One page of matching sessions.
+    Ok(types::SessionSearchResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `200` answered as `text/csv`.
+    OkCsv(runtime::BinaryBody),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for SearchSessionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::OkCsv(body) => {
+                runtime::file_response(200, body, "text/csv", Vec::new())
+            }
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for SearchSessionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `get_session_statistics`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct GetSessionStatisticsQuery {
+    /// `field`: Session property to count by (`protocol`, `recording.connection_policy`).
+    #[serde(rename = "field")]
+    pub field: String,
+    /// `q`: Filter expression restricting the counted sessions (same syntax as the search).
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `sub_fields`: Second property to count by within each value of `field`.
+    #[serde(rename = "sub_fields", default, skip_serializing_if = "Option::is_none")]
+    pub sub_fields: Option<String>,
+    /// `size`: Return only this many of the most frequent values.
+    #[serde(rename = "size", default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+}
+
+/// A validated `get_session_statistics` request (`GET /api/audit/sessions/stats`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct GetSessionStatisticsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: GetSessionStatisticsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl GetSessionStatisticsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_session_statistics",
+        method: "GET",
+        path: "/api/audit/sessions/stats",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<GetSessionStatisticsQuery>(&parts, &href)?;
+        Ok(Self { href, session_id, query })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: runtime::to_object(&self.query),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_session_statistics`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSessionStatisticsResponse {
+    /// `200`: The counts.
+    Ok(types::SessionStatistics),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for GetSessionStatisticsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for GetSessionStatisticsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_session_snapshot` request (`GET /api/audit/sessions/_snapshot`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct CreateSessionSnapshotRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl CreateSessionSnapshotRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_session_snapshot",
+        method: "GET",
+        path: "/api/audit/sessions/_snapshot",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_session_snapshot`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateSessionSnapshotResponse {
+    /// `200`: The snapshot.
+    Ok(types::SessionSnapshot),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for CreateSessionSnapshotResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for CreateSessionSnapshotResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `search_session_snapshot`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct SearchSessionSnapshotQuery {
+    /// `q`: Filter expression over session properties, as for `GET /api/audit/sessions`.
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `fields`: Comma-separated field paths to return in each entry's `body`.
+    #[serde(rename = "fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
+    /// `limit`: Page size; 500 by default and at most.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first session of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// `sort`: Field to sort by; a leading `-` sorts in descending order.
+    #[serde(rename = "sort", default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+}
+
+/// A validated `search_session_snapshot` request (`GET
+/// /api/audit/sessions/_snapshot/{snapshot_id}`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct SearchSessionSnapshotRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `snapshot_id`: Id of a snapshot taken with `GET /api/audit/sessions/_snapshot`.
+    pub snapshot_id: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: SearchSessionSnapshotQuery,
+}
+
+#[cfg(feature = "audit")]
+impl SearchSessionSnapshotRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "search_session_snapshot",
+        method: "GET",
+        path: "/api/audit/sessions/_snapshot/{snapshot_id}",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let snapshot_id = runtime::path_param::<String>(&params, "snapshot_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<SearchSessionSnapshotQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            snapshot_id,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("snapshot_id".to_owned(), self.snapshot_id)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `search_session_snapshot`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum SearchSessionSnapshotResponse {
+    /// `200`: One page of the snapshot's matching sessions.
+    Ok(types::SessionSearchResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for SearchSessionSnapshotResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for SearchSessionSnapshotResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_recorded_session` request (`GET /api/audit/sessions/{session_id}`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct GetRecordedSessionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl GetRecordedSessionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_recorded_session",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_recorded_session`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetRecordedSessionResponse {
+    /// `200`: The session.
+    Ok(types::RecordedSession),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for GetRecordedSessionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for GetRecordedSessionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `list_session_alerts`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct ListSessionAlertsQuery {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `list_session_alerts` request (`GET /api/audit/sessions/{session_id}/alerts`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListSessionAlertsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: ListSessionAlertsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl ListSessionAlertsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_session_alerts",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/alerts",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<ListSessionAlertsQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_session_alerts`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSessionAlertsResponse {
+    /// `200`: One page of alerts.
+    Ok(types::SessionAlertList),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListSessionAlertsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListSessionAlertsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `list_session_events`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct ListSessionEventsQuery {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `list_session_events` request (`GET /api/audit/sessions/{session_id}/events`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListSessionEventsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: ListSessionEventsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl ListSessionEventsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_session_events",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/events",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<ListSessionEventsQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_session_events`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSessionEventsResponse {
+    /// `200`: One page of events.
+    Ok(types::SessionEventList),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListSessionEventsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListSessionEventsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_session_channels` request (`GET /api/audit/sessions/{session_id}/channels`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListSessionChannelsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl ListSessionChannelsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_session_channels",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/channels",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_session_channels`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSessionChannelsResponse {
+    /// `200`: The channels.
+    Ok(types::SessionChannelList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListSessionChannelsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListSessionChannelsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_session_channel` request (`GET
+/// /api/audit/sessions/{session_id}/channels/{channel_key}`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct GetSessionChannelRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// `channel_key`: Key of the channel within the session, as listed by its channels.
+    pub channel_key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl GetSessionChannelRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_session_channel",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/channels/{channel_key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let channel_key = runtime::path_param::<String>(&params, "channel_key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            channel_key,
+            session_id,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![
+                ("session_id".to_owned(), self.session_id_2), ("channel_key".to_owned(),
+                self.channel_key)
+            ],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_session_channel`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSessionChannelResponse {
+    /// `200`: The channel.
+    Ok(types::SessionChannel),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for GetSessionChannelResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for GetSessionChannelResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `list_session_indexing`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct ListSessionIndexingQuery {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `list_session_indexing` request (`GET /api/audit/sessions/{session_id}/indexing`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListSessionIndexingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: ListSessionIndexingQuery,
+}
+
+#[cfg(feature = "audit")]
+impl ListSessionIndexingRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_session_indexing",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/indexing",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<ListSessionIndexingQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_session_indexing`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSessionIndexingResponse {
+    /// `200`: One page of indexing runs.
+    Ok(types::SessionIndexingList),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListSessionIndexingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListSessionIndexingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `list_trail_downloads`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct ListTrailDownloadsQuery {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `list_trail_downloads` request (`GET
+/// /api/audit/sessions/{session_id}/trail_downloads`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListTrailDownloadsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: ListTrailDownloadsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl ListTrailDownloadsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_trail_downloads",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/trail_downloads",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<ListTrailDownloadsQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_trail_downloads`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTrailDownloadsResponse {
+    /// `200`: One page of downloads.
+    Ok(types::TrailDownloadList),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListTrailDownloadsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListTrailDownloadsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `download_audit_trail` request (`GET /api/audit/sessions/{session_id}/audit_trail`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct DownloadAuditTrailRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl DownloadAuditTrailRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "download_audit_trail",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/audit_trail",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+        file_reply: Some("application/octet-stream"),
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: serde_json::Map::new(),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `download_audit_trail`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DownloadAuditTrailResponse {
+    /// `200`: The audit trail file.
+    Ok(runtime::BinaryBody),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for DownloadAuditTrailResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => {
+                runtime::file_response(200, body, "application/octet-stream", Vec::new())
+            }
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for DownloadAuditTrailResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `search_session_content`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct SearchSessionContentQuery {
+    /// `q`: Lucene search expression over the session's content (`man iptables`).
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `search_session_content` request (`GET /api/audit/sessions/{session_id}/content`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct SearchSessionContentRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: SearchSessionContentQuery,
+}
+
+#[cfg(feature = "audit")]
+impl SearchSessionContentRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "search_session_content",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/content",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<SearchSessionContentQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `search_session_content`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum SearchSessionContentResponse {
+    /// `200`: One page of matching content events.
+    Ok(types::ContentSearchResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for SearchSessionContentResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for SearchSessionContentResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `get_content_screenshot`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct GetContentScreenshotQuery {
+    /// `record_id`: The `record_id` of a content search match.
+    #[serde(rename = "record_id")]
+    pub record_id: i64,
+}
+
+/// A validated `get_content_screenshot` request (`GET
+/// /api/audit/sessions/{session_id}/content/screenshot`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct GetContentScreenshotRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: GetContentScreenshotQuery,
+}
+
+#[cfg(feature = "audit")]
+impl GetContentScreenshotRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_content_screenshot",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/content/screenshot",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: Some("image/png"),
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<GetContentScreenshotQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_content_screenshot`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetContentScreenshotResponse {
+    /// `200`: The screenshot.
+    Ok(runtime::BinaryBody),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for GetContentScreenshotResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::file_response(200, body, "image/png", Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for GetContentScreenshotResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// A validated `authenticate` request (`GET /api/authentication`).
 #[cfg(feature = "authentication")]
 #[derive(Debug, Clone)]
@@ -2799,6 +4419,8 @@ impl AuthenticateRequest {
         transaction_required: false,
         session_required: false,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2900,6 +4522,8 @@ impl GetX509CertificateRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2989,6 +4613,8 @@ impl GetPrivateKeyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3076,6 +4702,8 @@ impl GetConfigurationIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3161,6 +4789,8 @@ impl GetLocalServicesIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3246,6 +4876,8 @@ impl GetManagementIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3331,6 +4963,8 @@ impl GetAaaIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3416,6 +5050,8 @@ impl GetPoliciesIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3501,6 +5137,8 @@ impl GetDatetimeIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3586,6 +5224,8 @@ impl GetNtpServersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3673,6 +5313,8 @@ impl ReplaceNtpServersRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3776,6 +5418,8 @@ impl GetTimezoneRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3863,6 +5507,8 @@ impl ReplaceTimezoneRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3966,6 +5612,8 @@ impl GetFirmwareIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4051,6 +5699,8 @@ impl ListFirmwareSlotsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4138,6 +5788,8 @@ impl GetFirmwareSlotRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4227,6 +5879,8 @@ impl DeleteFirmwareSlotRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4321,6 +5975,8 @@ impl TestFirmwareRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 500],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4419,6 +6075,8 @@ impl GetHealthStatusRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4501,6 +6159,8 @@ impl GetIndexerDashboardRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4583,6 +6243,8 @@ impl GetClusterStatusRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4668,6 +6330,8 @@ impl GetHttpIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4754,6 +6418,8 @@ impl ListHttpAuthenticationPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4842,6 +6508,8 @@ impl CreateHttpAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4944,6 +6612,8 @@ impl GetHttpAuthenticationPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5036,6 +6706,8 @@ impl ReplaceHttpAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5151,6 +6823,8 @@ impl DeleteHttpAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5244,6 +6918,8 @@ impl ListHttpChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5332,6 +7008,8 @@ impl CreateHttpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5434,6 +7112,8 @@ impl GetHttpChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5526,6 +7206,8 @@ impl ReplaceHttpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5641,6 +7323,8 @@ impl DeleteHttpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5733,6 +7417,8 @@ impl ListHttpConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5820,6 +7506,8 @@ impl CreateHttpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5921,6 +7609,8 @@ impl GetHttpConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6012,6 +7702,8 @@ impl ReplaceHttpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6127,6 +7819,8 @@ impl DeleteHttpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6219,6 +7913,8 @@ impl GetHttpOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6306,6 +8002,8 @@ impl ReplaceHttpOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6412,6 +8110,8 @@ impl ListHttpSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6500,6 +8200,8 @@ impl CreateHttpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6602,6 +8304,8 @@ impl GetHttpSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6694,6 +8398,8 @@ impl ReplaceHttpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6809,6 +8515,8 @@ impl DeleteHttpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6901,6 +8609,8 @@ impl GetIcaIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6986,6 +8696,8 @@ impl ListIcaChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7074,6 +8786,8 @@ impl CreateIcaChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7176,6 +8890,8 @@ impl GetIcaChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7268,6 +8984,8 @@ impl ReplaceIcaChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7383,6 +9101,8 @@ impl DeleteIcaChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7475,6 +9195,8 @@ impl ListIcaConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7562,6 +9284,8 @@ impl GetIcaConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7649,6 +9373,8 @@ impl GetIcaOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7736,6 +9462,8 @@ impl ReplaceIcaOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7842,6 +9570,8 @@ impl ListIcaSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7930,6 +9660,8 @@ impl CreateIcaSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8032,6 +9764,8 @@ impl GetIcaSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8124,6 +9858,8 @@ impl ReplaceIcaSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8239,6 +9975,8 @@ impl DeleteIcaSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8331,6 +10069,8 @@ impl GetInfoRequest {
         transaction_required: false,
         session_required: false,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8413,6 +10153,8 @@ impl ListIntegratedProductsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8495,6 +10237,8 @@ impl GetClusterInterfaceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8583,6 +10327,8 @@ impl ReplaceClusterInterfaceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8688,6 +10434,8 @@ impl GetUserWebLoginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8775,6 +10523,8 @@ impl ReplaceUserWebLoginRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8878,6 +10628,8 @@ impl GetAdminWebLoginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8966,6 +10718,8 @@ impl ReplaceAdminWebLoginRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9071,6 +10825,8 @@ impl GetSshAccessRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9158,6 +10914,8 @@ impl ReplaceSshAccessRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9263,6 +11021,8 @@ impl GetSnmpAgentRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9350,6 +11110,8 @@ impl ReplaceSnmpAgentRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9453,6 +11215,8 @@ impl GetAnalyticsServiceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9541,6 +11305,8 @@ impl ReplaceAnalyticsServiceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9646,6 +11412,8 @@ impl GetIndexerServiceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9733,6 +11501,8 @@ impl ReplaceIndexerServiceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9839,6 +11609,8 @@ impl GetPostgresqlServiceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9927,6 +11699,8 @@ impl ReplacePostgresqlServiceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10032,6 +11806,8 @@ impl GetSystemBackupRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10119,6 +11895,8 @@ impl ReplaceSystemBackupRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10223,6 +12001,8 @@ impl GetExportedConfigurationEncryptionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10311,6 +12091,8 @@ impl ReplaceExportedConfigurationEncryptionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10417,6 +12199,8 @@ impl GetManagementCertificatesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10505,6 +12289,8 @@ impl ReplaceManagementCertificatesRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10611,6 +12397,8 @@ impl GetDiskFillupPreventionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10699,6 +12487,8 @@ impl ReplaceDiskFillupPreventionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10804,6 +12594,8 @@ impl GetEmailSettingsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10891,6 +12683,8 @@ impl ReplaceEmailSettingsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10997,6 +12791,8 @@ impl GetHealthMonitoringRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11085,6 +12881,8 @@ impl ReplaceHealthMonitoringRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11190,6 +12988,8 @@ impl GetLicenseRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11275,6 +13075,8 @@ impl GetAccountingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11360,6 +13162,8 @@ impl GetWebinterfaceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11447,6 +13251,8 @@ impl ReplaceWebinterfaceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11551,6 +13357,8 @@ impl GetWebGatewayAuthenticationRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11639,6 +13447,8 @@ impl ReplaceWebGatewayAuthenticationRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11744,6 +13554,8 @@ impl GetRootPasswordRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11831,6 +13643,8 @@ impl ReplaceRootPasswordRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11934,6 +13748,8 @@ impl GetSoapApiRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12021,6 +13837,8 @@ impl ReplaceSoapApiRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12124,6 +13942,8 @@ impl GetSnmpIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12209,6 +14029,8 @@ impl GetSnmpTrapRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12296,6 +14118,8 @@ impl ReplaceSnmpTrapRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12399,6 +14223,8 @@ impl GetSyslogSettingsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12486,6 +14312,8 @@ impl ReplaceSyslogSettingsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12590,6 +14418,8 @@ impl GetSplunkForwarderRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12678,6 +14508,8 @@ impl ReplaceSplunkForwarderRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12784,6 +14616,8 @@ impl GetUniversalSiemForwarderRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12872,6 +14706,8 @@ impl ReplaceUniversalSiemForwarderRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12977,6 +14813,8 @@ impl GetSupportInfoRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13064,6 +14902,8 @@ impl ReplaceSupportInfoRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13167,6 +15007,8 @@ impl GetMssqlIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13253,6 +15095,8 @@ impl ListMssqlAuthenticationPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13341,6 +15185,8 @@ impl CreateMssqlAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13443,6 +15289,8 @@ impl GetMssqlAuthenticationPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13535,6 +15383,8 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13650,6 +15500,8 @@ impl DeleteMssqlAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13743,6 +15595,8 @@ impl ListMssqlChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13831,6 +15685,8 @@ impl CreateMssqlChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13933,6 +15789,8 @@ impl GetMssqlChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14025,6 +15883,8 @@ impl ReplaceMssqlChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14140,6 +16000,8 @@ impl DeleteMssqlChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14232,6 +16094,8 @@ impl ListMssqlConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14319,6 +16183,8 @@ impl CreateMssqlConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14420,6 +16286,8 @@ impl GetMssqlConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14512,6 +16380,8 @@ impl ReplaceMssqlConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14627,6 +16497,8 @@ impl DeleteMssqlConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14719,6 +16591,8 @@ impl GetMssqlOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14806,6 +16680,8 @@ impl ReplaceMssqlOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14912,6 +16788,8 @@ impl ListMssqlSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15000,6 +16878,8 @@ impl CreateMssqlSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15102,6 +16982,8 @@ impl GetMssqlSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15194,6 +17076,8 @@ impl ReplaceMssqlSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15309,6 +17193,8 @@ impl DeleteMssqlSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15401,6 +17287,8 @@ impl GetNetworkIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15486,6 +17374,8 @@ impl GetDnsServersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15573,6 +17463,8 @@ impl ReplaceDnsServersRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15677,6 +17569,8 @@ impl GetIpForwardingRulesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15765,6 +17659,8 @@ impl ReplaceIpForwardingRulesRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15870,6 +17766,8 @@ impl GetNetworkNamingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15957,6 +17855,8 @@ impl ReplaceNetworkNamingRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16062,6 +17962,8 @@ impl GetNetworkRoutingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16149,6 +18051,8 @@ impl ReplaceNetworkRoutingRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16254,6 +18158,8 @@ impl ListNicsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16341,6 +18247,8 @@ impl GetNicRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16432,6 +18340,8 @@ impl ReplaceNicRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16541,6 +18451,8 @@ impl ListPasswordsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[401, 403, 405],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16627,6 +18539,8 @@ impl CreatePasswordRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16728,6 +18642,8 @@ impl GetPasswordRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16815,6 +18731,8 @@ impl GetPluginsIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16900,6 +18818,8 @@ impl ListAaPluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16987,6 +18907,8 @@ impl GetAaPluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17076,6 +18998,8 @@ impl DeleteAaPluginRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17174,6 +19098,8 @@ impl ListCredentialStorePluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17262,6 +19188,8 @@ impl GetCredentialStorePluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17350,6 +19278,8 @@ impl ListConfigurationSyncPluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17438,6 +19368,8 @@ impl GetConfigurationSyncPluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17525,6 +19457,8 @@ impl ListSigningCaPluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17612,6 +19546,8 @@ impl GetSigningCaPluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17699,6 +19635,8 @@ impl ListTicketingPluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17786,6 +19724,8 @@ impl GetTicketingPluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17874,6 +19814,8 @@ impl ListUsermappingPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17967,6 +19909,8 @@ impl CreateUsermappingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18069,6 +20013,8 @@ impl GetUsermappingPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18161,6 +20107,8 @@ impl ReplaceUsermappingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18276,6 +20224,8 @@ impl DeleteUsermappingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18368,6 +20318,8 @@ impl ListTimePoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18455,6 +20407,8 @@ impl CreateTimePolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18554,6 +20508,8 @@ impl GetTimePolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18646,6 +20602,8 @@ impl ReplaceTimePolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18759,6 +20717,8 @@ impl DeleteTimePolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18851,6 +20811,8 @@ impl ListUserlistsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18938,6 +20900,8 @@ impl CreateUserlistRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19037,6 +21001,8 @@ impl GetUserlistRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19128,6 +21094,8 @@ impl ReplaceUserlistRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19240,6 +21208,8 @@ impl DeleteUserlistRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19333,6 +21303,8 @@ impl ListArchiveCleanupPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19421,6 +21393,8 @@ impl CreateArchiveCleanupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19523,6 +21497,8 @@ impl GetArchiveCleanupPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19615,6 +21591,8 @@ impl ReplaceArchiveCleanupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19730,6 +21708,8 @@ impl DeleteArchiveCleanupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19822,6 +21802,8 @@ impl ListBackupPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19909,6 +21891,8 @@ impl CreateBackupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20009,6 +21993,8 @@ impl GetBackupPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20101,6 +22087,8 @@ impl ReplaceBackupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20214,6 +22202,8 @@ impl DeleteBackupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20306,6 +22296,8 @@ impl ListAuditPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20393,6 +22385,8 @@ impl CreateAuditPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20492,6 +22486,8 @@ impl GetAuditPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20584,6 +22580,8 @@ impl ReplaceAuditPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20697,6 +22695,8 @@ impl DeleteAuditPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20789,6 +22789,8 @@ impl ListSigningCasRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20876,6 +22878,8 @@ impl CreateSigningCaRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20975,6 +22979,8 @@ impl GetSigningCaRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21066,6 +23072,8 @@ impl ReplaceSigningCaRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21179,6 +23187,8 @@ impl DeleteSigningCaRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21272,6 +23282,8 @@ impl ListTrustedCaListsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21360,6 +23372,8 @@ impl GetTrustedCaListRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21447,6 +23461,8 @@ impl ListIndexingPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21534,6 +23550,8 @@ impl CreateIndexingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21635,6 +23653,8 @@ impl GetIndexingPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21727,6 +23747,8 @@ impl ReplaceIndexingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21842,6 +23864,8 @@ impl DeleteIndexingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21935,6 +23959,8 @@ impl ListContentPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22020,6 +24046,8 @@ impl ListAnalyticsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22107,6 +24135,8 @@ impl CreateAnalyticsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22208,6 +24238,8 @@ impl GetAnalyticsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22300,6 +24332,8 @@ impl ReplaceAnalyticsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22415,6 +24449,8 @@ impl DeleteAnalyticsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22507,6 +24543,8 @@ impl ListLdapServersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22594,6 +24632,8 @@ impl CreateLdapServerRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22693,6 +24733,8 @@ impl GetLdapServerRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22785,6 +24827,8 @@ impl ReplaceLdapServerRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22898,6 +24942,8 @@ impl DeleteLdapServerRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22991,6 +25037,8 @@ impl ListCredentialStoresRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23079,6 +25127,8 @@ impl CreateCredentialStoreRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23181,6 +25231,8 @@ impl GetCredentialStoreRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23273,6 +25325,8 @@ impl ReplaceCredentialStoreRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23388,6 +25442,8 @@ impl DeleteCredentialStoreRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23481,6 +25537,8 @@ impl ListAaPluginInstancesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23569,6 +25627,8 @@ impl CreateAaPluginInstanceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23671,6 +25731,8 @@ impl GetAaPluginInstanceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23763,6 +25825,8 @@ impl ReplaceAaPluginInstanceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23878,6 +25942,8 @@ impl DeleteAaPluginInstanceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23971,6 +26037,8 @@ impl ListTicketingPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24059,6 +26127,8 @@ impl GetTicketingPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24146,6 +26216,8 @@ impl GetRdpIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24231,6 +26303,8 @@ impl ListRdpChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24319,6 +26393,8 @@ impl CreateRdpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24421,6 +26497,8 @@ impl GetRdpChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24513,6 +26591,8 @@ impl ReplaceRdpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24628,6 +26708,8 @@ impl DeleteRdpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24720,6 +26802,8 @@ impl ListRdpConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24807,6 +26891,8 @@ impl CreateRdpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24908,6 +26994,8 @@ impl GetRdpConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24999,6 +27087,8 @@ impl ReplaceRdpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25113,6 +27203,8 @@ impl DeleteRdpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25206,6 +27298,8 @@ impl GetRdpDomainMembershipRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25294,6 +27388,8 @@ impl ReplaceRdpDomainMembershipRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25399,6 +27495,8 @@ impl GetRdpOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25486,6 +27584,8 @@ impl ReplaceRdpOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25592,6 +27692,8 @@ impl ListRdpSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25680,6 +27782,8 @@ impl CreateRdpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25782,6 +27886,8 @@ impl GetRdpSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25874,6 +27980,8 @@ impl ReplaceRdpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25989,6 +28097,8 @@ impl DeleteRdpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26081,6 +28191,8 @@ impl GetReportingIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26167,6 +28279,8 @@ impl GetAvailableSearchFieldsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26253,6 +28367,8 @@ impl GetAvailableSubchaptersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26339,6 +28455,8 @@ impl GetPredefinedReportsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26427,6 +28545,8 @@ impl ReplacePredefinedReportsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26533,6 +28653,8 @@ impl ListContentSubchaptersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26621,6 +28743,8 @@ impl CreateContentSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26723,6 +28847,8 @@ impl GetContentSubchapterRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26815,6 +28941,8 @@ impl ReplaceContentSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26930,6 +29058,8 @@ impl DeleteContentSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27028,6 +29158,8 @@ impl ListStatisticsSubchaptersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27116,6 +29248,8 @@ impl CreateStatisticsSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27218,6 +29352,8 @@ impl GetStatisticsSubchapterRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27310,6 +29446,8 @@ impl ReplaceStatisticsSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27425,6 +29563,8 @@ impl DeleteStatisticsSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27523,6 +29663,8 @@ impl ListCustomSubchaptersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27611,6 +29753,8 @@ impl CreateCustomSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27713,6 +29857,8 @@ impl GetCustomSubchapterRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27805,6 +29951,8 @@ impl ReplaceCustomSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27920,6 +30068,8 @@ impl DeleteCustomSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28017,6 +30167,8 @@ impl ListReportsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28104,6 +30256,8 @@ impl CreateReportRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28203,6 +30357,8 @@ impl GetReportRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28294,6 +30450,8 @@ impl ReplaceReportRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28406,6 +30564,8 @@ impl DeleteReportRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28515,6 +30675,8 @@ impl TerminateActiveSessionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 500, 503, 504],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28622,6 +30784,8 @@ impl RunCleanupNowRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 405],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28709,6 +30873,8 @@ impl GetSshIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28795,6 +30961,8 @@ impl ListSshAuthenticationPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28883,6 +31051,8 @@ impl CreateSshAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28985,6 +31155,8 @@ impl GetSshAuthenticationPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29077,6 +31249,8 @@ impl ReplaceSshAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29192,6 +31366,8 @@ impl DeleteSshAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29284,6 +31460,8 @@ impl ListSshChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29372,6 +31550,8 @@ impl CreateSshChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29474,6 +31654,8 @@ impl GetSshChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29566,6 +31748,8 @@ impl ReplaceSshChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29681,6 +31865,8 @@ impl DeleteSshChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29773,6 +31959,8 @@ impl ListSshConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29860,6 +32048,8 @@ impl CreateSshConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29961,6 +32151,8 @@ impl GetSshConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30052,6 +32244,8 @@ impl ReplaceSshConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30166,6 +32360,8 @@ impl DeleteSshConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30258,6 +32454,8 @@ impl GetSshOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30345,6 +32543,8 @@ impl ReplaceSshOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30449,6 +32649,8 @@ impl ListSshSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30537,6 +32739,8 @@ impl CreateSshSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30639,6 +32843,8 @@ impl GetSshSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30731,6 +32937,8 @@ impl ReplaceSshSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30846,6 +33054,8 @@ impl DeleteSshSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30938,6 +33148,8 @@ impl GetStarlingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31025,6 +33237,8 @@ impl ReplaceStarlingRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31128,6 +33342,8 @@ impl GetTelnetIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31214,6 +33430,8 @@ impl ListTelnetAuthenticationPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31302,6 +33520,8 @@ impl CreateTelnetAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31404,6 +33624,8 @@ impl GetTelnetAuthenticationPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31496,6 +33718,8 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31611,6 +33835,8 @@ impl DeleteTelnetAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31704,6 +33930,8 @@ impl ListTelnetChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31792,6 +34020,8 @@ impl CreateTelnetChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31894,6 +34124,8 @@ impl GetTelnetChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31986,6 +34218,8 @@ impl ReplaceTelnetChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32101,6 +34335,8 @@ impl DeleteTelnetChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32193,6 +34429,8 @@ impl ListTelnetConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32280,6 +34518,8 @@ impl CreateTelnetConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32380,6 +34620,8 @@ impl GetTelnetConnectionOrderRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32468,6 +34710,8 @@ impl ReplaceTelnetConnectionOrderRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32575,6 +34819,8 @@ impl GetTelnetConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32667,6 +34913,8 @@ impl ReplaceTelnetConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32782,6 +35030,8 @@ impl DeleteTelnetConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32874,6 +35124,8 @@ impl GetTelnetOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32961,6 +35213,8 @@ impl ReplaceTelnetOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33066,6 +35320,8 @@ impl ListTelnetPatternSetsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33154,6 +35410,8 @@ impl GetTelnetPatternSetRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33242,6 +35500,8 @@ impl ListTelnetSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33330,6 +35590,8 @@ impl CreateTelnetSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33432,6 +35694,8 @@ impl GetTelnetSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33524,6 +35788,8 @@ impl ReplaceTelnetSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33639,6 +35905,8 @@ impl DeleteTelnetSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33731,6 +35999,8 @@ impl GetTransactionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33815,6 +36085,8 @@ impl CommitTransactionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 409, 422],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33916,6 +36188,8 @@ impl OpenTransactionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 409, 411],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34007,6 +36281,8 @@ impl RollbackTransactionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34094,6 +36370,8 @@ impl ListTransactionChangesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34176,6 +36454,8 @@ impl GetTroubleshootingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34263,6 +36543,8 @@ impl ReplaceTroubleshootingRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34368,6 +36650,8 @@ impl GetVncIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34453,6 +36737,8 @@ impl ListVncChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34541,6 +36827,8 @@ impl CreateVncChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34643,6 +36931,8 @@ impl GetVncChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34735,6 +37025,8 @@ impl ReplaceVncChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34850,6 +37142,8 @@ impl DeleteVncChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34942,6 +37236,8 @@ impl ListVncConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35029,6 +37325,8 @@ impl CreateVncConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35130,6 +37428,8 @@ impl GetVncConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35221,6 +37521,8 @@ impl ReplaceVncConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35335,6 +37637,8 @@ impl DeleteVncConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35427,6 +37731,8 @@ impl GetVncOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35514,6 +37820,8 @@ impl ReplaceVncOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35620,6 +37928,8 @@ impl ListVncSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35708,6 +38018,8 @@ impl CreateVncSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35810,6 +38122,8 @@ impl GetVncSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35902,6 +38216,8 @@ impl ReplaceVncSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36017,6 +38333,8 @@ impl DeleteVncSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36439,6 +38757,272 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ReplaceSystemAlertsResponse> + Send {
         async move {
             ReplaceSystemAlertsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Search the recorded sessions
+    ///
+    /// Lists recorded sessions, active and closed, that match every given parameter, one page at a
+    /// time. Audit data is not configuration: no transaction is involved, and which sessions a user
+    /// sees depends on the user's search privileges.
+    ///
+    /// **Filters.** `start` and `end` bound the time of the session (ISO 8601). `q` is a filter
+    /// expression over session properties:
+    /// - a term is `field:value`, where `field` is a property of the session as returned by
+    ///   `GET /api/audit/sessions/{session_id}` (`protocol`, `origin`, `active`), a dotted
+    ///   path into it (`client.ip`, `recording.connection_policy`, `recording.target.port`),
+    ///   and `value` a bare word or a double-quoted string (`"shell only"`); a `*` in the
+    ///   value matches any run of characters (`client.ip:10.20.*`), and values compare
+    ///   without regard to case;
+    /// - terms next to each other must all hold (`AND` may be written between them), `OR`
+    ///   between terms accepts either, `NOT` (or a leading `-`) negates the following term,
+    ///   and parentheses group (`protocol:SSH AND (client.ip:10.* OR NOT active:true)`);
+    /// - `field:(SSH OR RDP)` is short for `(field:SSH OR field:RDP)`.
+    ///   The expression must be URL-encoded in the query string (the generated client does that).
+    ///
+    /// **Pages.** `limit` (at most 500, larger values are lowered to 500) sessions from position
+    /// `offset` (0 by default); `meta.match_count` says how many sessions match in all and `meta.next`
+    /// links the following page. Only the first 10,000 results can be paged through: for larger result
+    /// sets take a snapshot (`GET /api/audit/sessions/_snapshot`) and page through it. `sort` orders
+    /// the result by a field (a leading `-` sorts in descending order).
+    ///
+    /// **Fields.** Each entry carries the session's `key` and link; `fields` (a comma-separated list of
+    /// field paths) adds those properties under the entry's `body` and is echoed in `meta.fields`.
+    ///
+    /// **CSV.** With `format=csv` (and `Accept: text/csv`) the same page is answered as CSV: a header
+    /// line naming `key` and the requested fields, then one line per session.
+    ///
+    /// `GET /api/audit/sessions` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "audit")]
+    fn search_sessions(
+        &self,
+        request: SearchSessionsRequest,
+    ) -> impl Future<Output = SearchSessionsResponse> + Send {
+        async move {
+            SearchSessionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Count recorded sessions by the values of a field
+    ///
+    /// Aggregates the recorded sessions (active and closed) by the values of one property (`field`,
+    /// such as `protocol`), optionally within a second property (`sub_fields`, only its first value
+    /// counts) and only over the sessions matching `q` (the filter language of `GET
+    /// /api/audit/sessions`). `size` keeps the most frequent values only.
+    ///
+    /// `GET /api/audit/sessions/stats` Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "audit")]
+    fn get_session_statistics(
+        &self,
+        request: GetSessionStatisticsRequest,
+    ) -> impl Future<Output = GetSessionStatisticsResponse> + Send {
+        async move {
+            GetSessionStatisticsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Take a snapshot of the session database
+    ///
+    /// First step of the advanced search for result sets larger than the 10,000 sessions the basic
+    /// search pages through: freezes the session database as it is now and answers the snapshot's id. A
+    /// snapshot lives for 5 minutes after it was taken or last queried; only one is held at a time, and
+    /// a caller repeating the request from the same address and user agent gets the cached one back.
+    /// Query it with `GET /api/audit/sessions/_snapshot/{snapshot_id}`.
+    ///
+    /// `GET /api/audit/sessions/_snapshot` Documented for SPS 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "audit")]
+    fn create_session_snapshot(
+        &self,
+        request: CreateSessionSnapshotRequest,
+    ) -> impl Future<Output = CreateSessionSnapshotResponse> + Send {
+        async move {
+            CreateSessionSnapshotResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Search the sessions of a snapshot
+    ///
+    /// Second step of the advanced search: pages through the sessions of a snapshot taken with `GET
+    /// /api/audit/sessions/_snapshot`, with the parameters and filter language of `GET
+    /// /api/audit/sessions` but without its 10,000-result window. Each query keeps the snapshot alive
+    /// for another 5 minutes.
+    ///
+    /// `GET /api/audit/sessions/_snapshot/{snapshot_id}` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "audit")]
+    fn search_session_snapshot(
+        &self,
+        request: SearchSessionSnapshotRequest,
+    ) -> impl Future<Output = SearchSessionSnapshotResponse> + Send {
+        async move {
+            SearchSessionSnapshotResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read one recorded session
+    ///
+    /// The metadata of one recorded session: protocol, client, server and target addresses, times, how
+    /// it was recorded and indexed, and links to its alerts, channels, events, indexing runs and audit
+    /// trail.
+    ///
+    /// `GET /api/audit/sessions/{session_id}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "audit")]
+    fn get_recorded_session(
+        &self,
+        request: GetRecordedSessionRequest,
+    ) -> impl Future<Output = GetRecordedSessionResponse> + Send {
+        async move {
+            GetRecordedSessionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the alerts of a recorded session
+    ///
+    /// The content-policy matches raised during the session, page by page. Only matches of content
+    /// policies that store them in the connection database are listed.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/alerts` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn list_session_alerts(
+        &self,
+        request: ListSessionAlertsRequest,
+    ) -> impl Future<Output = ListSessionAlertsResponse> + Send {
+        async move {
+            ListSessionAlertsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the events of a recorded session
+    ///
+    /// Events extracted from the session (commands, window titles), page by page; only an indexed
+    /// session has them.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/events` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn list_session_events(
+        &self,
+        request: ListSessionEventsRequest,
+    ) -> impl Future<Output = ListSessionEventsResponse> + Send {
+        async move {
+            ListSessionEventsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the channels of a recorded session
+    ///
+    /// The channels opened in the session (an SSH shell, an exec, an SFTP subsystem, a port forward;
+    /// RDP drawing, clipboard) with their verdict and times.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/channels` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn list_session_channels(
+        &self,
+        request: ListSessionChannelsRequest,
+    ) -> impl Future<Output = ListSessionChannelsResponse> + Send {
+        async move {
+            ListSessionChannelsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read one channel of a recorded session
+    ///
+    /// One channel of the session, as linked from the session's channel list.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/channels/{channel_key}` Documented for SPS 6.x.
+    #[cfg(feature = "audit")]
+    fn get_session_channel(
+        &self,
+        request: GetSessionChannelRequest,
+    ) -> impl Future<Output = GetSessionChannelResponse> + Send {
+        async move {
+            GetSessionChannelResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the indexing runs of a recorded session
+    ///
+    /// How the session was indexed: each run's settings (what was extracted, OCR languages),
+    /// statistics, status and indexer versions.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/indexing` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "audit")]
+    fn list_session_indexing(
+        &self,
+        request: ListSessionIndexingRequest,
+    ) -> impl Future<Output = ListSessionIndexingResponse> + Send {
+        async move {
+            ListSessionIndexingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List who downloaded the audit trail of a recorded session
+    ///
+    /// Every download of the session's audit trail: who, from which address, when, and whether through
+    /// the REST API. Logged when the connection policy logs trail downloads.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/trail_downloads` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn list_trail_downloads(
+        &self,
+        request: ListTrailDownloadsRequest,
+    ) -> impl Future<Output = ListTrailDownloadsResponse> + Send {
+        async move {
+            ListTrailDownloadsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Download the audit trail of a recorded session
+    ///
+    /// The session's audit trail file (`.zat`), as linked from `recording.audit_trail.download` of the
+    /// session. Trails can be large: the generated client hands the body over as a stream to write to a
+    /// file. Archived trails (`recording.audit_trail.archive` set) are not downloadable here. The
+    /// download is logged (`/trail_downloads`).
+    ///
+    /// `GET /api/audit/sessions/{session_id}/audit_trail` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn download_audit_trail(
+        &self,
+        request: DownloadAuditTrailRequest,
+    ) -> impl Future<Output = DownloadAuditTrailResponse> + Send {
+        async move {
+            DownloadAuditTrailResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Search the content of a recorded session
+    ///
+    /// Finds the moments of an indexed session whose recorded content (commands, screen text, window
+    /// titles) matches `q`, an Apache Lucene expression: words, quoted phrases, `AND`/`OR`/`NOT`,
+    /// trailing `*` wildcards. The expression must not start with a wildcard and must be URL-encoded. A
+    /// missing or empty `q`, a session without indexed content and no match all answer an empty list.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/content` Documented for SPS 5.x, 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn search_session_content(
+        &self,
+        request: SearchSessionContentRequest,
+    ) -> impl Future<Output = SearchSessionContentResponse> + Send {
+        async move {
+            SearchSessionContentResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Get a screenshot of a content search match
+    ///
+    /// A PNG screenshot of the session's screen at a moment found by the content search: the match
+    /// `record_id` of `GET /api/audit/sessions/{session_id}/content`. The appliance renders it from the
+    /// audit trail on request.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/content/screenshot` Documented for SPS 6.x, 7.x. The reply
+    /// is not documented: a client reads its body as optional.
+    #[cfg(feature = "audit")]
+    fn get_content_screenshot(
+        &self,
+        request: GetContentScreenshotRequest,
+    ) -> impl Future<Output = GetContentScreenshotResponse> + Send {
+        async move {
+            GetContentScreenshotResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -42636,6 +45220,76 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: ReplaceSystemAlertsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn search_sessions(
+        &self,
+        request: SearchSessionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn get_session_statistics(
+        &self,
+        request: GetSessionStatisticsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn create_session_snapshot(
+        &self,
+        request: CreateSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn search_session_snapshot(
+        &self,
+        request: SearchSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn get_recorded_session(
+        &self,
+        request: GetRecordedSessionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_session_alerts(
+        &self,
+        request: ListSessionAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_session_events(
+        &self,
+        request: ListSessionEventsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_session_channels(
+        &self,
+        request: ListSessionChannelsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn get_session_channel(
+        &self,
+        request: GetSessionChannelRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_session_indexing(
+        &self,
+        request: ListSessionIndexingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_trail_downloads(
+        &self,
+        request: ListTrailDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn download_audit_trail(
+        &self,
+        request: DownloadAuditTrailRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn search_session_content(
+        &self,
+        request: SearchSessionContentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn get_content_screenshot(
+        &self,
+        request: GetContentScreenshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "authentication")]
     fn authenticate(
         &self,
@@ -44579,6 +47233,132 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.replace_system_alerts(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_sessions(
+        &self,
+        request: SearchSessionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.search_sessions(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_session_statistics(
+        &self,
+        request: GetSessionStatisticsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_session_statistics(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn create_session_snapshot(
+        &self,
+        request: CreateSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_session_snapshot(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_session_snapshot(
+        &self,
+        request: SearchSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.search_session_snapshot(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_recorded_session(
+        &self,
+        request: GetRecordedSessionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_recorded_session(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_alerts(
+        &self,
+        request: ListSessionAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_session_alerts(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_events(
+        &self,
+        request: ListSessionEventsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_session_events(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_channels(
+        &self,
+        request: ListSessionChannelsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_session_channels(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_session_channel(
+        &self,
+        request: GetSessionChannelRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_session_channel(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_indexing(
+        &self,
+        request: ListSessionIndexingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_session_indexing(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_trail_downloads(
+        &self,
+        request: ListTrailDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_trail_downloads(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn download_audit_trail(
+        &self,
+        request: DownloadAuditTrailRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.download_audit_trail(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_session_content(
+        &self,
+        request: SearchSessionContentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.search_session_content(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_content_screenshot(
+        &self,
+        request: GetContentScreenshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_content_screenshot(request).await.into_response() }
     }
 
     #[cfg(feature = "authentication")]
@@ -47963,6 +50743,132 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "audit")]
+    fn search_sessions(
+        &self,
+        request: SearchSessionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_session_statistics(
+        &self,
+        request: GetSessionStatisticsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn create_session_snapshot(
+        &self,
+        request: CreateSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_session_snapshot(
+        &self,
+        request: SearchSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_recorded_session(
+        &self,
+        request: GetRecordedSessionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_alerts(
+        &self,
+        request: ListSessionAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_events(
+        &self,
+        request: ListSessionEventsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_channels(
+        &self,
+        request: ListSessionChannelsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_session_channel(
+        &self,
+        request: GetSessionChannelRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_indexing(
+        &self,
+        request: ListSessionIndexingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_trail_downloads(
+        &self,
+        request: ListTrailDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn download_audit_trail(
+        &self,
+        request: DownloadAuditTrailRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_session_content(
+        &self,
+        request: SearchSessionContentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_content_screenshot(
+        &self,
+        request: GetContentScreenshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "authentication")]
     fn authenticate(
         &self,
@@ -51332,6 +54238,160 @@ async fn handle_replace_system_alerts<D: Dispatch>(
 ) -> axum::response::Response {
     match ReplaceSystemAlertsRequest::extract(request).await {
         Ok(request) => dispatch.replace_system_alerts(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_search_sessions<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match SearchSessionsRequest::extract(request).await {
+        Ok(request) => dispatch.search_sessions(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_get_session_statistics<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSessionStatisticsRequest::extract(request).await {
+        Ok(request) => dispatch.get_session_statistics(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_create_session_snapshot<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateSessionSnapshotRequest::extract(request).await {
+        Ok(request) => dispatch.create_session_snapshot(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_search_session_snapshot<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match SearchSessionSnapshotRequest::extract(request).await {
+        Ok(request) => dispatch.search_session_snapshot(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_get_recorded_session<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetRecordedSessionRequest::extract(request).await {
+        Ok(request) => dispatch.get_recorded_session(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_session_alerts<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSessionAlertsRequest::extract(request).await {
+        Ok(request) => dispatch.list_session_alerts(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_session_events<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSessionEventsRequest::extract(request).await {
+        Ok(request) => dispatch.list_session_events(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_session_channels<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSessionChannelsRequest::extract(request).await {
+        Ok(request) => dispatch.list_session_channels(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_get_session_channel<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSessionChannelRequest::extract(request).await {
+        Ok(request) => dispatch.get_session_channel(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_session_indexing<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSessionIndexingRequest::extract(request).await {
+        Ok(request) => dispatch.list_session_indexing(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_trail_downloads<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTrailDownloadsRequest::extract(request).await {
+        Ok(request) => dispatch.list_trail_downloads(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_download_audit_trail<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DownloadAuditTrailRequest::extract(request).await {
+        Ok(request) => dispatch.download_audit_trail(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_search_session_content<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match SearchSessionContentRequest::extract(request).await {
+        Ok(request) => dispatch.search_session_content(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_get_content_screenshot<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetContentScreenshotRequest::extract(request).await {
+        Ok(request) => dispatch.get_content_screenshot(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -55299,6 +58359,87 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/configuration/alerting/system_alerts",
             axum::routing::put(handle_replace_system_alerts::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route("/api/audit/sessions", axum::routing::get(handle_search_sessions::<D>));
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/stats",
+            axum::routing::get(handle_get_session_statistics::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/_snapshot",
+            axum::routing::get(handle_create_session_snapshot::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/_snapshot/{snapshot_id}",
+            axum::routing::get(handle_search_session_snapshot::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}",
+            axum::routing::get(handle_get_recorded_session::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/alerts",
+            axum::routing::get(handle_list_session_alerts::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/events",
+            axum::routing::get(handle_list_session_events::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/channels",
+            axum::routing::get(handle_list_session_channels::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/channels/{channel_key}",
+            axum::routing::get(handle_get_session_channel::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/indexing",
+            axum::routing::get(handle_list_session_indexing::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/trail_downloads",
+            axum::routing::get(handle_list_trail_downloads::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/audit_trail",
+            axum::routing::get(handle_download_audit_trail::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/content",
+            axum::routing::get(handle_search_session_content::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/content/screenshot",
+            axum::routing::get(handle_get_content_screenshot::<D>),
         );
     #[cfg(feature = "authentication")]
     let router = router

@@ -25,6 +25,7 @@ pub(crate) const RESERVED: &[&str] = &[
     "send",
     "send_bytes",
     "send_empty",
+    "send_stream",
     "execute",
     "capture_session",
     "in_open_transaction",
@@ -76,6 +77,7 @@ pub fn check(document: &Json, findings: &mut Findings) {
     for (at, path, operation, id, method) in &named {
         if is_paged(document, path, operation) {
             claim(format!("{method}_all"), at, id, "its paging method");
+            claim(format!("{method}_stream"), at, id, "its paging stream");
         }
     }
 }
