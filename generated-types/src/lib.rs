@@ -5271,7 +5271,7 @@ pub struct RdpDomainMembershipObject {
 
 /// One recorded session.
 #[cfg(feature = "audit")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RecordedSession {
     /// Key of the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5287,7 +5287,7 @@ pub struct RecordedSession {
 /// The metadata of a recorded session. The published field table is only partly known; further
 /// fields (user names, verdicts) are kept as they come.
 #[cfg(feature = "audit")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RecordedSessionBody {
     /// Whether the session is still going on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5305,9 +5305,9 @@ pub struct RecordedSessionBody {
     /// When the session started (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<String>,
-    /// Length of the session in seconds.
+    /// Length of the session in whole seconds (an integer in every sample).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration: Option<f64>,
+    pub duration: Option<i64>,
     /// When the session ended (ISO 8601 with offset); null while active.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub end_time: Option<Option<String>>,

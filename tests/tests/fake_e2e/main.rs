@@ -13,6 +13,7 @@
 
 mod support;
 
+mod audit_sessions;
 mod browsing;
 mod error_types;
 mod forward_compatibility;
