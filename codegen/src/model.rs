@@ -4,7 +4,7 @@
 //! The emitters ([`crate::types`], [`crate::client`], [`crate::server`]) read only this model,
 //! never the OpenAPI document, so naming and schema interpretation live in one place.
 
-mod lower;
+pub(crate) mod lower;
 
 pub use lower::lower;
 

@@ -15,7 +15,7 @@ use crate::spec::pointer::join;
 use crate::spec::{Diagnostic, Spec};
 
 mod features;
-mod media;
+pub(crate) mod media;
 mod operations;
 mod shape;
 

@@ -20,7 +20,7 @@ pub(super) struct ReplyMedia<'a> {
 }
 
 /// Whether a media type's schema is an inline `type: string, format: binary`.
-pub(super) fn is_binary(media: &MediaType) -> bool {
+pub(crate) fn is_binary(media: &MediaType) -> bool {
     let Some(ReferenceOr::Item(schema)) = &media.schema else {
         return false;
     };
@@ -67,7 +67,7 @@ pub(super) fn reply_media(content: &IndexMap<String, MediaType>) -> ReplyMedia<'
 }
 
 /// `text/csv` -> `csv`, `application/vnd.ms-excel` -> `ms_excel`, `application/x-foo+zip` -> `foo`.
-pub(super) fn suffix(content_type: &str) -> String {
+pub(crate) fn suffix(content_type: &str) -> String {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     let subtype = essence.rsplit('/').next().unwrap_or(essence);
     let subtype = subtype.split('+').next().unwrap_or(subtype);
