@@ -15,6 +15,7 @@ use crate::errors::{self, ApiError};
 use crate::meta::{last_segment, object_meta, reference};
 use crate::paths;
 use crate::persist::{self, PersistError};
+use crate::query_enums::QueryEnums;
 use crate::raw::{OperationInfo, RawRequest, RawResponse};
 use crate::recordings::{Lookup, Recordings, RecordingsConfig};
 use crate::references::References;
@@ -107,6 +108,7 @@ pub struct Engine {
     implicit_transactions: bool,
     state_file: Option<PathBuf>,
     recordings: Recordings,
+    query_enums: QueryEnums,
     state: Mutex<State>,
 }
 
@@ -208,6 +210,7 @@ impl Engine {
             implicit_transactions: config.implicit_transactions,
             state_file: config.state_file,
             recordings: Recordings::new(config.recordings),
+            query_enums: QueryEnums::from_spec(spec),
             state: Mutex::new(State {
                 sessions: Sessions::new(config.users, config.idle_timeout, config.clock)
                     .with_max_sessions(config.max_sessions),
@@ -278,6 +281,10 @@ impl Engine {
         };
         if refused_as_documented(op) {
             return Err(errors::method_not_allowed(&req.href, op.method));
+        }
+        if let Some((name, value)) = self.query_enums.unlisted(op.path, op.method, &req.query) {
+            let why = format!("{value} is not one of the documented values");
+            return Err(errors::invalid_query(&req.href, name, &why));
         }
         // Audit data is read-only and not configuration: answered from the recorded sessions.
         if op.method == "GET" {

@@ -17,6 +17,7 @@ pub mod faults;
 pub mod meta;
 pub mod paths;
 pub mod persist;
+pub mod query_enums;
 pub mod quirks;
 pub mod raw;
 pub mod recordings;

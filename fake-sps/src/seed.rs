@@ -55,7 +55,7 @@ pub struct Seed {
 }
 
 /// Follows local `$ref`s (a bounded number, so a cycle cannot hang the fake).
-fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
     for _ in 0..16 {
         match value.get("$ref").and_then(Value::as_str) {
             Some(reference) => match reference.strip_prefix('#').and_then(|p| doc.pointer(p)) {
@@ -93,7 +93,7 @@ fn response_examples<'a>(doc: &'a Value, response: &'a Value) -> Vec<&'a Value> 
     out
 }
 
-const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+pub(crate) const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
 /// Collects the seed data from a bundled spec.
 pub fn from_spec(doc: &Value, table: &ResourceTable) -> Seed {

@@ -16,17 +16,6 @@ use crate::raw::{RawRequest, RawResponse};
 use crate::recordings::{Entry, FileBody, Node};
 use crate::search::{self, Filter, Window};
 
-/// 400 InvalidQuery for a filter expression that cannot be read.
-fn invalid_query(href: &str, parameter: &str, message: &str) -> ApiError {
-    ApiError::new(
-        400,
-        "InvalidQuery",
-        format!("Invalid value of `{parameter}`: {message}"),
-        href,
-    )
-    .with_details(json!({ "parameter": parameter }))
-}
-
 fn text<'a>(query: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     query.get(name).and_then(Value::as_str)
 }
@@ -131,7 +120,7 @@ impl Engine {
 /// The parsed expression of query parameter `name`, if given and not empty.
 fn filter(req: &RawRequest, name: &str) -> Result<Option<Filter>, ApiError> {
     match text(&req.query, name) {
-        Some(q) => search::parse(q).map_err(|e| invalid_query(&req.href, name, &e.0)),
+        Some(q) => search::parse(q).map_err(|e| errors::invalid_query(&req.href, name, &e.0)),
         None => Ok(None),
     }
 }

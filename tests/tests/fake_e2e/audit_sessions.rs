@@ -164,6 +164,16 @@ async fn time_bounds_sorting_and_bad_expressions() {
     assert_eq!(error.status(), Some(400));
     let body = as_json(error.api_body().expect("an API error"));
     assert_eq!(body["error"]["type"], "InvalidQuery", "{body}");
+
+    // Requests are strict: a form the spec does not list is refused.
+    let error = client
+        .search_sessions(&SearchSessionsParams {
+            format: Some(types::SessionSearchFormat::Unknown("xml".into())),
+            ..Default::default()
+        })
+        .await
+        .expect_err("an unlisted format");
+    assert_eq!(error.status(), Some(400));
 }
 
 #[tokio::test]
