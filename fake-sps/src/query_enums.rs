@@ -8,9 +8,12 @@ use serde_json::Value;
 
 use crate::seed::{resolve, METHODS};
 
+/// A query parameter's name and the values the spec lists for it.
+type Enumerated = (String, Vec<Value>);
+
 /// `(path template, METHOD)` -> the enumerated query parameters and their values.
 #[derive(Debug, Clone, Default)]
-pub struct QueryEnums(BTreeMap<(String, String), Vec<(String, Vec<Value>)>>);
+pub struct QueryEnums(BTreeMap<(String, String), Vec<Enumerated>>);
 
 impl QueryEnums {
     /// Reads every operation's enumerated query parameters (path-item level ones included).
@@ -27,7 +30,7 @@ impl QueryEnums {
                     continue;
                 };
                 let own = operation.get("parameters").and_then(Value::as_array);
-                let enums: Vec<(String, Vec<Value>)> = shared
+                let enums: Vec<Enumerated> = shared
                     .into_iter()
                     .chain(own)
                     .flatten()
