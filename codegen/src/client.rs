@@ -61,7 +61,7 @@ serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["preserve_order"] }}
 serde_path_to_error = "0.1"
 serde_urlencoded = "0.7"
-tokio = {{ version = "1", features = ["sync", "time", "fs"] }}
+tokio = {{ version = "1", features = ["sync", "time", "fs", "io-util"] }}
 tokio-util = {{ version = "0.7", default-features = false, features = ["io"] }}
 tracing = {{ version = "0.1", default-features = false, features = ["std"] }}
 
@@ -161,6 +161,8 @@ enum Success {
     Unit,
     /// A JSON body of this type.
     Json(TokenStream),
+    /// A file of this media type, handed over unread as a `runtime::Download`.
+    Stream(String),
 }
 
 fn success(op: &Operation) -> Success {
@@ -172,7 +174,9 @@ fn success(op: &Operation) -> Success {
             t
         }
     };
-    if let Some(t) = &op.success_type {
+    if let Some(media) = op.success_stream() {
+        Success::Stream(media.to_owned())
+    } else if let Some(t) = &op.success_type {
         Success::Json(optional(type_tokens(t)))
     } else if op
         .responses
@@ -189,6 +193,7 @@ fn success_type(op: &Operation) -> TokenStream {
     match success(op) {
         Success::Unit => quote!(()),
         Success::Json(t) => t,
+        Success::Stream(_) => quote!(runtime::Download),
     }
 }
 
@@ -384,6 +389,9 @@ fn send_tokens(op: &Operation) -> TokenStream {
     match success(op) {
         Success::Unit => quote!(self.send_empty::<#err>(call).await),
         Success::Json(t) => quote!(self.send::<#t, #err>(call).await),
+        Success::Stream(media) => {
+            quote!(self.send_stream::<#err>(call.accept(#media)).await)
+        }
     }
 }
 
@@ -430,29 +438,35 @@ fn op_method(op: &Operation) -> TokenStream {
     }
 }
 
-/// `<op>_all`: walks `offset`/`limit` pages and collects `items`, when the reply is a struct
-/// with an `items` array.
-fn paging_method(op: &Operation, model: &Model) -> Option<TokenStream> {
+/// The list type, item type and `items` field of a paged operation whose reply is a struct
+/// with a required `items` array.
+fn paged_list<'m>(op: &Operation, model: &'m Model) -> Option<(&'m str, &'m TypeRef, &'m str)> {
     if !is_paged(op) {
         return None;
     }
     let Some(TypeRef::Named(list)) = &op.success_type else {
         return None;
     };
-    let TypeKind::Struct(s) = &model.type_def(list)?.kind else {
+    let def = model.type_def(list)?;
+    let TypeKind::Struct(s) = &def.kind else {
         return None;
     };
     let items = s
         .fields
         .iter()
-        .find(|f| f.wire_name == "items" && f.required)?;
+        .find(|f| f.wire_name == "items" && f.required && !f.nullable)?;
     let TypeRef::Array(item) = &items.type_ref else {
         return None;
     };
-    if items.nullable {
-        return None;
-    }
-    let items_field = naming::ident(&items.rust_name);
+    Some((def.name.as_str(), item, items.rust_name.as_str()))
+}
+
+/// `<op>_stream` and `<op>_all`: every item of a paged operation, page by page
+/// (`runtime::paged_stream`: stops on an empty or short page, fails instead of looping on a
+/// server that ignores `offset`); `_all` collects the stream.
+fn paging_methods(op: &Operation, model: &Model) -> Option<TokenStream> {
+    let (list, item, items_field) = paged_list(op, model)?;
+    let items_field = naming::ident(items_field);
     let item = type_tokens(item);
     let field = |wire: &str| {
         op.query_params
@@ -462,46 +476,152 @@ fn paging_method(op: &Operation, model: &Model) -> Option<TokenStream> {
     };
     let (offset, offset_t) = field("offset")?;
     let (limit, _) = field("limit")?;
-    let name = format_ident!("{}_all", naming::unraw(&op.rust_name));
+    if op.request_body.is_some() || op.security.is_login() {
+        return None;
+    }
+    let base = naming::unraw(&op.rust_name);
+    let all = format_ident!("{}_all", base);
+    let stream = format_ident!("{}_stream", base);
     let Pieces { args, build } = pieces(op);
+    // The stream borrows its arguments for as long as it lives: `'a` on every reference.
+    let (stream_args, names) = borrowed_args(op);
+    let id = &op.id;
     let err = error_type(op);
-    let list_t = type_tokens(&TypeRef::Named(list.clone()));
-    let doc = raw_doc(&format!(
-        "Every item of [`Client::{}`], page by page.\n\nStarts at `params.offset` (default 0) \
-         and asks for pages of `params.limit` items\n(default: the appliance's) until a page \
-         comes back empty or, with a limit, shorter than an\nearlier page. A short first page \
-         is not taken as the end: the appliance may cap `limit`\n(SPS sends at most 500 \
-         items a page).\n\n`{} {}`",
-        naming::unraw(&op.rust_name),
+    let list_t = type_tokens(&TypeRef::Named(list.to_owned()));
+    let stream_doc = raw_doc(&format!(
+        "Every item of [`Client::{base}`], page by page, as a stream.\n\nStarts at \
+         `params.offset` (default 0) and asks for pages of `params.limit` items\n(default: the \
+         appliance's) until a page comes back empty or, with a limit, shorter than an\nearlier \
+         page. A short first page is not taken as the end: the appliance may cap `limit`\n(SPS \
+         sends at most 500 items a page). A page that repeats the previous one ends the\nstream \
+         with [`Error::PagingStalled`]: the server ignores `offset`.\n\n`{} {}`",
+        op.method.as_str(),
+        op.path
+    ));
+    let all_doc = raw_doc(&format!(
+        "Every item of [`Client::{base}`], collected from [`Client::{base}_stream`].\n\n`{} {}`",
         op.method.as_str(),
         op.path
     ));
     let cfg = features::cfg(&op.gate);
     Some(quote! {
-        #doc
+        #stream_doc
         #cfg
-        pub async fn #name(&self, #(#args),*) -> Result<Vec<#item>, Error<#err>> {
-            let mut params = params.clone();
-            let start = params.#offset.unwrap_or(0);
-            let mut all: Vec<#item> = Vec::new();
-            // The largest page so far: the server's real page size, below `limit` if it caps it.
-            let mut page_size = 0usize;
-            loop {
-                let offset = start.saturating_add(#offset_t::try_from(all.len()).unwrap_or(#offset_t::MAX));
-                params.#offset = Some(offset);
-                let params = &params;
-                #build
-                let page: #list_t = self.send::<#list_t, #err>(call).await?;
-                let count = page.#items_field.len();
-                all.extend(page.#items_field);
-                // Shorter than asked for is not enough: a capped page is full but below `limit`.
-                let short = params.#limit.is_some() && count < page_size;
-                if count == 0 || short {
-                    return Ok(all);
+        pub fn #stream<'a>(&'a self, #(#stream_args),*) -> impl futures_core::Stream<Item = Result<#item, Error<#err>>> + Send + 'a {
+            let start = params.#offset.map_or(0, |o| u64::try_from(o).unwrap_or(0));
+            let limited = params.#limit.is_some();
+            runtime::paged_stream(#id, start, limited, move |at| {
+                let mut page_params = params.clone();
+                page_params.#offset = Some(#offset_t::try_from(at).unwrap_or(#offset_t::MAX));
+                async move {
+                    let params = &page_params;
+                    #build
+                    let page: #list_t = self.send::<#list_t, #err>(call).await?;
+                    Ok(page.#items_field)
                 }
-                page_size = page_size.max(count);
+            })
+        }
+
+        #all_doc
+        #cfg
+        pub async fn #all(&self, #(#args),*) -> Result<Vec<#item>, Error<#err>> {
+            futures_util::TryStreamExt::try_collect(self.#stream(#(#names),*)).await
+        }
+    })
+}
+
+/// The arguments of an operation's method (path parameters, `params`, header parameters) with
+/// every reference borrowed for `'a`, and their names in order.
+fn borrowed_args(op: &Operation) -> (Vec<TokenStream>, Vec<proc_macro2::Ident>) {
+    let borrowed = |t: &TypeRef| match t {
+        TypeRef::String | TypeRef::Array(_) => quote!(&'a str),
+        TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool => type_tokens(t),
+        other => {
+            let t = type_tokens(other);
+            quote!(&'a #t)
+        }
+    };
+    let mut args = Vec::new();
+    let mut names = Vec::new();
+    for p in &op.path_params {
+        let name = naming::ident(&p.rust_name);
+        let t = match p.type_ref {
+            TypeRef::Array(_) => {
+                let t = type_tokens(&p.type_ref);
+                quote!(&'a #t)
+            }
+            _ => borrowed(&p.type_ref),
+        };
+        args.push(quote!(#name: #t));
+        names.push(name);
+    }
+    let params = params_struct_name(op);
+    args.push(quote!(params: &'a #params));
+    names.push(format_ident!("params"));
+    for p in &op.header_params {
+        let name = naming::ident(&p.rust_name);
+        let t = borrowed(&p.type_ref);
+        args.push(if p.required {
+            quote!(#name: #t)
+        } else {
+            quote!(#name: Option<#t>)
+        });
+        names.push(name);
+    }
+    (args, names)
+}
+
+/// `<op>_<form>` for each other form of the success reply (`search_sessions_csv`): the same
+/// call asking for that media type (and, where a query parameter's enumeration names the form,
+/// such as `format=csv`, setting it), the body handed over unread.
+fn alternative_methods(op: &Operation, model: &Model) -> TokenStream {
+    let base = naming::unraw(&op.rust_name);
+    let err = error_type(op);
+    let cfg = features::cfg(&op.gate);
+    let methods = op.success_alternatives().into_iter().map(|alt| {
+        let name = format_ident!("{}_{}", base, alt.suffix);
+        let media = &alt.content_type;
+        let Pieces { args, build } = pieces(op);
+        let selector = form_selector(op, model, &alt.suffix).map(|wire| {
+            let value = &alt.suffix;
+            quote!(let call = call.set_query(#wire, #value);)
+        });
+        let doc = raw_doc(&format!(
+            "[`Client::{base}`] answered as `{media}`{}, as a file to read piece by piece.\n\n`{} {}`",
+            match form_selector(op, model, &alt.suffix) {
+                Some(wire) => format!(" (`{wire}={}` is set)", alt.suffix),
+                None => String::new(),
+            },
+            op.method.as_str(),
+            op.path
+        ));
+        quote! {
+            #doc
+            #cfg
+            pub async fn #name(&self, #(#args),*) -> Result<runtime::Download, Error<#err>> {
+                #build
+                #selector
+                self.send_stream::<#err>(call.accept(#media)).await
             }
         }
+    });
+    quote!(#(#methods)*)
+}
+
+/// The query parameter choosing the reply's form: one whose string enumeration has the form's
+/// name as a value (`format: [json, csv]` for `csv`).
+fn form_selector<'o>(op: &'o Operation, model: &Model, form: &str) -> Option<&'o str> {
+    op.query_params.iter().find_map(|p| {
+        let TypeRef::Named(name) = &p.type_ref else {
+            return None;
+        };
+        let TypeKind::StringEnum(values) = &model.type_def(name)?.kind else {
+            return None;
+        };
+        values
+            .iter()
+            .any(|v| v.wire == form)
+            .then_some(p.name.as_str())
     })
 }
 
@@ -579,6 +699,9 @@ fn tx_call(op: &Operation) -> TxCall {
     let send = match success(op) {
         Success::Unit => quote!(self.client.send_empty::<#err>(call).await),
         Success::Json(t) => quote!(self.client.send::<#t, #err>(call).await),
+        Success::Stream(media) => {
+            quote!(self.client.send_stream::<#err>(call.accept(#media)).await)
+        }
     };
     TxCall {
         ret: quote!(-> Result<#ok, Error<#err>>),
@@ -748,7 +871,11 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     let paging = model
         .operations
         .iter()
-        .filter_map(|op| paging_method(op, model));
+        .filter_map(|op| paging_methods(op, model));
+    let alternatives = model
+        .operations
+        .iter()
+        .map(|op| alternative_methods(op, model));
     let login = login_alias(model);
     let transaction = transaction_tokens(model);
     let tx_ops = transaction_operations(model);
@@ -761,7 +888,8 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
         pub mod runtime;
 
         pub use runtime::{
-            Client, ClientBuilder, Credentials, Error, RetryPolicy, SessionTransport, Upload,
+            Client, ClientBuilder, Credentials, Download, Error, RetryPolicy, SessionTransport,
+            Upload,
         };
 
         /// Name of the session cookie set at login and sent with every call.
@@ -779,6 +907,7 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
             #login
             #(#methods)*
             #(#paging)*
+            #(#alternatives)*
         }
 
         #transaction

@@ -4,7 +4,7 @@
 //! The emitters ([`crate::types`], [`crate::client`], [`crate::server`]) read only this model,
 //! never the OpenAPI document, so naming and schema interpretation live in one place.
 
-mod lower;
+pub(crate) mod lower;
 
 pub use lower::lower;
 
@@ -379,6 +379,30 @@ impl Operation {
             .any(|r| r.status.is_success() && r.body_optional)
     }
 
+    /// The media type of a success reply that is a file handed over as a stream.
+    pub fn success_stream(&self) -> Option<&str> {
+        self.responses
+            .iter()
+            .filter(|r| r.status.is_success())
+            .find_map(|r| r.stream.as_deref())
+    }
+
+    /// The other forms (`text/csv`) of the success reply, in document order.
+    pub fn success_alternatives(&self) -> Vec<&AltReply> {
+        let mut out: Vec<&AltReply> = Vec::new();
+        for alt in self
+            .responses
+            .iter()
+            .filter(|r| r.status.is_success())
+            .flat_map(|r| &r.alternatives)
+        {
+            if !out.iter().any(|a| a.suffix == alt.suffix) {
+                out.push(alt);
+            }
+        }
+        out
+    }
+
     /// The documented numeric statuses, ascending (ranges and `default` left out).
     pub fn statuses(&self) -> Vec<u16> {
         self.responses
@@ -484,11 +508,25 @@ pub struct Response {
     pub body: Option<TypeRef>,
     /// Media type of the body (`application/json` when the spec offers it).
     pub content_type: Option<String>,
+    /// The reply is a file (`format: binary` under a non-JSON media type such as
+    /// `application/octet-stream`), handed over as a stream: its media type. `body` is `None`.
+    pub stream: Option<String>,
+    /// Other forms of the same reply next to its JSON body (`text/csv`), each a stream.
+    pub alternatives: Vec<AltReply>,
     /// The documentation does not show this reply (`x-sps-evidence: undocumented`): an appliance
     /// may answer with no body at all, so a client reads the body as optional.
     pub body_optional: bool,
     /// Documented response headers, in document order.
     pub headers: Vec<Header>,
+}
+
+/// Another form of a JSON reply (`text/csv` next to `application/json`), sent as a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AltReply {
+    /// The media type (`text/csv`).
+    pub content_type: String,
+    /// snake_case name of the form (`csv`), the suffix of the client method asking for it.
+    pub suffix: String,
 }
 
 /// A documented response header.

@@ -548,7 +548,15 @@ fn variant_tokens(r: &Response) -> (TokenStream, TokenStream) {
         }
         _ => quote!(status),
     };
-    let body_t = r.body.as_ref().map(type_tokens);
+    // A file reply's body is a stream (`BinaryBody`), sent with the documented media type.
+    let body_t = match &r.stream {
+        Some(_) => Some(quote!(runtime::BinaryBody)),
+        None => r.body.as_ref().map(type_tokens),
+    };
+    let send_body = |headers: TokenStream| match &r.stream {
+        Some(media) => quote!(runtime::file_response(#status_expr, body, #media, #headers)),
+        None => quote!(runtime::json_response(#status_expr, &body, #headers)),
+    };
     let headers: Vec<_> = r
         .headers
         .iter()
@@ -561,10 +569,13 @@ fn variant_tokens(r: &Response) -> (TokenStream, TokenStream) {
                 quote!(#doc #variant,),
                 quote!(Self::#variant => runtime::empty_response(#status_expr, Vec::new()),),
             ),
-            Some(t) => (
-                quote!(#doc #variant(#t),),
-                quote!(Self::#variant(body) => runtime::json_response(#status_expr, &body, Vec::new()),),
-            ),
+            Some(t) => {
+                let send = send_body(quote!(Vec::new()));
+                (
+                    quote!(#doc #variant(#t),),
+                    quote!(Self::#variant(body) => #send,),
+                )
+            }
         };
     }
     let mut fields = Vec::new();
@@ -612,7 +623,7 @@ fn variant_tokens(r: &Response) -> (TokenStream, TokenStream) {
         }
     }
     let send = match &body_t {
-        Some(_) => quote!(runtime::json_response(#status_expr, &body, headers)),
+        Some(_) => send_body(quote!(headers)),
         None => quote!(runtime::empty_response(#status_expr, headers)),
     };
     let mutable = if header_pushes.is_empty() {
@@ -632,6 +643,32 @@ fn variant_tokens(r: &Response) -> (TokenStream, TokenStream) {
     )
 }
 
+/// One variant per other form (`text/csv`) of a documented JSON success reply (`OkCsv`), whose
+/// body is sent as a stream with that media type.
+fn form_variants(op: &Operation, scope: &mut Scope) -> Vec<(TokenStream, TokenStream)> {
+    let mut out = Vec::new();
+    for r in &op.responses {
+        let Status::Code(code) = r.status else {
+            continue;
+        };
+        for alt in &r.alternatives {
+            let variant = naming::ident(&scope.claim(&format!(
+                "{}{}",
+                r.variant,
+                naming::type_name(&alt.suffix)
+            )));
+            let media = &alt.content_type;
+            let doc = emit::doc_attrs(&format!("`{code}` answered as `{media}`."));
+            let code = proc_macro2::Literal::u16_unsuffixed(code);
+            out.push((
+                quote!(#doc #variant(runtime::BinaryBody),),
+                quote!(Self::#variant(body) => runtime::file_response(#code, body, #media, Vec::new()),),
+            ));
+        }
+    }
+    out
+}
+
 fn response_enum(op: &Operation) -> TokenStream {
     let name = response_ident(op);
     let doc = emit::doc_attrs(&format!(
@@ -640,7 +677,12 @@ fn response_enum(op: &Operation) -> TokenStream {
     ));
     let mut scope = Scope::with_reserved(op.responses.iter().map(|r| r.variant.as_str()));
     let error = naming::ident(&scope.claim("Error"));
-    let (variants, arms): (Vec<_>, Vec<_>) = op.responses.iter().map(variant_tokens).unzip();
+    let (mut variants, mut arms): (Vec<_>, Vec<_>) =
+        op.responses.iter().map(variant_tokens).unzip();
+    for (variant, arm) in form_variants(op, &mut scope) {
+        variants.push(variant);
+        arms.push(arm);
+    }
     let cfg = features::cfg(&op.gate);
     quote! {
         #doc
@@ -690,6 +732,14 @@ fn operation_info(op: &Operation) -> TokenStream {
         .statuses()
         .into_iter()
         .map(proc_macro2::Literal::u16_unsuffixed);
+    let file_reply = match op.success_stream() {
+        Some(media) => quote!(Some(#media)),
+        None => quote!(None),
+    };
+    let forms = op
+        .success_alternatives()
+        .into_iter()
+        .map(|alt| alt.content_type.as_str());
     quote! {
         OperationInfo {
             operation_id: #id,
@@ -699,6 +749,8 @@ fn operation_info(op: &Operation) -> TokenStream {
             transaction_required: #transaction,
             session_required: #session,
             statuses: &[#(#statuses),*],
+            file_reply: #file_reply,
+            reply_forms: &[#(#forms),*],
         }
     }
 }

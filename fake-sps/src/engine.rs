@@ -17,6 +17,7 @@ use crate::paths;
 use crate::persist::{self, PersistError};
 use crate::query_values::QueryValues;
 use crate::raw::{OperationInfo, RawRequest, RawResponse};
+use crate::recordings::{Lookup, Recordings, RecordingsConfig};
 use crate::references::References;
 use crate::seed::{self, Seed};
 use crate::session::{
@@ -62,6 +63,8 @@ pub struct EngineConfig {
     pub certificate_users: Vec<CertificateUser>,
     /// Time source (a manual clock in tests).
     pub clock: Arc<dyn Clock>,
+    /// The recorded sessions to serve under `/api/audit/sessions`.
+    pub recordings: RecordingsConfig,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -84,6 +87,7 @@ impl std::fmt::Debug for EngineConfig {
                     .map(|u| &u.user)
                     .collect::<Vec<_>>(),
             )
+            .field("recordings", &self.recordings)
             .finish_non_exhaustive()
     }
 }
@@ -99,6 +103,7 @@ impl Default for EngineConfig {
             active_sessions: vec![SAMPLE_ACTIVE_SESSION.to_owned()],
             certificate_users: Vec::new(),
             clock: Arc::new(SystemClock::default()),
+            recordings: RecordingsConfig::default(),
         }
     }
 }
@@ -117,6 +122,7 @@ pub struct Engine {
     query_values: QueryValues,
     implicit_transactions: bool,
     state_file: Option<PathBuf>,
+    recordings: Recordings,
     state: Mutex<State>,
 }
 
@@ -138,11 +144,7 @@ struct Caller {
 type Reply = Result<RawResponse, ApiError>;
 
 fn json_reply(status: u16, body: Value) -> RawResponse {
-    RawResponse {
-        status,
-        body: Some(body),
-        headers: Vec::new(),
-    }
+    RawResponse::json(status, body)
 }
 
 /// The status to answer a successful call with: `preferred` if the spec documents it, else the
@@ -223,6 +225,7 @@ impl Engine {
             responses,
             implicit_transactions: config.implicit_transactions,
             state_file: config.state_file,
+            recordings: Recordings::new(config.recordings),
             state: Mutex::new(State {
                 sessions: Sessions::new(config.users, config.idle_timeout, config.clock)
                     .with_max_sessions(config.max_sessions)
@@ -252,6 +255,11 @@ impl Engine {
         let mut state = self.lock();
         state.txs.release(id);
         state.sessions.logout(id)
+    }
+
+    /// The recorded sessions served under `/api/audit/sessions`.
+    pub fn recordings(&self) -> &Recordings {
+        &self.recordings
     }
 
     /// How many sessions are open.
@@ -400,6 +408,14 @@ impl Engine {
         }
         self.query_values
             .check(op.path, op.method, &req.query, &req.href)?;
+        // Audit data is read-only and not configuration: answered from the recorded sessions.
+        if op.method == "GET" {
+            match self.recordings.lookup(req.href.trim_end_matches('/')) {
+                Lookup::Found(node) => return self.audit_reply(req, node),
+                Lookup::Missing => return Err(errors::not_found(&req.href, &req.href)),
+                Lookup::NotMine => {}
+            }
+        }
         match (op.method, op.path) {
             ("DELETE", paths::AUTHENTICATION) => {
                 state.sessions.logout(&caller.session);
@@ -606,6 +622,7 @@ impl Engine {
                     status,
                     body,
                     headers: Vec::new(),
+                    file: None,
                 }
             }
         }
@@ -1035,6 +1052,8 @@ fn slot_is_empty(slot: Option<&Value>) -> bool {
         Some(_) => false,
     }
 }
+
+mod audit;
 
 #[cfg(test)]
 mod tests;

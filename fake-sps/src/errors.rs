@@ -64,6 +64,17 @@ pub fn semantic(href: &str, message: &str, details: Value) -> ApiError {
     ApiError::new(400, "SemanticError", message, href).with_details(details)
 }
 
+/// 400 InvalidQuery: query parameter `name` has a value the fake cannot use (`why`).
+pub fn invalid_query(href: &str, name: &str, why: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "InvalidQuery",
+        format!("Invalid value of query parameter `{name}`: {why}"),
+        href,
+    )
+    .with_details(json!({ "parameter": name }))
+}
+
 /// 400 InvalidRequestBody for a body the router accepted but the engine cannot use.
 pub fn invalid_body(href: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(400, "InvalidRequestBody", message, href)

@@ -20,7 +20,9 @@ pub mod persist;
 pub mod query_values;
 pub mod quirks;
 pub mod raw;
+pub mod recordings;
 pub mod references;
+pub mod search;
 pub mod seed;
 pub mod server;
 pub mod session;
@@ -31,4 +33,5 @@ pub mod upload;
 
 pub use app::{serve, ServeConfig};
 pub use engine::{Engine, EngineConfig};
+pub use recordings::{Recordings, RecordingsConfig};
 pub use server::ServerHandle;

@@ -80,6 +80,18 @@ struct Cli {
     /// (see fake-sps/README.md).
     #[arg(long, value_name = "SPEC")]
     faults: Option<String>,
+
+    /// How many recorded sessions to serve under /api/audit/sessions (seeded; default 300).
+    #[arg(long, value_name = "N")]
+    recorded_sessions: Option<usize>,
+
+    /// Seed of the recorded sessions: the same seed serves the same sessions (default 1).
+    #[arg(long, value_name = "N")]
+    recordings_seed: Option<u64>,
+
+    /// Size of every recorded session's audit trail in bytes (default 262144).
+    #[arg(long, value_name = "BYTES")]
+    trail_bytes: Option<u64>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -131,6 +143,10 @@ fn configure(cli: Cli) -> Result<ServeConfig, String> {
         let user = certificate_user(name, std::path::Path::new(path)).map_err(|e| e.to_string())?;
         engine.certificate_users.push(user);
     }
+    let recordings = &mut engine.recordings;
+    recordings.count = cli.recorded_sessions.unwrap_or(recordings.count);
+    recordings.seed = cli.recordings_seed.unwrap_or(recordings.seed);
+    recordings.trail_bytes = cli.trail_bytes.unwrap_or(recordings.trail_bytes);
     // The command line wins over the file.
     let faults = match cli.faults.as_deref().or(file.faults.as_deref()) {
         Some(spec) => spec

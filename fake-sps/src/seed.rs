@@ -15,6 +15,7 @@ use serde_json::Value;
 use sps_server::runtime::parent_href;
 
 use crate::paths;
+use crate::recordings;
 use crate::store::Store;
 use crate::tree::{ResourceKind, ResourceTable};
 
@@ -156,7 +157,8 @@ fn collect_objects(example: &Value, template: &str, table: &ResourceTable, store
             node.kind,
             Some(ResourceKind::Item | ResourceKind::Singleton)
         );
-        if !(documented_here && is_object) {
+        // Recorded sessions are audit data with a data set of their own, not samples to store.
+        if !(documented_here && is_object) || recordings::owns(href) {
             continue;
         }
         // Password objects are keys only: their (empty) sample body is not configuration.
@@ -208,6 +210,8 @@ mod tests {
             transaction_required: false,
             session_required: true,
             statuses: &[200],
+            file_reply: None,
+            reply_forms: &[],
         }
     }
 

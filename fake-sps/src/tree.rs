@@ -183,6 +183,8 @@ pub(crate) mod tests {
             transaction_required: false,
             session_required: true,
             statuses: &[200],
+            file_reply: None,
+            reply_forms: &[],
         }
     }
 

@@ -8,7 +8,8 @@ pub use sps_types as types;
 pub mod runtime;
 
 pub use runtime::{
-    Client, ClientBuilder, Credentials, Error, RetryPolicy, SessionTransport, Upload,
+    Client, ClientBuilder, Credentials, Download, Error, RetryPolicy, SessionTransport,
+    Upload,
 };
 
 /// Name of the session cookie set at login and sent with every call.
@@ -25,6 +26,141 @@ pub const TRANSACTION_OPERATIONS: runtime::TransactionOperations = runtime::Tran
     open: "open_transaction",
     close: &["commit_transaction", "rollback_transaction"],
 };
+
+/// Query parameters of [`Client::search_sessions`].
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SearchSessionsParams {
+    /// `start`: Only sessions that started at or after this time (ISO 8601, such as
+    /// `2017-01-25T10:00`).
+    #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// `end`: Only sessions that ended at or before this time (ISO 8601).
+    #[serde(rename = "end", skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    /// `q`: Filter expression over session properties (`protocol:SSH AND client.ip:10.*`); see the
+    /// operation's description for the syntax.
+    #[serde(rename = "q", skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `fields`: Comma-separated field paths to return in each entry's `body` (`protocol,client.ip`).
+    #[serde(rename = "fields", skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
+    /// `limit`: Page size; 500 by default and at most.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first session of the page (0 by default); positions past 10,000 are
+    /// not served.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// `sort`: Field to sort by; a leading `-` sorts in descending order (`-creation_time`).
+    #[serde(rename = "sort", skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// `format`: `json` (the default) or `csv` for the CSV form of the same page.
+    #[serde(rename = "format", skip_serializing_if = "Option::is_none")]
+    pub format: Option<types::SessionSearchFormat>,
+}
+
+/// Query parameters of [`Client::get_session_statistics`].
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GetSessionStatisticsParams {
+    /// `field`: Session property to count by (`protocol`, `recording.connection_policy`).
+    #[serde(rename = "field")]
+    pub field: String,
+    /// `q`: Filter expression restricting the counted sessions (same syntax as the search).
+    #[serde(rename = "q", skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `sub_fields`: Second property to count by within each value of `field`.
+    #[serde(rename = "sub_fields", skip_serializing_if = "Option::is_none")]
+    pub sub_fields: Option<String>,
+    /// `size`: Return only this many of the most frequent values.
+    #[serde(rename = "size", skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+}
+
+/// Query parameters of [`Client::search_session_snapshot`].
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SearchSessionSnapshotParams {
+    /// `q`: Filter expression over session properties, as for `GET /api/audit/sessions`.
+    #[serde(rename = "q", skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `fields`: Comma-separated field paths to return in each entry's `body`.
+    #[serde(rename = "fields", skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
+    /// `limit`: Page size; 500 by default and at most.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first session of the page (0 by default).
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// `sort`: Field to sort by; a leading `-` sorts in descending order.
+    #[serde(rename = "sort", skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+}
+
+/// Query parameters of [`Client::list_session_alerts`].
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ListSessionAlertsParams {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// Query parameters of [`Client::list_session_events`].
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ListSessionEventsParams {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// Query parameters of [`Client::list_session_indexing`].
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ListSessionIndexingParams {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// Query parameters of [`Client::list_trail_downloads`].
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ListTrailDownloadsParams {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// Query parameters of [`Client::search_session_content`].
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SearchSessionContentParams {
+    /// `q`: Lucene search expression over the session's content (`man iptables`).
+    #[serde(rename = "q", skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
 
 /// Query parameters of [`Client::check_plugin_integrity`].
 #[cfg(feature = "plugins")]
@@ -633,6 +769,521 @@ impl Client {
         };
         let call = call.json(body);
         self.send::<Option<types::ReplacedObject>, types::ErrorResponse>(call).await
+    }
+
+    /// Search the recorded sessions
+    ///
+    /// Lists recorded sessions, active and closed, that match every given parameter, one page at a
+    /// time. Audit data is not configuration: no transaction is involved, and which sessions a user
+    /// sees depends on the user's search privileges.
+    ///
+    /// **Filters.** `start` and `end` bound the time of the session (ISO 8601). `q` is a filter
+    /// expression over session properties:
+    /// - a term is `field:value`, where `field` is a property of the session as returned by
+    ///   `GET /api/audit/sessions/{session_id}` (`protocol`, `origin`, `active`), a dotted
+    ///   path into it (`client.ip`, `recording.connection_policy`, `recording.target.port`),
+    ///   and `value` a bare word or a double-quoted string (`"shell only"`); a `*` in the
+    ///   value matches any run of characters (`client.ip:10.20.*`), and values compare
+    ///   without regard to case;
+    /// - terms next to each other must all hold (`AND` may be written between them), `OR`
+    ///   between terms accepts either, `NOT` (or a leading `-`) negates the following term,
+    ///   and parentheses group (`protocol:SSH AND (client.ip:10.* OR NOT active:true)`);
+    /// - `field:(SSH OR RDP)` is short for `(field:SSH OR field:RDP)`.
+    ///   The expression must be URL-encoded in the query string (the generated client does that).
+    ///
+    /// **Pages.** `limit` (at most 500, larger values are lowered to 500) sessions from position
+    /// `offset` (0 by default); `meta.match_count` says how many sessions match in all and `meta.next`
+    /// links the following page. Only the first 10,000 results can be paged through: for larger result
+    /// sets take a snapshot (`GET /api/audit/sessions/_snapshot`) and page through it. `sort` orders
+    /// the result by a field (a leading `-` sorts in descending order).
+    ///
+    /// **Fields.** Each entry carries the session's `key` and link; `fields` (a comma-separated list of
+    /// field paths) adds those properties under the entry's `body` and is echoed in `meta.fields`.
+    ///
+    /// **CSV.** With `format=csv` (and `Accept: text/csv`) the same page is answered as CSV: a header
+    /// line naming `key` and the requested fields, then one line per session.
+    ///
+    /// `GET /api/audit/sessions` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "audit")]
+    pub async fn search_sessions(
+        &self,
+        params: &SearchSessionsParams,
+    ) -> Result<types::SessionSearchResult, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "search_sessions",
+                method: "GET",
+                path: "/api/audit/sessions",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/audit/sessions")
+        };
+        let call = call.query(params);
+        self.send::<types::SessionSearchResult, types::ErrorResponse>(call).await
+    }
+
+    /// Count recorded sessions by the values of a field
+    ///
+    /// Aggregates the recorded sessions (active and closed) by the values of one property (`field`,
+    /// such as `protocol`), optionally within a second property (`sub_fields`, only its first value
+    /// counts) and only over the sessions matching `q` (the filter language of `GET
+    /// /api/audit/sessions`). `size` keeps the most frequent values only.
+    ///
+    /// `GET /api/audit/sessions/stats` Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "audit")]
+    pub async fn get_session_statistics(
+        &self,
+        params: &GetSessionStatisticsParams,
+    ) -> Result<Option<types::SessionStatistics>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_session_statistics",
+                method: "GET",
+                path: "/api/audit/sessions/stats",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/audit/sessions/stats")
+        };
+        let call = call.query(params);
+        self.send::<Option<types::SessionStatistics>, types::ErrorResponse>(call).await
+    }
+
+    /// Take a snapshot of the session database
+    ///
+    /// First step of the advanced search for result sets larger than the 10,000 sessions the basic
+    /// search pages through: freezes the session database as it is now and answers the snapshot's id. A
+    /// snapshot lives for 5 minutes after it was taken or last queried; only one is held at a time, and
+    /// a caller repeating the request from the same address and user agent gets the cached one back.
+    /// Query it with `GET /api/audit/sessions/_snapshot/{snapshot_id}`.
+    ///
+    /// `GET /api/audit/sessions/_snapshot` Documented for SPS 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "audit")]
+    pub async fn create_session_snapshot(
+        &self,
+    ) -> Result<Option<types::SessionSnapshot>, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "create_session_snapshot",
+                method: "GET",
+                path: "/api/audit/sessions/_snapshot",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/audit/sessions/_snapshot")
+        };
+        self.send::<Option<types::SessionSnapshot>, types::ErrorResponse>(call).await
+    }
+
+    /// Search the sessions of a snapshot
+    ///
+    /// Second step of the advanced search: pages through the sessions of a snapshot taken with `GET
+    /// /api/audit/sessions/_snapshot`, with the parameters and filter language of `GET
+    /// /api/audit/sessions` but without its 10,000-result window. Each query keeps the snapshot alive
+    /// for another 5 minutes.
+    ///
+    /// `GET /api/audit/sessions/_snapshot/{snapshot_id}` Documented for SPS 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `snapshot_id`: Id of a snapshot taken with `GET /api/audit/sessions/_snapshot`.
+    #[cfg(feature = "audit")]
+    pub async fn search_session_snapshot(
+        &self,
+        snapshot_id: &str,
+        params: &SearchSessionSnapshotParams,
+    ) -> Result<types::SessionSearchResult, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "search_session_snapshot",
+                method: "GET",
+                path: "/api/audit/sessions/_snapshot/{snapshot_id}",
+                versions: &["7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/_snapshot/{}",
+                    runtime::encode_segment(snapshot_id)
+                ),
+            )
+        };
+        let call = call.query(params);
+        self.send::<types::SessionSearchResult, types::ErrorResponse>(call).await
+    }
+
+    /// Read one recorded session
+    ///
+    /// The metadata of one recorded session: protocol, client, server and target addresses, times, how
+    /// it was recorded and indexed, and links to its alerts, channels, events, indexing runs and audit
+    /// trail.
+    ///
+    /// `GET /api/audit/sessions/{session_id}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    #[cfg(feature = "audit")]
+    pub async fn get_recorded_session(
+        &self,
+        session_id: &str,
+    ) -> Result<types::RecordedSession, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_recorded_session",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!("/api/audit/sessions/{}", runtime::encode_segment(session_id)),
+            )
+        };
+        self.send::<types::RecordedSession, types::ErrorResponse>(call).await
+    }
+
+    /// List the alerts of a recorded session
+    ///
+    /// The content-policy matches raised during the session, page by page. Only matches of content
+    /// policies that store them in the connection database are listed.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/alerts` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    #[cfg(feature = "audit")]
+    pub async fn list_session_alerts(
+        &self,
+        session_id: &str,
+        params: &ListSessionAlertsParams,
+    ) -> Result<types::SessionAlertList, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_session_alerts",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}/alerts",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/{}/alerts", runtime::encode_segment(session_id)
+                ),
+            )
+        };
+        let call = call.query(params);
+        self.send::<types::SessionAlertList, types::ErrorResponse>(call).await
+    }
+
+    /// List the events of a recorded session
+    ///
+    /// Events extracted from the session (commands, window titles), page by page; only an indexed
+    /// session has them.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/events` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    #[cfg(feature = "audit")]
+    pub async fn list_session_events(
+        &self,
+        session_id: &str,
+        params: &ListSessionEventsParams,
+    ) -> Result<types::SessionEventList, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_session_events",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}/events",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/{}/events", runtime::encode_segment(session_id)
+                ),
+            )
+        };
+        let call = call.query(params);
+        self.send::<types::SessionEventList, types::ErrorResponse>(call).await
+    }
+
+    /// List the channels of a recorded session
+    ///
+    /// The channels opened in the session (an SSH shell, an exec, an SFTP subsystem, a port forward;
+    /// RDP drawing, clipboard) with their verdict and times.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/channels` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    #[cfg(feature = "audit")]
+    pub async fn list_session_channels(
+        &self,
+        session_id: &str,
+    ) -> Result<types::SessionChannelList, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_session_channels",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}/channels",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/{}/channels",
+                    runtime::encode_segment(session_id)
+                ),
+            )
+        };
+        self.send::<types::SessionChannelList, types::ErrorResponse>(call).await
+    }
+
+    /// Read one channel of a recorded session
+    ///
+    /// One channel of the session, as linked from the session's channel list.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/channels/{channel_key}` Documented for SPS 6.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    /// - `channel_key`: Key of the channel within the session, as listed by its channels.
+    #[cfg(feature = "audit")]
+    pub async fn get_session_channel(
+        &self,
+        session_id: &str,
+        channel_key: &str,
+    ) -> Result<types::SessionChannel, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_session_channel",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}/channels/{channel_key}",
+                versions: &["6.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/{}/channels/{}",
+                    runtime::encode_segment(session_id),
+                    runtime::encode_segment(channel_key)
+                ),
+            )
+        };
+        self.send::<types::SessionChannel, types::ErrorResponse>(call).await
+    }
+
+    /// List the indexing runs of a recorded session
+    ///
+    /// How the session was indexed: each run's settings (what was extracted, OCR languages),
+    /// statistics, status and indexer versions.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/indexing` Documented for SPS 6.x, 7.x, 8.0.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    #[cfg(feature = "audit")]
+    pub async fn list_session_indexing(
+        &self,
+        session_id: &str,
+        params: &ListSessionIndexingParams,
+    ) -> Result<types::SessionIndexingList, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_session_indexing",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}/indexing",
+                versions: &["6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/{}/indexing",
+                    runtime::encode_segment(session_id)
+                ),
+            )
+        };
+        let call = call.query(params);
+        self.send::<types::SessionIndexingList, types::ErrorResponse>(call).await
+    }
+
+    /// List who downloaded the audit trail of a recorded session
+    ///
+    /// Every download of the session's audit trail: who, from which address, when, and whether through
+    /// the REST API. Logged when the connection policy logs trail downloads.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/trail_downloads` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    #[cfg(feature = "audit")]
+    pub async fn list_trail_downloads(
+        &self,
+        session_id: &str,
+        params: &ListTrailDownloadsParams,
+    ) -> Result<types::TrailDownloadList, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "list_trail_downloads",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}/trail_downloads",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/{}/trail_downloads",
+                    runtime::encode_segment(session_id)
+                ),
+            )
+        };
+        let call = call.query(params);
+        self.send::<types::TrailDownloadList, types::ErrorResponse>(call).await
+    }
+
+    /// Download the audit trail of a recorded session
+    ///
+    /// The session's audit trail file (`.zat`), as linked from `recording.audit_trail.download` of the
+    /// session. Trails can be large: the generated client hands the body over as a stream to write to a
+    /// file. Archived trails (`recording.audit_trail.archive` set) are not downloadable here. The
+    /// download is logged (`/trail_downloads`).
+    ///
+    /// `GET /api/audit/sessions/{session_id}/audit_trail` Documented for SPS 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    #[cfg(feature = "audit")]
+    pub async fn download_audit_trail(
+        &self,
+        session_id: &str,
+    ) -> Result<runtime::Download, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "download_audit_trail",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}/audit_trail",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/{}/audit_trail",
+                    runtime::encode_segment(session_id)
+                ),
+            )
+        };
+        self.send_stream::<types::ErrorResponse>(call.accept("application/octet-stream"))
+            .await
+    }
+
+    /// Search the content of a recorded session
+    ///
+    /// Finds the moments of an indexed session whose recorded content (commands, screen text, window
+    /// titles) matches `q`, an Apache Lucene expression: words, quoted phrases, `AND`/`OR`/`NOT`,
+    /// trailing `*` wildcards. The expression must not start with a wildcard and must be URL-encoded. A
+    /// missing or empty `q`, a session without indexed content and no match all answer an empty list.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/content` Documented for SPS 5.x, 6.x, 7.x.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    #[cfg(feature = "audit")]
+    pub async fn search_session_content(
+        &self,
+        session_id: &str,
+        params: &SearchSessionContentParams,
+    ) -> Result<types::ContentSearchResult, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "search_session_content",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}/content",
+                versions: &["5.x", "6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/{}/content", runtime::encode_segment(session_id)
+                ),
+            )
+        };
+        let call = call.query(params);
+        self.send::<types::ContentSearchResult, types::ErrorResponse>(call).await
+    }
+
+    /// Get a screenshot of a content search match
+    ///
+    /// A PNG screenshot of the session's screen at a moment found by the content search: the match
+    /// `record_id` of `GET /api/audit/sessions/{session_id}/content`. The appliance renders it from the
+    /// audit trail on request.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/content/screenshot` Documented for SPS 6.x, 7.x. The reply
+    /// is not documented: a client reads its body as optional.
+    ///
+    /// Parameters:
+    ///
+    /// - `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an
+    ///   opaque string, not the `recording.session_id` of the session).
+    /// - `record_id`: The `record_id` of a content search match.
+    #[cfg(feature = "audit")]
+    pub async fn get_content_screenshot(
+        &self,
+        session_id: &str,
+        record_id: i64,
+    ) -> Result<runtime::Download, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "get_content_screenshot",
+                method: "GET",
+                path: "/api/audit/sessions/{session_id}/content/screenshot",
+                versions: &["6.x", "7.x"],
+                idempotent: true,
+            };
+            runtime::Call::new(
+                &OPERATION,
+                format!(
+                    "/api/audit/sessions/{}/content/screenshot",
+                    runtime::encode_segment(session_id)
+                ),
+            )
+        };
+        let query: Vec<(&str, String)> = vec![
+            ("record_id", runtime::to_text(& record_id))
+        ];
+        let call = call.query(&query);
+        self.send_stream::<types::ErrorResponse>(call.accept("image/png")).await
     }
 
     /// Log in and obtain a session cookie
@@ -11518,6 +12169,502 @@ impl Client {
             )
         };
         self.send::<types::DeletedObject, types::ErrorResponse>(call).await
+    }
+
+    /// Every item of [`Client::search_sessions`], page by page, as a stream.
+    ///
+    /// Starts at `params.offset` (default 0) and asks for pages of `params.limit` items
+    /// (default: the appliance's) until a page comes back empty or, with a limit, shorter than an
+    /// earlier page. A short first page is not taken as the end: the appliance may cap `limit`
+    /// (SPS sends at most 500 items a page). A page that repeats the previous one ends the
+    /// stream with [`Error::PagingStalled`]: the server ignores `offset`.
+    ///
+    /// `GET /api/audit/sessions`
+    #[cfg(feature = "audit")]
+    pub fn search_sessions_stream<'a>(
+        &'a self,
+        params: &'a SearchSessionsParams,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::SessionSearchItem, Error<types::ErrorResponse>>,
+    > + Send + 'a {
+        let start = params.offset.map_or(0, |o| u64::try_from(o).unwrap_or(0));
+        let limited = params.limit.is_some();
+        runtime::paged_stream(
+            "search_sessions",
+            start,
+            limited,
+            move |at| {
+                let mut page_params = params.clone();
+                page_params.offset = Some(i64::try_from(at).unwrap_or(i64::MAX));
+                async move {
+                    let params = &page_params;
+                    let call = {
+                        static OPERATION: runtime::Operation = runtime::Operation {
+                            id: "search_sessions",
+                            method: "GET",
+                            path: "/api/audit/sessions",
+                            versions: &["5.x", "6.x", "7.x", "8.0"],
+                            idempotent: true,
+                        };
+                        runtime::Call::new(&OPERATION, "/api/audit/sessions")
+                    };
+                    let call = call.query(params);
+                    let page: types::SessionSearchResult = self
+                        .send::<types::SessionSearchResult, types::ErrorResponse>(call)
+                        .await?;
+                    Ok(page.items)
+                }
+            },
+        )
+    }
+
+    /// Every item of [`Client::search_sessions`], collected from [`Client::search_sessions_stream`].
+    ///
+    /// `GET /api/audit/sessions`
+    #[cfg(feature = "audit")]
+    pub async fn search_sessions_all(
+        &self,
+        params: &SearchSessionsParams,
+    ) -> Result<Vec<types::SessionSearchItem>, Error<types::ErrorResponse>> {
+        futures_util::TryStreamExt::try_collect(self.search_sessions_stream(params))
+            .await
+    }
+
+    /// Every item of [`Client::search_session_snapshot`], page by page, as a stream.
+    ///
+    /// Starts at `params.offset` (default 0) and asks for pages of `params.limit` items
+    /// (default: the appliance's) until a page comes back empty or, with a limit, shorter than an
+    /// earlier page. A short first page is not taken as the end: the appliance may cap `limit`
+    /// (SPS sends at most 500 items a page). A page that repeats the previous one ends the
+    /// stream with [`Error::PagingStalled`]: the server ignores `offset`.
+    ///
+    /// `GET /api/audit/sessions/_snapshot/{snapshot_id}`
+    #[cfg(feature = "audit")]
+    pub fn search_session_snapshot_stream<'a>(
+        &'a self,
+        snapshot_id: &'a str,
+        params: &'a SearchSessionSnapshotParams,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::SessionSearchItem, Error<types::ErrorResponse>>,
+    > + Send + 'a {
+        let start = params.offset.map_or(0, |o| u64::try_from(o).unwrap_or(0));
+        let limited = params.limit.is_some();
+        runtime::paged_stream(
+            "search_session_snapshot",
+            start,
+            limited,
+            move |at| {
+                let mut page_params = params.clone();
+                page_params.offset = Some(i64::try_from(at).unwrap_or(i64::MAX));
+                async move {
+                    let params = &page_params;
+                    let call = {
+                        static OPERATION: runtime::Operation = runtime::Operation {
+                            id: "search_session_snapshot",
+                            method: "GET",
+                            path: "/api/audit/sessions/_snapshot/{snapshot_id}",
+                            versions: &["7.x", "8.0"],
+                            idempotent: true,
+                        };
+                        runtime::Call::new(
+                            &OPERATION,
+                            format!(
+                                "/api/audit/sessions/_snapshot/{}",
+                                runtime::encode_segment(snapshot_id)
+                            ),
+                        )
+                    };
+                    let call = call.query(params);
+                    let page: types::SessionSearchResult = self
+                        .send::<types::SessionSearchResult, types::ErrorResponse>(call)
+                        .await?;
+                    Ok(page.items)
+                }
+            },
+        )
+    }
+
+    /// Every item of [`Client::search_session_snapshot`], collected from [`Client::search_session_snapshot_stream`].
+    ///
+    /// `GET /api/audit/sessions/_snapshot/{snapshot_id}`
+    #[cfg(feature = "audit")]
+    pub async fn search_session_snapshot_all(
+        &self,
+        snapshot_id: &str,
+        params: &SearchSessionSnapshotParams,
+    ) -> Result<Vec<types::SessionSearchItem>, Error<types::ErrorResponse>> {
+        futures_util::TryStreamExt::try_collect(
+                self.search_session_snapshot_stream(snapshot_id, params),
+            )
+            .await
+    }
+
+    /// Every item of [`Client::list_session_alerts`], page by page, as a stream.
+    ///
+    /// Starts at `params.offset` (default 0) and asks for pages of `params.limit` items
+    /// (default: the appliance's) until a page comes back empty or, with a limit, shorter than an
+    /// earlier page. A short first page is not taken as the end: the appliance may cap `limit`
+    /// (SPS sends at most 500 items a page). A page that repeats the previous one ends the
+    /// stream with [`Error::PagingStalled`]: the server ignores `offset`.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/alerts`
+    #[cfg(feature = "audit")]
+    pub fn list_session_alerts_stream<'a>(
+        &'a self,
+        session_id: &'a str,
+        params: &'a ListSessionAlertsParams,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::SessionAlert, Error<types::ErrorResponse>>,
+    > + Send + 'a {
+        let start = params.offset.map_or(0, |o| u64::try_from(o).unwrap_or(0));
+        let limited = params.limit.is_some();
+        runtime::paged_stream(
+            "list_session_alerts",
+            start,
+            limited,
+            move |at| {
+                let mut page_params = params.clone();
+                page_params.offset = Some(i64::try_from(at).unwrap_or(i64::MAX));
+                async move {
+                    let params = &page_params;
+                    let call = {
+                        static OPERATION: runtime::Operation = runtime::Operation {
+                            id: "list_session_alerts",
+                            method: "GET",
+                            path: "/api/audit/sessions/{session_id}/alerts",
+                            versions: &["6.x", "7.x"],
+                            idempotent: true,
+                        };
+                        runtime::Call::new(
+                            &OPERATION,
+                            format!(
+                                "/api/audit/sessions/{}/alerts",
+                                runtime::encode_segment(session_id)
+                            ),
+                        )
+                    };
+                    let call = call.query(params);
+                    let page: types::SessionAlertList = self
+                        .send::<types::SessionAlertList, types::ErrorResponse>(call)
+                        .await?;
+                    Ok(page.items)
+                }
+            },
+        )
+    }
+
+    /// Every item of [`Client::list_session_alerts`], collected from [`Client::list_session_alerts_stream`].
+    ///
+    /// `GET /api/audit/sessions/{session_id}/alerts`
+    #[cfg(feature = "audit")]
+    pub async fn list_session_alerts_all(
+        &self,
+        session_id: &str,
+        params: &ListSessionAlertsParams,
+    ) -> Result<Vec<types::SessionAlert>, Error<types::ErrorResponse>> {
+        futures_util::TryStreamExt::try_collect(
+                self.list_session_alerts_stream(session_id, params),
+            )
+            .await
+    }
+
+    /// Every item of [`Client::list_session_events`], page by page, as a stream.
+    ///
+    /// Starts at `params.offset` (default 0) and asks for pages of `params.limit` items
+    /// (default: the appliance's) until a page comes back empty or, with a limit, shorter than an
+    /// earlier page. A short first page is not taken as the end: the appliance may cap `limit`
+    /// (SPS sends at most 500 items a page). A page that repeats the previous one ends the
+    /// stream with [`Error::PagingStalled`]: the server ignores `offset`.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/events`
+    #[cfg(feature = "audit")]
+    pub fn list_session_events_stream<'a>(
+        &'a self,
+        session_id: &'a str,
+        params: &'a ListSessionEventsParams,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::SessionEvent, Error<types::ErrorResponse>>,
+    > + Send + 'a {
+        let start = params.offset.map_or(0, |o| u64::try_from(o).unwrap_or(0));
+        let limited = params.limit.is_some();
+        runtime::paged_stream(
+            "list_session_events",
+            start,
+            limited,
+            move |at| {
+                let mut page_params = params.clone();
+                page_params.offset = Some(i64::try_from(at).unwrap_or(i64::MAX));
+                async move {
+                    let params = &page_params;
+                    let call = {
+                        static OPERATION: runtime::Operation = runtime::Operation {
+                            id: "list_session_events",
+                            method: "GET",
+                            path: "/api/audit/sessions/{session_id}/events",
+                            versions: &["6.x", "7.x"],
+                            idempotent: true,
+                        };
+                        runtime::Call::new(
+                            &OPERATION,
+                            format!(
+                                "/api/audit/sessions/{}/events",
+                                runtime::encode_segment(session_id)
+                            ),
+                        )
+                    };
+                    let call = call.query(params);
+                    let page: types::SessionEventList = self
+                        .send::<types::SessionEventList, types::ErrorResponse>(call)
+                        .await?;
+                    Ok(page.items)
+                }
+            },
+        )
+    }
+
+    /// Every item of [`Client::list_session_events`], collected from [`Client::list_session_events_stream`].
+    ///
+    /// `GET /api/audit/sessions/{session_id}/events`
+    #[cfg(feature = "audit")]
+    pub async fn list_session_events_all(
+        &self,
+        session_id: &str,
+        params: &ListSessionEventsParams,
+    ) -> Result<Vec<types::SessionEvent>, Error<types::ErrorResponse>> {
+        futures_util::TryStreamExt::try_collect(
+                self.list_session_events_stream(session_id, params),
+            )
+            .await
+    }
+
+    /// Every item of [`Client::list_session_indexing`], page by page, as a stream.
+    ///
+    /// Starts at `params.offset` (default 0) and asks for pages of `params.limit` items
+    /// (default: the appliance's) until a page comes back empty or, with a limit, shorter than an
+    /// earlier page. A short first page is not taken as the end: the appliance may cap `limit`
+    /// (SPS sends at most 500 items a page). A page that repeats the previous one ends the
+    /// stream with [`Error::PagingStalled`]: the server ignores `offset`.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/indexing`
+    #[cfg(feature = "audit")]
+    pub fn list_session_indexing_stream<'a>(
+        &'a self,
+        session_id: &'a str,
+        params: &'a ListSessionIndexingParams,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::SessionIndexingRun, Error<types::ErrorResponse>>,
+    > + Send + 'a {
+        let start = params.offset.map_or(0, |o| u64::try_from(o).unwrap_or(0));
+        let limited = params.limit.is_some();
+        runtime::paged_stream(
+            "list_session_indexing",
+            start,
+            limited,
+            move |at| {
+                let mut page_params = params.clone();
+                page_params.offset = Some(i64::try_from(at).unwrap_or(i64::MAX));
+                async move {
+                    let params = &page_params;
+                    let call = {
+                        static OPERATION: runtime::Operation = runtime::Operation {
+                            id: "list_session_indexing",
+                            method: "GET",
+                            path: "/api/audit/sessions/{session_id}/indexing",
+                            versions: &["6.x", "7.x", "8.0"],
+                            idempotent: true,
+                        };
+                        runtime::Call::new(
+                            &OPERATION,
+                            format!(
+                                "/api/audit/sessions/{}/indexing",
+                                runtime::encode_segment(session_id)
+                            ),
+                        )
+                    };
+                    let call = call.query(params);
+                    let page: types::SessionIndexingList = self
+                        .send::<types::SessionIndexingList, types::ErrorResponse>(call)
+                        .await?;
+                    Ok(page.items)
+                }
+            },
+        )
+    }
+
+    /// Every item of [`Client::list_session_indexing`], collected from [`Client::list_session_indexing_stream`].
+    ///
+    /// `GET /api/audit/sessions/{session_id}/indexing`
+    #[cfg(feature = "audit")]
+    pub async fn list_session_indexing_all(
+        &self,
+        session_id: &str,
+        params: &ListSessionIndexingParams,
+    ) -> Result<Vec<types::SessionIndexingRun>, Error<types::ErrorResponse>> {
+        futures_util::TryStreamExt::try_collect(
+                self.list_session_indexing_stream(session_id, params),
+            )
+            .await
+    }
+
+    /// Every item of [`Client::list_trail_downloads`], page by page, as a stream.
+    ///
+    /// Starts at `params.offset` (default 0) and asks for pages of `params.limit` items
+    /// (default: the appliance's) until a page comes back empty or, with a limit, shorter than an
+    /// earlier page. A short first page is not taken as the end: the appliance may cap `limit`
+    /// (SPS sends at most 500 items a page). A page that repeats the previous one ends the
+    /// stream with [`Error::PagingStalled`]: the server ignores `offset`.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/trail_downloads`
+    #[cfg(feature = "audit")]
+    pub fn list_trail_downloads_stream<'a>(
+        &'a self,
+        session_id: &'a str,
+        params: &'a ListTrailDownloadsParams,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::TrailDownload, Error<types::ErrorResponse>>,
+    > + Send + 'a {
+        let start = params.offset.map_or(0, |o| u64::try_from(o).unwrap_or(0));
+        let limited = params.limit.is_some();
+        runtime::paged_stream(
+            "list_trail_downloads",
+            start,
+            limited,
+            move |at| {
+                let mut page_params = params.clone();
+                page_params.offset = Some(i64::try_from(at).unwrap_or(i64::MAX));
+                async move {
+                    let params = &page_params;
+                    let call = {
+                        static OPERATION: runtime::Operation = runtime::Operation {
+                            id: "list_trail_downloads",
+                            method: "GET",
+                            path: "/api/audit/sessions/{session_id}/trail_downloads",
+                            versions: &["6.x", "7.x"],
+                            idempotent: true,
+                        };
+                        runtime::Call::new(
+                            &OPERATION,
+                            format!(
+                                "/api/audit/sessions/{}/trail_downloads",
+                                runtime::encode_segment(session_id)
+                            ),
+                        )
+                    };
+                    let call = call.query(params);
+                    let page: types::TrailDownloadList = self
+                        .send::<types::TrailDownloadList, types::ErrorResponse>(call)
+                        .await?;
+                    Ok(page.items)
+                }
+            },
+        )
+    }
+
+    /// Every item of [`Client::list_trail_downloads`], collected from [`Client::list_trail_downloads_stream`].
+    ///
+    /// `GET /api/audit/sessions/{session_id}/trail_downloads`
+    #[cfg(feature = "audit")]
+    pub async fn list_trail_downloads_all(
+        &self,
+        session_id: &str,
+        params: &ListTrailDownloadsParams,
+    ) -> Result<Vec<types::TrailDownload>, Error<types::ErrorResponse>> {
+        futures_util::TryStreamExt::try_collect(
+                self.list_trail_downloads_stream(session_id, params),
+            )
+            .await
+    }
+
+    /// Every item of [`Client::search_session_content`], page by page, as a stream.
+    ///
+    /// Starts at `params.offset` (default 0) and asks for pages of `params.limit` items
+    /// (default: the appliance's) until a page comes back empty or, with a limit, shorter than an
+    /// earlier page. A short first page is not taken as the end: the appliance may cap `limit`
+    /// (SPS sends at most 500 items a page). A page that repeats the previous one ends the
+    /// stream with [`Error::PagingStalled`]: the server ignores `offset`.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/content`
+    #[cfg(feature = "audit")]
+    pub fn search_session_content_stream<'a>(
+        &'a self,
+        session_id: &'a str,
+        params: &'a SearchSessionContentParams,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::SessionEvent, Error<types::ErrorResponse>>,
+    > + Send + 'a {
+        let start = params.offset.map_or(0, |o| u64::try_from(o).unwrap_or(0));
+        let limited = params.limit.is_some();
+        runtime::paged_stream(
+            "search_session_content",
+            start,
+            limited,
+            move |at| {
+                let mut page_params = params.clone();
+                page_params.offset = Some(i64::try_from(at).unwrap_or(i64::MAX));
+                async move {
+                    let params = &page_params;
+                    let call = {
+                        static OPERATION: runtime::Operation = runtime::Operation {
+                            id: "search_session_content",
+                            method: "GET",
+                            path: "/api/audit/sessions/{session_id}/content",
+                            versions: &["5.x", "6.x", "7.x"],
+                            idempotent: true,
+                        };
+                        runtime::Call::new(
+                            &OPERATION,
+                            format!(
+                                "/api/audit/sessions/{}/content",
+                                runtime::encode_segment(session_id)
+                            ),
+                        )
+                    };
+                    let call = call.query(params);
+                    let page: types::ContentSearchResult = self
+                        .send::<types::ContentSearchResult, types::ErrorResponse>(call)
+                        .await?;
+                    Ok(page.items)
+                }
+            },
+        )
+    }
+
+    /// Every item of [`Client::search_session_content`], collected from [`Client::search_session_content_stream`].
+    ///
+    /// `GET /api/audit/sessions/{session_id}/content`
+    #[cfg(feature = "audit")]
+    pub async fn search_session_content_all(
+        &self,
+        session_id: &str,
+        params: &SearchSessionContentParams,
+    ) -> Result<Vec<types::SessionEvent>, Error<types::ErrorResponse>> {
+        futures_util::TryStreamExt::try_collect(
+                self.search_session_content_stream(session_id, params),
+            )
+            .await
+    }
+
+    /// [`Client::search_sessions`] answered as `text/csv` (`format=csv` is set), as a file to read piece by piece.
+    ///
+    /// `GET /api/audit/sessions`
+    #[cfg(feature = "audit")]
+    pub async fn search_sessions_csv(
+        &self,
+        params: &SearchSessionsParams,
+    ) -> Result<runtime::Download, Error<types::ErrorResponse>> {
+        let call = {
+            static OPERATION: runtime::Operation = runtime::Operation {
+                id: "search_sessions",
+                method: "GET",
+                path: "/api/audit/sessions",
+                versions: &["5.x", "6.x", "7.x", "8.0"],
+                idempotent: true,
+            };
+            runtime::Call::new(&OPERATION, "/api/audit/sessions")
+        };
+        let call = call.query(params);
+        let call = call.set_query("format", "csv");
+        self.send_stream::<types::ErrorResponse>(call.accept("text/csv")).await
     }
 }
 

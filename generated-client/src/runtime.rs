@@ -268,6 +268,16 @@ pub enum Error<E = serde_json::Value> {
         /// The versions documented for the operation.
         documented: &'static [&'static str],
     },
+    /// Writing a downloaded body to its destination failed (a full disk, a closed pipe).
+    Io(std::io::Error),
+    /// A paged listing got the same page back for a later `offset`: the server ignores the
+    /// offset, and paging on would never end. Nothing past the first page was returned.
+    PagingStalled {
+        /// The operation paged through.
+        operation: &'static str,
+        /// The offset whose page repeated an earlier page.
+        offset: u64,
+    },
 }
 
 impl<E> Error<E> {
@@ -277,7 +287,11 @@ impl<E> Error<E> {
             Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             Error::TransactionLost { .. } => Some(401),
-            Error::InvalidRequest(_) | Error::Upload(_) | Error::UnsupportedVersion { .. } => None,
+            Error::InvalidRequest(_)
+            | Error::Upload(_)
+            | Error::UnsupportedVersion { .. }
+            | Error::Io(_)
+            | Error::PagingStalled { .. } => None,
         }
     }
 
@@ -320,6 +334,10 @@ impl<E> Error<E> {
                 appliance,
                 documented,
             },
+            Error::Io(e) => Error::Io(e),
+            Error::PagingStalled { operation, offset } => {
+                Error::PagingStalled { operation, offset }
+            }
         }
     }
 }
@@ -355,6 +373,12 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 "{operation} is not documented for SPS {appliance} (documented for {}); not sent",
                 documented.join(", ")
             ),
+            Error::Io(e) => write!(f, "cannot write the downloaded body: {e}"),
+            Error::PagingStalled { operation, offset } => write!(
+                f,
+                "{operation}: the page at offset {offset} repeats an earlier page; the server \
+                 ignores `offset`, so paging stopped instead of looping"
+            ),
         }
     }
 }
@@ -363,7 +387,7 @@ impl<E: fmt::Debug> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(e) => Some(e),
-            Error::Upload(e) => Some(e),
+            Error::Upload(e) | Error::Io(e) => Some(e),
             _ => None,
         }
     }
@@ -604,12 +628,13 @@ struct Inner {
     check_versions: bool,
 }
 
-/// A reply read to the end.
+/// A reply read to the end, or (a successful reply to a streaming call) with its body unread.
 struct Reply {
     status: u16,
     content_type: Option<String>,
     retry_after: Option<Duration>,
     body: Vec<u8>,
+    unread: Option<reqwest::Response>,
 }
 
 /// Why one attempt failed in a way a retry may fix.
@@ -808,6 +833,17 @@ impl Client {
         }
     }
 
+    /// Sends a prepared call whose 2xx reply is a file and hands its body over unread, as a
+    /// [`Download`]; other statuses decode as `E`.
+    #[doc(hidden)]
+    pub async fn send_stream<E: DeserializeOwned>(&self, call: Call) -> Result<Download, Error<E>> {
+        let reply = self.execute(call.streaming()).await?;
+        match reply.unread {
+            Some(response) => Ok(Download::new(reply.status, reply.content_type, response)),
+            None => Err(decode_error(reply.status, reply.content_type, &reply.body)),
+        }
+    }
+
     /// Sends a prepared call for an operation without a documented reply body: any 2xx is
     /// `Ok(())` whatever the body; other statuses decode as `E`.
     #[doc(hidden)]
@@ -995,7 +1031,7 @@ impl Client {
         if let Some(credentials) = &call.basic_auth {
             request = request.basic_auth(&credentials.username, Some(&credentials.password));
         }
-        request = request.header(reqwest::header::ACCEPT, "application/json");
+        request = request.header(reqwest::header::ACCEPT, call.accept);
         for (name, value) in &call.headers {
             request = request.header(*name, value);
         }
@@ -1014,12 +1050,23 @@ impl Client {
         let status = response.status().as_u16();
         let content_type = content_type_of(&response);
         let retry_after = retry_after(response.headers());
+        if call.stream && (200..300).contains(&status) {
+            // The body is the caller's to read, piece by piece: never held here whole.
+            return Ok(Reply {
+                status,
+                content_type,
+                retry_after,
+                body: Vec::new(),
+                unread: Some(response),
+            });
+        }
         let body = response.bytes().await.map_err(Failure::Transport)?.to_vec();
         let reply = Reply {
             status,
             content_type,
             retry_after,
             body,
+            unread: None,
         };
         if matches!(status, 502..=504) {
             Err(Failure::Unavailable(reply))
@@ -1230,6 +1277,8 @@ pub struct Call {
     /// Redirections (3xx) the operation documents as its answer.
     success_redirects: &'static [u16],
     headers: Vec<(&'static str, String)>,
+    accept: &'static str,
+    stream: bool,
     error: Option<String>,
 }
 
@@ -1248,6 +1297,8 @@ impl Call {
             login: false,
             success_redirects: &[],
             headers: Vec::new(),
+            accept: "application/json",
+            stream: false,
             error: None,
         }
     }
@@ -1314,6 +1365,39 @@ impl Call {
             self.fail(format!("header {name} cannot carry {value:?}"));
         }
         self.headers.push((name, value));
+        self
+    }
+
+    /// Asks for the reply in this media type (`Accept`), instead of JSON.
+    pub fn accept(mut self, media_type: &'static str) -> Self {
+        self.accept = media_type;
+        self
+    }
+
+    /// Sets query parameter `name` to `value`, replacing any value it had.
+    pub fn set_query(mut self, name: &str, value: &str) -> Self {
+        let kept: Vec<&str> = self
+            .query
+            .split('&')
+            .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(name))
+            .collect();
+        let mut query = kept.join("&");
+        match serde_urlencoded::to_string([(name, value)]) {
+            Ok(pair) => {
+                if !query.is_empty() {
+                    query.push('&');
+                }
+                query.push_str(&pair);
+                self.query = query;
+            }
+            Err(e) => self.fail(format!("cannot encode the query: {e}")),
+        }
+        self
+    }
+
+    /// Leaves a successful reply's body unread, for the caller to stream.
+    fn streaming(mut self) -> Self {
+        self.stream = true;
         self
     }
 
@@ -1571,6 +1655,157 @@ impl Call {
     fn replayable(&self) -> bool {
         self.upload.as_ref().map_or(true, UploadBody::replayable)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// File replies and paging streams: a body read piece by piece, and a listing walked page by
+// page, so that neither is ever held in memory whole.
+
+/// A file reply (an audit trail, a screenshot, a CSV export) whose body has not been read yet.
+///
+/// Read it piece by piece with [`chunk`](Self::chunk), write it out with
+/// [`write_to`](Self::write_to) or [`save`](Self::save), or turn it into a stream with
+/// [`into_stream`](Self::into_stream): memory stays bounded by one piece whatever the size.
+pub struct Download {
+    status: u16,
+    content_type: Option<String>,
+    response: reqwest::Response,
+}
+
+impl fmt::Debug for Download {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Download")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("content_length", &self.content_length())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Download {
+    fn new(status: u16, content_type: Option<String>, response: reqwest::Response) -> Self {
+        Self {
+            status,
+            content_type,
+            response,
+        }
+    }
+
+    /// The HTTP status of the reply (a 2xx).
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The reply's `Content-Type`, if any.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// The size announced by the reply (`Content-Length`), if any.
+    pub fn content_length(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// The next piece of the body, `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, Error> {
+        self.response.chunk().await.map_err(Error::Transport)
+    }
+
+    /// Writes the whole body to `writer` piece by piece; the number of bytes written.
+    pub async fn write_to<W>(mut self, writer: &mut W) -> Result<u64, Error>
+    where
+        W: tokio::io::AsyncWrite + Unpin + ?Sized,
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut written = 0u64;
+        while let Some(piece) = self.chunk().await? {
+            writer.write_all(&piece).await.map_err(Error::Io)?;
+            written += piece.len() as u64;
+        }
+        writer.flush().await.map_err(Error::Io)?;
+        Ok(written)
+    }
+
+    /// Writes the whole body to a new file at `path` (replacing one that is there); the number
+    /// of bytes written.
+    pub async fn save(self, path: impl AsRef<std::path::Path>) -> Result<u64, Error> {
+        let mut file = tokio::fs::File::create(path).await.map_err(Error::Io)?;
+        self.write_to(&mut file).await
+    }
+
+    /// Reads the whole body into memory: for small replies only.
+    pub async fn bytes(self) -> Result<Vec<u8>, Error> {
+        Ok(self.response.bytes().await.map_err(Error::Transport)?.to_vec())
+    }
+
+    /// The body as a stream of pieces.
+    pub fn into_stream(self) -> impl futures_core::Stream<Item = Result<bytes::Bytes, Error>> + Send {
+        futures_util::stream::try_unfold(self, |mut download| async move {
+            Ok(download.chunk().await?.map(|piece| (piece, download)))
+        })
+    }
+}
+
+/// Walks a listing paged by `offset`, from `start`, one request per page: `fetch(offset)` gets
+/// the entries of the page at `offset`. Ends after an empty page, or a page shorter than the largest one so far
+/// when `limited` (a page size was asked for; a first page below it only shows the server's cap).
+/// A page whose entries equal the previous page's fails with [`Error::PagingStalled`]: a server
+/// that ignores `offset` would otherwise be asked forever.
+#[doc(hidden)]
+pub fn paged_stream<T, E, F, Fut>(
+    operation: &'static str,
+    start: u64,
+    limited: bool,
+    fetch: F,
+) -> impl futures_core::Stream<Item = Result<T, Error<E>>> + Send
+where
+    T: Serialize + Send,
+    E: Send,
+    F: FnMut(u64) -> Fut + Send,
+    Fut: std::future::Future<Output = Result<Vec<T>, Error<E>>> + Send,
+{
+    struct Walk<F> {
+        fetch: F,
+        offset: u64,
+        largest: usize,
+        previous: Option<(serde_json::Value, serde_json::Value)>,
+        done: bool,
+    }
+    let walk = Walk {
+        fetch,
+        offset: start,
+        largest: 0,
+        previous: None,
+        done: false,
+    };
+    let pages = futures_util::stream::try_unfold(walk, move |mut walk| async move {
+        if walk.done {
+            return Ok(None);
+        }
+        let items = (walk.fetch)(walk.offset).await?;
+        let count = items.len();
+        if count == 0 {
+            return Ok(None);
+        }
+        // The first and last entries stand for the page: a repeat of the previous page's means
+        // the offset was not applied.
+        let ends = (
+            serde_json::to_value(&items[0]).unwrap_or_default(),
+            serde_json::to_value(&items[count - 1]).unwrap_or_default(),
+        );
+        if walk.previous.as_ref() == Some(&ends) {
+            return Err(Error::PagingStalled {
+                operation,
+                offset: walk.offset,
+            });
+        }
+        walk.done = limited && count < walk.largest;
+        walk.largest = walk.largest.max(count);
+        walk.previous = Some(ends);
+        walk.offset = walk.offset.saturating_add(count as u64);
+        Ok(Some((futures_util::stream::iter(items.into_iter().map(Ok)), walk)))
+    });
+    futures_util::TryStreamExt::try_flatten(pages)
 }
 
 #[cfg(test)]

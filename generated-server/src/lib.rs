@@ -40,6 +40,7 @@ pub use runtime::{
         feature = "firmware",
         feature = "health",
         feature = "sessions",
+        feature = "audit",
         feature = "integrated_products",
         feature = "ssh",
         feature = "rdp",
@@ -82,6 +83,7 @@ use std::sync::Arc;
         feature = "firmware",
         feature = "health",
         feature = "sessions",
+        feature = "audit",
         feature = "integrated_products",
         feature = "ssh",
         feature = "rdp",
@@ -145,6 +147,34 @@ pub static OPERATIONS: &[OperationInfo] = &[
     GetSystemAlertsRequest::OPERATION,
     #[cfg(feature = "alerting")]
     ReplaceSystemAlertsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    SearchSessionsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    GetSessionStatisticsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    CreateSessionSnapshotRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    SearchSessionSnapshotRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    GetRecordedSessionRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListSessionAlertsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListSessionEventsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListSessionChannelsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    GetSessionChannelRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListSessionIndexingRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    ListTrailDownloadsRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    DownloadAuditTrailRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    SearchSessionContentRequest::OPERATION,
+    #[cfg(feature = "audit")]
+    GetContentScreenshotRequest::OPERATION,
     #[cfg(feature = "authentication")]
     AuthenticateRequest::OPERATION,
     #[cfg(feature = "authentication")]
@@ -912,6 +942,8 @@ impl GetAclsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -999,6 +1031,8 @@ impl GetLocalDatabaseIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1086,6 +1120,8 @@ impl ListLocalGroupsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1175,6 +1211,8 @@ impl CreateLocalGroupRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1277,6 +1315,8 @@ impl GetLocalGroupRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1371,6 +1411,8 @@ impl ReplaceLocalGroupRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1486,6 +1528,8 @@ impl DeleteLocalGroupRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1580,6 +1624,8 @@ impl ListLocalUsersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1669,6 +1715,8 @@ impl CreateLocalUserRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1770,6 +1818,8 @@ impl GetLocalUserRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1864,6 +1914,8 @@ impl ReplaceLocalUserRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -1979,6 +2031,8 @@ impl DeleteLocalUserRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2078,6 +2132,8 @@ impl GetAaaSettingsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2165,6 +2221,8 @@ impl ListAaaLdapServersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2252,6 +2310,8 @@ impl ListAaaLoginMethodsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2339,6 +2399,8 @@ impl GetSaml2SettingsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2426,6 +2488,8 @@ impl GetAlertingIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2513,6 +2577,8 @@ impl GetTrafficAlertsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2602,6 +2668,8 @@ impl ReplaceTrafficAlertsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2709,6 +2777,8 @@ impl GetSystemAlertsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2798,6 +2868,8 @@ impl ReplaceSystemAlertsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -2882,6 +2954,1582 @@ impl From<ApiError> for ReplaceSystemAlertsResponse {
     }
 }
 
+/// Query parameters of `search_sessions`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct SearchSessionsQuery {
+    /// `start`: Only sessions that started at or after this time (ISO 8601, such as
+    /// `2017-01-25T10:00`).
+    #[serde(rename = "start", default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// `end`: Only sessions that ended at or before this time (ISO 8601).
+    #[serde(rename = "end", default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    /// `q`: Filter expression over session properties (`protocol:SSH AND client.ip:10.*`); see the
+    /// operation's description for the syntax.
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `fields`: Comma-separated field paths to return in each entry's `body` (`protocol,client.ip`).
+    #[serde(rename = "fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
+    /// `limit`: Page size; 500 by default and at most.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first session of the page (0 by default); positions past 10,000 are
+    /// not served.
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// `sort`: Field to sort by; a leading `-` sorts in descending order (`-creation_time`).
+    #[serde(rename = "sort", default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// `format`: `json` (the default) or `csv` for the CSV form of the same page.
+    #[serde(rename = "format", default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<types::SessionSearchFormat>,
+}
+
+/// A validated `search_sessions` request (`GET /api/audit/sessions`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct SearchSessionsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: SearchSessionsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl SearchSessionsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "search_sessions",
+        method: "GET",
+        path: "/api/audit/sessions",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403],
+        file_reply: None,
+        reply_forms: &["text/csv"],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<SearchSessionsQuery>(&parts, &href)?;
+        Ok(Self { href, session_id, query })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `search_sessions`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum SearchSessionsResponse {
+    /// `200`: One page of matching sessions.
+    Ok(types::SessionSearchResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `200` answered as `text/csv`.
+    OkCsv(runtime::BinaryBody),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for SearchSessionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::OkCsv(body) => {
+                runtime::file_response(200, body, "text/csv", Vec::new())
+            }
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for SearchSessionsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `get_session_statistics`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct GetSessionStatisticsQuery {
+    /// `field`: Session property to count by (`protocol`, `recording.connection_policy`).
+    #[serde(rename = "field")]
+    pub field: String,
+    /// `q`: Filter expression restricting the counted sessions (same syntax as the search).
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `sub_fields`: Second property to count by within each value of `field`.
+    #[serde(rename = "sub_fields", default, skip_serializing_if = "Option::is_none")]
+    pub sub_fields: Option<String>,
+    /// `size`: Return only this many of the most frequent values.
+    #[serde(rename = "size", default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+}
+
+/// A validated `get_session_statistics` request (`GET /api/audit/sessions/stats`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct GetSessionStatisticsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: GetSessionStatisticsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl GetSessionStatisticsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_session_statistics",
+        method: "GET",
+        path: "/api/audit/sessions/stats",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<GetSessionStatisticsQuery>(&parts, &href)?;
+        Ok(Self { href, session_id, query })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_session_statistics`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSessionStatisticsResponse {
+    /// `200`: The counts.
+    Ok(types::SessionStatistics),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for GetSessionStatisticsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for GetSessionStatisticsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `create_session_snapshot` request (`GET /api/audit/sessions/_snapshot`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct CreateSessionSnapshotRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl CreateSessionSnapshotRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "create_session_snapshot",
+        method: "GET",
+        path: "/api/audit/sessions/_snapshot",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self { href, session_id })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `create_session_snapshot`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum CreateSessionSnapshotResponse {
+    /// `200`: The snapshot.
+    Ok(types::SessionSnapshot),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for CreateSessionSnapshotResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for CreateSessionSnapshotResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `search_session_snapshot`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct SearchSessionSnapshotQuery {
+    /// `q`: Filter expression over session properties, as for `GET /api/audit/sessions`.
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `fields`: Comma-separated field paths to return in each entry's `body`.
+    #[serde(rename = "fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
+    /// `limit`: Page size; 500 by default and at most.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first session of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// `sort`: Field to sort by; a leading `-` sorts in descending order.
+    #[serde(rename = "sort", default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+}
+
+/// A validated `search_session_snapshot` request (`GET
+/// /api/audit/sessions/_snapshot/{snapshot_id}`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct SearchSessionSnapshotRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `snapshot_id`: Id of a snapshot taken with `GET /api/audit/sessions/_snapshot`.
+    pub snapshot_id: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: SearchSessionSnapshotQuery,
+}
+
+#[cfg(feature = "audit")]
+impl SearchSessionSnapshotRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "search_session_snapshot",
+        method: "GET",
+        path: "/api/audit/sessions/_snapshot/{snapshot_id}",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let snapshot_id = runtime::path_param::<String>(&params, "snapshot_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<SearchSessionSnapshotQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            snapshot_id,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("snapshot_id".to_owned(), self.snapshot_id)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `search_session_snapshot`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum SearchSessionSnapshotResponse {
+    /// `200`: One page of the snapshot's matching sessions.
+    Ok(types::SessionSearchResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for SearchSessionSnapshotResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for SearchSessionSnapshotResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_recorded_session` request (`GET /api/audit/sessions/{session_id}`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct GetRecordedSessionRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl GetRecordedSessionRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_recorded_session",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_recorded_session`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetRecordedSessionResponse {
+    /// `200`: The session.
+    Ok(types::RecordedSession),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for GetRecordedSessionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for GetRecordedSessionResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `list_session_alerts`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct ListSessionAlertsQuery {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `list_session_alerts` request (`GET /api/audit/sessions/{session_id}/alerts`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListSessionAlertsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: ListSessionAlertsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl ListSessionAlertsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_session_alerts",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/alerts",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<ListSessionAlertsQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_session_alerts`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSessionAlertsResponse {
+    /// `200`: One page of alerts.
+    Ok(types::SessionAlertList),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListSessionAlertsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListSessionAlertsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `list_session_events`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct ListSessionEventsQuery {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `list_session_events` request (`GET /api/audit/sessions/{session_id}/events`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListSessionEventsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: ListSessionEventsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl ListSessionEventsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_session_events",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/events",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<ListSessionEventsQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_session_events`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSessionEventsResponse {
+    /// `200`: One page of events.
+    Ok(types::SessionEventList),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListSessionEventsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListSessionEventsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `list_session_channels` request (`GET /api/audit/sessions/{session_id}/channels`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListSessionChannelsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl ListSessionChannelsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_session_channels",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/channels",
+        resource: Some("collection"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_session_channels`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSessionChannelsResponse {
+    /// `200`: The channels.
+    Ok(types::SessionChannelList),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListSessionChannelsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListSessionChannelsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `get_session_channel` request (`GET
+/// /api/audit/sessions/{session_id}/channels/{channel_key}`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct GetSessionChannelRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// `channel_key`: Key of the channel within the session, as listed by its channels.
+    pub channel_key: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl GetSessionChannelRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_session_channel",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/channels/{channel_key}",
+        resource: Some("item"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let channel_key = runtime::path_param::<String>(&params, "channel_key", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            channel_key,
+            session_id,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![
+                ("session_id".to_owned(), self.session_id_2), ("channel_key".to_owned(),
+                self.channel_key)
+            ],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_session_channel`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetSessionChannelResponse {
+    /// `200`: The channel.
+    Ok(types::SessionChannel),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for GetSessionChannelResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for GetSessionChannelResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `list_session_indexing`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct ListSessionIndexingQuery {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `list_session_indexing` request (`GET /api/audit/sessions/{session_id}/indexing`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListSessionIndexingRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: ListSessionIndexingQuery,
+}
+
+#[cfg(feature = "audit")]
+impl ListSessionIndexingRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_session_indexing",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/indexing",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<ListSessionIndexingQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_session_indexing`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListSessionIndexingResponse {
+    /// `200`: One page of indexing runs.
+    Ok(types::SessionIndexingList),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListSessionIndexingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListSessionIndexingResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `list_trail_downloads`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct ListTrailDownloadsQuery {
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `list_trail_downloads` request (`GET
+/// /api/audit/sessions/{session_id}/trail_downloads`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct ListTrailDownloadsRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: ListTrailDownloadsQuery,
+}
+
+#[cfg(feature = "audit")]
+impl ListTrailDownloadsRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "list_trail_downloads",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/trail_downloads",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<ListTrailDownloadsQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `list_trail_downloads`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum ListTrailDownloadsResponse {
+    /// `200`: One page of downloads.
+    Ok(types::TrailDownloadList),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for ListTrailDownloadsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for ListTrailDownloadsResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A validated `download_audit_trail` request (`GET /api/audit/sessions/{session_id}/audit_trail`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct DownloadAuditTrailRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+}
+
+#[cfg(feature = "audit")]
+impl DownloadAuditTrailRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "download_audit_trail",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/audit_trail",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 401, 403, 404],
+        file_reply: Some("application/octet-stream"),
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: serde_json::Map::new(),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `download_audit_trail`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DownloadAuditTrailResponse {
+    /// `200`: The audit trail file.
+    Ok(runtime::BinaryBody),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for DownloadAuditTrailResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => {
+                runtime::file_response(200, body, "application/octet-stream", Vec::new())
+            }
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for DownloadAuditTrailResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `search_session_content`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct SearchSessionContentQuery {
+    /// `q`: Lucene search expression over the session's content (`man iptables`).
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `limit`: Page size; 500 by default.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `offset`: Position of the first entry of the page (0 by default).
+    #[serde(rename = "offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
+/// A validated `search_session_content` request (`GET /api/audit/sessions/{session_id}/content`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct SearchSessionContentRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: SearchSessionContentQuery,
+}
+
+#[cfg(feature = "audit")]
+impl SearchSessionContentRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "search_session_content",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/content",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<SearchSessionContentQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `search_session_content`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum SearchSessionContentResponse {
+    /// `200`: One page of matching content events.
+    Ok(types::ContentSearchResult),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for SearchSessionContentResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::json_response(200, &body, Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for SearchSessionContentResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Query parameters of `get_content_screenshot`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct GetContentScreenshotQuery {
+    /// `record_id`: The `record_id` of a content search match.
+    #[serde(rename = "record_id")]
+    pub record_id: i64,
+}
+
+/// A validated `get_content_screenshot` request (`GET
+/// /api/audit/sessions/{session_id}/content/screenshot`).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone)]
+pub struct GetContentScreenshotRequest {
+    /// The request path as received, without the query string.
+    pub href: String,
+    /// `session_id`: Key of the recorded session, as returned in `items[].key` by the search (an opaque
+    /// string, not the `recording.session_id` of the session).
+    pub session_id_2: String,
+    /// The session cookie (required by this operation).
+    pub session_id: String,
+    /// The query parameters.
+    pub query: GetContentScreenshotQuery,
+}
+
+#[cfg(feature = "audit")]
+impl GetContentScreenshotRequest {
+    /// The operation's entry in [`OPERATIONS`].
+    pub const OPERATION: OperationInfo = OperationInfo {
+        operation_id: "get_content_screenshot",
+        method: "GET",
+        path: "/api/audit/sessions/{session_id}/content/screenshot",
+        resource: Some("service"),
+        transaction_required: false,
+        session_required: true,
+        statuses: &[200, 400, 401, 403, 404],
+        file_reply: Some("image/png"),
+        reply_forms: &[],
+    };
+    /// Validates and extracts the request; malformed input becomes the API's error reply.
+    async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
+        let (mut parts, _body) = request.into_parts();
+        let href = runtime::href(&parts);
+        let params = runtime::path_params(&mut parts, &href).await?;
+        let session_id_2 = runtime::path_param::<String>(&params, "session_id", &href)?;
+        let session_id = runtime::require_session_cookie(&parts.headers, &href)?;
+        let query = runtime::query::<GetContentScreenshotQuery>(&parts, &href)?;
+        Ok(Self {
+            href,
+            session_id_2,
+            session_id,
+            query,
+        })
+    }
+
+    /// The generic form of the request, for [`RawApi`].
+    fn into_raw(self) -> RawRequest {
+        RawRequest {
+            operation: &Self::OPERATION,
+            path_params: vec![("session_id".to_owned(), self.session_id_2)],
+            query: runtime::to_object(&self.query),
+            body: None,
+            upload: None,
+            session_id: Some(self.session_id),
+            basic_auth: None,
+            client_certificate: None,
+            href: self.href,
+        }
+    }
+}
+
+/// The replies of `get_content_screenshot`, one variant per documented status.
+#[cfg(feature = "audit")]
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum GetContentScreenshotResponse {
+    /// `200`: The screenshot.
+    Ok(runtime::BinaryBody),
+    /// `400`: The request was rejected: its body is not valid JSON or does not match what the endpoint
+    /// expects (`InvalidRequestBody`), a query parameter is wrong (`InvalidQuery`), or the
+    /// configuration would become inconsistent (`SemanticError`, with the problems in `details`).
+    InvalidRequest(types::ErrorResponse),
+    /// `401`: No valid session cookie was sent (never logged in, or the session expired); log in again
+    /// at `/api/authentication`.
+    Unauthenticated(types::ErrorResponse),
+    /// `403`: The logged-in user lacks the privilege (group ACL) needed for this endpoint and
+    /// operation.
+    Unauthorized(types::ErrorResponse),
+    /// `404`: There is no endpoint or object at this path.
+    NotFound(types::ErrorResponse),
+    /// Any error in the API's error format with a status of the handler's choice, for
+    /// cases the documented variants do not cover (unimplemented methods answer 501
+    /// `NotImplemented` this way).
+    Error(ApiError),
+}
+
+#[cfg(feature = "audit")]
+impl axum::response::IntoResponse for GetContentScreenshotResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => runtime::file_response(200, body, "image/png", Vec::new()),
+            Self::InvalidRequest(body) => runtime::json_response(400, &body, Vec::new()),
+            Self::Unauthenticated(body) => runtime::json_response(401, &body, Vec::new()),
+            Self::Unauthorized(body) => runtime::json_response(403, &body, Vec::new()),
+            Self::NotFound(body) => runtime::json_response(404, &body, Vec::new()),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<ApiError> for GetContentScreenshotResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+
 /// Query parameters of `authenticate`.
 #[cfg(feature = "authentication")]
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
@@ -2919,6 +4567,8 @@ impl AuthenticateRequest {
         transaction_required: false,
         session_required: false,
         statuses: &[200, 400, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3032,6 +4682,8 @@ impl GetAuthenticationTypesRequest {
         transaction_required: false,
         session_required: false,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3116,6 +4768,8 @@ impl ListLoginMethodsRequest {
         transaction_required: false,
         session_required: false,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3202,6 +4856,8 @@ impl GetX509CertificateRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3293,6 +4949,8 @@ impl GetPrivateKeyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3382,6 +5040,8 @@ impl GetClusterIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3469,6 +5129,8 @@ impl GetClusterJoinRequestRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3558,6 +5220,8 @@ impl CreateClusterJoinRequestRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3662,6 +5326,8 @@ impl CreateClusterNodeRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3765,6 +5431,8 @@ impl GetClusterNodeRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3858,6 +5526,8 @@ impl ReplaceClusterNodeRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -3970,6 +5640,8 @@ impl PromoteClusterNodeRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4064,6 +5736,8 @@ impl GetClusterNodeStatusRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4153,6 +5827,8 @@ impl GetConfigurationIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4240,6 +5916,8 @@ impl GetLocalServicesIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4327,6 +6005,8 @@ impl GetManagementIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4414,6 +6094,8 @@ impl GetAaaIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4501,6 +6183,8 @@ impl GetPoliciesIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4588,6 +6272,8 @@ impl GetDatetimeIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4675,6 +6361,8 @@ impl GetNtpServersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4764,6 +6452,8 @@ impl ReplaceNtpServersRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4869,6 +6559,8 @@ impl GetTimezoneRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -4958,6 +6650,8 @@ impl ReplaceTimezoneRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5063,6 +6757,8 @@ impl GetFirmwareIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5150,6 +6846,8 @@ impl ListFirmwareSlotsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5239,6 +6937,8 @@ impl GetFirmwareSlotRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5330,6 +7030,8 @@ impl DeleteFirmwareSlotRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5426,6 +7128,8 @@ impl TestFirmwareRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 500],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5526,6 +7230,8 @@ impl ListFirmwareDownloadsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5615,6 +7321,8 @@ impl FetchFirmwareRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[202, 400, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5710,6 +7418,8 @@ impl GetFirmwareDownloadRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5801,6 +7511,8 @@ impl CancelFirmwareDownloadRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5892,6 +7604,8 @@ impl UpgradeFirmwareRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 500],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -5992,6 +7706,8 @@ impl GetHealthStatusRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6076,6 +7792,8 @@ impl GetIndexerDashboardRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6160,6 +7878,8 @@ impl GetClusterStatusRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6247,6 +7967,8 @@ impl GetHttpIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6335,6 +8057,8 @@ impl ListHttpAuthenticationPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6425,6 +8149,8 @@ impl CreateHttpAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6529,6 +8255,8 @@ impl GetHttpAuthenticationPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6623,6 +8351,8 @@ impl ReplaceHttpAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6740,6 +8470,8 @@ impl DeleteHttpAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6835,6 +8567,8 @@ impl ListHttpChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -6925,6 +8659,8 @@ impl CreateHttpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7029,6 +8765,8 @@ impl GetHttpChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7123,6 +8861,8 @@ impl ReplaceHttpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7240,6 +8980,8 @@ impl DeleteHttpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7334,6 +9076,8 @@ impl ListHttpConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7423,6 +9167,8 @@ impl CreateHttpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7526,6 +9272,8 @@ impl GetHttpConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7619,6 +9367,8 @@ impl ReplaceHttpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7736,6 +9486,8 @@ impl DeleteHttpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7830,6 +9582,8 @@ impl GetHttpOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -7919,6 +9673,8 @@ impl ReplaceHttpOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8027,6 +9783,8 @@ impl ListHttpSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8117,6 +9875,8 @@ impl CreateHttpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8221,6 +9981,8 @@ impl GetHttpSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8315,6 +10077,8 @@ impl ReplaceHttpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8432,6 +10196,8 @@ impl DeleteHttpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8526,6 +10292,8 @@ impl GetIcaIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8613,6 +10381,8 @@ impl ListIcaChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8703,6 +10473,8 @@ impl CreateIcaChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8807,6 +10579,8 @@ impl GetIcaChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -8901,6 +10675,8 @@ impl ReplaceIcaChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9018,6 +10794,8 @@ impl DeleteIcaChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9112,6 +10890,8 @@ impl ListIcaConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9201,6 +10981,8 @@ impl GetIcaConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9290,6 +11072,8 @@ impl GetIcaOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9379,6 +11163,8 @@ impl ReplaceIcaOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9487,6 +11273,8 @@ impl ListIcaSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9577,6 +11365,8 @@ impl CreateIcaSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9681,6 +11471,8 @@ impl GetIcaSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9775,6 +11567,8 @@ impl ReplaceIcaSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9892,6 +11686,8 @@ impl DeleteIcaSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -9986,6 +11782,8 @@ impl GetInfoRequest {
         transaction_required: false,
         session_required: false,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10070,6 +11868,8 @@ impl ListIntegratedProductsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10154,6 +11954,8 @@ impl GetClusterInterfaceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10244,6 +12046,8 @@ impl ReplaceClusterInterfaceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10351,6 +12155,8 @@ impl GetUserWebLoginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10440,6 +12246,8 @@ impl ReplaceUserWebLoginRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10545,6 +12353,8 @@ impl GetAdminWebLoginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10635,6 +12445,8 @@ impl ReplaceAdminWebLoginRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10742,6 +12554,8 @@ impl GetSshAccessRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10831,6 +12645,8 @@ impl ReplaceSshAccessRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -10938,6 +12754,8 @@ impl GetSnmpAgentRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11027,6 +12845,8 @@ impl ReplaceSnmpAgentRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11132,6 +12952,8 @@ impl GetAnalyticsServiceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11222,6 +13044,8 @@ impl ReplaceAnalyticsServiceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11329,6 +13153,8 @@ impl GetIndexerServiceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11418,6 +13244,8 @@ impl ReplaceIndexerServiceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11526,6 +13354,8 @@ impl GetPostgresqlServiceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11616,6 +13446,8 @@ impl ReplacePostgresqlServiceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11723,6 +13555,8 @@ impl GetSystemBackupRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11812,6 +13646,8 @@ impl ReplaceSystemBackupRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -11918,6 +13754,8 @@ impl GetExportedConfigurationEncryptionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12008,6 +13846,8 @@ impl ReplaceExportedConfigurationEncryptionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12116,6 +13956,8 @@ impl GetManagementCertificatesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12206,6 +14048,8 @@ impl ReplaceManagementCertificatesRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12314,6 +14158,8 @@ impl GetDiskFillupPreventionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12404,6 +14250,8 @@ impl ReplaceDiskFillupPreventionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12511,6 +14359,8 @@ impl GetEmailSettingsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12600,6 +14450,8 @@ impl ReplaceEmailSettingsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12708,6 +14560,8 @@ impl GetHealthMonitoringRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12798,6 +14652,8 @@ impl ReplaceHealthMonitoringRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12905,6 +14761,8 @@ impl GetLicenseRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -12992,6 +14850,8 @@ impl GetAccountingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13079,6 +14939,8 @@ impl GetWebinterfaceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13168,6 +15030,8 @@ impl ReplaceWebinterfaceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13274,6 +15138,8 @@ impl GetWebGatewayAuthenticationRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13364,6 +15230,8 @@ impl ReplaceWebGatewayAuthenticationRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13471,6 +15339,8 @@ impl GetRootPasswordRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13560,6 +15430,8 @@ impl ReplaceRootPasswordRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13665,6 +15537,8 @@ impl GetSoapApiRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13754,6 +15628,8 @@ impl ReplaceSoapApiRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13859,6 +15735,8 @@ impl GetSnmpIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -13946,6 +15824,8 @@ impl GetSnmpTrapRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14035,6 +15915,8 @@ impl ReplaceSnmpTrapRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14140,6 +16022,8 @@ impl GetSyslogSettingsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14229,6 +16113,8 @@ impl ReplaceSyslogSettingsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14335,6 +16221,8 @@ impl GetSplunkForwarderRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14425,6 +16313,8 @@ impl ReplaceSplunkForwarderRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14533,6 +16423,8 @@ impl GetUniversalSiemForwarderRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14623,6 +16515,8 @@ impl ReplaceUniversalSiemForwarderRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14730,6 +16624,8 @@ impl GetSupportInfoRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14819,6 +16715,8 @@ impl ReplaceSupportInfoRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -14924,6 +16822,8 @@ impl GetMssqlIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15012,6 +16912,8 @@ impl ListMssqlAuthenticationPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15102,6 +17004,8 @@ impl CreateMssqlAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15206,6 +17110,8 @@ impl GetMssqlAuthenticationPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15300,6 +17206,8 @@ impl ReplaceMssqlAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15417,6 +17325,8 @@ impl DeleteMssqlAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15512,6 +17422,8 @@ impl ListMssqlChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15602,6 +17514,8 @@ impl CreateMssqlChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15706,6 +17620,8 @@ impl GetMssqlChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15800,6 +17716,8 @@ impl ReplaceMssqlChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -15917,6 +17835,8 @@ impl DeleteMssqlChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16011,6 +17931,8 @@ impl ListMssqlConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16100,6 +18022,8 @@ impl CreateMssqlConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16203,6 +18127,8 @@ impl GetMssqlConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16297,6 +18223,8 @@ impl ReplaceMssqlConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16414,6 +18342,8 @@ impl DeleteMssqlConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16508,6 +18438,8 @@ impl GetMssqlOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16597,6 +18529,8 @@ impl ReplaceMssqlOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16705,6 +18639,8 @@ impl ListMssqlSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16795,6 +18731,8 @@ impl CreateMssqlSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16899,6 +18837,8 @@ impl GetMssqlSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -16993,6 +18933,8 @@ impl ReplaceMssqlSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17110,6 +19052,8 @@ impl DeleteMssqlSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17204,6 +19148,8 @@ impl GetNetworkIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17291,6 +19237,8 @@ impl GetDnsServersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17380,6 +19328,8 @@ impl ReplaceDnsServersRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17486,6 +19436,8 @@ impl GetIpForwardingRulesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17576,6 +19528,8 @@ impl ReplaceIpForwardingRulesRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17683,6 +19637,8 @@ impl GetNetworkNamingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17772,6 +19728,8 @@ impl ReplaceNetworkNamingRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17879,6 +19837,8 @@ impl GetNetworkRoutingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -17968,6 +19928,8 @@ impl ReplaceNetworkRoutingRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18075,6 +20037,8 @@ impl ListNicsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18164,6 +20128,8 @@ impl GetNicRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18257,6 +20223,8 @@ impl ReplaceNicRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18368,6 +20336,8 @@ impl ListPasswordsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[401, 403, 405],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18456,6 +20426,8 @@ impl CreatePasswordRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18559,6 +20531,8 @@ impl GetPasswordRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18665,6 +20639,8 @@ impl CheckPluginIntegrityRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18758,6 +20734,8 @@ impl GetPluginsIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18845,6 +20823,8 @@ impl ListAaPluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -18934,6 +20914,8 @@ impl GetAaPluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19025,6 +21007,8 @@ impl DeleteAaPluginRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19125,6 +21109,8 @@ impl ListCredentialStorePluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19215,6 +21201,8 @@ impl GetCredentialStorePluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19305,6 +21293,8 @@ impl ListConfigurationSyncPluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19395,6 +21385,8 @@ impl GetConfigurationSyncPluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19484,6 +21476,8 @@ impl ListSigningCaPluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19573,6 +21567,8 @@ impl GetSigningCaPluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19662,6 +21658,8 @@ impl ListTicketingPluginsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19751,6 +21749,8 @@ impl GetTicketingPluginRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19841,6 +21841,8 @@ impl ListUsermappingPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -19936,6 +21938,8 @@ impl CreateUsermappingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20040,6 +22044,8 @@ impl GetUsermappingPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20134,6 +22140,8 @@ impl ReplaceUsermappingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20251,6 +22259,8 @@ impl DeleteUsermappingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20345,6 +22355,8 @@ impl ListTimePoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20434,6 +22446,8 @@ impl CreateTimePolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20535,6 +22549,8 @@ impl GetTimePolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20629,6 +22645,8 @@ impl ReplaceTimePolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20744,6 +22762,8 @@ impl DeleteTimePolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20838,6 +22858,8 @@ impl ListUserlistsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -20927,6 +22949,8 @@ impl CreateUserlistRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21028,6 +23052,8 @@ impl GetUserlistRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21121,6 +23147,8 @@ impl ReplaceUserlistRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21235,6 +23263,8 @@ impl DeleteUserlistRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21330,6 +23360,8 @@ impl ListArchiveCleanupPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21420,6 +23452,8 @@ impl CreateArchiveCleanupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21524,6 +23558,8 @@ impl GetArchiveCleanupPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21618,6 +23654,8 @@ impl ReplaceArchiveCleanupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21735,6 +23773,8 @@ impl DeleteArchiveCleanupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21829,6 +23869,8 @@ impl ListBackupPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -21918,6 +23960,8 @@ impl CreateBackupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22020,6 +24064,8 @@ impl GetBackupPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22114,6 +24160,8 @@ impl ReplaceBackupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22229,6 +24277,8 @@ impl DeleteBackupPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22323,6 +24373,8 @@ impl ListAuditPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22412,6 +24464,8 @@ impl CreateAuditPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22513,6 +24567,8 @@ impl GetAuditPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22607,6 +24663,8 @@ impl ReplaceAuditPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22722,6 +24780,8 @@ impl DeleteAuditPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22816,6 +24876,8 @@ impl ListSigningCasRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -22905,6 +24967,8 @@ impl CreateSigningCaRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23006,6 +25070,8 @@ impl GetSigningCaRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23099,6 +25165,8 @@ impl ReplaceSigningCaRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23214,6 +25282,8 @@ impl DeleteSigningCaRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23309,6 +25379,8 @@ impl ListTrustedCaListsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23399,6 +25471,8 @@ impl GetTrustedCaListRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23488,6 +25562,8 @@ impl ListIndexingPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23577,6 +25653,8 @@ impl CreateIndexingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23680,6 +25758,8 @@ impl GetIndexingPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23774,6 +25854,8 @@ impl ReplaceIndexingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23891,6 +25973,8 @@ impl DeleteIndexingPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -23986,6 +26070,8 @@ impl ListContentPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24073,6 +26159,8 @@ impl ListAnalyticsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24162,6 +26250,8 @@ impl CreateAnalyticsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24265,6 +26355,8 @@ impl GetAnalyticsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24359,6 +26451,8 @@ impl ReplaceAnalyticsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24476,6 +26570,8 @@ impl DeleteAnalyticsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24570,6 +26666,8 @@ impl ListLdapServersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24659,6 +26757,8 @@ impl CreateLdapServerRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24760,6 +26860,8 @@ impl GetLdapServerRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24854,6 +26956,8 @@ impl ReplaceLdapServerRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -24969,6 +27073,8 @@ impl DeleteLdapServerRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25064,6 +27170,8 @@ impl ListCredentialStoresRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25154,6 +27262,8 @@ impl CreateCredentialStoreRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25258,6 +27368,8 @@ impl GetCredentialStoreRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25352,6 +27464,8 @@ impl ReplaceCredentialStoreRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25469,6 +27583,8 @@ impl DeleteCredentialStoreRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25564,6 +27680,8 @@ impl ListAaPluginInstancesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25654,6 +27772,8 @@ impl CreateAaPluginInstanceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25758,6 +27878,8 @@ impl GetAaPluginInstanceRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25852,6 +27974,8 @@ impl ReplaceAaPluginInstanceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -25969,6 +28093,8 @@ impl DeleteAaPluginInstanceRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26064,6 +28190,8 @@ impl ListTicketingPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26154,6 +28282,8 @@ impl GetTicketingPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26243,6 +28373,8 @@ impl GetRdpIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26330,6 +28462,8 @@ impl ListRdpChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26420,6 +28554,8 @@ impl CreateRdpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26524,6 +28660,8 @@ impl GetRdpChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26618,6 +28756,8 @@ impl ReplaceRdpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26735,6 +28875,8 @@ impl DeleteRdpChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26829,6 +28971,8 @@ impl ListRdpConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -26918,6 +29062,8 @@ impl CreateRdpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27021,6 +29167,8 @@ impl GetRdpConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27114,6 +29262,8 @@ impl ReplaceRdpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27230,6 +29380,8 @@ impl DeleteRdpConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27325,6 +29477,8 @@ impl GetRdpDomainMembershipRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27415,6 +29569,8 @@ impl ReplaceRdpDomainMembershipRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27522,6 +29678,8 @@ impl GetRdpOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27611,6 +29769,8 @@ impl ReplaceRdpOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27719,6 +29879,8 @@ impl ListRdpSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27809,6 +29971,8 @@ impl CreateRdpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -27913,6 +30077,8 @@ impl GetRdpSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28007,6 +30173,8 @@ impl ReplaceRdpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28124,6 +30292,8 @@ impl DeleteRdpSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28218,6 +30388,8 @@ impl GetReportingIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28306,6 +30478,8 @@ impl GetAvailableSearchFieldsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28394,6 +30568,8 @@ impl GetAvailableSubchaptersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28482,6 +30658,8 @@ impl GetPredefinedReportsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28572,6 +30750,8 @@ impl ReplacePredefinedReportsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28680,6 +30860,8 @@ impl ListContentSubchaptersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28770,6 +30952,8 @@ impl CreateContentSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28874,6 +31058,8 @@ impl GetContentSubchapterRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -28968,6 +31154,8 @@ impl ReplaceContentSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29085,6 +31273,8 @@ impl DeleteContentSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29185,6 +31375,8 @@ impl ListStatisticsSubchaptersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29275,6 +31467,8 @@ impl CreateStatisticsSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29379,6 +31573,8 @@ impl GetStatisticsSubchapterRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29473,6 +31669,8 @@ impl ReplaceStatisticsSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29590,6 +31788,8 @@ impl DeleteStatisticsSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29690,6 +31890,8 @@ impl ListCustomSubchaptersRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29780,6 +31982,8 @@ impl CreateCustomSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29884,6 +32088,8 @@ impl GetCustomSubchapterRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -29978,6 +32184,8 @@ impl ReplaceCustomSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30095,6 +32303,8 @@ impl DeleteCustomSubchapterRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30194,6 +32404,8 @@ impl ListReportsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30283,6 +32495,8 @@ impl CreateReportRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30384,6 +32598,8 @@ impl GetReportRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30477,6 +32693,8 @@ impl ReplaceReportRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30591,6 +32809,8 @@ impl DeleteReportRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30702,6 +32922,8 @@ impl TerminateActiveSessionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 404, 500, 503, 504],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30811,6 +33033,8 @@ impl RunCleanupNowRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 405],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30900,6 +33124,8 @@ impl GetSetupRequest {
         transaction_required: false,
         session_required: false,
         statuses: &[200, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -30981,6 +33207,8 @@ impl CompleteSetupRequest {
         transaction_required: false,
         session_required: false,
         statuses: &[303, 400],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31064,6 +33292,8 @@ impl GetSshIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31152,6 +33382,8 @@ impl ListSshAuthenticationPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31242,6 +33474,8 @@ impl CreateSshAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31346,6 +33580,8 @@ impl GetSshAuthenticationPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31440,6 +33676,8 @@ impl ReplaceSshAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31557,6 +33795,8 @@ impl DeleteSshAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31651,6 +33891,8 @@ impl ListSshChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31741,6 +33983,8 @@ impl CreateSshChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31845,6 +34089,8 @@ impl GetSshChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -31939,6 +34185,8 @@ impl ReplaceSshChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32056,6 +34304,8 @@ impl DeleteSshChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32150,6 +34400,8 @@ impl ListSshConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32239,6 +34491,8 @@ impl CreateSshConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32342,6 +34596,8 @@ impl GetSshConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32435,6 +34691,8 @@ impl ReplaceSshConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32551,6 +34809,8 @@ impl DeleteSshConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32645,6 +34905,8 @@ impl GetSshOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32734,6 +34996,8 @@ impl ReplaceSshOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32840,6 +35104,8 @@ impl ListSshSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -32930,6 +35196,8 @@ impl CreateSshSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33034,6 +35302,8 @@ impl GetSshSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33128,6 +35398,8 @@ impl ReplaceSshSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33245,6 +35517,8 @@ impl DeleteSshSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33339,6 +35613,8 @@ impl ListSshHostKeysRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33426,6 +35702,8 @@ impl GetSshHostKeyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33515,6 +35793,8 @@ impl GetStarlingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33604,6 +35884,8 @@ impl ReplaceStarlingRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33711,6 +35993,8 @@ impl JoinStarlingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33804,6 +36088,8 @@ impl GetTelnetIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33892,6 +36178,8 @@ impl ListTelnetAuthenticationPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -33982,6 +36270,8 @@ impl CreateTelnetAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34086,6 +36376,8 @@ impl GetTelnetAuthenticationPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34180,6 +36472,8 @@ impl ReplaceTelnetAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34297,6 +36591,8 @@ impl DeleteTelnetAuthenticationPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34392,6 +36688,8 @@ impl ListTelnetChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34482,6 +36780,8 @@ impl CreateTelnetChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34586,6 +36886,8 @@ impl GetTelnetChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34680,6 +36982,8 @@ impl ReplaceTelnetChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34797,6 +37101,8 @@ impl DeleteTelnetChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34891,6 +37197,8 @@ impl ListTelnetConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -34980,6 +37288,8 @@ impl CreateTelnetConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35082,6 +37392,8 @@ impl GetTelnetConnectionOrderRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35172,6 +37484,8 @@ impl ReplaceTelnetConnectionOrderRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35281,6 +37595,8 @@ impl GetTelnetConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35375,6 +37691,8 @@ impl ReplaceTelnetConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35492,6 +37810,8 @@ impl DeleteTelnetConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35586,6 +37906,8 @@ impl GetTelnetOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35675,6 +37997,8 @@ impl ReplaceTelnetOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35782,6 +38106,8 @@ impl ListTelnetPatternSetsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35872,6 +38198,8 @@ impl GetTelnetPatternSetRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -35962,6 +38290,8 @@ impl ListTelnetSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36052,6 +38382,8 @@ impl CreateTelnetSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36156,6 +38488,8 @@ impl GetTelnetSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36250,6 +38584,8 @@ impl ReplaceTelnetSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36367,6 +38703,8 @@ impl DeleteTelnetSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36461,6 +38799,8 @@ impl GetTransactionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36547,6 +38887,8 @@ impl CommitTransactionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403, 409, 422],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36650,6 +38992,8 @@ impl OpenTransactionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 409, 411],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36743,6 +39087,8 @@ impl RollbackTransactionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36832,6 +39178,8 @@ impl ListTransactionChangesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -36916,6 +39264,8 @@ impl GetTroubleshootingRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37005,6 +39355,8 @@ impl ReplaceTroubleshootingRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37114,6 +39466,8 @@ impl UploadFirmwareRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 400, 401, 403],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37219,6 +39573,8 @@ impl UploadPluginRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 409, 422],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37326,6 +39682,8 @@ impl GetVncIndexRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37413,6 +39771,8 @@ impl ListVncChannelPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37503,6 +39863,8 @@ impl CreateVncChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37607,6 +39969,8 @@ impl GetVncChannelPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37701,6 +40065,8 @@ impl ReplaceVncChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37818,6 +40184,8 @@ impl DeleteVncChannelPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -37912,6 +40280,8 @@ impl ListVncConnectionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38001,6 +40371,8 @@ impl CreateVncConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38104,6 +40476,8 @@ impl GetVncConnectionRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38197,6 +40571,8 @@ impl ReplaceVncConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38313,6 +40689,8 @@ impl DeleteVncConnectionRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38407,6 +40785,8 @@ impl GetVncOptionsRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38496,6 +40876,8 @@ impl ReplaceVncOptionsRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38604,6 +40986,8 @@ impl ListVncSettingsPoliciesRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38694,6 +41078,8 @@ impl CreateVncSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38798,6 +41184,8 @@ impl GetVncSettingsPolicyRequest {
         transaction_required: false,
         session_required: true,
         statuses: &[200, 401, 403, 404],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -38892,6 +41280,8 @@ impl ReplaceVncSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 201, 400, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -39009,6 +41399,8 @@ impl DeleteVncSettingsPolicyRequest {
         transaction_required: true,
         session_required: true,
         statuses: &[200, 401, 403, 404, 409],
+        file_reply: None,
+        reply_forms: &[],
     };
     /// Validates and extracts the request; malformed input becomes the API's error reply.
     async fn extract(request: axum::extract::Request) -> Result<Self, ApiError> {
@@ -39433,6 +41825,272 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = ReplaceSystemAlertsResponse> + Send {
         async move {
             ReplaceSystemAlertsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Search the recorded sessions
+    ///
+    /// Lists recorded sessions, active and closed, that match every given parameter, one page at a
+    /// time. Audit data is not configuration: no transaction is involved, and which sessions a user
+    /// sees depends on the user's search privileges.
+    ///
+    /// **Filters.** `start` and `end` bound the time of the session (ISO 8601). `q` is a filter
+    /// expression over session properties:
+    /// - a term is `field:value`, where `field` is a property of the session as returned by
+    ///   `GET /api/audit/sessions/{session_id}` (`protocol`, `origin`, `active`), a dotted
+    ///   path into it (`client.ip`, `recording.connection_policy`, `recording.target.port`),
+    ///   and `value` a bare word or a double-quoted string (`"shell only"`); a `*` in the
+    ///   value matches any run of characters (`client.ip:10.20.*`), and values compare
+    ///   without regard to case;
+    /// - terms next to each other must all hold (`AND` may be written between them), `OR`
+    ///   between terms accepts either, `NOT` (or a leading `-`) negates the following term,
+    ///   and parentheses group (`protocol:SSH AND (client.ip:10.* OR NOT active:true)`);
+    /// - `field:(SSH OR RDP)` is short for `(field:SSH OR field:RDP)`.
+    ///   The expression must be URL-encoded in the query string (the generated client does that).
+    ///
+    /// **Pages.** `limit` (at most 500, larger values are lowered to 500) sessions from position
+    /// `offset` (0 by default); `meta.match_count` says how many sessions match in all and `meta.next`
+    /// links the following page. Only the first 10,000 results can be paged through: for larger result
+    /// sets take a snapshot (`GET /api/audit/sessions/_snapshot`) and page through it. `sort` orders
+    /// the result by a field (a leading `-` sorts in descending order).
+    ///
+    /// **Fields.** Each entry carries the session's `key` and link; `fields` (a comma-separated list of
+    /// field paths) adds those properties under the entry's `body` and is echoed in `meta.fields`.
+    ///
+    /// **CSV.** With `format=csv` (and `Accept: text/csv`) the same page is answered as CSV: a header
+    /// line naming `key` and the requested fields, then one line per session.
+    ///
+    /// `GET /api/audit/sessions` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "audit")]
+    fn search_sessions(
+        &self,
+        request: SearchSessionsRequest,
+    ) -> impl Future<Output = SearchSessionsResponse> + Send {
+        async move {
+            SearchSessionsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Count recorded sessions by the values of a field
+    ///
+    /// Aggregates the recorded sessions (active and closed) by the values of one property (`field`,
+    /// such as `protocol`), optionally within a second property (`sub_fields`, only its first value
+    /// counts) and only over the sessions matching `q` (the filter language of `GET
+    /// /api/audit/sessions`). `size` keeps the most frequent values only.
+    ///
+    /// `GET /api/audit/sessions/stats` Documented for SPS 6.x, 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "audit")]
+    fn get_session_statistics(
+        &self,
+        request: GetSessionStatisticsRequest,
+    ) -> impl Future<Output = GetSessionStatisticsResponse> + Send {
+        async move {
+            GetSessionStatisticsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Take a snapshot of the session database
+    ///
+    /// First step of the advanced search for result sets larger than the 10,000 sessions the basic
+    /// search pages through: freezes the session database as it is now and answers the snapshot's id. A
+    /// snapshot lives for 5 minutes after it was taken or last queried; only one is held at a time, and
+    /// a caller repeating the request from the same address and user agent gets the cached one back.
+    /// Query it with `GET /api/audit/sessions/_snapshot/{snapshot_id}`.
+    ///
+    /// `GET /api/audit/sessions/_snapshot` Documented for SPS 7.x, 8.0. The reply is not documented: a
+    /// client reads its body as optional.
+    #[cfg(feature = "audit")]
+    fn create_session_snapshot(
+        &self,
+        request: CreateSessionSnapshotRequest,
+    ) -> impl Future<Output = CreateSessionSnapshotResponse> + Send {
+        async move {
+            CreateSessionSnapshotResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Search the sessions of a snapshot
+    ///
+    /// Second step of the advanced search: pages through the sessions of a snapshot taken with `GET
+    /// /api/audit/sessions/_snapshot`, with the parameters and filter language of `GET
+    /// /api/audit/sessions` but without its 10,000-result window. Each query keeps the snapshot alive
+    /// for another 5 minutes.
+    ///
+    /// `GET /api/audit/sessions/_snapshot/{snapshot_id}` Documented for SPS 7.x, 8.0.
+    #[cfg(feature = "audit")]
+    fn search_session_snapshot(
+        &self,
+        request: SearchSessionSnapshotRequest,
+    ) -> impl Future<Output = SearchSessionSnapshotResponse> + Send {
+        async move {
+            SearchSessionSnapshotResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read one recorded session
+    ///
+    /// The metadata of one recorded session: protocol, client, server and target addresses, times, how
+    /// it was recorded and indexed, and links to its alerts, channels, events, indexing runs and audit
+    /// trail.
+    ///
+    /// `GET /api/audit/sessions/{session_id}` Documented for SPS 5.x, 6.x, 7.x, 8.0.
+    #[cfg(feature = "audit")]
+    fn get_recorded_session(
+        &self,
+        request: GetRecordedSessionRequest,
+    ) -> impl Future<Output = GetRecordedSessionResponse> + Send {
+        async move {
+            GetRecordedSessionResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the alerts of a recorded session
+    ///
+    /// The content-policy matches raised during the session, page by page. Only matches of content
+    /// policies that store them in the connection database are listed.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/alerts` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn list_session_alerts(
+        &self,
+        request: ListSessionAlertsRequest,
+    ) -> impl Future<Output = ListSessionAlertsResponse> + Send {
+        async move {
+            ListSessionAlertsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the events of a recorded session
+    ///
+    /// Events extracted from the session (commands, window titles), page by page; only an indexed
+    /// session has them.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/events` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn list_session_events(
+        &self,
+        request: ListSessionEventsRequest,
+    ) -> impl Future<Output = ListSessionEventsResponse> + Send {
+        async move {
+            ListSessionEventsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the channels of a recorded session
+    ///
+    /// The channels opened in the session (an SSH shell, an exec, an SFTP subsystem, a port forward;
+    /// RDP drawing, clipboard) with their verdict and times.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/channels` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn list_session_channels(
+        &self,
+        request: ListSessionChannelsRequest,
+    ) -> impl Future<Output = ListSessionChannelsResponse> + Send {
+        async move {
+            ListSessionChannelsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Read one channel of a recorded session
+    ///
+    /// One channel of the session, as linked from the session's channel list.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/channels/{channel_key}` Documented for SPS 6.x.
+    #[cfg(feature = "audit")]
+    fn get_session_channel(
+        &self,
+        request: GetSessionChannelRequest,
+    ) -> impl Future<Output = GetSessionChannelResponse> + Send {
+        async move {
+            GetSessionChannelResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List the indexing runs of a recorded session
+    ///
+    /// How the session was indexed: each run's settings (what was extracted, OCR languages),
+    /// statistics, status and indexer versions.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/indexing` Documented for SPS 6.x, 7.x, 8.0.
+    #[cfg(feature = "audit")]
+    fn list_session_indexing(
+        &self,
+        request: ListSessionIndexingRequest,
+    ) -> impl Future<Output = ListSessionIndexingResponse> + Send {
+        async move {
+            ListSessionIndexingResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// List who downloaded the audit trail of a recorded session
+    ///
+    /// Every download of the session's audit trail: who, from which address, when, and whether through
+    /// the REST API. Logged when the connection policy logs trail downloads.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/trail_downloads` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn list_trail_downloads(
+        &self,
+        request: ListTrailDownloadsRequest,
+    ) -> impl Future<Output = ListTrailDownloadsResponse> + Send {
+        async move {
+            ListTrailDownloadsResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Download the audit trail of a recorded session
+    ///
+    /// The session's audit trail file (`.zat`), as linked from `recording.audit_trail.download` of the
+    /// session. Trails can be large: the generated client hands the body over as a stream to write to a
+    /// file. Archived trails (`recording.audit_trail.archive` set) are not downloadable here. The
+    /// download is logged (`/trail_downloads`).
+    ///
+    /// `GET /api/audit/sessions/{session_id}/audit_trail` Documented for SPS 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn download_audit_trail(
+        &self,
+        request: DownloadAuditTrailRequest,
+    ) -> impl Future<Output = DownloadAuditTrailResponse> + Send {
+        async move {
+            DownloadAuditTrailResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Search the content of a recorded session
+    ///
+    /// Finds the moments of an indexed session whose recorded content (commands, screen text, window
+    /// titles) matches `q`, an Apache Lucene expression: words, quoted phrases, `AND`/`OR`/`NOT`,
+    /// trailing `*` wildcards. The expression must not start with a wildcard and must be URL-encoded. A
+    /// missing or empty `q`, a session without indexed content and no match all answer an empty list.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/content` Documented for SPS 5.x, 6.x, 7.x.
+    #[cfg(feature = "audit")]
+    fn search_session_content(
+        &self,
+        request: SearchSessionContentRequest,
+    ) -> impl Future<Output = SearchSessionContentResponse> + Send {
+        async move {
+            SearchSessionContentResponse::from(ApiError::not_implemented(&request.href))
+        }
+    }
+
+    /// Get a screenshot of a content search match
+    ///
+    /// A PNG screenshot of the session's screen at a moment found by the content search: the match
+    /// `record_id` of `GET /api/audit/sessions/{session_id}/content`. The appliance renders it from the
+    /// audit trail on request.
+    ///
+    /// `GET /api/audit/sessions/{session_id}/content/screenshot` Documented for SPS 6.x, 7.x. The reply
+    /// is not documented: a client reads its body as optional.
+    #[cfg(feature = "audit")]
+    fn get_content_screenshot(
+        &self,
+        request: GetContentScreenshotRequest,
+    ) -> impl Future<Output = GetContentScreenshotResponse> + Send {
+        async move {
+            GetContentScreenshotResponse::from(ApiError::not_implemented(&request.href))
         }
     }
 
@@ -46047,6 +48705,76 @@ trait Dispatch: Clone + Send + Sync + 'static {
         &self,
         request: ReplaceSystemAlertsRequest,
     ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn search_sessions(
+        &self,
+        request: SearchSessionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn get_session_statistics(
+        &self,
+        request: GetSessionStatisticsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn create_session_snapshot(
+        &self,
+        request: CreateSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn search_session_snapshot(
+        &self,
+        request: SearchSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn get_recorded_session(
+        &self,
+        request: GetRecordedSessionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_session_alerts(
+        &self,
+        request: ListSessionAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_session_events(
+        &self,
+        request: ListSessionEventsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_session_channels(
+        &self,
+        request: ListSessionChannelsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn get_session_channel(
+        &self,
+        request: GetSessionChannelRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_session_indexing(
+        &self,
+        request: ListSessionIndexingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn list_trail_downloads(
+        &self,
+        request: ListTrailDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn download_audit_trail(
+        &self,
+        request: DownloadAuditTrailRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn search_session_content(
+        &self,
+        request: SearchSessionContentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
+    #[cfg(feature = "audit")]
+    fn get_content_screenshot(
+        &self,
+        request: GetContentScreenshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send;
     #[cfg(feature = "authentication")]
     fn authenticate(
         &self,
@@ -48105,6 +50833,132 @@ impl<A: Api> Dispatch for Typed<A> {
     ) -> impl Future<Output = axum::response::Response> + Send {
         let api = Arc::clone(&self.0);
         async move { api.replace_system_alerts(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_sessions(
+        &self,
+        request: SearchSessionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.search_sessions(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_session_statistics(
+        &self,
+        request: GetSessionStatisticsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_session_statistics(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn create_session_snapshot(
+        &self,
+        request: CreateSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.create_session_snapshot(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_session_snapshot(
+        &self,
+        request: SearchSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.search_session_snapshot(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_recorded_session(
+        &self,
+        request: GetRecordedSessionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_recorded_session(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_alerts(
+        &self,
+        request: ListSessionAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_session_alerts(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_events(
+        &self,
+        request: ListSessionEventsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_session_events(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_channels(
+        &self,
+        request: ListSessionChannelsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_session_channels(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_session_channel(
+        &self,
+        request: GetSessionChannelRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_session_channel(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_indexing(
+        &self,
+        request: ListSessionIndexingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_session_indexing(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_trail_downloads(
+        &self,
+        request: ListTrailDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.list_trail_downloads(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn download_audit_trail(
+        &self,
+        request: DownloadAuditTrailRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.download_audit_trail(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_session_content(
+        &self,
+        request: SearchSessionContentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.search_session_content(request).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_content_screenshot(
+        &self,
+        request: GetContentScreenshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let api = Arc::clone(&self.0);
+        async move { api.get_content_screenshot(request).await.into_response() }
     }
 
     #[cfg(feature = "authentication")]
@@ -51696,6 +54550,132 @@ impl<H: RawApi> Dispatch for Raw<H> {
         async move { handler.handle(request.into_raw()).await.into_response() }
     }
 
+    #[cfg(feature = "audit")]
+    fn search_sessions(
+        &self,
+        request: SearchSessionsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_session_statistics(
+        &self,
+        request: GetSessionStatisticsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn create_session_snapshot(
+        &self,
+        request: CreateSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_session_snapshot(
+        &self,
+        request: SearchSessionSnapshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_recorded_session(
+        &self,
+        request: GetRecordedSessionRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_alerts(
+        &self,
+        request: ListSessionAlertsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_events(
+        &self,
+        request: ListSessionEventsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_channels(
+        &self,
+        request: ListSessionChannelsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_session_channel(
+        &self,
+        request: GetSessionChannelRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_session_indexing(
+        &self,
+        request: ListSessionIndexingRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn list_trail_downloads(
+        &self,
+        request: ListTrailDownloadsRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn download_audit_trail(
+        &self,
+        request: DownloadAuditTrailRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn search_session_content(
+        &self,
+        request: SearchSessionContentRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
+    #[cfg(feature = "audit")]
+    fn get_content_screenshot(
+        &self,
+        request: GetContentScreenshotRequest,
+    ) -> impl Future<Output = axum::response::Response> + Send {
+        let handler = Arc::clone(&self.0);
+        async move { handler.handle(request.into_raw()).await.into_response() }
+    }
+
     #[cfg(feature = "authentication")]
     fn authenticate(
         &self,
@@ -55272,6 +58252,160 @@ async fn handle_replace_system_alerts<D: Dispatch>(
 ) -> axum::response::Response {
     match ReplaceSystemAlertsRequest::extract(request).await {
         Ok(request) => dispatch.replace_system_alerts(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_search_sessions<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match SearchSessionsRequest::extract(request).await {
+        Ok(request) => dispatch.search_sessions(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_get_session_statistics<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSessionStatisticsRequest::extract(request).await {
+        Ok(request) => dispatch.get_session_statistics(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_create_session_snapshot<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match CreateSessionSnapshotRequest::extract(request).await {
+        Ok(request) => dispatch.create_session_snapshot(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_search_session_snapshot<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match SearchSessionSnapshotRequest::extract(request).await {
+        Ok(request) => dispatch.search_session_snapshot(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_get_recorded_session<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetRecordedSessionRequest::extract(request).await {
+        Ok(request) => dispatch.get_recorded_session(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_session_alerts<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSessionAlertsRequest::extract(request).await {
+        Ok(request) => dispatch.list_session_alerts(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_session_events<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSessionEventsRequest::extract(request).await {
+        Ok(request) => dispatch.list_session_events(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_session_channels<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSessionChannelsRequest::extract(request).await {
+        Ok(request) => dispatch.list_session_channels(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_get_session_channel<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetSessionChannelRequest::extract(request).await {
+        Ok(request) => dispatch.get_session_channel(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_session_indexing<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListSessionIndexingRequest::extract(request).await {
+        Ok(request) => dispatch.list_session_indexing(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_list_trail_downloads<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match ListTrailDownloadsRequest::extract(request).await {
+        Ok(request) => dispatch.list_trail_downloads(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_download_audit_trail<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match DownloadAuditTrailRequest::extract(request).await {
+        Ok(request) => dispatch.download_audit_trail(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_search_session_content<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match SearchSessionContentRequest::extract(request).await {
+        Ok(request) => dispatch.search_session_content(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(feature = "audit")]
+async fn handle_get_content_screenshot<D: Dispatch>(
+    axum::extract::State(dispatch): axum::extract::State<D>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match GetContentScreenshotRequest::extract(request).await {
+        Ok(request) => dispatch.get_content_screenshot(request).await,
         Err(error) => error.into_response(),
     }
 }
@@ -59492,6 +62626,87 @@ fn routes<D: Dispatch>(dispatch: D) -> axum::Router {
         .route(
             "/api/configuration/alerting/system_alerts",
             axum::routing::put(handle_replace_system_alerts::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route("/api/audit/sessions", axum::routing::get(handle_search_sessions::<D>));
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/stats",
+            axum::routing::get(handle_get_session_statistics::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/_snapshot",
+            axum::routing::get(handle_create_session_snapshot::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/_snapshot/{snapshot_id}",
+            axum::routing::get(handle_search_session_snapshot::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}",
+            axum::routing::get(handle_get_recorded_session::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/alerts",
+            axum::routing::get(handle_list_session_alerts::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/events",
+            axum::routing::get(handle_list_session_events::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/channels",
+            axum::routing::get(handle_list_session_channels::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/channels/{channel_key}",
+            axum::routing::get(handle_get_session_channel::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/indexing",
+            axum::routing::get(handle_list_session_indexing::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/trail_downloads",
+            axum::routing::get(handle_list_trail_downloads::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/audit_trail",
+            axum::routing::get(handle_download_audit_trail::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/content",
+            axum::routing::get(handle_search_session_content::<D>),
+        );
+    #[cfg(feature = "audit")]
+    let router = router
+        .route(
+            "/api/audit/sessions/{session_id}/content/screenshot",
+            axum::routing::get(handle_get_content_screenshot::<D>),
         );
     #[cfg(feature = "authentication")]
     let router = router

@@ -58,6 +58,10 @@ pub struct OperationInfo {
     pub session_required: bool,
     /// Documented response statuses, ascending.
     pub statuses: &'static [u16],
+    /// The media type of a success reply that is a file (`format: binary`), if it is one.
+    pub file_reply: Option<&'static str>,
+    /// Other media types of the JSON success reply (`text/csv`), in document order.
+    pub reply_forms: &'static [&'static str],
 }
 
 /// A validated request handed to a [`RawApi`] handler.
@@ -164,6 +168,8 @@ pub struct RawResponse {
     pub body: Option<Value>,
     /// Extra headers, e.g. `("set-cookie", "session_id=...; Path=/; HttpOnly")`.
     pub headers: Vec<(String, String)>,
+    /// A file reply (sent instead of `body`): its bytes, read as they are sent.
+    pub file: Option<BinaryBody>,
 }
 
 impl RawResponse {
@@ -173,6 +179,21 @@ impl RawResponse {
             status,
             body: Some(body),
             headers: Vec::new(),
+            file: None,
+        }
+    }
+
+    /// A file reply: `file` (its own media type, else `content_type`) sent as it is read.
+    pub fn file(status: u16, content_type: &str, file: BinaryBody) -> Self {
+        let file = match file.content_type {
+            Some(_) => file,
+            None => file.with_content_type(content_type),
+        };
+        Self {
+            status,
+            body: None,
+            headers: Vec::new(),
+            file: Some(file),
         }
     }
 
@@ -196,9 +217,10 @@ impl IntoResponse for RawResponse {
         let Ok(status) = StatusCode::from_u16(self.status) else {
             return internal_error(&format!("handler returned invalid status {}", self.status));
         };
-        let mut response = match &self.body {
-            Some(body) => json_response(status.as_u16(), body, Vec::new()),
-            None => status.into_response(),
+        let mut response = match (self.file, &self.body) {
+            (Some(file), _) => file_response(status.as_u16(), file, "application/octet-stream", Vec::new()),
+            (None, Some(body)) => json_response(status.as_u16(), body, Vec::new()),
+            (None, None) => status.into_response(),
         };
         for (name, value) in self.headers {
             let (Ok(name), Ok(value)) = (
@@ -410,6 +432,82 @@ pub fn json_response<T: Serialize + ?Sized>(
 /// A reply without a body.
 pub fn empty_response(status: u16, headers: Vec<(&'static str, String)>) -> Response {
     let mut response = status_code(status).into_response();
+    add_headers(&mut response, headers);
+    response
+}
+
+// ---------------------------------------------------------------------------------------------
+// File replies: a body handed to axum as a stream, never assembled in memory here.
+
+/// The body of a file reply (an audit trail, an image, a CSV export), sent as it is read.
+///
+/// Made from an [`axum::body::Body`] (`Body::from_stream` for a stream of pieces) or from
+/// bytes. It is sent once: clones share the one body, and the first reply sent takes it.
+#[derive(Clone)]
+pub struct BinaryBody {
+    content_type: Option<String>,
+    body: std::sync::Arc<std::sync::Mutex<Option<Body>>>,
+}
+
+impl BinaryBody {
+    /// A body of these bytes.
+    pub fn from_bytes(bytes: impl Into<axum::body::Bytes>) -> Self {
+        Self::from(Body::from(bytes.into()))
+    }
+
+    /// Sends this media type instead of the one the spec documents.
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    fn take(&self) -> Option<Body> {
+        self.body
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+}
+
+impl From<Body> for BinaryBody {
+    fn from(body: Body) -> Self {
+        Self {
+            content_type: None,
+            body: std::sync::Arc::new(std::sync::Mutex::new(Some(body))),
+        }
+    }
+}
+
+impl fmt::Debug for BinaryBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BinaryBody")
+            .field("content_type", &self.content_type)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for BinaryBody {
+    /// The same body (a clone), not equal bytes: a stream cannot be compared without reading it.
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.body, &other.body) && self.content_type == other.content_type
+    }
+}
+
+/// A file reply: `file` with its media type (`default_type` unless it names its own).
+pub fn file_response(
+    status: u16,
+    file: BinaryBody,
+    default_type: &str,
+    headers: Vec<(&'static str, String)>,
+) -> Response {
+    let Some(body) = file.take() else {
+        return internal_error("the file reply was already sent");
+    };
+    let content_type = file.content_type.as_deref().unwrap_or(default_type);
+    let Ok(content_type) = HeaderValue::from_str(content_type) else {
+        return internal_error(&format!("invalid content type {content_type:?}"));
+    };
+    let mut response = (status_code(status), [(CONTENT_TYPE, content_type)], body).into_response();
     add_headers(&mut response, headers);
     response
 }

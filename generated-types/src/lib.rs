@@ -2319,6 +2319,19 @@ pub struct ContentPolicyList {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// One page of content search matches.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ContentSearchResult {
+    /// The matching content events (shaped like the session's events).
+    pub items: Vec<SessionEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PageMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A subchapter built from the content of audit trails. Only `access` is published; what to search
 /// for and the other fields are kept as sent.
 #[cfg(feature = "reporting")]
@@ -4618,6 +4631,7 @@ pub struct LicenseObject {
         feature = "policies_integrations",
         feature = "plugins",
         feature = "firmware",
+        feature = "audit",
         feature = "ssh",
         feature = "rdp",
         feature = "telnet",
@@ -5343,6 +5357,48 @@ pub struct NtpServersObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Links and counts of one page of a paged list: `first`, `last`, `previous` and `next` are the
+/// paths (with query) of those pages of the same search, null past either end.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PageMeta {
+    /// Path of the list.
+    pub href: String,
+    /// Path one level up.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub parent: Option<Option<String>>,
+    /// The first page.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub first: Option<Option<String>>,
+    /// The last page.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub last: Option<Option<String>>,
+    /// The following page, or null on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub next: Option<Option<String>>,
+    /// The preceding page, or null on the first page.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub previous: Option<Option<String>>,
+    /// Page size used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Position of the first entry of this page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// Number of entries matching, over all pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_count: Option<i64>,
+    /// The field paths requested with `fields`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<String>>,
+    /// Seconds left before the caller's session expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_seconds: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// What the appliance tells about a stored password; never the secret.
 #[cfg(feature = "passwords")]
 pub type Password = indexmap::IndexMap<String, serde_json::Value>;
@@ -6005,6 +6061,74 @@ pub struct RdpDomainMembershipObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// One recorded session.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RecordedSession {
+    /// Key of the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub body: RecordedSessionBody,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The metadata of a recorded session. The published field table is only partly known; further
+/// fields (user names, verdicts) are kept as they come.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RecordedSessionBody {
+    /// Whether the session is still going on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<LinkMeta>,
+    /// Results of the analytics (interesting events, scripted-session detection, similar sessions,
+    /// tags).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics: Option<indexmap::IndexMap<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<LinkMeta>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<SessionEndpoint>,
+    /// When the session started (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<String>,
+    /// Length of the session in whole seconds (an integer in every sample).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    /// When the session ended (ISO 8601 with offset); null while active.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub end_time: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<LinkMeta>,
+    /// Whether the session is hidden from searches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indexing: Option<LinkMeta>,
+    /// The cluster node that recorded the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// How the session came to be (`RECORDING` for a recorded connection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Whether the connection was closed before a session was established.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phantom: Option<bool>,
+    /// The protocol (`SSH`, `RDP`, `ICA`, `TELNET`, `VNC`, `HTTP`, `MSSQL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<SessionRecording>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A pointer to another configuration object. The appliance answers with a `ReferenceObject`; when
 /// writing, the bare key of the target object is enough (an object read back can also be written
 /// back unchanged). The target must exist before the object pointing at it is written.
@@ -6479,6 +6603,116 @@ pub struct ServiceListener {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A content-policy match raised during the session.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionAlert {
+    /// Kind of event (`adp.event.command`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_type: Option<String>,
+    /// The channel it happened in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<String>,
+    /// The action that matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_action: Option<String>,
+    /// The content that matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_content: Option<String>,
+    /// The pattern that matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_regexp: Option<String>,
+    /// Position of the event in the trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<i64>,
+    /// The content policy rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
+    /// When (ISO 8601, microseconds, no zone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One page of a session's alerts.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionAlertList {
+    /// The alerts.
+    pub items: Vec<SessionAlert>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PageMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One channel of a session.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionChannel {
+    /// Key of the channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<LinkMeta>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<SessionChannelBody>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A channel's type, verdict and times; some types add fields (`command` of an exec, `scp_path`,
+/// `subsystem_name`, and the literal dotted keys `originator.address`, `originator.port`,
+/// `connected.address`, `connected.port` of a port forward).
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionChannelBody {
+    /// Channel type (`session shell`, `session exec`, `local forward`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// What the policy decided (`accept`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+    /// Start (epoch seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<i64>,
+    /// End (epoch seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub end_time: Option<Option<i64>>,
+    /// Length in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    /// The command of an exec channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// The path of an SCP transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scp_path: Option<String>,
+    /// The subsystem (`sftp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subsystem_name: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The channels of a session.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionChannelList {
+    /// The channels.
+    pub items: Vec<SessionChannel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Number of ongoing sessions per protocol (`ssh`, `rdp`, `http`, ...).
 ///
 /// Example:
@@ -6491,6 +6725,288 @@ pub struct ServiceListener {
 /// ```
 #[cfg(feature = "health")]
 pub type SessionCounts = indexmap::IndexMap<String, i64>;
+
+/// A network endpoint of the session.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionEndpoint {
+    /// IP address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// Host name, or the address when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An event extracted from the session.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionEvent {
+    /// What was done (the command).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The channel it happened in (spelled so in the published sample).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels_id: Option<String>,
+    /// The channel it happened in (spelled as in the alerts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<String>,
+    /// The recorded content around it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Position of the event in the trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<i64>,
+    /// When (ISO 8601, no zone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// Kind of event (`command`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One page of a session's events.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionEventList {
+    /// The events.
+    pub items: Vec<SessionEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PageMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The indexing runs of a session.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionIndexingList {
+    /// The runs.
+    pub items: Vec<SessionIndexingRun>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PageMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One indexing run of a session.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionIndexingRun {
+    /// What the run extracted (commands, keyboard, mouse, screen, titles, OCR languages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<indexmap::IndexMap<String, serde_json::Value>>,
+    /// CPU time, duration (seconds) and start (epoch milliseconds) of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<indexmap::IndexMap<String, serde_json::Value>>,
+    /// State of the run (`COMPLETED`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Versions of the indexer components (`adp`, `worker`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<indexmap::IndexMap<String, String>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How the session was recorded and where its audit trail is.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionRecording {
+    /// Whether the audit trail was archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    /// Where the audit trail is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_trail: Option<SessionRecordingAuditTrail>,
+    /// How the user authenticated (`password`, `publickey`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<String>,
+    /// Name of the channel policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_policy: Option<String>,
+    /// Whether commands were extracted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_extracted: Option<bool>,
+    /// Name of the connection policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_policy: Option<String>,
+    /// Key of the connection policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_policy_id: Option<String>,
+    /// Reference of the session in the content index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_reference_id: Option<i64>,
+    /// Whether any channel was accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_accepted_channel: Option<bool>,
+    /// Indexing state (`INDEXED`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_local: Option<SessionEndpoint>,
+    /// The recording's own id (`svc/<id>/<policy>:<n>`), as active sessions show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<SessionEndpoint>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Where the audit trail is.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionRecordingAuditTrail {
+    /// Where the archived trail is, or null when it is on the appliance.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub archive: Option<Option<serde_json::Value>>,
+    /// Link of the trail download, absent or null when it cannot be downloaded.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub download: Option<Option<LinkMeta>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The form of a search answer.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SessionSearchFormat {
+    /// `json`
+    Json,
+    /// `csv`
+    Csv,
+    /// A value this version of the types does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "audit")]
+impl SessionSearchFormat {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Json => "json",
+            Self::Csv => "csv",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl From<&str> for SessionSearchFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "json" => Self::Json,
+            "csv" => Self::Csv,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "audit")]
+impl std::str::FromStr for SessionSearchFormat {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+#[cfg(feature = "audit")]
+impl std::fmt::Display for SessionSearchFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "audit")]
+impl serde::Serialize for SessionSearchFormat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "audit")]
+impl<'de> serde::Deserialize<'de> for SessionSearchFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+/// One session found by a search.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionSearchItem {
+    /// Key of the session (`/api/audit/sessions/{key}`).
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<LinkMeta>,
+    /// The properties requested with `fields`, nested as in the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<indexmap::IndexMap<String, serde_json::Value>>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One page of a session search.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionSearchResult {
+    /// The matching sessions of the page.
+    pub items: Vec<SessionSearchItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PageMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A snapshot of the session database.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionSnapshot {
+    /// The snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<SessionSnapshotBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The snapshot.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionSnapshotBody {
+    /// Id to search the snapshot with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Counts of sessions per value of the requested field; the published pages show no answer.
+#[cfg(feature = "audit")]
+pub type SessionStatistics = indexmap::IndexMap<String, serde_json::Value>;
 
 /// The connection timeout and the closing of idle sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -8160,6 +8676,40 @@ pub struct TrafficAlertsObject {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// One download of the audit trail.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TrailDownload {
+    /// Whether it went through the REST API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_api: Option<bool>,
+    /// Address of the downloader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// When (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// Who.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One page of trail downloads.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TrailDownloadList {
+    /// The downloads.
+    pub items: Vec<TrailDownload>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PageMeta>,
+    /// Properties this version of the types does not know, kept so they are written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// The state of the caller's configuration transaction.
 #[cfg(feature = "transaction")]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -9329,6 +9879,8 @@ pub fn __roundtrip(
             "ConnectionPolicyObject" => roundtrip::<ConnectionPolicyObject>(value),
             #[cfg(feature = "policies_content")]
             "ContentPolicyList" => roundtrip::<ContentPolicyList>(value),
+            #[cfg(feature = "audit")]
+            "ContentSearchResult" => roundtrip::<ContentSearchResult>(value),
             #[cfg(feature = "reporting")]
             "ContentSubchapter" => roundtrip::<ContentSubchapter>(value),
             #[cfg(feature = "reporting")]
@@ -9651,6 +10203,7 @@ pub fn __roundtrip(
                     feature = "policies_integrations",
                     feature = "plugins",
                     feature = "firmware",
+                    feature = "audit",
                     feature = "ssh",
                     feature = "rdp",
                     feature = "telnet",
@@ -9787,6 +10340,8 @@ pub fn __roundtrip(
             "NtpServers" => roundtrip::<NtpServers>(value),
             #[cfg(feature = "datetime")]
             "NtpServersObject" => roundtrip::<NtpServersObject>(value),
+            #[cfg(feature = "audit")]
+            "PageMeta" => roundtrip::<PageMeta>(value),
             #[cfg(feature = "passwords")]
             "Password" => roundtrip::<Password>(value),
             #[cfg(feature = "passwords")]
@@ -9941,6 +10496,10 @@ pub fn __roundtrip(
             "RdpDomainMembership" => roundtrip::<RdpDomainMembership>(value),
             #[cfg(feature = "rdp")]
             "RdpDomainMembershipObject" => roundtrip::<RdpDomainMembershipObject>(value),
+            #[cfg(feature = "audit")]
+            "RecordedSession" => roundtrip::<RecordedSession>(value),
+            #[cfg(feature = "audit")]
+            "RecordedSessionBody" => roundtrip::<RecordedSessionBody>(value),
             #[cfg(
                 any(
                     feature = "local_services",
@@ -10051,8 +10610,47 @@ pub fn __roundtrip(
             "ServerAddressIp" => roundtrip::<ServerAddressIp>(value),
             #[cfg(feature = "local_services")]
             "ServiceListener" => roundtrip::<ServiceListener>(value),
+            #[cfg(feature = "audit")]
+            "SessionAlert" => roundtrip::<SessionAlert>(value),
+            #[cfg(feature = "audit")]
+            "SessionAlertList" => roundtrip::<SessionAlertList>(value),
+            #[cfg(feature = "audit")]
+            "SessionChannel" => roundtrip::<SessionChannel>(value),
+            #[cfg(feature = "audit")]
+            "SessionChannelBody" => roundtrip::<SessionChannelBody>(value),
+            #[cfg(feature = "audit")]
+            "SessionChannelList" => roundtrip::<SessionChannelList>(value),
             #[cfg(feature = "health")]
             "SessionCounts" => roundtrip::<SessionCounts>(value),
+            #[cfg(feature = "audit")]
+            "SessionEndpoint" => roundtrip::<SessionEndpoint>(value),
+            #[cfg(feature = "audit")]
+            "SessionEvent" => roundtrip::<SessionEvent>(value),
+            #[cfg(feature = "audit")]
+            "SessionEventList" => roundtrip::<SessionEventList>(value),
+            #[cfg(feature = "audit")]
+            "SessionIndexingList" => roundtrip::<SessionIndexingList>(value),
+            #[cfg(feature = "audit")]
+            "SessionIndexingRun" => roundtrip::<SessionIndexingRun>(value),
+            #[cfg(feature = "audit")]
+            "SessionRecording" => roundtrip::<SessionRecording>(value),
+            #[cfg(feature = "audit")]
+            "SessionRecordingAuditTrail" => {
+                roundtrip::<SessionRecordingAuditTrail>(value)
+            }
+
+            #[cfg(feature = "audit")]
+            "SessionSearchFormat" => roundtrip::<SessionSearchFormat>(value),
+            #[cfg(feature = "audit")]
+            "SessionSearchItem" => roundtrip::<SessionSearchItem>(value),
+            #[cfg(feature = "audit")]
+            "SessionSearchResult" => roundtrip::<SessionSearchResult>(value),
+            #[cfg(feature = "audit")]
+            "SessionSnapshot" => roundtrip::<SessionSnapshot>(value),
+            #[cfg(feature = "audit")]
+            "SessionSnapshotBody" => roundtrip::<SessionSnapshotBody>(value),
+            #[cfg(feature = "audit")]
+            "SessionStatistics" => roundtrip::<SessionStatistics>(value),
             "SessionTimeouts" => roundtrip::<SessionTimeouts>(value),
             "SettingsPolicyBase" => roundtrip::<SettingsPolicyBase>(value),
             #[cfg(feature = "setup")]
@@ -10307,6 +10905,10 @@ pub fn __roundtrip(
             "TrafficAlerts" => roundtrip::<TrafficAlerts>(value),
             #[cfg(feature = "alerting")]
             "TrafficAlertsObject" => roundtrip::<TrafficAlertsObject>(value),
+            #[cfg(feature = "audit")]
+            "TrailDownload" => roundtrip::<TrailDownload>(value),
+            #[cfg(feature = "audit")]
+            "TrailDownloadList" => roundtrip::<TrailDownloadList>(value),
             #[cfg(feature = "transaction")]
             "Transaction" => roundtrip::<Transaction>(value),
             #[cfg(feature = "transaction")]

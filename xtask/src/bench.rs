@@ -217,7 +217,7 @@ fn generated_builds(root: &Path, runs: usize, ours: &mut Column) -> crate::Resul
             seconds(time),
             100.0 * time.as_secs_f64() / all_client.as_secs_f64(),
         );
-        if worst.as_ref().is_none_or(|(slowest, _)| time > *slowest) {
+        if worst.as_ref().map_or(true, |(slowest, _)| time > *slowest) {
             worst = Some((time, area.clone()));
         }
     }

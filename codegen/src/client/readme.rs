@@ -281,7 +281,7 @@ fn paging(model: &Model, lib: &str) -> Option<String> {
             && op.path_params.is_empty()
             && op.request_body.is_none()
             && op.query_params.iter().all(|p| !p.required)
-            && super::paging_method(op, model).is_some()
+            && super::paged_list(op, model).is_some()
     })?;
     Some(format!(
         r#"

@@ -15,6 +15,7 @@ use crate::spec::pointer::join;
 use crate::spec::{Diagnostic, Spec};
 
 mod features;
+pub(crate) mod media;
 mod operations;
 mod shape;
 mod upload;

@@ -242,6 +242,14 @@ fn operations(spec: &codegen::spec::Spec) -> &'static [OperationInfo] {
             transaction_required: op.transaction_required,
             session_required: op.security == codegen::model::Security::Session,
             statuses: Box::leak(op.statuses().into_boxed_slice()),
+            file_reply: op.success_stream().map(leak),
+            reply_forms: Box::leak(
+                op.success_alternatives()
+                    .into_iter()
+                    .map(|alt| leak(&alt.content_type))
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice(),
+            ),
         })
         .collect();
     Box::leak(table.into_boxed_slice())

@@ -14,6 +14,7 @@
 
 mod support;
 
+mod audit_sessions;
 mod browsing;
 mod cluster_setup;
 mod discovery;

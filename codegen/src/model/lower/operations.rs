@@ -8,7 +8,7 @@ use openapiv3::{
 };
 
 use super::shape::SchemaRef;
-use super::{json_media, Lowerer};
+use super::{json_media, media, Lowerer};
 use crate::model::*;
 use crate::naming::{self, Scope};
 use crate::spec::pointer::{escape, join, unescape};
@@ -412,24 +412,28 @@ impl<'a> Lowerer<'a> {
                 }
                 None => format!("{type_name}{variant}Response"),
             };
-            let (body, content_type) =
-                match json_media(&response.content).or_else(|| response.content.first()) {
-                    Some((content_type, media)) => {
-                        let media_pointer =
-                            format!("{response_pointer}/content/{}", escape(content_type));
-                        let type_ref = match &media.schema {
-                            Some(schema) => self.type_of(
-                                SchemaRef::from_ref_or(schema),
-                                &format!("{media_pointer}/schema"),
-                                &hint,
-                            ),
-                            None => TypeRef::Value,
-                        };
-                        self.media_examples(media, &media_pointer, &type_ref);
-                        (Some(type_ref), Some(content_type.clone()))
-                    }
-                    None => (None, None),
-                };
+            let media::ReplyMedia {
+                body,
+                stream,
+                alternatives,
+            } = media::reply_media(&response.content);
+            let (body, content_type) = match body {
+                Some((content_type, media)) => {
+                    let media_pointer =
+                        format!("{response_pointer}/content/{}", escape(content_type));
+                    let type_ref = match &media.schema {
+                        Some(schema) => self.type_of(
+                            SchemaRef::from_ref_or(schema),
+                            &format!("{media_pointer}/schema"),
+                            &hint,
+                        ),
+                        None => TypeRef::Value,
+                    };
+                    self.media_examples(media, &media_pointer, &type_ref);
+                    (Some(type_ref), Some(content_type.clone()))
+                }
+                None => (None, None),
+            };
             let headers = self.headers(
                 response,
                 &response_pointer,
@@ -442,7 +446,9 @@ impl<'a> Lowerer<'a> {
                 variant,
                 description: response.description.trim().to_string(),
                 body,
-                content_type,
+                content_type: content_type.or_else(|| stream.clone()),
+                stream,
+                alternatives,
                 body_optional,
                 headers,
             });

@@ -25,6 +25,7 @@ pub(crate) const RESERVED: &[&str] = &[
     "send",
     "send_bytes",
     "send_empty",
+    "send_stream",
     "execute",
     "capture_session",
     "in_open_transaction",
@@ -76,8 +77,49 @@ pub fn check(document: &Json, findings: &mut Findings) {
     for (at, path, operation, id, method) in &named {
         if is_paged(document, path, operation) {
             claim(format!("{method}_all"), at, id, "its paging method");
+            claim(format!("{method}_stream"), at, id, "its paging stream");
+        }
+        for form in reply_forms(document, operation) {
+            claim(
+                format!("{method}_{form}"),
+                at,
+                id,
+                "the method of a reply form",
+            );
         }
     }
+}
+
+/// The names of the other forms of a JSON success reply (`csv` for `text/csv` with a
+/// `format: binary` schema next to `application/json`), as the client names their methods.
+fn reply_forms(document: &Json, operation: &Map<String, Json>) -> Vec<String> {
+    let mut forms = Vec::new();
+    let Some(Json::Object(responses)) = operation.get("responses") else {
+        return forms;
+    };
+    for (status, response) in responses {
+        if !status.starts_with('2') {
+            continue;
+        }
+        let response = super::operations::follow(document, response);
+        let Some(Json::Object(content)) = response.get("content") else {
+            continue;
+        };
+        if !content.keys().any(|media| media.contains("json")) {
+            continue;
+        }
+        for (media, value) in content {
+            let binary = value.get("schema").is_some_and(|schema| {
+                schema.get("type").and_then(Json::as_str) == Some("string")
+                    && schema.get("format").and_then(Json::as_str) == Some("binary")
+            });
+            let form = crate::model::lower::media::suffix(media);
+            if binary && !media.contains("json") && !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+    }
+    forms
 }
 
 /// Whether the operation takes optional integer `offset` and `limit` query parameters.
