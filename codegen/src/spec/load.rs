@@ -131,8 +131,23 @@ fn read_yaml(path: &Path) -> Result<(String, Value), Vec<Diagnostic>> {
     // Aliases need anchors: a text without `&` is parsed directly (the scan costs about as much
     // as the parse), and scanned only to place an error.
     if text.contains('&') {
-        if let Some(bomb) = scan::scan(&text).alias_bomb {
+        let scanned = scan::scan(&text);
+        if let Some(bomb) = scanned.alias_bomb {
             return Err(located(bomb));
+        }
+        // serde_yaml expands aliases before it checks their size, which for a bomb takes
+        // seconds to minutes: a document with aliases is only expanded once the scan has
+        // weighed them, so YAML the scan cannot read is refused there.
+        if let Some(unreadable) = scanned.unreadable.filter(|_| scan::has_alias(&text)) {
+            return Err(located(scan::Found {
+                message: format!(
+                    "YAML that cannot be read in a document with aliases: {} (aliases are \
+                     expanded only in a document read to its end first, so that an alias \
+                     bomb is refused before it expands)",
+                    unreadable.message
+                ),
+                ..unreadable
+            }));
         }
     }
     match serde_yaml::from_str(&text) {
@@ -463,6 +478,18 @@ components:
             let items = vec![format!("*l{}", level - 1); 10].join(", ");
             bomb.push_str(&format!("x-l{level}: &l{level} [{items}]\n"));
         }
+        // A bomb after YAML the scan cannot read (a quoted scalar continued at column 0,
+        // which serde_yaml reads) is refused at that YAML, before anything is expanded.
+        let hidden = bomb.replace(
+            "openapi: 3.0.3\n",
+            "openapi: 3.0.3\nx-a:\n  b: 'one---\ntwo'\n",
+        );
+        let (line, _, message) = write("hidden.yaml", hidden.as_bytes());
+        assert_eq!(line, Some(3), "{message}");
+        assert!(
+            message.contains("cannot be read in a document with aliases"),
+            "{message}"
+        );
         let (line, pointer, message) = write("bomb.yaml", bomb.as_bytes());
         assert_eq!((line, pointer.as_str()), (Some(5), "/x-l3/7"));
         assert!(

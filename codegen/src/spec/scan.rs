@@ -31,6 +31,9 @@ pub struct Found {
 pub struct Scan {
     pub alias_bomb: Option<Found>,
     pub duplicate_key: Option<Found>,
+    /// Where the scan stopped at YAML its parser cannot read (`serde_yaml`'s may still accept
+    /// it: the two disagree on a few constructs, such as a quoted scalar continued at column 0).
+    pub unreadable: Option<Found>,
 }
 
 enum Frame {
@@ -50,7 +53,7 @@ enum Frame {
     },
 }
 
-/// Scans `text`; a syntax error ends the scan quietly (the tree parser reports it).
+/// Scans `text`; a syntax error ends the scan, noted in [`Scan::unreadable`].
 pub fn scan(text: &str) -> Scan {
     let mut found = Scan::default();
     // Node counts of anchored nodes, expanded, by anchor id.
@@ -61,8 +64,21 @@ pub fn scan(text: &str) -> Scan {
     let mut expanded: u64 = 0;
     let mut parser = Parser::new_from_str(text);
     loop {
-        let Ok((event, mark)) = parser.next_token() else {
-            return found;
+        let (event, mark) = match parser.next_token() {
+            Ok(next) => next,
+            Err(e) => {
+                let at = match stack.last() {
+                    Some(Frame::Sequence { at, .. } | Frame::Mapping { at, .. }) => at.clone(),
+                    None => String::new(),
+                };
+                found.unreadable = Some(Found {
+                    pointer: at,
+                    line: e.marker().line(),
+                    column: e.marker().col() + 1,
+                    message: e.info().to_owned(),
+                });
+                return found;
+            }
         };
         events += 1;
         let line = mark.line();
@@ -154,6 +170,22 @@ pub fn scan(text: &str) -> Scan {
             finish_node(&mut stack, size, key);
         }
     }
+}
+
+/// Whether `text` has an alias (`*name` where a node can start): a document whose aliases the
+/// scan could not weigh must not be expanded.
+pub fn has_alias(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(3).any(|w| {
+        matches!(
+            w[0],
+            b' ' | b'\t' | b'\n' | b'[' | b',' | b'{' | b':' | b'-'
+        ) && w[1] == b'*'
+            && !matches!(
+                w[2],
+                b' ' | b'\t' | b'\n' | b'\r' | b',' | b']' | b'}' | b'*'
+            )
+    }) || bytes.first() == Some(&b'*')
 }
 
 /// Remembers the expanded size of an anchored node.
