@@ -6871,9 +6871,10 @@ pub struct SessionRecording {
 #[cfg(feature = "audit")]
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SessionRecordingAuditTrail {
-    /// Where the archived trail is, or null when it is on the appliance.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
-    pub archive: Option<Option<serde_json::Value>>,
+    /// Where the archived trail is, or null when it is on the appliance (its shape is not published, so
+    /// any value is read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<serde_json::Value>,
     /// Link of the trail download, absent or null when it cannot be downloaded.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub download: Option<Option<LinkMeta>>,
