@@ -6873,8 +6873,8 @@ pub struct SessionRecording {
 pub struct SessionRecordingAuditTrail {
     /// Where the archived trail is, or null when it is on the appliance (its shape is not published, so
     /// any value is read).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub archive: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub archive: Option<Option<serde_json::Value>>,
     /// Link of the trail download, absent or null when it cannot be downloaded.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub download: Option<Option<LinkMeta>>,
@@ -8732,15 +8732,15 @@ pub struct TransactionChange {
     pub path: String,
     /// The value before the change (the removed object for `delete`, absent for `create`); any JSON
     /// value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_value: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub old_value: Option<Option<serde_json::Value>>,
     /// The value after the change (absent for `delete`); any JSON value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new_value: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub new_value: Option<Option<serde_json::Value>>,
     /// For `reorder`: the keys in their previous order. Documented loosely, so any JSON value is
     /// accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_order: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub old_order: Option<Option<serde_json::Value>>,
     /// For `reorder`, the keys in their new order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_order: Option<Vec<String>>,

@@ -419,6 +419,10 @@ impl<'a> Lowerer<'a> {
                 (None, Some(note)) => Some(note.to_string()),
                 (d, _) => d,
             };
+            // A property of any type may be null, and a null read must be written back: an
+            // untyped property is nullable whether or not it says so (OpenAPI 3.0 only allows
+            // `nullable` next to a `type`).
+            let nullable = nullable || type_ref == TypeRef::Value;
             fields.push(Field {
                 wire_name: wire_name.clone(),
                 rust_name: scope.claim(&naming::snake(wire_name, "field")),

@@ -78,11 +78,11 @@ async fn create_modify_delete_in_transactions_and_read_back_from_another_session
     );
     assert_eq!(
         changes[0].new_value,
-        Some(serde_json::to_value(&group_body).expect("json"))
+        Some(Some(serde_json::to_value(&group_body).expect("json")))
     );
     assert_eq!(
         changes[2].new_value,
-        Some(serde_json::to_value(&bp_body).expect("json"))
+        Some(Some(serde_json::to_value(&bp_body).expect("json")))
     );
     assert!(changes.iter().all(|c| c.old_value.is_none()), "{changes:?}");
 
@@ -141,11 +141,11 @@ async fn create_modify_delete_in_transactions_and_read_back_from_another_session
         .all(|c| c.r#type == TransactionChangeType::Replace));
     assert_eq!(
         changed[0].old_value,
-        Some(serde_json::to_value(&group_body).expect("json"))
+        Some(Some(serde_json::to_value(&group_body).expect("json")))
     );
     assert_eq!(
         changed[0].new_value,
-        Some(serde_json::to_value(&group_v2).expect("json"))
+        Some(Some(serde_json::to_value(&group_v2).expect("json")))
     );
     assert_eq!(
         status_of(&admin.get_transaction().await.expect("status")),
@@ -203,7 +203,7 @@ async fn create_modify_delete_in_transactions_and_read_back_from_another_session
     );
     assert_eq!(
         changes[2].old_value,
-        Some(serde_json::to_value(&bp_v2).expect("json"))
+        Some(Some(serde_json::to_value(&bp_v2).expect("json")))
     );
     assert!(changes.iter().all(|c| c.new_value.is_none()));
     // Not gone for others before the commit.
