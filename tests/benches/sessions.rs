@@ -72,17 +72,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`).
-fn status_bytes(field: &str) -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kib| kib * 1024)
-        .ok_or_else(|| format!("no {field} in /proc/self/status"))
-}
-
 async fn logged_in(url: &str) -> Result<Client> {
     let client = Client::new(url).map_err(|e| e.to_string())?;
     client
@@ -125,8 +114,8 @@ async fn child(args: &[String]) -> Result {
     };
     println!(
         "{} {} {body}",
-        status_bytes("VmHWM")?,
-        status_bytes("VmRSS")?
+        sps_tests::status_bytes("VmHWM")?,
+        sps_tests::status_bytes("VmRSS")?
     );
     Ok(())
 }

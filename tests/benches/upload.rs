@@ -76,17 +76,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Peak resident set of this process so far, in bytes (`VmHWM` of `/proc/self/status`).
-fn peak_rss() -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kb| kb * 1024)
-        .ok_or_else(|| "no VmHWM in /proc/self/status".to_owned())
-}
-
 /// The client side: log in, do what `mode` says, print the peak RSS and the time taken.
 async fn child(task: &str) -> Result {
     let [mode, url, file, size] = task.split(' ').collect::<Vec<_>>()[..] else {
@@ -124,7 +113,11 @@ async fn child(task: &str) -> Result {
         }
         other => return Err(format!("unknown mode {other}")),
     }
-    println!("{} {}", peak_rss()?, started.elapsed().as_secs_f64());
+    println!(
+        "{} {}",
+        sps_tests::status_bytes("VmHWM")?,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
