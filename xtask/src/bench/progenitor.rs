@@ -86,6 +86,25 @@ pub fn sanitize(mut document: Value) -> (Value, Vec<String>) {
                     !cookie
                 });
             }
+            // It refuses request bodies of media types it has no encoder for (multipart forms,
+            // `application/zip`): keep the ones it takes, and the operation without a body if
+            // none is left.
+            if let Some(content) = operation
+                .get_mut("requestBody")
+                .and_then(|body| body.get_mut("content"))
+                .and_then(Value::as_object_mut)
+            {
+                content.retain(|media, _| {
+                    let taken = takes_request_body(media);
+                    if !taken {
+                        removed.push(format!("{at}: request body `{media}`"));
+                    }
+                    taken
+                });
+                if content.is_empty() {
+                    operation.remove("requestBody");
+                }
+            }
             let Some(responses) = operation
                 .get_mut("responses")
                 .and_then(Value::as_object_mut)
@@ -142,6 +161,16 @@ pub fn sanitize(mut document: Value) -> (Value, Vec<String>) {
         }
     }
     (document, removed)
+}
+
+/// Whether progenitor 0.15 can send a request body of this media type (its `BodyContentType`:
+/// JSON, `application/octet-stream`, `application/x-www-form-urlencoded` and `text/*`).
+fn takes_request_body(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or_default().trim();
+    matches!(
+        essence,
+        "application/json" | "application/octet-stream" | "application/x-www-form-urlencoded"
+    ) || essence.starts_with("text/")
 }
 
 /// A `$ref` to `prefix<name>` replaced by its target.
@@ -255,7 +284,10 @@ mod tests {
     fn removes_only_what_progenitor_cannot_take() {
         let error = json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/E"}}}});
         let spec = json!({
-            "paths": {"/api/transaction": {"post": {
+            "paths": {"/api/upload": {"post": {
+                "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "ok"}}
+            }}, "/api/transaction": {"post": {
                 "parameters": [{"name": "session_id", "in": "cookie"}, {"name": "q", "in": "query"}],
                 "responses": {
                     "200": {"content": {"application/json": {"schema": {"type": "object"}}}},
@@ -275,7 +307,14 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(statuses, ["200", "401", "409"]);
         assert_eq!(op["parameters"].as_array().map(Vec::len), Some(1));
-        assert_eq!(removed.len(), 3, "{removed:?}");
-        assert!(removed[2].contains("411 (no body"), "{removed:?}");
+        assert!(clean["paths"]["/api/upload"]["post"]
+            .get("requestBody")
+            .is_none());
+        assert_eq!(removed.len(), 4, "{removed:?}");
+        assert!(
+            removed[0].contains("request body `multipart/form-data`"),
+            "{removed:?}"
+        );
+        assert!(removed[3].contains("411 (no body"), "{removed:?}");
     }
 }
