@@ -287,13 +287,29 @@ fn paging(model: &Model, lib: &str) -> Option<String> {
         r#"
 ## Paging
 
-Lists that page with `offset` and `limit` have a method ending in `_all` that asks for page
-after page until the last one:
+Lists that page with `offset` and `limit` have a method ending in `_stream` that asks for one
+page at a time as the items are read, and one ending in `_all` that collects them all. Both stop
+after the last page, and fail with `Error::PagingStalled` when the appliance ignores `offset`
+and sends the same page again. Reading the stream item by item needs `futures-util` (or
+`futures`) for `TryStreamExt`:
 
 ```rust,no_run
+use futures_util::TryStreamExt;
 use {lib}::{{types, Client, Error, {params}}};
 
+/// One page in memory at a time.
 async fn count(client: &Client) -> Result<usize, Error<{error}>> {{
+    let params = {params}::default();
+    let mut items = std::pin::pin!(client.{name}_stream(&params));
+    let mut count = 0;
+    while let Some(_item) = items.try_next().await? {{
+        count += 1;
+    }}
+    Ok(count)
+}}
+
+/// Every item in memory at once.
+async fn count_at_once(client: &Client) -> Result<usize, Error<{error}>> {{
     let all = client.{name}_all(&{params}::default()).await?;
     Ok(all.len())
 }}
