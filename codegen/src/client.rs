@@ -862,6 +862,7 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     };
     // The README is the crate documentation, so its examples are compiled as doctests.
     let crate_doc = quote!(#![doc = include_str!("../README.md")]);
+    let recursion_limit = crate::emit::recursion_limit(model.recursion_limit);
     let params = model
         .operations
         .iter()
@@ -880,6 +881,7 @@ fn lib_tokens(model: &Model, config: &Config) -> TokenStream {
     let transaction = transaction_tokens(model);
     let tx_ops = transaction_operations(model);
     quote! {
+        #recursion_limit
         #crate_doc
         #![deny(missing_docs)]
 

@@ -121,6 +121,17 @@ pub fn rust_file_in_sections(
     })
 }
 
+/// The crate attribute `#![recursion_limit = "N"]`, when the model's types need more than
+/// rustc's default; nothing otherwise.
+pub(crate) fn recursion_limit(limit: Option<usize>) -> TokenStream {
+    limit
+        .map(|n| {
+            let n = n.to_string();
+            quote::quote!(#![recursion_limit = #n])
+        })
+        .unwrap_or_default()
+}
+
 /// A formatted Rust file; tokens that do not parse are a generator bug, reported as such.
 pub fn rust_file(path: PathBuf, tokens: TokenStream) -> Result<GeneratedFile, Vec<Diagnostic>> {
     GeneratedFile::rust(path.clone(), tokens).map_err(|message| {

@@ -10,6 +10,7 @@
 pub mod client;
 mod config;
 pub mod emit;
+mod graph;
 pub mod model;
 pub mod naming;
 pub mod server;

@@ -29,6 +29,9 @@ pub struct Model {
     /// One Cargo feature per API area (spec tag), in the order of the root `tags`, then tags
     /// used but not declared there, in first use.
     pub features: Vec<Feature>,
+    /// The `recursion_limit` the generated crates declare, when rustc's default (128) is too
+    /// low for how deeply their types nest (see `lower::shape::recursion_limit`).
+    pub recursion_limit: Option<usize>,
 }
 
 /// A Cargo feature of the generated crates: one API area (a spec tag), on by default.

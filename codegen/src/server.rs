@@ -838,6 +838,7 @@ fn head_tokens(model: &Model, config: &Config) -> TokenStream {
     };
     // The README is the crate documentation, so its example is compiled as a doctest.
     let crate_doc = quote!(#![doc = include_str!("../README.md")]);
+    let recursion_limit = crate::emit::recursion_limit(model.recursion_limit);
     let ops = &model.operations;
     let infos = ops.iter().map(|op| {
         let (cfg, req) = (features::cfg(&op.gate), request_ident(op));
@@ -858,6 +859,7 @@ fn head_tokens(model: &Model, config: &Config) -> TokenStream {
         )
     };
     quote! {
+        #recursion_limit
         #crate_doc
         #![deny(missing_docs)]
 

@@ -139,7 +139,9 @@ fn lib_tokens(model: &Model) -> TokenStream {
     let traits = Traits::new(&model.types);
     let defs = model.types.iter().map(|def| type_def(def, &traits));
     let roundtrip = roundtrip_fn(model);
+    let recursion_limit = crate::emit::recursion_limit(model.recursion_limit);
     quote! {
+        #recursion_limit
         // The README is the crate documentation, so its example is compiled and run as a doctest.
         #![doc = include_str!("../README.md")]
         // Variant names come from wire values, which may share a prefix with the enum's name.

@@ -526,3 +526,13 @@ fn areas_gate_operations_and_the_types_they_reach() {
     assert!(gate("Unused").is_empty());
     assert!(gate("UnusedKind").is_empty());
 }
+
+#[test]
+fn a_long_recursive_group_raises_the_recursion_limit() {
+    // Without the attribute, the ring of 24 schemas overflows rustc's default of 128 in the
+    // server crate (E0275); `fixture_build` builds it with the attribute. Short chains of types
+    // keep the default.
+    let limit = common::model("recursion").recursion_limit;
+    assert!(limit.is_some_and(|n| n > 24 * 6), "{limit:?}");
+    assert_eq!(common::model("scalars").recursion_limit, None);
+}

@@ -48,6 +48,7 @@ pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
     types.sort_by(|a, b| a.name.cmp(&b.name));
     let features = features::areas(&spec.openapi, &mut operations);
     features::gate_types(&mut types, &operations, &features);
+    let recursion_limit = shape::recursion_limit(&types);
     Ok(Model {
         info: Info {
             title: info.title.clone(),
@@ -60,6 +61,7 @@ pub fn lower(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
         session_header,
         transaction_ops,
         features,
+        recursion_limit,
         examples: {
             // A shared parameter or response is met once per operation using it.
             let mut seen = BTreeSet::new();

@@ -451,6 +451,75 @@ pub(crate) fn reach<'a>(
     reached
 }
 
+/// rustc's default `recursion_limit`.
+const DEFAULT_RECURSION_LIMIT: usize = 128;
+
+/// The `recursion_limit` the generated crates need, when rustc's default is too low. Proving
+/// that a handler's future is `Send` walks the types it holds, a few levels of trait evaluation
+/// per type and per wrapper around the next one (`Option`, `Box`, `Vec`, `IndexMap`), along the
+/// longest chain of types that refer to one another. A ring of 30 schemas that each refer to the
+/// next overflows the default (E0275), and so does a ring of 11 through optional nullable maps
+/// of arrays. Each type counts 6 levels plus 4 per wrapper around its most wrapped reference
+/// (about twice what rustc was measured to use), each recursive group counted whole, plus
+/// headroom.
+pub(crate) fn recursion_limit(types: &[TypeDef]) -> Option<usize> {
+    let index: HashMap<&str, usize> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.as_str(), i))
+        .collect();
+    let mut successors = Vec::with_capacity(types.len());
+    let mut weights = Vec::with_capacity(types.len());
+    for def in types {
+        let mut named = Vec::new();
+        references(def, &mut named);
+        successors.push(named.iter().filter_map(|n| index.get(n).copied()).collect());
+        weights.push(6 + 4 * most_wrappers(def));
+    }
+    let needed = crate::graph::longest_chain(&successors, &weights) + 64;
+    (needed > DEFAULT_RECURSION_LIMIT).then_some(needed)
+}
+
+/// The most wrappers around a named type among the references of `def`: arrays and maps, and
+/// the `Option`s of an optional or nullable field.
+fn most_wrappers(def: &TypeDef) -> usize {
+    fn containers(type_ref: &TypeRef) -> Option<usize> {
+        match type_ref {
+            TypeRef::Named(_) => Some(0),
+            TypeRef::Array(inner) | TypeRef::Map(inner) => containers(inner).map(|n| n + 1),
+            _ => None,
+        }
+    }
+    let refs: Vec<Option<usize>> = match &def.kind {
+        TypeKind::Struct(s) => {
+            let fields = s.fields.iter().map(|f| {
+                containers(&f.type_ref)
+                    .map(|n| n + usize::from(!f.required) + usize::from(f.nullable))
+            });
+            // Typed additional properties are a map of them.
+            let extra = match &s.extra {
+                Extra::Typed(t) => containers(t).map(|n| n + 1),
+                _ => None,
+            };
+            fields.chain([extra]).collect()
+        }
+        TypeKind::Tagged(t) => t
+            .variants
+            .iter()
+            .map(|v| match &v.payload {
+                Payload::Unit => None,
+                Payload::Value { type_ref, .. } | Payload::Struct { type_ref, .. } => {
+                    containers(type_ref)
+                }
+            })
+            .collect(),
+        TypeKind::Untagged(variants) => variants.iter().map(|v| containers(&v.type_ref)).collect(),
+        TypeKind::Alias(t) => vec![containers(t)],
+        TypeKind::StringEnum(_) => Vec::new(),
+    };
+    refs.into_iter().flatten().max().unwrap_or(0)
+}
+
 /// Pushes the named types a type definition refers to.
 pub(crate) fn references<'a>(def: &'a TypeDef, out: &mut Vec<&'a str>) {
     match &def.kind {

@@ -135,67 +135,16 @@ fn is_named_type(object: &Map<String, Json>) -> bool {
 /// The cycles of the graph: its strongly connected components with more than one node or a
 /// self-loop, each sorted, in the order of their first node.
 fn cycles(edges: &[Vec<(usize, String)>]) -> Vec<Vec<usize>> {
-    struct Tarjan<'a> {
-        edges: &'a [Vec<(usize, String)>],
-        index: Vec<Option<usize>>,
-        low: Vec<usize>,
-        on_stack: Vec<bool>,
-        stack: Vec<usize>,
-        next: usize,
-        found: Vec<Vec<usize>>,
-    }
-    impl Tarjan<'_> {
-        fn visit(&mut self, v: usize) {
-            self.index[v] = Some(self.next);
-            self.low[v] = self.next;
-            self.next += 1;
-            self.stack.push(v);
-            self.on_stack[v] = true;
-            for (w, _) in &self.edges[v] {
-                let w = *w;
-                match self.index[w] {
-                    None => {
-                        self.visit(w);
-                        self.low[v] = self.low[v].min(self.low[w]);
-                    }
-                    Some(index) if self.on_stack[w] => self.low[v] = self.low[v].min(index),
-                    Some(_) => {}
-                }
-            }
-            if Some(self.low[v]) == self.index[v] {
-                let mut component = Vec::new();
-                while let Some(w) = self.stack.pop() {
-                    self.on_stack[w] = false;
-                    component.push(w);
-                    if w == v {
-                        break;
-                    }
-                }
-                let self_loop = self.edges[v].iter().any(|(w, _)| *w == v);
-                if component.len() > 1 || self_loop {
-                    component.sort_unstable();
-                    self.found.push(component);
-                }
-            }
-        }
-    }
-    let n = edges.len();
-    let mut tarjan = Tarjan {
-        edges,
-        index: vec![None; n],
-        low: vec![0; n],
-        on_stack: vec![false; n],
-        stack: Vec::new(),
-        next: 0,
-        found: Vec::new(),
-    };
-    for v in 0..n {
-        if tarjan.index[v].is_none() {
-            tarjan.visit(v);
-        }
-    }
-    tarjan.found.sort();
-    tarjan.found
+    let successors: Vec<Vec<usize>> = edges
+        .iter()
+        .map(|out| out.iter().map(|(to, _)| *to).collect())
+        .collect();
+    let mut found: Vec<Vec<usize>> = crate::graph::strongly_connected(&successors)
+        .into_iter()
+        .filter(|component| crate::graph::is_cycle(&successors, component))
+        .collect();
+    found.sort();
+    found
 }
 
 /// One finding per schema of the cycle, at the `$ref` that keeps it in the cycle.
